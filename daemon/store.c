@@ -1,0 +1,840 @@
+/* store.c — the LMDB event store. Layout and contracts: store.h.
+ *
+ * The append path is the write path's hot loop (DESIGN.md, "The write path",
+ * step 6): for each event it finds the stream's version (batch table, then a
+ * direct-mapped cache, then an LMDB cursor), packs the Event straight into
+ * LMDB's page with MDB_RESERVE (no intermediate copy), hashes it in place and
+ * indexes it by stream. Nothing is allocated per event.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define VCACHE_SLOTS 65536u
+#define VCACHE_NAME 46
+
+/* A remembered stream version. Only names that fit are cached. */
+typedef struct {
+    uint64_t h;
+    uint64_t version;
+    uint8_t len;
+    char name[VCACHE_NAME];
+} vslot_t;
+
+/* Per-append table: stream -> version, over the streams this append touched. */
+typedef struct {
+    const char *name; /* points into an event; valid during the append */
+    size_t len;
+    uint64_t h;
+    uint64_t version;
+} bslot_t;
+
+struct ld_store {
+    MDB_env *env;
+    MDB_dbi events, streams, requests, meta, snapshots;
+    pthread_rwlock_t resize; /* readers hold it shared; growth holds it exclusive */
+    size_t map_size;
+    uint64_t head_seq;
+    uint8_t head_hash[LD_HASH_LEN];
+    vslot_t *vcache;
+    bslot_t *btab;
+    size_t btab_cap;
+};
+
+const char *ld_strerror(int code)
+{
+    switch (code) {
+    case LD_OK: return "ok";
+    case LD_ENOMEM: return "out of memory";
+    case LD_EIO: return "input/output error";
+    case LD_ENOSPC: return "no space left (disk or map full)";
+    case LD_ECORRUPT: return "stored data is corrupt";
+    case LD_EFORMAT: return "unknown store format version";
+    case LD_ECONFLICT: return "expected stream version did not match";
+    case LD_EINVAL: return "invalid argument";
+    case LD_ENOTFOUND: return "not found";
+    case LD_EBUSY: return "resource busy";
+    case LD_EINTERNAL: return "internal error";
+    case LD_EMAPFULL: return "map full";
+    }
+    return "unknown error";
+}
+
+/* LMDB's codes (positive errno or MDB_*) to ours. */
+static int from_mdb(int rc)
+{
+    switch (rc) {
+    case MDB_SUCCESS: return LD_OK;
+    case MDB_NOTFOUND: return LD_ENOTFOUND;
+    case MDB_MAP_FULL: return LD_EMAPFULL;
+    case MDB_MAP_RESIZED: return LD_EMAPFULL;
+    case MDB_CORRUPTED: case MDB_PAGE_NOTFOUND: case MDB_INVALID: return LD_ECORRUPT;
+    case MDB_VERSION_MISMATCH: return LD_EFORMAT;
+    case ENOMEM: return LD_ENOMEM;
+    case ENOSPC: case EDQUOT: return LD_ENOSPC;
+    case EAGAIN: case EBUSY: return LD_EBUSY;
+    case EINVAL: return LD_EINVAL;
+    }
+    return LD_EIO;
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+static uint64_t get_be64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+    for (int i = 3; i >= 0; i--, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+static uint32_t get_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* FNV-1a, 64 bit: the tables here are small and keys are short names. */
+static uint64_t hash_name(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (uint8_t)s[i];
+        h *= 1099511628211ull;
+    }
+    return h | 1; /* 0 marks an empty slot */
+}
+
+static void errf(char *buf, size_t len, const char *fmt, const char *a, const char *b)
+{
+    if (buf && len)
+        snprintf(buf, len, fmt, a, b);
+}
+
+/* ---------------------------------------------------------------- open ---- */
+
+static int open_dbs(ld_store_t *s, char *errbuf, size_t errlen)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (rc)
+        goto out;
+    if ((rc = mdb_dbi_open(txn, "events", MDB_CREATE, &s->events)) ||
+        (rc = mdb_dbi_open(txn, "streams", MDB_CREATE, &s->streams)) ||
+        (rc = mdb_dbi_open(txn, "requests", MDB_CREATE, &s->requests)) ||
+        (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)) ||
+        (rc = mdb_dbi_open(txn, "snapshots", MDB_CREATE, &s->snapshots))) {
+        mdb_txn_abort(txn);
+        goto out;
+    }
+
+    MDB_val k = {6, "format"}, v;
+    rc = mdb_get(txn, s->meta, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        uint8_t fmt[4];
+        put_be32(fmt, LD_STORE_FORMAT);
+        v = (MDB_val){4, fmt};
+        if ((rc = mdb_put(txn, s->meta, &k, &v, 0))) {
+            mdb_txn_abort(txn);
+            goto out;
+        }
+    } else if (rc == 0) {
+        uint32_t fmt = v.mv_size == 4 ? get_be32(v.mv_data) : 0;
+        if (fmt != LD_STORE_FORMAT) {
+            char got[16], want[16];
+            snprintf(got, sizeof got, "%u", fmt);
+            snprintf(want, sizeof want, "%u", LD_STORE_FORMAT);
+            errf(errbuf, errlen,
+                 "store format version %s is not supported by this build (it reads version %s)",
+                 got, want);
+            mdb_txn_abort(txn);
+            return LD_EFORMAT;
+        }
+    } else {
+        mdb_txn_abort(txn);
+        goto out;
+    }
+
+    k = (MDB_val){4, "head"};
+    rc = mdb_get(txn, s->meta, &k, &v);
+    if (rc == 0 && v.mv_size == 8 + LD_HASH_LEN) {
+        s->head_seq = get_be64(v.mv_data);
+        memcpy(s->head_hash, (uint8_t *)v.mv_data + 8, LD_HASH_LEN);
+    } else if (rc != MDB_NOTFOUND) {
+        mdb_txn_abort(txn);
+        errf(errbuf, errlen, "%s%s", "store meta \"head\" is damaged", "");
+        return rc ? from_mdb(rc) : LD_ECORRUPT;
+    }
+    rc = mdb_txn_commit(txn);
+out:
+    if (rc)
+        errf(errbuf, errlen, "opening the store: %s%s", mdb_strerror(rc), "");
+    return from_mdb(rc);
+}
+
+int ld_store_open(ld_store_t **out, const char *path, const ld_store_options_t *opt,
+                  char *errbuf, size_t errlen)
+{
+    static const ld_store_options_t defaults = {LD_DURABILITY_FULL, 0};
+    if (!opt)
+        opt = &defaults;
+    if (sodium_init() < 0) {
+        errf(errbuf, errlen, "%s%s", "libsodium failed to initialise", "");
+        return LD_EINTERNAL;
+    }
+    if (mkdir(path, 0750) && errno != EEXIST) {
+        errf(errbuf, errlen, "cannot create data directory %s: %s", path, strerror(errno));
+        return LD_EIO;
+    }
+
+    ld_store_t *s = calloc(1, sizeof *s);
+    if (!s)
+        return LD_ENOMEM;
+    s->vcache = calloc(VCACHE_SLOTS, sizeof *s->vcache);
+    if (!s->vcache) {
+        free(s);
+        return LD_ENOMEM;
+    }
+    pthread_rwlock_init(&s->resize, NULL);
+    s->map_size = opt->map_size ? opt->map_size : (size_t)64 << 20;
+
+    unsigned flags = MDB_NOTLS;
+    if (opt->durability == LD_DURABILITY_NOMETASYNC)
+        flags |= MDB_NOMETASYNC;
+    else if (opt->durability == LD_DURABILITY_NOSYNC)
+        flags |= MDB_NOSYNC;
+
+    int rc;
+    if ((rc = mdb_env_create(&s->env)) || (rc = mdb_env_set_maxdbs(s->env, 8)) ||
+        (rc = mdb_env_set_mapsize(s->env, s->map_size)) ||
+        (rc = mdb_env_open(s->env, path, flags, 0640))) {
+        errf(errbuf, errlen, "opening LMDB environment in %s: %s", path, mdb_strerror(rc));
+        rc = from_mdb(rc);
+        goto fail;
+    }
+    MDB_envinfo info;
+    mdb_env_info(s->env, &info);
+    s->map_size = info.me_mapsize; /* an existing, larger map wins */
+    if ((rc = open_dbs(s, errbuf, errlen)))
+        goto fail;
+    *out = s;
+    return 0;
+fail:
+    ld_store_close(&s);
+    return rc;
+}
+
+void ld_store_close(ld_store_t **sp)
+{
+    if (!sp || !*sp)
+        return;
+    ld_store_t *s = *sp;
+    if (s->env)
+        mdb_env_close(s->env);
+    pthread_rwlock_destroy(&s->resize);
+    free(s->vcache);
+    free(s->btab);
+    free(s);
+    *sp = NULL;
+}
+
+size_t ld_store_map_size(ld_store_t *s)
+{
+    return s->map_size;
+}
+
+void ld_store_head(ld_store_t *s, uint64_t *seq, uint8_t hash[LD_HASH_LEN])
+{
+    if (seq)
+        *seq = s->head_seq;
+    if (hash)
+        memcpy(hash, s->head_hash, LD_HASH_LEN);
+}
+
+/* Doubles the map. Called with no transaction of ours open. */
+static int grow_map(ld_store_t *s)
+{
+    pthread_rwlock_wrlock(&s->resize);
+    size_t want = s->map_size * 2;
+    int rc = mdb_env_set_mapsize(s->env, want);
+    if (rc == 0)
+        s->map_size = want;
+    pthread_rwlock_unlock(&s->resize);
+    return from_mdb(rc);
+}
+
+static int read_begin(ld_store_t *s, MDB_txn **txn)
+{
+    pthread_rwlock_rdlock(&s->resize);
+    int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn);
+    if (rc == MDB_MAP_RESIZED) {
+        /* another process grew the map: adopt its size and retry once */
+        pthread_rwlock_unlock(&s->resize);
+        pthread_rwlock_wrlock(&s->resize);
+        mdb_env_set_mapsize(s->env, 0);
+        pthread_rwlock_unlock(&s->resize);
+        pthread_rwlock_rdlock(&s->resize);
+        rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn);
+    }
+    if (rc)
+        pthread_rwlock_unlock(&s->resize);
+    return from_mdb(rc);
+}
+
+static void read_end(ld_store_t *s, MDB_txn *txn)
+{
+    mdb_txn_abort(txn);
+    pthread_rwlock_unlock(&s->resize);
+}
+
+/* -------------------------------------------------------------- versions -- */
+
+/* Last version of a stream as stored in LMDB (0 = none). Key: name 0x00 be64. */
+static int lmdb_stream_version(ld_store_t *s, MDB_txn *txn, const char *name, size_t len,
+                               uint64_t *version)
+{
+    uint8_t key[LD_STREAM_MAX + 9];
+    memcpy(key, name, len);
+    key[len] = 0x01; /* just past every "name\0..." key */
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, s->streams, &c);
+    if (rc)
+        return from_mdb(rc);
+    MDB_val k = {len + 1, key}, v;
+    rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+    if (rc == 0)
+        rc = mdb_cursor_get(c, &k, &v, MDB_PREV);
+    else if (rc == MDB_NOTFOUND)
+        rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+    *version = 0;
+    if (rc == 0 && k.mv_size == len + 9 && memcmp(k.mv_data, name, len) == 0 &&
+        ((uint8_t *)k.mv_data)[len] == 0)
+        *version = get_be64((uint8_t *)k.mv_data + len + 1);
+    mdb_cursor_close(c);
+    return rc == 0 || rc == MDB_NOTFOUND ? 0 : from_mdb(rc);
+}
+
+static vslot_t *vcache_slot(ld_store_t *s, uint64_t h)
+{
+    return &s->vcache[h & (VCACHE_SLOTS - 1)];
+}
+
+static bool vcache_get(ld_store_t *s, const char *name, size_t len, uint64_t h, uint64_t *v)
+{
+    vslot_t *e = vcache_slot(s, h);
+    if (e->h != h || e->len != len || memcmp(e->name, name, len) != 0)
+        return false;
+    *v = e->version;
+    return true;
+}
+
+static void vcache_put(ld_store_t *s, const char *name, size_t len, uint64_t h, uint64_t v)
+{
+    if (len > VCACHE_NAME)
+        return;
+    vslot_t *e = vcache_slot(s, h);
+    e->h = h;
+    e->len = (uint8_t)len;
+    e->version = v;
+    memcpy(e->name, name, len);
+}
+
+static int btab_reserve(ld_store_t *s, size_t events)
+{
+    size_t cap = 64;
+    while (cap < events * 2)
+        cap *= 2;
+    if (cap > s->btab_cap) {
+        bslot_t *t = realloc(s->btab, cap * sizeof *t);
+        if (!t)
+            return LD_ENOMEM;
+        s->btab = t;
+        s->btab_cap = cap;
+    }
+    memset(s->btab, 0, s->btab_cap * sizeof *s->btab);
+    return 0;
+}
+
+/* Finds or inserts the batch slot of a stream, loading its version on insert. */
+static int btab_find(ld_store_t *s, MDB_txn *txn, const char *name, size_t len, bslot_t **out)
+{
+    uint64_t h = hash_name(name, len);
+    size_t mask = s->btab_cap - 1, i = h & mask;
+    while (s->btab[i].h) {
+        bslot_t *e = &s->btab[i];
+        if (e->h == h && e->len == len && memcmp(e->name, name, len) == 0) {
+            *out = e;
+            return 0;
+        }
+        i = (i + 1) & mask;
+    }
+    bslot_t *e = &s->btab[i];
+    uint64_t v;
+    if (!vcache_get(s, name, len, h, &v)) {
+        int rc = lmdb_stream_version(s, txn, name, len, &v);
+        if (rc)
+            return rc;
+    }
+    *e = (bslot_t){name, len, h, v};
+    *out = e;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- append -- */
+
+static int valid_stream(const char *name, size_t len)
+{
+    return len > 0 && len <= LD_STREAM_MAX && memchr(name, 0, len) == NULL;
+}
+
+/* Appends one request inside the open txn. Returns a txn-fatal code, or 0 with
+ * the request's own outcome in r. On a per-request refusal nothing is written
+ * and the batch table is put back as it was. */
+static int append_one(ld_store_t *s, MDB_txn *txn, ld_append_t *r, uint64_t *seq,
+                      uint8_t hash[LD_HASH_LEN])
+{
+    int rc;
+    r->rc = 0;
+    r->duplicate = false;
+    r->first_seq = 0;
+    r->count = 0;
+
+    if (r->request_id_len > LD_REQUEST_ID_MAX || (r->request_id_len && !r->request_id)) {
+        r->rc = LD_EINVAL;
+        return 0;
+    }
+    MDB_val rk = {r->request_id_len, (void *)r->request_id}, rv;
+    if (r->request_id_len) {
+        rc = mdb_get(txn, s->requests, &rk, &rv);
+        if (rc == 0 && rv.mv_size == 12) {
+            r->duplicate = true;
+            r->first_seq = get_be64(rv.mv_data);
+            r->count = get_be32((uint8_t *)rv.mv_data + 8);
+            return 0;
+        }
+        if (rc != MDB_NOTFOUND)
+            return from_mdb(rc ? rc : MDB_CORRUPTED);
+    }
+
+    /* Pass 1: versions and expectations, before anything is written. */
+    for (size_t i = 0; i < r->n_events; i++) {
+        Ladder__V1__Event *ev = r->events[i];
+        size_t len = ev->stream ? strlen(ev->stream) : 0;
+        if (!valid_stream(ev->stream, len) || (ev->seq && ev->seq != *seq + 1 + i)) {
+            r->rc = LD_EINVAL;
+            break;
+        }
+        bslot_t *b;
+        if ((rc = btab_find(s, txn, ev->stream, len, &b)))
+            return rc;
+        if (r->expected && r->expected[i] != LD_VERSION_ANY && r->expected[i] != b->version) {
+            r->rc = LD_ECONFLICT;
+            break;
+        }
+        ev->stream_version = ++b->version;
+    }
+    if (r->rc) {
+        /* undo the versions taken so far, newest first */
+        for (size_t i = r->n_events; i-- > 0;) {
+            Ladder__V1__Event *ev = r->events[i];
+            if (!ev->stream_version || !ev->stream)
+                continue;
+            bslot_t *b;
+            if (btab_find(s, txn, ev->stream, strlen(ev->stream), &b) == 0 &&
+                b->version == ev->stream_version)
+                b->version--;
+            ev->stream_version = 0;
+        }
+        return 0;
+    }
+
+    /* Pass 2: pack into LMDB's page, hash in place, index by stream. */
+    r->first_seq = r->n_events ? *seq + 1 : 0;
+    for (size_t i = 0; i < r->n_events; i++) {
+        Ladder__V1__Event *ev = r->events[i];
+        ev->seq = ++*seq;
+        ev->prev_hash.data = hash;
+        ev->prev_hash.len = LD_HASH_LEN;
+        uint8_t kbuf[8];
+        put_be64(kbuf, ev->seq);
+        MDB_val k = {8, kbuf}, v = {protobuf_c_message_get_packed_size(&ev->base), NULL};
+        if ((rc = mdb_put(txn, s->events, &k, &v, MDB_APPEND | MDB_RESERVE)))
+            return from_mdb(rc);
+        size_t packed = protobuf_c_message_pack(&ev->base, v.mv_data);
+        if (packed != v.mv_size)
+            return LD_EINTERNAL;
+        uint8_t next[LD_HASH_LEN];
+        crypto_generichash(next, LD_HASH_LEN, v.mv_data, v.mv_size, NULL, 0);
+        memcpy(hash, next, LD_HASH_LEN);
+        ev->prev_hash.data = NULL;
+        ev->prev_hash.len = 0;
+
+        size_t len = strlen(ev->stream);
+        uint8_t skey[LD_STREAM_MAX + 9];
+        memcpy(skey, ev->stream, len);
+        skey[len] = 0;
+        put_be64(skey + len + 1, ev->stream_version);
+        MDB_val sk = {len + 9, skey}, sv = {8, kbuf};
+        if ((rc = mdb_put(txn, s->streams, &sk, &sv, MDB_NOOVERWRITE)))
+            return from_mdb(rc == MDB_KEYEXIST ? MDB_CORRUPTED : rc);
+    }
+    r->count = (uint32_t)r->n_events;
+    if (r->request_id_len) {
+        uint8_t val[12];
+        put_be64(val, r->first_seq);
+        put_be32(val + 8, r->count);
+        rv = (MDB_val){12, val};
+        if ((rc = mdb_put(txn, s->requests, &rk, &rv, 0)))
+            return from_mdb(rc);
+    }
+    return 0;
+}
+
+static int append_txn(ld_store_t *s, ld_append_t *reqs, size_t n)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += reqs[i].n_events;
+    int rc = btab_reserve(s, total);
+    if (rc)
+        return rc;
+
+    MDB_txn *txn;
+    pthread_rwlock_rdlock(&s->resize);
+    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn))) {
+        pthread_rwlock_unlock(&s->resize);
+        return from_mdb(rc);
+    }
+    uint64_t seq = s->head_seq;
+    uint8_t hash[LD_HASH_LEN];
+    memcpy(hash, s->head_hash, LD_HASH_LEN);
+    for (size_t i = 0; i < n; i++) {
+        if ((rc = append_one(s, txn, &reqs[i], &seq, hash)))
+            goto abort;
+    }
+    if (seq != s->head_seq) {
+        uint8_t head[8 + LD_HASH_LEN];
+        put_be64(head, seq);
+        memcpy(head + 8, hash, LD_HASH_LEN);
+        MDB_val k = {4, "head"}, v = {sizeof head, head};
+        if ((rc = mdb_put(txn, s->meta, &k, &v, 0))) {
+            rc = from_mdb(rc);
+            goto abort;
+        }
+    }
+    rc = mdb_txn_commit(txn);
+    pthread_rwlock_unlock(&s->resize);
+    if (rc)
+        return from_mdb(rc);
+    s->head_seq = seq;
+    memcpy(s->head_hash, hash, LD_HASH_LEN);
+    for (size_t i = 0; i < s->btab_cap; i++)
+        if (s->btab[i].h)
+            vcache_put(s, s->btab[i].name, s->btab[i].len, s->btab[i].h, s->btab[i].version);
+    return 0;
+abort:
+    mdb_txn_abort(txn);
+    pthread_rwlock_unlock(&s->resize);
+    return rc;
+}
+
+int ld_store_append(ld_store_t *s, ld_append_t *reqs, size_t n)
+{
+    for (;;) {
+        int rc = append_txn(s, reqs, n);
+        if (rc == 0)
+            return 0;
+        /* Nothing was written: put the events back as they were given. */
+        for (size_t i = 0; i < n; i++) {
+            for (size_t j = 0; j < reqs[i].n_events; j++) {
+                reqs[i].events[j]->seq = 0;
+                reqs[i].events[j]->stream_version = 0;
+            }
+            reqs[i].first_seq = 0;
+            reqs[i].count = 0;
+            reqs[i].duplicate = false;
+        }
+        if (rc != LD_EMAPFULL)
+            return rc;
+        /* The map is full (or another process grew it): grow and retry. A full
+         * disk is LD_ENOSPC and returned above, since a bigger map cannot help. */
+        if (s->map_size >= ((size_t)1 << 40) || grow_map(s))
+            return LD_ENOSPC;
+    }
+}
+
+/* ------------------------------------------------------------------ read -- */
+
+int ld_store_scan(ld_store_t *s, uint64_t from, uint64_t max, ld_event_cb cb, void *ctx)
+{
+    MDB_txn *txn;
+    MDB_cursor *c;
+    int rc = read_begin(s, &txn);
+    if (rc)
+        return rc;
+    if ((rc = mdb_cursor_open(txn, s->events, &c))) {
+        read_end(s, txn);
+        return from_mdb(rc);
+    }
+    uint8_t kbuf[8];
+    put_be64(kbuf, from ? from : 1);
+    MDB_val k = {8, kbuf}, v;
+    uint64_t n = 0;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != 8) {
+            rc = LD_ECORRUPT;
+            goto out;
+        }
+        if ((rc = cb(ctx, get_be64(k.mv_data), v.mv_data, v.mv_size)))
+            goto out;
+        if (max && ++n == max)
+            break;
+    }
+    rc = rc == MDB_NOTFOUND || rc == 0 ? 0 : from_mdb(rc);
+out:
+    mdb_cursor_close(c);
+    read_end(s, txn);
+    return rc;
+}
+
+int ld_store_scan_stream(ld_store_t *s, const char *stream, uint64_t from_version,
+                         uint64_t max, ld_event_cb cb, void *ctx)
+{
+    size_t len = strlen(stream);
+    if (!valid_stream(stream, len))
+        return LD_EINVAL;
+    MDB_txn *txn;
+    MDB_cursor *c;
+    int rc = read_begin(s, &txn);
+    if (rc)
+        return rc;
+    if ((rc = mdb_cursor_open(txn, s->streams, &c))) {
+        read_end(s, txn);
+        return from_mdb(rc);
+    }
+    uint8_t key[LD_STREAM_MAX + 9];
+    memcpy(key, stream, len);
+    key[len] = 0;
+    put_be64(key + len + 1, from_version ? from_version : 1);
+    MDB_val k = {len + 9, key}, v;
+    uint64_t n = 0;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != len + 9 || memcmp(k.mv_data, key, len + 1) != 0)
+            break;
+        if (v.mv_size != 8) {
+            rc = LD_ECORRUPT;
+            goto out;
+        }
+        MDB_val ek = {8, v.mv_data}, ev;
+        if ((rc = mdb_get(txn, s->events, &ek, &ev))) {
+            rc = rc == MDB_NOTFOUND ? LD_ECORRUPT : from_mdb(rc);
+            goto out;
+        }
+        if ((rc = cb(ctx, get_be64(v.mv_data), ev.mv_data, ev.mv_size)))
+            goto out;
+        if (max && ++n == max)
+            break;
+    }
+    rc = rc == MDB_NOTFOUND || rc == 0 ? 0 : from_mdb(rc);
+out:
+    mdb_cursor_close(c);
+    read_end(s, txn);
+    return rc;
+}
+
+int ld_store_stream_version(ld_store_t *s, const char *stream, uint64_t *version)
+{
+    size_t len = strlen(stream);
+    if (!valid_stream(stream, len))
+        return LD_EINVAL;
+    MDB_txn *txn;
+    int rc = read_begin(s, &txn);
+    if (rc)
+        return rc;
+    rc = lmdb_stream_version(s, txn, stream, len, version);
+    read_end(s, txn);
+    return rc;
+}
+
+int ld_store_request_get(ld_store_t *s, const uint8_t *id, size_t len, uint64_t *first_seq,
+                         uint32_t *count)
+{
+    if (!len || len > LD_REQUEST_ID_MAX)
+        return LD_EINVAL;
+    MDB_txn *txn;
+    int rc = read_begin(s, &txn);
+    if (rc)
+        return rc;
+    MDB_val k = {len, (void *)id}, v;
+    rc = mdb_get(txn, s->requests, &k, &v);
+    if (rc == 0 && v.mv_size == 12) {
+        *first_seq = get_be64(v.mv_data);
+        *count = get_be32((uint8_t *)v.mv_data + 8);
+    } else if (rc == 0) {
+        rc = MDB_CORRUPTED;
+    }
+    read_end(s, txn);
+    return from_mdb(rc);
+}
+
+/* ---------------------------------------------------------------- verify -- */
+
+typedef struct {
+    uint64_t expect_seq;
+    uint8_t prev[LD_HASH_LEN];  /* hash of the previous event's bytes */
+    bool prev_mismatch;         /* the previous event's prev_hash did not chain */
+    uint64_t bad;
+    char *why;
+    size_t whylen;
+} verify_t;
+
+static int verify_one(void *ctx, uint64_t seq, const uint8_t *data, size_t len)
+{
+    verify_t *w = ctx;
+    if (seq != w->expect_seq) {
+        w->bad = w->expect_seq;
+        snprintf(w->why, w->whylen, "seq %llu is missing (next stored is %llu)",
+                 (unsigned long long)w->expect_seq, (unsigned long long)seq);
+        return LD_ECORRUPT;
+    }
+    Ladder__V1__Event *ev = ladder__v1__event__unpack(NULL, len, data);
+    if (!ev || ev->seq != seq || ev->prev_hash.len != LD_HASH_LEN) {
+        w->bad = seq;
+        snprintf(w->why, w->whylen, "seq %llu: %s", (unsigned long long)seq,
+                 !ev ? "bytes do not decode as an Event"
+                     : ev->seq != seq ? "recorded seq differs from its key"
+                                      : "prev_hash is not 32 bytes");
+        if (ev)
+            ladder__v1__event__free_unpacked(ev, NULL);
+        return LD_ECORRUPT;
+    }
+    bool chains = memcmp(ev->prev_hash.data, w->prev, LD_HASH_LEN) == 0;
+    ladder__v1__event__free_unpacked(ev, NULL);
+    if (w->prev_mismatch) {
+        /* The link into seq-1 failed. One altered event k breaks the link into
+         * k+1 always, and the link into k only when the byte was in k's own
+         * prev_hash. So if this link (into seq) holds, seq-1 is intact and
+         * seq-2 was altered; if it fails too, seq-1 was altered. */
+        w->bad = chains ? seq - 2 : seq - 1;
+        snprintf(w->why, w->whylen, "seq %llu: stored bytes differ from those appended",
+                 (unsigned long long)w->bad);
+        return LD_ECORRUPT;
+    }
+    if (!chains && seq > 1)
+        w->prev_mismatch = true;
+    else if (!chains) {
+        w->bad = 1;
+        snprintf(w->why, w->whylen, "seq 1: prev_hash is not zero");
+        return LD_ECORRUPT;
+    }
+    crypto_generichash(w->prev, LD_HASH_LEN, data, len, NULL, 0);
+    w->expect_seq++;
+    return 0;
+}
+
+int ld_store_verify(ld_store_t *s, uint64_t *bad_seq, char *why, size_t whylen)
+{
+    char dummy[8];
+    verify_t w = {.expect_seq = 1, .why = why ? why : dummy, .whylen = why ? whylen : sizeof dummy};
+    memset(w.prev, 0, LD_HASH_LEN);
+    w.why[0] = 0;
+    *bad_seq = 0;
+    int rc = ld_store_scan(s, 1, 0, verify_one, &w);
+    if (rc == 0) {
+        uint64_t last = w.expect_seq - 1;
+        bool head_ok = memcmp(w.prev, s->head_hash, LD_HASH_LEN) == 0;
+        if (last != s->head_seq) {
+            w.bad = last + 1;
+            snprintf(w.why, w.whylen, "log ends at seq %llu but the head says %llu",
+                     (unsigned long long)last, (unsigned long long)s->head_seq);
+            rc = LD_ECORRUPT;
+        } else if (w.prev_mismatch) {
+            /* the last event did not chain: if the head hash matches its bytes,
+             * the one before it was altered; otherwise the last one was */
+            w.bad = head_ok ? last - 1 : last;
+            snprintf(w.why, w.whylen, "seq %llu: stored bytes differ from those appended",
+                     (unsigned long long)w.bad);
+            rc = LD_ECORRUPT;
+        } else if (!head_ok) {
+            w.bad = last;
+            snprintf(w.why, w.whylen, "seq %llu: stored bytes differ from the head hash",
+                     (unsigned long long)last);
+            rc = LD_ECORRUPT;
+        }
+    }
+    if (rc == LD_ECORRUPT)
+        *bad_seq = w.bad;
+    return rc;
+}
+
+/* ------------------------------------------------------------- snapshots -- */
+
+int ld_store_snapshot_put(ld_store_t *s, const char *name, uint64_t seq, const void *data,
+                          size_t len)
+{
+    size_t nlen = strlen(name);
+    if (!nlen || nlen > 200)
+        return LD_EINVAL;
+    for (;;) {
+        MDB_txn *txn;
+        pthread_rwlock_rdlock(&s->resize);
+        int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+        if (rc == 0) {
+            MDB_val k = {nlen, (void *)name}, v = {8 + len, NULL};
+            rc = mdb_put(txn, s->snapshots, &k, &v, MDB_RESERVE);
+            if (rc == 0) {
+                put_be64(v.mv_data, seq);
+                memcpy((uint8_t *)v.mv_data + 8, data, len);
+                rc = mdb_txn_commit(txn);
+            } else {
+                mdb_txn_abort(txn);
+            }
+        }
+        pthread_rwlock_unlock(&s->resize);
+        if (rc == MDB_MAP_FULL && s->map_size < ((size_t)1 << 40) && grow_map(s) == 0)
+            continue;
+        return from_mdb(rc);
+    }
+}
+
+int ld_store_snapshot_get(ld_store_t *s, const char *name, uint64_t *seq, void **data,
+                          size_t *len)
+{
+    MDB_txn *txn;
+    int rc = read_begin(s, &txn);
+    if (rc)
+        return rc;
+    MDB_val k = {strlen(name), (void *)name}, v;
+    rc = mdb_get(txn, s->snapshots, &k, &v);
+    if (rc == 0 && v.mv_size < 8)
+        rc = MDB_CORRUPTED;
+    if (rc == 0) {
+        *seq = get_be64(v.mv_data);
+        *len = v.mv_size - 8;
+        *data = malloc(*len ? *len : 1);
+        if (!*data)
+            rc = ENOMEM;
+        else
+            memcpy(*data, (uint8_t *)v.mv_data + 8, *len);
+    }
+    read_end(s, txn);
+    return from_mdb(rc);
+}

@@ -1,0 +1,122 @@
+/* store.h — the LMDB event store: an append-only, hash-chained log of Events.
+ *
+ * Design: ../shared/DESIGN.md, "The store". One LMDB environment in the data
+ * directory, opened with MDB_NOTLS so read transactions may move between threads.
+ *
+ * On-disk layout (format version 1). All integers are big-endian so that
+ * LMDB's default memcmp order is numeric order.
+ *
+ * | database  | key                                    | value                                  |
+ * |-----------|----------------------------------------|----------------------------------------|
+ * | events    | u64 seq (8 bytes), gapless from 1      | serialized ladder.v1.Event, as given   |
+ * | streams   | stream name, 0x00, u64 version (1-based)| u64 seq                               |
+ * | requests  | request id (1..64 bytes)               | u64 first seq, u32 count (12 bytes)    |
+ * | meta      | "format"                               | u32 format version (= 1)               |
+ * |           | "head"                                 | u64 head seq, 32-byte head hash        |
+ * | snapshots | name (UTF-8)                           | u64 seq, then the snapshot bytes       |
+ *
+ * Hash chain: Event.prev_hash of seq n is BLAKE2b-256 (libsodium
+ * crypto_generichash, 32 bytes, no key) of the stored bytes of seq n-1; seq 1
+ * carries 32 zero bytes. meta "head" holds the hash of the last event's bytes,
+ * so a change to the last event is detectable too.
+ *
+ * Threads: one writer at a time (append, snapshot_put) and any number of
+ * readers. Map growth (on MDB_MAP_FULL) waits for readers to finish.
+ */
+#ifndef LD_STORE_H
+#define LD_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ladder.pb-c.h"
+#include "ld_error.h"
+
+#define LD_STORE_FORMAT 1u
+#define LD_HASH_LEN 32
+#define LD_REQUEST_ID_MAX 64
+#define LD_STREAM_MAX 200
+/* Expected stream version meaning "any". */
+#define LD_VERSION_ANY UINT64_MAX
+
+typedef struct ld_store ld_store_t;
+
+typedef enum {
+    LD_DURABILITY_FULL = 0,   /* fsync data and meta before commit returns (default) */
+    LD_DURABILITY_NOMETASYNC, /* one fsync per commit; the last commit may roll back */
+    LD_DURABILITY_NOSYNC,     /* no fsync: tests and benchmarks only */
+} ld_durability_t;
+
+typedef struct {
+    ld_durability_t durability;
+    size_t map_size; /* initial map size in bytes; 0 = 64 MiB. Grows on demand. */
+} ld_store_options_t;
+
+/* One request's events inside a group commit. The store fills in seq,
+ * stream_version and prev_hash of each event, packs and hashes it. */
+typedef struct {
+    const uint8_t *request_id; /* NULL or 1..LD_REQUEST_ID_MAX bytes */
+    size_t request_id_len;
+    Ladder__V1__Event **events;
+    size_t n_events;
+    const uint64_t *expected; /* NULL, or per event: the stream's version before it,
+                                 0 for a new stream, LD_VERSION_ANY for no check */
+    /* results */
+    int rc;             /* 0, or LD_ECONFLICT / LD_EINVAL: nothing of it written */
+    bool duplicate;     /* request id seen before: nothing written, first result below */
+    uint64_t first_seq; /* seq of its first event (0 when it had none) */
+    uint32_t count;
+} ld_append_t;
+
+/* Called for each event of a scan. data is valid only until the callback
+ * returns. A non-zero return stops the scan and is returned by the scan. */
+typedef int (*ld_event_cb)(void *ctx, uint64_t seq, const uint8_t *data, size_t len);
+
+/* Opens or creates the store in directory path (created if missing).
+ * Returns 0 and *out, or a negative code with a sentence in errbuf. */
+int ld_store_open(ld_store_t **out, const char *path, const ld_store_options_t *opt,
+                  char *errbuf, size_t errlen);
+
+/* Closes the store and sets *s to NULL. Accepts NULL and *s == NULL. */
+void ld_store_close(ld_store_t **s);
+
+/* Appends reqs[0..n) in one write transaction (group commit). Returns 0 when the
+ * transaction committed (each request's own outcome in its rc/duplicate fields),
+ * or a negative code when nothing at all was written (I/O error, disk full).
+ * Events must not set seq (0) unless it equals the seq the store assigns. */
+int ld_store_append(ld_store_t *s, ld_append_t *reqs, size_t n);
+
+/* Head of the log: last seq (0 when empty) and its hash (zeros when empty). */
+void ld_store_head(ld_store_t *s, uint64_t *seq, uint8_t hash[LD_HASH_LEN]);
+
+/* Calls cb for events with seq >= from, at most max of them (0 = no limit). */
+int ld_store_scan(ld_store_t *s, uint64_t from, uint64_t max, ld_event_cb cb, void *ctx);
+
+/* Calls cb for events of one stream with version >= from_version, in order. */
+int ld_store_scan_stream(ld_store_t *s, const char *stream, uint64_t from_version,
+                         uint64_t max, ld_event_cb cb, void *ctx);
+
+/* Current version of a stream (0 when it has no events). */
+int ld_store_stream_version(ld_store_t *s, const char *stream, uint64_t *version);
+
+/* Looks up a request id. Returns 0 with its first seq and count, or LD_ENOTFOUND. */
+int ld_store_request_get(ld_store_t *s, const uint8_t *id, size_t len,
+                         uint64_t *first_seq, uint32_t *count);
+
+/* Walks the hash chain from seq 1 to the head. Returns 0, or LD_ECORRUPT with
+ * *bad_seq set to the first seq whose stored bytes are not what was appended. */
+int ld_store_verify(ld_store_t *s, uint64_t *bad_seq, char *why, size_t whylen);
+
+/* Stores a snapshot under name, replacing any earlier one. */
+int ld_store_snapshot_put(ld_store_t *s, const char *name, uint64_t seq,
+                          const void *data, size_t len);
+
+/* Reads a snapshot. Returns 0 with *data (caller frees) or LD_ENOTFOUND. */
+int ld_store_snapshot_get(ld_store_t *s, const char *name, uint64_t *seq,
+                          void **data, size_t *len);
+
+/* Current map size in bytes (it grows on demand). */
+size_t ld_store_map_size(ld_store_t *s);
+
+#endif
