@@ -1,0 +1,619 @@
+/* career.c — promotion from L to L+1 (DOMAIN.md §6): the checklist in order,
+ * query-speed tests (§6.4, also §7 re-tests), mentoring (§6.5), exams drawn
+ * with a recorded seed and graded (§6.6), and the promotion they cause.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+#define E(x) LADDER__V1__ERROR_CODE__##x
+#define R(x) LADDER__V1__ROLE__ROLE_##x
+#define DAY_MS 86400000LL
+
+/* ----------------------------------------------------------- checklist -- */
+
+/* The band threshold (ms) a query test must beat to qualify for level t. */
+static int64_t band_need(const ld_rules_t *r, uint32_t t)
+{
+    int64_t need = 0;
+    for (uint32_t i = 0; i < r->n_bands; i++)
+        if (r->bands[i].up_to >= t && r->bands[i].below_ms > need)
+            need = r->bands[i].below_ms;
+    return need;
+}
+
+/* Training cases of level t the employee studied, and how many there are. */
+static void training_counts(const ld_core_t *c, const emp_t *e, uint32_t t, int64_t *have,
+                            int64_t *total)
+{
+    *total = c->g.lib_count[t][LADDER__V1__HALF__HALF_TRAINING];
+    *have = 0;
+    for (uint32_t k = 0; k < e->studied.len; k++) {
+        const case_t *cs = &c->cases[e->studied.v[k]];
+        if (cs->accepted && !cs->retired && cs->level == t &&
+            cs->half == LADDER__V1__HALF__HALF_TRAINING)
+            (*have)++;
+    }
+}
+
+int promotion_check(const ld_core_t *c, uint32_t emp, check_t it[6], int *n_items)
+{
+    const ld_rules_t *r = cur_rules(c);
+    const emp_t *e = &c->emps[emp];
+    uint32_t L = e->level, t = L + 1;
+    memset(it, 0, 6 * sizeof *it);
+    *n_items = 6;
+    if (L >= LD_LEVELS - 1) {
+        *n_items = 0;
+        return 0;
+    }
+
+    it[0] = (check_t){"§6.1", "points", false, e->points_total, r->promotion_points[L], ""};
+    it[0].met = it[0].have >= it[0].need;
+    if (!it[0].met)
+        snprintf(it[0].gap, sizeof it[0].gap, "needs %lld more points",
+                 (long long)(it[0].need - it[0].have));
+
+    it[1] = (check_t){"§6.2", "rules task", (e->tasks_done >> L) & 1, (e->tasks_done >> L) & 1, 1, ""};
+    if (!it[1].met)
+        snprintf(it[1].gap, sizeof it[1].gap, "rules-learning task level-%u not completed", L);
+
+    int64_t have, total;
+    training_counts(c, e, t, &have, &total);
+    int64_t need = (total * r->training_pct + 99) / 100;
+    it[2] = (check_t){"§6.3", "training", have >= need, have, need, ""};
+    if (!it[2].met)
+        snprintf(it[2].gap, sizeof it[2].gap,
+                 "studied %lld of %lld training cases of level %u, needs %lld", (long long)have,
+                 (long long)total, t, (long long)need);
+
+    int64_t qneed = band_need(r, t);
+    it[3] = (check_t){"§6.4", "query speed", false, e->qt_at_ms ? e->qt_total_ms : 0, qneed, ""};
+    it[3].met = e->qt_at_ms && ld_rules_band(r, e->qt_total_ms) >= t;
+    if (!it[3].met) {
+        if (!e->qt_at_ms)
+            snprintf(it[3].gap, sizeof it[3].gap, "no query test yet; needs < %lld s",
+                     (long long)(qneed / 1000));
+        else
+            snprintf(it[3].gap, sizeof it[3].gap, "query test %lld.%03lld s, needs < %lld s",
+                     (long long)(e->qt_total_ms / 1000), (long long)(e->qt_total_ms % 1000),
+                     (long long)(qneed / 1000));
+    }
+
+    uint32_t from = r->apprentices_from[t];
+    it[4] = (check_t){"§6.5", "mentoring", true, e->credited[from], r->apprentices_needed[t], ""};
+    it[4].met = it[4].have >= it[4].need;
+    if (!it[4].met)
+        snprintf(it[4].gap, sizeof it[4].gap, "%lld more apprentice%s brought from level %u to %u",
+                 (long long)(it[4].need - it[4].have), it[4].need - it[4].have == 1 ? "" : "s",
+                 from, from + 1);
+
+    it[5] = (check_t){"§6.6", "exam", false, 0, 1, "pass the promotion exam"};
+    int met = 0;
+    while (met < 5 && it[met].met)
+        met++;
+    return met;
+}
+
+/* ----------------------------------------------------------- query test -- */
+
+bool in_window(const ld_core_t *c, const emp_t *e, int64_t now)
+{
+    const ld_rules_t *r = cur_rules(c);
+    if (e->level < 1 || !e->year_end_ms)
+        return false;
+    int64_t open = cal_add_months(e->year_start_ms, (int)(r->year_months - r->window_months),
+                                  r->utc_offset_min);
+    return now >= open && now < e->year_end_ms;
+}
+
+static int query_test(ld_core_t *c, const Ladder__V1__RecordQueryTest *m, const ld_ctx_t *ctx,
+                      ld_out_t *out)
+{
+    uint32_t i;
+    if (need_role(c, ctx, R(MANAGER), NULL, "§6.4", "record query tests") ||
+        need_emp(c, "record_query_test.employee_id", m->employee_id, &i))
+        return -1;
+    if (m->total_ms <= 0 || m->total_ms > DAY_MS)
+        return refuse(c, E(ERR_INVALID), "§6.4", "record_query_test.total_ms",
+                      "§6.4: total_ms must be 1 to %lld (the 100 queries' total time)",
+                      (long long)DAY_MS);
+    const emp_t *e = &c->emps[i];
+    uint32_t band = ld_rules_band(cur_rules(c), m->total_ms);
+    /* §7: in the re-test window, the first two tests (test and make-up) count */
+    bool retention = in_window(c, e, ctx->now_ms) && !(e->rt_flags & RT_QUERY_PASSED) &&
+                     e->rt_query_tries < 2;
+    Ladder__V1__Event *ev = emit(c, out, ctx, "emp", e->id,
+                                 LADDER__V1__EVENT__BODY_QUERY_TEST_RECORDED, 0);
+    Ladder__V1__QueryTestRecorded *b = body_new(out, &ladder__v1__query_test_recorded__descriptor);
+    b->employee_id = ostr(out, e->id);
+    b->total_ms = m->total_ms;
+    b->qualifies_up_to = band;
+    b->retention = retention;
+    b->makeup = retention && e->rt_query_tries == 1;
+    b->passed = retention && band >= e->level;
+    ev->query_test_recorded = b;
+    return apply(c, ev);
+}
+
+/* ---------------------------------------------------------- mentoring -- */
+
+static int start_apprenticeship(ld_core_t *c, const Ladder__V1__StartApprenticeship *m,
+                                const ld_ctx_t *ctx, ld_out_t *out)
+{
+    const ld_rules_t *r = cur_rules(c);
+    uint32_t mi, ai;
+    if (need_emp(c, "start_apprenticeship.mentor_id", m->mentor_id, &mi) ||
+        need_emp(c, "start_apprenticeship.apprentice_id", m->apprentice_id, &ai) ||
+        need_role(c, ctx, R(MANAGER), m->mentor_id, "§6.5", "start this apprenticeship"))
+        return -1;
+    const emp_t *me = &c->emps[mi], *ap = &c->emps[ai];
+    if (mi == ai)
+        return refuse(c, E(ERR_REFUSED), "§6.5", "start_apprenticeship.apprentice_id",
+                      "§6.5: %s cannot be their own apprentice", me->id);
+    if (me->level < r->mentor_min_level) {
+        if (me->level == 1)
+            return refuse(c, E(ERR_REFUSED), "§6.5", "start_apprenticeship.mentor_id",
+                          "§6.5: level-1 employees may not take apprentices");
+        return refuse(c, E(ERR_REFUSED), "§6.5", "start_apprenticeship.mentor_id",
+                      "§6.5: a mentor must be level %u or above; %s is level %u",
+                      r->mentor_min_level, me->id, me->level);
+    }
+    if (me->level < ap->level + r->mentor_min_gap)
+        return refuse(c, E(ERR_REFUSED), "§6.5", "start_apprenticeship.mentor_id",
+                      "§6.5: a mentor must be at least %u levels above the apprentice; %s is "
+                      "level %u, %s is level %u",
+                      r->mentor_min_gap, me->id, me->level, ap->id, ap->level);
+    if (ap->level >= LD_LEVELS - 1)
+        return refuse(c, E(ERR_REFUSED), "§6.5", "start_apprenticeship.apprentice_id",
+                      "§6.5: %s is at the top level and cannot be brought further", ap->id);
+    if (ap->mentor != NONE)
+        return refuse(c, E(ERR_REFUSED), "§6.5", "start_apprenticeship.apprentice_id",
+                      "§6.5: %s already has mentor %s", ap->id, c->emps[ap->mentor].id);
+    Ladder__V1__Event *ev = emit(c, out, ctx, "emp", ap->id,
+                                 LADDER__V1__EVENT__BODY_APPRENTICESHIP_STARTED, 0);
+    Ladder__V1__ApprenticeshipStarted *b =
+        body_new(out, &ladder__v1__apprenticeship_started__descriptor);
+    b->mentor_id = ostr(out, me->id);
+    b->apprentice_id = ostr(out, ap->id);
+    b->apprentice_level = ap->level;
+    ev->apprenticeship_started = b;
+    return apply(c, ev);
+}
+
+static int end_apprenticeship(ld_core_t *c, const Ladder__V1__EndApprenticeship *m,
+                              const ld_ctx_t *ctx, ld_out_t *out)
+{
+    uint32_t mi, ai;
+    if (check_id(c, "end_apprenticeship.mentor_id", m->mentor_id) ||
+        check_id(c, "end_apprenticeship.apprentice_id", m->apprentice_id))
+        return -1;
+    if ((mi = emp_find(c, m->mentor_id)) == NONE)
+        return refuse(c, E(ERR_NOT_FOUND), "§1", "end_apprenticeship.mentor_id",
+                      "§1: no employee %s", m->mentor_id);
+    if ((ai = emp_find(c, m->apprentice_id)) == NONE)
+        return refuse(c, E(ERR_NOT_FOUND), "§1", "end_apprenticeship.apprentice_id",
+                      "§1: no employee %s", m->apprentice_id);
+    if (need_role(c, ctx, R(MANAGER), m->mentor_id, "§6.5", "end this apprenticeship"))
+        return -1;
+    if (c->emps[ai].mentor != mi)
+        return refuse(c, E(ERR_REFUSED), "§6.5", "end_apprenticeship.apprentice_id",
+                      "§6.5: %s is not an apprentice of %s", m->apprentice_id, m->mentor_id);
+    Ladder__V1__Event *ev = emit(c, out, ctx, "emp", m->apprentice_id,
+                                 LADDER__V1__EVENT__BODY_APPRENTICESHIP_ENDED, 0);
+    Ladder__V1__ApprenticeshipEnded *b = body_new(out, &ladder__v1__apprenticeship_ended__descriptor);
+    b->mentor_id = ostr(out, m->mentor_id);
+    b->apprentice_id = ostr(out, m->apprentice_id);
+    b->reason = ostr(out, m->reason);
+    ev->apprenticeship_ended = b;
+    return apply(c, ev);
+}
+
+/* --------------------------------------------------------------- exams -- */
+
+typedef struct {
+    uint32_t idx;
+    uint32_t seen;     /* examined this employee before: drawn last */
+    uint32_t uses;     /* then the least used */
+    uint64_t lot;      /* then the seeded lot */
+} cand_t;
+
+static int cand_cmp(const void *a, const void *b)
+{
+    const cand_t *x = a, *y = b;
+    if (x->seen != y->seen)
+        return x->seen < y->seen ? -1 : 1;
+    if (x->uses != y->uses)
+        return x->uses < y->uses ? -1 : 1;
+    if (x->lot != y->lot)
+        return x->lot < y->lot ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static int draw_exam(ld_core_t *c, const Ladder__V1__DrawExam *m, const ld_ctx_t *ctx,
+                     ld_out_t *out)
+{
+    const ld_rules_t *r = cur_rules(c);
+    uint32_t i;
+    if (need_emp(c, "draw_exam.employee_id", m->employee_id, &i) ||
+        need_role(c, ctx, R(MANAGER), m->employee_id, "§6.6", "draw this exam") ||
+        check_id(c, "draw_exam.exam_id", m->exam_id))
+        return -1;
+    const emp_t *e = &c->emps[i];
+    if (exam_find(c, m->exam_id) != NONE)
+        return refuse(c, E(ERR_DUPLICATE), "§6.6", "draw_exam.exam_id", "§6.6: exam %s already exists",
+                      m->exam_id);
+    if (e->open_exam != NONE)
+        return refuse(c, E(ERR_REFUSED), "§6.6", "draw_exam.employee_id",
+                      "§6.6: %s has exam %s drawn and not yet graded", e->id,
+                      c->exams[e->open_exam].id);
+    if (m->seed == 0)
+        return refuse(c, E(ERR_INVALID), "§6.6", "draw_exam.seed",
+                      "§6.6: draw_exam.seed must be non-zero (the daemon fills it in)");
+    uint32_t size = m->size ? m->size : r->exam_size;
+    if (size < r->exam_min_size || size > r->exam_max_size || size > LD_EXAM_MAX)
+        return refuse(c, E(ERR_INVALID), "§6.6", "draw_exam.size",
+                      "§6.6: an exam has %u to %u cases, not %u", r->exam_min_size,
+                      r->exam_max_size, size);
+
+    bool retention = m->purpose == LADDER__V1__EXAM_PURPOSE__EXAM_RETENTION;
+    uint32_t level;
+    bool makeup = false;
+    if (retention) {
+        if (!in_window(c, e, ctx->now_ms))
+            return refuse(c, E(ERR_REFUSED), "§7", "draw_exam.purpose",
+                          "§7: %s is not in a re-test window", e->id);
+        if (e->rt_flags & RT_EXAM_PASSED)
+            return refuse(c, E(ERR_REFUSED), "§7", "draw_exam.purpose",
+                          "§7: %s already passed this year's skill exam", e->id);
+        if (e->rt_exam_tries >= 2)
+            return refuse(c, E(ERR_REFUSED), "§7", "draw_exam.purpose",
+                          "§7: the make-up exam of this retention year was already used");
+        level = e->level;
+        makeup = e->rt_exam_tries == 1;
+    } else {
+        if (e->level >= LD_LEVELS - 1)
+            return refuse(c, E(ERR_REFUSED), "§6", "draw_exam.employee_id",
+                          "§6: %s is at level %u, the top", e->id, e->level);
+        check_t it[6];
+        int n;
+        int met = promotion_check(c, i, it, &n);
+        if (met < 5)
+            return refuse(c, E(ERR_REFUSED), it[met].section, "draw_exam.employee_id",
+                          "%s: %s", it[met].section, it[met].gap);
+        if (ctx->now_ms < e->exam_retake_ms) {
+            arena_t a = {0};
+            char when[48];
+            snprintf(when, sizeof when, "%s", cal_format(&a, e->exam_retake_ms, r->utc_offset_min));
+            arena_free(&a);
+            return refuse(c, E(ERR_REFUSED), "§6.6", "draw_exam.employee_id",
+                          "§6.6: a failed exam may be retaken after %u days, from %s",
+                          r->exam_retake_days, when);
+        }
+        level = e->level + 1u;
+    }
+
+    uint32_t pool = c->g.lib_count[level][LADDER__V1__HALF__HALF_TEST];
+    if (pool < size)
+        return refuse(c, E(ERR_REFUSED), "§6.6", "draw_exam.size",
+                      "§6.6: level %u has %u test case%s; an exam of %u cannot be drawn", level,
+                      pool, pool == 1 ? "" : "s", size);
+    cand_t *cand = xmalloc(pool * sizeof *cand);
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < c->g.n_cases && n < pool; k++) {
+        const case_t *cs = &c->cases[k];
+        if (!cs->accepted || cs->retired || cs->level != level ||
+            cs->half != LADDER__V1__HALF__HALF_TEST)
+            continue;
+        cand[n++] = (cand_t){k, vec_has(&e->examined, k), cs->exam_uses,
+                             mix64(m->seed ^ hash_str(cs->id, strlen(cs->id)))};
+    }
+    qsort(cand, n, sizeof *cand, cand_cmp);
+
+    Ladder__V1__Event *ev = emit(c, out, ctx, "emp", e->id, LADDER__V1__EVENT__BODY_EXAM_DRAWN, 0);
+    Ladder__V1__ExamDrawn *b = body_new(out, &ladder__v1__exam_drawn__descriptor);
+    b->exam_id = ostr(out, m->exam_id);
+    b->employee_id = ostr(out, e->id);
+    b->purpose = retention ? LADDER__V1__EXAM_PURPOSE__EXAM_RETENTION
+                           : LADDER__V1__EXAM_PURPOSE__EXAM_PROMOTION;
+    b->level = level;
+    b->seed = m->seed;
+    b->makeup = makeup;
+    b->n_case_ids = size;
+    b->case_ids = arena_alloc(&out->arena, size * sizeof *b->case_ids);
+    for (uint32_t k = 0; k < size; k++)
+        b->case_ids[k] = ostr(out, c->cases[cand[k].idx].id);
+    ev->exam_drawn = b;
+    free(cand);
+    if (apply(c, ev))
+        return -1;
+    uint64_t drawn = ev->seq;
+    for (uint32_t k = 0; k < size; k++) {
+        Ladder__V1__Event *u = emit(c, out, ctx, "case", b->case_ids[k],
+                                    LADDER__V1__EVENT__BODY_CASE_USED_IN_EXAM, drawn);
+        Ladder__V1__CaseUsedInExam *ub = body_new(out, &ladder__v1__case_used_in_exam__descriptor);
+        ub->case_id = b->case_ids[k];
+        ub->exam_id = b->exam_id;
+        u->case_used_in_exam = ub;
+        if (apply(c, u))
+            return -1;
+    }
+    return 0;
+}
+
+/* §6: the promotion a passed exam causes, and the mentor's credit (§6.5, P8). */
+static int promote(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, uint32_t i, const exam_t *x,
+                   uint64_t graded_seq)
+{
+    const ld_rules_t *r = cur_rules(c);
+    emp_t *e = &c->emps[i];
+    Ladder__V1__Event *ev = emit(c, out, ctx, "emp", e->id, LADDER__V1__EVENT__BODY_PROMOTED,
+                                 graded_seq);
+    Ladder__V1__Promoted *b = body_new(out, &ladder__v1__promoted__descriptor);
+    b->employee_id = ostr(out, e->id);
+    b->from_level = e->level;
+    b->to_level = e->level + 1u;
+    b->exam_id = ostr(out, x->id);
+    uint64_t evidence[4] = {x->drawn_seq, graded_seq, e->qt_seq, e->task_seq};
+    b->evidence_seqs = arena_alloc(&out->arena, sizeof evidence);
+    for (int k = 0; k < 4; k++)
+        if (evidence[k])
+            b->evidence_seqs[b->n_evidence_seqs++] = evidence[k];
+    b->retention_deadline_ms = cal_add_months(ctx->now_ms, (int)r->year_months, r->utc_offset_min);
+    ev->promoted = b;
+    uint32_t mentor = e->mentor, from = e->level;
+    if (apply(c, ev))
+        return -1;
+    if (mentor == NONE || (c->emps[mentor].flags & EF_LEFT))
+        return 0;
+    uint64_t promoted = ev->seq;
+    const emp_t *me = &c->emps[mentor];
+    ev = emit(c, out, ctx, "emp", me->id, LADDER__V1__EVENT__BODY_APPRENTICE_CREDITED, promoted);
+    Ladder__V1__ApprenticeCredited *cb = body_new(out, &ladder__v1__apprentice_credited__descriptor);
+    cb->mentor_id = ostr(out, me->id);
+    cb->apprentice_id = ostr(out, e->id);
+    cb->from_level = from;
+    ev->apprentice_credited = cb;
+    if (apply(c, ev))
+        return -1;
+    return award(c, out, ctx, mentor, r->apprentice, LADDER__V1__POINT_SOURCE__P8_APPRENTICE,
+                 e->id, ev->seq);
+}
+
+static int grade_exam(ld_core_t *c, const Ladder__V1__GradeExam *m, const ld_ctx_t *ctx,
+                      ld_out_t *out)
+{
+    const ld_rules_t *r = cur_rules(c);
+    if (need_role(c, ctx, R(MANAGER), NULL, "§6.6", "grade exams") ||
+        check_id(c, "grade_exam.exam_id", m->exam_id))
+        return -1;
+    uint32_t xi = exam_find(c, m->exam_id);
+    if (xi == NONE)
+        return refuse(c, E(ERR_NOT_FOUND), "§6.6", "grade_exam.exam_id", "§6.6: no exam %s",
+                      m->exam_id);
+    exam_t x = c->exams[xi];
+    if (x.graded)
+        return refuse(c, E(ERR_DUPLICATE), "§6.6", "grade_exam.exam_id",
+                      "§6.6: exam %s was already graded", x.id);
+    if (m->n_scores != x.n)
+        return refuse(c, E(ERR_INVALID), "§6.6", "grade_exam.scores",
+                      "§6.6: exam %s has %u cases; %zu scores given", x.id, x.n, m->n_scores);
+    uint64_t sum = 0;
+    for (size_t k = 0; k < m->n_scores; k++) {
+        if (m->scores[k] > 100) {
+            char field[48];
+            snprintf(field, sizeof field, "grade_exam.scores[%zu]", k);
+            return refuse(c, E(ERR_INVALID), "§6.6", field, "§6.6: %s must be 0 to 100", field);
+        }
+        sum += m->scores[k];
+    }
+    uint32_t percent = (uint32_t)(sum / x.n);
+    bool passed = percent >= r->exam_pass_pct;
+    const emp_t *e = &c->emps[x.emp];
+    if (e->flags & EF_LEFT)
+        return refuse(c, E(ERR_REFUSED), "§1", "grade_exam.exam_id", "§1: employee %s has left",
+                      e->id);
+    Ladder__V1__Event *ev = emit(c, out, ctx, "emp", e->id, LADDER__V1__EVENT__BODY_EXAM_GRADED, 0);
+    Ladder__V1__ExamGraded *b = body_new(out, &ladder__v1__exam_graded__descriptor);
+    b->exam_id = ostr(out, x.id);
+    b->employee_id = ostr(out, e->id);
+    b->n_scores = m->n_scores;
+    b->scores = arena_alloc(&out->arena, m->n_scores * sizeof *b->scores);
+    memcpy(b->scores, m->scores, m->n_scores * sizeof *b->scores);
+    b->percent = percent;
+    b->passed = passed;
+    ev->exam_graded = b;
+    if (apply(c, ev))
+        return -1;
+    if (passed && x.purpose == LADDER__V1__EXAM_PURPOSE__EXAM_PROMOTION)
+        return promote(c, out, ctx, x.emp, &x, ev->seq);
+    return 0;
+}
+
+int career_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx, ld_out_t *out)
+{
+    switch (cmd->cmd_case) {
+    case LADDER__V1__COMMAND__CMD_RECORD_QUERY_TEST: return query_test(c, cmd->record_query_test, ctx, out);
+    case LADDER__V1__COMMAND__CMD_START_APPRENTICESHIP:
+        return start_apprenticeship(c, cmd->start_apprenticeship, ctx, out);
+    case LADDER__V1__COMMAND__CMD_END_APPRENTICESHIP:
+        return end_apprenticeship(c, cmd->end_apprenticeship, ctx, out);
+    case LADDER__V1__COMMAND__CMD_DRAW_EXAM: return draw_exam(c, cmd->draw_exam, ctx, out);
+    case LADDER__V1__COMMAND__CMD_GRADE_EXAM: return grade_exam(c, cmd->grade_exam, ctx, out);
+    default: return 1;
+    }
+}
+
+/* -------------------------------------------------------------- evolve -- */
+
+void add_change(ld_core_t *c, uint32_t i, const Ladder__V1__Event *ev, int from, int to,
+                       int cause, const uint64_t *evidence, size_t n)
+{
+    uint32_t k = change_new(c);
+    change_t *ch = &c->changes[k];
+    ch->emp = i;
+    ch->from = (uint8_t)from;
+    ch->to = (uint8_t)to;
+    ch->cause = (uint8_t)cause;
+    ch->rules_version = ev->rules_version;
+    ch->seq = ev->seq;
+    ch->at_ms = ev->at_ms;
+    for (size_t j = 0; j < n && j < 6; j++)
+        ch->evidence[ch->n_evidence++] = evidence[j];
+    touch_emp(c, i);
+    vec_push(&c->emps[i].changes, k);
+}
+
+void start_year(ld_core_t *c, emp_t *e, uint32_t i, int64_t at, int64_t end)
+{
+    e->points_in_year = 0;
+    e->credited_in_year = 0;
+    e->rt_flags = 0;
+    e->rt_query_tries = e->rt_exam_tries = 0;
+    if (e->level >= 1 && end > at) {
+        e->year_start_ms = at;
+        e->year_end_ms = end;
+        deadline_push(c, e->year_end_ms, i, LD_DEADLINE_RETENTION);
+    } else {
+        e->year_start_ms = e->year_end_ms = 0;
+    }
+}
+
+int career_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
+{
+    uint32_t i, j;
+    switch (ev->body_case) {
+    case LADDER__V1__EVENT__BODY_QUERY_TEST_RECORDED: {
+        const Ladder__V1__QueryTestRecorded *m = ev->query_test_recorded;
+        if ((i = emp_find(c, m->employee_id)) == NONE)
+            return -1;
+        emp_t *e = &c->emps[i];
+        touch_emp(c, i);
+        e->qt_total_ms = m->total_ms;
+        e->qt_at_ms = ev->at_ms;
+        e->qt_seq = ev->seq;
+        if (m->retention) {
+            e->rt_query_tries++;
+            if (m->passed)
+                e->rt_flags |= RT_QUERY_PASSED;
+            else if (m->makeup)
+                e->rt_flags |= RT_QUERY_MAKEUP_FAILED;
+        }
+        return 0;
+    }
+    case LADDER__V1__EVENT__BODY_APPRENTICESHIP_STARTED: {
+        const Ladder__V1__ApprenticeshipStarted *m = ev->apprenticeship_started;
+        if ((i = emp_find(c, m->mentor_id)) == NONE || (j = emp_find(c, m->apprentice_id)) == NONE)
+            return -1;
+        touch_emp(c, i);
+        touch_emp(c, j);
+        c->emps[j].mentor = i;
+        vec_push(&c->emps[i].apprentices, j);
+        return 0;
+    }
+    case LADDER__V1__EVENT__BODY_APPRENTICESHIP_ENDED: {
+        const Ladder__V1__ApprenticeshipEnded *m = ev->apprenticeship_ended;
+        if ((i = emp_find(c, m->mentor_id)) == NONE || (j = emp_find(c, m->apprentice_id)) == NONE)
+            return -1;
+        touch_emp(c, i);
+        touch_emp(c, j);
+        c->emps[j].mentor = NONE;
+        vec_remove(&c->emps[i].apprentices, j);
+        return 0;
+    }
+    case LADDER__V1__EVENT__BODY_APPRENTICE_CREDITED: {
+        const Ladder__V1__ApprenticeCredited *m = ev->apprentice_credited;
+        if ((i = emp_find(c, m->mentor_id)) == NONE || (j = emp_find(c, m->apprentice_id)) == NONE ||
+            m->from_level >= LD_LEVELS)
+            return -1;
+        touch_emp(c, i);
+        touch_emp(c, j);
+        emp_t *me = &c->emps[i];
+        if (me->credited[m->from_level] < 255)
+            me->credited[m->from_level]++;
+        if (me->credited_in_year < 255)
+            me->credited_in_year++;
+        /* an apprentice counts once: the apprenticeship ends with the credit */
+        c->emps[j].mentor = NONE;
+        vec_remove(&me->apprentices, j);
+        return 0;
+    }
+    case LADDER__V1__EVENT__BODY_EXAM_DRAWN: {
+        const Ladder__V1__ExamDrawn *m = ev->exam_drawn;
+        if ((i = emp_find(c, m->employee_id)) == NONE || !m->exam_id ||
+            exam_find(c, m->exam_id) != NONE || m->n_case_ids > LD_EXAM_MAX)
+            return -1;
+        uint32_t idx[LD_EXAM_MAX];
+        for (size_t k = 0; k < m->n_case_ids; k++)
+            if ((idx[k] = case_find(c, m->case_ids[k])) == NONE)
+                return -1;
+        uint32_t xi = exam_new(c, m->exam_id);
+        exam_t *x = &c->exams[xi];
+        x->purpose = (uint8_t)m->purpose;
+        x->level = (uint8_t)m->level;
+        x->n = (uint8_t)m->n_case_ids;
+        x->makeup = m->makeup;
+        x->emp = i;
+        x->drawn_seq = ev->seq;
+        x->drawn_ms = ev->at_ms;
+        memcpy(x->cases, idx, m->n_case_ids * sizeof *idx);
+        emp_t *e = &c->emps[i];
+        touch_emp(c, i);
+        e->open_exam = xi;
+        if (m->purpose == LADDER__V1__EXAM_PURPOSE__EXAM_RETENTION)
+            e->rt_exam_tries++;
+        for (size_t k = 0; k < m->n_case_ids; k++)
+            if (!vec_has(&e->examined, idx[k]))
+                vec_push(&e->examined, idx[k]);
+        return 0;
+    }
+    case LADDER__V1__EVENT__BODY_EXAM_GRADED: {
+        const Ladder__V1__ExamGraded *m = ev->exam_graded;
+        uint32_t xi = m->exam_id ? exam_find(c, m->exam_id) : NONE;
+        if (xi == NONE || c->exams[xi].graded)
+            return -1;
+        touch_exam(c, xi);
+        exam_t *x = &c->exams[xi];
+        x->graded = 1;
+        x->passed = m->passed;
+        x->percent = m->percent;
+        x->graded_seq = ev->seq;
+        i = x->emp;
+        emp_t *e = &c->emps[i];
+        touch_emp(c, i);
+        if (e->open_exam == xi)
+            e->open_exam = NONE;
+        if (x->purpose == LADDER__V1__EXAM_PURPOSE__EXAM_RETENTION) {
+            if (m->passed)
+                e->rt_flags |= RT_EXAM_PASSED;
+            else if (x->makeup)
+                e->rt_flags |= RT_EXAM_MAKEUP_FAILED;
+        } else if (!m->passed) {
+            e->exam_retake_ms = cal_add_days(ev->at_ms, (int)cur_rules(c)->exam_retake_days);
+        }
+        return 0;
+    }
+    case LADDER__V1__EVENT__BODY_PROMOTED: {
+        const Ladder__V1__Promoted *m = ev->promoted;
+        if ((i = emp_find(c, m->employee_id)) == NONE || m->to_level >= LD_LEVELS ||
+            m->to_level != c->emps[i].level + 1u)
+            return -1;
+        add_change(c, i, ev, (int)m->from_level, (int)m->to_level, CH_PROMOTED, m->evidence_seqs,
+                   m->n_evidence_seqs);
+        emp_t *e = &c->emps[i];
+        touch_emp(c, i);
+        e->level = (uint8_t)m->to_level;
+        e->level_ms = ev->at_ms;
+        e->points_since_level = 0;
+        e->exam_retake_ms = 0;
+        e->tasks_done &= (uint8_t)~(1u << m->to_level); /* the new level's task is due */
+        if (e->appeal == AP_OPEN || e->appeal == AP_PENDING)
+            e->appeal = AP_NONE; /* a promotion makes the old demotion moot */
+        start_year(c, e, i, ev->at_ms, m->retention_deadline_ms);
+        return 0;
+    }
+    default:
+        return 1;
+    }
+}

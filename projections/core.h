@@ -1,0 +1,113 @@
+/* core.h — the functional core of Ladder: state, decide, evolve, queries.
+ *
+ * Pure C11: no I/O, no clock, no randomness, nothing from daemon/ or tools/
+ * (DESIGN.md, "Time and determinism"). The shell passes `now`, the principal
+ * and any random seed in ld_ctx_t; replaying the same events always gives the
+ * same state, byte for byte (ld_core_snapshot).
+ *
+ * Write path: ld_core_execute() decides a command against the current state,
+ * producing the fact and every event it causes, and applies each event as it
+ * is produced (so a batch's next command sees it). A refusal leaves state and
+ * output as they were. Savepoints let the shell undo a whole request (batch
+ * all-or-nothing) or a whole group commit (a failed disk write).
+ */
+#ifndef LD_CORE_H
+#define LD_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ladder.pb-c.h"
+#include "rules.h"
+
+typedef struct ld_core ld_core_t;
+typedef struct ld_out ld_out_t;
+
+/* What a decision is given besides state. */
+typedef struct {
+    int64_t now_ms;           /* becomes the events' at_ms */
+    const char *principal;    /* acting id; "system" for the daemon's own commands */
+    uint32_t roles;           /* bit set of LADDER__V1__ROLE__* */
+    const uint8_t *request_id;
+    size_t request_id_len;
+} ld_ctx_t;
+
+/* A refusal: a value, not a program error. code is a LADDER__V1__ERROR_CODE__*. */
+typedef struct {
+    int code;
+    char section[16];         /* "§6.5", empty when not a domain rule */
+    char field[96];           /* "commands[0].start_apprenticeship.mentor_id" */
+    char message[320];
+} ld_refusal_t;
+
+/* ----------------------------------------------------------- the state -- */
+
+/* Returns a new, empty state under the default rules, whose next event is
+ * next_seq (1 for an empty log). Caller destroys. */
+ld_core_t *ld_core_new(uint64_t next_seq);
+
+/* Frees the state and sets *c to NULL. Accepts NULL. */
+void ld_core_destroy(ld_core_t **c);
+
+/* Seq the next appended event will carry. */
+uint64_t ld_core_next_seq(const ld_core_t *c);
+
+/* Rules in force now (valid until the next RulesAdopted is applied). */
+const ld_rules_t *ld_core_rules(const ld_core_t *c);
+
+/* Applies one committed event. Returns 0, or -1 when the event contradicts
+ * the state (a log this core did not write): the state is then unchanged. */
+int ld_core_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
+
+/* Decides cmd and applies its events; on success appends them to out (owned
+ * by out, valid until ld_out_reset) and returns 0. On refusal returns -1 with
+ * why filled; state and out are unchanged. */
+int ld_core_execute(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+                    ld_out_t *out, ld_refusal_t *why);
+
+/* Savepoints: mark, undo everything applied since a mark, or forget all marks.
+ * Evolve outside any savepoint keeps no undo record (replay is not slowed). */
+uint32_t ld_core_savepoint(ld_core_t *c);
+void ld_core_rollback(ld_core_t *c, uint32_t mark);
+void ld_core_release(ld_core_t *c);
+
+/* Serializes the whole state, deterministically. Caller frees *buf. */
+int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len);
+
+/* Builds a state from a snapshot. Returns NULL if the bytes do not decode. */
+ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len);
+
+/* ------------------------------------------------------------ output -- */
+
+ld_out_t *ld_out_new(void);
+void ld_out_destroy(ld_out_t **o);
+/* Forgets the events (and frees their memory in bulk). */
+void ld_out_reset(ld_out_t *o);
+size_t ld_out_count(const ld_out_t *o);
+Ladder__V1__Event **ld_out_events(ld_out_t *o);
+/* Truncates to the first n events (used to drop a refused request's events). */
+void ld_out_truncate(ld_out_t *o, size_t n);
+
+/* ----------------------------------------------------------- queries -- */
+/* Each fills a caller-initialised reply message; strings and arrays inside
+ * point into an arena owned by `out` (valid until ld_out_reset). Returns 0,
+ * or -1 with why filled (unknown employee, ...). */
+
+int ld_core_query(ld_core_t *c, const Ladder__V1__Query *q, int64_t now_ms, ld_out_t *out,
+                  Ladder__V1__Ok *ok, ld_refusal_t *why);
+
+/* §2 rule data of a level under the rules in force, from out's arena. */
+Ladder__V1__LevelInfo *ld_core_level_info(const ld_core_t *c, ld_out_t *out, uint32_t level);
+
+/* Earliest deadline (retention close, appeal window) at or after nothing in
+ * particular: the smallest one pending. Returns false when there is none. */
+bool ld_core_next_deadline(ld_core_t *c, int64_t *at_ms, const char **employee_id,
+                           int *kind);
+
+enum { LD_DEADLINE_RETENTION = 1, LD_DEADLINE_APPEAL = 2 };
+
+/* Number of employees ever hired. */
+size_t ld_core_employee_count(const ld_core_t *c);
+
+#endif

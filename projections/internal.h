@@ -1,0 +1,371 @@
+/* internal.h — the core's state and the helpers its modules share.
+ * Not a public header: only the .c files of projections/ include it.
+ *
+ * Entities live in arrays indexed by uint32 and are found by id through an
+ * idmap (open addressing, FNV-1a). Every mutation made by evolve goes through
+ * touch_*() first, which copies the record into the undo journal when a
+ * savepoint is open (see core.c, "Savepoints").
+ */
+#ifndef LD_INTERNAL_H
+#define LD_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "core.h"
+
+#define LD_ID_MAX 32         /* ids: 1..32 bytes of [A-Za-z0-9._:@-] */
+#define LD_NAME_MAX 200      /* display names and short texts, bytes */
+#define LD_EXAM_MAX 20
+#define NONE UINT32_MAX
+
+/* Allocation failure is not bad input: it aborts, through one place. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t m);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+
+/* --------------------------------------------------------------- vec -- */
+
+typedef struct {
+    uint32_t *v;
+    uint32_t len, cap;
+} vec_t;
+
+void vec_push(vec_t *a, uint32_t x);
+bool vec_has(const vec_t *a, uint32_t x);
+bool vec_remove(vec_t *a, uint32_t x); /* keeps order */
+void vec_free(vec_t *a);
+
+/* ------------------------------------------------------------- arena -- */
+
+typedef struct arena_chunk arena_chunk_t;
+typedef struct {
+    arena_chunk_t *head;
+    size_t used, cap;
+} arena_t;
+
+void *arena_alloc(arena_t *a, size_t n);     /* zeroed, 8-aligned */
+char *arena_strdup(arena_t *a, const char *s);
+void arena_reset(arena_t *a);                /* keeps the first chunk */
+void arena_free(arena_t *a);
+
+/* ------------------------------------------------------------- idmap -- */
+
+typedef const char *(*idmap_key_fn)(const void *ctx, uint32_t idx);
+
+typedef struct {
+    uint64_t *h;     /* 0 = empty */
+    uint32_t *idx;
+    size_t cap, n;
+} idmap_t;
+
+uint64_t hash_str(const char *s, size_t n);
+uint32_t idmap_get(const idmap_t *m, const char *key, idmap_key_fn fn, const void *ctx);
+void idmap_put(idmap_t *m, const char *key, uint32_t idx, idmap_key_fn fn, const void *ctx);
+void idmap_del(idmap_t *m, const char *key, idmap_key_fn fn, const void *ctx);
+void idmap_free(idmap_t *m);
+
+/* A set of (a, b) pairs with a small value each: who rated/reviewed what. */
+typedef struct {
+    uint64_t *k;     /* (a+1) << 32 | b ; 0 = empty */
+    uint32_t *val;
+    size_t cap, n;
+} pairset_t;
+
+bool pairset_get(const pairset_t *s, uint32_t a, uint32_t b, uint32_t *val);
+void pairset_put(pairset_t *s, uint32_t a, uint32_t b, uint32_t val);
+void pairset_del(pairset_t *s, uint32_t a, uint32_t b);
+void pairset_free(pairset_t *s);
+
+/* ---------------------------------------------------------- calendar -- */
+/* All in the rules' fixed UTC offset; pure arithmetic (Howard Hinnant's
+ * days-from-civil), no time-zone database. */
+
+int64_t cal_add_months(int64_t ms, int months, int32_t offset_min);
+int64_t cal_add_days(int64_t ms, int days);
+int64_t cal_day_index(int64_t ms, int32_t offset_min);   /* local days since epoch */
+void cal_civil(int64_t ms, int32_t offset_min, int *y, int *m, int *d);
+/* Start (UTC ms) of the local week/month/quarter/year containing ms. */
+int64_t cal_week_start(int64_t ms, int32_t offset_min, uint32_t week_start);
+int64_t cal_month_start(int64_t ms, int32_t offset_min, int months_per_period);
+char *cal_format(arena_t *a, int64_t ms, int32_t offset_min); /* "2026-11-27 10:00" */
+
+/* splitmix64: the seeded generator of exam draws (seed recorded in the event). */
+uint64_t mix64(uint64_t x);
+
+/* ------------------------------------------------------------ entities -- */
+
+/* Appeal state of an employee's latest demotion (§7). */
+enum { AP_NONE = 0, AP_OPEN, AP_PENDING, AP_UPHELD, AP_OVERTURNED, AP_EXPIRED };
+
+/* Retention year re-test bits (§7). */
+enum {
+    RT_QUERY_PASSED = 1, RT_EXAM_PASSED = 2, RT_QUERY_MAKEUP_FAILED = 4,
+    RT_EXAM_MAKEUP_FAILED = 8,
+};
+
+enum { EF_LEFT = 1, EF_COMMITTEE = 2 };
+
+typedef struct {
+    char id[LD_ID_MAX + 1];
+    uint8_t level;
+    uint8_t flags;          /* EF_* */
+    uint8_t tasks_done;     /* bit L: the rules task of level L is completed */
+    uint8_t appeal;         /* AP_* */
+    uint8_t rt_flags;       /* RT_* for the current retention year */
+    uint8_t rt_query_tries, rt_exam_tries;
+    uint8_t credited[LD_LEVELS]; /* apprentices credited, by the level brought from */
+    uint8_t credited_in_year;
+    uint32_t stamp;         /* savepoint that last saved it (undo) */
+    uint32_t team, centre;  /* interned strings */
+    uint32_t mentor;        /* employee index or NONE */
+    uint32_t open_exam;     /* exam index or NONE */
+    char *name;
+    int64_t points_total, points_since_level, points_in_year;
+    int64_t hired_ms, level_ms;
+    int64_t year_start_ms, year_end_ms;   /* 0: no retention year (level 0) */
+    int64_t appeal_deadline_ms;
+    int64_t qt_total_ms, qt_at_ms;        /* latest query test; qt_at 0 = none */
+    int64_t exam_retake_ms;               /* no promotion exam before this */
+    int64_t score_at_ms;                  /* when points_total last changed (ties, §9) */
+    uint64_t demotion_seq, qt_seq, task_seq, hired_seq;
+    int32_t cap_day;                      /* local day of the tallies below */
+    int32_t day_tally[LD_SOURCES];        /* points per source that day (daily caps) */
+    vec_t studied;                        /* case indexes */
+    vec_t examined;                       /* case indexes */
+    vec_t apprentices;                    /* employee indexes (current) */
+    vec_t changes;                        /* indexes into core->changes */
+    vec_t medals;                         /* interned medal names */
+} emp_t;
+
+/* A level change, kept for §11 explain. */
+typedef struct {
+    uint32_t emp;
+    uint8_t from, to;
+    uint8_t cause;          /* CH_* */
+    uint32_t rules_version;
+    uint64_t seq;
+    int64_t at_ms;
+    uint64_t evidence[6];
+    uint32_t n_evidence;
+} change_t;
+
+enum { CH_PROMOTED = 1, CH_DEMOTED, CH_RESTORED };
+
+/* A case in the library (§4). Part 2 fills in reviews and content. */
+typedef struct {
+    char id[LD_ID_MAX + 1];
+    uint8_t level;          /* 1..5; 0 until accepted */
+    uint8_t half;           /* LADDER__V1__HALF__* */
+    uint8_t retired;
+    uint8_t accepted;
+    uint32_t stamp;
+    uint32_t category;      /* interned */
+    uint32_t studies, exam_uses, excellent, average, poor;
+    int64_t stable_ms;
+    uint64_t accepted_seq;
+    char *title;
+} case_t;
+
+typedef struct {
+    char id[LD_ID_MAX + 1];
+    uint8_t purpose;        /* LADDER__V1__EXAM_PURPOSE__* */
+    uint8_t level;
+    uint8_t n;
+    uint8_t graded, passed, makeup;
+    uint32_t stamp;
+    uint32_t emp;
+    uint32_t cases[LD_EXAM_MAX];
+    uint32_t percent;
+    uint64_t drawn_seq, graded_seq;
+    int64_t drawn_ms;
+} exam_t;
+
+typedef struct {
+    char id[LD_ID_MAX + 1];
+    int64_t points;
+    uint32_t stamp;
+    char *title;
+} task_t;
+
+/* Deadline heap entry; validated lazily against the employee. */
+typedef struct {
+    int64_t at;
+    uint32_t emp;
+    uint32_t kind;
+} deadline_t;
+
+/* The scalars of the state, saved whole by a savepoint's first change. */
+typedef struct {
+    uint64_t next_seq;
+    int64_t last_at_ms;
+    uint32_t n_emps, n_cases, n_exams, n_tasks, n_changes, n_strings, n_rules;
+    uint32_t stamp;
+    uint32_t lib_count[LD_LEVELS][3];  /* §4: live cases per level and half */
+} globals_t;
+
+/* Undo journal record kinds. */
+enum { U_GLOBALS = 1, U_EMP, U_CASE, U_EXAM, U_TASK, U_PAIR_ADD, U_PAIR_SET };
+
+typedef struct {
+    uint8_t kind;
+    uint8_t set;            /* which pairset for U_PAIR_* */
+    uint32_t idx, b;
+    uint32_t old_val;
+    void *saved;
+} undo_t;
+
+enum { PS_RATED = 0, PS_TASK_DONE, PS_COUNT };
+
+struct ld_core {
+    globals_t g;
+    ld_rules_t *rules;      /* [0..n_rules): index = version - 1; defaults when 0 */
+    ld_rules_t defaults;
+    size_t rules_cap;
+    char **rules_json;      /* canonical document of each adopted version */
+
+    emp_t *emps;
+    size_t emps_cap;
+    idmap_t emp_ix;
+
+    case_t *cases;
+    size_t cases_cap;
+    idmap_t case_ix;
+
+    exam_t *exams;
+    size_t exams_cap;
+    idmap_t exam_ix;
+
+    task_t *tasks;
+    size_t tasks_cap;
+    idmap_t task_ix;
+
+    change_t *changes;
+    size_t changes_cap;
+
+    char **strings;         /* interned: teams, centres, categories, medals */
+    size_t strings_cap;
+    idmap_t string_ix;
+
+    pairset_t pairs[PS_COUNT];
+
+    deadline_t *heap;
+    size_t heap_n, heap_cap;
+
+    /* savepoints */
+    undo_t *undo;
+    size_t undo_n, undo_cap;
+    uint32_t depth;         /* open savepoints; 0 = none (replay) */
+    uint32_t stamp_seq;
+    arena_t undo_arena;
+
+    /* per-execute scratch: refusal target and output */
+    ld_refusal_t *why;
+};
+
+struct ld_out {
+    Ladder__V1__Event **ev;
+    size_t n, cap;
+    arena_t arena;
+};
+
+/* ------------------------------------------------------- core helpers -- */
+
+const ld_rules_t *cur_rules(const ld_core_t *c);
+uint32_t emp_find(const ld_core_t *c, const char *id);
+uint32_t case_find(const ld_core_t *c, const char *id);
+uint32_t exam_find(const ld_core_t *c, const char *id);
+uint32_t task_find(const ld_core_t *c, const char *id);
+uint32_t intern(ld_core_t *c, const char *s);
+uint32_t intern_find(const ld_core_t *c, const char *s);
+
+/* Undo: call before changing a record during evolve. */
+void touch_globals(ld_core_t *c);
+void touch_emp(ld_core_t *c, uint32_t i);
+void touch_case(ld_core_t *c, uint32_t i);
+void touch_exam(ld_core_t *c, uint32_t i);
+void pair_add(ld_core_t *c, int set, uint32_t a, uint32_t b, uint32_t val);
+
+uint32_t emp_new(ld_core_t *c, const char *id);
+uint32_t case_new(ld_core_t *c, const char *id);
+uint32_t exam_new(ld_core_t *c, const char *id);
+uint32_t task_new(ld_core_t *c, const char *id);
+uint32_t change_new(ld_core_t *c);
+
+void deadline_push(ld_core_t *c, int64_t at, uint32_t emp, uint32_t kind);
+void deadlines_rebuild(ld_core_t *c);
+
+/* Refusals: fill c->why and return -1. */
+int refuse(ld_core_t *c, int code, const char *section, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* Emits an event (envelope filled, body case set) into out. The caller sets
+ * the body from out's arena, then calls apply(). cause = 0 for a fact. */
+Ladder__V1__Event *emit(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, const char *stream_kind,
+                        const char *stream_id, Ladder__V1__Event__BodyCase body, uint64_t cause);
+int apply(ld_core_t *c, Ladder__V1__Event *ev);
+/* Allocates and initialises a body message of the given descriptor. */
+void *body_new(ld_out_t *out, const ProtobufCMessageDescriptor *d);
+char *ostr(ld_out_t *out, const char *s);
+
+/* ----------------------------------------------------- module entries -- */
+
+/* Ids used once (volunteer reports, ...) are remembered as interned
+ * "<kind>:<id>" strings. */
+bool registry_has(const ld_core_t *c, const char *kind, const char *id);
+void registry_add(ld_core_t *c, const char *kind, const char *id);
+
+/* Validation shared by the deciders: each refuses naming the field. */
+int check_id(ld_core_t *c, const char *field, const char *id);
+int check_text(ld_core_t *c, const char *field, const char *s, bool required);
+int need_emp(ld_core_t *c, const char *field, const char *id, uint32_t *idx);
+int need_role(ld_core_t *c, const ld_ctx_t *ctx, uint32_t roles, const char *self,
+              const char *section, const char *what);
+
+/* people.c: hire, leave, tasks, ledger, adjustments, volunteer, medals. */
+int people_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx, ld_out_t *out);
+int people_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
+/* Awards points (a derived PointsAwarded, capped per day by the rules). */
+int award(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, uint32_t emp, int64_t amount,
+          int source, const char *ref, uint64_t cause);
+bool has_role(const ld_ctx_t *ctx, uint32_t roles);
+
+/* career.c: promotion checklist, exams, mentoring. */
+int career_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx, ld_out_t *out);
+int career_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
+/* §6 checklist for emp; fills items (up to 6) and returns how many are met in
+ * order before the first unmet one. */
+typedef struct {
+    const char *section, *name;
+    bool met;
+    int64_t have, need;
+    char gap[96];
+} check_t;
+int promotion_check(const ld_core_t *c, uint32_t emp, check_t items[6], int *n_items);
+
+/* retention.c: §7 years, re-tests, close, appeals. */
+int retention_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+                     ld_out_t *out);
+int retention_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
+bool in_window(const ld_core_t *c, const emp_t *e, int64_t now);
+/* Records a level change of employee i for §11 explain. */
+void add_change(ld_core_t *c, uint32_t i, const Ladder__V1__Event *ev, int from, int to,
+                int cause, const uint64_t *evidence, size_t n);
+/* Opens a retention year [at, end) for a level >= 1 (none at level 0), and
+ * resets the year's ledger and re-test state (§7). */
+void start_year(ld_core_t *c, emp_t *e, uint32_t i, int64_t at, int64_t end);
+
+/* library.c: the case library as part 1 needs it (training, test, exams). */
+int library_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+                   ld_out_t *out);
+int library_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
+uint32_t library_count(const ld_core_t *c, uint32_t level, int half);
+
+/* queries.c */
+int queries_run(ld_core_t *c, const Ladder__V1__Query *q, int64_t now, ld_out_t *out,
+                Ladder__V1__Ok *ok);
+
+#endif

@@ -1,0 +1,217 @@
+/* queries.c — answers from state, never changing it (DOMAIN.md §2, §6, §11,
+ * §12): the employee view with the rule data of their level, readiness for
+ * the next level with numeric gaps, explain (level changes and evidence), and
+ * the next deadline. Reply memory comes from the output arena.
+ */
+#include <stdio.h>
+
+#include "internal.h"
+
+#define E(x) LADDER__V1__ERROR_CODE__##x
+
+static Ladder__V1__LevelInfo *level_info(ld_out_t *out, const ld_rules_t *r, uint32_t level)
+{
+    const ld_level_rule_t *lr = &r->levels[level];
+    Ladder__V1__LevelInfo *li = body_new(out, &ladder__v1__level_info__descriptor);
+    li->level = level;
+    li->title_zh = ostr(out, lr->title_zh);
+    li->title_en = ostr(out, lr->title_en);
+    li->belt = ostr(out, lr->belt);
+    li->salary_grade = lr->salary_grade;
+    li->n_privileges = lr->n_privileges;
+    li->privileges = arena_alloc(&out->arena, (lr->n_privileges + 1) * sizeof *li->privileges);
+    for (uint32_t k = 0; k < lr->n_privileges; k++)
+        li->privileges[k] = ostr(out, lr->privileges[k]);
+    return li;
+}
+
+Ladder__V1__LevelInfo *ld_core_level_info(const ld_core_t *c, ld_out_t *out, uint32_t level)
+{
+    return level_info(out, cur_rules(c), level < LD_LEVELS ? level : 0);
+}
+
+static char *fmt(ld_out_t *out, const char *f, const char *when)
+{
+    size_t n = strlen(f) + (when ? strlen(when) : 0) + 1;
+    char *s = arena_alloc(&out->arena, n);
+    snprintf(s, n, f, when ? when : "");
+    return s;
+}
+
+static Ladder__V1__EmployeeView *view(ld_core_t *c, ld_out_t *out, uint32_t i, int64_t now)
+{
+    const ld_rules_t *r = cur_rules(c);
+    const emp_t *e = &c->emps[i];
+    Ladder__V1__EmployeeView *v = body_new(out, &ladder__v1__employee_view__descriptor);
+    v->employee_id = ostr(out, e->id);
+    v->name = ostr(out, e->name);
+    v->team = ostr(out, c->strings[e->team]);
+    v->centre = ostr(out, c->strings[e->centre]);
+    v->level = level_info(out, r, e->level);
+    v->points_total = e->points_total;
+    v->points_since_level = e->points_since_level;
+    v->points_in_year = e->points_in_year;
+    v->n_apprentices = e->apprentices.len;
+    v->apprentices = arena_alloc(&out->arena, (e->apprentices.len + 1) * sizeof *v->apprentices);
+    for (uint32_t k = 0; k < e->apprentices.len; k++)
+        v->apprentices[k] = ostr(out, c->emps[e->apprentices.v[k]].id);
+    uint32_t t = e->level + 1u < LD_LEVELS ? e->level + 1u : e->level;
+    v->apprentices_credited = e->credited[r->apprentices_from[t]];
+    v->last_query_test_ms = e->qt_at_ms ? e->qt_total_ms : 0;
+    v->retention_deadline_ms = e->year_end_ms;
+    if (e->level == 0 || !e->year_end_ms)
+        v->retention_status = ostr(out, "none (level 0)");
+    else if (now >= e->year_end_ms)
+        v->retention_status = fmt(out, "year over at %s; closing due", cal_format(&out->arena, e->year_end_ms, r->utc_offset_min));
+    else if (in_window(c, e, now))
+        v->retention_status = fmt(out, "re-test window until %s", cal_format(&out->arena, e->year_end_ms, r->utc_offset_min));
+    else
+        v->retention_status = fmt(out, "in year until %s", cal_format(&out->arena, e->year_end_ms, r->utc_offset_min));
+    static const char *const ap[] = {"none", "open", "pending", "upheld", "overturned", "expired"};
+    if (e->appeal == AP_OPEN)
+        v->appeal_status = fmt(out, "open until %s", cal_format(&out->arena, e->appeal_deadline_ms, r->utc_offset_min));
+    else
+        v->appeal_status = ostr(out, ap[e->appeal]);
+    v->left = (e->flags & EF_LEFT) != 0;
+    v->committee_member = (e->flags & EF_COMMITTEE) != 0;
+    v->n_medals = e->medals.len;
+    v->medals = arena_alloc(&out->arena, (e->medals.len + 1) * sizeof *v->medals);
+    for (uint32_t k = 0; k < e->medals.len; k++)
+        v->medals[k] = ostr(out, c->strings[e->medals.v[k]]);
+    v->hired_ms = e->hired_ms;
+    v->mentor_id = ostr(out, e->mentor != NONE ? c->emps[e->mentor].id : "");
+    return v;
+}
+
+static int need(ld_core_t *c, const char *field, const char *id, uint32_t *i)
+{
+    if (!id || !*id)
+        return refuse(c, E(ERR_INVALID), NULL, field, "%s: required", field);
+    if ((*i = emp_find(c, id)) == NONE)
+        return refuse(c, E(ERR_NOT_FOUND), "§1", field, "§1: no employee %s", id);
+    return 0;
+}
+
+static Ladder__V1__Readiness *readiness(ld_core_t *c, ld_out_t *out, uint32_t i, int64_t now)
+{
+    const ld_rules_t *r = cur_rules(c);
+    const emp_t *e = &c->emps[i];
+    Ladder__V1__Readiness *rd = body_new(out, &ladder__v1__readiness__descriptor);
+    rd->employee_id = ostr(out, e->id);
+    rd->level = e->level;
+    check_t it[6];
+    int n;
+    int met = promotion_check(c, i, it, &n);
+    rd->target_level = n ? e->level + 1u : e->level;
+    rd->n_items = (size_t)n;
+    rd->items = arena_alloc(&out->arena, (size_t)(n + 1) * sizeof *rd->items);
+    for (int k = 0; k < n; k++) {
+        Ladder__V1__ReadinessItem *x = body_new(out, &ladder__v1__readiness_item__descriptor);
+        x->section = ostr(out, it[k].section);
+        x->name = ostr(out, it[k].name);
+        x->met = it[k].met;
+        x->have = it[k].have;
+        x->need = it[k].need;
+        x->gap = ostr(out, it[k].gap);
+        rd->items[k] = x;
+    }
+    if (n) {
+        uint32_t pool = c->g.lib_count[e->level + 1][LADDER__V1__HALF__HALF_TEST];
+        bool ok = met == 5 && pool >= r->exam_size && e->open_exam == NONE &&
+                  now >= e->exam_retake_ms && !(e->flags & EF_LEFT);
+        rd->exam_allowed = ok;
+        Ladder__V1__ReadinessItem *x = rd->items[5];
+        if (e->open_exam != NONE)
+            x->gap = fmt(out, "exam %s drawn; awaiting grades", c->exams[e->open_exam].id);
+        else if (met == 5 && pool < r->exam_size) {
+            char buf[96];
+            snprintf(buf, sizeof buf, "only %u test cases at level %u; an exam needs %u", pool,
+                     e->level + 1, r->exam_size);
+            x->gap = ostr(out, buf);
+        } else if (met == 5 && now < e->exam_retake_ms)
+            x->gap = fmt(out, "retake allowed from %s", cal_format(&out->arena, e->exam_retake_ms, r->utc_offset_min));
+        else if (ok)
+            x->gap = ostr(out, "exam may be drawn now");
+    }
+    return rd;
+}
+
+static const char *cause_name(int cause)
+{
+    return cause == CH_PROMOTED ? "promoted" : cause == CH_DEMOTED ? "demoted" : "appeal overturned";
+}
+
+static Ladder__V1__Explanation *explain(ld_core_t *c, ld_out_t *out, uint32_t i,
+                                        const Ladder__V1__Explain *q, int64_t now)
+{
+    const emp_t *e = &c->emps[i];
+    Ladder__V1__Explanation *x = body_new(out, &ladder__v1__explanation__descriptor);
+    x->state = view(c, out, i, now);
+    x->as_of_seq = q->as_of_seq ? q->as_of_seq : c->g.next_seq - 1;
+    x->changes = arena_alloc(&out->arena, (e->changes.len + 1) * sizeof *x->changes);
+    for (uint32_t k = 0; k < e->changes.len; k++) {
+        const change_t *ch = &c->changes[e->changes.v[k]];
+        if ((q->as_of_seq && ch->seq > q->as_of_seq) || (q->as_of_ms && ch->at_ms > q->as_of_ms))
+            continue;
+        Ladder__V1__LevelChange *lc = body_new(out, &ladder__v1__level_change__descriptor);
+        lc->seq = ch->seq;
+        lc->at_ms = ch->at_ms;
+        lc->from_level = ch->from;
+        lc->to_level = ch->to;
+        lc->cause = ostr(out, cause_name(ch->cause));
+        lc->rules_version = ch->rules_version;
+        lc->n_evidence_seqs = ch->n_evidence;
+        lc->evidence_seqs = arena_alloc(&out->arena, (ch->n_evidence + 1) * sizeof(uint64_t));
+        memcpy(lc->evidence_seqs, ch->evidence, ch->n_evidence * sizeof(uint64_t));
+        char buf[160];
+        snprintf(buf, sizeof buf, "%s from level %u to %u at seq %llu under rules v%u",
+                 cause_name(ch->cause), ch->from, ch->to, (unsigned long long)ch->seq,
+                 ch->rules_version);
+        lc->explanation = ostr(out, buf);
+        x->changes[x->n_changes++] = lc;
+    }
+    return x;
+}
+
+int queries_run(ld_core_t *c, const Ladder__V1__Query *q, int64_t now, ld_out_t *out,
+                Ladder__V1__Ok *ok)
+{
+    uint32_t i;
+    switch (q->q_case) {
+    case LADDER__V1__QUERY__Q_EMPLOYEE:
+        if (need(c, "employee.employee_id", q->employee->employee_id, &i))
+            return -1;
+        ok->result_case = LADDER__V1__OK__RESULT_EMPLOYEE;
+        ok->employee = view(c, out, i, now);
+        return 0;
+    case LADDER__V1__QUERY__Q_READINESS:
+        if (need(c, "readiness.employee_id", q->readiness->employee_id, &i))
+            return -1;
+        ok->result_case = LADDER__V1__OK__RESULT_READINESS;
+        ok->readiness = readiness(c, out, i, now);
+        return 0;
+    case LADDER__V1__QUERY__Q_EXPLAIN:
+        if (need(c, "explain.employee_id", q->explain->employee_id, &i))
+            return -1;
+        ok->result_case = LADDER__V1__OK__RESULT_EXPLANATION;
+        ok->explanation = explain(c, out, i, q->explain, now);
+        return 0;
+    case LADDER__V1__QUERY__Q_NEXT_DEADLINE: {
+        Ladder__V1__Deadline *d = body_new(out, &ladder__v1__deadline__descriptor);
+        const char *emp = "";
+        int kind = 0;
+        int64_t at = 0;
+        if (ld_core_next_deadline(c, &at, &emp, &kind)) {
+            d->at_ms = at;
+            d->employee_id = ostr(out, emp);
+            d->kind = ostr(out, kind == LD_DEADLINE_RETENTION ? "retention" : "appeal");
+        }
+        ok->result_case = LADDER__V1__OK__RESULT_DEADLINE;
+        ok->deadline = d;
+        return 0;
+    }
+    default:
+        return refuse(c, E(ERR_INVALID), NULL, "query",
+                      "query (oneof case %d) is not answered by the core", (int)q->q_case);
+    }
+}

@@ -1,0 +1,284 @@
+/* snapshot.c — the whole core state to and from protobuf (CoreState in
+ * proto/ladder.proto). Records go out in creation order and pair sets sorted,
+ * so a state folded from the same log always serializes to the same bytes:
+ * the determinism tests compare these bytes.
+ */
+#include <stdlib.h>
+
+#include "internal.h"
+
+#define SNAP_FORMAT 1
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static uint32_t *u32s(arena_t *a, const uint8_t *v, size_t n)
+{
+    uint32_t *o = arena_alloc(a, (n + 1) * sizeof *o);
+    for (size_t i = 0; i < n; i++)
+        o[i] = v[i];
+    return o;
+}
+
+int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len)
+{
+    arena_t a = {0};
+    Ladder__V1__CoreState st = LADDER__V1__CORE_STATE__INIT;
+    st.format = SNAP_FORMAT;
+    st.next_seq = c->g.next_seq;
+    st.last_at_ms = c->g.last_at_ms;
+    st.n_rules_json = c->g.n_rules;
+    st.rules_json = c->rules_json;
+    st.n_strings = c->g.n_strings;
+    st.strings = c->strings;
+
+    st.n_employees = c->g.n_emps;
+    st.employees = arena_alloc(&a, (c->g.n_emps + 1) * sizeof *st.employees);
+    for (uint32_t i = 0; i < c->g.n_emps; i++) {
+        const emp_t *e = &c->emps[i];
+        Ladder__V1__SnapEmployee *s = arena_alloc(&a, sizeof *s);
+        ladder__v1__snap_employee__init(s);
+        s->id = (char *)e->id;
+        s->name = e->name;
+        s->team = e->team, s->centre = e->centre, s->level = e->level, s->flags = e->flags;
+        s->tasks_done = e->tasks_done, s->appeal = e->appeal, s->rt_flags = e->rt_flags;
+        s->rt_query_tries = e->rt_query_tries, s->rt_exam_tries = e->rt_exam_tries;
+        s->n_credited = LD_LEVELS;
+        s->credited = u32s(&a, e->credited, LD_LEVELS);
+        s->credited_in_year = e->credited_in_year;
+        s->mentor = e->mentor == NONE ? 0 : e->mentor + 1;
+        s->open_exam = e->open_exam == NONE ? 0 : e->open_exam + 1;
+        s->points_total = e->points_total, s->points_since_level = e->points_since_level;
+        s->points_in_year = e->points_in_year, s->hired_ms = e->hired_ms, s->level_ms = e->level_ms;
+        s->year_start_ms = e->year_start_ms, s->year_end_ms = e->year_end_ms;
+        s->appeal_deadline_ms = e->appeal_deadline_ms, s->qt_total_ms = e->qt_total_ms;
+        s->qt_at_ms = e->qt_at_ms, s->exam_retake_ms = e->exam_retake_ms;
+        s->score_at_ms = e->score_at_ms, s->demotion_seq = e->demotion_seq, s->qt_seq = e->qt_seq;
+        s->task_seq = e->task_seq, s->hired_seq = e->hired_seq, s->cap_day = e->cap_day;
+        s->n_day_tally = LD_SOURCES;
+        s->day_tally = (int32_t *)e->day_tally;
+        s->n_studied = e->studied.len, s->studied = e->studied.v;
+        s->n_examined = e->examined.len, s->examined = e->examined.v;
+        s->n_apprentices = e->apprentices.len, s->apprentices = e->apprentices.v;
+        s->n_changes = e->changes.len, s->changes = e->changes.v;
+        s->n_medals = e->medals.len, s->medals = e->medals.v;
+        st.employees[i] = s;
+    }
+
+    st.n_cases = c->g.n_cases;
+    st.cases = arena_alloc(&a, (c->g.n_cases + 1) * sizeof *st.cases);
+    for (uint32_t i = 0; i < c->g.n_cases; i++) {
+        const case_t *k = &c->cases[i];
+        Ladder__V1__SnapCase *s = arena_alloc(&a, sizeof *s);
+        ladder__v1__snap_case__init(s);
+        s->id = (char *)k->id;
+        s->level = k->level, s->half = k->half, s->retired = k->retired, s->accepted = k->accepted;
+        s->category = k->category, s->studies = k->studies, s->exam_uses = k->exam_uses;
+        s->excellent = k->excellent, s->average = k->average, s->poor = k->poor;
+        s->stable_ms = k->stable_ms, s->accepted_seq = k->accepted_seq;
+        s->title = k->title ? k->title : (char *)"";
+        st.cases[i] = s;
+    }
+
+    st.n_exams = c->g.n_exams;
+    st.exams = arena_alloc(&a, (c->g.n_exams + 1) * sizeof *st.exams);
+    for (uint32_t i = 0; i < c->g.n_exams; i++) {
+        const exam_t *x = &c->exams[i];
+        Ladder__V1__SnapExam *s = arena_alloc(&a, sizeof *s);
+        ladder__v1__snap_exam__init(s);
+        s->id = (char *)x->id;
+        s->purpose = x->purpose, s->level = x->level, s->graded = x->graded, s->passed = x->passed;
+        s->makeup = x->makeup, s->emp = x->emp, s->percent = x->percent;
+        s->n_cases = x->n, s->cases = (uint32_t *)x->cases;
+        s->drawn_seq = x->drawn_seq, s->graded_seq = x->graded_seq, s->drawn_ms = x->drawn_ms;
+        st.exams[i] = s;
+    }
+
+    st.n_tasks = c->g.n_tasks;
+    st.tasks = arena_alloc(&a, (c->g.n_tasks + 1) * sizeof *st.tasks);
+    for (uint32_t i = 0; i < c->g.n_tasks; i++) {
+        Ladder__V1__SnapTask *s = arena_alloc(&a, sizeof *s);
+        ladder__v1__snap_task__init(s);
+        s->id = (char *)c->tasks[i].id;
+        s->points = c->tasks[i].points;
+        s->title = c->tasks[i].title;
+        st.tasks[i] = s;
+    }
+
+    st.n_changes = c->g.n_changes;
+    st.changes = arena_alloc(&a, (c->g.n_changes + 1) * sizeof *st.changes);
+    for (uint32_t i = 0; i < c->g.n_changes; i++) {
+        const change_t *ch = &c->changes[i];
+        Ladder__V1__SnapChange *s = arena_alloc(&a, sizeof *s);
+        ladder__v1__snap_change__init(s);
+        s->emp = ch->emp, s->from = ch->from, s->to = ch->to, s->cause = ch->cause;
+        s->rules_version = ch->rules_version, s->seq = ch->seq, s->at_ms = ch->at_ms;
+        s->n_evidence = ch->n_evidence;
+        s->evidence = (uint64_t *)ch->evidence;
+        st.changes[i] = s;
+    }
+
+    st.n_pairs = PS_COUNT;
+    st.pairs = arena_alloc(&a, PS_COUNT * sizeof *st.pairs);
+    for (int p = 0; p < PS_COUNT; p++) {
+        const pairset_t *ps = &c->pairs[p];
+        Ladder__V1__SnapPairs *s = arena_alloc(&a, sizeof *s);
+        ladder__v1__snap_pairs__init(s);
+        s->keys = arena_alloc(&a, (ps->n + 1) * sizeof *s->keys);
+        s->values = arena_alloc(&a, (ps->n + 1) * sizeof *s->values);
+        for (size_t i = 0; i < ps->cap; i++)
+            if (ps->k[i])
+                s->keys[s->n_keys++] = ps->k[i];
+        qsort(s->keys, s->n_keys, sizeof *s->keys, cmp_u64);
+        for (size_t i = 0; i < s->n_keys; i++)
+            pairset_get(ps, (uint32_t)(s->keys[i] >> 32) - 1, (uint32_t)s->keys[i], &s->values[i]);
+        s->n_values = s->n_keys;
+        st.pairs[p] = s;
+    }
+
+    st.n_lib_count = LD_LEVELS * 3;
+    st.lib_count = (uint32_t *)&c->g.lib_count[0][0];
+
+    *len = ladder__v1__core_state__get_packed_size(&st);
+    *buf = xmalloc(*len);
+    ladder__v1__core_state__pack(&st, *buf);
+    arena_free(&a);
+    return 0;
+}
+
+ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
+{
+    Ladder__V1__CoreState *st = ladder__v1__core_state__unpack(NULL, len, buf);
+    if (!st)
+        return NULL;
+    ld_core_t *c = NULL;
+    if (st->format != SNAP_FORMAT || st->n_lib_count != LD_LEVELS * 3 || st->n_pairs != PS_COUNT ||
+        st->n_strings == 0)
+        goto bad;
+    c = ld_core_new(st->next_seq);
+    c->g.last_at_ms = st->last_at_ms;
+    for (size_t i = 1; i < st->n_strings; i++)
+        if (intern(c, st->strings[i]) != i)
+            goto bad; /* a duplicate string: not a snapshot we wrote */
+    for (size_t i = 0; i < st->n_rules_json; i++) {
+        Ladder__V1__RulesAdopted ra = LADDER__V1__RULES_ADOPTED__INIT;
+        Ladder__V1__Event ev = LADDER__V1__EVENT__INIT;
+        ra.version = (uint32_t)i + 1;
+        ra.rules_json = st->rules_json[i];
+        ev.seq = c->g.next_seq;
+        ev.body_case = LADDER__V1__EVENT__BODY_RULES_ADOPTED;
+        ev.rules_adopted = &ra;
+        if (ld_core_evolve(c, &ev))
+            goto bad;
+        c->g.next_seq = st->next_seq;
+    }
+    uint32_t ns = c->g.n_strings;
+#define IDX_OK(x, n) ((x) < (n))
+    for (size_t i = 0; i < st->n_cases; i++) {
+        const Ladder__V1__SnapCase *s = st->cases[i];
+        if (case_find(c, s->id) != NONE || !IDX_OK(s->category, ns) || s->level >= LD_LEVELS ||
+            s->half > 2)
+            goto bad;
+        case_t *k = &c->cases[case_new(c, s->id)];
+        k->level = (uint8_t)s->level, k->half = (uint8_t)s->half, k->retired = s->retired;
+        k->accepted = s->accepted, k->category = s->category, k->studies = s->studies;
+        k->exam_uses = s->exam_uses, k->excellent = s->excellent, k->average = s->average;
+        k->poor = s->poor, k->stable_ms = s->stable_ms, k->accepted_seq = s->accepted_seq;
+        k->title = s->title && *s->title ? xstrdup(s->title) : NULL;
+    }
+    uint32_t ne = (uint32_t)st->n_employees, nc = c->g.n_cases;
+    for (size_t i = 0; i < st->n_employees; i++) {
+        const Ladder__V1__SnapEmployee *s = st->employees[i];
+        if (emp_find(c, s->id) != NONE || strlen(s->id) > LD_ID_MAX || !IDX_OK(s->team, ns) ||
+            !IDX_OK(s->centre, ns) || s->level >= LD_LEVELS || s->n_credited != LD_LEVELS ||
+            s->n_day_tally != LD_SOURCES || s->mentor > ne || s->open_exam > st->n_exams)
+            goto bad;
+        emp_t *e = &c->emps[emp_new(c, s->id)];
+        e->name = xstrdup(s->name);
+        e->team = s->team, e->centre = s->centre, e->level = (uint8_t)s->level;
+        e->flags = (uint8_t)s->flags, e->tasks_done = (uint8_t)s->tasks_done;
+        e->appeal = (uint8_t)s->appeal, e->rt_flags = (uint8_t)s->rt_flags;
+        e->rt_query_tries = (uint8_t)s->rt_query_tries, e->rt_exam_tries = (uint8_t)s->rt_exam_tries;
+        for (int l = 0; l < LD_LEVELS; l++)
+            e->credited[l] = (uint8_t)s->credited[l];
+        e->credited_in_year = (uint8_t)s->credited_in_year;
+        e->mentor = s->mentor ? s->mentor - 1 : NONE;
+        e->open_exam = s->open_exam ? s->open_exam - 1 : NONE;
+        e->points_total = s->points_total, e->points_since_level = s->points_since_level;
+        e->points_in_year = s->points_in_year, e->hired_ms = s->hired_ms, e->level_ms = s->level_ms;
+        e->year_start_ms = s->year_start_ms, e->year_end_ms = s->year_end_ms;
+        e->appeal_deadline_ms = s->appeal_deadline_ms, e->qt_total_ms = s->qt_total_ms;
+        e->qt_at_ms = s->qt_at_ms, e->exam_retake_ms = s->exam_retake_ms;
+        e->score_at_ms = s->score_at_ms, e->demotion_seq = s->demotion_seq, e->qt_seq = s->qt_seq;
+        e->task_seq = s->task_seq, e->hired_seq = s->hired_seq, e->cap_day = s->cap_day;
+        memcpy(e->day_tally, s->day_tally, sizeof e->day_tally);
+        struct { vec_t *v; const uint32_t *src; size_t n; uint32_t bound; } vs[] = {
+            {&e->studied, s->studied, s->n_studied, nc},
+            {&e->examined, s->examined, s->n_examined, nc},
+            {&e->apprentices, s->apprentices, s->n_apprentices, ne},
+            {&e->changes, s->changes, s->n_changes, (uint32_t)st->n_changes},
+            {&e->medals, s->medals, s->n_medals, ns},
+        };
+        for (size_t v = 0; v < sizeof vs / sizeof *vs; v++)
+            for (size_t j = 0; j < vs[v].n; j++) {
+                if (!IDX_OK(vs[v].src[j], vs[v].bound))
+                    goto bad;
+                vec_push(vs[v].v, vs[v].src[j]);
+            }
+    }
+    for (size_t i = 0; i < st->n_exams; i++) {
+        const Ladder__V1__SnapExam *s = st->exams[i];
+        if (exam_find(c, s->id) != NONE || !IDX_OK(s->emp, ne) || s->n_cases > LD_EXAM_MAX)
+            goto bad;
+        exam_t *x = &c->exams[exam_new(c, s->id)];
+        x->purpose = (uint8_t)s->purpose, x->level = (uint8_t)s->level, x->graded = s->graded;
+        x->passed = s->passed, x->makeup = s->makeup, x->emp = s->emp, x->percent = s->percent;
+        x->n = (uint8_t)s->n_cases;
+        for (size_t j = 0; j < s->n_cases; j++) {
+            if (!IDX_OK(s->cases[j], nc))
+                goto bad;
+            x->cases[j] = s->cases[j];
+        }
+        x->drawn_seq = s->drawn_seq, x->graded_seq = s->graded_seq, x->drawn_ms = s->drawn_ms;
+    }
+    for (size_t i = 0; i < st->n_tasks; i++) {
+        if (task_find(c, st->tasks[i]->id) != NONE)
+            goto bad;
+        task_t *t = &c->tasks[task_new(c, st->tasks[i]->id)];
+        t->points = st->tasks[i]->points;
+        t->title = xstrdup(st->tasks[i]->title);
+    }
+    for (size_t i = 0; i < st->n_changes; i++) {
+        const Ladder__V1__SnapChange *s = st->changes[i];
+        if (!IDX_OK(s->emp, ne) || s->n_evidence > 6)
+            goto bad;
+        change_t *ch = &c->changes[change_new(c)];
+        ch->emp = s->emp, ch->from = (uint8_t)s->from, ch->to = (uint8_t)s->to;
+        ch->cause = (uint8_t)s->cause, ch->rules_version = s->rules_version, ch->seq = s->seq;
+        ch->at_ms = s->at_ms, ch->n_evidence = (uint32_t)s->n_evidence;
+        memcpy(ch->evidence, s->evidence, s->n_evidence * sizeof *s->evidence);
+    }
+    for (int p = 0; p < PS_COUNT; p++) {
+        const Ladder__V1__SnapPairs *s = st->pairs[p];
+        if (s->n_keys != s->n_values)
+            goto bad;
+        for (size_t i = 0; i < s->n_keys; i++) {
+            if (!(s->keys[i] >> 32))
+                goto bad;
+            pairset_put(&c->pairs[p], (uint32_t)(s->keys[i] >> 32) - 1, (uint32_t)s->keys[i],
+                        s->values[i]);
+        }
+    }
+    memcpy(&c->g.lib_count[0][0], st->lib_count, sizeof c->g.lib_count);
+#undef IDX_OK
+    deadlines_rebuild(c);
+    ladder__v1__core_state__free_unpacked(st, NULL);
+    return c;
+bad:
+    ld_core_destroy(&c);
+    ladder__v1__core_state__free_unpacked(st, NULL);
+    return NULL;
+}

@@ -1,0 +1,437 @@
+/* util.c — the small data structures and the calendar the core shares:
+ * vec, arena, idmap, pairset, fixed-offset calendar arithmetic, splitmix64.
+ * Pure: no I/O, no clock.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+/* ---------------------------------------------------------- allocation -- */
+
+void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        abort();
+    return p;
+}
+
+void *xcalloc(size_t n, size_t m)
+{
+    void *p = calloc(n ? n : 1, m ? m : 1);
+    if (!p)
+        abort();
+    return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (!p)
+        abort();
+    return p;
+}
+
+char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    return memcpy(xmalloc(n), s, n);
+}
+
+/* ----------------------------------------------------------------- vec -- */
+
+void vec_push(vec_t *a, uint32_t x)
+{
+    if (a->len == a->cap) {
+        a->cap = a->cap ? a->cap * 2 : 4;
+        a->v = xrealloc(a->v, a->cap * sizeof *a->v);
+    }
+    a->v[a->len++] = x;
+}
+
+bool vec_has(const vec_t *a, uint32_t x)
+{
+    for (uint32_t i = 0; i < a->len; i++)
+        if (a->v[i] == x)
+            return true;
+    return false;
+}
+
+bool vec_remove(vec_t *a, uint32_t x)
+{
+    for (uint32_t i = 0; i < a->len; i++) {
+        if (a->v[i] == x) {
+            memmove(&a->v[i], &a->v[i + 1], (a->len - i - 1) * sizeof *a->v);
+            a->len--;
+            return true;
+        }
+    }
+    return false;
+}
+
+void vec_free(vec_t *a)
+{
+    free(a->v);
+    *a = (vec_t){0};
+}
+
+/* --------------------------------------------------------------- arena -- */
+
+struct arena_chunk {
+    arena_chunk_t *next;
+    size_t size;
+    max_align_t data[];
+};
+
+void *arena_alloc(arena_t *a, size_t n)
+{
+    n = (n + 7) & ~(size_t)7;
+    if (!a->head || a->used + n > a->cap) {
+        size_t size = n > 65536 ? n : 65536;
+        arena_chunk_t *ch = xmalloc(sizeof *ch + size);
+        ch->next = a->head;
+        ch->size = size;
+        a->head = ch;
+        a->used = 0;
+        a->cap = size;
+    }
+    void *p = (char *)a->head->data + a->used;
+    a->used += n;
+    memset(p, 0, n);
+    return p;
+}
+
+char *arena_strdup(arena_t *a, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    return memcpy(arena_alloc(a, n), s, n);
+}
+
+void arena_reset(arena_t *a)
+{
+    if (!a->head)
+        return;
+    arena_chunk_t *keep = a->head;
+    while (keep->next) {
+        /* keep the oldest chunk: free the newer ones */
+        arena_chunk_t *n = keep->next;
+        keep->next = n->next;
+        free(n);
+    }
+    a->used = 0;
+    a->cap = keep->size;
+}
+
+void arena_free(arena_t *a)
+{
+    for (arena_chunk_t *ch = a->head, *n; ch; ch = n) {
+        n = ch->next;
+        free(ch);
+    }
+    *a = (arena_t){0};
+}
+
+/* --------------------------------------------------------------- idmap -- */
+
+uint64_t hash_str(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (uint8_t)s[i];
+        h *= 1099511628211ull;
+    }
+    h ^= h >> 29;
+    return h | 1;
+}
+
+static size_t find_slot(const idmap_t *m, const char *key, uint64_t h, idmap_key_fn fn,
+                        const void *ctx, bool *found)
+{
+    size_t mask = m->cap - 1, i = h & mask;
+    while (m->h[i]) {
+        if (m->h[i] == h && strcmp(fn(ctx, m->idx[i]), key) == 0) {
+            *found = true;
+            return i;
+        }
+        i = (i + 1) & mask;
+    }
+    *found = false;
+    return i;
+}
+
+uint32_t idmap_get(const idmap_t *m, const char *key, idmap_key_fn fn, const void *ctx)
+{
+    if (!m->cap)
+        return NONE;
+    bool found;
+    size_t i = find_slot(m, key, hash_str(key, strlen(key)), fn, ctx, &found);
+    return found ? m->idx[i] : NONE;
+}
+
+static void idmap_grow(idmap_t *m, idmap_key_fn fn, const void *ctx)
+{
+    idmap_t n = {.cap = m->cap ? m->cap * 2 : 64};
+    n.h = xcalloc(n.cap, sizeof *n.h);
+    n.idx = xcalloc(n.cap, sizeof *n.idx);
+    for (size_t i = 0; i < m->cap; i++) {
+        if (!m->h[i])
+            continue;
+        size_t j = m->h[i] & (n.cap - 1);
+        while (n.h[j])
+            j = (j + 1) & (n.cap - 1);
+        n.h[j] = m->h[i];
+        n.idx[j] = m->idx[i];
+    }
+    n.n = m->n;
+    (void)fn, (void)ctx;
+    free(m->h);
+    free(m->idx);
+    *m = n;
+}
+
+void idmap_put(idmap_t *m, const char *key, uint32_t idx, idmap_key_fn fn, const void *ctx)
+{
+    if ((m->n + 1) * 4 >= m->cap * 3)
+        idmap_grow(m, fn, ctx);
+    bool found;
+    uint64_t h = hash_str(key, strlen(key));
+    size_t i = find_slot(m, key, h, fn, ctx, &found);
+    if (!found)
+        m->n++;
+    m->h[i] = h;
+    m->idx[i] = idx;
+}
+
+void idmap_del(idmap_t *m, const char *key, idmap_key_fn fn, const void *ctx)
+{
+    if (!m->cap)
+        return;
+    bool found;
+    size_t mask = m->cap - 1, i = find_slot(m, key, hash_str(key, strlen(key)), fn, ctx, &found);
+    if (!found)
+        return;
+    /* backward-shift deletion keeps probe chains whole without tombstones */
+    m->h[i] = 0;
+    m->n--;
+    for (size_t j = (i + 1) & mask; m->h[j]; j = (j + 1) & mask) {
+        size_t home = m->h[j] & mask;
+        bool between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (between)
+            continue;
+        m->h[i] = m->h[j];
+        m->idx[i] = m->idx[j];
+        m->h[j] = 0;
+        i = j;
+    }
+}
+
+void idmap_free(idmap_t *m)
+{
+    free(m->h);
+    free(m->idx);
+    *m = (idmap_t){0};
+}
+
+/* ------------------------------------------------------------- pairset -- */
+
+static uint64_t pair_key(uint32_t a, uint32_t b)
+{
+    return ((uint64_t)a + 1) << 32 | b;
+}
+
+static size_t pair_home(uint64_t k, size_t cap)
+{
+    return (size_t)(mix64(k) & (cap - 1));
+}
+
+static size_t pair_slot(const pairset_t *s, uint64_t k, bool *found)
+{
+    size_t mask = s->cap - 1, i = pair_home(k, s->cap);
+    while (s->k[i]) {
+        if (s->k[i] == k) {
+            *found = true;
+            return i;
+        }
+        i = (i + 1) & mask;
+    }
+    *found = false;
+    return i;
+}
+
+bool pairset_get(const pairset_t *s, uint32_t a, uint32_t b, uint32_t *val)
+{
+    if (!s->cap)
+        return false;
+    bool found;
+    size_t i = pair_slot(s, pair_key(a, b), &found);
+    if (found && val)
+        *val = s->val[i];
+    return found;
+}
+
+void pairset_put(pairset_t *s, uint32_t a, uint32_t b, uint32_t val)
+{
+    if ((s->n + 1) * 4 >= s->cap * 3) {
+        pairset_t n = {.cap = s->cap ? s->cap * 2 : 64};
+        n.k = xcalloc(n.cap, sizeof *n.k);
+        n.val = xcalloc(n.cap, sizeof *n.val);
+        for (size_t i = 0; i < s->cap; i++) {
+            if (!s->k[i])
+                continue;
+            size_t j = pair_home(s->k[i], n.cap);
+            while (n.k[j])
+                j = (j + 1) & (n.cap - 1);
+            n.k[j] = s->k[i];
+            n.val[j] = s->val[i];
+        }
+        n.n = s->n;
+        free(s->k);
+        free(s->val);
+        *s = n;
+    }
+    bool found;
+    uint64_t k = pair_key(a, b);
+    size_t i = pair_slot(s, k, &found);
+    if (!found)
+        s->n++;
+    s->k[i] = k;
+    s->val[i] = val;
+}
+
+void pairset_del(pairset_t *s, uint32_t a, uint32_t b)
+{
+    if (!s->cap)
+        return;
+    bool found;
+    size_t mask = s->cap - 1, i = pair_slot(s, pair_key(a, b), &found);
+    if (!found)
+        return;
+    s->k[i] = 0;
+    s->n--;
+    for (size_t j = (i + 1) & mask; s->k[j]; j = (j + 1) & mask) {
+        size_t home = pair_home(s->k[j], s->cap);
+        bool between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (between)
+            continue;
+        s->k[i] = s->k[j];
+        s->val[i] = s->val[j];
+        s->k[j] = 0;
+        i = j;
+    }
+}
+
+void pairset_free(pairset_t *s)
+{
+    free(s->k);
+    free(s->val);
+    *s = (pairset_t){0};
+}
+
+/* ------------------------------------------------------------ calendar -- */
+
+#define DAY_MS 86400000LL
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = floor_div(y, 400);
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = floor_div(z, 146097);
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+static int days_in_month(int y, int m)
+{
+    static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : dm[m - 1];
+}
+
+int64_t cal_day_index(int64_t ms, int32_t offset_min)
+{
+    return floor_div(ms + (int64_t)offset_min * 60000, DAY_MS);
+}
+
+void cal_civil(int64_t ms, int32_t offset_min, int *y, int *m, int *d)
+{
+    civil_from_days(cal_day_index(ms, offset_min), y, m, d);
+}
+
+int64_t cal_add_months(int64_t ms, int months, int32_t offset_min)
+{
+    int64_t local = ms + (int64_t)offset_min * 60000;
+    int64_t day = floor_div(local, DAY_MS), tod = local - day * DAY_MS;
+    int y, m, d;
+    civil_from_days(day, &y, &m, &d);
+    int64_t mi = (int64_t)y * 12 + (m - 1) + months;
+    y = (int)floor_div(mi, 12);
+    m = (int)(mi - (int64_t)y * 12) + 1;
+    if (d > days_in_month(y, m))
+        d = days_in_month(y, m); /* Jan 31 + 1 month = Feb 28/29 */
+    return days_from_civil(y, (unsigned)m, (unsigned)d) * DAY_MS + tod - (int64_t)offset_min * 60000;
+}
+
+int64_t cal_add_days(int64_t ms, int days)
+{
+    return ms + (int64_t)days * DAY_MS;
+}
+
+int64_t cal_week_start(int64_t ms, int32_t offset_min, uint32_t week_start)
+{
+    int64_t day = cal_day_index(ms, offset_min);
+    /* 1970-01-01 was a Thursday: ISO weekday 4 */
+    int64_t wd = (day + 3) - floor_div(day + 3, 7) * 7 + 1; /* ISO: Monday 1 .. Sunday 7 */
+    int64_t back = (wd - (int64_t)week_start + 7) % 7;
+    return (day - back) * DAY_MS - (int64_t)offset_min * 60000;
+}
+
+int64_t cal_month_start(int64_t ms, int32_t offset_min, int months_per_period)
+{
+    int y, m, d;
+    cal_civil(ms, offset_min, &y, &m, &d);
+    m = (m - 1) / months_per_period * months_per_period + 1;
+    return days_from_civil(y, (unsigned)m, 1) * DAY_MS - (int64_t)offset_min * 60000;
+}
+
+char *cal_format(arena_t *a, int64_t ms, int32_t offset_min)
+{
+    int64_t local = ms + (int64_t)offset_min * 60000;
+    int64_t day = floor_div(local, DAY_MS), tod = local - day * DAY_MS;
+    int y, m, d;
+    civil_from_days(day, &y, &m, &d);
+    char *s = arena_alloc(a, 40);
+    snprintf(s, 40, "%04d-%02d-%02d %02d:%02d%c%02d:%02d", y, m, d, (int)(tod / 3600000),
+             (int)(tod / 60000 % 60), offset_min < 0 ? '-' : '+', abs(offset_min) / 60,
+             abs(offset_min) % 60);
+    return s;
+}
+
+uint64_t mix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}

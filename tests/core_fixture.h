@@ -1,0 +1,380 @@
+/* core_fixture.h — helpers for scenario tests of the core: given events /
+ * when command / then events or refusal. Header-only so that each test
+ * executable stays one file plus this. */
+#ifndef LD_CORE_FIXTURE_H
+#define LD_CORE_FIXTURE_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+
+#define MANAGER LADDER__V1__ROLE__ROLE_MANAGER
+#define EMPLOYEE LADDER__V1__ROLE__ROLE_EMPLOYEE
+#define SYSTEM LADDER__V1__ROLE__ROLE_SYSTEM
+#define DAY 86400000LL
+/* 2026-01-05 00:00 +08:00 (a Monday) */
+#define T0 1767542400000LL
+
+typedef struct {
+    ld_core_t *c;
+    ld_out_t *out;
+    ld_refusal_t why;
+    int64_t now;
+    uint64_t nreq;
+    int rc;
+} fx_t;
+
+static fx_t F;
+
+static void fx_setup(void)
+{
+    memset(&F, 0, sizeof F);
+    F.c = ld_core_new(1);
+    F.out = ld_out_new();
+    F.now = T0;
+}
+
+static void fx_teardown(void)
+{
+    ld_core_destroy(&F.c);
+    ld_out_destroy(&F.out);
+}
+
+/* Runs one command as principal with roles; events land in F.out (reset first). */
+static int fx_run(Ladder__V1__Command *cmd, const char *principal, uint32_t roles)
+{
+    char rid[32];
+    int n = snprintf(rid, sizeof rid, "req-%llu", (unsigned long long)++F.nreq);
+    ld_ctx_t ctx = {F.now, principal, roles, (const uint8_t *)rid, (size_t)n};
+    ld_out_reset(F.out);
+    memset(&F.why, 0, sizeof F.why);
+    F.rc = ld_core_execute(F.c, cmd, &ctx, F.out, &F.why);
+    return F.rc;
+}
+
+/* Asserts the last run was refused with this § and a message containing text. */
+static void fx_refused(const char *section, const char *text)
+{
+    if (F.rc == 0)
+        fail_msg("expected a refusal (%s: %s), got %zu events", section, text, ld_out_count(F.out));
+    if (section && strcmp(F.why.section, section) != 0)
+        fail_msg("expected section %s, got %s (%s)", section, F.why.section, F.why.message);
+    if (text && !strstr(F.why.message, text))
+        fail_msg("expected message containing \"%s\", got \"%s\"", text, F.why.message);
+    assert_int_equal(ld_out_count(F.out), 0);
+}
+
+static void fx_ok(void)
+{
+    if (F.rc != 0)
+        fail_msg("refused: [%s] %s (field %s)", F.why.section, F.why.message, F.why.field);
+}
+
+/* The body case of the k-th event of the last run. */
+static int fx_ev(size_t k)
+{
+    assert_true(k < ld_out_count(F.out));
+    return (int)ld_out_events(F.out)[k]->body_case;
+}
+
+static Ladder__V1__Event *fx_event(size_t k)
+{
+    assert_true(k < ld_out_count(F.out));
+    return ld_out_events(F.out)[k];
+}
+
+/* Finds the first event of a body case in the last run, or NULL. */
+static Ladder__V1__Event *fx_find(int body)
+{
+    for (size_t k = 0; k < ld_out_count(F.out); k++)
+        if ((int)ld_out_events(F.out)[k]->body_case == body)
+            return ld_out_events(F.out)[k];
+    return NULL;
+}
+
+/* ------------------------------------------------------ command makers -- */
+
+static int hire_in(const char *id, const char *team, const char *centre)
+{
+    Ladder__V1__Hire m = LADDER__V1__HIRE__INIT;
+    m.employee_id = (char *)id;
+    m.name = (char *)id;
+    m.team = (char *)team;
+    m.centre = (char *)centre;
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_HIRE;
+    c.hire = &m;
+    return fx_run(&c, "boss", MANAGER);
+}
+
+static int hire(const char *id)
+{
+    return hire_in(id, "alpha", "north");
+}
+
+static int adjust(const char *id, int64_t amount)
+{
+    Ladder__V1__AdjustPoints m = LADDER__V1__ADJUST_POINTS__INIT;
+    m.employee_id = (char *)id;
+    m.amount = amount;
+    m.reason = "test";
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_ADJUST_POINTS;
+    c.adjust_points = &m;
+    return fx_run(&c, "boss", MANAGER);
+}
+
+static int task(const char *id, const char *task_id)
+{
+    Ladder__V1__CompleteTask m = LADDER__V1__COMPLETE_TASK__INIT;
+    m.employee_id = (char *)id;
+    m.task_id = (char *)task_id;
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_COMPLETE_TASK;
+    c.complete_task = &m;
+    return fx_run(&c, "boss", MANAGER);
+}
+
+static int level_task(const char *id)
+{
+    char t[16];
+    Ladder__V1__EmployeeView *v;
+    ld_out_t *o = ld_out_new();
+    Ladder__V1__GetEmployee g = LADDER__V1__GET_EMPLOYEE__INIT;
+    g.employee_id = (char *)id;
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_EMPLOYEE;
+    q.employee = &g;
+    Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
+    assert_int_equal(ld_core_query(F.c, &q, F.now, o, &ok, NULL), 0);
+    v = ok.employee;
+    snprintf(t, sizeof t, "level-%u", v->level->level);
+    ld_out_destroy(&o);
+    return task(id, t);
+}
+
+static int qtest(const char *id, int64_t ms)
+{
+    Ladder__V1__RecordQueryTest m = LADDER__V1__RECORD_QUERY_TEST__INIT;
+    m.employee_id = (char *)id;
+    m.total_ms = ms;
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_RECORD_QUERY_TEST;
+    c.record_query_test = &m;
+    return fx_run(&c, "boss", MANAGER);
+}
+
+static int mentor(const char *m_id, const char *a_id)
+{
+    Ladder__V1__StartApprenticeship m = LADDER__V1__START_APPRENTICESHIP__INIT;
+    m.mentor_id = (char *)m_id;
+    m.apprentice_id = (char *)a_id;
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_START_APPRENTICESHIP;
+    c.start_apprenticeship = &m;
+    return fx_run(&c, "boss", MANAGER);
+}
+
+static int study(const char *id, const char *case_id)
+{
+    Ladder__V1__StudyCase m = LADDER__V1__STUDY_CASE__INIT;
+    m.employee_id = (char *)id;
+    m.case_id = (char *)case_id;
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_STUDY_CASE;
+    c.study_case = &m;
+    return fx_run(&c, id, EMPLOYEE);
+}
+
+static int draw_sized(const char *exam, const char *id, int purpose, uint64_t seed, uint32_t size)
+{
+    Ladder__V1__DrawExam m = LADDER__V1__DRAW_EXAM__INIT;
+    m.exam_id = (char *)exam;
+    m.employee_id = (char *)id;
+    m.seed = seed;
+    m.size = size;
+    m.purpose = (Ladder__V1__ExamPurpose)purpose;
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_DRAW_EXAM;
+    c.draw_exam = &m;
+    return fx_run(&c, "boss", MANAGER);
+}
+
+static int draw(const char *exam, const char *id, int purpose)
+{
+    return draw_sized(exam, id, purpose, 42, 0);
+}
+
+static int grade(const char *exam, uint32_t each, uint32_t n)
+{
+    uint32_t scores[20];
+    for (uint32_t k = 0; k < n; k++)
+        scores[k] = each;
+    Ladder__V1__GradeExam m = LADDER__V1__GRADE_EXAM__INIT;
+    m.exam_id = (char *)exam;
+    m.n_scores = n;
+    m.scores = scores;
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_GRADE_EXAM;
+    c.grade_exam = &m;
+    return fx_run(&c, "boss", MANAGER);
+}
+
+static int close_year(const char *id)
+{
+    Ladder__V1__CloseRetentionYear m = LADDER__V1__CLOSE_RETENTION_YEAR__INIT;
+    m.employee_id = (char *)id;
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_CLOSE_RETENTION_YEAR;
+    c.close_retention_year = &m;
+    return fx_run(&c, "system", SYSTEM);
+}
+
+static int appeal(const char *id)
+{
+    Ladder__V1__Appeal m = LADDER__V1__APPEAL__INIT;
+    m.employee_id = (char *)id;
+    m.reason = "I was on sick leave";
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_APPEAL;
+    c.appeal = &m;
+    return fx_run(&c, id, EMPLOYEE);
+}
+
+static int decide_appeal(const char *id, int overturn)
+{
+    Ladder__V1__DecideAppeal m = LADDER__V1__DECIDE_APPEAL__INIT;
+    m.employee_id = (char *)id;
+    m.overturn = overturn;
+    m.reason = "reviewed the record";
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_DECIDE_APPEAL;
+    c.decide_appeal = &m;
+    return fx_run(&c, "boss", MANAGER);
+}
+
+static int expire_appeal(const char *id)
+{
+    Ladder__V1__ExpireAppeal m = LADDER__V1__EXPIRE_APPEAL__INIT;
+    m.employee_id = (char *)id;
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_EXPIRE_APPEAL;
+    c.expire_appeal = &m;
+    return fx_run(&c, "system", SYSTEM);
+}
+
+static int adopt(const char *json)
+{
+    Ladder__V1__AdoptRules m = LADDER__V1__ADOPT_RULES__INIT;
+    m.rules_json = (char *)json;
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_ADOPT_RULES;
+    c.adopt_rules = &m;
+    return fx_run(&c, "boss", MANAGER);
+}
+
+/* Given: a case accepted into the library (part 2's review flow emits this). */
+static void given_case(const char *id, uint32_t level, int half)
+{
+    Ladder__V1__CaseAccepted m = LADDER__V1__CASE_ACCEPTED__INIT;
+    m.case_id = (char *)id;
+    m.submission_id = (char *)id;
+    m.level = level;
+    m.category = "billing";
+    m.half = (Ladder__V1__Half)half;
+    Ladder__V1__Event ev = LADDER__V1__EVENT__INIT;
+    ev.seq = ld_core_next_seq(F.c);
+    ev.stream = "case";
+    ev.at_ms = F.now;
+    ev.body_case = LADDER__V1__EVENT__BODY_CASE_ACCEPTED;
+    ev.case_accepted = &m;
+    assert_int_equal(ld_core_evolve(F.c, &ev), 0);
+}
+
+static void given_cases(const char *prefix, uint32_t level, int half, int n)
+{
+    for (int k = 0; k < n; k++) {
+        char id[32];
+        snprintf(id, sizeof id, "%s-%u-%d-%d", prefix, level, half, k);
+        given_case(id, level, half);
+    }
+}
+
+/* ---------------------------------------------------------------- views -- */
+
+static Ladder__V1__EmployeeView *emp(const char *id)
+{
+    static ld_out_t *o;
+    if (!o)
+        o = ld_out_new();
+    ld_out_reset(o);
+    Ladder__V1__GetEmployee g = LADDER__V1__GET_EMPLOYEE__INIT;
+    g.employee_id = (char *)id;
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_EMPLOYEE;
+    q.employee = &g;
+    Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
+    assert_int_equal(ld_core_query(F.c, &q, F.now, o, &ok, NULL), 0);
+    return ok.employee;
+}
+
+static Ladder__V1__Readiness *ready(const char *id)
+{
+    static ld_out_t *o;
+    if (!o)
+        o = ld_out_new();
+    ld_out_reset(o);
+    Ladder__V1__GetReadiness g = LADDER__V1__GET_READINESS__INIT;
+    g.employee_id = (char *)id;
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_READINESS;
+    q.readiness = &g;
+    Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
+    assert_int_equal(ld_core_query(F.c, &q, F.now, o, &ok, NULL), 0);
+    return ok.readiness;
+}
+
+static uint32_t level_of(const char *id)
+{
+    return emp(id)->level->level;
+}
+
+/* Makes employee id meet §6.1–6.5 for its next level and passes its exam:
+ * enough points, the rules task, a fast query test, the exam's test cases.
+ * Apprentices (§6.5) must already be there. */
+static void promote(const char *id)
+{
+    static int exam_no;
+    uint32_t L = level_of(id);
+    Ladder__V1__EmployeeView *v = emp(id);
+    int64_t need = 800 * (int64_t)(L + 1) - v->points_total;
+    if (need > 0) {
+        adjust(id, need);
+        fx_ok();
+    }
+    level_task(id);
+    fx_ok();
+    qtest(id, 100000);
+    fx_ok();
+    char prefix[48];
+    snprintf(prefix, sizeof prefix, "t%s", id);
+    if (ready(id)->exam_allowed == 0)
+        given_cases(prefix, L + 1, LADDER__V1__HALF__HALF_TEST, 10);
+    char exam[32];
+    snprintf(exam, sizeof exam, "x%d", ++exam_no);
+    draw(exam, id, LADDER__V1__EXAM_PURPOSE__EXAM_PROMOTION);
+    fx_ok();
+    grade(exam, 90, 10);
+    fx_ok();
+    assert_int_equal(level_of(id), L + 1);
+}
+
+#endif
