@@ -182,7 +182,8 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
         if (case_find(c, s->id) != NONE || !IDX_OK(s->category, ns) || s->level >= LD_LEVELS ||
             s->half > 2)
             goto bad;
-        case_t *k = &c->cases[case_new(c, s->id)];
+        uint32_t ki = case_new(c, s->id);
+        case_t *k = &c->cases[ki];
         k->level = (uint8_t)s->level, k->half = (uint8_t)s->half, k->retired = s->retired;
         k->accepted = s->accepted, k->category = s->category, k->studies = s->studies;
         k->exam_uses = s->exam_uses, k->excellent = s->excellent, k->average = s->average;
@@ -196,7 +197,8 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
             !IDX_OK(s->centre, ns) || s->level >= LD_LEVELS || s->n_credited != LD_LEVELS ||
             s->n_day_tally != LD_SOURCES || s->mentor > ne || s->open_exam > st->n_exams)
             goto bad;
-        emp_t *e = &c->emps[emp_new(c, s->id)];
+        uint32_t ei = emp_new(c, s->id);
+        emp_t *e = &c->emps[ei];
         e->name = xstrdup(s->name);
         e->team = s->team, e->centre = s->centre, e->level = (uint8_t)s->level;
         e->flags = (uint8_t)s->flags, e->tasks_done = (uint8_t)s->tasks_done;
@@ -233,7 +235,8 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
         const Ladder__V1__SnapExam *s = st->exams[i];
         if (exam_find(c, s->id) != NONE || !IDX_OK(s->emp, ne) || s->n_cases > LD_EXAM_MAX)
             goto bad;
-        exam_t *x = &c->exams[exam_new(c, s->id)];
+        uint32_t xi = exam_new(c, s->id);
+        exam_t *x = &c->exams[xi];
         x->purpose = (uint8_t)s->purpose, x->level = (uint8_t)s->level, x->graded = s->graded;
         x->passed = s->passed, x->makeup = s->makeup, x->emp = s->emp, x->percent = s->percent;
         x->n = (uint8_t)s->n_cases;
@@ -247,7 +250,8 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
     for (size_t i = 0; i < st->n_tasks; i++) {
         if (task_find(c, st->tasks[i]->id) != NONE)
             goto bad;
-        task_t *t = &c->tasks[task_new(c, st->tasks[i]->id)];
+        uint32_t ti = task_new(c, st->tasks[i]->id);
+        task_t *t = &c->tasks[ti];
         t->points = st->tasks[i]->points;
         t->title = xstrdup(st->tasks[i]->title);
     }
@@ -255,7 +259,8 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
         const Ladder__V1__SnapChange *s = st->changes[i];
         if (!IDX_OK(s->emp, ne) || s->n_evidence > 6)
             goto bad;
-        change_t *ch = &c->changes[change_new(c)];
+        uint32_t hi = change_new(c);
+        change_t *ch = &c->changes[hi];
         ch->emp = s->emp, ch->from = (uint8_t)s->from, ch->to = (uint8_t)s->to;
         ch->cause = (uint8_t)s->cause, ch->rules_version = s->rules_version, ch->seq = s->seq;
         ch->at_ms = s->at_ms, ch->n_evidence = (uint32_t)s->n_evidence;

@@ -1,0 +1,241 @@
+/* gen.h — a seeded generator of valid and invalid commands for the core:
+ * the determinism tests and ladder-bench core share it. Ids come from small
+ * pools so that duplicates, unknown ids and refused rules happen often. */
+#ifndef LD_GEN_H
+#define LD_GEN_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ladder.pb-c.h"
+
+typedef struct {
+    uint64_t s;
+    int64_t now;
+    uint32_t emps;          /* employee id pool size */
+    uint32_t cases;         /* case id pool per level and half */
+    uint32_t exam_no;
+    char buf[16][48];       /* string storage for one command */
+    uint32_t scores[20];
+    Ladder__V1__VolunteerEntry ve[3];
+    Ladder__V1__VolunteerEntry *vep[3];
+    union {
+        Ladder__V1__Hire hire;
+        Ladder__V1__AdjustPoints adjust;
+        Ladder__V1__CompleteTask task;
+        Ladder__V1__RecordQueryTest qt;
+        Ladder__V1__StartApprenticeship sa;
+        Ladder__V1__EndApprenticeship ea;
+        Ladder__V1__StudyCase study;
+        Ladder__V1__RateCase rate;
+        Ladder__V1__DrawExam draw;
+        Ladder__V1__GradeExam grade;
+        Ladder__V1__CloseRetentionYear close;
+        Ladder__V1__Appeal appeal;
+        Ladder__V1__DecideAppeal decide;
+        Ladder__V1__ExpireAppeal expire;
+        Ladder__V1__ReportVolunteer vol;
+        Ladder__V1__AwardMedal medal;
+        Ladder__V1__AdoptRules rules;
+        Ladder__V1__Leave leave;
+    } m;
+    Ladder__V1__Command cmd;
+    const char *principal;
+    uint32_t roles;
+} gen_t;
+
+static inline uint64_t gen_next(gen_t *g)
+{
+    g->s ^= g->s << 13;
+    g->s ^= g->s >> 7;
+    g->s ^= g->s << 17;
+    return g->s;
+}
+
+static inline uint32_t gen_below(gen_t *g, uint32_t n)
+{
+    return (uint32_t)(gen_next(g) % n);
+}
+
+static inline void gen_init(gen_t *g, uint64_t seed, uint32_t emps, int64_t t0)
+{
+    memset(g, 0, sizeof *g);
+    g->s = seed * 2654435761u + 88172645463325252ull;
+    g->now = t0;
+    g->emps = emps;
+    g->cases = 14;
+}
+
+static inline char *gen_emp(gen_t *g, int slot)
+{
+    snprintf(g->buf[slot], sizeof g->buf[slot], "e%u", gen_below(g, g->emps));
+    return g->buf[slot];
+}
+
+/* Case ids of the given events the tests seed the library with. */
+static inline char *gen_case(gen_t *g, int slot)
+{
+    snprintf(g->buf[slot], sizeof g->buf[slot], "c%u-%u-%u", 1 + gen_below(g, 5),
+             1 + gen_below(g, 2), gen_below(g, g->cases));
+    return g->buf[slot];
+}
+
+/* Fills g->cmd with the next command and g->principal/roles with who sends
+ * it; advances time by 0 to 2 days. Returns the command. */
+static inline Ladder__V1__Command *gen_command(gen_t *g)
+{
+    const uint32_t MGR = LADDER__V1__ROLE__ROLE_MANAGER, EMP = LADDER__V1__ROLE__ROLE_EMPLOYEE;
+    g->now += (int64_t)gen_below(g, 2 * 86400) * 1000;
+    ladder__v1__command__init(&g->cmd);
+    g->principal = "boss";
+    g->roles = MGR;
+    uint32_t r = gen_below(g, 1000);
+    if (r < 100) {
+        ladder__v1__hire__init(&g->m.hire);
+        g->m.hire.employee_id = gen_emp(g, 0);
+        g->m.hire.name = r % 7 ? "Li Wei" : "";
+        snprintf(g->buf[1], 48, "team%u", gen_below(g, 5));
+        snprintf(g->buf[2], 48, "centre%u", gen_below(g, 3));
+        g->m.hire.team = g->buf[1];
+        g->m.hire.centre = g->buf[2];
+        g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_HIRE;
+        g->cmd.hire = &g->m.hire;
+    } else if (r < 260) {
+        ladder__v1__adjust_points__init(&g->m.adjust);
+        g->m.adjust.employee_id = gen_emp(g, 0);
+        g->m.adjust.amount = (int64_t)gen_below(g, 600) - 50;
+        g->m.adjust.reason = "work";
+        g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_ADJUST_POINTS;
+        g->cmd.adjust_points = &g->m.adjust;
+    } else if (r < 340) {
+        ladder__v1__complete_task__init(&g->m.task);
+        g->m.task.employee_id = gen_emp(g, 0);
+        snprintf(g->buf[1], 48, "level-%u", gen_below(g, 4));
+        g->m.task.task_id = g->buf[1];
+        g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_COMPLETE_TASK;
+        g->cmd.complete_task = &g->m.task;
+    } else if (r < 440) {
+        ladder__v1__record_query_test__init(&g->m.qt);
+        g->m.qt.employee_id = gen_emp(g, 0);
+        g->m.qt.total_ms = 100000 + (int64_t)gen_below(g, 60000);
+        g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_RECORD_QUERY_TEST;
+        g->cmd.record_query_test = &g->m.qt;
+    } else if (r < 520) {
+        ladder__v1__start_apprenticeship__init(&g->m.sa);
+        g->m.sa.mentor_id = gen_emp(g, 0);
+        g->m.sa.apprentice_id = gen_emp(g, 1);
+        g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_START_APPRENTICESHIP;
+        g->cmd.start_apprenticeship = &g->m.sa;
+    } else if (r < 540) {
+        ladder__v1__end_apprenticeship__init(&g->m.ea);
+        g->m.ea.mentor_id = gen_emp(g, 0);
+        g->m.ea.apprentice_id = gen_emp(g, 1);
+        g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_END_APPRENTICESHIP;
+        g->cmd.end_apprenticeship = &g->m.ea;
+    } else if (r < 640) {
+        ladder__v1__study_case__init(&g->m.study);
+        g->m.study.employee_id = gen_emp(g, 0);
+        g->m.study.case_id = gen_case(g, 1);
+        g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_STUDY_CASE;
+        g->cmd.study_case = &g->m.study;
+        g->principal = g->m.study.employee_id;
+        g->roles = EMP;
+    } else if (r < 690) {
+        ladder__v1__rate_case__init(&g->m.rate);
+        g->m.rate.employee_id = gen_emp(g, 0);
+        g->m.rate.case_id = gen_case(g, 1);
+        g->m.rate.rating = (Ladder__V1__Rating)gen_below(g, 4);
+        g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_RATE_CASE;
+        g->cmd.rate_case = &g->m.rate;
+        g->principal = g->m.rate.employee_id;
+        g->roles = EMP;
+    } else if (r < 770) {
+        ladder__v1__draw_exam__init(&g->m.draw);
+        snprintf(g->buf[0], 48, "x%u", ++g->exam_no);
+        g->m.draw.exam_id = g->buf[0];
+        g->m.draw.employee_id = gen_emp(g, 1);
+        g->m.draw.seed = gen_next(g) | 1;
+        g->m.draw.purpose = gen_below(g, 3) ? LADDER__V1__EXAM_PURPOSE__EXAM_PROMOTION
+                                            : LADDER__V1__EXAM_PURPOSE__EXAM_RETENTION;
+        g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_DRAW_EXAM;
+        g->cmd.draw_exam = &g->m.draw;
+    } else if (r < 850) {
+        ladder__v1__grade_exam__init(&g->m.grade);
+        snprintf(g->buf[0], 48, "x%u", g->exam_no ? g->exam_no - gen_below(g, 3) : 0);
+        g->m.grade.exam_id = g->buf[0];
+        g->m.grade.n_scores = gen_below(g, 8) ? 10 : 9;
+        uint32_t base = 60 + gen_below(g, 40);
+        for (size_t k = 0; k < g->m.grade.n_scores; k++)
+            g->scores[k] = base + gen_below(g, 10);
+        g->m.grade.scores = g->scores;
+        g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_GRADE_EXAM;
+        g->cmd.grade_exam = &g->m.grade;
+    } else if (r < 900) {
+        ladder__v1__close_retention_year__init(&g->m.close);
+        g->m.close.employee_id = gen_emp(g, 0);
+        g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_CLOSE_RETENTION_YEAR;
+        g->cmd.close_retention_year = &g->m.close;
+        g->principal = "system";
+        g->roles = LADDER__V1__ROLE__ROLE_SYSTEM;
+    } else if (r < 930) {
+        ladder__v1__appeal__init(&g->m.appeal);
+        g->m.appeal.employee_id = gen_emp(g, 0);
+        g->m.appeal.reason = "unfair";
+        g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_APPEAL;
+        g->cmd.appeal = &g->m.appeal;
+        g->principal = g->m.appeal.employee_id;
+        g->roles = EMP;
+    } else if (r < 955) {
+        ladder__v1__decide_appeal__init(&g->m.decide);
+        g->m.decide.employee_id = gen_emp(g, 0);
+        g->m.decide.overturn = gen_below(g, 2);
+        g->m.decide.reason = "reviewed";
+        g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_DECIDE_APPEAL;
+        g->cmd.decide_appeal = &g->m.decide;
+    } else if (r < 970) {
+        ladder__v1__expire_appeal__init(&g->m.expire);
+        g->m.expire.employee_id = gen_emp(g, 0);
+        g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_EXPIRE_APPEAL;
+        g->cmd.expire_appeal = &g->m.expire;
+        g->principal = "system";
+        g->roles = LADDER__V1__ROLE__ROLE_SYSTEM;
+    } else if (r < 985) {
+        ladder__v1__report_volunteer__init(&g->m.vol);
+        snprintf(g->buf[0], 48, "w%u", gen_below(g, 200));
+        g->m.vol.report_id = g->buf[0];
+        for (int k = 0; k < 3; k++) {
+            ladder__v1__volunteer_entry__init(&g->ve[k]);
+            g->ve[k].employee_id = gen_emp(g, 1 + k);
+            g->ve[k].hours = gen_below(g, 12);
+            g->vep[k] = &g->ve[k];
+        }
+        g->m.vol.n_entries = 3;
+        g->m.vol.entries = g->vep;
+        g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_REPORT_VOLUNTEER;
+        g->cmd.report_volunteer = &g->m.vol;
+    } else if (r < 993) {
+        ladder__v1__award_medal__init(&g->m.medal);
+        g->m.medal.employee_id = gen_emp(g, 0);
+        g->m.medal.medal = gen_below(g, 2) ? "service-star" : "quality-cup";
+        g->m.medal.reason = "outstanding";
+        g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_AWARD_MEDAL;
+        g->cmd.award_medal = &g->m.medal;
+    } else if (r < 997) {
+        ladder__v1__adopt_rules__init(&g->m.rules);
+        g->m.rules.rules_json = gen_below(g, 2)
+            ? "{\"points\":{\"daily_cap\":[0,0,0,0,0,0,0,0,0,0,0,0,300]}}"
+            : "{\"retention\":{\"points\":150},\"exam\":{\"retake_days\":7}}";
+        g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_ADOPT_RULES;
+        g->cmd.adopt_rules = &g->m.rules;
+    } else {
+        ladder__v1__leave__init(&g->m.leave);
+        g->m.leave.employee_id = gen_emp(g, 0);
+        g->m.leave.reason = "moved";
+        g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_LEAVE;
+        g->cmd.leave = &g->m.leave;
+    }
+    return &g->cmd;
+}
+
+#endif
