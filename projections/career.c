@@ -283,10 +283,8 @@ static int draw_exam(ld_core_t *c, const Ladder__V1__DrawExam *m, const ld_ctx_t
             return refuse(c, E(ERR_REFUSED), it[met].section, "draw_exam.employee_id",
                           "%s: %s", it[met].section, it[met].gap);
         if (ctx->now_ms < e->exam_retake_ms) {
-            arena_t a = {0};
-            char when[48];
-            snprintf(when, sizeof when, "%s", cal_format(&a, e->exam_retake_ms, r->utc_offset_min));
-            arena_free(&a);
+            char when[CAL_FMT_LEN];
+            cal_format(when, e->exam_retake_ms, r->utc_offset_min);
             return refuse(c, E(ERR_REFUSED), "§6.6", "draw_exam.employee_id",
                           "§6.6: a failed exam may be retaken after %u days, from %s",
                           r->exam_retake_days, when);

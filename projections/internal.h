@@ -56,9 +56,14 @@ void arena_free(arena_t *a);
 
 typedef const char *(*idmap_key_fn)(const void *ctx, uint32_t idx);
 
+/* Hash and index side by side: one cache line per probe. */
 typedef struct {
-    uint64_t *h;     /* 0 = empty */
-    uint32_t *idx;
+    uint64_t h;      /* 0 = empty */
+    uint32_t idx;
+} idslot_t;
+
+typedef struct {
+    idslot_t *s;
     size_t cap, n;
 } idmap_t;
 
@@ -91,7 +96,9 @@ void cal_civil(int64_t ms, int32_t offset_min, int *y, int *m, int *d);
 /* Start (UTC ms) of the local week/month/quarter/year containing ms. */
 int64_t cal_week_start(int64_t ms, int32_t offset_min, uint32_t week_start);
 int64_t cal_month_start(int64_t ms, int32_t offset_min, int months_per_period);
-char *cal_format(arena_t *a, int64_t ms, int32_t offset_min); /* "2026-11-27 10:00" */
+#define CAL_FMT_LEN 48
+/* Formats ms as "2026-11-27 10:00+08:00" into buf; returns buf. */
+char *cal_format(char buf[CAL_FMT_LEN], int64_t ms, int32_t offset_min);
 
 /* splitmix64: the seeded generator of exam draws (seed recorded in the event). */
 uint64_t mix64(uint64_t x);

@@ -42,6 +42,7 @@ static Ladder__V1__EmployeeView *view(ld_core_t *c, ld_out_t *out, uint32_t i, i
 {
     const ld_rules_t *r = cur_rules(c);
     const emp_t *e = &c->emps[i];
+    char tbuf[CAL_FMT_LEN];
     Ladder__V1__EmployeeView *v = body_new(out, &ladder__v1__employee_view__descriptor);
     v->employee_id = ostr(out, e->id);
     v->name = ostr(out, e->name);
@@ -62,14 +63,14 @@ static Ladder__V1__EmployeeView *view(ld_core_t *c, ld_out_t *out, uint32_t i, i
     if (e->level == 0 || !e->year_end_ms)
         v->retention_status = ostr(out, "none (level 0)");
     else if (now >= e->year_end_ms)
-        v->retention_status = fmt(out, "year over at %s; closing due", cal_format(&out->arena, e->year_end_ms, r->utc_offset_min));
+        v->retention_status = fmt(out, "year over at %s; closing due", cal_format(tbuf, e->year_end_ms, r->utc_offset_min));
     else if (in_window(c, e, now))
-        v->retention_status = fmt(out, "re-test window until %s", cal_format(&out->arena, e->year_end_ms, r->utc_offset_min));
+        v->retention_status = fmt(out, "re-test window until %s", cal_format(tbuf, e->year_end_ms, r->utc_offset_min));
     else
-        v->retention_status = fmt(out, "in year until %s", cal_format(&out->arena, e->year_end_ms, r->utc_offset_min));
+        v->retention_status = fmt(out, "in year until %s", cal_format(tbuf, e->year_end_ms, r->utc_offset_min));
     static const char *const ap[] = {"none", "open", "pending", "upheld", "overturned", "expired"};
     if (e->appeal == AP_OPEN)
-        v->appeal_status = fmt(out, "open until %s", cal_format(&out->arena, e->appeal_deadline_ms, r->utc_offset_min));
+        v->appeal_status = fmt(out, "open until %s", cal_format(tbuf, e->appeal_deadline_ms, r->utc_offset_min));
     else
         v->appeal_status = ostr(out, ap[e->appeal]);
     v->left = (e->flags & EF_LEFT) != 0;
@@ -96,6 +97,7 @@ static Ladder__V1__Readiness *readiness(ld_core_t *c, ld_out_t *out, uint32_t i,
 {
     const ld_rules_t *r = cur_rules(c);
     const emp_t *e = &c->emps[i];
+    char tbuf[CAL_FMT_LEN];
     Ladder__V1__Readiness *rd = body_new(out, &ladder__v1__readiness__descriptor);
     rd->employee_id = ostr(out, e->id);
     rd->level = e->level;
@@ -129,7 +131,7 @@ static Ladder__V1__Readiness *readiness(ld_core_t *c, ld_out_t *out, uint32_t i,
                      e->level + 1, r->exam_size);
             x->gap = ostr(out, buf);
         } else if (met == 5 && now < e->exam_retake_ms)
-            x->gap = fmt(out, "retake allowed from %s", cal_format(&out->arena, e->exam_retake_ms, r->utc_offset_min));
+            x->gap = fmt(out, "retake allowed from %s", cal_format(tbuf, e->exam_retake_ms, r->utc_offset_min));
         else if (ok)
             x->gap = ostr(out, "exam may be drawn now");
     }

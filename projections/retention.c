@@ -10,14 +10,15 @@
 #define E(x) LADDER__V1__ERROR_CODE__##x
 #define R(x) LADDER__V1__ROLE__ROLE_##x
 
-static char *when(ld_out_t *out, const ld_core_t *c, int64_t ms)
+static char *when(char buf[CAL_FMT_LEN], const ld_core_t *c, int64_t ms)
 {
-    return cal_format(&out->arena, ms, cur_rules(c)->utc_offset_min);
+    return cal_format(buf, ms, cur_rules(c)->utc_offset_min);
 }
 
 static int close_year(ld_core_t *c, const Ladder__V1__CloseRetentionYear *m, const ld_ctx_t *ctx,
                       ld_out_t *out)
 {
+    char tbuf[CAL_FMT_LEN];
     const ld_rules_t *r = cur_rules(c);
     uint32_t i;
     if (need_role(c, ctx, R(SYSTEM) | R(MANAGER), NULL, "§7", "close retention years") ||
@@ -29,7 +30,7 @@ static int close_year(ld_core_t *c, const Ladder__V1__CloseRetentionYear *m, con
                       "§7: %s is at level 0, which has no retention", e->id);
     if (ctx->now_ms < e->year_end_ms)
         return refuse(c, E(ERR_REFUSED), "§7", "close_retention_year.employee_id",
-                      "§7: the retention year of %s closes at %s", e->id, when(out, c, e->year_end_ms));
+                      "§7: the retention year of %s closes at %s", e->id, when(tbuf, c, e->year_end_ms));
 
     Ladder__V1__RetentionGap gaps[5];
     size_t ng = 0;
@@ -94,6 +95,7 @@ static int close_year(ld_core_t *c, const Ladder__V1__CloseRetentionYear *m, con
 
 static int appeal(ld_core_t *c, const Ladder__V1__Appeal *m, const ld_ctx_t *ctx, ld_out_t *out)
 {
+    char tbuf[CAL_FMT_LEN];
     uint32_t i;
     if (need_emp(c, "appeal.employee_id", m->employee_id, &i) ||
         need_role(c, ctx, R(MANAGER), m->employee_id, "§7", "appeal for this employee") ||
@@ -108,7 +110,7 @@ static int appeal(ld_core_t *c, const Ladder__V1__Appeal *m, const ld_ctx_t *ctx
                       "§7: %s has no demotion open to appeal", e->id);
     if (ctx->now_ms >= e->appeal_deadline_ms)
         return refuse(c, E(ERR_REFUSED), "§7", "appeal.employee_id",
-                      "§7: the appeal window closed at %s", when(out, c, e->appeal_deadline_ms));
+                      "§7: the appeal window closed at %s", when(tbuf, c, e->appeal_deadline_ms));
     Ladder__V1__Event *ev = emit(c, out, ctx, "emp", e->id,
                                  LADDER__V1__EVENT__BODY_DEMOTION_APPEALED, 0);
     Ladder__V1__DemotionAppealed *b = body_new(out, &ladder__v1__demotion_appealed__descriptor);
@@ -149,6 +151,7 @@ static int decide_appeal(ld_core_t *c, const Ladder__V1__DecideAppeal *m, const 
 static int expire_appeal(ld_core_t *c, const Ladder__V1__ExpireAppeal *m, const ld_ctx_t *ctx,
                          ld_out_t *out)
 {
+    char tbuf[CAL_FMT_LEN];
     uint32_t i;
     if (need_role(c, ctx, R(SYSTEM) | R(MANAGER), NULL, "§7", "close appeal windows") ||
         need_emp(c, "expire_appeal.employee_id", m->employee_id, &i))
@@ -160,7 +163,7 @@ static int expire_appeal(ld_core_t *c, const Ladder__V1__ExpireAppeal *m, const 
     if (ctx->now_ms < e->appeal_deadline_ms)
         return refuse(c, E(ERR_REFUSED), "§7", "expire_appeal.employee_id",
                       "§7: the appeal window of %s is open until %s", e->id,
-                      when(out, c, e->appeal_deadline_ms));
+                      when(tbuf, c, e->appeal_deadline_ms));
     Ladder__V1__Event *ev = emit(c, out, ctx, "emp", e->id, LADDER__V1__EVENT__BODY_APPEAL_EXPIRED, 0);
     Ladder__V1__AppealExpired *b = body_new(out, &ladder__v1__appeal_expired__descriptor);
     b->employee_id = ostr(out, e->id);

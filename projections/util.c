@@ -112,15 +112,21 @@ void arena_reset(arena_t *a)
 {
     if (!a->head)
         return;
-    arena_chunk_t *keep = a->head;
-    while (keep->next) {
-        /* keep the oldest chunk: free the newer ones */
-        arena_chunk_t *n = keep->next;
-        keep->next = n->next;
-        free(n);
+    if (a->head->next) {
+        /* it overflowed: replace the chunks by one that holds them all, so
+         * the next round of the same size allocates nothing */
+        size_t total = 0;
+        for (arena_chunk_t *ch = a->head, *n; ch; ch = n) {
+            n = ch->next;
+            total += ch->size;
+            free(ch);
+        }
+        a->head = xmalloc(sizeof *a->head + total);
+        a->head->next = NULL;
+        a->head->size = total;
     }
     a->used = 0;
-    a->cap = keep->size;
+    a->cap = a->head->size;
 }
 
 void arena_free(arena_t *a)
@@ -149,8 +155,8 @@ static size_t find_slot(const idmap_t *m, const char *key, uint64_t h, idmap_key
                         const void *ctx, bool *found)
 {
     size_t mask = m->cap - 1, i = h & mask;
-    while (m->h[i]) {
-        if (m->h[i] == h && strcmp(fn(ctx, m->idx[i]), key) == 0) {
+    while (m->s[i].h) {
+        if (m->s[i].h == h && strcmp(fn(ctx, m->s[i].idx), key) == 0) {
             *found = true;
             return i;
         }
@@ -166,41 +172,36 @@ uint32_t idmap_get(const idmap_t *m, const char *key, idmap_key_fn fn, const voi
         return NONE;
     bool found;
     size_t i = find_slot(m, key, hash_str(key, strlen(key)), fn, ctx, &found);
-    return found ? m->idx[i] : NONE;
+    return found ? m->s[i].idx : NONE;
 }
 
-static void idmap_grow(idmap_t *m, idmap_key_fn fn, const void *ctx)
+static void idmap_grow(idmap_t *m)
 {
     idmap_t n = {.cap = m->cap ? m->cap * 2 : 64};
-    n.h = xcalloc(n.cap, sizeof *n.h);
-    n.idx = xcalloc(n.cap, sizeof *n.idx);
+    n.s = xcalloc(n.cap, sizeof *n.s);
     for (size_t i = 0; i < m->cap; i++) {
-        if (!m->h[i])
+        if (!m->s[i].h)
             continue;
-        size_t j = m->h[i] & (n.cap - 1);
-        while (n.h[j])
+        size_t j = m->s[i].h & (n.cap - 1);
+        while (n.s[j].h)
             j = (j + 1) & (n.cap - 1);
-        n.h[j] = m->h[i];
-        n.idx[j] = m->idx[i];
+        n.s[j] = m->s[i];
     }
     n.n = m->n;
-    (void)fn, (void)ctx;
-    free(m->h);
-    free(m->idx);
+    free(m->s);
     *m = n;
 }
 
 void idmap_put(idmap_t *m, const char *key, uint32_t idx, idmap_key_fn fn, const void *ctx)
 {
     if ((m->n + 1) * 4 >= m->cap * 3)
-        idmap_grow(m, fn, ctx);
+        idmap_grow(m);
     bool found;
     uint64_t h = hash_str(key, strlen(key));
     size_t i = find_slot(m, key, h, fn, ctx, &found);
     if (!found)
         m->n++;
-    m->h[i] = h;
-    m->idx[i] = idx;
+    m->s[i] = (idslot_t){h, idx};
 }
 
 void idmap_del(idmap_t *m, const char *key, idmap_key_fn fn, const void *ctx)
@@ -212,24 +213,22 @@ void idmap_del(idmap_t *m, const char *key, idmap_key_fn fn, const void *ctx)
     if (!found)
         return;
     /* backward-shift deletion keeps probe chains whole without tombstones */
-    m->h[i] = 0;
+    m->s[i].h = 0;
     m->n--;
-    for (size_t j = (i + 1) & mask; m->h[j]; j = (j + 1) & mask) {
-        size_t home = m->h[j] & mask;
+    for (size_t j = (i + 1) & mask; m->s[j].h; j = (j + 1) & mask) {
+        size_t home = m->s[j].h & mask;
         bool between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
         if (between)
             continue;
-        m->h[i] = m->h[j];
-        m->idx[i] = m->idx[j];
-        m->h[j] = 0;
+        m->s[i] = m->s[j];
+        m->s[j].h = 0;
         i = j;
     }
 }
 
 void idmap_free(idmap_t *m)
 {
-    free(m->h);
-    free(m->idx);
+    free(m->s);
     *m = (idmap_t){0};
 }
 
@@ -415,14 +414,14 @@ int64_t cal_month_start(int64_t ms, int32_t offset_min, int months_per_period)
     return days_from_civil(y, (unsigned)m, 1) * DAY_MS - (int64_t)offset_min * 60000;
 }
 
-char *cal_format(arena_t *a, int64_t ms, int32_t offset_min)
+char *cal_format(char buf[CAL_FMT_LEN], int64_t ms, int32_t offset_min)
 {
     int64_t local = ms + (int64_t)offset_min * 60000;
     int64_t day = floor_div(local, DAY_MS), tod = local - day * DAY_MS;
     int y, m, d;
     civil_from_days(day, &y, &m, &d);
-    char *s = arena_alloc(a, 40);
-    snprintf(s, 40, "%04d-%02d-%02d %02d:%02d%c%02d:%02d", y, m, d, (int)(tod / 3600000),
+    char *s = buf;
+    snprintf(s, CAL_FMT_LEN, "%04d-%02d-%02d %02d:%02d%c%02d:%02d", y, m, d, (int)(tod / 3600000),
              (int)(tod / 60000 % 60), offset_min < 0 ? '-' : '+', abs(offset_min) / 60,
              abs(offset_min) % 60);
     return s;

@@ -16,6 +16,7 @@ typedef struct {
     uint32_t emps;          /* employee id pool size */
     uint32_t cases;         /* case id pool per level and half */
     uint32_t exam_no;
+    int realistic;          /* 1: a production-like mix (no hires, few exams) */
     char buf[16][48];       /* string storage for one command */
     uint32_t scores[20];
     Ladder__V1__VolunteerEntry ve[3];
@@ -91,6 +92,21 @@ static inline Ladder__V1__Command *gen_command(gen_t *g)
     g->principal = "boss";
     g->roles = MGR;
     uint32_t r = gen_below(g, 1000);
+    if (g->realistic) {
+        /* weights per mille of a working day: points, studies, ratings dominate */
+        static const uint32_t w[][2] = {
+            {300, 150}, {100, 300}, {80, 400}, {20, 500}, {10, 530}, {250, 600}, {100, 660},
+            {20, 700}, {20, 800}, {20, 870}, {5, 910}, {3, 940}, {2, 960}, {60, 975}, {10, 990},
+        };
+        uint32_t acc = 0;
+        for (size_t k = 0; k < sizeof w / sizeof *w; k++) {
+            acc += w[k][0];
+            if (r < acc) {
+                r = w[k][1];
+                break;
+            }
+        }
+    }
     if (r < 100) {
         ladder__v1__hire__init(&g->m.hire);
         g->m.hire.employee_id = gen_emp(g, 0);

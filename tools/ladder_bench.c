@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core.h"
+#include "gen.h"
 #include "store.h"
 
 static uint64_t now_ns(void)
@@ -201,11 +203,163 @@ static int cmd_store(int argc, char **argv)
     return 0;
 }
 
+/* ------------------------------------------------------------------ core -- */
+
+static long rss_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long pages = 0, rss = 0;
+    if (f) {
+        if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
+            rss = 0;
+        fclose(f);
+    }
+    return rss * sysconf(_SC_PAGESIZE);
+}
+
+static ld_core_t *hire_all(long n, int64_t t0, double *secs)
+{
+    ld_core_t *c = ld_core_new(1);
+    ld_out_t *out = ld_out_new();
+    char id[24], team[32], centre[32];
+    Ladder__V1__Hire h = LADDER__V1__HIRE__INIT;
+    Ladder__V1__Command cmd = LADDER__V1__COMMAND__INIT;
+    cmd.cmd_case = LADDER__V1__COMMAND__CMD_HIRE;
+    cmd.hire = &h;
+    h.employee_id = id, h.name = "Li Wei", h.team = team, h.centre = centre;
+    uint64_t t = now_ns();
+    for (long i = 0; i < n; i++) {
+        snprintf(id, sizeof id, "e%ld", i);
+        snprintf(team, sizeof team, "team%ld", i % 500);
+        snprintf(centre, sizeof centre, "centre%ld", i % 7);
+        ld_ctx_t ctx = {t0, "boss", LADDER__V1__ROLE__ROLE_MANAGER, NULL, 0};
+        if (ld_core_execute(c, &cmd, &ctx, out, NULL))
+            die("hire", "refused");
+        if (i % 1024 == 0)
+            ld_out_reset(out);
+    }
+    *secs = (double)(now_ns() - t) / 1e9;
+    ld_out_destroy(&out);
+    return c;
+}
+
+static void seed_cases(ld_core_t *c, int64_t t0)
+{
+    for (uint32_t level = 1; level <= 5; level++)
+        for (uint32_t half = 1; half <= 2; half++)
+            for (uint32_t k = 0; k < 14; k++) {
+                char cid[32];
+                snprintf(cid, sizeof cid, "c%u-%u-%u", level, half, k);
+                Ladder__V1__CaseAccepted m = LADDER__V1__CASE_ACCEPTED__INIT;
+                m.case_id = cid;
+                m.level = level;
+                m.category = "billing";
+                m.half = (Ladder__V1__Half)half;
+                Ladder__V1__Event ev = LADDER__V1__EVENT__INIT;
+                ev.seq = ld_core_next_seq(c);
+                ev.stream = "case";
+                ev.at_ms = t0;
+                ev.body_case = LADDER__V1__EVENT__BODY_CASE_ACCEPTED;
+                ev.case_accepted = &m;
+                if (ld_core_evolve(c, &ev))
+                    die("seed", "case did not apply");
+            }
+}
+
+static void core_mix(long emps, long n, int realistic, int64_t t0)
+{
+    double hsecs;
+    ld_core_t *c = hire_all(emps, t0, &hsecs);
+    seed_cases(c, t0);
+    gen_t g;
+    gen_init(&g, 1, (uint32_t)emps, t0);
+    g.realistic = realistic;
+    Ladder__V1__Command **cmds = malloc((size_t)n * sizeof *cmds);
+    const char **who = malloc((size_t)n * sizeof *who);
+    uint32_t *roles = malloc((size_t)n * sizeof *roles);
+    int64_t *at = malloc((size_t)n * sizeof *at);
+    for (long i = 0; i < n; i++) {
+        Ladder__V1__Command *cmd = gen_command(&g);
+        size_t len = ladder__v1__command__get_packed_size(cmd);
+        uint8_t buf[4096];
+        if (len > sizeof buf)
+            die("gen", "command too large");
+        ladder__v1__command__pack(cmd, buf);
+        cmds[i] = ladder__v1__command__unpack(NULL, len, buf);
+        who[i] = strdup(g.principal);
+        roles[i] = g.roles;
+        at[i] = g.now;
+    }
+    ld_out_t *out = ld_out_new();
+    size_t ok = 0, events = 0;
+    uint64_t t = now_ns();
+    for (long i = 0; i < n; i += 100) {
+        /* one group commit's worth under one savepoint, as ladderd does */
+        uint32_t mark = ld_core_savepoint(c);
+        (void)mark;
+        for (long j = i; j < i + 100 && j < n; j++) {
+            ld_ctx_t ctx = {at[j], who[j], roles[j], (const uint8_t *)&j, sizeof j};
+            ok += ld_core_execute(c, cmds[j], &ctx, out, NULL) == 0;
+        }
+        events += ld_out_count(out);
+        ld_core_release(c);
+        ld_out_reset(out);
+    }
+    double secs = (double)(now_ns() - t) / 1e9;
+    printf("core %s mix: %ld employees, %ld commands (%.0f%% accepted), %zu events: "
+           "%.0f commands/s, %.0f events/s (target >= 1000000 commands/s)\n",
+           realistic ? "realistic" : "refusal-heavy", emps, n, 100.0 * (double)ok / (double)n, events, (double)n / secs,
+           (double)events / secs);
+    for (long i = 0; i < n; i++) {
+        ladder__v1__command__free_unpacked(cmds[i], NULL);
+        free((void *)who[i]);
+    }
+    free(cmds), free(who), free(roles), free(at);
+    ld_out_destroy(&out);
+    ld_core_destroy(&c);
+}
+
+static int cmd_core(int argc, char **argv)
+{
+    long emps = 100000, n = 2000000, mem_emps = 1000000;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--employees") && i + 1 < argc)
+            emps = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--commands") && i + 1 < argc)
+            n = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--memory-employees") && i + 1 < argc)
+            mem_emps = atol(argv[++i]);
+        else
+            die(argv[i], "unknown option (see ladder-bench --help)");
+    }
+    const int64_t t0 = 1767542400000LL;
+
+    /* 1. memory: RSS per employee at mem_emps employees */
+    long rss0 = rss_bytes();
+    double hsecs;
+    ld_core_t *big = hire_all(mem_emps, t0, &hsecs);
+    long rss1 = rss_bytes();
+    printf("core memory: %ld employees, RSS +%.1f MiB, %.0f bytes/employee (target <= 512); "
+           "hires %.0f/s\n",
+           mem_emps, (double)(rss1 - rss0) / 1048576.0, (double)(rss1 - rss0) / (double)mem_emps,
+           (double)mem_emps / hsecs);
+    ld_core_destroy(&big);
+
+    /* 2. throughput: decide + evolve of a generated stream, one thread: a
+     * production-like mix, then the test generator's refusal-heavy mix */
+    for (int realistic = 1; realistic >= 0; realistic--)
+        core_mix(emps, n, realistic, t0);
+    return 0;
+}
+
 static void usage(FILE *f)
 {
     fputs("usage: ladder-bench store [--n N] [--dir DIR] [--durability full|nometasync|nosync]\n"
           "  store   append N events through the store and through raw LMDB in the same\n"
-          "          run, batches of 1, 100 and 1000; prints events/s and the ratio\n",
+          "          run, batches of 1, 100 and 1000; prints events/s and the ratio\n"
+          "usage: ladder-bench core [--employees N] [--commands N] [--memory-employees N]\n"
+          "  core    decide+evolve a generated mixed command stream in one thread\n"
+          "          (commands/s), and RSS per employee after hiring N employees\n",
           f);
 }
 
@@ -217,6 +371,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "store"))
         return cmd_store(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "core"))
+        return cmd_core(argc - 2, argv + 2);
     usage(stderr);
     return 2;
 }
