@@ -63,6 +63,19 @@ void ld_core_destroy(ld_core_t **cp)
 uint64_t ld_core_next_seq(const ld_core_t *c) { return c->g.next_seq; }
 size_t ld_core_employee_count(const ld_core_t *c) { return c->g.n_emps; }
 
+void ld_core_employee_at(const ld_core_t *c, size_t i, ld_emp_summary_t *o)
+{
+    const emp_t *e = &c->emps[i];
+    *o = (ld_emp_summary_t){e->id, e->level, e->points_total, e->points_since_level,
+                            e->points_in_year, (e->flags & EF_LEFT) != 0};
+}
+
+long ld_core_employee_find(const ld_core_t *c, const char *id)
+{
+    uint32_t i = emp_find(c, id);
+    return i == NONE ? -1 : (long)i;
+}
+
 const ld_rules_t *cur_rules(const ld_core_t *c)
 {
     return c->g.n_rules ? &c->rules[c->g.n_rules - 1] : &c->defaults;
@@ -575,6 +588,32 @@ static int rules_decide(ld_core_t *c, const Ladder__V1__AdoptRules *m, const ld_
     return apply(c, ev);
 }
 
+/* A manual clock moved (tests; the daemon refuses it on a system clock).
+ * Recorded as an event so that a restart resumes at the same time. */
+static int clock_decide(ld_core_t *c, const Ladder__V1__AdvanceClock *m, const ld_ctx_t *ctx,
+                        ld_out_t *out)
+{
+    if (!has_role(ctx, LADDER__V1__ROLE__ROLE_SYSTEM | LADDER__V1__ROLE__ROLE_MANAGER))
+        return refuse(c, LADDER__V1__ERROR_CODE__ERR_FORBIDDEN, NULL, "advance_clock",
+                      "only the system or a manager may move the clock");
+    if (m->to_ms < c->g.last_at_ms)
+        return refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, NULL, "advance_clock.to_ms",
+                      "advance_clock.to_ms: time only moves forward (now %lld)",
+                      (long long)c->g.last_at_ms);
+    ld_ctx_t at = *ctx;
+    at.now_ms = m->to_ms;
+    Ladder__V1__Event *ev = emit(c, out, &at, "clock", NULL, LADDER__V1__EVENT__BODY_CLOCK_ADVANCED, 0);
+    Ladder__V1__ClockAdvanced *b = body_new(out, &ladder__v1__clock_advanced__descriptor);
+    b->to_ms = m->to_ms;
+    ev->clock_advanced = b;
+    return apply(c, ev);
+}
+
+int64_t ld_core_last_at(const ld_core_t *c)
+{
+    return c->g.last_at_ms;
+}
+
 int ld_core_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
 {
     if (ev->seq != c->g.next_seq)
@@ -622,8 +661,7 @@ int ld_core_execute(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t
     else if (cmd->cmd_case == LADDER__V1__COMMAND__CMD_ADOPT_RULES)
         rc = rules_decide(c, cmd->adopt_rules, ctx, out);
     else if (cmd->cmd_case == LADDER__V1__COMMAND__CMD_ADVANCE_CLOCK)
-        rc = refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, NULL, "advance_clock",
-                    "advance_clock is handled by the daemon (--clock manual), not the core");
+        rc = clock_decide(c, cmd->advance_clock, ctx, out);
     else {
         rc = people_decide(c, cmd, ctx, out);
         if (rc == 1)

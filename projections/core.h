@@ -107,7 +107,23 @@ bool ld_core_next_deadline(ld_core_t *c, int64_t *at_ms, const char **employee_i
 
 enum { LD_DEADLINE_RETENTION = 1, LD_DEADLINE_APPEAL = 2 };
 
-/* Number of employees ever hired. */
+/* The latest recorded event time (0 for an empty log): a manual clock
+ * resumes from here, a system clock never decides before it. */
+int64_t ld_core_last_at(const ld_core_t *c);
+
+/* Number of employees ever hired; they are numbered 0..count-1 in hiring order. */
 size_t ld_core_employee_count(const ld_core_t *c);
+
+/* The employee numbered i (i < count): id, level and the three point totals. */
+typedef struct {
+    const char *id;          /* valid while the state lives */
+    uint32_t level;
+    int64_t total, since_level, in_year;
+    bool left;
+} ld_emp_summary_t;
+void ld_core_employee_at(const ld_core_t *c, size_t i, ld_emp_summary_t *out);
+
+/* Number of the employee with this id, or -1. */
+long ld_core_employee_find(const ld_core_t *c, const char *id);
 
 #endif

@@ -1,0 +1,22 @@
+/* ladderd.c — the daemon's entry point: settings, logging, the server loop.
+ * What it does is in server.c; how it is configured in config.c. */
+#include <stdio.h>
+
+#include "config.h"
+#include "log.h"
+#include "server.h"
+
+int main(int argc, char **argv)
+{
+    ld_config_t cfg;
+    char err[512];
+    int rc = ld_config_load(&cfg, argc, argv, err, sizeof err);
+    if (rc == 1)
+        return 0;
+    if (rc) {
+        fprintf(stderr, "ladderd: %s\n", err);
+        return 2;
+    }
+    ld_log_set_level(cfg.log_level);
+    return ld_server_run(&cfg);
+}
