@@ -18,6 +18,7 @@ static const char *case_key(const void *ctx, uint32_t i) { return ((const ld_cor
 static const char *exam_key(const void *ctx, uint32_t i) { return ((const ld_core_t *)ctx)->exams[i].id; }
 static const char *task_key(const void *ctx, uint32_t i) { return ((const ld_core_t *)ctx)->tasks[i].id; }
 static const char *str_key(const void *ctx, uint32_t i) { return ((const ld_core_t *)ctx)->strings[i]; }
+static const char *sub_key(const void *ctx, uint32_t i) { return ((const ld_core_t *)ctx)->subs[i].id; }
 
 /* ----------------------------------------------------------- life cycle -- */
 
@@ -45,6 +46,13 @@ void ld_core_destroy(ld_core_t **cp)
         free(c->cases[i].title);
     for (uint32_t i = 0; i < c->g.n_tasks; i++)
         free(c->tasks[i].title);
+    for (uint32_t i = 0; i < c->g.n_subs; i++) {
+        sub_t *u = &c->subs[i];
+        vec_free(&u->reviewers), vec_free(&u->amounts), vec_free(&u->levels);
+        vec_free(&u->categories);
+    }
+    free(c->subs);
+    idmap_free(&c->sub_ix);
     for (uint32_t i = 0; i < c->g.n_strings; i++)
         free(c->strings[i]);
     for (uint32_t i = 0; i < c->g.n_rules; i++)
@@ -88,6 +96,7 @@ uint32_t case_find(const ld_core_t *c, const char *id) { return idmap_get(&c->ca
 uint32_t exam_find(const ld_core_t *c, const char *id) { return idmap_get(&c->exam_ix, id, exam_key, c); }
 uint32_t task_find(const ld_core_t *c, const char *id) { return idmap_get(&c->task_ix, id, task_key, c); }
 uint32_t intern_find(const ld_core_t *c, const char *s) { return idmap_get(&c->string_ix, s, str_key, c); }
+uint32_t sub_find(const ld_core_t *c, const char *id) { return idmap_get(&c->sub_ix, id, sub_key, c); }
 
 #define GROW(arr, cap, n)                                                  \
     do {                                                                   \
@@ -197,6 +206,21 @@ void pair_add(ld_core_t *c, int set, uint32_t a, uint32_t b, uint32_t val)
     pairset_put(&c->pairs[set], a, b, val);
 }
 
+void touch_sub(ld_core_t *c, uint32_t i)
+{
+    sub_t *e = &c->subs[i];
+    if (!c->depth || e->stamp == c->stamp_seq)
+        return;
+    sub_t *s = arena_alloc(&c->undo_arena, sizeof *s);
+    *s = *e;
+    save_vec(c, &s->reviewers, &e->reviewers);
+    save_vec(c, &s->amounts, &e->amounts);
+    save_vec(c, &s->levels, &e->levels);
+    save_vec(c, &s->categories, &e->categories);
+    e->stamp = c->stamp_seq;
+    journal(c, U_SUB, i, s);
+}
+
 uint32_t ld_core_savepoint(ld_core_t *c)
 {
     c->depth++;
@@ -226,6 +250,12 @@ static void undo_one(ld_core_t *c, const undo_t *u)
         for (uint32_t i = s->n_tasks; i < c->g.n_tasks; i++) {
             idmap_del(&c->task_ix, c->tasks[i].id, task_key, c);
             free(c->tasks[i].title);
+        }
+        for (uint32_t i = s->n_subs; i < c->g.n_subs; i++) {
+            sub_t *u = &c->subs[i];
+            idmap_del(&c->sub_ix, u->id, sub_key, c);
+            vec_free(&u->reviewers), vec_free(&u->amounts), vec_free(&u->levels);
+            vec_free(&u->categories);
         }
         for (uint32_t i = s->n_strings; i < c->g.n_strings; i++) {
             idmap_del(&c->string_ix, c->strings[i], str_key, c);
@@ -264,6 +294,18 @@ static void undo_one(ld_core_t *c, const undo_t *u)
         if (u->idx < c->g.n_exams)
             c->exams[u->idx] = *(const exam_t *)u->saved;
         break;
+    case U_SUB: {
+        const sub_t *s = u->saved;
+        sub_t *e = &c->subs[u->idx], cur = *e;
+        restore_vec(&cur.reviewers, &s->reviewers);
+        restore_vec(&cur.amounts, &s->amounts);
+        restore_vec(&cur.levels, &s->levels);
+        restore_vec(&cur.categories, &s->categories);
+        *e = *s;
+        e->reviewers = cur.reviewers, e->amounts = cur.amounts, e->levels = cur.levels;
+        e->categories = cur.categories;
+        break;
+    }
     case U_PAIR_ADD:
         pairset_del(&c->pairs[u->set], u->idx, u->b);
         break;
@@ -340,6 +382,19 @@ uint32_t task_new(ld_core_t *c, const char *id)
     memset(t, 0, sizeof *t);
     snprintf(t->id, sizeof t->id, "%s", id);
     idmap_put(&c->task_ix, t->id, i, task_key, c);
+    return i;
+}
+
+uint32_t sub_new(ld_core_t *c, const char *id)
+{
+    touch_globals(c);
+    GROW(c->subs, c->subs_cap, c->g.n_subs);
+    uint32_t i = c->g.n_subs++;
+    sub_t *u = &c->subs[i];
+    memset(u, 0, sizeof *u);
+    snprintf(u->id, sizeof u->id, "%s", id);
+    u->stamp = c->stamp_seq;
+    idmap_put(&c->sub_ix, u->id, i, sub_key, c);
     return i;
 }
 
@@ -438,9 +493,21 @@ bool ld_core_next_deadline(ld_core_t *c, int64_t *at_ms, const char **employee_i
 
 /* -------------------------------------------------------------- output -- */
 
+static void *out_alloc(void *ctx, size_t n)
+{
+    return arena_alloc(&((ld_out_t *)ctx)->arena, n);
+}
+
+static void out_free(void *ctx, void *p)
+{
+    (void)ctx, (void)p; /* freed in bulk by ld_out_reset */
+}
+
 ld_out_t *ld_out_new(void)
 {
-    return xcalloc(1, sizeof(ld_out_t));
+    ld_out_t *o = xcalloc(1, sizeof(ld_out_t));
+    o->alloc = (ProtobufCAllocator){out_alloc, out_free, o};
+    return o;
 }
 
 void ld_out_destroy(ld_out_t **o)

@@ -174,6 +174,7 @@ typedef struct {
     uint32_t studies, exam_uses, excellent, average, poor;
     int64_t stable_ms;
     uint64_t accepted_seq;
+    uint32_t author;        /* employee index of the first author */
     char *title;
 } case_t;
 
@@ -198,6 +199,23 @@ typedef struct {
     char *title;
 } task_t;
 
+/* A case submission or revision under review (§4). */
+enum { SUB_PENDING = 0, SUB_ACCEPTED, SUB_REJECTED };
+typedef struct {
+    char id[LD_ID_MAX + 1];
+    uint8_t revision;
+    uint8_t state;          /* SUB_* */
+    uint32_t stamp;
+    uint32_t case_idx;
+    uint32_t author;        /* employee index */
+    uint32_t approvals, rejections;
+    int64_t at_ms;
+    vec_t reviewers;        /* interned principal ids, in review order */
+    vec_t amounts;          /* of the approvals, in order */
+    vec_t levels;
+    vec_t categories;       /* interned */
+} sub_t;
+
 /* Deadline heap entry; validated lazily against the employee. */
 typedef struct {
     int64_t at;
@@ -209,13 +227,13 @@ typedef struct {
 typedef struct {
     uint64_t next_seq;
     int64_t last_at_ms;
-    uint32_t n_emps, n_cases, n_exams, n_tasks, n_changes, n_strings, n_rules;
+    uint32_t n_emps, n_cases, n_exams, n_tasks, n_changes, n_strings, n_rules, n_subs;
     uint32_t stamp;
     uint32_t lib_count[LD_LEVELS][3];  /* §4: live cases per level and half */
 } globals_t;
 
 /* Undo journal record kinds. */
-enum { U_GLOBALS = 1, U_EMP, U_CASE, U_EXAM, U_TASK, U_PAIR_ADD, U_PAIR_SET };
+enum { U_GLOBALS = 1, U_EMP, U_CASE, U_EXAM, U_SUB, U_PAIR_ADD, U_PAIR_SET };
 
 typedef struct {
     uint8_t kind;
@@ -253,6 +271,10 @@ struct ld_core {
     change_t *changes;
     size_t changes_cap;
 
+    sub_t *subs;
+    size_t subs_cap;
+    idmap_t sub_ix;
+
     char **strings;         /* interned: teams, centres, categories, medals */
     size_t strings_cap;
     idmap_t string_ix;
@@ -277,6 +299,7 @@ struct ld_out {
     Ladder__V1__Event **ev;
     size_t n, cap;
     arena_t arena;
+    ProtobufCAllocator alloc;   /* protobuf-c allocations from the arena */
 };
 
 /* ------------------------------------------------------- core helpers -- */
@@ -286,6 +309,7 @@ uint32_t emp_find(const ld_core_t *c, const char *id);
 uint32_t case_find(const ld_core_t *c, const char *id);
 uint32_t exam_find(const ld_core_t *c, const char *id);
 uint32_t task_find(const ld_core_t *c, const char *id);
+uint32_t sub_find(const ld_core_t *c, const char *id);
 uint32_t intern(ld_core_t *c, const char *s);
 uint32_t intern_find(const ld_core_t *c, const char *s);
 
@@ -294,12 +318,14 @@ void touch_globals(ld_core_t *c);
 void touch_emp(ld_core_t *c, uint32_t i);
 void touch_case(ld_core_t *c, uint32_t i);
 void touch_exam(ld_core_t *c, uint32_t i);
+void touch_sub(ld_core_t *c, uint32_t i);
 void pair_add(ld_core_t *c, int set, uint32_t a, uint32_t b, uint32_t val);
 
 uint32_t emp_new(ld_core_t *c, const char *id);
 uint32_t case_new(ld_core_t *c, const char *id);
 uint32_t exam_new(ld_core_t *c, const char *id);
 uint32_t task_new(ld_core_t *c, const char *id);
+uint32_t sub_new(ld_core_t *c, const char *id);
 uint32_t change_new(ld_core_t *c);
 
 void deadline_push(ld_core_t *c, int64_t at, uint32_t emp, uint32_t kind);
@@ -370,6 +396,8 @@ int library_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t 
                    ld_out_t *out);
 int library_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
 uint32_t library_count(const ld_core_t *c, uint32_t level, int half);
+/* §4: studies + exam uses + 5 x excellent - 5 x poor (weights from the rules). */
+int64_t classicness(const ld_core_t *c, const case_t *k);
 
 /* queries.c */
 int queries_run(ld_core_t *c, const Ladder__V1__Query *q, int64_t now, ld_out_t *out,

@@ -1,8 +1,10 @@
-/* library.c — the case library (DOMAIN.md §4) as the people side needs it:
- * accepted cases by level and half (training/test), studies (§6.3), ratings
- * once per user, exam uses and retirement, which feed classicness.
+/* library.c — the case library (DOMAIN.md §4): submissions and revisions
+ * reviewed by quorum, grading into (level, category) partitions and halves,
+ * the cap with eviction to the history library, studies (§6.3), ratings once
+ * per user and exam uses, which feed classicness.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "internal.h"
 
@@ -64,19 +66,393 @@ static int rate(ld_core_t *c, const Ladder__V1__RateCase *m, const ld_ctx_t *ctx
     return apply(c, ev);
 }
 
+/* ---------------------------------------------------------- submissions -- */
+
+int64_t classicness(const ld_core_t *c, const case_t *k)
+{
+    const ld_rules_t *r = cur_rules(c);
+    return (int64_t)k->studies + k->exam_uses + r->excellent_weight * k->excellent -
+           r->poor_weight * k->poor;
+}
+
+static int check_content(ld_core_t *c, const char *what, const Ladder__V1__CaseContent *ct)
+{
+    char field[64];
+    snprintf(field, sizeof field, "%s.content", what);
+    if (!ct)
+        return refuse(c, E(ERR_INVALID), "§4", field, "%s: required", field);
+    snprintf(field, sizeof field, "%s.content.title", what);
+    if (check_text(c, field, ct->title, true))
+        return -1;
+    snprintf(field, sizeof field, "%s.content.background", what);
+    if (check_text(c, field, ct->background, false))
+        return -1;
+    if (ct->kind == LADDER__V1__CASE_KIND__CASE_KIND_TEXT) {
+        snprintf(field, sizeof field, "%s.content.root", what);
+        if (!ct->root || !ct->root->customer_says || !*ct->root->customer_says)
+            return refuse(c, E(ERR_INVALID), "§4", field,
+                          "§4: a text case needs a root with the customer's first question");
+    } else if (ct->kind == LADDER__V1__CASE_KIND__CASE_KIND_VOICE) {
+        snprintf(field, sizeof field, "%s.content.voice.recording_uri", what);
+        if (!ct->voice || !ct->voice->recording_uri || !*ct->voice->recording_uri)
+            return refuse(c, E(ERR_INVALID), "§4", field, "§4: a voice case needs its recording");
+    } else {
+        snprintf(field, sizeof field, "%s.content.kind", what);
+        return refuse(c, E(ERR_INVALID), "§4", field, "§4: kind must be text or voice");
+    }
+    return 0;
+}
+
+static Ladder__V1__CaseContent *copy_content(ld_out_t *out, const Ladder__V1__CaseContent *ct)
+{
+    /* a deep copy through the wire form keeps every nested field */
+    size_t n = ladder__v1__case_content__get_packed_size(ct);
+    uint8_t *buf = arena_alloc(&out->arena, n + 1);
+    ladder__v1__case_content__pack(ct, buf);
+    Ladder__V1__CaseContent *copy = ladder__v1__case_content__unpack(&out->alloc, n, buf);
+    return copy;
+}
+
+static int submit_case(ld_core_t *c, const Ladder__V1__SubmitCase *m, const ld_ctx_t *ctx,
+                       ld_out_t *out, bool revision)
+{
+    const char *w = revision ? "revise_case" : "submit_case";
+    char f_sub[48], f_case[48], f_author[48];
+    snprintf(f_sub, sizeof f_sub, "%s.submission_id", w);
+    snprintf(f_case, sizeof f_case, "%s.case_id", w);
+    snprintf(f_author, sizeof f_author, "%s.author_id", w);
+    uint32_t a, k;
+    if (need_emp(c, f_author, m->author_id, &a) ||
+        need_role(c, ctx, R(MANAGER), m->author_id, "§4", "submit on behalf of another author") ||
+        check_id(c, f_sub, m->submission_id) || check_id(c, f_case, m->case_id) ||
+        check_content(c, w, m->content))
+        return -1;
+    if (sub_find(c, m->submission_id) != NONE)
+        return refuse(c, E(ERR_DUPLICATE), "§4", f_sub, "§4: submission %s already exists",
+                      m->submission_id);
+    k = case_find(c, m->case_id);
+    if (!revision && k != NONE)
+        return refuse(c, E(ERR_DUPLICATE), "§4", f_case, "§4: case %s already exists", m->case_id);
+    if (revision) {
+        if (k == NONE || !c->cases[k].accepted)
+            return refuse(c, E(ERR_NOT_FOUND), "§4", f_case, "§4: no case %s in the library",
+                          m->case_id);
+        if (c->cases[k].retired)
+            return refuse(c, E(ERR_REFUSED), "§4", f_case,
+                          "§4: case %s is retired to the history library", m->case_id);
+    }
+    Ladder__V1__Event *ev = emit(c, out, ctx, "case", m->case_id,
+                                 revision ? LADDER__V1__EVENT__BODY_CASE_REVISED
+                                          : LADDER__V1__EVENT__BODY_CASE_SUBMITTED, 0);
+    Ladder__V1__CaseSubmitted *b = body_new(out, &ladder__v1__case_submitted__descriptor);
+    b->submission_id = ostr(out, m->submission_id);
+    b->case_id = ostr(out, m->case_id);
+    b->author_id = ostr(out, m->author_id);
+    b->content = copy_content(out, m->content);
+    /* CaseRevised has the same fields, numbered alike: one body serves both */
+    if (revision) {
+        Ladder__V1__CaseRevised *rb = body_new(out, &ladder__v1__case_revised__descriptor);
+        rb->submission_id = b->submission_id;
+        rb->case_id = b->case_id;
+        rb->author_id = b->author_id;
+        rb->content = b->content;
+        ev->case_revised = rb;
+    } else {
+        ev->case_submitted = b;
+    }
+    return apply(c, ev);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* §3: the median of the proposals, rounded down. */
+static uint32_t median(const vec_t *v)
+{
+    uint32_t tmp[64], n = v->len < 64 ? v->len : 64;
+    memcpy(tmp, v->v, n * sizeof *tmp);
+    qsort(tmp, n, sizeof *tmp, cmp_u32);
+    return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
+}
+
+/* The most proposed category; ties go to the one proposed first. */
+static uint32_t mode_category(const vec_t *v)
+{
+    uint32_t best = v->len ? v->v[0] : 0, best_n = 0;
+    for (uint32_t i = 0; i < v->len; i++) {
+        uint32_t n = 0;
+        for (uint32_t j = 0; j < v->len; j++)
+            n += v->v[j] == v->v[i];
+        if (n > best_n)
+            best = v->v[i], best_n = n;
+    }
+    return best;
+}
+
+/* Live cases of a partition, per half. */
+static void partition_counts(const ld_core_t *c, uint32_t level, uint32_t cat, uint32_t n[3])
+{
+    n[0] = n[1] = n[2] = 0;
+    for (uint32_t i = 0; i < c->g.n_cases; i++) {
+        const case_t *k = &c->cases[i];
+        if (k->accepted && !k->retired && k->level == level && k->category == cat)
+            n[k->half]++;
+    }
+}
+
+/* §4: the case ranked last in its partition: lowest classicness, then the
+ * oldest stable time, then the lowest id. */
+static uint32_t eviction_candidate(const ld_core_t *c, uint32_t level, uint32_t cat)
+{
+    uint32_t best = NONE;
+    for (uint32_t i = 0; i < c->g.n_cases; i++) {
+        const case_t *k = &c->cases[i];
+        if (!k->accepted || k->retired || k->level != level || k->category != cat)
+            continue;
+        if (best == NONE) {
+            best = i;
+            continue;
+        }
+        const case_t *b = &c->cases[best];
+        int64_t ck = classicness(c, k), cb = classicness(c, b);
+        if (ck < cb || (ck == cb && (k->stable_ms < b->stable_ms ||
+                                     (k->stable_ms == b->stable_ms && strcmp(k->id, b->id) < 0))))
+            best = i;
+    }
+    return best;
+}
+
+static int accept_sub(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, uint32_t si, uint64_t cause)
+{
+    const ld_rules_t *r = cur_rules(c);
+    const sub_t *u = &c->subs[si];
+    const case_t *k = &c->cases[u->case_idx];
+    uint32_t level = u->revision ? k->level : median(&u->levels);
+    uint32_t cat = u->revision ? k->category : mode_category(&u->categories);
+    uint32_t half = k->half;
+    if (!u->revision) {
+        uint32_t n[3];
+        partition_counts(c, level, cat, n);
+        half = n[LADDER__V1__HALF__HALF_TEST] < n[LADDER__V1__HALF__HALF_TRAINING]
+                   ? LADDER__V1__HALF__HALF_TEST : LADDER__V1__HALF__HALF_TRAINING;
+    }
+    uint32_t award_amount = median(&u->amounts);
+    uint32_t author = u->author;
+    char case_id[LD_ID_MAX + 1];
+    snprintf(case_id, sizeof case_id, "%s", k->id);
+    bool revision = u->revision;
+    Ladder__V1__Event *ev = emit(c, out, ctx, "case", case_id, LADDER__V1__EVENT__BODY_CASE_ACCEPTED, cause);
+    Ladder__V1__CaseAccepted *b = body_new(out, &ladder__v1__case_accepted__descriptor);
+    b->submission_id = ostr(out, u->id);
+    b->case_id = ostr(out, case_id);
+    b->level = level;
+    b->category = ostr(out, c->strings[cat]);
+    b->half = (Ladder__V1__Half)half;
+    b->award = award_amount;
+    b->revision = revision;
+    b->stable_ms = ctx->now_ms;
+    ev->case_accepted = b;
+    if (apply(c, ev))
+        return -1;
+    uint64_t accepted = ev->seq;
+    if (award(c, out, ctx, author, award_amount,
+              revision ? LADDER__V1__POINT_SOURCE__P4_CASE_REVISION : LADDER__V1__POINT_SOURCE__P3_NEW_CASE,
+              case_id, accepted))
+        return -1;
+    if (revision)
+        return 0;
+    uint32_t n[3];
+    partition_counts(c, level, cat, n);
+    if (n[1] + n[2] <= r->case_cap)
+        return 0;
+    uint32_t victim = eviction_candidate(c, level, cat);
+    const case_t *vk = &c->cases[victim];
+    ev = emit(c, out, ctx, "case", vk->id, LADDER__V1__EVENT__BODY_CASE_RETIRED, accepted);
+    Ladder__V1__CaseRetired *rb = body_new(out, &ladder__v1__case_retired__descriptor);
+    rb->case_id = ostr(out, vk->id);
+    char why[96];
+    snprintf(why, sizeof why, "§4: partition over its cap of %u; ranked last", r->case_cap);
+    rb->reason = ostr(out, why);
+    rb->classicness = classicness(c, vk);
+    rb->stable_ms = vk->stable_ms;
+    ev->case_retired = rb;
+    return apply(c, ev);
+}
+
+static bool may_review(const ld_core_t *c, const ld_ctx_t *ctx)
+{
+    if (has_role(ctx, R(MANAGER) | R(REVIEWER)))
+        return true;
+    uint32_t i = ctx->principal ? emp_find(c, ctx->principal) : NONE;
+    return i != NONE && (c->emps[i].flags & EF_COMMITTEE);
+}
+
+static int review_case(ld_core_t *c, const Ladder__V1__ReviewCase *m, const ld_ctx_t *ctx,
+                       ld_out_t *out)
+{
+    const ld_rules_t *r = cur_rules(c);
+    if (check_id(c, "review_case.submission_id", m->submission_id) ||
+        check_id(c, "review_case.reviewer_id", m->reviewer_id) ||
+        check_text(c, "review_case.comment", m->comment, false))
+        return -1;
+    if (!ctx->principal || strcmp(ctx->principal, m->reviewer_id) != 0)
+        return refuse(c, E(ERR_FORBIDDEN), "§5", "review_case.reviewer_id",
+                      "§5: reviews are made in one's own name (%s is not %s)",
+                      ctx->principal ? ctx->principal : "", m->reviewer_id);
+    if (!may_review(c, ctx))
+        return refuse(c, E(ERR_FORBIDDEN), "§5", "review_case.reviewer_id",
+                      "§5: only committee members and managers may review; %s is neither",
+                      m->reviewer_id);
+    uint32_t si = sub_find(c, m->submission_id);
+    if (si == NONE)
+        return refuse(c, E(ERR_NOT_FOUND), "§4", "review_case.submission_id",
+                      "§4: no submission %s", m->submission_id);
+    const sub_t *u = &c->subs[si];
+    if (u->state != SUB_PENDING)
+        return refuse(c, E(ERR_REFUSED), "§4", "review_case.submission_id",
+                      "§4: submission %s was already %s", u->id,
+                      u->state == SUB_ACCEPTED ? "accepted" : "rejected");
+    if (!strcmp(c->emps[u->author].id, m->reviewer_id))
+        return refuse(c, E(ERR_REFUSED), "§4", "review_case.reviewer_id",
+                      "§4: a reviewer may not review their own submission");
+    uint32_t rv = intern_find(c, m->reviewer_id);
+    if (rv != NONE && vec_has(&u->reviewers, rv))
+        return refuse(c, E(ERR_DUPLICATE), "§4", "review_case.reviewer_id",
+                      "§4: %s already reviewed submission %s", m->reviewer_id, u->id);
+    bool approve = m->verdict == LADDER__V1__VERDICT__VERDICT_APPROVE;
+    if (!approve && m->verdict != LADDER__V1__VERDICT__VERDICT_REJECT)
+        return refuse(c, E(ERR_INVALID), "§4", "review_case.verdict",
+                      "review_case.verdict: approve or reject");
+    if (approve) {
+        int64_t lo = u->revision ? r->case_revision_min : r->new_case_min;
+        int64_t hi = u->revision ? r->case_revision_max : r->new_case_max;
+        if (m->amount < lo || m->amount > hi)
+            return refuse(c, E(ERR_INVALID), "§3", "review_case.amount",
+                          "§3 %s: the proposed amount must be %lld to %lld",
+                          u->revision ? "P4" : "P3", (long long)lo, (long long)hi);
+        if (!u->revision && (m->level < 1 || m->level > 5))
+            return refuse(c, E(ERR_INVALID), "§4", "review_case.level",
+                          "§4: difficulty level must be 1 to 5");
+        if (!u->revision && (check_id(c, "review_case.category", m->category)))
+            return -1;
+    }
+    char case_id[LD_ID_MAX + 1];
+    snprintf(case_id, sizeof case_id, "%s", c->cases[u->case_idx].id);
+    Ladder__V1__Event *ev = emit(c, out, ctx, "case", case_id, LADDER__V1__EVENT__BODY_CASE_REVIEWED, 0);
+    Ladder__V1__CaseReviewed *b = body_new(out, &ladder__v1__case_reviewed__descriptor);
+    b->submission_id = ostr(out, m->submission_id);
+    b->reviewer_id = ostr(out, m->reviewer_id);
+    b->verdict = m->verdict;
+    b->amount = approve ? m->amount : 0;
+    b->level = approve ? m->level : 0;
+    b->category = ostr(out, approve ? m->category : "");
+    b->comment = ostr(out, m->comment);
+    ev->case_reviewed = b;
+    if (apply(c, ev))
+        return -1;
+    uint64_t reviewed = ev->seq;
+    uint32_t reviewer = emp_find(c, m->reviewer_id);
+    if (reviewer != NONE && award(c, out, ctx, reviewer, r->case_review,
+                                  LADDER__V1__POINT_SOURCE__P7_CASE_REVIEW, m->submission_id, reviewed))
+        return -1;
+    u = &c->subs[si];
+    if (u->approvals >= r->case_quorum)
+        return accept_sub(c, out, ctx, si, reviewed);
+    if (u->rejections >= r->case_reject_quorum) {
+        ev = emit(c, out, ctx, "case", case_id, LADDER__V1__EVENT__BODY_CASE_REJECTED, reviewed);
+        Ladder__V1__CaseRejected *rb = body_new(out, &ladder__v1__case_rejected__descriptor);
+        rb->submission_id = ostr(out, u->id);
+        rb->case_id = ostr(out, case_id);
+        ev->case_rejected = rb;
+        return apply(c, ev);
+    }
+    return 0;
+}
+
 int library_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx, ld_out_t *out)
 {
     switch (cmd->cmd_case) {
+    case LADDER__V1__COMMAND__CMD_SUBMIT_CASE:
+        return submit_case(c, cmd->submit_case, ctx, out, false);
+    case LADDER__V1__COMMAND__CMD_REVISE_CASE:
+        /* ReviseCase and SubmitCase carry the same fields with the same numbers */
+        return submit_case(c, (const Ladder__V1__SubmitCase *)cmd->revise_case, ctx, out, true);
+    case LADDER__V1__COMMAND__CMD_REVIEW_CASE: return review_case(c, cmd->review_case, ctx, out);
     case LADDER__V1__COMMAND__CMD_STUDY_CASE: return study(c, cmd->study_case, ctx, out);
     case LADDER__V1__COMMAND__CMD_RATE_CASE: return rate(c, cmd->rate_case, ctx, out);
     default: return 1;
     }
 }
 
+static int sub_evolve(ld_core_t *c, const Ladder__V1__Event *ev, const char *sub_id,
+                      const char *case_id, const char *author, const Ladder__V1__CaseContent *ct,
+                      bool revision)
+{
+    uint32_t a, k;
+    if (!sub_id || !*sub_id || strlen(sub_id) > LD_ID_MAX || sub_find(c, sub_id) != NONE ||
+        !case_id || !*case_id || strlen(case_id) > LD_ID_MAX || (a = emp_find(c, author)) == NONE)
+        return -1;
+    k = case_find(c, case_id);
+    if (revision ? k == NONE : k != NONE)
+        return -1;
+    if (!revision) {
+        k = case_new(c, case_id);
+        c->cases[k].author = a;
+        c->cases[k].title = xstrdup(ct && ct->title ? ct->title : "");
+    }
+    uint32_t si = sub_new(c, sub_id);
+    sub_t *u = &c->subs[si];
+    u->revision = revision;
+    u->case_idx = k;
+    u->author = a;
+    u->at_ms = ev->at_ms;
+    return 0;
+}
+
 int library_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
 {
     uint32_t k, i;
     switch (ev->body_case) {
+    case LADDER__V1__EVENT__BODY_CASE_SUBMITTED: {
+        const Ladder__V1__CaseSubmitted *m = ev->case_submitted;
+        return sub_evolve(c, ev, m->submission_id, m->case_id, m->author_id, m->content, false);
+    }
+    case LADDER__V1__EVENT__BODY_CASE_REVISED: {
+        const Ladder__V1__CaseRevised *m = ev->case_revised;
+        return sub_evolve(c, ev, m->submission_id, m->case_id, m->author_id, m->content, true);
+    }
+    case LADDER__V1__EVENT__BODY_CASE_REVIEWED: {
+        const Ladder__V1__CaseReviewed *m = ev->case_reviewed;
+        uint32_t si = m->submission_id ? sub_find(c, m->submission_id) : NONE;
+        if (si == NONE || c->subs[si].state != SUB_PENDING || !m->reviewer_id)
+            return -1;
+        uint32_t rv = intern(c, m->reviewer_id);
+        uint32_t cat = m->verdict == LADDER__V1__VERDICT__VERDICT_APPROVE
+                           ? intern(c, m->category ? m->category : "") : 0;
+        touch_sub(c, si);
+        sub_t *u = &c->subs[si];
+        vec_push(&u->reviewers, rv);
+        if (m->verdict == LADDER__V1__VERDICT__VERDICT_APPROVE) {
+            u->approvals++;
+            vec_push(&u->amounts, (uint32_t)m->amount);
+            vec_push(&u->levels, m->level);
+            vec_push(&u->categories, cat);
+        } else {
+            u->rejections++;
+        }
+        return 0;
+    }
+    case LADDER__V1__EVENT__BODY_CASE_REJECTED: {
+        uint32_t si = ev->case_rejected->submission_id ? sub_find(c, ev->case_rejected->submission_id) : NONE;
+        if (si == NONE || c->subs[si].state != SUB_PENDING)
+            return -1;
+        touch_sub(c, si);
+        c->subs[si].state = SUB_REJECTED;
+        return 0;
+    }
     case LADDER__V1__EVENT__BODY_CASE_ACCEPTED: {
         const Ladder__V1__CaseAccepted *m = ev->case_accepted;
         if (!m->case_id || !*m->case_id || strlen(m->case_id) > LD_ID_MAX || m->level < 1 ||
@@ -84,6 +460,13 @@ int library_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
                                       m->half != LADDER__V1__HALF__HALF_TEST))
             return -1;
         uint32_t cat = intern(c, m->category ? m->category : "");
+        uint32_t si = m->submission_id ? sub_find(c, m->submission_id) : NONE;
+        if (si != NONE) {
+            if (c->subs[si].state != SUB_PENDING)
+                return -1;
+            touch_sub(c, si);
+            c->subs[si].state = SUB_ACCEPTED;
+        }
         k = case_find(c, m->case_id);
         if (k == NONE)
             k = case_new(c, m->case_id);

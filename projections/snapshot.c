@@ -80,6 +80,7 @@ int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len)
         s->excellent = k->excellent, s->average = k->average, s->poor = k->poor;
         s->stable_ms = k->stable_ms, s->accepted_seq = k->accepted_seq;
         s->title = k->title ? k->title : (char *)"";
+        s->author = k->author;
         st.cases[i] = s;
     }
 
@@ -119,6 +120,23 @@ int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len)
         s->n_evidence = ch->n_evidence;
         s->evidence = (uint64_t *)ch->evidence;
         st.changes[i] = s;
+    }
+
+    st.n_subs = c->g.n_subs;
+    st.subs = arena_alloc(&a, (c->g.n_subs + 1) * sizeof *st.subs);
+    for (uint32_t i = 0; i < c->g.n_subs; i++) {
+        const sub_t *u = &c->subs[i];
+        Ladder__V1__SnapSub *s = arena_alloc(&a, sizeof *s);
+        ladder__v1__snap_sub__init(s);
+        s->id = (char *)u->id;
+        s->revision = u->revision, s->state = u->state, s->case_idx = u->case_idx;
+        s->author = u->author, s->approvals = u->approvals, s->rejections = u->rejections;
+        s->at_ms = u->at_ms;
+        s->n_reviewers = u->reviewers.len, s->reviewers = u->reviewers.v;
+        s->n_amounts = u->amounts.len, s->amounts = u->amounts.v;
+        s->n_levels = u->levels.len, s->levels = u->levels.v;
+        s->n_categories = u->categories.len, s->categories = u->categories.v;
+        st.subs[i] = s;
     }
 
     st.n_pairs = PS_COUNT;
@@ -189,6 +207,9 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
         k->exam_uses = s->exam_uses, k->excellent = s->excellent, k->average = s->average;
         k->poor = s->poor, k->stable_ms = s->stable_ms, k->accepted_seq = s->accepted_seq;
         k->title = s->title && *s->title ? xstrdup(s->title) : NULL;
+        if (st->n_employees && s->author >= st->n_employees)
+            goto bad;
+        k->author = s->author;
     }
     uint32_t ne = (uint32_t)st->n_employees, nc = c->g.n_cases;
     for (size_t i = 0; i < st->n_employees; i++) {
@@ -276,6 +297,29 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
             pairset_put(&c->pairs[p], (uint32_t)(s->keys[i] >> 32) - 1, (uint32_t)s->keys[i],
                         s->values[i]);
         }
+    }
+    for (size_t i = 0; i < st->n_subs; i++) {
+        const Ladder__V1__SnapSub *s = st->subs[i];
+        if (sub_find(c, s->id) != NONE || !IDX_OK(s->case_idx, nc) || !IDX_OK(s->author, ne) ||
+            s->state > SUB_REJECTED)
+            goto bad;
+        uint32_t ui = sub_new(c, s->id);
+        sub_t *u = &c->subs[ui];
+        u->revision = s->revision, u->state = (uint8_t)s->state, u->case_idx = s->case_idx;
+        u->author = s->author, u->approvals = s->approvals, u->rejections = s->rejections;
+        u->at_ms = s->at_ms;
+        struct { vec_t *v; const uint32_t *src; size_t n; uint32_t bound; } vs[] = {
+            {&u->reviewers, s->reviewers, s->n_reviewers, ns},
+            {&u->amounts, s->amounts, s->n_amounts, UINT32_MAX},
+            {&u->levels, s->levels, s->n_levels, LD_LEVELS},
+            {&u->categories, s->categories, s->n_categories, ns},
+        };
+        for (size_t v = 0; v < sizeof vs / sizeof *vs; v++)
+            for (size_t j = 0; j < vs[v].n; j++) {
+                if (!IDX_OK(vs[v].src[j], vs[v].bound))
+                    goto bad;
+                vec_push(vs[v].v, vs[v].src[j]);
+            }
     }
     memcpy(&c->g.lib_count[0][0], st->lib_count, sizeof c->g.lib_count);
 #undef IDX_OK

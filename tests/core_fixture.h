@@ -34,7 +34,7 @@ typedef struct {
 
 static fx_t F;
 
-static void fx_setup(void)
+static inline void fx_setup(void)
 {
     memset(&F, 0, sizeof F);
     F.c = ld_core_new(1);
@@ -42,14 +42,14 @@ static void fx_setup(void)
     F.now = T0;
 }
 
-static void fx_teardown(void)
+static inline void fx_teardown(void)
 {
     ld_core_destroy(&F.c);
     ld_out_destroy(&F.out);
 }
 
 /* Runs one command as principal with roles; events land in F.out (reset first). */
-static int fx_run(Ladder__V1__Command *cmd, const char *principal, uint32_t roles)
+static inline int fx_run(Ladder__V1__Command *cmd, const char *principal, uint32_t roles)
 {
     char rid[32];
     int n = snprintf(rid, sizeof rid, "req-%llu", (unsigned long long)++F.nreq);
@@ -61,10 +61,11 @@ static int fx_run(Ladder__V1__Command *cmd, const char *principal, uint32_t role
 }
 
 /* Asserts the last run was refused with this § and a message containing text. */
-static void fx_refused(const char *section, const char *text)
+static inline void fx_refused(const char *section, const char *text)
 {
     if (F.rc == 0)
-        fail_msg("expected a refusal (%s: %s), got %zu events", section, text, ld_out_count(F.out));
+        fail_msg("expected a refusal (%s: %s), got %zu events", section ? section : "-",
+                 text ? text : "-", ld_out_count(F.out));
     if (section && strcmp(F.why.section, section) != 0)
         fail_msg("expected section %s, got %s (%s)", section, F.why.section, F.why.message);
     if (text && !strstr(F.why.message, text))
@@ -72,14 +73,14 @@ static void fx_refused(const char *section, const char *text)
     assert_int_equal(ld_out_count(F.out), 0);
 }
 
-static void fx_ok(void)
+static inline void fx_ok(void)
 {
     if (F.rc != 0)
         fail_msg("refused: [%s] %s (field %s)", F.why.section, F.why.message, F.why.field);
 }
 
 /* The body case of the k-th event of the last run. */
-static int fx_ev(size_t k)
+static inline int fx_ev(size_t k)
 {
     assert_true(k < ld_out_count(F.out));
     return (int)ld_out_events(F.out)[k]->body_case;
@@ -102,7 +103,7 @@ static Ladder__V1__Event *fx_find(int body)
 
 /* ------------------------------------------------------ command makers -- */
 
-static int hire_in(const char *id, const char *team, const char *centre)
+static inline int hire_in(const char *id, const char *team, const char *centre)
 {
     Ladder__V1__Hire m = LADDER__V1__HIRE__INIT;
     m.employee_id = (char *)id;
@@ -115,12 +116,12 @@ static int hire_in(const char *id, const char *team, const char *centre)
     return fx_run(&c, "boss", MANAGER);
 }
 
-static int hire(const char *id)
+static inline int hire(const char *id)
 {
     return hire_in(id, "alpha", "north");
 }
 
-static int adjust(const char *id, int64_t amount)
+static inline int adjust(const char *id, int64_t amount)
 {
     Ladder__V1__AdjustPoints m = LADDER__V1__ADJUST_POINTS__INIT;
     m.employee_id = (char *)id;
@@ -132,7 +133,7 @@ static int adjust(const char *id, int64_t amount)
     return fx_run(&c, "boss", MANAGER);
 }
 
-static int task(const char *id, const char *task_id)
+static inline int task(const char *id, const char *task_id)
 {
     Ladder__V1__CompleteTask m = LADDER__V1__COMPLETE_TASK__INIT;
     m.employee_id = (char *)id;
@@ -143,7 +144,7 @@ static int task(const char *id, const char *task_id)
     return fx_run(&c, "boss", MANAGER);
 }
 
-static int level_task(const char *id)
+static inline int level_task(const char *id)
 {
     char t[16];
     Ladder__V1__EmployeeView *v;
@@ -161,7 +162,7 @@ static int level_task(const char *id)
     return task(id, t);
 }
 
-static int qtest(const char *id, int64_t ms)
+static inline int qtest(const char *id, int64_t ms)
 {
     Ladder__V1__RecordQueryTest m = LADDER__V1__RECORD_QUERY_TEST__INIT;
     m.employee_id = (char *)id;
@@ -172,7 +173,7 @@ static int qtest(const char *id, int64_t ms)
     return fx_run(&c, "boss", MANAGER);
 }
 
-static int mentor(const char *m_id, const char *a_id)
+static inline int mentor(const char *m_id, const char *a_id)
 {
     Ladder__V1__StartApprenticeship m = LADDER__V1__START_APPRENTICESHIP__INIT;
     m.mentor_id = (char *)m_id;
@@ -183,7 +184,7 @@ static int mentor(const char *m_id, const char *a_id)
     return fx_run(&c, "boss", MANAGER);
 }
 
-static int study(const char *id, const char *case_id)
+static inline int study(const char *id, const char *case_id)
 {
     Ladder__V1__StudyCase m = LADDER__V1__STUDY_CASE__INIT;
     m.employee_id = (char *)id;
@@ -194,7 +195,7 @@ static int study(const char *id, const char *case_id)
     return fx_run(&c, id, EMPLOYEE);
 }
 
-static int draw_sized(const char *exam, const char *id, int purpose, uint64_t seed, uint32_t size)
+static inline int draw_sized(const char *exam, const char *id, int purpose, uint64_t seed, uint32_t size)
 {
     Ladder__V1__DrawExam m = LADDER__V1__DRAW_EXAM__INIT;
     m.exam_id = (char *)exam;
@@ -208,12 +209,12 @@ static int draw_sized(const char *exam, const char *id, int purpose, uint64_t se
     return fx_run(&c, "boss", MANAGER);
 }
 
-static int draw(const char *exam, const char *id, int purpose)
+static inline int draw(const char *exam, const char *id, int purpose)
 {
     return draw_sized(exam, id, purpose, 42, 0);
 }
 
-static int grade(const char *exam, uint32_t each, uint32_t n)
+static inline int grade(const char *exam, uint32_t each, uint32_t n)
 {
     uint32_t scores[20];
     for (uint32_t k = 0; k < n; k++)
@@ -228,7 +229,7 @@ static int grade(const char *exam, uint32_t each, uint32_t n)
     return fx_run(&c, "boss", MANAGER);
 }
 
-static int close_year(const char *id)
+static inline int close_year(const char *id)
 {
     Ladder__V1__CloseRetentionYear m = LADDER__V1__CLOSE_RETENTION_YEAR__INIT;
     m.employee_id = (char *)id;
@@ -238,7 +239,7 @@ static int close_year(const char *id)
     return fx_run(&c, "system", SYSTEM);
 }
 
-static int appeal(const char *id)
+static inline int appeal(const char *id)
 {
     Ladder__V1__Appeal m = LADDER__V1__APPEAL__INIT;
     m.employee_id = (char *)id;
@@ -249,7 +250,7 @@ static int appeal(const char *id)
     return fx_run(&c, id, EMPLOYEE);
 }
 
-static int decide_appeal(const char *id, int overturn)
+static inline int decide_appeal(const char *id, int overturn)
 {
     Ladder__V1__DecideAppeal m = LADDER__V1__DECIDE_APPEAL__INIT;
     m.employee_id = (char *)id;
@@ -261,7 +262,7 @@ static int decide_appeal(const char *id, int overturn)
     return fx_run(&c, "boss", MANAGER);
 }
 
-static int expire_appeal(const char *id)
+static inline int expire_appeal(const char *id)
 {
     Ladder__V1__ExpireAppeal m = LADDER__V1__EXPIRE_APPEAL__INIT;
     m.employee_id = (char *)id;
@@ -271,7 +272,7 @@ static int expire_appeal(const char *id)
     return fx_run(&c, "system", SYSTEM);
 }
 
-static int adopt(const char *json)
+static inline int adopt(const char *json)
 {
     Ladder__V1__AdoptRules m = LADDER__V1__ADOPT_RULES__INIT;
     m.rules_json = (char *)json;
@@ -282,7 +283,7 @@ static int adopt(const char *json)
 }
 
 /* Given: a case accepted into the library (part 2's review flow emits this). */
-static void given_case(const char *id, uint32_t level, int half)
+static inline void given_case(const char *id, uint32_t level, int half)
 {
     Ladder__V1__CaseAccepted m = LADDER__V1__CASE_ACCEPTED__INIT;
     m.case_id = (char *)id;
@@ -299,13 +300,48 @@ static void given_case(const char *id, uint32_t level, int half)
     assert_int_equal(ld_core_evolve(F.c, &ev), 0);
 }
 
-static void given_cases(const char *prefix, uint32_t level, int half, int n)
+static inline void given_cases(const char *prefix, uint32_t level, int half, int n)
 {
     for (int k = 0; k < n; k++) {
-        char id[32];
-        snprintf(id, sizeof id, "%s-%u-%d-%d", prefix, level, half, k);
+        char id[64];
+        snprintf(id, sizeof id, "%.20s-%u-%d-%d", prefix, level, half, k);
         given_case(id, level, half);
     }
+}
+
+static inline int submit_case(const char *sub, const char *case_id, const char *author)
+{
+    Ladder__V1__CaseNode root = LADDER__V1__CASE_NODE__INIT;
+    root.customer_says = "My bill is wrong";
+    Ladder__V1__CaseContent ct = LADDER__V1__CASE_CONTENT__INIT;
+    ct.kind = LADDER__V1__CASE_KIND__CASE_KIND_TEXT;
+    ct.title = "Billing dispute";
+    ct.root = &root;
+    Ladder__V1__SubmitCase m = LADDER__V1__SUBMIT_CASE__INIT;
+    m.submission_id = (char *)sub;
+    m.case_id = (char *)case_id;
+    m.author_id = (char *)author;
+    m.content = &ct;
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_SUBMIT_CASE;
+    c.submit_case = &m;
+    return fx_run(&c, author, EMPLOYEE);
+}
+
+static inline int review_case(const char *sub, const char *reviewer, int approve, int64_t amount,
+                       uint32_t level, const char *category)
+{
+    Ladder__V1__ReviewCase m = LADDER__V1__REVIEW_CASE__INIT;
+    m.submission_id = (char *)sub;
+    m.reviewer_id = (char *)reviewer;
+    m.verdict = approve ? LADDER__V1__VERDICT__VERDICT_APPROVE : LADDER__V1__VERDICT__VERDICT_REJECT;
+    m.amount = amount;
+    m.level = level;
+    m.category = (char *)category;
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_REVIEW_CASE;
+    c.review_case = &m;
+    return fx_run(&c, reviewer, MANAGER);
 }
 
 /* ---------------------------------------------------------------- views -- */
@@ -342,7 +378,7 @@ static Ladder__V1__Readiness *ready(const char *id)
     return ok.readiness;
 }
 
-static uint32_t level_of(const char *id)
+static inline uint32_t level_of(const char *id)
 {
     return emp(id)->level->level;
 }
@@ -350,7 +386,7 @@ static uint32_t level_of(const char *id)
 /* Makes employee id meet §6.1–6.5 for its next level and passes its exam:
  * enough points, the rules task, a fast query test, the exam's test cases.
  * Apprentices (§6.5) must already be there. */
-static void promote(const char *id)
+static inline void promote(const char *id)
 {
     static int exam_no;
     uint32_t L = level_of(id);

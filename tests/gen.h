@@ -40,7 +40,11 @@ typedef struct {
         Ladder__V1__AwardMedal medal;
         Ladder__V1__AdoptRules rules;
         Ladder__V1__Leave leave;
+        Ladder__V1__SubmitCase submit;
+        Ladder__V1__ReviewCase review;
     } m;
+    Ladder__V1__CaseNode node;
+    Ladder__V1__CaseContent content;
     Ladder__V1__Command cmd;
     const char *principal;
     uint32_t roles;
@@ -91,7 +95,7 @@ static inline Ladder__V1__Command *gen_command(gen_t *g)
     ladder__v1__command__init(&g->cmd);
     g->principal = "boss";
     g->roles = MGR;
-    uint32_t r = gen_below(g, 1000);
+    uint32_t r = gen_below(g, g->realistic ? 1000 : 1100);
     if (g->realistic) {
         /* weights per mille of a working day: points, studies, ratings dominate */
         static const uint32_t w[][2] = {
@@ -244,6 +248,39 @@ static inline Ladder__V1__Command *gen_command(gen_t *g)
             : "{\"retention\":{\"points\":150},\"exam\":{\"retake_days\":7}}";
         g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_ADOPT_RULES;
         g->cmd.adopt_rules = &g->m.rules;
+    } else if (r >= 1040) {
+        /* §4 reviews by a manager who is also an employee: quorum, self, double */
+        ladder__v1__review_case__init(&g->m.review);
+        snprintf(g->buf[0], 48, "s%u", gen_below(g, 60));
+        g->m.review.submission_id = g->buf[0];
+        g->m.review.reviewer_id = gen_emp(g, 1);
+        g->m.review.verdict = gen_below(g, 4) ? LADDER__V1__VERDICT__VERDICT_APPROVE
+                                              : LADDER__V1__VERDICT__VERDICT_REJECT;
+        g->m.review.amount = 18 + gen_below(g, 34);
+        g->m.review.level = 1 + gen_below(g, 5);
+        g->m.review.category = gen_below(g, 2) ? "billing" : "network";
+        g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_REVIEW_CASE;
+        g->cmd.review_case = &g->m.review;
+        g->principal = g->m.review.reviewer_id;
+    } else if (r >= 1000) {
+        ladder__v1__submit_case__init(&g->m.submit);
+        ladder__v1__case_node__init(&g->node);
+        ladder__v1__case_content__init(&g->content);
+        g->node.customer_says = "Why was I charged twice?";
+        g->content.kind = LADDER__V1__CASE_KIND__CASE_KIND_TEXT;
+        g->content.title = "Double charge";
+        g->content.root = &g->node;
+        uint32_t k = gen_below(g, 60);
+        snprintf(g->buf[0], 48, "s%u", k);
+        snprintf(g->buf[1], 48, "n%u", k);
+        g->m.submit.submission_id = g->buf[0];
+        g->m.submit.case_id = g->buf[1];
+        g->m.submit.author_id = gen_emp(g, 2);
+        g->m.submit.content = &g->content;
+        g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_SUBMIT_CASE;
+        g->cmd.submit_case = &g->m.submit;
+        g->principal = g->m.submit.author_id;
+        g->roles = EMP;
     } else {
         ladder__v1__leave__init(&g->m.leave);
         g->m.leave.employee_id = gen_emp(g, 0);
