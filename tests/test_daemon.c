@@ -1,0 +1,606 @@
+/* test_daemon.c — ladderd end to end, against the real binary: commands and
+ * queries, updates on PUB with their seqs, the Clone pattern for late
+ * joiners, restart from a snapshot, kill -9 under pipelined load, the manual
+ * clock closing a retention year, and bad frames. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <poll.h>
+
+#include "client.h"
+
+#define MANAGER LADDER__V1__ROLE__ROLE_MANAGER
+#define EMPLOYEE LADDER__V1__ROLE__ROLE_EMPLOYEE
+#define T0 1767542400000LL
+#define DAY 86400000LL
+
+static daemon_t D;
+static const char *const MANUAL[] = {"--clock", "manual", NULL};
+
+static int setup(void **s)
+{
+    (void)s;
+    memset(&D, 0, sizeof D);
+    snprintf(D.dir, sizeof D.dir, "/tmp/ladder-test-daemon-XXXXXX");
+    assert_non_null(mkdtemp(D.dir));
+    d_start(&D, MANUAL);
+    assert_true(d_ready(&D));
+    return 0;
+}
+
+static int teardown(void **s)
+{
+    (void)s;
+    d_destroy(&D);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", D.dir);
+    assert_int_equal(system(cmd), 0);
+    return 0;
+}
+
+/* ------------------------------------------------------------- helpers -- */
+
+static void ok_or_fail(Ladder__V1__Reply *r, const char *what)
+{
+    if (!r)
+        fail_msg("%s: no reply", what);
+    if (r->outcome_case != LADDER__V1__REPLY__OUTCOME_OK)
+        fail_msg("%s: refused: %s (%s)", what, r->error->message, r->error->field);
+}
+
+#define RUN(build, what)                                                 \
+    do {                                                                 \
+        Ladder__V1__Command c_ = LADDER__V1__COMMAND__INIT;              \
+        build;                                                           \
+        Ladder__V1__Reply *r_ = d_cmd(&D, &c_);                          \
+        ok_or_fail(r_, what);                                            \
+        ladder__v1__reply__free_unpacked(r_, NULL);                      \
+    } while (0)
+
+static void advance(int64_t to)
+{
+    Ladder__V1__AdvanceClock m = LADDER__V1__ADVANCE_CLOCK__INIT;
+    m.to_ms = to;
+    RUN((c_.cmd_case = LADDER__V1__COMMAND__CMD_ADVANCE_CLOCK, c_.advance_clock = &m), "advance");
+}
+
+static void hire(const char *id)
+{
+    Ladder__V1__Hire m = LADDER__V1__HIRE__INIT;
+    m.employee_id = (char *)id;
+    m.name = "Chen Jing";
+    m.team = "alpha";
+    m.centre = "north";
+    RUN((c_.cmd_case = LADDER__V1__COMMAND__CMD_HIRE, c_.hire = &m), "hire");
+}
+
+static void adjust(const char *id, int64_t amount)
+{
+    Ladder__V1__AdjustPoints m = LADDER__V1__ADJUST_POINTS__INIT;
+    m.employee_id = (char *)id;
+    m.amount = amount;
+    m.reason = "test";
+    RUN((c_.cmd_case = LADDER__V1__COMMAND__CMD_ADJUST_POINTS, c_.adjust_points = &m), "adjust");
+}
+
+static Ladder__V1__EmployeeView *employee(const char *id, Ladder__V1__Reply **keep)
+{
+    Ladder__V1__GetEmployee g = LADDER__V1__GET_EMPLOYEE__INIT;
+    g.employee_id = (char *)id;
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_EMPLOYEE;
+    q.employee = &g;
+    *keep = d_query(&D, &q);
+    ok_or_fail(*keep, "employee");
+    return (*keep)->ok->employee;
+}
+
+static Ladder__V1__StatsView *stats(Ladder__V1__Reply **keep)
+{
+    Ladder__V1__Stats st = LADDER__V1__STATS__INIT;
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_STATS;
+    q.stats = &st;
+    *keep = d_query(&D, &q);
+    ok_or_fail(*keep, "stats");
+    return (*keep)->ok->stats;
+}
+
+/* Twenty cases at level 1 through the review flow: ten land in the test half. */
+static void library_level_1(void)
+{
+    hire("author");
+    for (int i = 0; i < 20; i++) {
+        char sub[16], id[16];
+        snprintf(sub, sizeof sub, "s%d", i);
+        snprintf(id, sizeof id, "case%d", i);
+        Ladder__V1__CaseNode root = LADDER__V1__CASE_NODE__INIT;
+        root.customer_says = "Why is my bill higher this month?";
+        Ladder__V1__CaseContent ct = LADDER__V1__CASE_CONTENT__INIT;
+        ct.kind = LADDER__V1__CASE_KIND__CASE_KIND_TEXT;
+        ct.title = "Bill higher";
+        ct.root = &root;
+        Ladder__V1__SubmitCase m = LADDER__V1__SUBMIT_CASE__INIT;
+        m.submission_id = sub, m.case_id = id, m.author_id = "author", m.content = &ct;
+        RUN((c_.cmd_case = LADDER__V1__COMMAND__CMD_SUBMIT_CASE, c_.submit_case = &m), "submit");
+        for (int k = 1; k <= 3; k++) {
+            char who[8];
+            snprintf(who, sizeof who, "rev%d", k);
+            Ladder__V1__ReviewCase rv = LADDER__V1__REVIEW_CASE__INIT;
+            rv.submission_id = sub, rv.reviewer_id = who;
+            rv.verdict = LADDER__V1__VERDICT__VERDICT_APPROVE;
+            rv.amount = 30, rv.level = 1, rv.category = "billing";
+            Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+            c.cmd_case = LADDER__V1__COMMAND__CMD_REVIEW_CASE;
+            c.review_case = &rv;
+            Ladder__V1__Reply *r = d_cmd_as(&D, &c, who, MANAGER);
+            ok_or_fail(r, "review");
+            ladder__v1__reply__free_unpacked(r, NULL);
+        }
+    }
+}
+
+/* Takes id from level 0 to 1 through the protocol; returns the Promoted seq. */
+static uint64_t promote_to_1(const char *id)
+{
+    adjust(id, 750);
+    Ladder__V1__CompleteTask t = LADDER__V1__COMPLETE_TASK__INIT;
+    t.employee_id = (char *)id, t.task_id = "level-0";
+    RUN((c_.cmd_case = LADDER__V1__COMMAND__CMD_COMPLETE_TASK, c_.complete_task = &t), "task");
+    Ladder__V1__RecordQueryTest qt = LADDER__V1__RECORD_QUERY_TEST__INIT;
+    qt.employee_id = (char *)id, qt.total_ms = 118000;
+    RUN((c_.cmd_case = LADDER__V1__COMMAND__CMD_RECORD_QUERY_TEST, c_.record_query_test = &qt), "qt");
+    for (int i = 0; i < 20; i++) {
+        char cid[16];
+        snprintf(cid, sizeof cid, "case%d", i);
+        Ladder__V1__StudyCase st = LADDER__V1__STUDY_CASE__INIT;
+        st.employee_id = (char *)id, st.case_id = cid;
+        Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+        c.cmd_case = LADDER__V1__COMMAND__CMD_STUDY_CASE;
+        c.study_case = &st;
+        Ladder__V1__Reply *r = d_cmd_as(&D, &c, id, EMPLOYEE);
+        ok_or_fail(r, "study");
+        ladder__v1__reply__free_unpacked(r, NULL);
+    }
+    char exam[32];
+    snprintf(exam, sizeof exam, "exam-%s", id);
+    Ladder__V1__DrawExam dx = LADDER__V1__DRAW_EXAM__INIT;
+    dx.exam_id = exam, dx.employee_id = (char *)id; /* seed 0: the daemon draws one */
+    RUN((c_.cmd_case = LADDER__V1__COMMAND__CMD_DRAW_EXAM, c_.draw_exam = &dx), "draw");
+    uint32_t scores[10] = {90, 90, 90, 90, 90, 90, 90, 90, 90, 90};
+    Ladder__V1__GradeExam gx = LADDER__V1__GRADE_EXAM__INIT;
+    gx.exam_id = exam, gx.n_scores = 10, gx.scores = scores;
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_GRADE_EXAM;
+    c.grade_exam = &gx;
+    Ladder__V1__Reply *r = d_cmd(&D, &c);
+    ok_or_fail(r, "grade");
+    assert_int_equal(r->ok->n_seqs, 2); /* graded, promoted */
+    uint64_t promoted = r->ok->seqs[1];
+    ladder__v1__reply__free_unpacked(r, NULL);
+    return promoted;
+}
+
+static void *subscribe(const char *topic)
+{
+    void *sub = zmq_socket(D.zctx, ZMQ_SUB);
+    int linger = 0, tmo = 5000;
+    zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(sub, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, topic, strlen(topic));
+    zmq_connect(sub, D.pub_ep);
+    usleep(200000); /* the slow-joiner gap of PUB/SUB */
+    return sub;
+}
+
+/* Next update on sub, or NULL on timeout; topic copied into topic. */
+static Ladder__V1__Update *next_update(void *sub, char *topic, size_t tlen)
+{
+    int n = zmq_recv(sub, topic, tlen - 1, 0);
+    if (n < 0)
+        return NULL;
+    topic[n < (int)tlen - 1 ? n : (int)tlen - 1] = 0;
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    if (zmq_msg_recv(&m, sub, 0) < 0) {
+        zmq_msg_close(&m);
+        return NULL;
+    }
+    Ladder__V1__Update *u = ladder__v1__update__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+    zmq_msg_close(&m);
+    return u;
+}
+
+/* --------------------------------------------------------------- tests -- */
+
+static void test_promotion_through_the_protocol_publishes_level_update(void **s)
+{
+    (void)s;
+    void *sub = subscribe("level.");
+    advance(T0);
+    hire("e1");
+    library_level_1();
+    uint64_t promoted = promote_to_1("e1");
+    char topic[64];
+    Ladder__V1__Update *u = next_update(sub, topic, sizeof topic);
+    assert_non_null(u);
+    assert_string_equal(topic, "level.e1");
+    assert_int_equal(u->seq, promoted);
+    assert_int_equal(u->payload_case, LADDER__V1__UPDATE__PAYLOAD_LEVEL);
+    assert_int_equal(u->level->level->level, 1);
+    assert_string_equal(u->level->level->title_en, "Undergraduate");
+    assert_string_equal(u->level->level->title_zh, "大学生");
+    assert_int_equal(u->level->level->salary_grade, 2);
+    assert_true(u->level->level->n_privileges > 0);
+    ladder__v1__update__free_unpacked(u, NULL);
+    Ladder__V1__Reply *keep;
+    Ladder__V1__EmployeeView *v = employee("e1", &keep);
+    assert_int_equal(v->level->level, 1);
+    assert_int_equal(v->retention_deadline_ms, T0 + 365 * DAY);
+    ladder__v1__reply__free_unpacked(keep, NULL);
+    zmq_close(sub);
+}
+
+static void test_repeated_request_id_gets_the_original_reply(void **s)
+{
+    (void)s;
+    Ladder__V1__Hire h = LADDER__V1__HIRE__INIT;
+    h.employee_id = "dup1", h.name = "Zhou";
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_HIRE;
+    c.hire = &h;
+    Ladder__V1__Command *cs[1] = {&c};
+    Ladder__V1__Principal p = LADDER__V1__PRINCIPAL__INIT;
+    p.id = "boss", p.roles = MANAGER;
+    Ladder__V1__Request req = LADDER__V1__REQUEST__INIT;
+    req.request_id = (ProtobufCBinaryData){5, (uint8_t *)"dup-1"};
+    req.principal = &p;
+    req.n_commands = 1;
+    req.commands = cs;
+    Ladder__V1__Reply *a = d_call(&D, &req), *b = d_call(&D, &req);
+    ok_or_fail(a, "first");
+    ok_or_fail(b, "second"); /* not "already exists": the same answer */
+    assert_int_equal(a->ok->n_seqs, 1);
+    assert_int_equal(b->ok->n_seqs, 1);
+    assert_int_equal(a->ok->seqs[0], b->ok->seqs[0]);
+    ladder__v1__reply__free_unpacked(a, NULL);
+    ladder__v1__reply__free_unpacked(b, NULL);
+    /* durable across a restart */
+    assert_true(WIFEXITED(d_stop(&D, SIGTERM)));
+    d_start(&D, MANUAL);
+    assert_true(d_ready(&D));
+    b = d_call(&D, &req);
+    ok_or_fail(b, "after restart");
+    assert_int_equal(b->ok->seqs[0], 1);
+    ladder__v1__reply__free_unpacked(b, NULL);
+}
+
+static void test_late_joiner_clone_pattern_converges(void **s)
+{
+    (void)s;
+    char ids[5][8];
+    for (int i = 0; i < 5; i++) {
+        snprintf(ids[i], sizeof ids[i], "p%d", i);
+        hire(ids[i]);
+        adjust(ids[i], 10 * (i + 1));
+    }
+    void *sub = subscribe("points.");
+    /* snapshot after subscribing; changes keep coming meanwhile */
+    Ladder__V1__Snapshot sn = LADDER__V1__SNAPSHOT__INIT;
+    sn.topic_prefix = "points.";
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_SNAPSHOT;
+    q.snapshot = &sn;
+    for (int i = 0; i < 5; i++)
+        adjust(ids[i], 7);
+    Ladder__V1__Reply *snap = d_query(&D, &q);
+    ok_or_fail(snap, "snapshot");
+    uint64_t seq = snap->ok->snapshot->seq;
+    int64_t total[5] = {0};
+    assert_int_equal(snap->ok->snapshot->n_updates, 5);
+    for (size_t k = 0; k < snap->ok->snapshot->n_updates; k++) {
+        Ladder__V1__Update *u = snap->ok->snapshot->updates[k];
+        int i = atoi(u->points->employee_id + 1);
+        total[i] = u->points->total;
+    }
+    ladder__v1__reply__free_unpacked(snap, NULL);
+    for (int i = 0; i < 5; i++)
+        adjust(ids[i], 100 + i);
+    /* apply the updates after the snapshot's seq, drop the older ones */
+    int applied = 0, dropped = 0;
+    uint64_t prev = 0;
+    for (int k = 0; k < 10; k++) {
+        char topic[64];
+        Ladder__V1__Update *u = next_update(sub, topic, sizeof topic);
+        assert_non_null(u);
+        assert_true(u->seq > prev); /* no gap detection needed: in order */
+        prev = u->seq;
+        if (u->seq > seq) {
+            total[atoi(u->points->employee_id + 1)] = u->points->total;
+            applied++;
+        } else {
+            dropped++;
+        }
+        ladder__v1__update__free_unpacked(u, NULL);
+    }
+    assert_int_equal(applied, 5);
+    assert_int_equal(dropped, 5);
+    for (int i = 0; i < 5; i++) {
+        Ladder__V1__Reply *keep;
+        assert_int_equal(employee(ids[i], &keep)->points_total, total[i]);
+        assert_int_equal(total[i], 10 * (i + 1) + 7 + 100 + i);
+        ladder__v1__reply__free_unpacked(keep, NULL);
+    }
+    zmq_close(sub);
+}
+
+static void test_restart_answers_the_same_and_replays_only_the_tail(void **s)
+{
+    (void)s;
+    advance(T0);
+    for (int i = 0; i < 30; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "r%d", i);
+        hire(id);
+        adjust(id, i + 1);
+    }
+    Ladder__V1__Reply *k1, *k2;
+    Ladder__V1__EmployeeView *before = employee("r17", &k1);
+    assert_true(WIFEXITED(d_stop(&D, SIGTERM))); /* clean: snapshot written */
+    d_start(&D, MANUAL);
+    assert_true(d_ready(&D));
+    Ladder__V1__EmployeeView *after = employee("r17", &k2);
+    assert_int_equal(after->points_total, before->points_total);
+    assert_int_equal(after->hired_ms, before->hired_ms);
+    assert_string_equal(after->name, before->name);
+    ladder__v1__reply__free_unpacked(k1, NULL), ladder__v1__reply__free_unpacked(k2, NULL);
+    Ladder__V1__StatsView *st = stats(&k1);
+    assert_int_equal(st->events_replayed_at_start, 0);
+    assert_int_equal(st->head_seq, 61);
+    ladder__v1__reply__free_unpacked(k1, NULL);
+    /* three more events, then a crash: only those three are replayed */
+    adjust("r1", 1), adjust("r2", 1), adjust("r3", 1);
+    d_stop(&D, SIGKILL);
+    d_start(&D, MANUAL);
+    assert_true(d_ready(&D));
+    st = stats(&k1);
+    assert_int_equal(st->events_replayed_at_start, 3);
+    assert_int_equal(st->head_seq, 64);
+    ladder__v1__reply__free_unpacked(k1, NULL);
+    assert_int_equal(employee("r2", &k1)->points_total, 4);
+    ladder__v1__reply__free_unpacked(k1, NULL);
+}
+
+static void test_manual_clock_closes_the_year_and_demotes_at_the_instant(void **s)
+{
+    (void)s;
+    void *sub = subscribe("level.e1");
+    advance(T0);
+    hire("e1");
+    library_level_1();
+    promote_to_1("e1");
+    char topic[64];
+    Ladder__V1__Update *u = next_update(sub, topic, sizeof topic);
+    assert_non_null(u);
+    ladder__v1__update__free_unpacked(u, NULL);
+    Ladder__V1__Reply *keep;
+    int64_t end = employee("e1", &keep)->retention_deadline_ms;
+    ladder__v1__reply__free_unpacked(keep, NULL);
+    advance(end - 1);
+    assert_int_equal(employee("e1", &keep)->level->level, 1);
+    ladder__v1__reply__free_unpacked(keep, NULL);
+    advance(end);
+    u = next_update(sub, topic, sizeof topic);
+    assert_non_null(u);
+    assert_string_equal(u->level->cause, "demoted");
+    assert_int_equal(u->level->from_level, 1);
+    assert_int_equal(u->level->level->level, 0);
+    ladder__v1__update__free_unpacked(u, NULL);
+    Ladder__V1__EmployeeView *v = employee("e1", &keep);
+    assert_int_equal(v->level->level, 0);
+    assert_non_null(strstr(v->appeal_status, "open until"));
+    ladder__v1__reply__free_unpacked(keep, NULL);
+    /* the appeal window closes by itself 30 days later */
+    advance(end + 30 * DAY);
+    v = employee("e1", &keep);
+    assert_string_equal(v->appeal_status, "expired");
+    ladder__v1__reply__free_unpacked(keep, NULL);
+    zmq_close(sub);
+}
+
+static void expect_error(Ladder__V1__Reply *r, int code, const char *text)
+{
+    assert_non_null(r);
+    assert_int_equal(r->outcome_case, LADDER__V1__REPLY__OUTCOME_ERROR);
+    assert_int_equal(r->error->code, code);
+    if (!strstr(r->error->message, text))
+        fail_msg("expected \"%s\" in \"%s\"", text, r->error->message);
+    ladder__v1__reply__free_unpacked(r, NULL);
+}
+
+static void test_bad_frames_get_errors_and_the_daemon_carries_on(void **s)
+{
+    (void)s;
+    advance(T0);
+    hire("ok1");
+    Ladder__V1__Reply *keep;
+    uint64_t head = stats(&keep)->head_seq;
+    ladder__v1__reply__free_unpacked(keep, NULL);
+    /* garbage bytes */
+    expect_error(d_raw(&D, "\xff\xff\xff\x01", 4), LADDER__V1__ERROR_CODE__ERR_MALFORMED, "do not decode");
+    /* wrong frame count: no empty delimiter */
+    zmq_send(D.dealer, "\x0a\x01x", 3, 0);
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    assert_true(zmq_msg_recv(&m, D.dealer, 0) >= 0); /* the empty frame */
+    zmq_msg_close(&m);
+    zmq_msg_init(&m);
+    assert_true(zmq_msg_recv(&m, D.dealer, 0) >= 0);
+    expect_error(ladder__v1__reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m)),
+                 LADDER__V1__ERROR_CODE__ERR_MALFORMED, "frames");
+    zmq_msg_close(&m);
+    /* oversize: 2 MiB */
+    size_t big = 2u << 20;
+    char *buf = calloc(1, big);
+    expect_error(d_raw(&D, buf, big), LADDER__V1__ERROR_CODE__ERR_TOO_LARGE, "larger than the limit");
+    free(buf);
+    /* a command without a request id, a query and commands at once */
+    Ladder__V1__Hire h = LADDER__V1__HIRE__INIT;
+    h.employee_id = "x", h.name = "x";
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_HIRE;
+    c.hire = &h;
+    Ladder__V1__Command *cs[1] = {&c};
+    Ladder__V1__Request req = LADDER__V1__REQUEST__INIT;
+    req.n_commands = 1;
+    req.commands = cs;
+    expect_error(d_call(&D, &req), LADDER__V1__ERROR_CODE__ERR_INVALID, "request_id: required");
+    /* time only moves forward */
+    Ladder__V1__AdvanceClock ac = LADDER__V1__ADVANCE_CLOCK__INIT;
+    ac.to_ms = 5;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_ADVANCE_CLOCK;
+    c.advance_clock = &ac;
+    expect_error(d_cmd(&D, &c), LADDER__V1__ERROR_CODE__ERR_INVALID, "only moves forward");
+    /* still alive, state unchanged, and a normal command works */
+    assert_int_equal(stats(&keep)->head_seq, head);
+    ladder__v1__reply__free_unpacked(keep, NULL);
+    hire("ok2");
+}
+
+/* Kill -9 under pipelined load: every acknowledged request survives. */
+typedef struct {
+    char rid[32];
+    uint64_t first;
+    uint32_t count;
+} ack_t;
+
+static void test_kill9_under_pipelined_load_keeps_every_ack(void **s)
+{
+    (void)s;
+    const int trials = 5;
+    size_t total = 0;
+    for (int trial = 0; trial < trials; trial++) {
+        void *cl[2];
+        for (int k = 0; k < 2; k++) {
+            cl[k] = zmq_socket(D.zctx, ZMQ_DEALER);
+            int linger = 0;
+            zmq_setsockopt(cl[k], ZMQ_LINGER, &linger, sizeof linger);
+            zmq_connect(cl[k], D.cmd_ep);
+        }
+        static ack_t acks[200000];
+        size_t nack = 0, sent = 0, inflight[2] = {0};
+        uint64_t t0 = (uint64_t)time(NULL);
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        long kill_after_ms = 100 + (ts.tv_nsec / 1000) % 200;
+        long start_ms = ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        for (;;) {
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            if (ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - start_ms > kill_after_ms)
+                break;
+            for (int k = 0; k < 2; k++) {
+                while (inflight[k] < 64) {
+                    char rid[32], id[16];
+                    snprintf(rid, sizeof rid, "k%d-%zu", trial, sent);
+                    snprintf(id, sizeof id, "k%d-%zu", trial, sent++);
+                    Ladder__V1__Hire h = LADDER__V1__HIRE__INIT;
+                    h.employee_id = id, h.name = "Load";
+                    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+                    c.cmd_case = LADDER__V1__COMMAND__CMD_HIRE;
+                    c.hire = &h;
+                    Ladder__V1__Command *cs[1] = {&c};
+                    Ladder__V1__Principal p = LADDER__V1__PRINCIPAL__INIT;
+                    p.id = "boss", p.roles = MANAGER;
+                    Ladder__V1__Request req = LADDER__V1__REQUEST__INIT;
+                    req.request_id = (ProtobufCBinaryData){strlen(rid), (uint8_t *)rid};
+                    req.principal = &p;
+                    req.n_commands = 1;
+                    req.commands = cs;
+                    uint8_t buf[256];
+                    size_t n = ladder__v1__request__pack(&req, buf);
+                    zmq_send(cl[k], "", 0, ZMQ_SNDMORE);
+                    zmq_send(cl[k], buf, n, 0);
+                    inflight[k]++;
+                }
+                zmq_msg_t m;
+                for (;;) {
+                    zmq_msg_init(&m);
+                    if (zmq_msg_recv(&m, cl[k], ZMQ_DONTWAIT) < 0) {
+                        zmq_msg_close(&m);
+                        break;
+                    }
+                    if (zmq_msg_more(&m)) {
+                        zmq_msg_close(&m);
+                        continue;
+                    }
+                    Ladder__V1__Reply *r = ladder__v1__reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+                    zmq_msg_close(&m);
+                    inflight[k]--;
+                    if (r && r->outcome_case == LADDER__V1__REPLY__OUTCOME_OK && nack < 200000) {
+                        ack_t *a = &acks[nack++];
+                        snprintf(a->rid, sizeof a->rid, "%.*s", (int)r->request_id.len, r->request_id.data);
+                        a->first = r->ok->seqs[0];
+                        a->count = (uint32_t)r->ok->n_seqs;
+                    }
+                    ladder__v1__reply__free_unpacked(r, NULL);
+                }
+            }
+            usleep(200);
+        }
+        (void)t0;
+        d_stop(&D, SIGKILL);
+        for (int k = 0; k < 2; k++)
+            zmq_close(cl[k]);
+        d_start(&D, MANUAL);
+        assert_true(d_ready(&D));
+        /* every acknowledged request id answers with the same seqs */
+        for (size_t i = 0; i < nack; i++) {
+            char id[32];
+            memcpy(id, acks[i].rid, sizeof id);
+            Ladder__V1__Hire h = LADDER__V1__HIRE__INIT;
+            h.employee_id = id, h.name = "Load";
+            Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+            c.cmd_case = LADDER__V1__COMMAND__CMD_HIRE;
+            c.hire = &h;
+            Ladder__V1__Command *cs[1] = {&c};
+            Ladder__V1__Principal p = LADDER__V1__PRINCIPAL__INIT;
+            p.id = "boss", p.roles = MANAGER;
+            Ladder__V1__Request req = LADDER__V1__REQUEST__INIT;
+            req.request_id = (ProtobufCBinaryData){strlen(id), (uint8_t *)id};
+            req.principal = &p;
+            req.n_commands = 1;
+            req.commands = cs;
+            Ladder__V1__Reply *r = d_call(&D, &req);
+            ok_or_fail(r, acks[i].rid);
+            if (r->ok->seqs[0] != acks[i].first)
+                fail_msg("trial %d: %s acknowledged at seq %llu, now %llu", trial, acks[i].rid,
+                         (unsigned long long)acks[i].first, (unsigned long long)r->ok->seqs[0]);
+            ladder__v1__reply__free_unpacked(r, NULL);
+            Ladder__V1__Reply *keep;
+            Ladder__V1__EmployeeView *v = employee(id, &keep);
+            assert_string_equal(v->employee_id, id);
+            ladder__v1__reply__free_unpacked(keep, NULL);
+        }
+        total += nack;
+        print_message("trial %d: %zu sent, %zu acknowledged, all present after kill -9\n", trial, sent, nack);
+    }
+    assert_true(total > 100);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_promotion_through_the_protocol_publishes_level_update),
+        T(test_repeated_request_id_gets_the_original_reply),
+        T(test_late_joiner_clone_pattern_converges),
+        T(test_restart_answers_the_same_and_replays_only_the_tail),
+        T(test_manual_clock_closes_the_year_and_demotes_at_the_instant),
+        T(test_bad_frames_get_errors_and_the_daemon_carries_on),
+        T(test_kill9_under_pipelined_load_keeps_every_ack),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
