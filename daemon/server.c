@@ -1148,7 +1148,7 @@ int ld_server_run(const ld_config_t *cfg)
     ld_log(LD_LOG_WARN, "no --keys: unauthenticated, loopback only; principals are taken from requests", "%s", "");
 
     char err[512];
-    ld_store_options_t opt = {cfg->durability, 0};
+    ld_store_options_t opt = {cfg->durability, 0, 0};
     int rc = ld_store_open(&s->store, cfg->data, &opt, err, sizeof err);
     if (rc) {
         ld_log(LD_LOG_ERROR, "cannot open the store", "data=%s error=\"%s\"", cfg->data, err);

@@ -36,6 +36,14 @@ typedef struct {
     uint64_t version;
 } bslot_t;
 
+/* Versions of the streams written since the last index flush (complete). */
+typedef struct {
+    uint64_t h;
+    uint64_t version;
+    char *name;
+    size_t len;
+} tslot_t;
+
 struct ld_store {
     MDB_env *env;
     MDB_dbi events, streams, requests, meta, snapshots;
@@ -46,6 +54,9 @@ struct ld_store {
     vslot_t *vcache;
     bslot_t *btab;
     size_t btab_cap;
+    tslot_t *tail;
+    size_t tail_cap, tail_n;
+    uint64_t indexed_seq, index_every;
 };
 
 const char *ld_strerror(int code)
@@ -127,6 +138,252 @@ static void errf(char *buf, size_t len, const char *fmt, const char *a, const ch
         snprintf(buf, len, fmt, a, b);
 }
 
+/* ---------------------------------------------------------------- tail ---- */
+
+static tslot_t *tail_slot(ld_store_t *s, const char *name, size_t len, uint64_t h)
+{
+    if (!s->tail_cap)
+        return NULL;
+    for (size_t i = h & (s->tail_cap - 1);; i = (i + 1) & (s->tail_cap - 1)) {
+        tslot_t *e = &s->tail[i];
+        if (!e->h || (e->h == h && e->len == len && memcmp(e->name, name, len) == 0))
+            return e;
+    }
+}
+
+static bool tail_get(ld_store_t *s, const char *name, size_t len, uint64_t h, uint64_t *v)
+{
+    tslot_t *e = tail_slot(s, name, len, h);
+    if (!e || !e->h)
+        return false;
+    *v = e->version;
+    return true;
+}
+
+static int tail_put(ld_store_t *s, const char *name, size_t len, uint64_t h, uint64_t v)
+{
+    if ((s->tail_n + 1) * 2 > s->tail_cap) {
+        size_t cap = s->tail_cap ? s->tail_cap * 2 : 1024;
+        tslot_t *t = calloc(cap, sizeof *t);
+        if (!t)
+            return LD_ENOMEM;
+        for (size_t i = 0; i < s->tail_cap; i++) {
+            if (!s->tail[i].h)
+                continue;
+            size_t j = s->tail[i].h & (cap - 1);
+            while (t[j].h)
+                j = (j + 1) & (cap - 1);
+            t[j] = s->tail[i];
+        }
+        free(s->tail);
+        s->tail = t;
+        s->tail_cap = cap;
+    }
+    tslot_t *e = tail_slot(s, name, len, h);
+    if (!e->h) {
+        e->name = malloc(len ? len : 1);
+        if (!e->name)
+            return LD_ENOMEM;
+        memcpy(e->name, name, len);
+        e->len = len;
+        e->h = h;
+        s->tail_n++;
+    }
+    e->version = v;
+    return 0;
+}
+
+static void tail_clear(ld_store_t *s)
+{
+    for (size_t i = 0; i < s->tail_cap; i++)
+        if (s->tail[i].h)
+            free(s->tail[i].name);
+    if (s->tail_cap)
+        memset(s->tail, 0, s->tail_cap * sizeof *s->tail);
+    s->tail_n = 0;
+}
+
+static int read_begin(ld_store_t *s, MDB_txn **txn);
+static void read_end(ld_store_t *s, MDB_txn *txn);
+static int grow_map(ld_store_t *s);
+
+/* Stream and version of a stored event, decoded into a small stack arena. */
+typedef struct {
+    uint8_t buf[4096];
+    size_t used;
+} small_t;
+
+static void *small_alloc(void *ctx, size_t n)
+{
+    small_t *a = ctx;
+    n = (n + 15) & ~(size_t)15;
+    if (a->used + n > sizeof a->buf)
+        return malloc(n);
+    void *p = a->buf + a->used;
+    a->used += n;
+    return p;
+}
+
+static void small_free(void *ctx, void *p)
+{
+    small_t *a = ctx;
+    if ((uint8_t *)p < a->buf || (uint8_t *)p >= a->buf + sizeof a->buf)
+        free(p);
+}
+
+typedef int (*tail_fn)(void *ctx, uint64_t seq, const char *stream, size_t len, uint64_t version);
+
+/* Calls fn for each event after `indexed` in txn, with its stream and version. */
+static int walk_tail(ld_store_t *s, MDB_txn *txn, uint64_t indexed, tail_fn fn, void *ctx)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, s->events, &c);
+    if (rc)
+        return from_mdb(rc);
+    uint8_t kbuf[8];
+    put_be64(kbuf, indexed + 1);
+    MDB_val k = {8, kbuf}, v;
+    small_t arena;
+    ProtobufCAllocator alloc = {small_alloc, small_free, &arena};
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        arena.used = 0;
+        Ladder__V1__Event *ev = ladder__v1__event__unpack(&alloc, v.mv_size, v.mv_data);
+        if (!ev || !ev->stream) {
+            if (ev)
+                ladder__v1__event__free_unpacked(ev, &alloc);
+            rc = LD_ECORRUPT;
+            goto out;
+        }
+        rc = fn(ctx, get_be64(k.mv_data), ev->stream, strlen(ev->stream), ev->stream_version);
+        ladder__v1__event__free_unpacked(ev, &alloc);
+        if (rc)
+            goto out;
+    }
+    rc = rc == MDB_NOTFOUND ? 0 : from_mdb(rc);
+out:
+    mdb_cursor_close(c);
+    return rc;
+}
+
+static int rebuild_one(void *ctx, uint64_t seq, const char *stream, size_t len, uint64_t version)
+{
+    (void)seq;
+    return tail_put(ctx, stream, len, hash_name(stream, len), version);
+}
+
+static int tail_rebuild(ld_store_t *s)
+{
+    if (s->head_seq == s->indexed_seq)
+        return 0;
+    MDB_txn *txn;
+    int rc = read_begin(s, &txn);
+    if (rc)
+        return rc;
+    rc = walk_tail(s, txn, s->indexed_seq, rebuild_one, s);
+    read_end(s, txn);
+    return rc;
+}
+
+typedef struct {
+    uint8_t *key;   /* stream, 0, be64 version */
+    size_t klen;
+    uint8_t seq[8];
+} ientry_t;
+
+typedef struct {
+    ientry_t *e;
+    size_t n, cap;
+    uint8_t *keys;
+    size_t kused, kcap;
+    int err;
+} icollect_t;
+
+static int collect_one(void *ctx, uint64_t seq, const char *stream, size_t len, uint64_t version)
+{
+    icollect_t *c = ctx;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 4096;
+        ientry_t *e = realloc(c->e, cap * sizeof *e);
+        if (!e)
+            return LD_ENOMEM;
+        c->e = e, c->cap = cap;
+    }
+    if (c->kused + len + 9 > c->kcap) {
+        size_t cap = c->kcap ? c->kcap * 2 : 1 << 20;
+        while (cap < c->kused + len + 9)
+            cap *= 2;
+        uint8_t *k = realloc(c->keys, cap);
+        if (!k)
+            return LD_ENOMEM;
+        c->keys = k, c->kcap = cap;
+    }
+    uint8_t *key = c->keys + c->kused;
+    memcpy(key, stream, len);
+    key[len] = 0;
+    put_be64(key + len + 1, version);
+    ientry_t *e = &c->e[c->n++];
+    e->key = (uint8_t *)(uintptr_t)c->kused; /* an offset until the keys stop moving */
+    e->klen = len + 9;
+    put_be64(e->seq, seq);
+    c->kused += len + 9;
+    return 0;
+}
+
+static int ientry_cmp(const void *a, const void *b)
+{
+    const ientry_t *x = a, *y = b;
+    size_t n = x->klen < y->klen ? x->klen : y->klen;
+    int r = memcmp(x->key, y->key, n);
+    return r ? r : (x->klen > y->klen) - (x->klen < y->klen);
+}
+
+int ld_store_index_flush(ld_store_t *s)
+{
+    if (s->head_seq == s->indexed_seq)
+        return 0;
+    for (;;) {
+        icollect_t col = {0};
+        MDB_txn *txn;
+        pthread_rwlock_rdlock(&s->resize);
+        int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+        if (rc) {
+            pthread_rwlock_unlock(&s->resize);
+            return from_mdb(rc);
+        }
+        rc = walk_tail(s, txn, s->indexed_seq, collect_one, &col);
+        for (size_t i = 0; i < col.n; i++)
+            col.e[i].key = col.keys + (uintptr_t)col.e[i].key;
+        /* sorted, the entries of one stream land on one page in one visit */
+        if (!rc)
+            qsort(col.e, col.n, sizeof *col.e, ientry_cmp);
+        for (size_t i = 0; !rc && i < col.n; i++) {
+            MDB_val k = {col.e[i].klen, col.e[i].key}, v = {8, col.e[i].seq};
+            rc = from_mdb(mdb_put(txn, s->streams, &k, &v, 0));
+        }
+        if (!rc) {
+            uint8_t iv[8];
+            put_be64(iv, s->head_seq);
+            MDB_val k = {7, "indexed"}, v = {8, iv};
+            rc = from_mdb(mdb_put(txn, s->meta, &k, &v, 0));
+        }
+        if (!rc)
+            rc = from_mdb(mdb_txn_commit(txn));
+        else
+            mdb_txn_abort(txn);
+        pthread_rwlock_unlock(&s->resize);
+        free(col.e);
+        free(col.keys);
+        if (rc == LD_EMAPFULL && s->map_size < ((size_t)1 << 40) && grow_map(s) == 0)
+            continue;
+        if (rc)
+            return rc;
+        s->indexed_seq = s->head_seq;
+        tail_clear(s);
+        return 0;
+    }
+}
+
 /* ---------------------------------------------------------------- open ---- */
 
 static int open_dbs(ld_store_t *s, char *errbuf, size_t errlen)
@@ -181,6 +438,15 @@ static int open_dbs(ld_store_t *s, char *errbuf, size_t errlen)
         errf(errbuf, errlen, "%s%s", "store meta \"head\" is damaged", "");
         return rc ? from_mdb(rc) : LD_ECORRUPT;
     }
+    k = (MDB_val){7, "indexed"};
+    rc = mdb_get(txn, s->meta, &k, &v);
+    if (rc == 0 && v.mv_size == 8 && get_be64(v.mv_data) <= s->head_seq) {
+        s->indexed_seq = get_be64(v.mv_data);
+    } else if (rc != MDB_NOTFOUND) {
+        mdb_txn_abort(txn);
+        errf(errbuf, errlen, "%s%s", "store meta \"indexed\" is damaged", "");
+        return rc ? from_mdb(rc) : LD_ECORRUPT;
+    }
     rc = mdb_txn_commit(txn);
 out:
     if (rc)
@@ -191,7 +457,7 @@ out:
 int ld_store_open(ld_store_t **out, const char *path, const ld_store_options_t *opt,
                   char *errbuf, size_t errlen)
 {
-    static const ld_store_options_t defaults = {LD_DURABILITY_FULL, 0};
+    static const ld_store_options_t defaults = {LD_DURABILITY_FULL, 0, 0};
     if (!opt)
         opt = &defaults;
     if (sodium_init() < 0) {
@@ -233,6 +499,11 @@ int ld_store_open(ld_store_t **out, const char *path, const ld_store_options_t *
     s->map_size = info.me_mapsize; /* an existing, larger map wins */
     if ((rc = open_dbs(s, errbuf, errlen)))
         goto fail;
+    s->index_every = opt->index_every ? opt->index_every : 65536;
+    if ((rc = tail_rebuild(s))) {
+        errf(errbuf, errlen, "reading the unindexed tail of the log: %s%s", ld_strerror(rc), "");
+        goto fail;
+    }
     *out = s;
     return 0;
 fail:
@@ -245,8 +516,12 @@ void ld_store_close(ld_store_t **sp)
     if (!sp || !*sp)
         return;
     ld_store_t *s = *sp;
+    if (s->env && s->head_seq > s->indexed_seq)
+        ld_store_index_flush(s); /* best effort: a later open redoes it */
     if (s->env)
         mdb_env_close(s->env);
+    tail_clear(s);
+    free(s->tail);
     pthread_rwlock_destroy(&s->resize);
     free(s->vcache);
     free(s->btab);
@@ -386,7 +661,7 @@ static int btab_find(ld_store_t *s, MDB_txn *txn, const char *name, size_t len, 
     }
     bslot_t *e = &s->btab[i];
     uint64_t v;
-    if (!vcache_get(s, name, len, h, &v)) {
+    if (!tail_get(s, name, len, h, &v) && !vcache_get(s, name, len, h, &v)) {
         int rc = lmdb_stream_version(s, txn, name, len, &v);
         if (rc)
             return rc;
@@ -485,14 +760,6 @@ static int append_one(ld_store_t *s, MDB_txn *txn, ld_append_t *r, uint64_t *seq
         ev->prev_hash.data = NULL;
         ev->prev_hash.len = 0;
 
-        size_t len = strlen(ev->stream);
-        uint8_t skey[LD_STREAM_MAX + 9];
-        memcpy(skey, ev->stream, len);
-        skey[len] = 0;
-        put_be64(skey + len + 1, ev->stream_version);
-        MDB_val sk = {len + 9, skey}, sv = {8, kbuf};
-        if ((rc = mdb_put(txn, s->streams, &sk, &sv, MDB_NOOVERWRITE)))
-            return from_mdb(rc == MDB_KEYEXIST ? MDB_CORRUPTED : rc);
     }
     r->count = (uint32_t)r->n_events;
     if (r->request_id_len) {
@@ -544,9 +811,20 @@ static int append_txn(ld_store_t *s, ld_append_t *reqs, size_t n)
         return from_mdb(rc);
     s->head_seq = seq;
     memcpy(s->head_hash, hash, LD_HASH_LEN);
-    for (size_t i = 0; i < s->btab_cap; i++)
-        if (s->btab[i].h)
-            vcache_put(s, s->btab[i].name, s->btab[i].len, s->btab[i].h, s->btab[i].version);
+    for (size_t i = 0; i < s->btab_cap; i++) {
+        bslot_t *b = &s->btab[i];
+        if (!b->h)
+            continue;
+        vcache_put(s, b->name, b->len, b->h, b->version);
+        if (tail_put(s, b->name, b->len, b->h, b->version)) {
+            /* cannot remember the tail in memory: index it now instead */
+            (void)ld_store_index_flush(s);
+            return 0;
+        }
+    }
+    /* the commit stands either way; a failed flush is retried next time */
+    if (s->head_seq - s->indexed_seq >= s->index_every)
+        (void)ld_store_index_flush(s);
     return 0;
 abort:
     mdb_txn_abort(txn);
@@ -614,6 +892,40 @@ out:
     return rc;
 }
 
+static uint64_t txn_indexed(ld_store_t *s, MDB_txn *txn)
+{
+    MDB_val k = {7, "indexed"}, v;
+    return mdb_get(txn, s->meta, &k, &v) == 0 && v.mv_size == 8 ? get_be64(v.mv_data) : 0;
+}
+
+typedef struct {
+    const char *stream;
+    size_t len;
+    uint64_t from, max, n, last;
+    ld_event_cb cb;
+    void *ctx;
+    MDB_txn *txn;
+    ld_store_t *s;
+} tailscan_t;
+
+static int tailscan_one(void *ctx, uint64_t seq, const char *stream, size_t len, uint64_t version)
+{
+    tailscan_t *t = ctx;
+    if (len != t->len || memcmp(stream, t->stream, len) != 0)
+        return 0;
+    t->last = version;
+    if (!t->cb || version < t->from || (t->max && t->n >= t->max))
+        return 0;
+    uint8_t kbuf[8];
+    put_be64(kbuf, seq);
+    MDB_val k = {8, kbuf}, v;
+    int rc = mdb_get(t->txn, t->s->events, &k, &v);
+    if (rc)
+        return from_mdb(rc);
+    t->n++;
+    return t->cb(t->ctx, seq, v.mv_data, v.mv_size);
+}
+
 int ld_store_scan_stream(ld_store_t *s, const char *stream, uint64_t from_version,
                          uint64_t max, ld_event_cb cb, void *ctx)
 {
@@ -629,6 +941,7 @@ int ld_store_scan_stream(ld_store_t *s, const char *stream, uint64_t from_versio
         read_end(s, txn);
         return from_mdb(rc);
     }
+    uint64_t indexed = txn_indexed(s, txn);
     uint8_t key[LD_STREAM_MAX + 9];
     memcpy(key, stream, len);
     key[len] = 0;
@@ -654,6 +967,11 @@ int ld_store_scan_stream(ld_store_t *s, const char *stream, uint64_t from_versio
             break;
     }
     rc = rc == MDB_NOTFOUND || rc == 0 ? 0 : from_mdb(rc);
+    if (!rc && (!max || n < max)) {
+        /* the events after the index, in the same snapshot of the log */
+        tailscan_t t = {stream, len, from_version, max ? max - n : 0, 0, 0, cb, ctx, txn, s};
+        rc = walk_tail(s, txn, indexed, tailscan_one, &t);
+    }
 out:
     mdb_cursor_close(c);
     read_end(s, txn);
@@ -670,6 +988,12 @@ int ld_store_stream_version(ld_store_t *s, const char *stream, uint64_t *version
     if (rc)
         return rc;
     rc = lmdb_stream_version(s, txn, stream, len, version);
+    if (!rc) {
+        tailscan_t t = {stream, len, 0, 0, 0, 0, NULL, NULL, txn, s};
+        rc = walk_tail(s, txn, txn_indexed(s, txn), tailscan_one, &t);
+        if (!rc && t.last)
+            *version = t.last;
+    }
     read_end(s, txn);
     return rc;
 }

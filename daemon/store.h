@@ -13,12 +13,21 @@
  * | requests  | request id (1..64 bytes)               | u64 first seq, u32 count (12 bytes)    |
  * | meta      | "format"                               | u32 format version (= 1)               |
  * |           | "head"                                 | u64 head seq, 32-byte head hash        |
+ * |           | "indexed"                              | u64: `streams` covers seqs <= this     |
  * | snapshots | name (UTF-8)                           | u64 seq, then the snapshot bytes       |
  *
  * Hash chain: Event.prev_hash of seq n is BLAKE2b-256 (libsodium
  * crypto_generichash, 32 bytes, no key) of the stored bytes of seq n-1; seq 1
  * carries 32 zero bytes. meta "head" holds the hash of the last event's bytes,
  * so a change to the last event is detectable too.
+ *
+ * The stream index is written behind the log: each commit writes only
+ * `events`, `requests` and `meta`; every index_every events (and at close) one
+ * transaction adds the sorted (stream, version) entries of the events after
+ * "indexed". Random index pages are thus written once per flush rather than
+ * once per commit. Until then the writer knows the versions of those streams
+ * in memory (rebuilt at open from the events after "indexed"), and readers
+ * of a stream scan that tail of the log after the index.
  *
  * Threads: one writer at a time (append, snapshot_put) and any number of
  * readers. Map growth (on MDB_MAP_FULL) waits for readers to finish.
@@ -51,6 +60,7 @@ typedef enum {
 typedef struct {
     ld_durability_t durability;
     size_t map_size; /* initial map size in bytes; 0 = 64 MiB. Grows on demand. */
+    uint64_t index_every; /* events between stream-index flushes; 0 = 65536 */
 } ld_store_options_t;
 
 /* One request's events inside a group commit. The store fills in seq,
@@ -115,6 +125,10 @@ int ld_store_snapshot_put(ld_store_t *s, const char *name, uint64_t seq,
 /* Reads a snapshot. Returns 0 with *data (caller frees) or LD_ENOTFOUND. */
 int ld_store_snapshot_get(ld_store_t *s, const char *name, uint64_t *seq,
                           void **data, size_t *len);
+
+/* Writes the stream index up to the head now (also done every index_every
+ * events and at close). Writer thread only. */
+int ld_store_index_flush(ld_store_t *s);
 
 /* Current map size in bytes (it grows on demand). */
 size_t ld_store_map_size(ld_store_t *s);

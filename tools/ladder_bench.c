@@ -88,7 +88,7 @@ static double bench_raw(const char *dir, ld_durability_t d, long n, long b)
 static double bench_store(const char *dir, ld_durability_t d, long n, long b, size_t *evsize)
 {
     rm_rf(dir);
-    ld_store_options_t opt = {d, (size_t)1 << 30};
+    ld_store_options_t opt = {d, (size_t)1 << 30, 0};
     ld_store_t *s;
     char err[256];
     if (ld_store_open(&s, dir, &opt, err, sizeof err))
@@ -352,6 +352,9 @@ static int cmd_core(int argc, char **argv)
     return 0;
 }
 
+int bench_daemon(int argc, char **argv);
+int bench_replay(int argc, char **argv);
+
 static void usage(FILE *f)
 {
     fputs("usage: ladder-bench store [--n N] [--dir DIR] [--durability full|nometasync|nosync]\n"
@@ -359,7 +362,14 @@ static void usage(FILE *f)
           "          run, batches of 1, 100 and 1000; prints events/s and the ratio\n"
           "usage: ladder-bench core [--employees N] [--commands N] [--memory-employees N]\n"
           "  core    decide+evolve a generated mixed command stream in one thread\n"
-          "          (commands/s), and RSS per employee after hiring N employees\n",
+          "          (commands/s), and RSS per employee after hiring N employees\n"
+          "usage: ladder-bench daemon [--clients K] [--window W] [--seconds S] [--rate R]\n"
+          "                           [--latency-seconds L] [--employees E] [--durability D]\n"
+          "                           [--port P] [--pub-port P] [--ladderd PATH]\n"
+          "  daemon  start ladderd, K clients keep W commands in flight for S s (commands/s),\n"
+          "          then one client at R commands/s for L s (p50/p99 ack latency)\n"
+          "usage: ladder-bench replay [--events N] [--employees E] [--dir DIR]\n"
+          "  replay  write N events, then time start-up from a snapshot and a full replay\n",
           f);
 }
 
@@ -373,6 +383,10 @@ int main(int argc, char **argv)
         return cmd_store(argc - 2, argv + 2);
     if (!strcmp(argv[1], "core"))
         return cmd_core(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "daemon"))
+        return bench_daemon(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "replay"))
+        return bench_replay(argc - 2, argv + 2);
     usage(stderr);
     return 2;
 }
