@@ -57,6 +57,14 @@ struct ld_store {
     tslot_t *tail;
     size_t tail_cap, tail_n;
     uint64_t indexed_seq, index_every;
+    /* events after indexed_seq, in seq order; names point into `tail` */
+    struct pend { uint64_t seq, version; const char *name; size_t len; } *pend;
+    size_t pend_n, pend_cap, pend_start;
+    bool draining;
+    struct ientry *ibuf;   /* scratch for index writes */
+    size_t icap;
+    uint8_t *kbuf;
+    size_t kcap;
 };
 
 const char *ld_strerror(int code)
@@ -160,13 +168,15 @@ static bool tail_get(ld_store_t *s, const char *name, size_t len, uint64_t h, ui
     return true;
 }
 
-static int tail_put(ld_store_t *s, const char *name, size_t len, uint64_t h, uint64_t v)
+/* Records a stream's version; returns its slot (names stay put until
+ * tail_clear). Allocation failure aborts: the commit it follows is durable. */
+static tslot_t *tail_put(ld_store_t *s, const char *name, size_t len, uint64_t h, uint64_t v)
 {
     if ((s->tail_n + 1) * 2 > s->tail_cap) {
         size_t cap = s->tail_cap ? s->tail_cap * 2 : 1024;
         tslot_t *t = calloc(cap, sizeof *t);
         if (!t)
-            return LD_ENOMEM;
+            abort();
         for (size_t i = 0; i < s->tail_cap; i++) {
             if (!s->tail[i].h)
                 continue;
@@ -183,14 +193,27 @@ static int tail_put(ld_store_t *s, const char *name, size_t len, uint64_t h, uin
     if (!e->h) {
         e->name = malloc(len ? len : 1);
         if (!e->name)
-            return LD_ENOMEM;
+            abort();
         memcpy(e->name, name, len);
         e->len = len;
         e->h = h;
         s->tail_n++;
     }
     e->version = v;
-    return 0;
+    return e;
+}
+
+/* Remembers that event seq (stream, version) still needs its index entry. */
+static void pend_push(ld_store_t *s, uint64_t seq, const char *name, size_t len, uint64_t version)
+{
+    tslot_t *t = tail_put(s, name, len, hash_name(name, len), version);
+    if (s->pend_n == s->pend_cap) {
+        s->pend_cap = s->pend_cap ? s->pend_cap * 2 : 4096;
+        s->pend = realloc(s->pend, s->pend_cap * sizeof *s->pend);
+        if (!s->pend)
+            abort();
+    }
+    s->pend[s->pend_n++] = (struct pend){seq, version, t->name, t->len};
 }
 
 static void tail_clear(ld_store_t *s)
@@ -201,6 +224,8 @@ static void tail_clear(ld_store_t *s)
     if (s->tail_cap)
         memset(s->tail, 0, s->tail_cap * sizeof *s->tail);
     s->tail_n = 0;
+    s->pend_n = s->pend_start = 0;
+    s->draining = false;
 }
 
 static int read_begin(ld_store_t *s, MDB_txn **txn);
@@ -268,8 +293,8 @@ out:
 
 static int rebuild_one(void *ctx, uint64_t seq, const char *stream, size_t len, uint64_t version)
 {
-    (void)seq;
-    return tail_put(ctx, stream, len, hash_name(stream, len), version);
+    pend_push(ctx, seq, stream, len, version);
+    return 0;
 }
 
 static int tail_rebuild(ld_store_t *s)
@@ -285,103 +310,100 @@ static int tail_rebuild(ld_store_t *s)
     return rc;
 }
 
-typedef struct {
-    uint8_t *key;   /* stream, 0, be64 version */
+struct ientry {
+    const uint8_t *key;   /* stream, 0, be64 version */
     size_t klen;
     uint8_t seq[8];
-} ientry_t;
-
-typedef struct {
-    ientry_t *e;
-    size_t n, cap;
-    uint8_t *keys;
-    size_t kused, kcap;
-    int err;
-} icollect_t;
-
-static int collect_one(void *ctx, uint64_t seq, const char *stream, size_t len, uint64_t version)
-{
-    icollect_t *c = ctx;
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 4096;
-        ientry_t *e = realloc(c->e, cap * sizeof *e);
-        if (!e)
-            return LD_ENOMEM;
-        c->e = e, c->cap = cap;
-    }
-    if (c->kused + len + 9 > c->kcap) {
-        size_t cap = c->kcap ? c->kcap * 2 : 1 << 20;
-        while (cap < c->kused + len + 9)
-            cap *= 2;
-        uint8_t *k = realloc(c->keys, cap);
-        if (!k)
-            return LD_ENOMEM;
-        c->keys = k, c->kcap = cap;
-    }
-    uint8_t *key = c->keys + c->kused;
-    memcpy(key, stream, len);
-    key[len] = 0;
-    put_be64(key + len + 1, version);
-    ientry_t *e = &c->e[c->n++];
-    e->key = (uint8_t *)(uintptr_t)c->kused; /* an offset until the keys stop moving */
-    e->klen = len + 9;
-    put_be64(e->seq, seq);
-    c->kused += len + 9;
-    return 0;
-}
+};
 
 static int ientry_cmp(const void *a, const void *b)
 {
-    const ientry_t *x = a, *y = b;
+    const struct ientry *x = a, *y = b;
     size_t n = x->klen < y->klen ? x->klen : y->klen;
     int r = memcmp(x->key, y->key, n);
     return r ? r : (x->klen > y->klen) - (x->klen < y->klen);
 }
 
+/* Writes the index entries of the oldest `max` pending events in txn, sorted
+ * so that the entries of one stream land on their page in one visit, and
+ * moves meta "indexed". Returns how many (the caller advances pend_start
+ * once the transaction has committed), or a negative code. */
+static long index_chunk(ld_store_t *s, MDB_txn *txn, size_t max)
+{
+    size_t k = s->pend_n - s->pend_start;
+    if (k > max)
+        k = max;
+    if (!k)
+        return 0;
+    size_t kbytes = 0;
+    for (size_t i = 0; i < k; i++)
+        kbytes += s->pend[s->pend_start + i].len + 9;
+    if (k > s->icap) {
+        s->ibuf = realloc(s->ibuf, k * sizeof *s->ibuf);
+        s->icap = k;
+    }
+    if (kbytes > s->kcap) {
+        s->kbuf = realloc(s->kbuf, kbytes);
+        s->kcap = kbytes;
+    }
+    if (!s->ibuf || !s->kbuf)
+        abort();
+    uint8_t *kp = s->kbuf;
+    for (size_t i = 0; i < k; i++) {
+        const struct pend *p = &s->pend[s->pend_start + i];
+        memcpy(kp, p->name, p->len);
+        kp[p->len] = 0;
+        put_be64(kp + p->len + 1, p->version);
+        s->ibuf[i].key = kp;
+        s->ibuf[i].klen = p->len + 9;
+        put_be64(s->ibuf[i].seq, p->seq);
+        kp += p->len + 9;
+    }
+    qsort(s->ibuf, k, sizeof *s->ibuf, ientry_cmp);
+    int rc;
+    for (size_t i = 0; i < k; i++) {
+        MDB_val key = {s->ibuf[i].klen, (void *)s->ibuf[i].key}, v = {8, s->ibuf[i].seq};
+        if ((rc = mdb_put(txn, s->streams, &key, &v, 0)))
+            return from_mdb(rc);
+    }
+    uint8_t iv[8];
+    put_be64(iv, s->pend[s->pend_start + k - 1].seq);
+    MDB_val key = {7, "indexed"}, v = {8, iv};
+    if ((rc = mdb_put(txn, s->meta, &key, &v, 0)))
+        return from_mdb(rc);
+    return (long)k;
+}
+
+/* After a commit that indexed `done` pending events. */
+static void index_advance(ld_store_t *s, size_t done)
+{
+    if (!done)
+        return;
+    s->pend_start += done;
+    s->indexed_seq = s->pend[s->pend_start - 1].seq;
+    if (s->pend_start == s->pend_n)
+        tail_clear(s); /* every stream's version is in the index again */
+}
+
 int ld_store_index_flush(ld_store_t *s)
 {
-    if (s->head_seq == s->indexed_seq)
-        return 0;
-    for (;;) {
-        icollect_t col = {0};
+    while (s->pend_start < s->pend_n) {
         MDB_txn *txn;
         pthread_rwlock_rdlock(&s->resize);
         int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
-        if (rc) {
-            pthread_rwlock_unlock(&s->resize);
-            return from_mdb(rc);
-        }
-        rc = walk_tail(s, txn, s->indexed_seq, collect_one, &col);
-        for (size_t i = 0; i < col.n; i++)
-            col.e[i].key = col.keys + (uintptr_t)col.e[i].key;
-        /* sorted, the entries of one stream land on one page in one visit */
-        if (!rc)
-            qsort(col.e, col.n, sizeof *col.e, ientry_cmp);
-        for (size_t i = 0; !rc && i < col.n; i++) {
-            MDB_val k = {col.e[i].klen, col.e[i].key}, v = {8, col.e[i].seq};
-            rc = from_mdb(mdb_put(txn, s->streams, &k, &v, 0));
-        }
-        if (!rc) {
-            uint8_t iv[8];
-            put_be64(iv, s->head_seq);
-            MDB_val k = {7, "indexed"}, v = {8, iv};
-            rc = from_mdb(mdb_put(txn, s->meta, &k, &v, 0));
-        }
-        if (!rc)
-            rc = from_mdb(mdb_txn_commit(txn));
-        else
+        long done = rc ? from_mdb(rc) : index_chunk(s, txn, 65536);
+        if (done > 0 && (rc = mdb_txn_commit(txn)))
+            done = from_mdb(rc);
+        else if (done <= 0 && !rc)
             mdb_txn_abort(txn);
         pthread_rwlock_unlock(&s->resize);
-        free(col.e);
-        free(col.keys);
-        if (rc == LD_EMAPFULL && s->map_size < ((size_t)1 << 40) && grow_map(s) == 0)
+        if (done == LD_EMAPFULL && s->map_size < ((size_t)1 << 40) && grow_map(s) == 0)
             continue;
-        if (rc)
-            return rc;
-        s->indexed_seq = s->head_seq;
-        tail_clear(s);
-        return 0;
+        if (done < 0)
+            return (int)done;
+        index_advance(s, (size_t)done);
     }
+    return 0;
 }
 
 /* ---------------------------------------------------------------- open ---- */
@@ -522,6 +544,9 @@ void ld_store_close(ld_store_t **sp)
         mdb_env_close(s->env);
     tail_clear(s);
     free(s->tail);
+    free(s->pend);
+    free(s->ibuf);
+    free(s->kbuf);
     pthread_rwlock_destroy(&s->resize);
     free(s->vcache);
     free(s->btab);
@@ -795,6 +820,16 @@ static int append_txn(ld_store_t *s, ld_append_t *reqs, size_t n)
         if ((rc = append_one(s, txn, &reqs[i], &seq, hash)))
             goto abort;
     }
+    /* the stream index, written behind: once index_every events wait, each
+     * commit carries a bounded sorted chunk of them until none wait */
+    long drained = 0;
+    if (s->draining || s->pend_n - s->pend_start >= s->index_every) {
+        size_t chunk = total * 4 > 2048 ? total * 4 : 2048;
+        if ((drained = index_chunk(s, txn, chunk)) < 0) {
+            rc = (int)drained;
+            goto abort;
+        }
+    }
     if (seq != s->head_seq) {
         uint8_t head[8 + LD_HASH_LEN];
         put_be64(head, seq);
@@ -811,20 +846,23 @@ static int append_txn(ld_store_t *s, ld_append_t *reqs, size_t n)
         return from_mdb(rc);
     s->head_seq = seq;
     memcpy(s->head_hash, hash, LD_HASH_LEN);
+    if (drained) {
+        index_advance(s, (size_t)drained);
+        s->draining = s->pend_start < s->pend_n;
+    }
     for (size_t i = 0; i < s->btab_cap; i++) {
         bslot_t *b = &s->btab[i];
-        if (!b->h)
+        if (b->h)
+            vcache_put(s, b->name, b->len, b->h, b->version);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (reqs[i].rc || reqs[i].duplicate)
             continue;
-        vcache_put(s, b->name, b->len, b->h, b->version);
-        if (tail_put(s, b->name, b->len, b->h, b->version)) {
-            /* cannot remember the tail in memory: index it now instead */
-            (void)ld_store_index_flush(s);
-            return 0;
+        for (size_t j = 0; j < reqs[i].n_events; j++) {
+            const Ladder__V1__Event *ev = reqs[i].events[j];
+            pend_push(s, ev->seq, ev->stream, strlen(ev->stream), ev->stream_version);
         }
     }
-    /* the commit stands either way; a failed flush is retried next time */
-    if (s->head_seq - s->indexed_seq >= s->index_every)
-        (void)ld_store_index_flush(s);
     return 0;
 abort:
     mdb_txn_abort(txn);

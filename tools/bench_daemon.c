@@ -303,7 +303,49 @@ int bench_daemon(int argc, char **argv)
         if (recv_reply(d, 0, NULL, 0) != 1)
             fatal("preload", "refused or no answer");
     }
-    fprintf(stderr, "# preloaded %u employees in %.1f s\n", employees, (double)(ns_now() - t) / 1e9);
+    /* the case library the mix studies, rates and examines: ids as gen.h names
+     * them, each accepted by three reviewing managers */
+    for (uint32_t level = 1; level <= 5; level++)
+        for (uint32_t half = 1; half <= 2; half++)
+            for (uint32_t k = 0; k < 14; k++) {
+                char cid[32], sub[40];
+                snprintf(cid, sizeof cid, "c%u-%u-%u", level, half, k);
+                snprintf(sub, sizeof sub, "sub-%s", cid);
+                Ladder__V1__CaseNode root = LADDER__V1__CASE_NODE__INIT;
+                root.customer_says = "Why did my data plan stop working abroad?";
+                Ladder__V1__CaseContent ct = LADDER__V1__CASE_CONTENT__INIT;
+                ct.kind = LADDER__V1__CASE_KIND__CASE_KIND_TEXT;
+                ct.title = "Roaming data";
+                ct.root = &root;
+                Ladder__V1__SubmitCase sc = LADDER__V1__SUBMIT_CASE__INIT;
+                sc.submission_id = sub, sc.case_id = cid, sc.author_id = "e0", sc.content = &ct;
+                Ladder__V1__Command one = LADDER__V1__COMMAND__INIT, *op = &one;
+                one.cmd_case = LADDER__V1__COMMAND__CMD_SUBMIT_CASE;
+                one.submit_case = &sc;
+                len = pack_request(buf, 1 << 20, sub, &op, 1, "boss", LADDER__V1__ROLE__ROLE_MANAGER);
+                zmq_send(d, "", 0, ZMQ_SNDMORE);
+                zmq_send(d, buf, len, 0);
+                if (recv_reply(d, 0, NULL, 0) != 1)
+                    fatal("preload", "case submission refused");
+                for (int r = 1; r <= 3; r++) {
+                    char who[8], rid[48];
+                    snprintf(who, sizeof who, "rev%d", r);
+                    snprintf(rid, sizeof rid, "%s-%d", sub, r);
+                    Ladder__V1__ReviewCase rv = LADDER__V1__REVIEW_CASE__INIT;
+                    rv.submission_id = sub, rv.reviewer_id = who;
+                    rv.verdict = LADDER__V1__VERDICT__VERDICT_APPROVE;
+                    rv.amount = 30, rv.level = level, rv.category = "roaming";
+                    one.cmd_case = LADDER__V1__COMMAND__CMD_REVIEW_CASE;
+                    one.review_case = &rv;
+                    len = pack_request(buf, 1 << 20, rid, &op, 1, who, LADDER__V1__ROLE__ROLE_MANAGER);
+                    zmq_send(d, "", 0, ZMQ_SNDMORE);
+                    zmq_send(d, buf, len, 0);
+                    if (recv_reply(d, 0, NULL, 0) != 1)
+                        fatal("preload", "case review refused");
+                }
+            }
+    fprintf(stderr, "# preloaded %u employees and 140 cases in %.1f s\n", employees,
+            (double)(ns_now() - t) / 1e9);
 
     pthread_t th[64];
     client_t cl[64];
@@ -324,6 +366,38 @@ int bench_daemon(int argc, char **argv)
     size_t got;
     latency_run(zctx, ep, employees, rate, lat_seconds, &p50, &p99, &got);
 
+    /* what the daemon saw: batch sizes and commit latencies (powers of two) */
+    Ladder__V1__Stats sq = LADDER__V1__STATS__INIT;
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_STATS;
+    q.stats = &sq;
+    Ladder__V1__Request req = LADDER__V1__REQUEST__INIT;
+    req.query = &q;
+    len = ladder__v1__request__pack(&req, buf);
+    zmq_send(d, "", 0, ZMQ_SNDMORE);
+    zmq_send(d, buf, len, 0);
+    zmq_msg_t m;
+    for (;;) {
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, d, 0) < 0 || !zmq_msg_more(&m))
+            break;
+        zmq_msg_close(&m);
+    }
+    Ladder__V1__Reply *sr = ladder__v1__reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+    zmq_msg_close(&m);
+    if (sr && sr->ok && sr->ok->stats) {
+        Ladder__V1__StatsView *v = sr->ok->stats;
+        fprintf(stderr, "# batches %llu; requests per batch (2^k: count):", (unsigned long long)v->batches);
+        for (size_t i = 0; i < v->n_batch_size_hist; i++)
+            if (v->batch_size_hist[i])
+                fprintf(stderr, " %zu:%llu", i, (unsigned long long)v->batch_size_hist[i]);
+        fprintf(stderr, "\n# commit latency (2^k us: count):");
+        for (size_t i = 0; i < v->n_commit_latency_us_hist; i++)
+            if (v->commit_latency_us_hist[i])
+                fprintf(stderr, " %zu:%llu", i, (unsigned long long)v->commit_latency_us_hist[i]);
+        fprintf(stderr, "\n");
+    }
+    ladder__v1__reply__free_unpacked(sr, NULL);
     zmq_close(d);
     kill(pid, SIGTERM);
     int st;
