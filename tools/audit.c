@@ -1,0 +1,362 @@
+/* audit.c — re-derive every derived event from its fact (audit.h).
+ *
+ * Each fact (an event with no cause) is turned back into the command that
+ * produced it, decided under a savepoint on the state folded so far, and the
+ * events that decision yields are compared with the recorded ones; then the
+ * savepoint is rolled back and the recorded events are folded. Facts that no
+ * command produces (none in a log ladderd wrote) are folded unaudited.
+ */
+#include "audit.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+
+#define ALL_ROLES 0x7f
+
+typedef struct {
+    uint8_t *bytes;
+    size_t len;
+    uint64_t seq, cause;
+    char stream[LD_STREAM_MAX + 1];
+    int body;
+} expect_t;
+
+typedef struct {
+    ld_core_t *core;
+    ld_out_t *out;
+    ld_audit_t *a;
+    FILE *report, *progress;
+    expect_t *exp;
+    size_t nexp, next, capexp;
+    uint64_t head;
+} run_t;
+
+/* The body of an event, packed: what the comparison looks at besides the
+ * envelope's seq, cause and stream. */
+static uint8_t *pack_body(const Ladder__V1__Event *ev, size_t *len)
+{
+    Ladder__V1__Event copy = *ev;
+    copy.seq = 0, copy.id.len = 0, copy.stream = "", copy.stream_version = 0, copy.at_ms = 0;
+    copy.actor = "", copy.request_id.len = 0, copy.cause_seq = 0, copy.prev_hash.len = 0;
+    copy.rules_version = 0;
+    *len = ladder__v1__event__get_packed_size(&copy);
+    uint8_t *b = malloc(*len + 1);
+    if (!b)
+        abort();
+    ladder__v1__event__pack(&copy, b);
+    return b;
+}
+
+static void say(run_t *r, uint64_t seq, const char *what, const char *detail)
+{
+    r->a->discrepancies++;
+    if (r->report)
+        fprintf(r->report, "seq %llu: %s%s%s\n", (unsigned long long)seq, what, detail ? ": " : "",
+                detail ? detail : "");
+}
+
+/* Room for the one command built from a fact. */
+typedef union {
+    Ladder__V1__Hire hire;
+    Ladder__V1__Leave leave;
+    Ladder__V1__AdoptRules rules;
+    Ladder__V1__PublishTask publish;
+    Ladder__V1__CompleteTask task;
+    Ladder__V1__SubmitCase submit;
+    Ladder__V1__ReviseCase revise;
+    Ladder__V1__ReviewCase review;
+    Ladder__V1__StudyCase study;
+    Ladder__V1__RateCase rate;
+    Ladder__V1__StartApprenticeship start;
+    Ladder__V1__EndApprenticeship end;
+    Ladder__V1__RecordQueryTest qt;
+    Ladder__V1__DrawExam draw;
+    Ladder__V1__GradeExam grade;
+    Ladder__V1__CloseRetentionYear close;
+    Ladder__V1__Appeal appeal;
+    Ladder__V1__DecideAppeal decide;
+    Ladder__V1__ExpireAppeal expire;
+    Ladder__V1__ReportVolunteer vol;
+    Ladder__V1__AdjustPoints adjust;
+    Ladder__V1__AwardMedal medal;
+    Ladder__V1__AdvanceClock clock;
+} cmdstore_t;
+
+/* The command a fact records, built in u. Returns 0 when the fact has none. */
+static int command_of(const Ladder__V1__Event *e, Ladder__V1__Command *c, cmdstore_t *u)
+{
+    ladder__v1__command__init(c);
+    switch (e->body_case) {
+    case LADDER__V1__EVENT__BODY_EMPLOYEE_HIRED:
+        ladder__v1__hire__init(&u->hire);
+        u->hire.employee_id = e->employee_hired->employee_id, u->hire.name = e->employee_hired->name;
+        u->hire.team = e->employee_hired->team, u->hire.centre = e->employee_hired->centre;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_HIRE, c->hire = &u->hire;
+        return 1;
+    case LADDER__V1__EVENT__BODY_EMPLOYEE_LEFT:
+        ladder__v1__leave__init(&u->leave);
+        u->leave.employee_id = e->employee_left->employee_id, u->leave.reason = e->employee_left->reason;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_LEAVE, c->leave = &u->leave;
+        return 1;
+    case LADDER__V1__EVENT__BODY_RULES_ADOPTED:
+        ladder__v1__adopt_rules__init(&u->rules);
+        u->rules.rules_json = e->rules_adopted->rules_json;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_ADOPT_RULES, c->adopt_rules = &u->rules;
+        return 1;
+    case LADDER__V1__EVENT__BODY_TASK_PUBLISHED:
+        ladder__v1__publish_task__init(&u->publish);
+        u->publish.task_id = e->task_published->task_id, u->publish.title = e->task_published->title;
+        u->publish.points = e->task_published->points;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_PUBLISH_TASK, c->publish_task = &u->publish;
+        return 1;
+    case LADDER__V1__EVENT__BODY_TASK_COMPLETED:
+        ladder__v1__complete_task__init(&u->task);
+        u->task.employee_id = e->task_completed->employee_id, u->task.task_id = e->task_completed->task_id;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_COMPLETE_TASK, c->complete_task = &u->task;
+        return 1;
+    case LADDER__V1__EVENT__BODY_CASE_SUBMITTED:
+        ladder__v1__submit_case__init(&u->submit);
+        u->submit.submission_id = e->case_submitted->submission_id;
+        u->submit.case_id = e->case_submitted->case_id;
+        u->submit.author_id = e->case_submitted->author_id;
+        u->submit.content = e->case_submitted->content;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_SUBMIT_CASE, c->submit_case = &u->submit;
+        return 1;
+    case LADDER__V1__EVENT__BODY_CASE_REVISED:
+        ladder__v1__revise_case__init(&u->revise);
+        u->revise.submission_id = e->case_revised->submission_id;
+        u->revise.case_id = e->case_revised->case_id;
+        u->revise.author_id = e->case_revised->author_id;
+        u->revise.content = e->case_revised->content;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_REVISE_CASE, c->revise_case = &u->revise;
+        return 1;
+    case LADDER__V1__EVENT__BODY_CASE_REVIEWED: {
+        const Ladder__V1__CaseReviewed *m = e->case_reviewed;
+        ladder__v1__review_case__init(&u->review);
+        u->review.submission_id = m->submission_id, u->review.reviewer_id = m->reviewer_id;
+        u->review.verdict = m->verdict, u->review.amount = m->amount, u->review.level = m->level;
+        u->review.category = m->category, u->review.comment = m->comment;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_REVIEW_CASE, c->review_case = &u->review;
+        return 1;
+    }
+    case LADDER__V1__EVENT__BODY_CASE_STUDIED:
+        ladder__v1__study_case__init(&u->study);
+        u->study.case_id = e->case_studied->case_id, u->study.employee_id = e->case_studied->employee_id;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_STUDY_CASE, c->study_case = &u->study;
+        return 1;
+    case LADDER__V1__EVENT__BODY_CASE_RATED:
+        ladder__v1__rate_case__init(&u->rate);
+        u->rate.case_id = e->case_rated->case_id, u->rate.employee_id = e->case_rated->employee_id;
+        u->rate.rating = e->case_rated->rating;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_RATE_CASE, c->rate_case = &u->rate;
+        return 1;
+    case LADDER__V1__EVENT__BODY_APPRENTICESHIP_STARTED:
+        ladder__v1__start_apprenticeship__init(&u->start);
+        u->start.mentor_id = e->apprenticeship_started->mentor_id;
+        u->start.apprentice_id = e->apprenticeship_started->apprentice_id;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_START_APPRENTICESHIP, c->start_apprenticeship = &u->start;
+        return 1;
+    case LADDER__V1__EVENT__BODY_APPRENTICESHIP_ENDED:
+        ladder__v1__end_apprenticeship__init(&u->end);
+        u->end.mentor_id = e->apprenticeship_ended->mentor_id;
+        u->end.apprentice_id = e->apprenticeship_ended->apprentice_id;
+        u->end.reason = e->apprenticeship_ended->reason;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_END_APPRENTICESHIP, c->end_apprenticeship = &u->end;
+        return 1;
+    case LADDER__V1__EVENT__BODY_QUERY_TEST_RECORDED:
+        ladder__v1__record_query_test__init(&u->qt);
+        u->qt.employee_id = e->query_test_recorded->employee_id;
+        u->qt.total_ms = e->query_test_recorded->total_ms;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_RECORD_QUERY_TEST, c->record_query_test = &u->qt;
+        return 1;
+    case LADDER__V1__EVENT__BODY_EXAM_DRAWN: {
+        const Ladder__V1__ExamDrawn *m = e->exam_drawn;
+        ladder__v1__draw_exam__init(&u->draw);
+        u->draw.exam_id = m->exam_id, u->draw.employee_id = m->employee_id;
+        u->draw.size = (uint32_t)m->n_case_ids, u->draw.seed = m->seed, u->draw.purpose = m->purpose;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_DRAW_EXAM, c->draw_exam = &u->draw;
+        return 1;
+    }
+    case LADDER__V1__EVENT__BODY_EXAM_GRADED:
+        ladder__v1__grade_exam__init(&u->grade);
+        u->grade.exam_id = e->exam_graded->exam_id;
+        u->grade.n_scores = e->exam_graded->n_scores, u->grade.scores = e->exam_graded->scores;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_GRADE_EXAM, c->grade_exam = &u->grade;
+        return 1;
+    case LADDER__V1__EVENT__BODY_RETENTION_YEAR_CLOSED:
+        ladder__v1__close_retention_year__init(&u->close);
+        u->close.employee_id = e->retention_year_closed->employee_id;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_CLOSE_RETENTION_YEAR, c->close_retention_year = &u->close;
+        return 1;
+    case LADDER__V1__EVENT__BODY_DEMOTION_APPEALED:
+        ladder__v1__appeal__init(&u->appeal);
+        u->appeal.employee_id = e->demotion_appealed->employee_id;
+        u->appeal.reason = e->demotion_appealed->reason;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_APPEAL, c->appeal = &u->appeal;
+        return 1;
+    case LADDER__V1__EVENT__BODY_APPEAL_DECIDED:
+        ladder__v1__decide_appeal__init(&u->decide);
+        u->decide.employee_id = e->appeal_decided->employee_id;
+        u->decide.overturn = e->appeal_decided->overturned, u->decide.reason = e->appeal_decided->reason;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_DECIDE_APPEAL, c->decide_appeal = &u->decide;
+        return 1;
+    case LADDER__V1__EVENT__BODY_APPEAL_EXPIRED:
+        ladder__v1__expire_appeal__init(&u->expire);
+        u->expire.employee_id = e->appeal_expired->employee_id;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_EXPIRE_APPEAL, c->expire_appeal = &u->expire;
+        return 1;
+    case LADDER__V1__EVENT__BODY_VOLUNTEER_REPORTED:
+        ladder__v1__report_volunteer__init(&u->vol);
+        u->vol.report_id = e->volunteer_reported->report_id;
+        u->vol.week_start_ms = e->volunteer_reported->week_start_ms;
+        u->vol.n_entries = e->volunteer_reported->n_entries;
+        u->vol.entries = e->volunteer_reported->entries;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_REPORT_VOLUNTEER, c->report_volunteer = &u->vol;
+        return 1;
+    case LADDER__V1__EVENT__BODY_POINTS_ADJUSTED:
+        ladder__v1__adjust_points__init(&u->adjust);
+        u->adjust.employee_id = e->points_adjusted->employee_id;
+        u->adjust.amount = e->points_adjusted->amount, u->adjust.reason = e->points_adjusted->reason;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_ADJUST_POINTS, c->adjust_points = &u->adjust;
+        return 1;
+    case LADDER__V1__EVENT__BODY_MEDAL_AWARDED:
+        ladder__v1__award_medal__init(&u->medal);
+        u->medal.employee_id = e->medal_awarded->employee_id;
+        u->medal.medal = e->medal_awarded->medal, u->medal.reason = e->medal_awarded->reason;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_AWARD_MEDAL, c->award_medal = &u->medal;
+        return 1;
+    case LADDER__V1__EVENT__BODY_CLOCK_ADVANCED:
+        ladder__v1__advance_clock__init(&u->clock);
+        u->clock.to_ms = e->clock_advanced->to_ms;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_ADVANCE_CLOCK, c->advance_clock = &u->clock;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static void expect_clear(run_t *r)
+{
+    for (size_t i = 0; i < r->nexp; i++)
+        free(r->exp[i].bytes);
+    r->nexp = r->next = 0;
+}
+
+static void redecide(run_t *r, const Ladder__V1__Event *ev)
+{
+    Ladder__V1__Command cmd;
+    cmdstore_t store;
+    if (!command_of(ev, &cmd, &store))
+        return;
+    r->a->facts++;
+    ld_ctx_t ctx = {ev->at_ms, ev->actor, ALL_ROLES, ev->request_id.data, ev->request_id.len};
+    ld_refusal_t why;
+    uint32_t mark = ld_core_savepoint(r->core);
+    ld_out_reset(r->out);
+    if (ld_core_execute(r->core, &cmd, &ctx, r->out, &why) != 0) {
+        ld_core_rollback(r->core, mark);
+        ld_core_release(r->core);
+        char d[400];
+        snprintf(d, sizeof d, "[%s] %s", why.section, why.message);
+        say(r, ev->seq, "the fact is refused when decided again", d);
+        return;
+    }
+    size_t n = ld_out_count(r->out);
+    Ladder__V1__Event **evs = ld_out_events(r->out);
+    if (n > r->capexp) {
+        r->exp = realloc(r->exp, n * sizeof *r->exp);
+        r->capexp = n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        expect_t *x = &r->exp[i];
+        x->bytes = pack_body(evs[i], &x->len);
+        x->seq = evs[i]->seq;
+        x->cause = evs[i]->cause_seq;
+        x->body = evs[i]->body_case;
+        snprintf(x->stream, sizeof x->stream, "%s", evs[i]->stream);
+    }
+    r->nexp = n;
+    r->next = 0;
+    ld_core_rollback(r->core, mark);
+    ld_core_release(r->core);
+}
+
+static void compare(run_t *r, const Ladder__V1__Event *ev)
+{
+    const expect_t *x = &r->exp[r->next++];
+    size_t len;
+    uint8_t *b = pack_body(ev, &len);
+    if (x->seq != ev->seq || x->cause != ev->cause_seq || strcmp(x->stream, ev->stream) ||
+        x->body != (int)ev->body_case || x->len != len || memcmp(x->bytes, b, len)) {
+        const ProtobufCFieldDescriptor *f =
+            protobuf_c_message_descriptor_get_field(&ladder__v1__event__descriptor, (unsigned)x->body);
+        char d[256];
+        snprintf(d, sizeof d, "recorded %s (cause %llu) differs from the re-derived %s (cause %llu)",
+                 protobuf_c_message_descriptor_get_field(&ladder__v1__event__descriptor,
+                                                         ev->body_case)
+                     ? protobuf_c_message_descriptor_get_field(&ladder__v1__event__descriptor,
+                                                               ev->body_case)->name
+                     : "?",
+                 (unsigned long long)ev->cause_seq, f ? f->name : "?",
+                 (unsigned long long)x->cause);
+        say(r, ev->seq, "derived event does not match", d);
+    }
+    free(b);
+}
+
+static int audit_one(void *ctx, uint64_t seq, const uint8_t *data, size_t len)
+{
+    run_t *r = ctx;
+    Ladder__V1__Event *ev = ladder__v1__event__unpack(NULL, len, data);
+    r->a->events++;
+    if (!ev) {
+        say(r, seq, "bytes do not decode as an Event", NULL);
+        return 0;
+    }
+    bool fact = ev->cause_seq == 0;
+    if (fact && r->next < r->nexp) {
+        say(r, r->exp[r->next].seq, "a derived event is missing from the log", NULL);
+        expect_clear(r);
+    }
+    if (fact && r->next == r->nexp) {
+        expect_clear(r);
+        redecide(r, ev);
+    }
+    if (r->next < r->nexp) {
+        if (!fact)
+            r->a->derived++;
+        compare(r, ev);
+    } else if (!fact) {
+        say(r, seq, "a derived event that its fact does not produce", NULL);
+    }
+    if (ld_core_evolve(r->core, ev) != 0)
+        say(r, seq, "the event does not apply to the state before it", NULL);
+    ladder__v1__event__free_unpacked(ev, NULL);
+    if (r->progress && r->a->events % 50000 == 0) {
+        int pct = r->head ? (int)(r->a->events * 100 / r->head) : 100;
+        fprintf(r->progress, "\raudit [%-40.*s] %3d%%", pct * 40 / 100,
+                "########################################", pct);
+        fflush(r->progress);
+    }
+    return 0;
+}
+
+int ld_audit_run(ld_store_t *s, ld_audit_t *a, FILE *report, FILE *progress)
+{
+    memset(a, 0, sizeof *a);
+    run_t r = {ld_core_new(1), ld_out_new(), a, report, progress, NULL, 0, 0, 0, 0};
+    ld_store_head(s, &r.head, NULL);
+    int rc = ld_store_scan(s, 1, 0, audit_one, &r);
+    if (!rc && r.next < r.nexp)
+        say(&r, r.exp[r.next].seq, "a derived event is missing from the log", NULL);
+    if (progress && r.head >= 50000)
+        fprintf(progress, "\n");
+    expect_clear(&r);
+    free(r.exp);
+    ld_out_destroy(&r.out);
+    ld_core_destroy(&r.core);
+    return rc;
+}

@@ -1,0 +1,385 @@
+/* demo.c — `ladderctl demo`: a realistic organisation loaded through the
+ * protocol, so that every query shows something real. Deterministic for a
+ * given --seed on a --clock manual daemon (exam seeds are chosen here).
+ *
+ * Three centres of four teams; a case library across five levels and three
+ * categories built by submission and review; six months of weekly activity
+ * (points, studies, ratings, query tests, volunteer reports); a cohort
+ * promoted through exams with mentors credited; then, on a manual clock, a
+ * year later the retention years close: the idle ones are demoted, one
+ * appeals and is restored.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ladder.pb-c.h"
+
+#define T0 1767542400000LL /* 2026-01-05 00:00 +08:00, a Monday */
+#define DAY 86400000LL
+
+typedef Ladder__V1__Reply *(*call_fn)(Ladder__V1__Request *);
+
+static call_fn CALL;
+static uint64_t rng = 1;
+static uint64_t nreq;
+static unsigned long refused, accepted;
+static int tty;
+static const char *progress_label = "";
+
+static uint32_t rnd(uint32_t n)
+{
+    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+    return (uint32_t)(rng % n);
+}
+
+static void progress(unsigned done, unsigned total)
+{
+    if (!tty || !total)
+        return;
+    unsigned pct = done * 100 / total;
+    fprintf(stderr, "\rdemo: %-28s [%-30.*s] %3u%%", progress_label, pct * 30 / 100,
+            "##############################", pct);
+    if (done == total)
+        fprintf(stderr, "\n");
+}
+
+/* One command in the name of who; returns 1 accepted, 0 refused, -1 no answer. */
+static int run(Ladder__V1__Command *c, const char *who, uint32_t roles)
+{
+    char rid[48];
+    int n = snprintf(rid, sizeof rid, "demo-%llu-%llu", (unsigned long long)rng,
+                     (unsigned long long)++nreq);
+    Ladder__V1__Principal p = LADDER__V1__PRINCIPAL__INIT;
+    p.id = (char *)who;
+    p.roles = roles;
+    Ladder__V1__Request req = LADDER__V1__REQUEST__INIT;
+    req.request_id = (ProtobufCBinaryData){(size_t)n, (uint8_t *)rid};
+    req.principal = &p;
+    req.n_commands = 1;
+    req.commands = &c;
+    Ladder__V1__Reply *r = CALL(&req);
+    if (!r)
+        return -1;
+    int ok = r->outcome_case == LADDER__V1__REPLY__OUTCOME_OK;
+    ok ? accepted++ : refused++;
+    ladder__v1__reply__free_unpacked(r, NULL);
+    return ok;
+}
+
+#define MGR LADDER__V1__ROLE__ROLE_MANAGER
+#define EMP LADDER__V1__ROLE__ROLE_EMPLOYEE
+
+static int advance(int64_t to)
+{
+    Ladder__V1__AdvanceClock m = LADDER__V1__ADVANCE_CLOCK__INIT;
+    m.to_ms = to;
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_ADVANCE_CLOCK;
+    c.advance_clock = &m;
+    return run(&c, "demo-system", LADDER__V1__ROLE__ROLE_SYSTEM);
+}
+
+static void adjust(const char *id, int64_t amount, const char *why)
+{
+    Ladder__V1__AdjustPoints m = LADDER__V1__ADJUST_POINTS__INIT;
+    m.employee_id = (char *)id, m.amount = amount, m.reason = (char *)why;
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_ADJUST_POINTS;
+    c.adjust_points = &m;
+    run(&c, "mgr-north", MGR);
+}
+
+static void study(const char *id, const char *case_id)
+{
+    Ladder__V1__StudyCase m = LADDER__V1__STUDY_CASE__INIT;
+    m.employee_id = (char *)id, m.case_id = (char *)case_id;
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_STUDY_CASE;
+    c.study_case = &m;
+    run(&c, id, EMP);
+}
+
+static void task(const char *id, int level)
+{
+    char t[16];
+    snprintf(t, sizeof t, "level-%d", level);
+    Ladder__V1__CompleteTask m = LADDER__V1__COMPLETE_TASK__INIT;
+    m.employee_id = (char *)id, m.task_id = t;
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_COMPLETE_TASK;
+    c.complete_task = &m;
+    run(&c, "mgr-north", MGR);
+}
+
+static void qtest(const char *id, int64_t ms)
+{
+    Ladder__V1__RecordQueryTest m = LADDER__V1__RECORD_QUERY_TEST__INIT;
+    m.employee_id = (char *)id, m.total_ms = ms;
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_RECORD_QUERY_TEST;
+    c.record_query_test = &m;
+    run(&c, "mgr-north", MGR);
+}
+
+static const char *const categories[] = {"billing", "roaming", "network"};
+
+static void case_id(char *buf, size_t len, int level, int cat, int k)
+{
+    snprintf(buf, len, "L%d-%s-%02d", level, categories[cat], k);
+}
+
+/* Draws and grades a promotion exam; returns 1 when it passed. */
+static int exam(const char *id, unsigned no, int score)
+{
+    char exam_id[40];
+    snprintf(exam_id, sizeof exam_id, "exam-%s-%u", id, no);
+    Ladder__V1__DrawExam d = LADDER__V1__DRAW_EXAM__INIT;
+    d.exam_id = exam_id, d.employee_id = (char *)id;
+    d.seed = ((uint64_t)rnd(1u << 30) << 20) | no | 1;
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_DRAW_EXAM;
+    c.draw_exam = &d;
+    if (run(&c, "mgr-north", MGR) != 1)
+        return 0;
+    uint32_t scores[10];
+    for (int i = 0; i < 10; i++)
+        scores[i] = (uint32_t)(score + (int)rnd(11) - 5);
+    Ladder__V1__GradeExam g = LADDER__V1__GRADE_EXAM__INIT;
+    g.exam_id = exam_id, g.n_scores = 10, g.scores = scores;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_GRADE_EXAM;
+    c.grade_exam = &g;
+    return run(&c, "mgr-north", MGR) == 1;
+}
+
+/* Everything §6.1–6.4 asks of id to go from level L to L+1, then the exam. */
+static int promote(const char *id, int L, unsigned *exam_no, int score)
+{
+    adjust(id, 800 * (L + 1), "contributions recorded before the system");
+    task(id, L);
+    qtest(id, 112000 + rnd(8000));
+    for (int cat = 0; cat < 3; cat++)
+        for (int k = 0; k < 16; k++) {
+            char cid[40];
+            case_id(cid, sizeof cid, L + 1, cat, k);
+            study(id, cid);
+        }
+    return exam(id, ++*exam_no, score);
+}
+
+int demo_run(int argc, char **argv, call_fn call_impl)
+{
+    int employees = 240;
+    for (int i = 0; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--employees"))
+            employees = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--seed"))
+            rng = strtoull(argv[i + 1], NULL, 10) * 2654435761u + 1;
+        else {
+            fprintf(stderr, "ladderctl: demo: unknown option %s\n", argv[i]);
+            return 2;
+        }
+    }
+    if (employees < 40)
+        employees = 40;
+    CALL = call_impl;
+    tty = isatty(2);
+    int manual = advance(T0);
+    if (manual < 0)
+        return 3;
+    if (!manual)
+        fprintf(stderr, "demo: ladderd runs on the system clock: loading without months of "
+                        "history (start ladderd --clock manual for retention years and appeals)\n");
+
+    /* people */
+    static const char *const centres[] = {"north", "south", "east"};
+    progress_label = "hiring";
+    for (int i = 0; i < employees; i++) {
+        char id[16], team[24], name[32];
+        static const char *const family[] = {"Wang", "Li", "Zhang", "Liu", "Chen", "Yang",
+                                             "Huang", "Zhao", "Wu", "Zhou"};
+        static const char *const given[] = {"Wei", "Fang", "Na", "Min", "Jing", "Lei", "Qiang",
+                                            "Yan", "Jun", "Li"};
+        snprintf(id, sizeof id, "e%03d", i);
+        snprintf(team, sizeof team, "%s-%d", centres[i % 3], (i / 3) % 4 + 1);
+        snprintf(name, sizeof name, "%s %s", family[i % 10], given[(i / 10) % 10]);
+        Ladder__V1__Hire h = LADDER__V1__HIRE__INIT;
+        h.employee_id = id, h.name = name, h.team = team, h.centre = (char *)centres[i % 3];
+        Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+        c.cmd_case = LADDER__V1__COMMAND__CMD_HIRE;
+        c.hire = &h;
+        run(&c, "mgr-north", MGR);
+        progress((unsigned)i + 1, (unsigned)employees);
+    }
+
+    /* the case library: 5 levels x 3 categories x 16, each reviewed by three */
+    progress_label = "case library";
+    unsigned total = 5 * 3 * 16, done = 0;
+    for (int level = 1; level <= 5; level++)
+        for (int cat = 0; cat < 3; cat++)
+            for (int k = 0; k < 16; k++) {
+                char cid[40], sub[48], author[16];
+                case_id(cid, sizeof cid, level, cat, k);
+                snprintf(sub, sizeof sub, "sub-%s", cid);
+                snprintf(author, sizeof author, "e%03d", (int)rnd((uint32_t)employees));
+                Ladder__V1__CaseReply rep = LADDER__V1__CASE_REPLY__INIT;
+                char *reasons[] = {"acknowledge the problem", "explain the tariff", "offer a fix"};
+                rep.text = "I see the charge; let me explain and correct it.";
+                rep.n_reasons = 3, rep.reasons = reasons;
+                Ladder__V1__CaseNode leaf = LADDER__V1__CASE_NODE__INIT, *leaves[1] = {&leaf};
+                leaf.customer_says = "Thank you, that is clear.";
+                leaf.outcome = "resolved", leaf.customer_feeling = "satisfied";
+                Ladder__V1__CaseNode root = LADDER__V1__CASE_NODE__INIT;
+                root.customer_says = "Why is there a charge I do not recognise?";
+                root.reply = &rep;
+                root.n_follow_ups = 1, root.follow_ups = leaves;
+                Ladder__V1__CaseContent ct = LADDER__V1__CASE_CONTENT__INIT;
+                ct.kind = LADDER__V1__CASE_KIND__CASE_KIND_TEXT;
+                ct.title = cid, ct.background = "A customer calls about an unexpected charge.";
+                ct.root = &root;
+                Ladder__V1__SubmitCase sc = LADDER__V1__SUBMIT_CASE__INIT;
+                sc.submission_id = sub, sc.case_id = cid, sc.author_id = author, sc.content = &ct;
+                Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+                c.cmd_case = LADDER__V1__COMMAND__CMD_SUBMIT_CASE;
+                c.submit_case = &sc;
+                run(&c, author, EMP);
+                for (int r = 0; r < 3; r++) {
+                    static const char *const mgr[] = {"mgr-north", "mgr-south", "mgr-east"};
+                    Ladder__V1__ReviewCase rv = LADDER__V1__REVIEW_CASE__INIT;
+                    rv.submission_id = sub, rv.reviewer_id = (char *)mgr[r];
+                    rv.verdict = LADDER__V1__VERDICT__VERDICT_APPROVE;
+                    rv.amount = 20 + rnd(31), rv.level = (uint32_t)level;
+                    rv.category = (char *)categories[cat];
+                    c.cmd_case = LADDER__V1__COMMAND__CMD_REVIEW_CASE;
+                    c.review_case = &rv;
+                    run(&c, mgr[r], MGR);
+                }
+                progress(++done, total);
+            }
+
+    /* a cohort of mentors: e000..e011 go to level 2; from there each takes
+     * apprentices at level 0 who are promoted, crediting the mentor (§6.5) */
+    unsigned exam_no = 0;
+    progress_label = "promotions and mentoring";
+    total = 12 + 36, done = 0;
+    for (int i = 0; i < 12; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "e%03d", i);
+        promote(id, 0, &exam_no, 90);
+        promote(id, 1, &exam_no, 90);
+        progress(++done, total);
+    }
+    for (int i = 0; i < 36; i++) {
+        char m[16], a[16];
+        snprintf(m, sizeof m, "e%03d", i % 12);
+        snprintf(a, sizeof a, "e%03d", 12 + i);
+        Ladder__V1__StartApprenticeship sa = LADDER__V1__START_APPRENTICESHIP__INIT;
+        sa.mentor_id = m, sa.apprentice_id = a;
+        Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+        c.cmd_case = LADDER__V1__COMMAND__CMD_START_APPRENTICESHIP;
+        c.start_apprenticeship = &sa;
+        run(&c, m, EMP);
+        /* most pass; a few fail and would retake after 14 days */
+        promote(a, 0, &exam_no, i % 9 == 4 ? 60 : 88);
+        progress(++done, total);
+    }
+    for (int i = 0; i < 4; i++) { /* four mentors reach Senior Teacher */
+        char id[16];
+        snprintf(id, sizeof id, "e%03d", i);
+        promote(id, 2, &exam_no, 92);
+    }
+
+    /* six months of weekly life */
+    progress_label = "six months of activity";
+    for (int week = 0; week < 26; week++) {
+        if (manual)
+            advance(T0 + (int64_t)(week + 1) * 7 * DAY);
+        for (int k = 0; k < employees / 4; k++) {
+            char id[16];
+            snprintf(id, sizeof id, "e%03d", (int)rnd((uint32_t)employees));
+            adjust(id, 5 + rnd(60), "knowledge-base and case work");
+            char cid[40];
+            case_id(cid, sizeof cid, 1 + (int)rnd(2), (int)rnd(3), (int)rnd(16));
+            study(id, cid);
+            if (rnd(4) == 0) {
+                Ladder__V1__RateCase rc = LADDER__V1__RATE_CASE__INIT;
+                rc.employee_id = id, rc.case_id = cid;
+                rc.rating = (Ladder__V1__Rating)(1 + rnd(3));
+                Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+                c.cmd_case = LADDER__V1__COMMAND__CMD_RATE_CASE;
+                c.rate_case = &rc;
+                run(&c, id, EMP);
+            }
+        }
+        Ladder__V1__VolunteerEntry ve[3], *vp[3];
+        char ids[3][16], rid[24];
+        for (int k = 0; k < 3; k++) {
+            ladder__v1__volunteer_entry__init(&ve[k]);
+            snprintf(ids[k], sizeof ids[k], "e%03d", (int)rnd((uint32_t)employees));
+            ve[k].employee_id = ids[k], ve[k].hours = 2 + rnd(6);
+            vp[k] = &ve[k];
+        }
+        snprintf(rid, sizeof rid, "week-%02d", week + 1);
+        Ladder__V1__ReportVolunteer vr = LADDER__V1__REPORT_VOLUNTEER__INIT;
+        vr.report_id = rid, vr.week_start_ms = T0 + (int64_t)week * 7 * DAY;
+        vr.n_entries = 3, vr.entries = vp;
+        Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+        c.cmd_case = LADDER__V1__COMMAND__CMD_REPORT_VOLUNTEER;
+        c.report_volunteer = &vr;
+        run(&c, "mgr-east", MGR);
+        progress((unsigned)week + 1, 26);
+    }
+    Ladder__V1__AwardMedal md = LADDER__V1__AWARD_MEDAL__INIT;
+    md.employee_id = "e000", md.medal = "service-star", md.reason = "best first-call resolution";
+    Ladder__V1__Command mc = LADDER__V1__COMMAND__INIT;
+    mc.cmd_case = LADDER__V1__COMMAND__CMD_AWARD_MEDAL;
+    mc.award_medal = &md;
+    run(&mc, "mgr-north", MGR);
+
+    if (manual) {
+        /* §7: the mentors keep their levels with re-tests in the window; a
+         * year on, the retention years close and the idle are demoted */
+        progress_label = "retention years";
+        advance(T0 + 340 * DAY);
+        for (int i = 1; i < 12; i++) {
+            char id[16], x[40];
+            snprintf(id, sizeof id, "e%03d", i);
+            qtest(id, 110000);
+            snprintf(x, sizeof x, "retest-%s", id);
+            Ladder__V1__DrawExam d = LADDER__V1__DRAW_EXAM__INIT;
+            d.exam_id = x, d.employee_id = id, d.seed = 7 + (uint64_t)i;
+            d.purpose = LADDER__V1__EXAM_PURPOSE__EXAM_RETENTION;
+            Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+            c.cmd_case = LADDER__V1__COMMAND__CMD_DRAW_EXAM;
+            c.draw_exam = &d;
+            run(&c, "mgr-north", MGR);
+            uint32_t sc[10] = {90, 90, 90, 90, 90, 90, 90, 90, 90, 90};
+            Ladder__V1__GradeExam g = LADDER__V1__GRADE_EXAM__INIT;
+            g.exam_id = x, g.n_scores = 10, g.scores = sc;
+            c.cmd_case = LADDER__V1__COMMAND__CMD_GRADE_EXAM;
+            c.grade_exam = &g;
+            run(&c, "mgr-north", MGR);
+            adjust(id, 250, "a year of reviews");
+        }
+        advance(T0 + 370 * DAY); /* every year has closed: the deadlines fired */
+        /* e013 appeals its demotion within 30 days and a manager overturns it */
+        Ladder__V1__Appeal ap = LADDER__V1__APPEAL__INIT;
+        ap.employee_id = "e013", ap.reason = "I was on maternity leave for most of the year";
+        Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+        c.cmd_case = LADDER__V1__COMMAND__CMD_APPEAL;
+        c.appeal = &ap;
+        run(&c, "e013", EMP);
+        Ladder__V1__DecideAppeal da = LADDER__V1__DECIDE_APPEAL__INIT;
+        da.employee_id = "e013", da.overturn = 1, da.reason = "leave is not inactivity";
+        c.cmd_case = LADDER__V1__COMMAND__CMD_DECIDE_APPEAL;
+        c.decide_appeal = &da;
+        run(&c, "mgr-north", MGR);
+        advance(T0 + 400 * DAY); /* the other appeal windows close unused */
+        progress(1, 1);
+    }
+    printf("demo: %d employees in 3 centres, 240 cases, %llu requests (%lu accepted, %lu "
+           "refused by rule)\n",
+           employees, (unsigned long long)nreq, accepted, refused);
+    return 0;
+}
