@@ -33,13 +33,20 @@ typedef struct {
     ProtobufCAllocator alloc;
     bump_t bump;
     uint64_t count, bad;
+    int64_t to_ms;
 } fold_t;
+
+#define STOP 1 /* a scan callback's "enough", not an error */
 
 static int fold_one(void *ctx, uint64_t seq, const uint8_t *data, size_t len)
 {
     fold_t *f = ctx;
     f->bump.used = 0;
     Ladder__V1__Event *ev = ladder__v1__event__unpack(&f->alloc, len, data);
+    if (ev && f->to_ms && ev->at_ms > f->to_ms) {
+        ladder__v1__event__free_unpacked(ev, &f->alloc);
+        return STOP;
+    }
     if (!ev || ev->seq != seq || ld_core_evolve(f->core, ev) != 0) {
         f->bad = seq;
         if (ev)
@@ -51,21 +58,37 @@ static int fold_one(void *ctx, uint64_t seq, const uint8_t *data, size_t len)
     return 0;
 }
 
-int ld_replay(ld_store_t *s, ld_core_t *c, uint64_t *count, uint64_t *bad_seq)
+static int fold(ld_store_t *s, ld_core_t *c, uint64_t max, int64_t to_ms, uint64_t *count,
+                uint64_t *bad_seq)
 {
-    fold_t f = {.core = c};
+    fold_t f = {.core = c, .to_ms = to_ms};
     f.bump.cap = 1 << 20;
     f.bump.buf = malloc(f.bump.cap);
     if (!f.bump.buf)
         return LD_ENOMEM;
     f.alloc = (ProtobufCAllocator){bump_alloc, bump_free, &f.bump};
-    int rc = ld_store_scan(s, ld_core_next_seq(c), 0, fold_one, &f);
+    int rc = ld_store_scan(s, ld_core_next_seq(c), max, fold_one, &f);
+    if (rc == STOP)
+        rc = 0;
     free(f.bump.buf);
     if (count)
         *count = f.count;
     if (bad_seq)
         *bad_seq = f.bad;
     return rc;
+}
+
+int ld_replay(ld_store_t *s, ld_core_t *c, uint64_t *count, uint64_t *bad_seq)
+{
+    return fold(s, c, 0, 0, count, bad_seq);
+}
+
+int ld_replay_until(ld_store_t *s, ld_core_t *c, uint64_t to_seq, int64_t to_ms, uint64_t *count)
+{
+    uint64_t next = ld_core_next_seq(c), bad;
+    if (to_seq && to_seq < next)
+        return 0;
+    return fold(s, c, to_seq ? to_seq - next + 1 : 0, to_ms, count, &bad);
 }
 
 ld_core_t *ld_replay_open(ld_store_t *s, uint64_t *from_snapshot, uint64_t *replayed, int *rc,

@@ -14,6 +14,10 @@
  * with a bump allocator reset per event: no malloc per event. */
 int ld_replay(ld_store_t *s, ld_core_t *c, uint64_t *count, uint64_t *bad_seq);
 
+/* Like ld_replay, but stops after seq to_seq (0: no limit) and before the
+ * first event recorded after to_ms (0: no limit): the state as it was (§11). */
+int ld_replay_until(ld_store_t *s, ld_core_t *c, uint64_t to_seq, int64_t to_ms, uint64_t *count);
+
 /* Builds the core for a store: the "core" snapshot if it decodes and is not
  * ahead of the log, then the tail. *from_snapshot tells which seq it started
  * from (0 = the whole log). Returns NULL with a code in *rc on failure. */

@@ -576,11 +576,29 @@ static void do_query(server_t *s, pending_t *p, Ladder__V1__Query *q)
     default: {
         ld_refusal_t why;
         ld_out_reset(s->qout);
-        if (ld_core_query(s->core, q, clock_now(s), s->qout, &ok, &why) != 0) {
+        ld_core_t *core = s->core, *past = NULL;
+        if (q->q_case == LADDER__V1__QUERY__Q_EXPLAIN &&
+            (q->explain->as_of_seq || q->explain->as_of_ms)) {
+            /* §11: the state as it was, folded from the log up to that moment */
+            past = ld_core_new(1);
+            uint64_t n;
+            int rc = ld_replay_until(s->store, past, q->explain->as_of_seq, q->explain->as_of_ms, &n);
+            if (rc) {
+                ld_core_destroy(&past);
+                reply_error(s, b, p, E(ERR_UNAVAILABLE), "§11", "explain", 0,
+                            "explain: cannot fold the log: %s", ld_strerror(rc));
+                return;
+            }
+            core = past;
+        }
+        int64_t now = past ? ld_core_last_at(past) : clock_now(s);
+        if (ld_core_query(core, q, now, s->qout, &ok, &why) != 0) {
+            ld_core_destroy(&past);
             reply_error(s, b, p, why.code, why.section, why.field, 0, "%s", why.message);
             return;
         }
         set_reply(b, p, &r);
+        ld_core_destroy(&past);
         return;
     }
     }
