@@ -629,7 +629,8 @@ static void handle_request(server_t *s, const uint8_t *ident, size_t ident_len,
         goto out;
     }
     p->rid_len = (uint8_t)req->request_id.len;
-    memcpy(p->rid, req->request_id.data, p->rid_len);
+    if (p->rid_len)
+        memcpy(p->rid, req->request_id.data, p->rid_len);
     if (req->n_commands && req->query) {
         reply_error(s, b, p, E(ERR_INVALID), "", "query", 0,
                     "a request carries commands or a query, not both");

@@ -601,6 +601,7 @@ int career_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
                    m->n_evidence_seqs);
         emp_t *e = &c->emps[i];
         touch_emp(c, i);
+        boards_remove(c, i);
         e->level = (uint8_t)m->to_level;
         e->level_ms = ev->at_ms;
         e->points_since_level = 0;
@@ -609,6 +610,7 @@ int career_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         if (e->appeal == AP_OPEN || e->appeal == AP_PENDING)
             e->appeal = AP_NONE; /* a promotion makes the old demotion moot */
         start_year(c, e, i, ev->at_ms, m->retention_deadline_ms);
+        boards_insert(c, i);
         return 0;
     }
     default:

@@ -64,6 +64,7 @@ void ld_core_destroy(ld_core_t **cp)
     for (int i = 0; i < PS_COUNT; i++)
         pairset_free(&c->pairs[i]);
     arena_free(&c->undo_arena);
+    boards_free(c);
     free(c);
     *cp = NULL;
 }
@@ -236,6 +237,7 @@ static void undo_one(ld_core_t *c, const undo_t *u)
         /* drop records created since: the arrays shrink back */
         for (uint32_t i = s->n_emps; i < c->g.n_emps; i++) {
             emp_t *e = &c->emps[i];
+            boards_remove(c, i);
             idmap_del(&c->emp_ix, e->id, emp_key, c);
             free(e->name);
             vec_free(&e->studied), vec_free(&e->examined), vec_free(&e->apprentices);
@@ -271,6 +273,7 @@ static void undo_one(ld_core_t *c, const undo_t *u)
         emp_t *e = &c->emps[u->idx];
         if (u->idx >= c->g.n_emps)
             break; /* created after the mark: U_GLOBALS frees it */
+        boards_remove(c, u->idx);
         emp_t cur = *e;
         restore_vec(&cur.studied, &s->studied);
         restore_vec(&cur.examined, &s->examined);
@@ -284,6 +287,7 @@ static void undo_one(ld_core_t *c, const undo_t *u)
             deadline_push(c, e->year_end_ms, u->idx, LD_DEADLINE_RETENTION);
         if (e->appeal == AP_OPEN)
             deadline_push(c, e->appeal_deadline_ms, u->idx, LD_DEADLINE_APPEAL);
+        boards_insert(c, u->idx);
         break;
     }
     case U_CASE:

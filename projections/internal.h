@@ -139,6 +139,9 @@ typedef struct {
     int64_t exam_retake_ms;               /* no promotion exam before this */
     int64_t score_at_ms;                  /* when points_total last changed (ties, §9) */
     uint64_t demotion_seq, qt_seq, task_seq, hired_seq;
+    int32_t win_period[4];                /* §9: start day of week/month/quarter/year... */
+    int64_t win_score[4];                 /* ...the points earned in it... */
+    int64_t win_at[4];                    /* ...and when that score was reached */
     int32_t cap_day;                      /* local day of the tallies below */
     int32_t day_tally[LD_SOURCES];        /* points per source that day (daily caps) */
     vec_t studied;                        /* case indexes */
@@ -216,6 +219,25 @@ typedef struct {
     vec_t categories;       /* interned */
 } sub_t;
 
+/* §9 boards: one treap node per employee per (window, scope) slot, keyed by
+ * the score and time stored in the node (so that a tree never reads state
+ * that an undo is restoring). Priorities are a hash of (employee, slot), so a
+ * tree's shape depends only on its keys: undo by delete/insert is exact. */
+#define LD_WINDOWS 5   /* all, week, month, quarter, year */
+#define LD_SCOPES 4    /* org, centre, team, level */
+#define LD_SLOTS (LD_WINDOWS * LD_SCOPES)
+typedef struct {
+    uint32_t l, r, size;   /* children: employee index + 1; 0 = none */
+    uint32_t board;        /* board index + 1; 0 = on no board */
+    int64_t score, at;
+} bnode_t;
+
+typedef struct {
+    uint32_t root;         /* employee index + 1 */
+    uint32_t slot, value;  /* value: 0, or the interned centre/team, or the level */
+    int32_t period;        /* local day the window started; 0 for all-time */
+} board_t;
+
 /* Deadline heap entry; validated lazily against the employee. */
 typedef struct {
     int64_t at;
@@ -283,6 +305,12 @@ struct ld_core {
 
     deadline_t *heap;
     size_t heap_n, heap_cap;
+
+    bnode_t *bn;            /* LD_SLOTS per employee; derived, not in snapshots */
+    size_t bn_cap;
+    board_t *boards;
+    size_t n_boards, boards_cap;
+    pairset_t board_ix;     /* (period, slot << 24 | value) -> board index */
 
     /* savepoints */
     undo_t *undo;
@@ -398,6 +426,16 @@ int library_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
 uint32_t library_count(const ld_core_t *c, uint32_t level, int half);
 /* §4: studies + exam uses + 5 x excellent - 5 x poor (weights from the rules). */
 int64_t classicness(const ld_core_t *c, const case_t *k);
+
+/* boards.c: §9 leaderboards (derived from the employees; rebuilt on load). */
+int32_t window_period(const ld_core_t *c, int window, int64_t at);
+void boards_add_points(ld_core_t *c, uint32_t emp, int64_t amount, int64_t at);
+void boards_remove(ld_core_t *c, uint32_t emp);
+void boards_insert(ld_core_t *c, uint32_t emp);
+void boards_rebuild(ld_core_t *c);
+void boards_free(ld_core_t *c);
+int boards_query(ld_core_t *c, const Ladder__V1__GetBoard *q, int64_t now, ld_out_t *out,
+                 Ladder__V1__Board **res);
 
 /* queries.c */
 int queries_run(ld_core_t *c, const Ladder__V1__Query *q, int64_t now, ld_out_t *out,

@@ -135,6 +135,8 @@ static void ledger_add(ld_core_t *c, uint32_t i, int64_t amount, int source, int
 {
     emp_t *e = &c->emps[i];
     touch_emp(c, i);
+    boards_remove(c, i);
+    boards_add_points(c, i, amount, at);
     e->points_total += amount;
     e->points_since_level += amount;
     e->points_in_year += amount;
@@ -147,6 +149,7 @@ static void ledger_add(ld_core_t *c, uint32_t i, int64_t amount, int source, int
     }
     if (source > 0 && source < LD_SOURCES)
         e->day_tally[source] += (int32_t)amount;
+    boards_insert(c, i);
 }
 
 /* ------------------------------------------------------------- decide -- */
@@ -387,12 +390,14 @@ int people_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         e->centre = centre;
         e->hired_ms = e->level_ms = e->score_at_ms = ev->at_ms;
         e->hired_seq = ev->seq;
+        boards_insert(c, i);
         return 0;
     }
     case LADDER__V1__EVENT__BODY_EMPLOYEE_LEFT:
         if ((i = emp_find(c, ev->employee_left->employee_id)) == NONE)
             return -1;
         touch_emp(c, i);
+        boards_remove(c, i);
         c->emps[i].flags |= EF_LEFT;
         return 0;
     case LADDER__V1__EVENT__BODY_TASK_PUBLISHED: {

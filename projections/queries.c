@@ -212,6 +212,11 @@ int queries_run(ld_core_t *c, const Ladder__V1__Query *q, int64_t now, ld_out_t 
         ok->deadline = d;
         return 0;
     }
+    case LADDER__V1__QUERY__Q_BOARD:
+        if (boards_query(c, q->board, now, out, &ok->board))
+            return -1;
+        ok->result_case = LADDER__V1__OK__RESULT_BOARD;
+        return 0;
     default:
         return refuse(c, E(ERR_INVALID), NULL, "query",
                       "query (oneof case %d) is not answered by the core", (int)q->q_case);

@@ -202,6 +202,7 @@ int retention_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         }
         emp_t *e = &c->emps[i];
         touch_emp(c, i);
+        boards_remove(c, i);
         if (!m->kept) {
             e->level = (uint8_t)m->new_level;
             e->level_ms = ev->at_ms;
@@ -212,6 +213,7 @@ int retention_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
             deadline_push(c, e->appeal_deadline_ms, i, LD_DEADLINE_APPEAL);
         }
         start_year(c, e, i, m->year_end_ms, m->next_deadline_ms);
+        boards_insert(c, i);
         return 0;
     }
     case LADDER__V1__EVENT__BODY_DEMOTION_APPEALED:
@@ -233,6 +235,7 @@ int retention_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         }
         emp_t *e = &c->emps[i];
         touch_emp(c, i);
+        boards_remove(c, i);
         e->appeal = m->overturned ? AP_OVERTURNED : AP_UPHELD;
         if (m->overturned) {
             e->level = (uint8_t)m->restored_level;
@@ -240,6 +243,7 @@ int retention_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
             e->points_since_level = 0;
             start_year(c, e, i, ev->at_ms, m->retention_deadline_ms);
         }
+        boards_insert(c, i);
         return 0;
     }
     case LADDER__V1__EVENT__BODY_APPEAL_EXPIRED:

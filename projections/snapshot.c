@@ -65,6 +65,9 @@ int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len)
         s->n_apprentices = e->apprentices.len, s->apprentices = e->apprentices.v;
         s->n_changes = e->changes.len, s->changes = e->changes.v;
         s->n_medals = e->medals.len, s->medals = e->medals.v;
+        s->n_win_period = 4, s->win_period = (int32_t *)e->win_period;
+        s->n_win_score = 4, s->win_score = (int64_t *)e->win_score;
+        s->n_win_at = 4, s->win_at = (int64_t *)e->win_at;
         st.employees[i] = s;
     }
 
@@ -238,6 +241,11 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
         e->score_at_ms = s->score_at_ms, e->demotion_seq = s->demotion_seq, e->qt_seq = s->qt_seq;
         e->task_seq = s->task_seq, e->hired_seq = s->hired_seq, e->cap_day = s->cap_day;
         memcpy(e->day_tally, s->day_tally, sizeof e->day_tally);
+        if (s->n_win_period != 4 || s->n_win_score != 4 || s->n_win_at != 4)
+            goto bad;
+        memcpy(e->win_period, s->win_period, sizeof e->win_period);
+        memcpy(e->win_score, s->win_score, sizeof e->win_score);
+        memcpy(e->win_at, s->win_at, sizeof e->win_at);
         struct { vec_t *v; const uint32_t *src; size_t n; uint32_t bound; } vs[] = {
             {&e->studied, s->studied, s->n_studied, nc},
             {&e->examined, s->examined, s->n_examined, nc},
@@ -285,7 +293,8 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
         ch->emp = s->emp, ch->from = (uint8_t)s->from, ch->to = (uint8_t)s->to;
         ch->cause = (uint8_t)s->cause, ch->rules_version = s->rules_version, ch->seq = s->seq;
         ch->at_ms = s->at_ms, ch->n_evidence = (uint32_t)s->n_evidence;
-        memcpy(ch->evidence, s->evidence, s->n_evidence * sizeof *s->evidence);
+        if (s->n_evidence)
+            memcpy(ch->evidence, s->evidence, s->n_evidence * sizeof *s->evidence);
     }
     for (int p = 0; p < PS_COUNT; p++) {
         const Ladder__V1__SnapPairs *s = st->pairs[p];
@@ -324,6 +333,7 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
     memcpy(&c->g.lib_count[0][0], st->lib_count, sizeof c->g.lib_count);
 #undef IDX_OK
     deadlines_rebuild(c);
+    boards_rebuild(c);
     ladder__v1__core_state__free_unpacked(st, NULL);
     return c;
 bad:

@@ -86,14 +86,14 @@ static inline int fx_ev(size_t k)
     return (int)ld_out_events(F.out)[k]->body_case;
 }
 
-static Ladder__V1__Event *fx_event(size_t k)
+static inline Ladder__V1__Event *fx_event(size_t k)
 {
     assert_true(k < ld_out_count(F.out));
     return ld_out_events(F.out)[k];
 }
 
 /* Finds the first event of a body case in the last run, or NULL. */
-static Ladder__V1__Event *fx_find(int body)
+static inline Ladder__V1__Event *fx_find(int body)
 {
     for (size_t k = 0; k < ld_out_count(F.out); k++)
         if ((int)ld_out_events(F.out)[k]->body_case == body)

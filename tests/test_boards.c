@@ -1,0 +1,216 @@
+/* test_boards.c — §9 leaderboards: order and ties, windows rolling over at
+ * local midnight in +08:00, scopes, around, and boards after undo and after a
+ * snapshot reload. */
+#include "core_fixture.h"
+
+static int setup(void **s) { (void)s; fx_setup(); return 0; }
+static int teardown(void **s) { (void)s; fx_teardown(); return 0; }
+
+static Ladder__V1__Board *board_q(int window, int scope, const char *value, uint32_t top,
+                                  const char *around)
+{
+    static ld_out_t *o;
+    if (!o)
+        o = ld_out_new();
+    ld_out_reset(o);
+    Ladder__V1__GetBoard g = LADDER__V1__GET_BOARD__INIT;
+    g.window = (Ladder__V1__BoardWindow)window;
+    g.scope = (Ladder__V1__BoardScope)scope;
+    g.scope_value = (char *)value;
+    g.top = top;
+    g.around = (char *)around;
+    g.radius = 1;
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_BOARD;
+    q.board = &g;
+    Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
+    ld_refusal_t why;
+    if (ld_core_query(F.c, &q, F.now, o, &ok, &why) != 0)
+        fail_msg("board refused: %s", why.message);
+    return ok.board;
+}
+
+static void order_is(Ladder__V1__Board *b, const char *const *ids, size_t n)
+{
+    if (b->n_rows != n)
+        fail_msg("board %s has %zu rows, expected %zu", b->name, b->n_rows, n);
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(b->rows[i]->employee_id, ids[i]);
+        assert_int_equal(b->rows[i]->rank, i + 1);
+    }
+}
+
+static void test_s9_order_by_points_then_first_to_reach_then_id(void **s)
+{
+    (void)s;
+    hire("b");
+    hire("a");
+    hire("c");
+    hire("d");
+    adjust("c", 50);
+    F.now += 1000;
+    adjust("b", 70);
+    F.now += 1000;
+    adjust("d", 50); /* same as c, reached later */
+    adjust("a", 20);
+    F.now += 1000;
+    adjust("a", 30); /* a reaches 50 last */
+    const char *want[] = {"b", "c", "d", "a"};
+    order_is(board_q(0, 0, "", 10, NULL), want, 4);
+    /* same score at the same instant: the id decides */
+    hire("z");
+    hire("y");
+    adjust("z", 70);
+    adjust("y", 70);
+    Ladder__V1__Board *b = board_q(0, 0, "", 3, NULL);
+    assert_string_equal(b->rows[0]->employee_id, "b");
+    assert_string_equal(b->rows[1]->employee_id, "y");
+    assert_string_equal(b->rows[2]->employee_id, "z");
+    assert_int_equal(b->size, 6);
+    /* a negative adjustment moves one down */
+    adjust("b", -60);
+    b = board_q(0, 0, "", 10, NULL);
+    assert_string_equal(b->rows[5]->employee_id, "b");
+    assert_int_equal(b->rows[5]->points, 10);
+}
+
+static void test_s9_rank_and_around(void **s)
+{
+    (void)s;
+    char id[8];
+    for (int i = 0; i < 50; i++) {
+        snprintf(id, sizeof id, "p%02d", i);
+        hire(id);
+        adjust(id, 10 * (i + 1)); /* p49 first, p00 last */
+    }
+    Ladder__V1__Board *b = board_q(0, 0, "", 0, "p40");
+    assert_int_equal(b->n_rows, 3);
+    assert_string_equal(b->rows[0]->employee_id, "p41");
+    assert_string_equal(b->rows[1]->employee_id, "p40");
+    assert_int_equal(b->rows[1]->rank, 10);
+    assert_string_equal(b->rows[2]->employee_id, "p39");
+    /* top 3 plus the asker's own row */
+    b = board_q(0, 0, "", 3, "p00");
+    assert_int_equal(b->n_rows, 4);
+    assert_int_equal(b->rows[3]->rank, 50);
+    assert_string_equal(b->rows[3]->employee_id, "p00");
+}
+
+static void test_s9_week_rolls_over_at_monday_midnight_plus_8(void **s)
+{
+    (void)s;
+    hire("e1");
+    hire("e2");
+    F.now = T0 - 1; /* Sunday 2026-01-04 23:59:59.999 +08:00 */
+    adjust("e1", 100);
+    F.now = T0; /* Monday 00:00 +08:00 (Sunday 16:00 UTC) */
+    adjust("e2", 10);
+    F.now = T0 + 3600000;
+    Ladder__V1__Board *b = board_q(1, 0, "", 10, NULL);
+    assert_int_equal(b->n_rows, 1);
+    assert_string_equal(b->rows[0]->employee_id, "e2");
+    assert_int_equal(b->window_start_ms, T0);
+    /* the all-time board keeps both */
+    assert_int_equal(board_q(0, 0, "", 10, NULL)->n_rows, 2);
+    /* a week later, with no points yet, the week board is empty */
+    F.now = T0 + 7 * DAY;
+    assert_int_equal(board_q(1, 0, "", 10, NULL)->n_rows, 0);
+    F.now = T0 + 7 * DAY - 1;
+    assert_int_equal(board_q(1, 0, "", 10, NULL)->n_rows, 1);
+}
+
+static void test_s9_month_quarter_year_boundaries_in_plus_8(void **s)
+{
+    (void)s;
+    hire("e1");
+    hire("e2");
+    /* 2026-03-31 23:59:59.999 +08:00 and 2026-04-01 00:00 +08:00 */
+    const int64_t apr1 = 1774972800000LL;
+    F.now = apr1 - 1;
+    adjust("e1", 100);
+    F.now = apr1;
+    adjust("e2", 10);
+    Ladder__V1__Board *m = board_q(2, 0, "", 10, NULL);
+    assert_int_equal(m->n_rows, 1);
+    assert_string_equal(m->rows[0]->employee_id, "e2");
+    assert_int_equal(m->window_start_ms, apr1);
+    Ladder__V1__Board *qb = board_q(3, 0, "", 10, NULL);
+    assert_int_equal(qb->n_rows, 1); /* Q2 starts on April 1 */
+    assert_int_equal(board_q(4, 0, "", 10, NULL)->n_rows, 2); /* same year */
+    /* 2026-12-31 23:59:59.999 +08:00 and 2027-01-01 00:00 +08:00 */
+    const int64_t jan1 = 1798732800000LL;
+    F.now = jan1 - 1;
+    adjust("e1", 1);
+    F.now = jan1;
+    adjust("e2", 1);
+    Ladder__V1__Board *y = board_q(4, 0, "", 10, NULL);
+    assert_int_equal(y->n_rows, 1);
+    assert_string_equal(y->rows[0]->employee_id, "e2");
+    assert_int_equal(y->rows[0]->points, 1);
+    assert_int_equal(y->window_start_ms, jan1);
+}
+
+static void test_s9_scopes_centre_team_level(void **s)
+{
+    (void)s;
+    hire_in("n1", "alpha", "north");
+    hire_in("n2", "beta", "north");
+    hire_in("s1", "alpha", "south");
+    adjust("n1", 10), adjust("n2", 20), adjust("s1", 30);
+    const char *north[] = {"n2", "n1"};
+    order_is(board_q(0, 1, "north", 10, NULL), north, 2);
+    const char *alpha[] = {"s1", "n1"};
+    order_is(board_q(0, 2, "alpha", 10, NULL), alpha, 2);
+    assert_int_equal(board_q(0, 1, "west", 10, NULL)->n_rows, 0);
+    assert_int_equal(board_q(0, 3, "0", 10, NULL)->n_rows, 3);
+    promote("n1");
+    assert_int_equal(board_q(0, 3, "0", 10, NULL)->n_rows, 2);
+    const char *l1[] = {"n1"};
+    order_is(board_q(0, 3, "1", 10, NULL), l1, 1);
+}
+
+static void test_s9_boards_follow_undo_and_snapshot(void **s)
+{
+    (void)s;
+    hire("a"), hire("b"), hire("c");
+    adjust("a", 5), adjust("b", 7), adjust("c", 9);
+    uint32_t mark = ld_core_savepoint(F.c);
+    ld_ctx_t ctx = {F.now, "boss", MANAGER, (const uint8_t *)"x", 1};
+    Ladder__V1__AdjustPoints m = LADDER__V1__ADJUST_POINTS__INIT;
+    m.employee_id = "a", m.amount = 100, m.reason = "r";
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_ADJUST_POINTS;
+    c.adjust_points = &m;
+    assert_int_equal(ld_core_execute(F.c, &c, &ctx, F.out, NULL), 0);
+    assert_string_equal(board_q(1, 0, "", 1, NULL)->rows[0]->employee_id, "a");
+    ld_core_rollback(F.c, mark);
+    ld_core_release(F.c);
+    const char *want[] = {"c", "b", "a"};
+    order_is(board_q(1, 0, "", 10, NULL), want, 3);
+    uint8_t *buf;
+    size_t len;
+    ld_core_snapshot(F.c, &buf, &len);
+    ld_core_t *loaded = ld_core_from_snapshot(buf, len);
+    free(buf);
+    assert_non_null(loaded);
+    ld_core_t *live = F.c;
+    F.c = loaded;
+    order_is(board_q(1, 0, "", 10, NULL), want, 3);
+    order_is(board_q(0, 0, "", 10, NULL), want, 3);
+    F.c = live;
+    ld_core_destroy(&loaded);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_s9_order_by_points_then_first_to_reach_then_id),
+        T(test_s9_rank_and_around),
+        T(test_s9_week_rolls_over_at_monday_midnight_plus_8),
+        T(test_s9_month_quarter_year_boundaries_in_plus_8),
+        T(test_s9_scopes_centre_team_level),
+        T(test_s9_boards_follow_undo_and_snapshot),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
