@@ -76,6 +76,13 @@ typedef struct {
     uint64_t t_submit;
 } batch_t;
 
+/* A board whose top changed since it was last published (§9, board.*). */
+typedef struct {
+    char value[64];
+    uint8_t window, scope;
+    uint64_t seq;
+} dirty_t;
+
 typedef struct {
     uint64_t requests, commands, queries, errors, batches, events;
     uint64_t batch_hist[HIST], commit_hist[HIST];
@@ -90,6 +97,9 @@ typedef struct {
     uv_idle_t idle;
     uv_check_t check;
     uv_timer_t deadline;
+    uv_timer_t boards;      /* publishes dirty boards, at most every 100 ms */
+    dirty_t *dirty;
+    size_t ndirty, capdirty;
     uv_signal_t sigint, sigterm;
     uv_work_t work;
     ld_store_t *store;
@@ -878,6 +888,87 @@ static void maybe_snapshot(server_t *s, bool force)
            (unsigned long long)head, len, (double)(mono_ns() - t) / 1e6);
 }
 
+static void on_boards(uv_timer_t *t);
+
+static void mark_board(server_t *s, int window, int scope, const char *value, uint64_t seq)
+{
+    for (size_t i = 0; i < s->ndirty; i++) {
+        dirty_t *d = &s->dirty[i];
+        if (d->window == window && d->scope == scope && !strcmp(d->value, value)) {
+            d->seq = seq;
+            return;
+        }
+    }
+    s->dirty = grow(s->dirty, &s->capdirty, s->ndirty + 1, sizeof *s->dirty);
+    dirty_t *d = &s->dirty[s->ndirty++];
+    snprintf(d->value, sizeof d->value, "%s", value);
+    d->window = (uint8_t)window, d->scope = (uint8_t)scope, d->seq = seq;
+    if (!uv_is_active((uv_handle_t *)&s->boards))
+        uv_timer_start(&s->boards, on_boards, 100, 0);
+}
+
+/* The 20 boards an employee stands on (§9: 5 windows x org/centre/team/level). */
+static void mark_employee(server_t *s, const char *emp, uint64_t seq)
+{
+    long i = ld_core_employee_find(s->core, emp);
+    if (i < 0)
+        return;
+    ld_emp_summary_t e;
+    ld_core_employee_at(s->core, (size_t)i, &e);
+    char level[4];
+    snprintf(level, sizeof level, "%u", e.level);
+    for (int w = 0; w < 5; w++) {
+        mark_board(s, w, 0, "", seq);
+        if (*e.centre)
+            mark_board(s, w, 1, e.centre, seq);
+        if (*e.team)
+            mark_board(s, w, 2, e.team, seq);
+        mark_board(s, w, 3, level, seq);
+    }
+}
+
+/* Publishes each dirty board's top 10 once, with the seq of its last change. */
+static void on_boards(uv_timer_t *t)
+{
+    server_t *s = t->data;
+    if (s->writer_busy || s->cur->n) {
+        /* decisions not yet on disk must not show: wait for the commit */
+        uv_timer_start(&s->boards, on_boards, 10, 0);
+        return;
+    }
+    static const char *const win[] = {"all", "week", "month", "quarter", "year"};
+    static const char *const scope[] = {"org", "centre", "team", "level"};
+    uint8_t *buf = NULL;
+    size_t cap = 0;
+    for (size_t i = 0; i < s->ndirty; i++) {
+        dirty_t *d = &s->dirty[i];
+        Ladder__V1__GetBoard g = LADDER__V1__GET_BOARD__INIT;
+        g.window = d->window, g.scope = d->scope, g.scope_value = d->value, g.top = 10;
+        Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+        q.q_case = LADDER__V1__QUERY__Q_BOARD;
+        q.board = &g;
+        Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
+        ld_out_reset(s->qout);
+        if (ld_core_query(s->core, &q, clock_now(s), s->qout, &ok, NULL) != 0)
+            continue;
+        char topic[128];
+        snprintf(topic, sizeof topic, "board.%s/%s%s%s", win[d->window], scope[d->scope],
+                 d->scope ? ":" : "", d->scope ? d->value : "");
+        Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
+        u.topic = topic;
+        u.seq = d->seq;
+        u.payload_case = LADDER__V1__UPDATE__PAYLOAD_BOARD;
+        u.board = ok.board;
+        size_t n = ladder__v1__update__get_packed_size(&u);
+        buf = grow(buf, &cap, n, 1);
+        ladder__v1__update__pack(&u, buf);
+        zmq_send(s->pub, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT);
+        zmq_send(s->pub, buf, n, ZMQ_DONTWAIT);
+    }
+    free(buf);
+    s->ndirty = 0;
+}
+
 static void finish(server_t *s, batch_t *b)
 {
     if (b->rc) {
@@ -900,6 +991,16 @@ static void finish(server_t *s, batch_t *b)
             update_t *u = &b->u[i];
             zmq_send(s->pub, b->blob + u->topic_off, u->topic_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
             zmq_send(s->pub, b->blob + u->body_off, u->body_len, ZMQ_DONTWAIT);
+        }
+        Ladder__V1__Event **ev = ld_out_events(b->out);
+        for (size_t i = 0; i < ld_out_count(b->out); i++) {
+            const Ladder__V1__Event *e = ev[i];
+            if (e->body_case == LADDER__V1__EVENT__BODY_POINTS_AWARDED)
+                mark_employee(s, e->points_awarded->employee_id, e->seq);
+            else if (e->body_case == LADDER__V1__EVENT__BODY_POINTS_ADJUSTED)
+                mark_employee(s, e->points_adjusted->employee_id, e->seq);
+            else if (e->body_case == LADDER__V1__EVENT__BODY_PROMOTED)
+                mark_employee(s, e->promoted->employee_id, e->seq);
         }
         s->st.events += ld_out_count(b->out);
     }
@@ -1211,6 +1312,8 @@ int ld_server_run(const ld_config_t *cfg)
     uv_check_init(s->loop, &s->check);
     uv_check_start(&s->check, on_check);
     uv_timer_init(s->loop, &s->deadline);
+    uv_timer_init(s->loop, &s->boards);
+    s->boards.data = s;
     uv_signal_init(s->loop, &s->sigint);
     uv_signal_init(s->loop, &s->sigterm);
     uv_signal_start(&s->sigint, on_signal, SIGINT);
@@ -1234,6 +1337,7 @@ int ld_server_run(const ld_config_t *cfg)
     uv_close((uv_handle_t *)&s->idle, close_cb);
     uv_close((uv_handle_t *)&s->check, close_cb);
     uv_close((uv_handle_t *)&s->deadline, close_cb);
+    uv_close((uv_handle_t *)&s->boards, close_cb);
     uv_close((uv_handle_t *)&s->sigint, close_cb);
     uv_close((uv_handle_t *)&s->sigterm, close_cb);
     uv_run(s->loop, UV_RUN_DEFAULT);
@@ -1252,6 +1356,7 @@ out:
         free(b->p), free(b->u), free(b->blob), free(b->apps), free(b->rids.h), free(b->rids.idx);
     }
     ld_out_destroy(&s->qout);
+    free(s->dirty);
     ld_core_destroy(&s->core);
     ld_store_close(&s->store);
     return exit_code;

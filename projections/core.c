@@ -75,8 +75,9 @@ size_t ld_core_employee_count(const ld_core_t *c) { return c->g.n_emps; }
 void ld_core_employee_at(const ld_core_t *c, size_t i, ld_emp_summary_t *o)
 {
     const emp_t *e = &c->emps[i];
-    *o = (ld_emp_summary_t){e->id, e->level, e->points_total, e->points_since_level,
-                            e->points_in_year, (e->flags & EF_LEFT) != 0};
+    *o = (ld_emp_summary_t){e->id, c->strings[e->team], c->strings[e->centre], e->level,
+                            e->points_total, e->points_since_level, e->points_in_year,
+                            (e->flags & EF_LEFT) != 0};
 }
 
 long ld_core_employee_find(const ld_core_t *c, const char *id)

@@ -117,6 +117,7 @@ size_t ld_core_employee_count(const ld_core_t *c);
 /* The employee numbered i (i < count): id, level and the three point totals. */
 typedef struct {
     const char *id;          /* valid while the state lives */
+    const char *team, *centre;
     uint32_t level;
     int64_t total, since_level, in_year;
     bool left;

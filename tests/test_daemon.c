@@ -244,6 +244,38 @@ static void test_promotion_through_the_protocol_publishes_level_update(void **s)
     zmq_close(sub);
 }
 
+static void test_board_updates_are_coalesced_and_carry_seqs(void **s)
+{
+    (void)s;
+    void *sub = subscribe("board.all/org");
+    advance(T0);
+    hire("b1");
+    hire("b2");
+    adjust("b1", 10);
+    adjust("b2", 30);
+    adjust("b1", 50); /* three changes within 100 ms: one update, the last seq */
+    char topic[64];
+    Ladder__V1__Update *u = next_update(sub, topic, sizeof topic);
+    assert_non_null(u);
+    assert_string_equal(topic, "board.all/org");
+    assert_int_equal(u->payload_case, LADDER__V1__UPDATE__PAYLOAD_BOARD);
+    Ladder__V1__Reply *keep;
+    uint64_t head = stats(&keep)->head_seq;
+    ladder__v1__reply__free_unpacked(keep, NULL);
+    if (u->seq != head) {
+        /* the first update may have gone out between the adjusts: the next one has the last */
+        ladder__v1__update__free_unpacked(u, NULL);
+        u = next_update(sub, topic, sizeof topic);
+        assert_non_null(u);
+    }
+    assert_int_equal(u->seq, head);
+    assert_int_equal(u->board->n_rows, 2);
+    assert_string_equal(u->board->rows[0]->employee_id, "b1");
+    assert_int_equal(u->board->rows[0]->points, 60);
+    ladder__v1__update__free_unpacked(u, NULL);
+    zmq_close(sub);
+}
+
 static void test_repeated_request_id_gets_the_original_reply(void **s)
 {
     (void)s;
@@ -595,6 +627,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_promotion_through_the_protocol_publishes_level_update),
+        T(test_board_updates_are_coalesced_and_carry_seqs),
         T(test_repeated_request_id_gets_the_original_reply),
         T(test_late_joiner_clone_pattern_converges),
         T(test_restart_answers_the_same_and_replays_only_the_tail),

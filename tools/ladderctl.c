@@ -60,6 +60,8 @@ static const char usage_text[] =
     "  employee ID                 level, titles, points, apprentices, deadlines\n"
     "  ready ID                    the §6 checklist with numeric gaps\n"
     "  explain ID [--as-of SEQ]    level changes with their evidence (§11)\n"
+    "  board [--window all|week|month|quarter|year] [--scope org|centre:X|team:X|level:N]\n"
+    "        [--top N] [--around ID]   a leaderboard (§9): top N, or around one person\n"
     "  stats                       counts, batches, commit latency, head seq\n"
     "  events [--from SEQ] [--stream S] [--max N] [--follow]\n"
     "  tail [TOPIC...]             updates as they come (Clone pattern: snapshot of\n"
@@ -665,6 +667,58 @@ static int cmd_explain(int argc, char **argv)
     return EXIT_OK;
 }
 
+static int cmd_board(int argc, char **argv)
+{
+    static const char *const wins[] = {"all", "week", "month", "quarter", "year"};
+    Ladder__V1__GetBoard g = LADDER__V1__GET_BOARD__INIT;
+    const char *w = opt(argc, argv, "--window"), *sc = opt(argc, argv, "--scope");
+    if (w) {
+        size_t i;
+        for (i = 0; i < 5 && strcmp(w, wins[i]); i++)
+            ;
+        if (i == 5)
+            return usage("--window must be all, week, month, quarter or year");
+        g.window = (Ladder__V1__BoardWindow)i;
+    }
+    if (sc && strcmp(sc, "org")) {
+        const char *colon = strchr(sc, ':');
+        if (!colon)
+            return usage("--scope must be org, centre:NAME, team:NAME or level:N");
+        size_t n = (size_t)(colon - sc);
+        g.scope = n == 6 && !strncmp(sc, "centre", 6) ? LADDER__V1__BOARD_SCOPE__SCOPE_CENTRE
+                : n == 4 && !strncmp(sc, "team", 4)   ? LADDER__V1__BOARD_SCOPE__SCOPE_TEAM
+                : n == 5 && !strncmp(sc, "level", 5)  ? LADDER__V1__BOARD_SCOPE__SCOPE_LEVEL
+                                                      : 99;
+        if ((int)g.scope == 99)
+            return usage("--scope must be org, centre:NAME, team:NAME or level:N");
+        g.scope_value = (char *)colon + 1;
+    }
+    if (opt(argc, argv, "--top"))
+        g.top = (uint32_t)strtoul(opt(argc, argv, "--top"), NULL, 10);
+    if (opt(argc, argv, "--around"))
+        g.around = (char *)opt(argc, argv, "--around");
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_BOARD;
+    q.board = &g;
+    Ladder__V1__Reply *r;
+    int rc = answer(&q, &r);
+    if (rc || !r)
+        return rc;
+    const Ladder__V1__Board *b = r->ok->board;
+    char t[40];
+    fmt_time(t, sizeof t, b->window_start_ms);
+    printf("board %s: %u on the board%s%s\n", b->name, b->size, b->window_start_ms ? ", since " : "",
+           b->window_start_ms ? t : "");
+    printf("%5s  %-10s %-20s %8s  %s\n", "rank", "employee", "name", "points", "level");
+    for (size_t i = 0; i < b->n_rows; i++) {
+        const Ladder__V1__BoardRow *row = b->rows[i];
+        printf("%5u  %-10s %-20s %8lld  %u\n", row->rank, row->employee_id, row->name,
+               (long long)row->points, row->level);
+    }
+    ladder__v1__reply__free_unpacked(r, NULL);
+    return EXIT_OK;
+}
+
 static int64_t now_of_daemon(void)
 {
     Ladder__V1__ReadEvents re = LADDER__V1__READ_EVENTS__INIT;
@@ -1015,7 +1069,7 @@ static const sub_t subs[] = {
     {"review", cmd_review}, {"mentor", cmd_mentor}, {"query-test", cmd_query_test},
     {"exam", cmd_exam}, {"appeal", cmd_appeal}, {"decide-appeal", cmd_decide_appeal},
     {"clock", cmd_clock}, {"employee", cmd_employee}, {"ready", cmd_ready},
-    {"explain", cmd_explain}, {"stats", cmd_stats}, {"events", cmd_events}, {"tail", cmd_tail},
+    {"explain", cmd_explain}, {"board", cmd_board}, {"stats", cmd_stats}, {"events", cmd_events}, {"tail", cmd_tail},
     {"verify", cmd_verify}, {"audit", cmd_audit}, {"keygen", cmd_keygen}, {"demo", cmd_demo},
 };
 
