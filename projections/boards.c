@@ -88,11 +88,14 @@ static void fix(ld_core_t *c, uint32_t slot, uint32_t t)
     n->size = 1 + size_of(c, slot, n->l) + size_of(c, slot, n->r);
 }
 
+/* Sizes are kept on the way down (no sibling reads); only the two nodes of
+ * a rotation are recomputed. */
 static uint32_t insert(ld_core_t *c, uint32_t slot, uint32_t t, uint32_t x)
 {
     if (!t)
         return x;
     bnode_t *n = NODE(c, t - 1, slot);
+    n->size++;
     if (before(c, slot, x, t)) {
         n->l = insert(c, slot, n->l, x);
         if (prio(n->l, slot) > prio(t, slot)) {
@@ -116,7 +119,6 @@ static uint32_t insert(ld_core_t *c, uint32_t slot, uint32_t t, uint32_t x)
             return r;
         }
     }
-    fix(c, slot, t);
     return t;
 }
 
@@ -136,6 +138,7 @@ static uint32_t merge(ld_core_t *c, uint32_t slot, uint32_t a, uint32_t b)
     return b;
 }
 
+/* x is in the tree: every node on its path loses one. */
 static uint32_t erase(ld_core_t *c, uint32_t slot, uint32_t t, uint32_t x)
 {
     if (!t)
@@ -143,11 +146,11 @@ static uint32_t erase(ld_core_t *c, uint32_t slot, uint32_t t, uint32_t x)
     bnode_t *n = NODE(c, t - 1, slot);
     if (t == x)
         return merge(c, slot, n->l, n->r);
+    n->size--;
     if (before(c, slot, x, t))
         n->l = erase(c, slot, n->l, x);
     else
         n->r = erase(c, slot, n->r, x);
-    fix(c, slot, t);
     return t;
 }
 

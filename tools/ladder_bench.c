@@ -343,6 +343,60 @@ static int cmd_core(int argc, char **argv)
            "hires %.0f/s\n",
            mem_emps, (double)(rss1 - rss0) / 1048576.0, (double)(rss1 - rss0) / (double)mem_emps,
            (double)mem_emps / hsecs);
+
+    /* §9 boards at that size: everyone earns points, then top 10 and rank */
+    ld_out_t *bo = ld_out_new();
+    uint64_t x = 99;
+    for (long i = 0; i < mem_emps; i++) {
+        char id[24];
+        snprintf(id, sizeof id, "e%ld", i);
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        Ladder__V1__AdjustPoints ap = LADDER__V1__ADJUST_POINTS__INIT;
+        ap.employee_id = id, ap.amount = 1 + (int64_t)(x % 5000), ap.reason = "bench";
+        Ladder__V1__Command ac = LADDER__V1__COMMAND__INIT;
+        ac.cmd_case = LADDER__V1__COMMAND__CMD_ADJUST_POINTS;
+        ac.adjust_points = &ap;
+        ld_ctx_t ctx = {t0 + i, "boss", LADDER__V1__ROLE__ROLE_MANAGER, NULL, 0};
+        if (ld_core_execute(big, &ac, &ctx, bo, NULL))
+            die("adjust", "refused");
+        if (i % 1024 == 0)
+            ld_out_reset(bo);
+    }
+    long rss2 = rss_bytes();
+    const int Q = 200000;
+    double top_us = 0, rank_us = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        uint64_t t = now_ns();
+        for (int i = 0; i < Q; i++) {
+            char id[24];
+            snprintf(id, sizeof id, "e%ld", (long)((uint64_t)i * 2654435761u % (uint64_t)mem_emps));
+            Ladder__V1__GetBoard g = LADDER__V1__GET_BOARD__INIT;
+            g.window = pass ? LADDER__V1__BOARD_WINDOW__WINDOW_ALL : LADDER__V1__BOARD_WINDOW__WINDOW_WEEK;
+            if (pass) {
+                g.around = id;
+                g.radius = 1; /* the rank of one, with a neighbour either side */
+            } else {
+                g.top = 10;
+            }
+            Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+            q.q_case = LADDER__V1__QUERY__Q_BOARD;
+            q.board = &g;
+            Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
+            if (ld_core_query(big, &q, t0 + mem_emps, bo, &ok, NULL) || !ok.board->n_rows)
+                die("board", "query failed");
+            if (i % 256 == 0)
+                ld_out_reset(bo);
+        }
+        double us = (double)(now_ns() - t) / 1e3 / Q;
+        if (pass)
+            rank_us = us;
+        else
+            top_us = us;
+    }
+    printf("core boards: %ld employees with points, RSS +%.0f bytes/employee with boards; "
+           "top-10 %.2f us, rank (around, 3 rows) %.2f us (target <= 2 us)\n",
+           mem_emps, (double)(rss2 - rss0) / (double)mem_emps, top_us, rank_us);
+    ld_out_destroy(&bo);
     ld_core_destroy(&big);
 
     /* 2. throughput: decide + evolve of a generated stream, one thread: a
