@@ -424,6 +424,8 @@ int library_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t 
                    ld_out_t *out);
 int library_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
 uint32_t library_count(const ld_core_t *c, uint32_t level, int half);
+int library_ranking(ld_core_t *c, const Ladder__V1__GetCaseRanking *q, ld_out_t *out,
+                    Ladder__V1__CaseRanking **res);
 /* §4: studies + exam uses + 5 x excellent - 5 x poor (weights from the rules). */
 int64_t classicness(const ld_core_t *c, const case_t *k);
 

@@ -372,6 +372,67 @@ static int review_case(ld_core_t *c, const Ladder__V1__ReviewCase *m, const ld_c
     return 0;
 }
 
+/* ---------------------------------------------------------------- query -- */
+
+typedef struct {
+    const ld_core_t *c;
+    uint32_t idx;
+    int64_t classic;
+} ranked_t;
+
+static int ranked_cmp(const void *a, const void *b)
+{
+    const ranked_t *x = a, *y = b;
+    if (x->classic != y->classic)
+        return x->classic > y->classic ? -1 : 1;
+    const case_t *p = &x->c->cases[x->idx], *q = &y->c->cases[y->idx];
+    if (p->stable_ms != q->stable_ms)
+        return p->stable_ms > q->stable_ms ? -1 : 1; /* newer ranks higher */
+    return -strcmp(p->id, q->id);
+}
+
+/* §4: a partition's cases, best first; the last is the next to leave. */
+int library_ranking(ld_core_t *c, const Ladder__V1__GetCaseRanking *q, ld_out_t *out,
+                    Ladder__V1__CaseRanking **res)
+{
+    if (q->level < 1 || q->level >= LD_LEVELS)
+        return refuse(c, E(ERR_INVALID), "§4", "case_ranking.level", "§4: level must be 1 to 5");
+    const char *cat = q->category ? q->category : "";
+    uint32_t ci = *cat ? intern_find(c, cat) : NONE;
+    ranked_t *r = xmalloc((c->g.n_cases + 1) * sizeof *r);
+    size_t n = 0;
+    for (uint32_t i = 0; i < c->g.n_cases; i++) {
+        const case_t *k = &c->cases[i];
+        if (!k->accepted || k->level != q->level || (bool)k->retired != (bool)q->history)
+            continue;
+        if (*cat && k->category != ci)
+            continue;
+        r[n++] = (ranked_t){c, i, classicness(c, k)};
+    }
+    qsort(r, n, sizeof *r, ranked_cmp);
+    Ladder__V1__CaseRanking *cr = body_new(out, &ladder__v1__case_ranking__descriptor);
+    cr->level = q->level;
+    cr->category = ostr(out, cat);
+    cr->rows = arena_alloc(&out->arena, (n + 1) * sizeof *cr->rows);
+    for (size_t i = 0; i < n; i++) {
+        const case_t *k = &c->cases[r[i].idx];
+        Ladder__V1__CaseRow *row = body_new(out, &ladder__v1__case_row__descriptor);
+        row->case_id = ostr(out, k->id);
+        row->title = ostr(out, k->title ? k->title : "");
+        row->half = (Ladder__V1__Half)k->half;
+        row->classicness = r[i].classic;
+        row->stable_ms = k->stable_ms;
+        row->studies = k->studies, row->exam_uses = k->exam_uses;
+        row->excellent = k->excellent, row->average = k->average, row->poor = k->poor;
+        row->eviction_order = *cat && !q->history ? (uint32_t)(n - i) : 0;
+        row->retired = k->retired;
+        cr->rows[cr->n_rows++] = row;
+    }
+    free(r);
+    *res = cr;
+    return 0;
+}
+
 int library_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx, ld_out_t *out)
 {
     switch (cmd->cmd_case) {

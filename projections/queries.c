@@ -212,6 +212,11 @@ int queries_run(ld_core_t *c, const Ladder__V1__Query *q, int64_t now, ld_out_t 
         ok->deadline = d;
         return 0;
     }
+    case LADDER__V1__QUERY__Q_CASE_RANKING:
+        if (library_ranking(c, q->case_ranking, out, &ok->case_ranking))
+            return -1;
+        ok->result_case = LADDER__V1__OK__RESULT_CASE_RANKING;
+        return 0;
     case LADDER__V1__QUERY__Q_BOARD:
         if (boards_query(c, q->board, now, out, &ok->board))
             return -1;

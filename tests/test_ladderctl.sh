@@ -52,6 +52,8 @@ check board-centre  c board --scope centre:north --top 5
 check board-around  c board --around e013
 check board-level   c board --scope level:2 --top 3
 check board-bad     c board --scope planet:mars
+check cases         c cases 1 billing
+check cases-all     c cases 2
 check events        c events --from 1 --max 4
 check events-stream c events --stream emp/e013 --max 3
 check hire          c hire x1 --name "Test Person" --team t --centre c
@@ -84,7 +86,7 @@ check no-id         c employee
 expect stats        'head seq [0-9]+, 6[0-9] employees' c stats
 expect help         'exit codes'                          c --help
 for sub in send hire award task study rate submit-case review mentor query-test exam appeal \
-           decide-appeal clock employee ready explain board stats events tail verify audit demo keygen; do
+           decide-appeal clock employee ready explain board cases stats events tail verify audit demo keygen; do
     expect "help-$sub" "^usage: ladderctl $sub" c "$sub" --help
 done
 # tail: the Clone pattern prints the level update of a promotion made meanwhile

@@ -62,6 +62,8 @@ static const char usage_text[] =
     "  explain ID [--as-of SEQ]    level changes with their evidence (§11)\n"
     "  board [--window all|week|month|quarter|year] [--scope org|centre:X|team:X|level:N]\n"
     "        [--top N] [--around ID]   a leaderboard (§9): top N, or around one person\n"
+    "  cases LEVEL [CATEGORY] [--history]  case ranking of a partition (§4): classicness,\n"
+    "                              stable time, eviction order (1 = next to leave)\n"
     "  stats                       counts, batches, commit latency, head seq\n"
     "  events [--from SEQ] [--stream S] [--max N] [--follow]\n"
     "  tail [TOPIC...]             updates as they come (Clone pattern: snapshot of\n"
@@ -719,6 +721,40 @@ static int cmd_board(int argc, char **argv)
     return EXIT_OK;
 }
 
+static int cmd_cases(int argc, char **argv)
+{
+    Ladder__V1__GetCaseRanking g = LADDER__V1__GET_CASE_RANKING__INIT;
+    const char *lv = pos(argc, argv, 0, NULL);
+    NEED(lv, "cases needs a LEVEL (1-5) and optionally a CATEGORY");
+    g.level = (uint32_t)strtoul(lv, NULL, 10);
+    g.category = (char *)(pos(argc, argv, 1, NULL) ? pos(argc, argv, 1, NULL) : "");
+    g.history = flag(argc, argv, "--history");
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_CASE_RANKING;
+    q.case_ranking = &g;
+    Ladder__V1__Reply *r;
+    int rc = answer(&q, &r);
+    if (rc || !r)
+        return rc;
+    const Ladder__V1__CaseRanking *cr = r->ok->case_ranking;
+    printf("cases of level %u%s%s%s: %zu\n", cr->level, *cr->category ? ", " : "", cr->category,
+           g.history ? " (history library)" : "", cr->n_rows);
+    printf("%4s  %-22s %-8s %11s %-22s %7s %5s %9s %s\n", "#", "case", "half", "classicness",
+           "stable since", "studies", "exams", "ratings", "leaves");
+    for (size_t i = 0; i < cr->n_rows; i++) {
+        const Ladder__V1__CaseRow *row = cr->rows[i];
+        char t[40], ratings[32], ev[16];
+        fmt_time(t, sizeof t, row->stable_ms);
+        snprintf(ratings, sizeof ratings, "+%u/%u/-%u", row->excellent, row->average, row->poor);
+        snprintf(ev, sizeof ev, row->eviction_order ? "%u" : "-", row->eviction_order);
+        printf("%4zu  %-22s %-8s %11lld %-22s %7u %5u %9s %s\n", i + 1, row->case_id,
+               row->half == LADDER__V1__HALF__HALF_TEST ? "test" : "training",
+               (long long)row->classicness, t, row->studies, row->exam_uses, ratings, ev);
+    }
+    ladder__v1__reply__free_unpacked(r, NULL);
+    return EXIT_OK;
+}
+
 static int64_t now_of_daemon(void)
 {
     Ladder__V1__ReadEvents re = LADDER__V1__READ_EVENTS__INIT;
@@ -1069,7 +1105,7 @@ static const sub_t subs[] = {
     {"review", cmd_review}, {"mentor", cmd_mentor}, {"query-test", cmd_query_test},
     {"exam", cmd_exam}, {"appeal", cmd_appeal}, {"decide-appeal", cmd_decide_appeal},
     {"clock", cmd_clock}, {"employee", cmd_employee}, {"ready", cmd_ready},
-    {"explain", cmd_explain}, {"board", cmd_board}, {"stats", cmd_stats}, {"events", cmd_events}, {"tail", cmd_tail},
+    {"explain", cmd_explain}, {"board", cmd_board}, {"cases", cmd_cases}, {"stats", cmd_stats}, {"events", cmd_events}, {"tail", cmd_tail},
     {"verify", cmd_verify}, {"audit", cmd_audit}, {"keygen", cmd_keygen}, {"demo", cmd_demo},
 };
 
