@@ -19,6 +19,7 @@ static const char *exam_key(const void *ctx, uint32_t i) { return ((const ld_cor
 static const char *task_key(const void *ctx, uint32_t i) { return ((const ld_core_t *)ctx)->tasks[i].id; }
 static const char *str_key(const void *ctx, uint32_t i) { return ((const ld_core_t *)ctx)->strings[i]; }
 static const char *sub_key(const void *ctx, uint32_t i) { return ((const ld_core_t *)ctx)->subs[i].id; }
+static const char *rec_key(const void *ctx, uint32_t i) { return ((const ld_core_t *)ctx)->recs[i].key; }
 
 /* ----------------------------------------------------------- life cycle -- */
 
@@ -53,6 +54,12 @@ void ld_core_destroy(ld_core_t **cp)
     }
     free(c->subs);
     idmap_free(&c->sub_ix);
+    for (uint32_t i = 0; i < c->g.n_recs; i++) {
+        free(c->recs[i].text);
+        vec_free(&c->recs[i].list), vec_free(&c->recs[i].list2);
+    }
+    free(c->recs);
+    idmap_free(&c->rec_ix);
     for (uint32_t i = 0; i < c->g.n_strings; i++)
         free(c->strings[i]);
     for (uint32_t i = 0; i < c->g.n_rules; i++)
@@ -99,6 +106,18 @@ uint32_t exam_find(const ld_core_t *c, const char *id) { return idmap_get(&c->ex
 uint32_t task_find(const ld_core_t *c, const char *id) { return idmap_get(&c->task_ix, id, task_key, c); }
 uint32_t intern_find(const ld_core_t *c, const char *s) { return idmap_get(&c->string_ix, s, str_key, c); }
 uint32_t sub_find(const ld_core_t *c, const char *id) { return idmap_get(&c->sub_ix, id, sub_key, c); }
+
+static void rec_name(char *key, int kind, const char *id)
+{
+    snprintf(key, 80, "%d:%.76s", kind, id);
+}
+
+uint32_t rec_find(const ld_core_t *c, int kind, const char *id)
+{
+    char key[80];
+    rec_name(key, kind, id);
+    return idmap_get(&c->rec_ix, key, rec_key, c);
+}
 
 #define GROW(arr, cap, n)                                                  \
     do {                                                                   \
@@ -223,6 +242,19 @@ void touch_sub(ld_core_t *c, uint32_t i)
     journal(c, U_SUB, i, s);
 }
 
+void touch_rec(ld_core_t *c, uint32_t i)
+{
+    rec_t *e = &c->recs[i];
+    if (!c->depth || e->stamp == c->stamp_seq)
+        return;
+    rec_t *s = arena_alloc(&c->undo_arena, sizeof *s);
+    *s = *e;
+    save_vec(c, &s->list, &e->list);
+    save_vec(c, &s->list2, &e->list2);
+    e->stamp = c->stamp_seq;
+    journal(c, U_REC, i, s);
+}
+
 uint32_t ld_core_savepoint(ld_core_t *c)
 {
     c->depth++;
@@ -259,6 +291,12 @@ static void undo_one(ld_core_t *c, const undo_t *u)
             idmap_del(&c->sub_ix, u->id, sub_key, c);
             vec_free(&u->reviewers), vec_free(&u->amounts), vec_free(&u->levels);
             vec_free(&u->categories);
+        }
+        for (uint32_t i = s->n_recs; i < c->g.n_recs; i++) {
+            rec_t *r = &c->recs[i];
+            idmap_del(&c->rec_ix, r->key, rec_key, c);
+            free(r->text);
+            vec_free(&r->list), vec_free(&r->list2);
         }
         for (uint32_t i = s->n_strings; i < c->g.n_strings; i++) {
             idmap_del(&c->string_ix, c->strings[i], str_key, c);
@@ -299,6 +337,15 @@ static void undo_one(ld_core_t *c, const undo_t *u)
         if (u->idx < c->g.n_exams)
             c->exams[u->idx] = *(const exam_t *)u->saved;
         break;
+    case U_REC: {
+        const rec_t *s = u->saved;
+        rec_t *e = &c->recs[u->idx], cur = *e;
+        restore_vec(&cur.list, &s->list);
+        restore_vec(&cur.list2, &s->list2);
+        *e = *s;
+        e->list = cur.list, e->list2 = cur.list2;
+        break;
+    }
     case U_SUB: {
         const sub_t *s = u->saved;
         sub_t *e = &c->subs[u->idx], cur = *e;
@@ -400,6 +447,21 @@ uint32_t sub_new(ld_core_t *c, const char *id)
     snprintf(u->id, sizeof u->id, "%s", id);
     u->stamp = c->stamp_seq;
     idmap_put(&c->sub_ix, u->id, i, sub_key, c);
+    return i;
+}
+
+uint32_t rec_new(ld_core_t *c, int kind, const char *id)
+{
+    touch_globals(c);
+    GROW(c->recs, c->recs_cap, c->g.n_recs);
+    uint32_t i = c->g.n_recs++;
+    rec_t *r = &c->recs[i];
+    memset(r, 0, sizeof *r);
+    rec_name(r->key, kind, id);
+    r->kind = (uint8_t)kind;
+    r->a = r->b = NONE;
+    r->stamp = c->stamp_seq;
+    idmap_put(&c->rec_ix, r->key, i, rec_key, c);
     return i;
 }
 
@@ -707,7 +769,9 @@ int ld_core_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         if (rc == 1)
             rc = library_evolve(c, ev);
         if (rc == 1)
-            rc = 0; /* a fact part 1 keeps no state for (part 2's) */
+            rc = contrib_evolve(c, ev);
+        if (rc == 1)
+            rc = 0; /* a fact that changes no state (e.g. a quality application) */
     }
     if (rc)
         return rc;
@@ -742,6 +806,8 @@ int ld_core_execute(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t
             rc = retention_decide(c, cmd, ctx, out);
         if (rc == 1)
             rc = library_decide(c, cmd, ctx, out);
+        if (rc == 1)
+            rc = contrib_decide(c, cmd, ctx, out);
         if (rc == 1)
             rc = refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, NULL, "commands",
                         "unknown or empty command (oneof case %d)", (int)cmd->cmd_case);

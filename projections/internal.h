@@ -100,6 +100,9 @@ int64_t cal_month_start(int64_t ms, int32_t offset_min, int months_per_period);
 /* Formats ms as "2026-11-27 10:00+08:00" into buf; returns buf. */
 char *cal_format(char buf[CAL_FMT_LEN], int64_t ms, int32_t offset_min);
 
+/* §3: the median of the proposals, rounded down (0 for none). */
+uint32_t median_u32(const vec_t *v);
+
 /* splitmix64: the seeded generator of exam draws (seed recorded in the event). */
 uint64_t mix64(uint64_t x);
 
@@ -114,7 +117,7 @@ enum {
     RT_EXAM_MAKEUP_FAILED = 8,
 };
 
-enum { EF_LEFT = 1, EF_COMMITTEE = 2 };
+enum { EF_LEFT = 1, EF_COMMITTEE = 2, EF_APPLIED = 4 };
 
 typedef struct {
     char id[LD_ID_MAX + 1];
@@ -142,6 +145,8 @@ typedef struct {
     int32_t win_period[4];                /* §9: start day of week/month/quarter/year... */
     int64_t win_score[4];                 /* ...the points earned in it... */
     int64_t win_at[4];                    /* ...and when that score was reached */
+    uint32_t contrib_accepted;            /* §5: KB and case contributions accepted... */
+    uint32_t contrib_decided;             /* ...and decided either way */
     int32_t cap_day;                      /* local day of the tallies below */
     int32_t day_tally[LD_SOURCES];        /* points per source that day (daily caps) */
     vec_t studied;                        /* case indexes */
@@ -238,6 +243,23 @@ typedef struct {
     int32_t period;        /* local day the window started; 0 for all-time */
 } board_t;
 
+/* One generic record for the smaller things of part 2 (§4 KB, §4 quality
+ * awards, §8 suggestions and QC projects), keyed "<kind>:<id>". */
+enum { REC_KB_ITEM = 1, REC_KB_PROPOSAL, REC_SUGGESTION, REC_QC_PROJECT, REC_QC_GROUP, REC_QUALITY };
+enum { RS_PENDING = 0, RS_ACCEPTED, RS_REJECTED };
+typedef struct {
+    char key[80];
+    uint8_t kind, state;
+    uint32_t stamp;
+    uint32_t a, b;          /* kind-specific indexes (employee, record) */
+    uint32_t n1, n2;        /* kind-specific counts (approvals, rejections, groups) */
+    int64_t value;          /* version, points, amount */
+    int64_t at_ms;
+    uint64_t seq;
+    char *text;             /* owned */
+    vec_t list, list2;
+} rec_t;
+
 /* Deadline heap entry; validated lazily against the employee. */
 typedef struct {
     int64_t at;
@@ -249,13 +271,13 @@ typedef struct {
 typedef struct {
     uint64_t next_seq;
     int64_t last_at_ms;
-    uint32_t n_emps, n_cases, n_exams, n_tasks, n_changes, n_strings, n_rules, n_subs;
+    uint32_t n_emps, n_cases, n_exams, n_tasks, n_changes, n_strings, n_rules, n_subs, n_recs;
     uint32_t stamp;
     uint32_t lib_count[LD_LEVELS][3];  /* §4: live cases per level and half */
 } globals_t;
 
 /* Undo journal record kinds. */
-enum { U_GLOBALS = 1, U_EMP, U_CASE, U_EXAM, U_SUB, U_PAIR_ADD, U_PAIR_SET };
+enum { U_GLOBALS = 1, U_EMP, U_CASE, U_EXAM, U_SUB, U_REC, U_PAIR_ADD, U_PAIR_SET };
 
 typedef struct {
     uint8_t kind;
@@ -296,6 +318,10 @@ struct ld_core {
     sub_t *subs;
     size_t subs_cap;
     idmap_t sub_ix;
+
+    rec_t *recs;
+    size_t recs_cap;
+    idmap_t rec_ix;
 
     char **strings;         /* interned: teams, centres, categories, medals */
     size_t strings_cap;
@@ -338,6 +364,7 @@ uint32_t case_find(const ld_core_t *c, const char *id);
 uint32_t exam_find(const ld_core_t *c, const char *id);
 uint32_t task_find(const ld_core_t *c, const char *id);
 uint32_t sub_find(const ld_core_t *c, const char *id);
+uint32_t rec_find(const ld_core_t *c, int kind, const char *id);
 uint32_t intern(ld_core_t *c, const char *s);
 uint32_t intern_find(const ld_core_t *c, const char *s);
 
@@ -347,6 +374,7 @@ void touch_emp(ld_core_t *c, uint32_t i);
 void touch_case(ld_core_t *c, uint32_t i);
 void touch_exam(ld_core_t *c, uint32_t i);
 void touch_sub(ld_core_t *c, uint32_t i);
+void touch_rec(ld_core_t *c, uint32_t i);
 void pair_add(ld_core_t *c, int set, uint32_t a, uint32_t b, uint32_t val);
 
 uint32_t emp_new(ld_core_t *c, const char *id);
@@ -354,6 +382,7 @@ uint32_t case_new(ld_core_t *c, const char *id);
 uint32_t exam_new(ld_core_t *c, const char *id);
 uint32_t task_new(ld_core_t *c, const char *id);
 uint32_t sub_new(ld_core_t *c, const char *id);
+uint32_t rec_new(ld_core_t *c, int kind, const char *id);
 uint32_t change_new(ld_core_t *c);
 
 void deadline_push(ld_core_t *c, int64_t at, uint32_t emp, uint32_t kind);
@@ -428,6 +457,13 @@ int library_ranking(ld_core_t *c, const Ladder__V1__GetCaseRanking *q, ld_out_t 
                     Ladder__V1__CaseRanking **res);
 /* §4: studies + exam uses + 5 x excellent - 5 x poor (weights from the rules). */
 int64_t classicness(const ld_core_t *c, const case_t *k);
+
+/* contrib.c: §4 knowledge base and quality awards, §5 committee, §8
+ * suggestions and QC projects. */
+int contrib_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx, ld_out_t *out);
+int contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
+int contrib_query(ld_core_t *c, const Ladder__V1__Query *q, ld_out_t *out, Ladder__V1__Ok *ok);
+void contrib_decided(ld_core_t *c, uint32_t emp, bool accepted);
 
 /* boards.c: §9 leaderboards (derived from the employees; rebuilt on load). */
 int32_t window_period(const ld_core_t *c, int window, int64_t at);

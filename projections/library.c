@@ -163,21 +163,6 @@ static int submit_case(ld_core_t *c, const Ladder__V1__SubmitCase *m, const ld_c
     return apply(c, ev);
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* §3: the median of the proposals, rounded down. */
-static uint32_t median(const vec_t *v)
-{
-    uint32_t tmp[64], n = v->len < 64 ? v->len : 64;
-    memcpy(tmp, v->v, n * sizeof *tmp);
-    qsort(tmp, n, sizeof *tmp, cmp_u32);
-    return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
-}
-
 /* The most proposed category; ties go to the one proposed first. */
 static uint32_t mode_category(const vec_t *v)
 {
@@ -230,7 +215,7 @@ static int accept_sub(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, uint32_t
     const ld_rules_t *r = cur_rules(c);
     const sub_t *u = &c->subs[si];
     const case_t *k = &c->cases[u->case_idx];
-    uint32_t level = u->revision ? k->level : median(&u->levels);
+    uint32_t level = u->revision ? k->level : median_u32(&u->levels);
     uint32_t cat = u->revision ? k->category : mode_category(&u->categories);
     uint32_t half = k->half;
     if (!u->revision) {
@@ -239,7 +224,7 @@ static int accept_sub(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, uint32_t
         half = n[LADDER__V1__HALF__HALF_TEST] < n[LADDER__V1__HALF__HALF_TRAINING]
                    ? LADDER__V1__HALF__HALF_TEST : LADDER__V1__HALF__HALF_TRAINING;
     }
-    uint32_t award_amount = median(&u->amounts);
+    uint32_t award_amount = median_u32(&u->amounts);
     uint32_t author = u->author;
     char case_id[LD_ID_MAX + 1];
     snprintf(case_id, sizeof case_id, "%s", k->id);
@@ -512,6 +497,7 @@ int library_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
             return -1;
         touch_sub(c, si);
         c->subs[si].state = SUB_REJECTED;
+        contrib_decided(c, c->subs[si].author, false);
         return 0;
     }
     case LADDER__V1__EVENT__BODY_CASE_ACCEPTED: {
@@ -527,6 +513,7 @@ int library_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
                 return -1;
             touch_sub(c, si);
             c->subs[si].state = SUB_ACCEPTED;
+            contrib_decided(c, c->subs[si].author, true);
         }
         k = case_find(c, m->case_id);
         if (k == NONE)

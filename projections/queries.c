@@ -222,8 +222,12 @@ int queries_run(ld_core_t *c, const Ladder__V1__Query *q, int64_t now, ld_out_t 
             return -1;
         ok->result_case = LADDER__V1__OK__RESULT_BOARD;
         return 0;
-    default:
+    default: {
+        int rc = contrib_query(c, q, out, ok);
+        if (rc != 1)
+            return rc;
         return refuse(c, E(ERR_INVALID), NULL, "query",
                       "query (oneof case %d) is not answered by the core", (int)q->q_case);
+    }
     }
 }

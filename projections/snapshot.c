@@ -68,6 +68,7 @@ int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len)
         s->n_win_period = 4, s->win_period = (int32_t *)e->win_period;
         s->n_win_score = 4, s->win_score = (int64_t *)e->win_score;
         s->n_win_at = 4, s->win_at = (int64_t *)e->win_at;
+        s->contrib_accepted = e->contrib_accepted, s->contrib_decided = e->contrib_decided;
         st.employees[i] = s;
     }
 
@@ -140,6 +141,22 @@ int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len)
         s->n_levels = u->levels.len, s->levels = u->levels.v;
         s->n_categories = u->categories.len, s->categories = u->categories.v;
         st.subs[i] = s;
+    }
+
+    st.n_recs = c->g.n_recs;
+    st.recs = arena_alloc(&a, (c->g.n_recs + 1) * sizeof *st.recs);
+    for (uint32_t i = 0; i < c->g.n_recs; i++) {
+        const rec_t *r = &c->recs[i];
+        Ladder__V1__SnapRec *s = arena_alloc(&a, sizeof *s);
+        ladder__v1__snap_rec__init(s);
+        s->key = (char *)r->key;
+        s->kind = r->kind, s->state = r->state;
+        s->a = r->a == NONE ? 0 : r->a + 1, s->b = r->b == NONE ? 0 : r->b + 1;
+        s->n1 = r->n1, s->n2 = r->n2, s->value = r->value, s->at_ms = r->at_ms, s->seq = r->seq;
+        s->text = r->text ? r->text : (char *)"";
+        s->n_list = r->list.len, s->list = r->list.v;
+        s->n_list2 = r->list2.len, s->list2 = r->list2.v;
+        st.recs[i] = s;
     }
 
     st.n_pairs = PS_COUNT;
@@ -246,6 +263,7 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
         memcpy(e->win_period, s->win_period, sizeof e->win_period);
         memcpy(e->win_score, s->win_score, sizeof e->win_score);
         memcpy(e->win_at, s->win_at, sizeof e->win_at);
+        e->contrib_accepted = s->contrib_accepted, e->contrib_decided = s->contrib_decided;
         struct { vec_t *v; const uint32_t *src; size_t n; uint32_t bound; } vs[] = {
             {&e->studied, s->studied, s->n_studied, nc},
             {&e->examined, s->examined, s->n_examined, nc},
@@ -329,6 +347,23 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
                     goto bad;
                 vec_push(vs[v].v, vs[v].src[j]);
             }
+    }
+    for (size_t i = 0; i < st->n_recs; i++) {
+        const Ladder__V1__SnapRec *s = st->recs[i];
+        const char *colon = strchr(s->key, ':');
+        if (!colon || s->kind < REC_KB_ITEM || s->kind > REC_QUALITY ||
+            rec_find(c, (int)s->kind, colon + 1) != NONE)
+            goto bad;
+        uint32_t ri = rec_new(c, (int)s->kind, colon + 1);
+        rec_t *r = &c->recs[ri];
+        r->state = (uint8_t)s->state;
+        r->a = s->a ? s->a - 1 : NONE, r->b = s->b ? s->b - 1 : NONE;
+        r->n1 = s->n1, r->n2 = s->n2, r->value = s->value, r->at_ms = s->at_ms, r->seq = s->seq;
+        r->text = s->text && *s->text ? xstrdup(s->text) : NULL;
+        for (size_t j = 0; j < s->n_list; j++)
+            vec_push(&r->list, s->list[j]);
+        for (size_t j = 0; j < s->n_list2; j++)
+            vec_push(&r->list2, s->list2[j]);
     }
     memcpy(&c->g.lib_count[0][0], st->lib_count, sizeof c->g.lib_count);
 #undef IDX_OK

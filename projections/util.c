@@ -427,6 +427,22 @@ char *cal_format(char buf[CAL_FMT_LEN], int64_t ms, int32_t offset_min)
     return s;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+uint32_t median_u32(const vec_t *v)
+{
+    uint32_t tmp[64], n = v->len < 64 ? v->len : 64;
+    if (!n)
+        return 0;
+    memcpy(tmp, v->v, n * sizeof *tmp);
+    qsort(tmp, n, sizeof *tmp, cmp_u32);
+    return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
+}
+
 uint64_t mix64(uint64_t x)
 {
     x += 0x9e3779b97f4a7c15ull;

@@ -42,7 +42,17 @@ typedef struct {
         Ladder__V1__Leave leave;
         Ladder__V1__SubmitCase submit;
         Ladder__V1__ReviewCase review;
+        Ladder__V1__ProposeKb kbp;
+        Ladder__V1__ReviewKb kbr;
+        Ladder__V1__SubmitSuggestion sug;
+        Ladder__V1__JudgeSuggestion judge;
+        Ladder__V1__PublishQc qcp;
+        Ladder__V1__ClaimQc qcc;
+        Ladder__V1__CompleteQc qcd;
+        Ladder__V1__ApplyCommittee capp;
+        Ladder__V1__DecideCommittee cdec;
     } m;
+    char *members[5];
     Ladder__V1__CaseNode node;
     Ladder__V1__CaseContent content;
     Ladder__V1__Command cmd;
@@ -95,7 +105,7 @@ static inline Ladder__V1__Command *gen_command(gen_t *g)
     ladder__v1__command__init(&g->cmd);
     g->principal = "boss";
     g->roles = MGR;
-    uint32_t r = gen_below(g, g->realistic ? 1000 : 1100);
+    uint32_t r = gen_below(g, g->realistic ? 1000 : 1300);
     if (g->realistic) {
         /* weights per mille of a working day: points, studies, ratings dominate */
         static const uint32_t w[][2] = {
@@ -248,6 +258,89 @@ static inline Ladder__V1__Command *gen_command(gen_t *g)
             : "{\"retention\":{\"points\":150},\"exam\":{\"retake_days\":7}}";
         g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_ADOPT_RULES;
         g->cmd.adopt_rules = &g->m.rules;
+    } else if (r >= 1290) {
+        ladder__v1__decide_committee__init(&g->m.cdec);
+        g->m.cdec.employee_id = gen_emp(g, 0);
+        g->m.cdec.admit = gen_below(g, 3) != 0;
+        g->m.cdec.reason = "committee decision";
+        g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_DECIDE_COMMITTEE;
+        g->cmd.decide_committee = &g->m.cdec;
+    } else if (r >= 1280) {
+        ladder__v1__apply_committee__init(&g->m.capp);
+        g->m.capp.employee_id = gen_emp(g, 0);
+        g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_APPLY_COMMITTEE;
+        g->cmd.apply_committee = &g->m.capp;
+        g->principal = g->m.capp.employee_id;
+        g->roles = EMP;
+    } else if (r >= 1270) {
+        ladder__v1__complete_qc__init(&g->m.qcd);
+        snprintf(g->buf[0], 48, "qp%u", gen_below(g, 5));
+        snprintf(g->buf[1], 48, "qg%u", gen_below(g, 8));
+        g->m.qcd.project_id = g->buf[0], g->m.qcd.group_id = g->buf[1];
+        g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_COMPLETE_QC;
+        g->cmd.complete_qc = &g->m.qcd;
+    } else if (r >= 1250) {
+        ladder__v1__claim_qc__init(&g->m.qcc);
+        snprintf(g->buf[0], 48, "qp%u", gen_below(g, 5));
+        snprintf(g->buf[1], 48, "qg%u", gen_below(g, 8));
+        g->m.qcc.project_id = g->buf[0], g->m.qcc.group_id = g->buf[1];
+        uint32_t n = 2 + gen_below(g, 5);
+        for (uint32_t k = 0; k < n; k++)
+            g->members[k] = gen_emp(g, 2 + (int)k);
+        g->m.qcc.n_member_ids = n, g->m.qcc.member_ids = g->members;
+        g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_CLAIM_QC;
+        g->cmd.claim_qc = &g->m.qcc;
+    } else if (r >= 1240) {
+        ladder__v1__publish_qc__init(&g->m.qcp);
+        snprintf(g->buf[0], 48, "qp%u", gen_below(g, 5));
+        g->m.qcp.project_id = g->buf[0], g->m.qcp.topic = "Shorter holds";
+        g->m.qcp.points = 50 + gen_below(g, 100);
+        g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_PUBLISH_QC;
+        g->cmd.publish_qc = &g->m.qcp;
+    } else if (r >= 1220) {
+        ladder__v1__judge_suggestion__init(&g->m.judge);
+        snprintf(g->buf[0], 48, "sg%u", gen_below(g, 40));
+        snprintf(g->buf[1], 48, "sg%u", gen_below(g, 40));
+        g->m.judge.suggestion_id = g->buf[0];
+        g->m.judge.verdict = (Ladder__V1__SuggestionVerdict)(1 + gen_below(g, 4));
+        g->m.judge.amount = 30 + gen_below(g, 150);
+        g->m.judge.duplicate_of = g->buf[1];
+        g->m.judge.reason = "judged";
+        g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_JUDGE_SUGGESTION;
+        g->cmd.judge_suggestion = &g->m.judge;
+    } else if (r >= 1200) {
+        ladder__v1__submit_suggestion__init(&g->m.sug);
+        snprintf(g->buf[0], 48, "sg%u", gen_below(g, 40));
+        g->m.sug.suggestion_id = g->buf[0];
+        g->m.sug.employee_id = gen_emp(g, 1);
+        g->m.sug.text = "Call back instead of holding";
+        g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_SUBMIT_SUGGESTION;
+        g->cmd.submit_suggestion = &g->m.sug;
+        g->principal = g->m.sug.employee_id;
+        g->roles = EMP;
+    } else if (r >= 1140) {
+        ladder__v1__review_kb__init(&g->m.kbr);
+        snprintf(g->buf[0], 48, "kp%u", gen_below(g, 50));
+        g->m.kbr.proposal_id = g->buf[0];
+        g->m.kbr.reviewer_id = gen_emp(g, 1);
+        g->m.kbr.verdict = gen_below(g, 4) ? LADDER__V1__VERDICT__VERDICT_APPROVE
+                                           : LADDER__V1__VERDICT__VERDICT_REJECT;
+        g->m.kbr.amount = 1 + gen_below(g, 5);
+        g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_REVIEW_KB;
+        g->cmd.review_kb = &g->m.kbr;
+        g->principal = g->m.kbr.reviewer_id;
+    } else if (r >= 1100) {
+        ladder__v1__propose_kb__init(&g->m.kbp);
+        snprintf(g->buf[0], 48, "kp%u", gen_below(g, 50));
+        snprintf(g->buf[1], 48, "ki%u", gen_below(g, 10));
+        g->m.kbp.proposal_id = g->buf[0], g->m.kbp.item_id = g->buf[1];
+        g->m.kbp.proposer_id = gen_emp(g, 2);
+        g->m.kbp.text = "Refunds within 5 days";
+        g->m.kbp.new_item = gen_below(g, 2);
+        g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_PROPOSE_KB;
+        g->cmd.propose_kb = &g->m.kbp;
+        g->principal = g->m.kbp.proposer_id;
+        g->roles = EMP;
     } else if (r >= 1040) {
         /* §4 reviews by a manager who is also an employee: quorum, self, double */
         ladder__v1__review_case__init(&g->m.review);

@@ -15,7 +15,7 @@
 #include "gen.h"
 
 #define T0 1767542400000LL
-#define N_COMMANDS 12000
+#define N_COMMANDS 16000
 
 typedef struct {
     uint8_t **ev;
@@ -75,7 +75,7 @@ static void seed_library(ld_core_t *c, log_t *log)
 
 typedef struct {
     size_t accepted, refused, rolled_back;
-    size_t promotions, demotions, cases_accepted;
+    size_t promotions, demotions, cases_accepted, kb_accepted, suggestions_judged, qc_completed;
 } tally_t;
 
 /* Runs n generated commands; every 97th group of three is a batch that is
@@ -118,6 +118,9 @@ static ld_core_t *run(uint64_t seed, size_t n, log_t *log, tally_t *t, size_t sn
             Ladder__V1__Event *ev = ld_out_events(out)[j];
             t->promotions += ev->body_case == LADDER__V1__EVENT__BODY_PROMOTED;
             t->cases_accepted += ev->body_case == LADDER__V1__EVENT__BODY_CASE_ACCEPTED;
+            t->kb_accepted += ev->body_case == LADDER__V1__EVENT__BODY_KB_ACCEPTED;
+            t->suggestions_judged += ev->body_case == LADDER__V1__EVENT__BODY_SUGGESTION_JUDGED;
+            t->qc_completed += ev->body_case == LADDER__V1__EVENT__BODY_QC_COMPLETED;
             t->demotions += ev->body_case == LADDER__V1__EVENT__BODY_RETENTION_YEAR_CLOSED &&
                             !ev->retention_year_closed->kept;
             log_add(log, ev);
@@ -148,13 +151,17 @@ static void test_fold_of_produced_events_equals_live_state(void **s)
     size_t mid_len = 0, mid_events = 0;
     ld_core_t *live = run(7, N_COMMANDS, &log, &t, N_COMMANDS / 2, &mid, &mid_len, &mid_events);
     print_message("commands: %zu accepted, %zu refused; %zu events (%zu rolled back); "
-                  "%zu promotions, %zu demotions, %zu cases accepted by review\n",
+                  "%zu promotions, %zu demotions, %zu cases accepted by review, %zu KB items "
+                  "accepted, %zu suggestions judged, %zu QC projects completed\n",
                   t.accepted, t.refused, log.n, t.rolled_back, t.promotions, t.demotions,
-                  t.cases_accepted);
+                  t.cases_accepted, t.kb_accepted, t.suggestions_judged, t.qc_completed);
     /* the generator must reach the interesting paths, or the test proves little */
     assert_true(t.accepted > 3000 && t.refused > 1000);
-    assert_true(t.promotions >= 10);
+    assert_true(t.promotions >= 5);
     assert_true(t.cases_accepted >= 5);
+    assert_true(t.kb_accepted >= 3);
+    assert_true(t.suggestions_judged >= 3);
+    assert_true(t.qc_completed >= 1);
     assert_true(t.demotions >= 5);
     assert_true(t.rolled_back > 0);
 

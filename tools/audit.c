@@ -83,6 +83,18 @@ typedef union {
     Ladder__V1__AdjustPoints adjust;
     Ladder__V1__AwardMedal medal;
     Ladder__V1__AdvanceClock clock;
+    Ladder__V1__ProposeKb kbp;
+    Ladder__V1__ReviewKb kbr;
+    Ladder__V1__ApplyQuality qa;
+    Ladder__V1__AwardQuality qw;
+    Ladder__V1__ApplyCommittee capp;
+    Ladder__V1__DecideCommittee cdec;
+    Ladder__V1__RemoveCommittee crem;
+    Ladder__V1__SubmitSuggestion sug;
+    Ladder__V1__JudgeSuggestion judge;
+    Ladder__V1__PublishQc qcp;
+    Ladder__V1__ClaimQc qcc;
+    Ladder__V1__CompleteQc qcd;
 } cmdstore_t;
 
 /* The command a fact records, built in u. Returns 0 when the fact has none. */
@@ -227,6 +239,88 @@ static int command_of(const Ladder__V1__Event *e, Ladder__V1__Command *c, cmdsto
         u->medal.employee_id = e->medal_awarded->employee_id;
         u->medal.medal = e->medal_awarded->medal, u->medal.reason = e->medal_awarded->reason;
         c->cmd_case = LADDER__V1__COMMAND__CMD_AWARD_MEDAL, c->award_medal = &u->medal;
+        return 1;
+    case LADDER__V1__EVENT__BODY_KB_PROPOSED:
+        ladder__v1__propose_kb__init(&u->kbp);
+        u->kbp.proposal_id = e->kb_proposed->proposal_id, u->kbp.item_id = e->kb_proposed->item_id;
+        u->kbp.proposer_id = e->kb_proposed->proposer_id, u->kbp.text = e->kb_proposed->text;
+        u->kbp.new_item = e->kb_proposed->new_item;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_PROPOSE_KB, c->propose_kb = &u->kbp;
+        return 1;
+    case LADDER__V1__EVENT__BODY_KB_REVIEWED:
+        ladder__v1__review_kb__init(&u->kbr);
+        u->kbr.proposal_id = e->kb_reviewed->proposal_id, u->kbr.reviewer_id = e->kb_reviewed->reviewer_id;
+        u->kbr.verdict = e->kb_reviewed->verdict, u->kbr.amount = e->kb_reviewed->amount;
+        u->kbr.comment = e->kb_reviewed->comment;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_REVIEW_KB, c->review_kb = &u->kbr;
+        return 1;
+    case LADDER__V1__EVENT__BODY_QUALITY_APPLIED:
+        ladder__v1__apply_quality__init(&u->qa);
+        u->qa.case_id = e->quality_applied->case_id;
+        u->qa.n_contributor_ids = e->quality_applied->n_contributor_ids;
+        u->qa.contributor_ids = e->quality_applied->contributor_ids;
+        u->qa.outstanding_id = e->quality_applied->outstanding_id;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_APPLY_QUALITY, c->apply_quality = &u->qa;
+        return 1;
+    case LADDER__V1__EVENT__BODY_QUALITY_AWARDED:
+        ladder__v1__award_quality__init(&u->qw);
+        u->qw.case_id = e->quality_awarded->case_id;
+        u->qw.amount_each = e->quality_awarded->amount_each;
+        u->qw.approve = e->quality_awarded->amount_each != 0;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_AWARD_QUALITY, c->award_quality = &u->qw;
+        return 1;
+    case LADDER__V1__EVENT__BODY_COMMITTEE_APPLIED:
+        ladder__v1__apply_committee__init(&u->capp);
+        u->capp.employee_id = e->committee_applied->employee_id;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_APPLY_COMMITTEE, c->apply_committee = &u->capp;
+        return 1;
+    case LADDER__V1__EVENT__BODY_COMMITTEE_ADMITTED:
+    case LADDER__V1__EVENT__BODY_COMMITTEE_REFUSED: {
+        bool admit = e->body_case == LADDER__V1__EVENT__BODY_COMMITTEE_ADMITTED;
+        ladder__v1__decide_committee__init(&u->cdec);
+        u->cdec.employee_id = admit ? e->committee_admitted->employee_id : e->committee_refused->employee_id;
+        u->cdec.reason = admit ? e->committee_admitted->reason : e->committee_refused->reason;
+        u->cdec.admit = admit;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_DECIDE_COMMITTEE, c->decide_committee = &u->cdec;
+        return 1;
+    }
+    case LADDER__V1__EVENT__BODY_COMMITTEE_REMOVED:
+        ladder__v1__remove_committee__init(&u->crem);
+        u->crem.employee_id = e->committee_removed->employee_id;
+        u->crem.reason = e->committee_removed->reason;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_REMOVE_COMMITTEE, c->remove_committee = &u->crem;
+        return 1;
+    case LADDER__V1__EVENT__BODY_SUGGESTION_SUBMITTED:
+        ladder__v1__submit_suggestion__init(&u->sug);
+        u->sug.suggestion_id = e->suggestion_submitted->suggestion_id;
+        u->sug.employee_id = e->suggestion_submitted->employee_id;
+        u->sug.text = e->suggestion_submitted->text;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_SUBMIT_SUGGESTION, c->submit_suggestion = &u->sug;
+        return 1;
+    case LADDER__V1__EVENT__BODY_SUGGESTION_JUDGED:
+        ladder__v1__judge_suggestion__init(&u->judge);
+        u->judge.suggestion_id = e->suggestion_judged->suggestion_id;
+        u->judge.verdict = e->suggestion_judged->verdict, u->judge.amount = e->suggestion_judged->amount;
+        u->judge.duplicate_of = e->suggestion_judged->duplicate_of;
+        u->judge.reason = e->suggestion_judged->reason;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_JUDGE_SUGGESTION, c->judge_suggestion = &u->judge;
+        return 1;
+    case LADDER__V1__EVENT__BODY_QC_PUBLISHED:
+        ladder__v1__publish_qc__init(&u->qcp);
+        u->qcp.project_id = e->qc_published->project_id, u->qcp.topic = e->qc_published->topic;
+        u->qcp.points = e->qc_published->points;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_PUBLISH_QC, c->publish_qc = &u->qcp;
+        return 1;
+    case LADDER__V1__EVENT__BODY_QC_CLAIMED:
+        ladder__v1__claim_qc__init(&u->qcc);
+        u->qcc.project_id = e->qc_claimed->project_id, u->qcc.group_id = e->qc_claimed->group_id;
+        u->qcc.n_member_ids = e->qc_claimed->n_member_ids, u->qcc.member_ids = e->qc_claimed->member_ids;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_CLAIM_QC, c->claim_qc = &u->qcc;
+        return 1;
+    case LADDER__V1__EVENT__BODY_QC_COMPLETED:
+        ladder__v1__complete_qc__init(&u->qcd);
+        u->qcd.project_id = e->qc_completed->project_id, u->qcd.group_id = e->qc_completed->group_id;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_COMPLETE_QC, c->complete_qc = &u->qcd;
         return 1;
     case LADDER__V1__EVENT__BODY_CLOCK_ADVANCED:
         ladder__v1__advance_clock__init(&u->clock);
