@@ -54,6 +54,11 @@ check board-level   c board --scope level:2 --top 3
 check board-bad     c board --scope planet:mars
 check cases         c cases 1 billing
 check cases-all     c cases 2
+check kb            c kb refund-days
+check kb-missing    c kb nothing
+check pending       c pending
+check pending-mgr   c pending --reviewer mgr-north
+check committee     c committee
 check events        c events --from 1 --max 4
 check events-stream c events --stream emp/e013 --max 3
 check hire          c hire x1 --name "Test Person" --team t --centre c
@@ -73,6 +78,12 @@ check decide-none   c decide-appeal x1 --uphold --reason checked
 check submit-case   c --as x1 --roles employee submit-case sx cx x1 --title "Lost SIM" --question "My SIM card is gone"
 check review-self   c --as x1 --roles manager review sx --approve --amount 30 --level 1 --category sim
 check review        c --as mgr-a review sx --approve --amount 30 --level 1 --category sim
+check propose-kb    c --as x1 --roles employee propose-kb kbx refund-days x1 --text "Refunds in 3 days"
+check review-kb-self c --as x1 --roles manager review-kb kbx --approve --amount 3
+check review-kb     c --as mgr-a review-kb kbx --approve --amount 3
+check suggest       c --as x1 --roles employee suggest sx x1 --text "Fewer menus"
+check judge         c judge sx adopted --amount 40 --reason good
+check judge-again   c judge sx feasible --amount 90
 echo '{"commands":[{"hire":{"employeeId":"x2","name":"Batch One"}},{"adjustPoints":{"employeeId":"x2","amount":"40","reason":"batch"}}]}' >"$work/batch.json"
 check send-batch    c send "$work/batch.json"
 echo '{"commands":[{"hire":{"employeeId":"x3","name":"Batch Two"}},{"adjustPoints":{"employeeId":"nobody","amount":"40","reason":"batch"}}]}' >"$work/bad.json"
@@ -86,7 +97,7 @@ check no-id         c employee
 expect stats        'head seq [0-9]+, 6[0-9] employees' c stats
 expect help         'exit codes'                          c --help
 for sub in send hire award task study rate submit-case review mentor query-test exam appeal \
-           decide-appeal clock employee ready explain board cases stats events tail verify audit demo keygen; do
+           decide-appeal clock employee ready explain board cases kb pending committee propose-kb review-kb suggest judge stats events tail verify audit demo keygen; do
     expect "help-$sub" "^usage: ladderctl $sub" c "$sub" --help
 done
 # tail: the Clone pattern prints the level update of a promotion made meanwhile

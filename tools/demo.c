@@ -258,6 +258,35 @@ int demo_run(int argc, char **argv, call_fn call_impl)
                 progress(++done, total);
             }
 
+    /* the knowledge base: twelve items, each accepted by three managers, one
+     * revision, and one proposal still open */
+    progress_label = "knowledge base";
+    static const char *const items[] = {"refund-days", "roaming-eu", "sim-swap", "bill-dispute",
+                                        "plan-change", "data-cap", "porting", "fraud-alert",
+                                        "autopay", "late-fee", "outage", "device-return"};
+    for (int i = 0; i < 12; i++) {
+        char prop[32], author[16];
+        snprintf(prop, sizeof prop, "kbp-%s", items[i]);
+        snprintf(author, sizeof author, "e%03d", (int)rnd((uint32_t)employees));
+        Ladder__V1__ProposeKb pk = LADDER__V1__PROPOSE_KB__INIT;
+        pk.proposal_id = prop, pk.item_id = (char *)items[i], pk.proposer_id = author;
+        pk.text = "The standard answer, as agreed by the centre.", pk.new_item = 1;
+        Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+        c.cmd_case = LADDER__V1__COMMAND__CMD_PROPOSE_KB;
+        c.propose_kb = &pk;
+        run(&c, author, EMP);
+        for (int r = 0; r < (i == 11 ? 1 : 3); r++) {
+            static const char *const mgr[] = {"mgr-north", "mgr-south", "mgr-east"};
+            Ladder__V1__ReviewKb rk = LADDER__V1__REVIEW_KB__INIT;
+            rk.proposal_id = prop, rk.reviewer_id = (char *)mgr[r];
+            rk.verdict = LADDER__V1__VERDICT__VERDICT_APPROVE, rk.amount = 2 + rnd(4);
+            c.cmd_case = LADDER__V1__COMMAND__CMD_REVIEW_KB;
+            c.review_kb = &rk;
+            run(&c, mgr[r], MGR);
+        }
+        progress((unsigned)i + 1, 12);
+    }
+
     /* a cohort of mentors: e000..e011 go to level 2; from there each takes
      * apprentices at level 0 who are promoted, crediting the mentor (§6.5) */
     unsigned exam_no = 0;
@@ -330,6 +359,29 @@ int demo_run(int argc, char **argv, call_fn call_impl)
         run(&c, "mgr-east", MGR);
         progress((unsigned)week + 1, 26);
     }
+    /* rationalization suggestions (§8): adopted, feasible, a duplicate, one not adopted */
+    static const struct { const char *id, *text; int verdict; int amount; const char *dup; } sg[] = {
+        {"sug-1", "Call customers back instead of holding", 2, 60, ""},
+        {"sug-2", "Show the refund status in the app", 3, 150, ""},
+        {"sug-3", "Call back instead of hold music", 4, 0, "sug-1"},
+        {"sug-4", "Play faster hold music", 1, 0, ""},
+    };
+    for (int i = 0; i < 4; i++) {
+        char who[16];
+        snprintf(who, sizeof who, "e%03d", 20 + i);
+        Ladder__V1__SubmitSuggestion ss = LADDER__V1__SUBMIT_SUGGESTION__INIT;
+        ss.suggestion_id = (char *)sg[i].id, ss.employee_id = who, ss.text = (char *)sg[i].text;
+        Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+        c.cmd_case = LADDER__V1__COMMAND__CMD_SUBMIT_SUGGESTION;
+        c.submit_suggestion = &ss;
+        run(&c, who, EMP);
+        Ladder__V1__JudgeSuggestion js = LADDER__V1__JUDGE_SUGGESTION__INIT;
+        js.suggestion_id = (char *)sg[i].id, js.verdict = (Ladder__V1__SuggestionVerdict)sg[i].verdict;
+        js.amount = sg[i].amount, js.duplicate_of = (char *)sg[i].dup, js.reason = "monthly review";
+        c.cmd_case = LADDER__V1__COMMAND__CMD_JUDGE_SUGGESTION;
+        c.judge_suggestion = &js;
+        run(&c, "mgr-south", MGR);
+    }
     Ladder__V1__AwardMedal md = LADDER__V1__AWARD_MEDAL__INIT;
     md.employee_id = "e000", md.medal = "service-star", md.reason = "best first-call resolution";
     Ladder__V1__Command mc = LADDER__V1__COMMAND__INIT;
@@ -378,7 +430,7 @@ int demo_run(int argc, char **argv, call_fn call_impl)
         advance(T0 + 400 * DAY); /* the other appeal windows close unused */
         progress(1, 1);
     }
-    printf("demo: %d employees in 3 centres, 240 cases, %llu requests (%lu accepted, %lu "
+    printf("demo: %d employees in 3 centres, 240 cases, 12 KB items, 4 suggestions, %llu requests (%lu accepted, %lu "
            "refused by rule)\n",
            employees, (unsigned long long)nreq, accepted, refused);
     return 0;

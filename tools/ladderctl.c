@@ -64,6 +64,14 @@ static const char usage_text[] =
     "        [--top N] [--around ID]   a leaderboard (§9): top N, or around one person\n"
     "  cases LEVEL [CATEGORY] [--history]  case ranking of a partition (§4): classicness,\n"
     "                              stable time, eviction order (1 = next to leave)\n"
+    "  kb ITEM                     a knowledge-base item with its versions (§4)\n"
+    "  pending [--reviewer ID]     what awaits review (KB proposals, case submissions)\n"
+    "  committee                   review committee members and applications (§5)\n"
+    "  propose-kb PROPOSAL ITEM AUTHOR --text T [--new]   a KB revision or new item\n"
+    "  review-kb PROPOSAL (--approve --amount N | --reject)   in the name of --as\n"
+    "  suggest SUGGESTION ID --text T   a rationalization suggestion (§8)\n"
+    "  judge SUGGESTION not-adopted|adopted|feasible|duplicate [--amount N]\n"
+    "        [--duplicate-of S] [--reason R]\n"
     "  stats                       counts, batches, commit latency, head seq\n"
     "  events [--from SEQ] [--stream S] [--max N] [--follow]\n"
     "  tail [TOPIC...]             updates as they come (Clone pattern: snapshot of\n"
@@ -755,6 +763,147 @@ static int cmd_cases(int argc, char **argv)
     return EXIT_OK;
 }
 
+static int cmd_kb(int argc, char **argv)
+{
+    Ladder__V1__GetKbItem g = LADDER__V1__GET_KB_ITEM__INIT;
+    NEED(g.item_id = (char *)pos(argc, argv, 0, NULL), "kb needs an ITEM");
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_KB_ITEM;
+    q.kb_item = &g;
+    Ladder__V1__Reply *r;
+    int rc = answer(&q, &r);
+    if (rc || !r)
+        return rc;
+    const Ladder__V1__KbItemView *v = r->ok->kb_item;
+    printf("knowledge-base item %s, version %u\n  %s\n", v->item_id, v->version, v->text);
+    for (size_t i = 0; i < v->n_history; i++)
+        printf("  v%-3u seq %-8llu proposal %-12s %s\n", v->history[i]->version,
+               (unsigned long long)v->history[i]->seq, v->history[i]->proposal_id,
+               v->history[i]->text);
+    printf("  open proposals:");
+    for (size_t i = 0; i < v->n_open_proposals; i++)
+        printf(" %s", v->open_proposals[i]);
+    printf("%s\n", v->n_open_proposals ? "" : " -");
+    ladder__v1__reply__free_unpacked(r, NULL);
+    return EXIT_OK;
+}
+
+static int cmd_pending(int argc, char **argv)
+{
+    Ladder__V1__GetPending g = LADDER__V1__GET_PENDING__INIT;
+    g.reviewer_id = (char *)(opt(argc, argv, "--reviewer") ? opt(argc, argv, "--reviewer") : "");
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_PENDING;
+    q.pending = &g;
+    Ladder__V1__Reply *r;
+    int rc = answer(&q, &r);
+    if (rc || !r)
+        return rc;
+    const Ladder__V1__Pending *p = r->ok->pending;
+    printf("%-5s %-14s %-14s %-10s %s\n", "kind", "id", "subject", "author", "approve/reject");
+    for (size_t i = 0; i < p->n_items; i++)
+        printf("%-5s %-14s %-14s %-10s %u/%u\n", p->items[i]->kind, p->items[i]->id,
+               p->items[i]->subject, p->items[i]->author_id, p->items[i]->approvals,
+               p->items[i]->rejections);
+    if (!p->n_items)
+        printf("(nothing awaits review%s%s)\n", *g.reviewer_id ? " by " : "", g.reviewer_id);
+    ladder__v1__reply__free_unpacked(r, NULL);
+    return EXIT_OK;
+}
+
+static int cmd_committee(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    Ladder__V1__GetCommittee g = LADDER__V1__GET_COMMITTEE__INIT;
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_COMMITTEE;
+    q.committee = &g;
+    Ladder__V1__Reply *r;
+    int rc = answer(&q, &r);
+    if (rc || !r)
+        return rc;
+    const Ladder__V1__CommitteeView *v = r->ok->committee;
+    printf("members:");
+    for (size_t i = 0; i < v->n_members; i++)
+        printf(" %s", v->members[i]);
+    printf("%s\napplications:", v->n_members ? "" : " -");
+    for (size_t i = 0; i < v->n_applications; i++)
+        printf(" %s", v->applications[i]);
+    printf("%s\n", v->n_applications ? "" : " -");
+    ladder__v1__reply__free_unpacked(r, NULL);
+    return EXIT_OK;
+}
+
+static int cmd_propose_kb(int argc, char **argv)
+{
+    static const char *const v[] = {"--text", NULL};
+    Ladder__V1__ProposeKb m = LADDER__V1__PROPOSE_KB__INIT;
+    NEED(m.proposal_id = (char *)pos(argc, argv, 0, v), "propose-kb needs PROPOSAL ITEM AUTHOR --text T");
+    NEED(m.item_id = (char *)pos(argc, argv, 1, v), "propose-kb needs PROPOSAL ITEM AUTHOR --text T");
+    NEED(m.proposer_id = (char *)pos(argc, argv, 2, v), "propose-kb needs PROPOSAL ITEM AUTHOR --text T");
+    NEED(m.text = (char *)opt(argc, argv, "--text"), "propose-kb needs --text");
+    m.new_item = flag(argc, argv, "--new");
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_PROPOSE_KB;
+    c.propose_kb = &m;
+    return run_one(&c);
+}
+
+static int cmd_review_kb(int argc, char **argv)
+{
+    static const char *const v[] = {"--amount", NULL};
+    Ladder__V1__ReviewKb m = LADDER__V1__REVIEW_KB__INIT;
+    NEED(m.proposal_id = (char *)pos(argc, argv, 0, v), "review-kb needs a PROPOSAL");
+    m.reviewer_id = (char *)G.as;
+    if (flag(argc, argv, "--approve")) {
+        m.verdict = LADDER__V1__VERDICT__VERDICT_APPROVE;
+        NEED(opt(argc, argv, "--amount"), "an approval needs --amount (2-5)");
+        m.amount = strtoll(opt(argc, argv, "--amount"), NULL, 10);
+    } else if (flag(argc, argv, "--reject")) {
+        m.verdict = LADDER__V1__VERDICT__VERDICT_REJECT;
+    } else {
+        return usage("review-kb needs --approve or --reject");
+    }
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_REVIEW_KB;
+    c.review_kb = &m;
+    return run_one(&c);
+}
+
+static int cmd_suggest(int argc, char **argv)
+{
+    static const char *const v[] = {"--text", NULL};
+    Ladder__V1__SubmitSuggestion m = LADDER__V1__SUBMIT_SUGGESTION__INIT;
+    NEED(m.suggestion_id = (char *)pos(argc, argv, 0, v), "suggest needs SUGGESTION ID --text T");
+    NEED(m.employee_id = (char *)pos(argc, argv, 1, v), "suggest needs SUGGESTION ID --text T");
+    NEED(m.text = (char *)opt(argc, argv, "--text"), "suggest needs --text");
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_SUBMIT_SUGGESTION;
+    c.submit_suggestion = &m;
+    return run_one(&c);
+}
+
+static int cmd_judge(int argc, char **argv)
+{
+    static const char *const v[] = {"--amount", "--duplicate-of", "--reason", NULL};
+    Ladder__V1__JudgeSuggestion m = LADDER__V1__JUDGE_SUGGESTION__INIT;
+    const char *verdict = pos(argc, argv, 1, v);
+    NEED(m.suggestion_id = (char *)pos(argc, argv, 0, v), "judge needs SUGGESTION VERDICT");
+    NEED(verdict, "judge needs SUGGESTION not-adopted|adopted|feasible|duplicate");
+    m.verdict = !strcmp(verdict, "not-adopted") ? LADDER__V1__SUGGESTION_VERDICT__SUGGESTION_NOT_ADOPTED
+              : !strcmp(verdict, "adopted")     ? LADDER__V1__SUGGESTION_VERDICT__SUGGESTION_ADOPTED
+              : !strcmp(verdict, "feasible")    ? LADDER__V1__SUGGESTION_VERDICT__SUGGESTION_ADOPTED_FEASIBLE
+              : !strcmp(verdict, "duplicate")   ? LADDER__V1__SUGGESTION_VERDICT__SUGGESTION_DUPLICATE : 0;
+    NEED(m.verdict, "the verdict is not-adopted, adopted, feasible or duplicate");
+    m.amount = opt(argc, argv, "--amount") ? strtoll(opt(argc, argv, "--amount"), NULL, 10) : 0;
+    m.duplicate_of = (char *)(opt(argc, argv, "--duplicate-of") ? opt(argc, argv, "--duplicate-of") : "");
+    m.reason = (char *)(opt(argc, argv, "--reason") ? opt(argc, argv, "--reason") : "");
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_JUDGE_SUGGESTION;
+    c.judge_suggestion = &m;
+    return run_one(&c);
+}
+
 static int64_t now_of_daemon(void)
 {
     Ladder__V1__ReadEvents re = LADDER__V1__READ_EVENTS__INIT;
@@ -1105,7 +1254,9 @@ static const sub_t subs[] = {
     {"review", cmd_review}, {"mentor", cmd_mentor}, {"query-test", cmd_query_test},
     {"exam", cmd_exam}, {"appeal", cmd_appeal}, {"decide-appeal", cmd_decide_appeal},
     {"clock", cmd_clock}, {"employee", cmd_employee}, {"ready", cmd_ready},
-    {"explain", cmd_explain}, {"board", cmd_board}, {"cases", cmd_cases}, {"stats", cmd_stats}, {"events", cmd_events}, {"tail", cmd_tail},
+    {"explain", cmd_explain}, {"board", cmd_board}, {"cases", cmd_cases}, {"kb", cmd_kb},
+    {"pending", cmd_pending}, {"committee", cmd_committee}, {"propose-kb", cmd_propose_kb},
+    {"review-kb", cmd_review_kb}, {"suggest", cmd_suggest}, {"judge", cmd_judge}, {"stats", cmd_stats}, {"events", cmd_events}, {"tail", cmd_tail},
     {"verify", cmd_verify}, {"audit", cmd_audit}, {"keygen", cmd_keygen}, {"demo", cmd_demo},
 };
 
