@@ -956,6 +956,7 @@ static void maybe_snapshot(server_t *s, bool force)
 
 static void on_boards(uv_timer_t *t);
 
+/* Marks a board (or, with window CASES, a case partition) for publishing. */
 static void mark_board(server_t *s, int window, int scope, const char *value, uint64_t seq)
 {
     for (size_t i = 0; i < s->ndirty; i++) {
@@ -993,7 +994,43 @@ static void mark_employee(server_t *s, const char *emp, uint64_t seq)
     }
 }
 
-/* Publishes each dirty board's top 10 once, with the seq of its last change. */
+#define CASES 255 /* a dirty_t of a case partition: scope = level, value = category */
+
+static void mark_case(server_t *s, const char *case_id, uint64_t seq)
+{
+    uint32_t level;
+    const char *cat;
+    if (ld_core_case_partition(s->core, case_id, &level, &cat))
+        mark_board(s, CASES, (int)level, cat, seq);
+}
+
+static void publish_cases(server_t *s, const dirty_t *d, uint8_t **buf, size_t *cap)
+{
+    Ladder__V1__GetCaseRanking g = LADDER__V1__GET_CASE_RANKING__INIT;
+    g.level = d->scope, g.category = (char *)d->value;
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_CASE_RANKING;
+    q.case_ranking = &g;
+    Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
+    ld_out_reset(s->qout);
+    if (ld_core_query(s->core, &q, clock_now(s), s->qout, &ok, NULL) != 0)
+        return;
+    char topic[128];
+    snprintf(topic, sizeof topic, "cases.%u.%s", d->scope, d->value);
+    Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
+    u.topic = topic;
+    u.seq = d->seq;
+    u.payload_case = LADDER__V1__UPDATE__PAYLOAD_CASES;
+    u.cases = ok.case_ranking;
+    size_t n = ladder__v1__update__get_packed_size(&u);
+    *buf = grow(*buf, cap, n, 1);
+    ladder__v1__update__pack(&u, *buf);
+    zmq_send(s->pub, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send(s->pub, *buf, n, ZMQ_DONTWAIT);
+}
+
+/* Publishes each dirty board's top 10 (and each dirty case partition's
+ * ranking) once, with the seq of its last change. */
 static void on_boards(uv_timer_t *t)
 {
     server_t *s = t->data;
@@ -1008,6 +1045,10 @@ static void on_boards(uv_timer_t *t)
     size_t cap = 0;
     for (size_t i = 0; i < s->ndirty; i++) {
         dirty_t *d = &s->dirty[i];
+        if (d->window == CASES) {
+            publish_cases(s, d, &buf, &cap);
+            continue;
+        }
         Ladder__V1__GetBoard g = LADDER__V1__GET_BOARD__INIT;
         g.window = d->window, g.scope = d->scope, g.scope_value = d->value, g.top = 10;
         Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
@@ -1067,6 +1108,16 @@ static void finish(server_t *s, batch_t *b)
                 mark_employee(s, e->points_adjusted->employee_id, e->seq);
             else if (e->body_case == LADDER__V1__EVENT__BODY_PROMOTED)
                 mark_employee(s, e->promoted->employee_id, e->seq);
+            else if (e->body_case == LADDER__V1__EVENT__BODY_CASE_ACCEPTED)
+                mark_case(s, e->case_accepted->case_id, e->seq);
+            else if (e->body_case == LADDER__V1__EVENT__BODY_CASE_RETIRED)
+                mark_case(s, e->case_retired->case_id, e->seq);
+            else if (e->body_case == LADDER__V1__EVENT__BODY_CASE_STUDIED)
+                mark_case(s, e->case_studied->case_id, e->seq);
+            else if (e->body_case == LADDER__V1__EVENT__BODY_CASE_RATED)
+                mark_case(s, e->case_rated->case_id, e->seq);
+            else if (e->body_case == LADDER__V1__EVENT__BODY_CASE_USED_IN_EXAM)
+                mark_case(s, e->case_used_in_exam->case_id, e->seq);
         }
         s->st.events += ld_out_count(b->out);
     }

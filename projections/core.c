@@ -87,6 +87,17 @@ void ld_core_employee_at(const ld_core_t *c, size_t i, ld_emp_summary_t *o)
                             (e->flags & EF_LEFT) != 0};
 }
 
+bool ld_core_case_partition(const ld_core_t *c, const char *case_id, uint32_t *level,
+                            const char **category)
+{
+    uint32_t k = case_id ? case_find(c, case_id) : NONE;
+    if (k == NONE || !c->cases[k].accepted)
+        return false;
+    *level = c->cases[k].level;
+    *category = c->strings[c->cases[k].category];
+    return true;
+}
+
 long ld_core_employee_find(const ld_core_t *c, const char *id)
 {
     uint32_t i = emp_find(c, id);

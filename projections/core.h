@@ -124,6 +124,11 @@ typedef struct {
 } ld_emp_summary_t;
 void ld_core_employee_at(const ld_core_t *c, size_t i, ld_emp_summary_t *out);
 
+/* The partition (level 1-5, category) of an accepted case; false if none.
+ * category is valid while the state lives. */
+bool ld_core_case_partition(const ld_core_t *c, const char *case_id, uint32_t *level,
+                            const char **category);
+
 /* Number of the employee with this id, or -1. */
 long ld_core_employee_find(const ld_core_t *c, const char *id);
 

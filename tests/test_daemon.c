@@ -276,6 +276,24 @@ static void test_board_updates_are_coalesced_and_carry_seqs(void **s)
     zmq_close(sub);
 }
 
+static void test_case_ranking_updates_per_partition(void **s)
+{
+    (void)s;
+    void *sub = subscribe("cases.1.billing");
+    advance(T0);
+    library_level_1();
+    char topic[64];
+    Ladder__V1__Update *u = next_update(sub, topic, sizeof topic);
+    assert_non_null(u);
+    assert_string_equal(topic, "cases.1.billing");
+    assert_int_equal(u->payload_case, LADDER__V1__UPDATE__PAYLOAD_CASES);
+    assert_int_equal(u->cases->level, 1);
+    assert_true(u->cases->n_rows >= 1);
+    assert_int_equal(u->cases->rows[u->cases->n_rows - 1]->eviction_order, 1);
+    ladder__v1__update__free_unpacked(u, NULL);
+    zmq_close(sub);
+}
+
 static void test_repeated_request_id_gets_the_original_reply(void **s)
 {
     (void)s;
@@ -628,6 +646,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_promotion_through_the_protocol_publishes_level_update),
         T(test_board_updates_are_coalesced_and_carry_seqs),
+        T(test_case_ranking_updates_per_partition),
         T(test_repeated_request_id_gets_the_original_reply),
         T(test_late_joiner_clone_pattern_converges),
         T(test_restart_answers_the_same_and_replays_only_the_tail),
