@@ -1342,7 +1342,9 @@ static int adopt_rules_file(server_t *s)
 static void *zsock(server_t *s, int type, const char *ep)
 {
     void *z = zmq_socket(s->zctx, type);
-    int hwm = 100000, linger = 1000;
+    /* a slow subscriber holds at most 10 000 updates (then PUB drops and the
+     * subscriber sees a gap in seqs); clients may keep 100 000 requests */
+    int hwm = type == ZMQ_PUB ? 10000 : 100000, linger = 1000;
     int64_t nolimit = -1;
     zmq_setsockopt(z, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(z, ZMQ_RCVHWM, &hwm, sizeof hwm);

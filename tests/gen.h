@@ -52,7 +52,7 @@ typedef struct {
         Ladder__V1__ApplyCommittee capp;
         Ladder__V1__DecideCommittee cdec;
     } m;
-    char *members[5];
+    char *members[6];
     Ladder__V1__CaseNode node;
     Ladder__V1__CaseContent content;
     Ladder__V1__Command cmd;
