@@ -47,6 +47,7 @@ check ready         c ready e013
 check ready-top     c ready e000
 check explain       c explain e013
 check explain-asof  c explain e013 --as-of 3400
+check explain-time  c explain e013 --as-of 2026-06-01
 check board         c board --top 10
 check board-centre  c board --scope centre:north --top 5
 check board-around  c board --around e013

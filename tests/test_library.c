@@ -172,6 +172,26 @@ static void test_s4_cap_retires_lowest_classicness_then_oldest(void **s)
     /* the history library stays readable, but the case takes no studies */
     study("r1", "c-b");
     fx_refused("§4", "retired to the history library");
+    {
+        ld_out_t *o = ld_out_new();
+        Ladder__V1__GetCaseRanking g = LADDER__V1__GET_CASE_RANKING__INIT;
+        g.level = 1, g.category = "billing", g.history = 1;
+        Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+        q.q_case = LADDER__V1__QUERY__Q_CASE_RANKING;
+        q.case_ranking = &g;
+        Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
+        assert_int_equal(ld_core_query(F.c, &q, F.now, o, &ok, NULL), 0);
+        assert_int_equal(ok.case_ranking->n_rows, 1);
+        assert_string_equal(ok.case_ranking->rows[0]->case_id, "c-b");
+        assert_true(ok.case_ranking->rows[0]->retired);
+        g.history = 0; /* the live partition: three, c-a (studied) first, eviction order last */
+        ld_out_reset(o);
+        assert_int_equal(ld_core_query(F.c, &q, F.now, o, &ok, NULL), 0);
+        assert_int_equal(ok.case_ranking->n_rows, 3);
+        assert_string_equal(ok.case_ranking->rows[0]->case_id, "c-a");
+        assert_int_equal(ok.case_ranking->rows[2]->eviction_order, 1);
+        ld_out_destroy(&o);
+    }
     /* ties in classicness and stable time go by id: c-c and c-d both 0 but
      * c-c is older; then rating poor pushes c-d below c-c */
     Ladder__V1__RateCase rc = LADDER__V1__RATE_CASE__INIT;

@@ -59,7 +59,8 @@ static const char usage_text[] =
     "                              epoch, or +Nd for N days later)\n"
     "  employee ID                 level, titles, points, apprentices, deadlines\n"
     "  ready ID                    the §6 checklist with numeric gaps\n"
-    "  explain ID [--as-of SEQ]    level changes with their evidence (§11)\n"
+    "  explain ID [--as-of SEQ|YYYY-MM-DD[THH:MM]]  level changes with their evidence,\n"
+    "                              and the state as it was then (§11)\n"
     "  board [--window all|week|month|quarter|year] [--scope org|centre:X|team:X|level:N]\n"
     "        [--top N] [--around ID]   a leaderboard (§9): top N, or around one person\n"
     "  cases LEVEL [CATEGORY] [--history]  case ranking of a partition (§4): classicness,\n"
@@ -647,8 +648,18 @@ static int cmd_explain(int argc, char **argv)
     static const char *const v[] = {"--as-of", NULL};
     Ladder__V1__Explain g = LADDER__V1__EXPLAIN__INIT;
     NEED(g.employee_id = (char *)pos(argc, argv, 0, v), "explain needs an ID");
-    if (opt(argc, argv, "--as-of"))
-        g.as_of_seq = strtoull(opt(argc, argv, "--as-of"), NULL, 10);
+    const char *asof = opt(argc, argv, "--as-of");
+    if (asof && strchr(asof, '-')) {
+        /* a local date (and time) in the rules' default +08:00: YYYY-MM-DD[THH:MM] */
+        struct tm tm = {0};
+        int y, mo, d, h = 0, mi = 0;
+        if (sscanf(asof, "%d-%d-%d%*[T ]%d:%d", &y, &mo, &d, &h, &mi) < 3)
+            return usage("--as-of takes a seq or a time YYYY-MM-DD[THH:MM] (+08:00)");
+        tm.tm_year = y - 1900, tm.tm_mon = mo - 1, tm.tm_mday = d, tm.tm_hour = h, tm.tm_min = mi;
+        g.as_of_ms = ((int64_t)timegm(&tm) - 8 * 3600) * 1000;
+    } else if (asof) {
+        g.as_of_seq = strtoull(asof, NULL, 10);
+    }
     Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
     q.q_case = LADDER__V1__QUERY__Q_EXPLAIN;
     q.explain = &g;
