@@ -24,6 +24,7 @@
 #include <uv.h>
 #include <zmq.h>
 
+#include "auth.h"
 #include "core.h"
 #include "log.h"
 #include "replay.h"
@@ -93,6 +94,9 @@ typedef struct {
     ld_config_t cfg;
     uv_loop_t *loop;
     void *zctx, *router, *pub;
+    ld_auth_t *auth;        /* CURVE keys and principals; NULL without --keys */
+    void *zap;              /* the ZAP handler (REP on inproc://zeromq.zap.01) */
+    uv_poll_t zap_poll;
     uv_poll_t poll;
     uv_idle_t idle;
     uv_check_t check;
@@ -677,7 +681,7 @@ static bool too_deep(const ProtobufCMessageDescriptor *d, const uint8_t *p, size
 
 /* One request frame: decode, deduplicate, decide or answer; the reply is held. */
 static void handle_request(server_t *s, const uint8_t *ident, size_t ident_len,
-                           const uint8_t *data, size_t len)
+                           const uint8_t *data, size_t len, const char *user)
 {
     batch_t *b = s->cur;
     s->st.requests++;
@@ -698,6 +702,7 @@ static void handle_request(server_t *s, const uint8_t *ident, size_t ident_len,
                     "request: the bytes do not decode as a ladder.v1.Request");
         return;
     }
+    Ladder__V1__Principal *claimed = req->principal, bound = LADDER__V1__PRINCIPAL__INIT;
     if (req->request_id.len > LD_REQUEST_ID_MAX) {
         reply_error(s, b, p, E(ERR_INVALID), "", "request_id", 0,
                     "request_id: at most %d bytes, got %zu", LD_REQUEST_ID_MAX,
@@ -707,6 +712,13 @@ static void handle_request(server_t *s, const uint8_t *ident, size_t ident_len,
     p->rid_len = (uint8_t)req->request_id.len;
     if (p->rid_len)
         memcpy(p->rid, req->request_id.data, p->rid_len);
+    /* with CURVE the principal is the one bound to the client's key */
+    if (s->auth) {
+        bound.id = (char *)(user ? user : "");
+        if (!user || !ld_auth_roles(s->auth, user, &bound.roles))
+            bound.roles = 0;
+        req->principal = &bound;
+    }
     if (req->n_commands && req->query) {
         reply_error(s, b, p, E(ERR_INVALID), "", "query", 0,
                     "a request carries commands or a query, not both");
@@ -760,6 +772,7 @@ static void handle_request(server_t *s, const uint8_t *ident, size_t ident_len,
         }
     }
 out:
+    req->principal = claimed;
     ladder__v1__request__free_unpacked(req, NULL);
 }
 
@@ -1210,7 +1223,8 @@ static void handle_message(server_t *s)
         const uint8_t *ident = zmq_msg_data(&parts[0]);
         size_t ilen = zmq_msg_size(&parts[0]);
         if (n == 3 && zmq_msg_size(&parts[1]) == 0) {
-            handle_request(s, ident, ilen, zmq_msg_data(&parts[2]), zmq_msg_size(&parts[2]));
+            const char *user = s->auth ? zmq_msg_gets(&parts[2], "User-Id") : NULL;
+            handle_request(s, ident, ilen, zmq_msg_data(&parts[2]), zmq_msg_size(&parts[2]), user);
         } else {
             s->st.requests++;
             pending_t *p = pending_new(s->cur, ident, ilen);
@@ -1222,6 +1236,57 @@ static void handle_message(server_t *s)
     }
     for (int i = 0; i < n; i++)
         zmq_msg_close(&parts[i]);
+}
+
+/* ZAP (RFC 27): CURVE connections are accepted only for listed keys; the
+ * reply's user id becomes the principal of every message on the connection. */
+static void zap_drain(server_t *s)
+{
+    for (;;) {
+        int ev = 0;
+        size_t sz = sizeof ev;
+        if (zmq_getsockopt(s->zap, ZMQ_EVENTS, &ev, &sz) || !(ev & ZMQ_POLLIN))
+            return;
+        zmq_msg_t f[8];
+        int n = 0, more = 1;
+        while (more) {
+            zmq_msg_t m;
+            zmq_msg_init(&m);
+            if (zmq_msg_recv(&m, s->zap, ZMQ_DONTWAIT) < 0) {
+                zmq_msg_close(&m);
+                break;
+            }
+            more = zmq_msg_more(&m);
+            if (n < 8)
+                f[n++] = m;
+            else
+                zmq_msg_close(&m);
+        }
+        const char *who = NULL;
+        uint32_t roles = 0;
+        bool ok = n >= 7 && zmq_msg_size(&f[5]) == 5 && !memcmp(zmq_msg_data(&f[5]), "CURVE", 5) &&
+                  zmq_msg_size(&f[6]) == 32 &&
+                  ld_auth_key(s->auth, zmq_msg_data(&f[6]), &who, &roles);
+        if (!ok)
+            ld_log(LD_LOG_WARN, "connection refused: unknown key", "%s", "");
+        zmq_send(s->zap, "1.0", 3, ZMQ_SNDMORE);
+        if (n >= 2)
+            zmq_send(s->zap, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), ZMQ_SNDMORE);
+        else
+            zmq_send(s->zap, "", 0, ZMQ_SNDMORE);
+        zmq_send(s->zap, ok ? "200" : "400", 3, ZMQ_SNDMORE);
+        zmq_send(s->zap, ok ? "OK" : "unknown key", ok ? 2 : 11, ZMQ_SNDMORE);
+        zmq_send(s->zap, ok ? who : "", ok ? strlen(who) : 0, ZMQ_SNDMORE);
+        zmq_send(s->zap, "", 0, 0);
+        for (int i = 0; i < n; i++)
+            zmq_msg_close(&f[i]);
+    }
+}
+
+static void on_zap(uv_poll_t *h, int status, int events)
+{
+    (void)status, (void)events;
+    zap_drain(h->data);
 }
 
 static void on_idle(uv_idle_t *h)
@@ -1353,6 +1418,12 @@ static void *zsock(server_t *s, int type, const char *ep)
      * the hard ceiling is 64 times that, where ZeroMQ drops the peer */
     int64_t hard = (int64_t)s->cfg.max_request * 64;
     zmq_setsockopt(z, ZMQ_MAXMSGSIZE, type == ZMQ_ROUTER ? &hard : &nolimit, sizeof hard);
+    if (s->auth) {
+        int one = 1;
+        zmq_setsockopt(z, ZMQ_CURVE_SERVER, &one, sizeof one);
+        zmq_setsockopt(z, ZMQ_CURVE_SECRETKEY, ld_auth_secret(s->auth), 41);
+        zmq_setsockopt(z, ZMQ_ZAP_DOMAIN, "ladder", 6);
+    }
     if (zmq_bind(z, ep) != 0) {
         ld_log(LD_LOG_ERROR, "cannot bind", "endpoint=%s error=\"%s\"", ep, zmq_strerror(errno));
         zmq_close(z);
@@ -1380,13 +1451,18 @@ int ld_server_run(const ld_config_t *cfg)
                "command=%s publish=%s", cfg->command, cfg->publish);
         return 2;
     }
-    if (cfg->keys[0]) {
-        ld_log(LD_LOG_ERROR, "--keys (CURVE) is not available in this build yet", "keys=%s", cfg->keys);
-        return 2;
-    }
-    ld_log(LD_LOG_WARN, "no --keys: unauthenticated, loopback only; principals are taken from requests", "%s", "");
-
     char err[512];
+    if (cfg->keys[0]) {
+        if (ld_auth_load(&s->auth, cfg->keys, err, sizeof err)) {
+            ld_log(LD_LOG_ERROR, "cannot load the keys", "error=\"%s\"", err);
+            return 2;
+        }
+        ld_log(LD_LOG_INFO, "CURVE on both sockets", "keys=%s clients=%zu", cfg->keys,
+               ld_auth_count(s->auth));
+    } else {
+        ld_log(LD_LOG_WARN, "no --keys: unauthenticated, loopback only; principals are taken from requests", "%s", "");
+    }
+
     ld_store_options_t opt = {cfg->durability, 0, 0};
     int rc = ld_store_open(&s->store, cfg->data, &opt, err, sizeof err);
     if (rc) {
@@ -1417,9 +1493,23 @@ int ld_server_run(const ld_config_t *cfg)
     s->writing = &s->b[1];
 
     s->zctx = zmq_ctx_new();
+    s->loop = uv_default_loop();
+    if (s->auth) {
+        /* the ZAP handler must be bound before any CURVE socket */
+        s->zap = zmq_socket(s->zctx, ZMQ_REP);
+        if (zmq_bind(s->zap, "inproc://zeromq.zap.01") != 0) {
+            ld_log(LD_LOG_ERROR, "cannot bind the ZAP handler", "error=\"%s\"", zmq_strerror(errno));
+            goto out;
+        }
+        int zfd;
+        size_t zsz = sizeof zfd;
+        zmq_getsockopt(s->zap, ZMQ_FD, &zfd, &zsz);
+        uv_poll_init(s->loop, &s->zap_poll, zfd);
+        s->zap_poll.data = s;
+        uv_poll_start(&s->zap_poll, UV_READABLE, on_zap);
+    }
     if (!(s->router = zsock(s, ZMQ_ROUTER, cfg->command)) || !(s->pub = zsock(s, ZMQ_PUB, cfg->publish)))
         goto out;
-    s->loop = uv_default_loop();
     int fd;
     size_t fdsz = sizeof fd;
     zmq_getsockopt(s->router, ZMQ_FD, &fd, &fdsz);
@@ -1453,6 +1543,8 @@ int ld_server_run(const ld_config_t *cfg)
     ld_log(LD_LOG_INFO, "stopped", "head=%llu requests=%llu events=%llu", (unsigned long long)head,
            (unsigned long long)s->st.requests, (unsigned long long)s->st.events);
     uv_close((uv_handle_t *)&s->poll, close_cb);
+    if (s->zap)
+        uv_close((uv_handle_t *)&s->zap_poll, close_cb);
     uv_close((uv_handle_t *)&s->idle, close_cb);
     uv_close((uv_handle_t *)&s->check, close_cb);
     uv_close((uv_handle_t *)&s->deadline, close_cb);
@@ -1467,6 +1559,9 @@ out:
         zmq_close(s->router);
     if (s->pub)
         zmq_close(s->pub);
+    if (s->zap)
+        zmq_close(s->zap);
+    ld_auth_destroy(&s->auth);
     if (s->zctx)
         zmq_ctx_term(s->zctx);
     for (int i = 0; i < 2; i++) {

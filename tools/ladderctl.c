@@ -37,6 +37,9 @@ static const char usage_text[] =
     "                  auditor,service,chair (default: manager)\n"
     "  --json          print replies as proto3 JSON instead of tables\n"
     "  --timeout MS    how long to wait for a reply (default 10000)\n"
+    "  --server-key F  ladderd's CURVE public key (server.pub): connect with CURVE\n"
+    "  --key F         this client's CURVE secret key (NAME.key from keygen); the\n"
+    "                  principal is then the one ladderd binds to its public key\n"
     "\n"
     "commands (all talk to a running ladderd unless marked offline):\n"
     "  send FILE|-                 a command, an array of commands or {\"commands\":[...]}\n"
@@ -88,7 +91,7 @@ static const char usage_text[] =
     "            2 usage; 3 no answer from ladderd; 4 verify/audit found problems\n";
 
 typedef struct {
-    const char *endpoint, *publish, *as;
+    const char *endpoint, *publish, *as, *server_key, *key;
     uint32_t roles;
     int json;
     int timeout;
@@ -96,8 +99,42 @@ typedef struct {
     uint64_t rid_seq;
 } ctl_t;
 
-static ctl_t G = {"tcp://127.0.0.1:7601", "tcp://127.0.0.1:7602", "operator",
+static ctl_t G = {"tcp://127.0.0.1:7601", "tcp://127.0.0.1:7602", "operator", NULL, NULL,
                   LADDER__V1__ROLE__ROLE_MANAGER, 0, 10000, NULL, NULL, 0};
+
+/* Reads a 40-character Z85 key from a file. */
+static int read_z85(const char *path, char out[41])
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "ladderctl: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    char line[128] = "";
+    char *got = fgets(line, sizeof line, f);
+    fclose(f);
+    if (!got || strcspn(line, "\r\n") != 40) {
+        fprintf(stderr, "ladderctl: %s: expected a 40-character Z85 key\n", path);
+        return -1;
+    }
+    memcpy(out, line, 40);
+    out[40] = 0;
+    return 0;
+}
+
+/* CURVE client options on a socket, when --server-key and --key are given. */
+static void curve(void *z)
+{
+    if (!G.server_key || !G.key)
+        return;
+    char server[41], secret[41], public_[41];
+    if (read_z85(G.server_key, server) || read_z85(G.key, secret) ||
+        zmq_curve_public(public_, secret) != 0)
+        exit(EXIT_USAGE);
+    zmq_setsockopt(z, ZMQ_CURVE_SERVERKEY, server, 41);
+    zmq_setsockopt(z, ZMQ_CURVE_PUBLICKEY, public_, 41);
+    zmq_setsockopt(z, ZMQ_CURVE_SECRETKEY, secret, 41);
+}
 
 static int usage(const char *fmt, ...)
 {
@@ -141,6 +178,7 @@ static void connect_daemon(void)
     int linger = 0;
     zmq_setsockopt(G.dealer, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(G.dealer, ZMQ_RCVTIMEO, &G.timeout, sizeof G.timeout);
+    curve(G.dealer);
     zmq_connect(G.dealer, G.endpoint);
 }
 
@@ -1079,6 +1117,7 @@ static int cmd_tail(int argc, char **argv)
         }
     if (!n)
         zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
+    curve(sub);
     zmq_connect(sub, G.publish);
     usleep(200000);
     signal(SIGINT, on_int);
@@ -1293,6 +1332,8 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--publish")) G.publish = v;
         else if (!strcmp(a, "--as")) G.as = v;
         else if (!strcmp(a, "--timeout")) G.timeout = atoi(v);
+        else if (!strcmp(a, "--server-key")) G.server_key = v;
+        else if (!strcmp(a, "--key")) G.key = v;
         else if (!strcmp(a, "--roles")) {
             if ((G.roles = parse_roles(v)) == UINT32_MAX)
                 return usage("--roles: unknown role in '%s'", v);
