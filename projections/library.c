@@ -269,7 +269,7 @@ static int accept_sub(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, uint32_t
 
 static bool may_review(const ld_core_t *c, const ld_ctx_t *ctx)
 {
-    if (has_role(ctx, R(MANAGER) | R(REVIEWER)))
+    if (has_role(ctx, R(MANAGER) | R(REVIEWER) | R(CHAIR)))
         return true;
     uint32_t i = ctx->principal ? emp_find(c, ctx->principal) : NONE;
     return i != NONE && (c->emps[i].flags & EF_COMMITTEE);

@@ -1,0 +1,190 @@
+/* test_roles.c — the authorization matrix (§1, the Reliability issue): every
+ * command sent by every role, acting on someone else; it is refused with
+ * ERR_FORBIDDEN exactly when the table below says the role may not send it.
+ * Then the commands an employee may send for themselves. */
+#include "core_fixture.h"
+
+#define M LADDER__V1__ROLE__ROLE_MANAGER
+#define RV LADDER__V1__ROLE__ROLE_REVIEWER
+#define CH LADDER__V1__ROLE__ROLE_CHAIR
+#define SY LADDER__V1__ROLE__ROLE_SYSTEM
+#define EM LADDER__V1__ROLE__ROLE_EMPLOYEE
+#define AU LADDER__V1__ROLE__ROLE_AUDITOR
+#define SV LADDER__V1__ROLE__ROLE_SERVICE
+#define CMD(x) LADDER__V1__COMMAND__CMD_##x
+
+/* Which roles may send each command about another person; `self`: an employee
+ * may also send it for themselves. Auditors and services send no command. */
+static const struct {
+    int cmd;
+    uint32_t roles;
+    bool self;
+} table[] = {
+    {CMD(HIRE), M, false}, {CMD(LEAVE), M, false}, {CMD(ADOPT_RULES), M, false},
+    {CMD(PUBLISH_TASK), M, false}, {CMD(COMPLETE_TASK), M, false},
+    {CMD(PROPOSE_KB), M, true}, {CMD(REVIEW_KB), M | RV | CH, false},
+    {CMD(SUBMIT_CASE), M, true}, {CMD(REVISE_CASE), M, true},
+    {CMD(REVIEW_CASE), M | RV | CH, false}, {CMD(STUDY_CASE), M, true}, {CMD(RATE_CASE), 0, true},
+    {CMD(APPLY_QUALITY), M, true}, {CMD(AWARD_QUALITY), M | RV | CH, false},
+    {CMD(APPLY_COMMITTEE), 0, true}, {CMD(DECIDE_COMMITTEE), M | CH, false},
+    {CMD(REMOVE_COMMITTEE), M, false}, {CMD(START_APPRENTICESHIP), M, true},
+    {CMD(END_APPRENTICESHIP), M, true}, {CMD(RECORD_QUERY_TEST), M, false},
+    {CMD(DRAW_EXAM), M, true}, {CMD(GRADE_EXAM), M, false},
+    {CMD(CLOSE_RETENTION_YEAR), SY | M, false}, {CMD(APPEAL), M, true},
+    {CMD(DECIDE_APPEAL), M, false}, {CMD(EXPIRE_APPEAL), SY | M, false},
+    {CMD(SUBMIT_SUGGESTION), M, true}, {CMD(JUDGE_SUGGESTION), M, false},
+    {CMD(PUBLISH_QC), M, false}, {CMD(CLAIM_QC), M, true}, {CMD(COMPLETE_QC), M, false},
+    {CMD(REPORT_VOLUNTEER), M, false}, {CMD(ADJUST_POINTS), M, false},
+    {CMD(AWARD_MEDAL), M, false}, {CMD(ADVANCE_CLOCK), SY | M, false},
+};
+
+/* A command of the given case about `who`, sent in the name of `by`. */
+static Ladder__V1__Command *make(int cmd, const char *who, const char *by)
+{
+    static Ladder__V1__Command c;
+    static union {
+        Ladder__V1__Hire hire; Ladder__V1__Leave leave; Ladder__V1__AdoptRules rules;
+        Ladder__V1__PublishTask pt; Ladder__V1__CompleteTask ct; Ladder__V1__ProposeKb pk;
+        Ladder__V1__ReviewKb rk; Ladder__V1__SubmitCase sc; Ladder__V1__ReviseCase rc;
+        Ladder__V1__ReviewCase rv; Ladder__V1__StudyCase st; Ladder__V1__RateCase ra;
+        Ladder__V1__ApplyQuality aq; Ladder__V1__AwardQuality aw; Ladder__V1__ApplyCommittee ac;
+        Ladder__V1__DecideCommittee dc; Ladder__V1__RemoveCommittee rm;
+        Ladder__V1__StartApprenticeship sa; Ladder__V1__EndApprenticeship ea;
+        Ladder__V1__RecordQueryTest qt; Ladder__V1__DrawExam dx; Ladder__V1__GradeExam gx;
+        Ladder__V1__CloseRetentionYear cy; Ladder__V1__Appeal ap; Ladder__V1__DecideAppeal da;
+        Ladder__V1__ExpireAppeal xa; Ladder__V1__SubmitSuggestion ss;
+        Ladder__V1__JudgeSuggestion js; Ladder__V1__PublishQc pq; Ladder__V1__ClaimQc cq;
+        Ladder__V1__CompleteQc dq; Ladder__V1__ReportVolunteer vr; Ladder__V1__AdjustPoints adj;
+        Ladder__V1__AwardMedal md; Ladder__V1__AdvanceClock ck;
+    } u;
+    static Ladder__V1__CaseNode root = LADDER__V1__CASE_NODE__INIT;
+    static Ladder__V1__CaseContent ct = LADDER__V1__CASE_CONTENT__INIT;
+    static Ladder__V1__VolunteerEntry ve = LADDER__V1__VOLUNTEER_ENTRY__INIT;
+    static Ladder__V1__VolunteerEntry *vp[1] = {&ve};
+    static char *members[3];
+    static uint32_t scores[10] = {90, 90, 90, 90, 90, 90, 90, 90, 90, 90};
+    root.customer_says = "Why?";
+    ct.kind = LADDER__V1__CASE_KIND__CASE_KIND_TEXT, ct.title = "T", ct.root = &root;
+    ladder__v1__command__init(&c);
+    c.cmd_case = (Ladder__V1__Command__CmdCase)cmd;
+    memset(&u, 0, sizeof u);
+    char *w = (char *)who;
+    switch (cmd) {
+    case CMD(HIRE): ladder__v1__hire__init(&u.hire); u.hire.employee_id = "new1"; u.hire.name = "N"; c.hire = &u.hire; break;
+    case CMD(LEAVE): ladder__v1__leave__init(&u.leave); u.leave.employee_id = w; c.leave = &u.leave; break;
+    case CMD(ADOPT_RULES): ladder__v1__adopt_rules__init(&u.rules); u.rules.rules_json = "{}"; c.adopt_rules = &u.rules; break;
+    case CMD(PUBLISH_TASK): ladder__v1__publish_task__init(&u.pt); u.pt.task_id = "tk"; u.pt.title = "T"; u.pt.points = 5; c.publish_task = &u.pt; break;
+    case CMD(COMPLETE_TASK): ladder__v1__complete_task__init(&u.ct); u.ct.employee_id = w; u.ct.task_id = "level-0"; c.complete_task = &u.ct; break;
+    case CMD(PROPOSE_KB): ladder__v1__propose_kb__init(&u.pk); u.pk.proposal_id = "kp2"; u.pk.item_id = "ki"; u.pk.proposer_id = w; u.pk.text = "x"; c.propose_kb = &u.pk; break;
+    case CMD(REVIEW_KB): ladder__v1__review_kb__init(&u.rk); u.rk.proposal_id = "kp"; u.rk.reviewer_id = (char *)by; u.rk.verdict = LADDER__V1__VERDICT__VERDICT_REJECT; c.review_kb = &u.rk; break;
+    case CMD(SUBMIT_CASE): ladder__v1__submit_case__init(&u.sc); u.sc.submission_id = "s9"; u.sc.case_id = "k9"; u.sc.author_id = w; u.sc.content = &ct; c.submit_case = &u.sc; break;
+    case CMD(REVISE_CASE): ladder__v1__revise_case__init(&u.rc); u.rc.submission_id = "s8"; u.rc.case_id = "k"; u.rc.author_id = w; u.rc.content = &ct; c.revise_case = &u.rc; break;
+    case CMD(REVIEW_CASE): ladder__v1__review_case__init(&u.rv); u.rv.submission_id = "s2"; u.rv.reviewer_id = (char *)by; u.rv.verdict = LADDER__V1__VERDICT__VERDICT_REJECT; c.review_case = &u.rv; break;
+    case CMD(STUDY_CASE): ladder__v1__study_case__init(&u.st); u.st.employee_id = w; u.st.case_id = "k"; c.study_case = &u.st; break;
+    case CMD(RATE_CASE): ladder__v1__rate_case__init(&u.ra); u.ra.employee_id = w; u.ra.case_id = "k"; u.ra.rating = LADDER__V1__RATING__RATING_AVERAGE; c.rate_case = &u.ra; break;
+    case CMD(APPLY_QUALITY): ladder__v1__apply_quality__init(&u.aq); members[0] = w; u.aq.case_id = "k"; u.aq.n_contributor_ids = 1; u.aq.contributor_ids = members; c.apply_quality = &u.aq; break;
+    case CMD(AWARD_QUALITY): ladder__v1__award_quality__init(&u.aw); u.aw.case_id = "k2"; u.aw.approve = 0; c.award_quality = &u.aw; break;
+    case CMD(APPLY_COMMITTEE): ladder__v1__apply_committee__init(&u.ac); u.ac.employee_id = w; c.apply_committee = &u.ac; break;
+    case CMD(DECIDE_COMMITTEE): ladder__v1__decide_committee__init(&u.dc); u.dc.employee_id = w; u.dc.reason = "r"; c.decide_committee = &u.dc; break;
+    case CMD(REMOVE_COMMITTEE): ladder__v1__remove_committee__init(&u.rm); u.rm.employee_id = w; u.rm.reason = "r"; c.remove_committee = &u.rm; break;
+    case CMD(START_APPRENTICESHIP): ladder__v1__start_apprenticeship__init(&u.sa); u.sa.mentor_id = w; u.sa.apprentice_id = "z"; c.start_apprenticeship = &u.sa; break;
+    case CMD(END_APPRENTICESHIP): ladder__v1__end_apprenticeship__init(&u.ea); u.ea.mentor_id = w; u.ea.apprentice_id = "z"; c.end_apprenticeship = &u.ea; break;
+    case CMD(RECORD_QUERY_TEST): ladder__v1__record_query_test__init(&u.qt); u.qt.employee_id = w; u.qt.total_ms = 100000; c.record_query_test = &u.qt; break;
+    case CMD(DRAW_EXAM): ladder__v1__draw_exam__init(&u.dx); u.dx.exam_id = "x9"; u.dx.employee_id = w; u.dx.seed = 3; c.draw_exam = &u.dx; break;
+    case CMD(GRADE_EXAM): ladder__v1__grade_exam__init(&u.gx); u.gx.exam_id = "none"; u.gx.n_scores = 10; u.gx.scores = scores; c.grade_exam = &u.gx; break;
+    case CMD(CLOSE_RETENTION_YEAR): ladder__v1__close_retention_year__init(&u.cy); u.cy.employee_id = w; c.close_retention_year = &u.cy; break;
+    case CMD(APPEAL): ladder__v1__appeal__init(&u.ap); u.ap.employee_id = w; u.ap.reason = "r"; c.appeal = &u.ap; break;
+    case CMD(DECIDE_APPEAL): ladder__v1__decide_appeal__init(&u.da); u.da.employee_id = w; u.da.reason = "r"; c.decide_appeal = &u.da; break;
+    case CMD(EXPIRE_APPEAL): ladder__v1__expire_appeal__init(&u.xa); u.xa.employee_id = w; c.expire_appeal = &u.xa; break;
+    case CMD(SUBMIT_SUGGESTION): ladder__v1__submit_suggestion__init(&u.ss); u.ss.suggestion_id = "sg2"; u.ss.employee_id = w; u.ss.text = "x"; c.submit_suggestion = &u.ss; break;
+    case CMD(JUDGE_SUGGESTION): ladder__v1__judge_suggestion__init(&u.js); u.js.suggestion_id = "sg"; u.js.verdict = LADDER__V1__SUGGESTION_VERDICT__SUGGESTION_NOT_ADOPTED; c.judge_suggestion = &u.js; break;
+    case CMD(PUBLISH_QC): ladder__v1__publish_qc__init(&u.pq); u.pq.project_id = "q2"; u.pq.topic = "t"; u.pq.points = 5; c.publish_qc = &u.pq; break;
+    case CMD(CLAIM_QC): ladder__v1__claim_qc__init(&u.cq); members[0] = w, members[1] = "z", members[2] = "y"; u.cq.project_id = "q"; u.cq.group_id = "g2"; u.cq.n_member_ids = 3; u.cq.member_ids = members; c.claim_qc = &u.cq; break;
+    case CMD(COMPLETE_QC): ladder__v1__complete_qc__init(&u.dq); u.dq.project_id = "q"; u.dq.group_id = "none"; c.complete_qc = &u.dq; break;
+    case CMD(REPORT_VOLUNTEER): ladder__v1__report_volunteer__init(&u.vr); ve.employee_id = w; ve.hours = 2; u.vr.report_id = "w1"; u.vr.n_entries = 1; u.vr.entries = vp; c.report_volunteer = &u.vr; break;
+    case CMD(ADJUST_POINTS): ladder__v1__adjust_points__init(&u.adj); u.adj.employee_id = w; u.adj.amount = 5; u.adj.reason = "r"; c.adjust_points = &u.adj; break;
+    case CMD(AWARD_MEDAL): ladder__v1__award_medal__init(&u.md); u.md.employee_id = w; u.md.medal = "m"; u.md.reason = "r"; c.award_medal = &u.md; break;
+    case CMD(ADVANCE_CLOCK): ladder__v1__advance_clock__init(&u.ck); u.ck.to_ms = T0 + DAY; c.advance_clock = &u.ck; break;
+    }
+    /* the oneof member pointer shares storage with every other member */
+    c.hire = &u.hire;
+    return &c;
+}
+
+static int setup(void **s)
+{
+    (void)s;
+    fx_setup();
+    const char *ids[] = {"t", "a", "z", "y", "author"};
+    for (size_t i = 0; i < sizeof ids / sizeof *ids; i++)
+        hire(ids[i]);
+    submit_case("s1", "k", "author");
+    review_case("s1", "m1", 1, 20, 1, "x"), review_case("s1", "m2", 1, 20, 1, "x");
+    review_case("s1", "m3", 1, 20, 1, "x");
+    submit_case("s2", "k2", "author");
+    fx_ok();
+    Ladder__V1__PublishQc pq = LADDER__V1__PUBLISH_QC__INIT;
+    pq.project_id = "q", pq.topic = "Hold times", pq.points = 10;
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_PUBLISH_QC;
+    c.publish_qc = &pq;
+    fx_run(&c, "boss", MANAGER);
+    fx_ok();
+    return 0;
+}
+static int teardown(void **s) { (void)s; fx_teardown(); return 0; }
+
+static bool forbidden(int cmd, const char *who, const char *by, uint32_t roles)
+{
+    Ladder__V1__Command *c = make(cmd, who, by);
+    ld_ctx_t ctx = {F.now, by, roles, (const uint8_t *)"m", 1};
+    ld_refusal_t why;
+    ld_out_reset(F.out);
+    uint32_t mark = ld_core_savepoint(F.c);
+    int rc = ld_core_execute(F.c, c, &ctx, F.out, &why);
+    ld_core_rollback(F.c, mark);
+    ld_core_release(F.c);
+    return rc != 0 && why.code == LADDER__V1__ERROR_CODE__ERR_FORBIDDEN;
+}
+
+static void test_every_command_as_every_role(void **s)
+{
+    (void)s;
+    static const uint32_t roles[] = {EM, RV, M, SY, AU, SV, CH};
+    static const char *const names[] = {"employee", "reviewer", "manager", "system", "auditor",
+                                        "service", "chair"};
+    int checked = 0;
+    for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
+        for (size_t r = 0; r < sizeof roles / sizeof *roles; r++) {
+            bool allowed = (table[i].roles & roles[r]) != 0;
+            bool f = forbidden(table[i].cmd, "t", "a", roles[r]);
+            if (f == allowed) {
+                const ProtobufCFieldDescriptor *fd = protobuf_c_message_descriptor_get_field(
+                    &ladder__v1__command__descriptor, (unsigned)table[i].cmd);
+                fail_msg("%s sent by a %s about another: %s, expected %s", fd->name, names[r],
+                         f ? "forbidden" : "allowed", allowed ? "allowed" : "forbidden");
+            }
+            checked++;
+        }
+        /* an employee acting for themselves */
+        bool f = forbidden(table[i].cmd, "a", "a", EM);
+        if (f == table[i].self) {
+            const ProtobufCFieldDescriptor *fd = protobuf_c_message_descriptor_get_field(
+                &ladder__v1__command__descriptor, (unsigned)table[i].cmd);
+            fail_msg("%s sent by an employee for themselves: %s", fd->name,
+                     f ? "forbidden" : "allowed");
+        }
+        checked++;
+    }
+    print_message("%d (command, role) pairs checked over %zu commands\n", checked,
+                  sizeof table / sizeof *table);
+    assert_int_equal(sizeof table / sizeof *table, 35);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_every_command_as_every_role, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
