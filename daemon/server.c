@@ -29,6 +29,7 @@
 #include "log.h"
 #include "replay.h"
 #include "store.h"
+#include "wire.h"
 
 #define MAX_COMMANDS 1000
 #define DRAIN_MAX 2048
@@ -618,67 +619,6 @@ static void do_query(server_t *s, pending_t *p, Ladder__V1__Query *q)
     }
 }
 
-#define MAX_DEPTH 64
-
-static bool varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
-{
-    *v = 0;
-    for (int shift = 0; shift < 64 && *p < end; shift += 7) {
-        uint8_t b = *(*p)++;
-        *v |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80))
-            return true;
-    }
-    return false;
-}
-
-/* Whether the message nests deeper than MAX_DEPTH. protobuf-c decodes by
- * recursion with no limit: a deep enough chain of messages would exhaust the
- * stack, so the wire is walked first (iteratively per level, recursing only
- * into message-typed fields, at most MAX_DEPTH deep). Bytes that do not parse
- * are left for the decoder to refuse. */
-static bool too_deep(const ProtobufCMessageDescriptor *d, const uint8_t *p, size_t len, int depth)
-{
-    if (depth > MAX_DEPTH)
-        return true;
-    const uint8_t *end = p + len;
-    while (p < end) {
-        uint64_t key, v;
-        if (!varint(&p, end, &key))
-            return false;
-        switch (key & 7) {
-        case 0:
-            if (!varint(&p, end, &v))
-                return false;
-            break;
-        case 1:
-            if ((size_t)(end - p) < 8)
-                return false;
-            p += 8;
-            break;
-        case 5:
-            if ((size_t)(end - p) < 4)
-                return false;
-            p += 4;
-            break;
-        case 2: {
-            if (!varint(&p, end, &v) || v > (uint64_t)(end - p))
-                return false;
-            const ProtobufCFieldDescriptor *f =
-                protobuf_c_message_descriptor_get_field(d, (unsigned)(key >> 3));
-            if (f && f->type == PROTOBUF_C_TYPE_MESSAGE &&
-                too_deep(f->descriptor, p, (size_t)v, depth + 1))
-                return true;
-            p += v;
-            break;
-        }
-        default:
-            return false;
-        }
-    }
-    return false;
-}
-
 /* One request frame: decode, deduplicate, decide or answer; the reply is held. */
 static void handle_request(server_t *s, const uint8_t *ident, size_t ident_len,
                            const uint8_t *data, size_t len, const char *user)
@@ -691,9 +631,9 @@ static void handle_request(server_t *s, const uint8_t *ident, size_t ident_len,
                     "request: %zu bytes is larger than the limit of %zu", len, s->cfg.max_request);
         return;
     }
-    if (too_deep(&ladder__v1__request__descriptor, data, len, 0)) {
+    if (ld_wire_too_deep(&ladder__v1__request__descriptor, data, len)) {
         reply_error(s, b, p, E(ERR_MALFORMED), "", "request", 0,
-                    "request: messages nested deeper than %d levels", MAX_DEPTH);
+                    "request: messages nested deeper than %d levels", LD_WIRE_MAX_DEPTH);
         return;
     }
     Ladder__V1__Request *req = ladder__v1__request__unpack(NULL, len, data);

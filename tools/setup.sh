@@ -6,7 +6,8 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config
       libuv1-dev libzmq3-dev liblmdb-dev libprotobuf-c-dev protobuf-c-compiler
       libjansson-dev libsodium-dev libcmocka-dev
-      python3 python3-zmq python3-protobuf protobuf-compiler lmdb-utils)
+      python3 python3-zmq python3-protobuf protobuf-compiler lmdb-utils
+      clang libclang-rt-14-dev)
 
 missing=()
 for p in "${pkgs[@]}"; do
