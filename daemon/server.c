@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <uv.h>
+#include <sodium.h>
 #include <zmq.h>
 
 #include "auth.h"
@@ -473,7 +474,8 @@ static void do_commands(server_t *s, pending_t *p, Ladder__V1__Request *req)
 
 static void fire_deadlines(server_t *s);
 
-static void stats_view(server_t *s, Ladder__V1__StatsView *v, uint64_t *bh, uint64_t *ch)
+static void stats_view(server_t *s, Ladder__V1__StatsView *v, uint64_t *bh, uint64_t *ch,
+                       uint8_t digest[32], bool with_digest)
 {
     uint64_t head;
     ld_store_head(s->store, &head, NULL);
@@ -487,6 +489,14 @@ static void stats_view(server_t *s, Ladder__V1__StatsView *v, uint64_t *bh, uint
     v->uptime_s = (mono_ns() - s->started_ns) / 1000000000ull;
     v->employees = ld_core_employee_count(s->core);
     v->events_replayed_at_start = s->st.replayed_at_start;
+    if (with_digest) {
+        uint8_t *buf;
+        size_t len;
+        ld_core_snapshot(s->core, &buf, &len);
+        crypto_generichash(digest, 32, buf, len, NULL, 0);
+        free(buf);
+        v->state_digest = (ProtobufCBinaryData){32, digest};
+    }
 }
 
 /* Clone pattern: every level.* and points.* value now, with the seq of the
@@ -565,7 +575,8 @@ static void do_query(server_t *s, pending_t *p, Ladder__V1__Query *q)
     case LADDER__V1__QUERY__Q_STATS: {
         Ladder__V1__StatsView v = LADDER__V1__STATS_VIEW__INIT;
         uint64_t bh[HIST], ch[HIST];
-        stats_view(s, &v, bh, ch);
+        uint8_t digest[32];
+        stats_view(s, &v, bh, ch, digest, q->stats->with_digest);
         ok.result_case = LADDER__V1__OK__RESULT_STATS;
         ok.stats = &v;
         set_reply(b, p, &r);

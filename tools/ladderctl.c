@@ -22,6 +22,7 @@
 #include "audit.h"
 #include "ladder.pb-c.h"
 #include "pbjson.h"
+#include "replay.h"
 #include "store.h"
 
 enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_NOANSWER = 3, EXIT_FOUND = 4 };
@@ -76,11 +77,13 @@ static const char usage_text[] =
     "  suggest SUGGESTION ID --text T   a rationalization suggestion (§8)\n"
     "  judge SUGGESTION not-adopted|adopted|feasible|duplicate [--amount N]\n"
     "        [--duplicate-of S] [--reason R]\n"
-    "  stats                       counts, batches, commit latency, head seq\n"
+    "  stats [--digest]            counts, batches, commit latency, head seq; --digest:\n"
+    "                              a hash of the whole state (compare: verify --digest)\n"
     "  events [--from SEQ] [--stream S] [--max N] [--follow]\n"
     "  tail [TOPIC...]             updates as they come (Clone pattern: snapshot of\n"
     "                              level./points. first, then updates after its seq)\n"
-    "  verify --data DIR           offline: walk the hash chain, report the first bad seq\n"
+    "  verify --data DIR [--digest]  offline: walk the hash chain, report the first bad\n"
+    "                              seq; --digest: the state hash of a fresh fold\n"
     "  audit --data DIR            offline: re-derive every derived event from its fact\n"
     "                              under the rules then in force; report discrepancies\n"
     "  demo [--employees N] [--seed S]  load a realistic organisation through the\n"
@@ -978,10 +981,17 @@ static int64_t now_of_daemon(void)
     return at;
 }
 
+static void print_hex(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        printf("%02x", p[i]);
+    printf("\n");
+}
+
 static int cmd_stats(int argc, char **argv)
 {
-    (void)argc, (void)argv;
     Ladder__V1__Stats st = LADDER__V1__STATS__INIT;
+    st.with_digest = flag(argc, argv, "--digest");
     Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
     q.q_case = LADDER__V1__QUERY__Q_STATS;
     q.stats = &st;
@@ -997,6 +1007,10 @@ static int cmd_stats(int argc, char **argv)
            (unsigned long long)s->queries, (unsigned long long)s->errors,
            (unsigned long long)s->batches);
     printf("events replayed at start-up: %llu\n", (unsigned long long)s->events_replayed_at_start);
+    if (s->state_digest.len) {
+        printf("state digest: ");
+        print_hex(s->state_digest.data, s->state_digest.len);
+    }
     printf("commit latency (us, powers of two):");
     for (size_t i = 0; i < s->n_commit_latency_us_hist; i++)
         if (s->commit_latency_us_hist[i])
@@ -1225,6 +1239,30 @@ static int cmd_verify(int argc, char **argv)
     }
     printf("verify: %llu events chain from seq 1 to the head: ok (%.0f events/s)\n",
            (unsigned long long)head, secs > 0 ? (double)head / secs : 0.0);
+    if (flag(argc, argv, "--digest")) {
+        /* the state a fresh fold of the whole log gives, as ladderd's stats --digest */
+        rc = open_copy(dir, &s);
+        if (rc)
+            return rc;
+        ld_core_t *c = ld_core_new(1);
+        uint64_t n, badseq;
+        rc = ld_replay(s, c, &n, &badseq);
+        ld_store_close(&s);
+        if (rc) {
+            fprintf(stderr, "ladderctl: verify: the log does not fold at seq %llu\n",
+                    (unsigned long long)badseq);
+            ld_core_destroy(&c);
+            return EXIT_FOUND;
+        }
+        uint8_t *buf, digest[32];
+        size_t len;
+        ld_core_snapshot(c, &buf, &len);
+        crypto_generichash(digest, 32, buf, len, NULL, 0);
+        free(buf);
+        ld_core_destroy(&c);
+        printf("state digest: ");
+        print_hex(digest, 32);
+    }
     return EXIT_OK;
 }
 
