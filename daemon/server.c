@@ -1153,23 +1153,31 @@ static void submit(server_t *s)
 
 /* --------------------------------------------------------------- zeromq -- */
 
-static void handle_message(server_t *s)
+/* Receives one multipart message: up to max frames kept (the rest dropped);
+ * returns how many were kept. The caller closes them. */
+static int recv_parts(void *sock, zmq_msg_t *parts, int max)
 {
-    zmq_msg_t parts[4];
     int n = 0, more = 1;
     while (more) {
         zmq_msg_t m;
         zmq_msg_init(&m);
-        if (zmq_msg_recv(&m, s->router, ZMQ_DONTWAIT) < 0) {
+        if (zmq_msg_recv(&m, sock, ZMQ_DONTWAIT) < 0) {
             zmq_msg_close(&m);
             break;
         }
         more = zmq_msg_more(&m);
-        if (n < 4)
+        if (n < max)
             parts[n++] = m;
         else
             zmq_msg_close(&m);
     }
+    return n;
+}
+
+static void handle_message(server_t *s)
+{
+    zmq_msg_t parts[4];
+    int n = recv_parts(s->router, parts, 4);
     if (n >= 1) {
         const uint8_t *ident = zmq_msg_data(&parts[0]);
         size_t ilen = zmq_msg_size(&parts[0]);
@@ -1199,20 +1207,7 @@ static void zap_drain(server_t *s)
         if (zmq_getsockopt(s->zap, ZMQ_EVENTS, &ev, &sz) || !(ev & ZMQ_POLLIN))
             return;
         zmq_msg_t f[8];
-        int n = 0, more = 1;
-        while (more) {
-            zmq_msg_t m;
-            zmq_msg_init(&m);
-            if (zmq_msg_recv(&m, s->zap, ZMQ_DONTWAIT) < 0) {
-                zmq_msg_close(&m);
-                break;
-            }
-            more = zmq_msg_more(&m);
-            if (n < 8)
-                f[n++] = m;
-            else
-                zmq_msg_close(&m);
-        }
+        int n = recv_parts(s->zap, f, 8);
         const char *who = NULL;
         uint32_t roles = 0;
         bool ok = n >= 7 && zmq_msg_size(&f[5]) == 5 && !memcmp(zmq_msg_data(&f[5]), "CURVE", 5) &&
