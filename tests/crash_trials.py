@@ -90,6 +90,8 @@ def run(args, rnd, work, pb):
     lock = threading.Lock()
     total_acked = 0
     employees = []
+    counts = {}      # rid -> events in the log, for the part of the log checked so far
+    checked = 1      # the next seq to read
 
     for trial in range(args.trials):
         stop = threading.Event()
@@ -164,8 +166,9 @@ def run(args, rnd, work, pb):
             rep = call(check, r)
             if rep.WhichOneof("outcome") != "ok" or list(rep.ok.seqs) != seqs:
                 raise SystemExit("trial %d: acknowledged %s at %s, now %s" % (trial, rid, seqs, rep))
-        # no partial batch: count the events of every request id in the log
-        counts, frm = {}, 1
+        # no partial batch: count the events of every request id written since
+        # the last check (at a restart nothing is in flight, so batches are whole)
+        frm = checked
         while True:
             q = pb.Request()
             q.query.read_events.from_seq, q.query.read_events.max = frm, 1000
@@ -175,6 +178,8 @@ def run(args, rnd, work, pb):
                 counts[rid] = counts.get(rid, 0) + 1
                 if e.HasField("employee_hired") and e.employee_hired.employee_id not in employees:
                     employees.append(e.employee_hired.employee_id)
+            if page.events:
+                checked = page.events[-1].seq + 1
             if not page.next_seq:
                 break
             frm = page.next_seq
