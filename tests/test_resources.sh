@@ -123,13 +123,14 @@ if grown > 200 * 1024:
 for i in range(1000):
     q = pb.Request(); q.query.stats.SetInParent()
     flood.send_multipart([b"", q.SerializeToString()])
+other.setsockopt(zmq.RCVTIMEO, 20000)
 t = time.time()
 q = pb.Request(); q.query.employee.employee_id = "f1"
 other.send_multipart([b"", q.SerializeToString()])
 reply = pb.Reply(); reply.ParseFromString(other.recv_multipart()[-1])
 took = time.time() - t
 print("flood: another client answered in %.1f ms; points %d" % (took * 1000, reply.ok.employee.points_total))
-if reply.ok.employee.points_total != 50000 or took > 2.0:
+if reply.ok.employee.points_total != 50000 or took > 5.0:
     print("FAIL: flood starved another client"); failed += 1
 # the slow subscriber reads again; the next update after the dropped ones
 # shows a gap in evt.* seqs, and a snapshot resyncs it
