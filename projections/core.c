@@ -741,6 +741,9 @@ static int clock_decide(ld_core_t *c, const Ladder__V1__AdvanceClock *m, const l
     if (!has_role(ctx, LADDER__V1__ROLE__ROLE_SYSTEM | LADDER__V1__ROLE__ROLE_MANAGER))
         return refuse(c, LADDER__V1__ERROR_CODE__ERR_FORBIDDEN, NULL, "advance_clock",
                       "only the system or a manager may move the clock");
+    if (m->to_ms > LD_MAX_MS)
+        return refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, NULL, "advance_clock.to_ms",
+                      "advance_clock.to_ms: beyond the year 9999");
     if (m->to_ms < c->g.last_at_ms)
         return refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, NULL, "advance_clock.to_ms",
                       "advance_clock.to_ms: time only moves forward (now %lld)",
@@ -761,7 +764,7 @@ int64_t ld_core_last_at(const ld_core_t *c)
 
 int ld_core_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
 {
-    if (ev->seq != c->g.next_seq)
+    if (ev->seq != c->g.next_seq || ev->at_ms < 0 || ev->at_ms > LD_MAX_MS)
         return -1;
     int rc;
     switch (ev->body_case) {

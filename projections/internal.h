@@ -96,6 +96,8 @@ void cal_civil(int64_t ms, int32_t offset_min, int *y, int *m, int *d);
 /* Start (UTC ms) of the local week/month/quarter/year containing ms. */
 int64_t cal_week_start(int64_t ms, int32_t offset_min, uint32_t week_start);
 int64_t cal_month_start(int64_t ms, int32_t offset_min, int months_per_period);
+#define LD_MIN_MS (-62135596800000LL) /* 0001-01-01T00:00Z */
+#define LD_MAX_MS 253402300799999LL     /* 9999-12-31T23:59:59.999Z */
 #define CAL_FMT_LEN 48
 /* Formats ms as "2026-11-27 10:00+08:00" into buf; returns buf. */
 char *cal_format(char buf[CAL_FMT_LEN], int64_t ms, int32_t offset_min);

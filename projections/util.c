@@ -331,6 +331,13 @@ void pairset_free(pairset_t *s)
 
 #define DAY_MS 86400000LL
 
+/* Times outside years 1..9999 are clamped: arithmetic on them stays defined
+ * (a corrupted or hostile at_ms near INT64_MAX overflowed here; the fuzzer found it). */
+static int64_t clamp_ms(int64_t ms)
+{
+    return ms < LD_MIN_MS ? LD_MIN_MS : ms > LD_MAX_MS ? LD_MAX_MS : ms;
+}
+
 static int64_t floor_div(int64_t a, int64_t b)
 {
     int64_t q = a / b;
@@ -370,6 +377,7 @@ static int days_in_month(int y, int m)
 
 int64_t cal_day_index(int64_t ms, int32_t offset_min)
 {
+    ms = clamp_ms(ms);
     return floor_div(ms + (int64_t)offset_min * 60000, DAY_MS);
 }
 
@@ -380,6 +388,7 @@ void cal_civil(int64_t ms, int32_t offset_min, int *y, int *m, int *d)
 
 int64_t cal_add_months(int64_t ms, int months, int32_t offset_min)
 {
+    ms = clamp_ms(ms);
     int64_t local = ms + (int64_t)offset_min * 60000;
     int64_t day = floor_div(local, DAY_MS), tod = local - day * DAY_MS;
     int y, m, d;
@@ -394,7 +403,7 @@ int64_t cal_add_months(int64_t ms, int months, int32_t offset_min)
 
 int64_t cal_add_days(int64_t ms, int days)
 {
-    return ms + (int64_t)days * DAY_MS;
+    return clamp_ms(ms) + (int64_t)days * DAY_MS;
 }
 
 int64_t cal_week_start(int64_t ms, int32_t offset_min, uint32_t week_start)
@@ -416,6 +425,7 @@ int64_t cal_month_start(int64_t ms, int32_t offset_min, int months_per_period)
 
 char *cal_format(char buf[CAL_FMT_LEN], int64_t ms, int32_t offset_min)
 {
+    ms = clamp_ms(ms);
     int64_t local = ms + (int64_t)offset_min * 60000;
     int64_t day = floor_div(local, DAY_MS), tod = local - day * DAY_MS;
     int y, m, d;

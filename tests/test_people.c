@@ -778,6 +778,30 @@ static void test_s7_deadlines_feed_the_daemon_timer(void **s)
     assert_int_equal(at, YEAR_END + 30 * DAY);
 }
 
+/* Found by the fuzzer: an event time near INT64_MAX overflowed the calendar.
+ * Such an event is refused by evolve, and the clock cannot be moved there. */
+static void test_times_beyond_year_9999_are_refused(void **s)
+{
+    (void)s;
+    hire("e1");
+    Ladder__V1__PointsAwarded pa = LADDER__V1__POINTS_AWARDED__INIT;
+    pa.employee_id = "e1", pa.amount = 5;
+    Ladder__V1__Event ev = LADDER__V1__EVENT__INIT;
+    ev.seq = ld_core_next_seq(F.c), ev.stream = "emp/e1", ev.at_ms = INT64_MAX - 1000;
+    ev.body_case = LADDER__V1__EVENT__BODY_POINTS_AWARDED, ev.points_awarded = &pa;
+    assert_int_equal(ld_core_evolve(F.c, &ev), -1);
+    ev.at_ms = -5;
+    assert_int_equal(ld_core_evolve(F.c, &ev), -1);
+    assert_int_equal(emp("e1")->points_total, 0);
+    Ladder__V1__AdvanceClock ac = LADDER__V1__ADVANCE_CLOCK__INIT;
+    ac.to_ms = INT64_MAX;
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_ADVANCE_CLOCK;
+    c.advance_clock = &ac;
+    fx_run(&c, "system", SYSTEM);
+    fx_refused(NULL, "beyond the year 9999");
+}
+
 /* ----------------------------------------------------------------- §10 -- */
 
 static void test_s10_rules_change_is_not_retroactive(void **s)
@@ -941,6 +965,7 @@ int main(void)
         T(test_s7_appeal_upheld_keeps_demotion),
         T(test_s7_appeal_too_late_after_30_days),
         T(test_s7_deadlines_feed_the_daemon_timer),
+        T(test_times_beyond_year_9999_are_refused),
         T(test_s10_rules_change_is_not_retroactive),
         T(test_s10_bad_rules_name_the_field),
         T(test_s12_readiness_lists_every_gap_in_numbers),
