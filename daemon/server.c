@@ -43,6 +43,9 @@ typedef struct {
     uint8_t ident_len;
     uint8_t rid[LD_REQUEST_ID_MAX];
     uint8_t rid_len;
+    uint8_t key[LD_REQUEST_KEY_MAX]; /* the id scoped by principal (store.h) */
+    uint8_t key_len;
+    uint8_t digest[LD_HASH_LEN];     /* of the request's commands */
     bool internal;          /* a deadline command of our own: no reply */
     bool has_events;
     long dup_of;            /* index of the same request id earlier in this batch */
@@ -209,7 +212,7 @@ static long rid_find(const batch_t *b, const uint8_t *r, size_t n)
     uint64_t h = rid_hash(r, n);
     for (size_t i = h & (b->rids.cap - 1); b->rids.h[i]; i = (i + 1) & (b->rids.cap - 1)) {
         const pending_t *p = &b->p[b->rids.idx[i]];
-        if (b->rids.h[i] == h && p->rid_len == n && !memcmp(p->rid, r, n))
+        if (b->rids.h[i] == h && p->key_len == n && !memcmp(p->key, r, n))
             return b->rids.idx[i];
     }
     return -1;
@@ -238,7 +241,7 @@ static void rid_add(batch_t *b, uint32_t idx)
         m->h = h, m->idx = ix, m->cap = cap;
     }
     const pending_t *p = &b->p[idx];
-    uint64_t h = rid_hash(p->rid, p->rid_len);
+    uint64_t h = rid_hash(p->key, p->key_len);
     size_t i = h & (m->cap - 1);
     while (m->h[i])
         i = (i + 1) & (m->cap - 1);
@@ -630,6 +633,39 @@ static void do_query(server_t *s, pending_t *p, Ladder__V1__Query *q)
     }
 }
 
+typedef struct {
+    ProtobufCBuffer base;
+    crypto_generichash_state st;
+} hashbuf_t;
+
+static void hashbuf_append(ProtobufCBuffer *b, size_t len, const uint8_t *data)
+{
+    crypto_generichash_update(&((hashbuf_t *)b)->st, data, len);
+}
+
+/* §12: BLAKE2b-256 of the commands, each packed after its length. */
+static void commands_digest(const Ladder__V1__Request *req, uint8_t out[LD_HASH_LEN])
+{
+    hashbuf_t hb = {.base = {hashbuf_append}};
+    crypto_generichash_init(&hb.st, NULL, 0, LD_HASH_LEN);
+    for (size_t i = 0; i < req->n_commands; i++) {
+        uint8_t len[8];
+        uint64_t n = protobuf_c_message_get_packed_size(&req->commands[i]->base);
+        for (int k = 0; k < 8; k++)
+            len[k] = (uint8_t)(n >> (56 - 8 * k));
+        crypto_generichash_update(&hb.st, len, sizeof len);
+        protobuf_c_message_pack_to_buffer(&req->commands[i]->base, &hb.base);
+    }
+    crypto_generichash_final(&hb.st, out, LD_HASH_LEN);
+}
+
+static void reply_reused(server_t *s, batch_t *b, pending_t *p)
+{
+    reply_error(s, b, p, E(ERR_ID_REUSED), "§12", "request_id", 0,
+                "request_id: already used by this principal for different commands; "
+                "nothing was written (use a new request id)");
+}
+
 /* One request frame: decode, deduplicate, decide or answer; the reply is held. */
 static void handle_request(server_t *s, const uint8_t *ident, size_t ident_len,
                            const uint8_t *data, size_t len, const char *user)
@@ -687,19 +723,38 @@ static void handle_request(server_t *s, const uint8_t *ident, size_t ident_len,
     } else if (!p->rid_len) {
         reply_error(s, b, p, E(ERR_INVALID), "", "request_id", 0,
                     "request_id: required for commands (1 to %d bytes)", LD_REQUEST_ID_MAX);
+    } else if (!(p->key_len = (uint8_t)ld_store_request_key(
+                     p->key, req->principal && req->principal->id ? req->principal->id : "",
+                     p->rid, p->rid_len))) {
+        reply_error(s, b, p, E(ERR_INVALID), "§1", "principal.id", 0,
+                    "principal.id: at most %d bytes", LD_PRINCIPAL_MAX);
     } else {
-        /* §12 deduplication: a request id seen before answers as it did */
-        long dup = rid_find(b, p->rid, p->rid_len);
+        /* §12 deduplication: a request id this principal used before answers as
+         * it did, when its commands are the same; otherwise it is refused */
+        commands_digest(req, p->digest);
+        long dup = rid_find(b, p->key, p->key_len);
         if (dup < 0 && s->writing && s->writer_busy)
-            dup = rid_find(s->writing, p->rid, p->rid_len) >= 0 ? -2 : -1;
+            dup = rid_find(s->writing, p->key, p->key_len) >= 0 ? -2 : -1;
         uint64_t first;
         uint32_t count;
-        if (dup >= 0) {
+        uint8_t digest[LD_HASH_LEN];
+        int grc = dup == -1 ? ld_store_request_get(s->store, p->key, p->key_len, &first, &count, digest)
+                            : LD_ENOTFOUND;
+        if (dup >= 0 && memcmp(b->p[dup].digest, p->digest, LD_HASH_LEN)) {
+            reply_reused(s, b, p);
+        } else if (dup >= 0) {
             p->dup_of = dup;
         } else if (dup == -2) {
             reply_error(s, b, p, E(ERR_CONFLICT), "§12", "request_id", 0,
                         "§12: this request id is being committed; ask again for its outcome");
-        } else if (ld_store_request_get(s->store, p->rid, p->rid_len, &first, &count) == 0) {
+        } else if (grc != 0 && grc != LD_ENOTFOUND) {
+            /* not knowing whether it was written, it must not run again */
+            reply_error(s, b, p, E(ERR_UNAVAILABLE), "§12", "request_id", 0,
+                        "request_id: cannot look it up (%s); nothing of this request was written",
+                        ld_strerror(grc));
+        } else if (grc == 0 && memcmp(digest, p->digest, LD_HASH_LEN)) {
+            reply_reused(s, b, p);
+        } else if (grc == 0) {
             uint64_t seqs[256], *sp = count <= 256 ? seqs : malloc(count * sizeof *sp);
             if (!sp)
                 abort();
@@ -766,6 +821,9 @@ static void fire_deadlines(server_t *s)
         p->rid_len = (uint8_t)snprintf((char *)p->rid, sizeof p->rid, "deadline/%c/%.40s/%lld",
                                        kind == LD_DEADLINE_RETENTION ? 'r' : 'a', empid,
                                        (long long)at);
+        /* the daemon's own namespace: no client request id can take it */
+        p->key_len = (uint8_t)ld_store_request_key(p->key, NULL, p->rid, p->rid_len);
+        commands_digest(&req, p->digest);
         do_commands(s, p, &req);
         if (!p->has_events) {
             ld_log(LD_LOG_ERROR, "deadline refused", "employee=%s kind=%d at_ms=%lld", empid, kind,
@@ -1134,9 +1192,10 @@ static void submit(server_t *s)
         if (!p->has_events || p->dup_of >= 0)
             continue;
         b->apps = grow(b->apps, &b->capapps, b->napps + 1, sizeof *b->apps);
-        b->apps[b->napps++] = (ld_append_t){.request_id = p->rid, .request_id_len = p->rid_len,
+        b->apps[b->napps] = (ld_append_t){.request_key = p->key, .request_key_len = p->key_len,
                                             .events = &ev[p->ev_start],
                                             .n_events = p->ev_end - p->ev_start};
+        memcpy(b->apps[b->napps++].digest, p->digest, LD_HASH_LEN);
     }
     s->cur = b == &s->b[0] ? &s->b[1] : &s->b[0];
     s->writing = b;
@@ -1409,7 +1468,7 @@ int ld_server_run(const ld_config_t *cfg)
         ld_log(LD_LOG_WARN, "no --keys: unauthenticated, loopback only; principals are taken from requests", "%s", "");
     }
 
-    ld_store_options_t opt = {cfg->durability, 0, 0};
+    ld_store_options_t opt = {.durability = cfg->durability, .verify_all = cfg->verify_all};
     int rc = ld_store_open(&s->store, cfg->data, &opt, err, sizeof err);
     if (rc) {
         ld_log(LD_LOG_ERROR, "cannot open the store", "data=%s error=\"%s\"", cfg->data, err);

@@ -63,10 +63,11 @@ static void rmdir_all(char *d)
 }
 
 static uint64_t index_every; /* 0: the default; tests set it small */
+static uint8_t digest_byte;  /* the digest append_req gives its request */
 
 static ld_store_t *open_store(const char *dir, ld_durability_t d, size_t map)
 {
-    ld_store_options_t o = {d, map, index_every};
+    ld_store_options_t o = {.durability = d, .map_size = map, .index_every = index_every};
     ld_store_t *s = NULL;
     char err[256];
     int rc = ld_store_open(&s, dir, &o, err, sizeof err);
@@ -74,6 +75,18 @@ static ld_store_t *open_store(const char *dir, ld_durability_t d, size_t map)
         fail_msg("open: %s (%s)", err, ld_strerror(rc));
     return s;
 }
+
+/* The requests-index key of a test request id, sent by principal "t". */
+static const uint8_t *key_of(const char *rid)
+{
+    static uint8_t buf[8][LD_REQUEST_KEY_MAX];
+    static int slot;
+    slot = (slot + 1) & 7;
+    ld_store_request_key(buf[slot], "t", (const uint8_t *)rid, strlen(rid));
+    return buf[slot];
+}
+#define KLEN(rid) (3 + strlen(rid)) /* 0x01, 1, "t", the id */
+#define KEY(rid) key_of(rid), KLEN(rid)
 
 /* Appends one request of n events for employees emp[i]; returns its result. */
 static ld_append_t append_req(ld_store_t *s, const char *rid, const char **emps, size_t n,
@@ -85,8 +98,12 @@ static ld_append_t append_req(ld_store_t *s, const char *rid, const char **emps,
         tev_init(&t[i], emps[i], (int64_t)i + 1, NULL);
         p[i] = &t[i].ev;
     }
-    ld_append_t r = {.request_id = (const uint8_t *)rid, .request_id_len = rid ? strlen(rid) : 0,
+    uint8_t key[LD_REQUEST_KEY_MAX];
+    ld_append_t r = {.request_key = rid ? key : NULL,
+                     .request_key_len = rid ? ld_store_request_key(key, "t", (const uint8_t *)rid,
+                                                                   strlen(rid)) : 0,
                      .events = p, .n_events = n, .expected = expected};
+    r.digest[0] = digest_byte;
     assert_int_equal(ld_store_append(s, &r, 1), 0);
     free(p);
     free(t);
@@ -257,10 +274,9 @@ static void test_expected_version_conflict_writes_nothing(void **state)
     Ladder__V1__Event *a[] = {&t[0].ev}, *b[] = {&t[1].ev, &t[2].ev}, *c3[] = {&t[3].ev};
     uint64_t expb[] = {1, 0}; /* second event wrongly expects a new stream */
     ld_append_t reqs[3] = {
-        {.request_id = (const uint8_t *)"g1", .request_id_len = 2, .events = a, .n_events = 1},
-        {.request_id = (const uint8_t *)"g2", .request_id_len = 2, .events = b, .n_events = 2,
-         .expected = expb},
-        {.request_id = (const uint8_t *)"g3", .request_id_len = 2, .events = c3, .n_events = 1},
+        {.request_key = key_of("g1"), .request_key_len = KLEN("g1"), .events = a, .n_events = 1},
+        {.request_key = key_of("g2"), .request_key_len = KLEN("g2"), .events = b, .n_events = 2, .expected = expb},
+        {.request_key = key_of("g3"), .request_key_len = KLEN("g3"), .events = c3, .n_events = 1},
     };
     assert_int_equal(ld_store_append(s, reqs, 3), 0);
     assert_int_equal(reqs[0].rc, 0);
@@ -275,7 +291,7 @@ static void test_expected_version_conflict_writes_nothing(void **state)
     assert_int_equal(head, 3);
     assert_int_equal(ld_store_stream_version(s, "emp/e9", &v), 0);
     assert_int_equal(v, 1);
-    assert_int_equal(ld_store_request_get(s, (const uint8_t *)"g2", 2, &first, &count),
+    assert_int_equal(ld_store_request_get(s, KEY("g2"), &first, &count, NULL),
                      LD_ENOTFOUND);
     /* the version the refused request reserved is free again */
     uint64_t exp1[] = {1};
@@ -343,7 +359,17 @@ static void test_verify_finds_one_flipped_byte_in_any_event(void **state)
         size_t spots[] = {0, 20, lens[q] / 2, lens[q] - 1};
         for (size_t i = 0; i < 4; i++) {
             flip_byte(dir, q, spots[i]);
-            s = open_store(dir, LD_DURABILITY_NOSYNC, 0);
+            /* a writer refuses the store, naming the seq (the whole log is
+             * its tail: no snapshot); the offline verify names it too */
+            ld_store_options_t o = {.durability = LD_DURABILITY_NOSYNC};
+            char err[512], want[64];
+            s = NULL;
+            snprintf(want, sizeof want, "hash chain at seq %llu ", (unsigned long long)q);
+            if (ld_store_open(&s, dir, &o, err, sizeof err) != LD_ECORRUPT || !strstr(err, want))
+                fail_msg("flip at seq %llu byte %zu: open did not refuse with \"%s\": %s",
+                         (unsigned long long)q, spots[i], want, s ? "(opened)" : err);
+            o.read_only = true;
+            assert_int_equal(ld_store_open(&s, dir, &o, err, sizeof err), 0);
             uint64_t bad = 0;
             char why[200];
             int rc = ld_store_verify(s, &bad, why, sizeof why);
@@ -416,7 +442,7 @@ static void test_unknown_format_version_refused(void **state)
     mdb_env_close(env);
 
     char err[256] = "";
-    ld_store_options_t o = {LD_DURABILITY_NOSYNC, 0, 0};
+    ld_store_options_t o = {.durability = LD_DURABILITY_NOSYNC};
     assert_int_equal(ld_store_open(&s, dir, &o, err, sizeof err), LD_EFORMAT);
     assert_null(s);
     assert_non_null(strstr(err, "format version 7"));
@@ -556,8 +582,7 @@ static void crash_child(const char *dir, int fd, unsigned seed)
             tev_init(&t[i], emp, i, rid);
             p[i] = &t[i].ev;
         }
-        ld_append_t r = {.request_id = (const uint8_t *)rid, .request_id_len = strlen(rid),
-                         .events = p, .n_events = n};
+        ld_append_t r = {.request_key = key_of(rid), .request_key_len = KLEN(rid), .events = p, .n_events = n};
         if (ld_store_append(s, &r, 1) || r.rc)
             _exit(3);
         ack_t a = {b, r.count, r.first_seq};
@@ -636,7 +661,7 @@ static void test_crash_kill9_keeps_every_acknowledged_batch(void **state)
             snprintf(rid, sizeof rid, "batch-%u", acks[i].batch);
             uint64_t first;
             uint32_t count;
-            int rc = ld_store_request_get(s, (const uint8_t *)rid, strlen(rid), &first, &count);
+            int rc = ld_store_request_get(s, KEY(rid), &first, &count, NULL);
             if (rc || first != acks[i].first_seq || count != acks[i].count)
                 fail_msg("trial %d: acknowledged %s lost (rc %d)", trial, rid, rc);
         }
@@ -648,8 +673,7 @@ static void test_crash_kill9_keeps_every_acknowledged_batch(void **state)
         for (size_t i = 0; i < w.n; i++) {
             uint64_t first;
             uint32_t count;
-            assert_int_equal(ld_store_request_get(s, (const uint8_t *)w.runs[i].rid,
-                                                  strlen(w.runs[i].rid), &first, &count), 0);
+            assert_int_equal(ld_store_request_get(s, KEY(w.runs[i].rid), &first, &count, NULL), 0);
             assert_int_equal(first, w.runs[i].first);
             assert_int_equal(count, w.runs[i].count);
         }

@@ -1199,7 +1199,7 @@ static int cmd_tail(int argc, char **argv)
 static int open_copy(const char *dir, ld_store_t **s)
 {
     char err[512];
-    ld_store_options_t o = {LD_DURABILITY_NOSYNC, 0, 0};
+    ld_store_options_t o = {.durability = LD_DURABILITY_NOSYNC, .read_only = true};
     if (ld_store_open(s, dir, &o, err, sizeof err)) {
         fprintf(stderr, "ladderctl: %s\n", err);
         return EXIT_USAGE;
