@@ -22,7 +22,7 @@ static char dir[] = "/tmp/ladder-test-audit-XXXXXX";
 static uint64_t write_log(void)
 {
     ld_store_t *s;
-    ld_store_options_t o = {LD_DURABILITY_NOSYNC, 0, 0};
+    ld_store_options_t o = {.durability = LD_DURABILITY_NOSYNC};
     char err[256];
     assert_int_equal(ld_store_open(&s, dir, &o, err, sizeof err), 0);
     ld_core_t *c = ld_core_new(1);
@@ -36,7 +36,10 @@ static uint64_t write_log(void)
         ld_ctx_t ctx = {g.now, g.principal, g.roles, (const uint8_t *)rid, (size_t)n};
         ld_out_reset(out);
         if (ld_core_execute(c, cmd, &ctx, out, NULL) == 0) {
-            ld_append_t a = {.request_id = (const uint8_t *)rid, .request_id_len = (size_t)n,
+            uint8_t key[LD_REQUEST_KEY_MAX];
+            ld_append_t a = {.request_key = key,
+                             .request_key_len = ld_store_request_key(key, g.principal,
+                                                                     (const uint8_t *)rid, (size_t)n),
                              .events = ld_out_events(out), .n_events = ld_out_count(out)};
             assert_int_equal(ld_store_append(s, &a, 1), 0);
             assert_int_equal(a.rc, 0);
@@ -96,7 +99,7 @@ static void test_s11_clean_log_audits_clean_and_tampering_is_found(void **st)
     assert_non_null(mkdtemp(dir));
     uint64_t head = write_log();
     ld_store_t *s;
-    ld_store_options_t o = {LD_DURABILITY_NOSYNC, 0, 0};
+    ld_store_options_t o = {.durability = LD_DURABILITY_NOSYNC};
     char err[256];
     assert_int_equal(ld_store_open(&s, dir, &o, err, sizeof err), 0);
     ld_audit_t a;
@@ -112,6 +115,7 @@ static void test_s11_clean_log_audits_clean_and_tampering_is_found(void **st)
 
     uint64_t bad = tamper();
     assert_true(bad > 0);
+    o.read_only = true; /* as ladderctl audit opens it */
     assert_int_equal(ld_store_open(&s, dir, &o, err, sizeof err), 0);
     char *report = NULL;
     size_t rlen = 0;
