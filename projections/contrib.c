@@ -1,4 +1,4 @@
-/* contrib.c — the contributions of part 2 besides cases (DOMAIN.md):
+/* contrib.c — the contributions of part 2 besides cases (RULES.md):
  * §4 knowledge-base proposals reviewed by quorum (P2 to the proposer, P6 to
  * each reviewer), §4 quality-case awards (P5), §5 the review committee,
  * §8 rationalization suggestions (P9) and QC projects (P10).

@@ -1,4 +1,4 @@
-/* library.c — the case library (DOMAIN.md §4): submissions and revisions
+/* library.c — the case library (RULES.md §4): submissions and revisions
  * reviewed by quorum, grading into (level, category) partitions and halves,
  * the cap with eviction to the history library, studies (§6.3), ratings once
  * per user and exam uses, which feed classicness.

@@ -1,4 +1,4 @@
-/* rules.c — rules as data (DOMAIN.md §10): defaults, JSON parse and dump.
+/* rules.c — rules as data (RULES.md §10): defaults, JSON parse and dump.
  *
  * One table drives both directions, so a number added to ld_rules_t and the
  * table is parsed, validated and serialized without further code.

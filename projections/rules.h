@@ -1,4 +1,4 @@
-/* rules.h — every number of DOMAIN.md as data (§10), with defaults equal to it.
+/* rules.h — every number of RULES.md as data (§10), with defaults equal to it.
  *
  * A rules document is JSON (jansson). Loading starts from the defaults and
  * overlays the document, so a document may name only what it changes; an
@@ -89,7 +89,7 @@ typedef struct {
     uint32_t week_start;                              /* 1 = Monday ... 7 = Sunday */
 } ld_rules_t;
 
-/* Fills r with the built-in defaults of DOMAIN.md. */
+/* Fills r with the built-in defaults of RULES.md. */
 void ld_rules_default(ld_rules_t *r);
 
 /* Parses a rules document over the defaults. Returns 0, or -1 with the JSON

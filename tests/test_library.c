@@ -1,4 +1,4 @@
-/* test_library.c — scenario tests of the case library (DOMAIN.md §4): review
+/* test_library.c — scenario tests of the case library (RULES.md §4): review
  * by quorum, grading, halves, the cap and the history library, ratings. */
 #include "core_fixture.h"
 
