@@ -54,10 +54,12 @@ typedef struct {
     uint32_t kb_quorum, kb_reject_quorum;             /* 3, 3 */
     uint32_t case_quorum, case_reject_quorum;         /* 3, 3 */
     uint32_t case_cap;                                /* 120 per partition */
+    uint32_t case_protect_days;                       /* 180: younger never evicted (v2) */
     int64_t excellent_weight, poor_weight;            /* classicness ±5 */
 
     /* §5 */
     int64_t committee_points;                         /* 3200 */
+    uint32_t committee_min_level;                     /* 4 (v2) */
     uint32_t committee_pct_x10;                       /* > 85.0 % */
     uint32_t committee_min_decided;                   /* 10 (ours) */
 

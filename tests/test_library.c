@@ -150,7 +150,7 @@ static void test_s4_half_goes_to_the_smaller_ties_to_training(void **s)
 static void test_s4_cap_retires_lowest_classicness_then_oldest(void **s)
 {
     (void)s;
-    adopt("{\"case\":{\"cap\":3}}");
+    adopt("{\"case\":{\"cap\":3,\"protect_days\":0}}"); /* no protection here */
     fx_ok();
     const char *ids[] = {"c-a", "c-b", "c-c"};
     for (int i = 0; i < 3; i++) {
