@@ -165,7 +165,9 @@ static void sc_run(script_t *sc, Ladder__V1__Command *cmd, const char *who, uint
     ld_out_reset(sc->out);
     if (ld_core_execute(sc->c, cmd, &ctx, sc->out, &why) != 0)
         fail_msg("command %d refused: [%s] %s", (int)cmd->cmd_case, why.section, why.message);
-    ld_append_t a = {.request_id = (const uint8_t *)rid, .request_id_len = (size_t)n,
+    uint8_t key[LD_REQUEST_KEY_MAX];
+    ld_append_t a = {.request_key = key,
+                     .request_key_len = ld_store_request_key(key, who, (const uint8_t *)rid, (size_t)n),
                      .events = ld_out_events(sc->out), .n_events = ld_out_count(sc->out)};
     assert_int_equal(ld_store_append(sc->s, &a, 1), 0);
     assert_int_equal(a.rc, 0);
@@ -240,7 +242,7 @@ static void test_s11_v2_library_events_audit_clean(void **st)
     char vdir[] = "/tmp/ladder-test-audit-v2-XXXXXX";
     assert_non_null(mkdtemp(vdir));
     script_t sc = {.c = ld_core_new(1), .out = ld_out_new(), .now = T0};
-    ld_store_options_t o = {LD_DURABILITY_NOSYNC, 0, 0};
+    ld_store_options_t o = {.durability = LD_DURABILITY_NOSYNC};
     char err[256];
     assert_int_equal(ld_store_open(&sc.s, vdir, &o, err, sizeof err), 0);
     Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
