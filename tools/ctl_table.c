@@ -246,8 +246,9 @@ const ctl_row_t ctl_rows[] = {
               {"follow", "follow", A_FLAG, NULL, 0, "wait for more (Ctrl-C ends)"}}},
     {.name = "tail", .synopsis = "[TOPIC...]",
      .summary = "Updates as they come, one readable line each (--json: raw); Clone\n"
-                "pattern: a snapshot of level./points. first, then updates after its seq",
-     .example = "ladderctl tail level. points.e013",
+                "pattern: a snapshot of level./points. first, then updates after its seq.\n"
+                "Without TOPIC: evt., level. and points. (boards: tail board.)",
+     .example = "ladderctl tail level. points.e013\nladderctl tail board.week/org",
      .run = ctl_run_tail,
      .args = {{"TOPIC", "topic", A_STR, NULL, 3, NULL}}},
     {.name = "verify", .synopsis = "--data DIR [--digest]",
