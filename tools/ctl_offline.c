@@ -29,7 +29,7 @@ static int open_store(const char *dir, ld_store_t **s)
         fprintf(stderr, "ladderctl: %s: %s\n", dir, errno ? strerror(errno) : "not a directory");
         return EXIT_USAGE;
     }
-    ld_store_options_t o = {LD_DURABILITY_NOSYNC, 0, 0};
+    ld_store_options_t o = {.durability = LD_DURABILITY_NOSYNC, .read_only = true};
     if (ld_store_open(s, dir, &o, err, sizeof err)) {
         fprintf(stderr, "ladderctl: %s\n", err);
         return EXIT_USAGE;
