@@ -1,7 +1,7 @@
 /* core.h — the functional core of Ladder: state, decide, evolve, queries.
  *
  * Pure C11: no I/O, no clock, no randomness, nothing from daemon/ or tools/
- * (DESIGN.md, "Time and determinism"). The shell passes `now`, the principal
+ * (daemon/DESIGN.md, "Determinism"). The shell passes `now`, the principal
  * and any random seed in ld_ctx_t; replaying the same events always gives the
  * same state, byte for byte (ld_core_snapshot).
  *

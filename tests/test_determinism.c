@@ -1,5 +1,5 @@
-/* test_determinism.c — replay gives the same state, byte for byte (DESIGN.md
- * "Time and determinism"): a seeded stream of valid and invalid commands runs
+/* test_determinism.c — replay gives the same state, byte for byte (daemon/DESIGN.md
+ * "Determinism"): a seeded stream of valid and invalid commands runs
  * against a live core (with random batches rolled back through savepoints);
  * folding the events it produced into an empty core gives a snapshot equal to
  * the live one; the same seed gives the same events; snapshot + tail = fold. */

@@ -279,7 +279,7 @@ void ctl_show_update(const char *topic, const Ladder__V1__Update *u)
     }
     case LADDER__V1__UPDATE__PAYLOAD_BOARD: {
         const Ladder__V1__Board *b = u->board;
-        printf("board %s, %u on it:", b->name, b->size);
+        printf("%u on the board, top:", b->size);
         for (size_t i = 0; i < b->n_rows && i < 3; i++) {
             printf(" %u. %s ", b->rows[i]->rank, b->rows[i]->employee_id);
             ctl_pad(b->rows[i]->name, 0);

@@ -246,8 +246,9 @@ const ctl_row_t ctl_rows[] = {
               {"follow", "follow", A_FLAG, NULL, 0, "wait for more (Ctrl-C ends)"}}},
     {.name = "tail", .synopsis = "[TOPIC...]",
      .summary = "Updates as they come, one readable line each (--json: raw); Clone\n"
-                "pattern: a snapshot of level./points. first, then updates after its seq",
-     .example = "ladderctl tail level. points.e013",
+                "pattern: a snapshot of level./points. first, then updates after its seq.\n"
+                "Without TOPIC: evt., level. and points. (boards: tail board.)",
+     .example = "ladderctl tail level. points.e013\nladderctl tail board.week/org",
      .run = ctl_run_tail,
      .args = {{"TOPIC", "topic", A_STR, NULL, 3, NULL}}},
     {.name = "verify", .synopsis = "--data DIR [--digest]",
@@ -283,6 +284,11 @@ const ctl_row_t ctl_rows[] = {
      .run = ctl_run_demo,
      .opts = {{"employees", "employees", A_U32, NULL, 0, "how many (40-100000, default 240)"},
               {"seed", "seed", A_U64, NULL, 0, "the generator's seed (default 0)"}}},
+    {.name = "rules", .synopsis = "",
+     .summary = "Offline: the built-in rules document with every key at its default, as\n"
+                "JSON: the starting point of a file for ladderd --rules (keys: ladderd(8))",
+     .example = "ladderctl rules >/etc/ladder/rules.json",
+     .offline = 1, .run = ctl_run_rules},
     {.name = "keygen", .synopsis = "NAME [--dir DIR]",
      .summary = "Offline: a CURVE key pair, NAME.key (secret, 0600) and NAME.pub",
      .example = "ladderctl keygen alice --dir /etc/ladder/keys",
@@ -293,7 +299,8 @@ const ctl_row_t ctl_rows[] = {
      .summary = "The overview, or a command's options and example",
      .example = "ladderctl help board",
      .offline = 1, .run = ctl_run_help,
-     .args = {{"COMMAND", "topic", A_STR, NULL, 3, NULL}}},
+     .args = {{"COMMAND", "topic", A_STR, NULL, 3, NULL}},
+     .opts = {{"scdoc", "scdoc", A_FLAG, NULL, 0, "every command in scdoc (for the man page)"}}},
 };
 
 const size_t ctl_nrows = sizeof ctl_rows / sizeof *ctl_rows;

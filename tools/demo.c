@@ -154,18 +154,42 @@ static int exam(const char *id, unsigned no, int score)
     return run(&c, "mgr-north", MGR) == 1;
 }
 
+/* The training half of a partition now (§4: only training cases may be
+ * studied; the halves move with classicness). Returns how many, into ids. */
+static int training_cases(int level, int cat, char ids[16][40])
+{
+    Ladder__V1__GetCaseRanking g = LADDER__V1__GET_CASE_RANKING__INIT;
+    g.level = (uint32_t)level, g.category = (char *)categories[cat];
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_CASE_RANKING;
+    q.case_ranking = &g;
+    Ladder__V1__Request req = LADDER__V1__REQUEST__INIT;
+    req.query = &q;
+    Ladder__V1__Reply *r = CALL(&req);
+    int n = 0;
+    if (r && r->outcome_case == LADDER__V1__REPLY__OUTCOME_OK && r->ok->case_ranking) {
+        const Ladder__V1__CaseRanking *cr = r->ok->case_ranking;
+        for (size_t i = 0; i < cr->n_rows && n < 16; i++)
+            if (cr->rows[i]->half != LADDER__V1__HALF__HALF_TEST)
+                snprintf(ids[n++], 40, "%s", cr->rows[i]->case_id);
+    }
+    if (r)
+        ladder__v1__reply__free_unpacked(r, NULL);
+    return n;
+}
+
 /* Everything §6.1–6.4 asks of id to go from level L to L+1, then the exam. */
 static int promote(const char *id, int L, unsigned *exam_no, int score)
 {
     adjust(id, 800 * (L + 1), "contributions recorded before the system");
     task(id, L);
     qtest(id, 112000 + rnd(8000));
-    for (int cat = 0; cat < 3; cat++)
-        for (int k = 0; k < 16; k++) {
-            char cid[40];
-            case_id(cid, sizeof cid, L + 1, cat, k);
-            study(id, cid);
-        }
+    for (int cat = 0; cat < 3; cat++) {
+        char ids[16][40];
+        int n = training_cases(L + 1, cat, ids);
+        for (int k = 0; k < n; k++)
+            study(id, ids[k]);
+    }
     return exam(id, ++*exam_no, score);
 }
 
@@ -335,16 +359,23 @@ int demo_run(unsigned employees_, uint64_t seed, const Ladder__V1__StatsView *st
     for (int week = 0; week < 26; week++) {
         if (manual)
             advance(T0 + (int64_t)(week + 1) * 7 * DAY);
+        char training[2][3][16][40];
+        int ntraining[2][3];
+        for (int level = 1; level <= 2; level++)
+            for (int cat = 0; cat < 3; cat++)
+                ntraining[level - 1][cat] = training_cases(level, cat, training[level - 1][cat]);
         for (int k = 0; k < employees / 4; k++) {
             char id[16];
             snprintf(id, sizeof id, "e%03d", (int)rnd((uint32_t)employees));
             adjust(id, 5 + rnd(60), "knowledge-base and case work");
-            char cid[40];
-            case_id(cid, sizeof cid, 1 + (int)rnd(2), (int)rnd(3), (int)rnd(16));
+            int lv = (int)rnd(2), cat = (int)rnd(3), n = ntraining[lv][cat];
+            if (!n)
+                continue;
+            const char *cid = training[lv][cat][rnd((uint32_t)n)];
             study(id, cid);
             if (rnd(4) == 0) {
                 Ladder__V1__RateCase rc = LADDER__V1__RATE_CASE__INIT;
-                rc.employee_id = id, rc.case_id = cid;
+                rc.employee_id = id, rc.case_id = (char *)cid;
                 rc.rating = (Ladder__V1__Rating)(1 + rnd(3));
                 Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
                 c.cmd_case = LADDER__V1__COMMAND__CMD_RATE_CASE;
