@@ -64,8 +64,10 @@ void ld_deadlines_fire(server_t *s)
 static void on_timer(uv_timer_t *t)
 {
     server_t *s = ld_container_of(t, server_t, deadlines.timer);
-    if (!s->stopping)
+    if (!s->stopping) {
         ld_deadlines_fire(s);
+        ld_batches_submit(s); /* the loop may block in poll before its check phase */
+    }
 }
 
 void ld_deadlines_arm(server_t *s)
