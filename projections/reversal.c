@@ -136,7 +136,7 @@ static int reverse(ld_core_t *c, const Ladder__V1__ReverseFact *m, const ld_ctx_
                       "§12: the %s at seq %llu was already reversed", kind_name((int)r->b),
                       (unsigned long long)m->seq);
     uint32_t exam = NONE;
-    if (r->b == B(EXAM_GRADED))
+    if (r->b == B(EXAM_GRADED) && r->text)
         exam = exam_find(c, r->text);
     if (r->a != NONE && r->b == B(EMPLOYEE_PLACED)) {
         const emp_t *e = &c->emps[r->a];
@@ -245,6 +245,7 @@ int reversal_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
     rec_t *r = &c->recs[f];
     r->state = 1;
     uint32_t i = r->a;
+    const char *text = r->text ? r->text : ""; /* snapshots keep "" as NULL */
     if (i == NONE)
         return 0; /* points only: the derived PointsAwarded follow */
     emp_t *e = &c->emps[i];
@@ -272,7 +273,7 @@ int reversal_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         }
         return 0;
     case B(EXAM_GRADED): {
-        uint32_t xi = exam_find(c, r->text);
+        uint32_t xi = exam_find(c, text);
         if (xi == NONE)
             return -1;
         touch_exam(c, xi);
@@ -294,7 +295,7 @@ int reversal_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         return 0;
     }
     case B(CASE_STUDIED): {
-        uint32_t k = case_find(c, r->text);
+        uint32_t k = case_find(c, text);
         if (k == NONE)
             return -1;
         if (vec_remove(&e->studied, k)) {
@@ -305,14 +306,14 @@ int reversal_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         return 0;
     }
     case B(TASK_COMPLETED):
-        if (strncmp(r->text, "level-", 6) == 0) {
-            int l = r->text[6] - '0';
+        if (strncmp(text, "level-", 6) == 0) {
+            int l = text[6] - '0';
             if (l >= 0 && l < LD_LEVELS && e->level == l)
                 e->tasks_done &= (uint8_t)~(1u << l);
             if (e->task_seq == r->seq)
                 e->task_seq = 0;
         } else {
-            uint32_t t = task_find(c, r->text);
+            uint32_t t = task_find(c, text);
             if (t != NONE)
                 pair_add(c, PS_TASK_DONE, t, i, 0);
         }

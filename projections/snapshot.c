@@ -391,7 +391,7 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
     for (size_t i = 0; i < st->n_recs; i++) {
         const Ladder__V1__SnapRec *s = st->recs[i];
         const char *colon = strchr(s->key, ':');
-        if (!colon || s->kind < REC_KB_ITEM || s->kind > REC_QUALITY ||
+        if (!colon || s->kind < REC_KB_ITEM || (s->kind > REC_QUALITY && s->kind != REC_FACT) ||
             rec_find(c, (int)s->kind, colon + 1) != NONE)
             goto bad;
         uint32_t ri = rec_new(c, (int)s->kind, colon + 1);
