@@ -24,7 +24,12 @@ void ld_deadlines_fire(server_t *s)
         Ladder__V1__Command cmd = LADDER__V1__COMMAND__INIT;
         Ladder__V1__CloseRetentionYear cy = LADDER__V1__CLOSE_RETENTION_YEAR__INIT;
         Ladder__V1__ExpireAppeal xa = LADDER__V1__EXPIRE_APPEAL__INIT;
-        if (kind == LD_DEADLINE_RETENTION) {
+        Ladder__V1__ExpireExam xe = LADDER__V1__EXPIRE_EXAM__INIT;
+        if (kind == LD_DEADLINE_EXAM) { /* §6.6 v2: an exam not graded in time is void */
+            xe.employee_id = empid;
+            cmd.cmd_case = LADDER__V1__COMMAND__CMD_EXPIRE_EXAM;
+            cmd.expire_exam = &xe;
+        } else if (kind == LD_DEADLINE_RETENTION) {
             cy.employee_id = empid;
             cmd.cmd_case = LADDER__V1__COMMAND__CMD_CLOSE_RETENTION_YEAR;
             cmd.close_retention_year = &cy;
@@ -44,7 +49,10 @@ void ld_deadlines_fire(server_t *s)
         pending_t *p = ld_requests_new(s->batches.cur, (const uint8_t *)"", 0);
         p->internal = true;
         p->rid_len = (uint8_t)snprintf((char *)p->rid, sizeof p->rid, "deadline/%c/%.40s/%lld",
-                                       kind == LD_DEADLINE_RETENTION ? 'r' : 'a', empid,
+                                       kind == LD_DEADLINE_RETENTION ? 'r'
+                                       : kind == LD_DEADLINE_EXAM    ? 'x'
+                                                                     : 'a',
+                                       empid,
                                        (long long)at);
         ld_requests_commands(s, p, &req);
         if (!p->has_events) {
@@ -53,7 +61,9 @@ void ld_deadlines_fire(server_t *s)
             return;
         }
         ld_log(LD_LOG_INFO,
-               kind == LD_DEADLINE_RETENTION ? "retention year closed" : "appeal window closed",
+               kind == LD_DEADLINE_RETENTION ? "retention year closed"
+               : kind == LD_DEADLINE_EXAM    ? "exam expired (void)"
+                                             : "appeal window closed",
                "employee=%s at_ms=%lld", empid, (long long)at);
     }
 }
