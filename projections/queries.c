@@ -151,6 +151,33 @@ static const char *const check_names[LD_CHECKS] = {"points", "rules task", "trai
                                                    "query speed", "mentoring", "time in level",
                                                    "exam"};
 
+/* §7 / §11 v2: one unmet condition in words, with its numbers. */
+static size_t cond_words(char *t, size_t n, const cond_t *cd)
+{
+    long long have = cd->have, need = cd->need;
+    bool query = cd->code == LADDER__V1__RETENTION_GAP__GAP_QUERY_TEST ||
+                 (cd->code == LADDER__V1__RETENTION_GAP__GAP_MAKEUP_FAILED && need >= 1000);
+    const char *pre = cd->code == LADDER__V1__RETENTION_GAP__GAP_MAKEUP_FAILED ? "make-up failed: " : "";
+    switch (cd->code) {
+    case LADDER__V1__RETENTION_GAP__GAP_POINTS:
+        return (size_t)snprintf(t, n, "points: %lld in the year, needs %lld", have, need);
+    case LADDER__V1__RETENTION_GAP__GAP_APPRENTICES:
+        return (size_t)snprintf(t, n, "apprentices: %lld brought out in the year, needs %lld", have,
+                                need);
+    default:
+        if (query && have)
+            return (size_t)snprintf(t, n, "%squery test %lld.%03lld s, needs below %lld.%03lld s",
+                                    pre, have / 1000, have % 1000, need / 1000, need % 1000);
+        if (query)
+            return (size_t)snprintf(t, n, "query test: none in the re-test window, needs below "
+                                    "%lld.%03lld s", need / 1000, need % 1000);
+        if (have)
+            return (size_t)snprintf(t, n, "%sskill exam %lld %%, needs %lld %%", pre, have, need);
+        return (size_t)snprintf(t, n, "skill exam: none passed in the re-test window, needs %lld %%",
+                                need);
+    }
+}
+
 /* §11 v2: the facts of a level change, carried in the answer itself. */
 static void change_facts(ld_core_t *c, ld_out_t *out, const change_t *ch,
                          Ladder__V1__LevelChange *lc, char *buf, size_t cap, size_t *len)
@@ -162,8 +189,6 @@ static void change_facts(ld_core_t *c, ld_out_t *out, const change_t *ch,
     if (ch->actor)
         lc->decided_by = ostr(out, c->strings[ch->actor]);
     if (ch->cause == CH_DEMOTED) {
-        static const char *const gap[] = {"?", "query test", "skill exam", "points",
-                                          "apprentices", "make-up failed"};
         lc->n_conditions = ch->n_conds;
         lc->conditions = arena_alloc(&out->arena, (ch->n_conds + 1u) * sizeof *lc->conditions);
         if (ch->cflags & CF_AT_ONCE)
@@ -179,10 +204,8 @@ static void change_facts(ld_core_t *c, ld_out_t *out, const change_t *ch,
             u->n_evidence_seqs = cd->n_ev;
             u->evidence_seqs = arena_alloc(&out->arena, (cd->n_ev + 1u) * sizeof(uint64_t));
             memcpy(u->evidence_seqs, cd->ev, cd->n_ev * sizeof(uint64_t));
-            char t[200];
-            size_t tl = (size_t)snprintf(t, sizeof t, "%s: have %lld, need %lld",
-                                         gap[cd->code <= 5 ? cd->code : 0], (long long)cd->have,
-                                         (long long)cd->need);
+            char t[240];
+            size_t tl = cond_words(t, sizeof t, cd);
             for (uint32_t j = 0; j < cd->n_ev && tl < sizeof t; j++)
                 tl += (size_t)snprintf(t + tl, sizeof t - tl, "%s%llu", j ? ", " : " (evidence seqs ",
                                        (unsigned long long)cd->ev[j]);

@@ -92,6 +92,23 @@ check send-refused  c send "$work/bad.json"
 check send-after    c employee x3
 echo '{"hire":{"employeeId":"x4","nmae":"typo"}}' >"$work/typo.json"
 check send-typo     c send "$work/typo.json"
+# issue 11 (v2) through the protocol: §2 placement, §12 reversal, §11 explain of a demotion
+echo '{"commands":[{"hire":{"employeeId":"x5","name":"Placed One"}},{"placeEmployee":{"employeeId":"x5","level":2,"reason":"a teacher before Ladder"}}]}' >"$work/place.json"
+expect v2-place        'ok: 2 events'                      c send "$work/place.json"
+expect v2-placed       'level +2 +教师'                     c employee x5
+echo '{"placeEmployee":{"employeeId":"x5","level":3,"reason":"again"}}' >"$work/place2.json"
+expect v2-place-once   '§2: x5 was already placed at level 2' c send "$work/place2.json"
+echo '{"reportVolunteer":{"reportId":"wv2","entries":[{"employeeId":"x5","hours":3}]}}' >"$work/vol.json"
+vseq=$(c send "$work/vol.json" | sed -n 's/^ok: .*seq \([0-9]*\).*/\1/p')
+expect v2-volunteer    '^points +30 total'                 c employee x5
+echo "{\"reverseFact\":{\"seq\":\"$vseq\",\"reason\":\"wrong week\"}}" >"$work/rev.json"
+expect v2-reverse      'ok: 2 events'                      c send "$work/rev.json"
+expect v2-reversed     '^points +0 total'                  c employee x5
+expect v2-reverse-twice "§12: the volunteer hours at seq $vseq was already reversed" c send "$work/rev.json"
+expect v2-demotion     '"cause": "demoted"'                c --json explain e059
+expect v2-conditions   '"gap": "GAP_QUERY_TEST"'           c --json explain e059
+expect v2-cond-text    'query test: none in the re-test window, needs below 140.000 s' c --json explain e059
+expect v2-evidence     '"evidenceSeqs": \['                c --json explain e000
 check clock         c clock +1d
 check unknown       c frobnicate
 check no-id         c employee
