@@ -311,6 +311,7 @@ int queries_run(ld_core_t *c, const Ladder__V1__Query *q, int64_t now, ld_out_t 
             d->at_ms = at;
             d->employee_id = ostr(out, emp);
             d->kind = ostr(out, kind == LD_DEADLINE_RETENTION ? "retention"
+                                : kind == LD_DEADLINE_LIBRARY ? "library"
                                 : kind == LD_DEADLINE_EXAM    ? "exam"
                                                               : "appeal");
         }
