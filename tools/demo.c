@@ -163,8 +163,10 @@ static int promote(const char *id, int L, unsigned *exam_no, int score)
     adjust(id, 800 * (L + 1), "contributions recorded before the system");
     task(id, L);
     qtest(id, 112000 + rnd(8000));
+    /* the training half: accepted cases alternate halves, ties to training,
+     * so the even ones (§4; the test half cannot be studied) */
     for (int cat = 0; cat < 3; cat++)
-        for (int k = 0; k < 16; k++) {
+        for (int k = 0; k < 16; k += 2) {
             char cid[40];
             case_id(cid, sizeof cid, L + 1, cat, k);
             study(id, cid);
@@ -380,7 +382,8 @@ int demo_run(unsigned employees_, uint64_t seed, const Ladder__V1__StatsView *st
             snprintf(id, sizeof id, "e%03d", (int)rnd((uint32_t)employees));
             adjust(id, 5 + rnd(60), "knowledge-base and case work");
             char cid[40];
-            case_id(cid, sizeof cid, 1 + (int)rnd(2), (int)rnd(3), (int)rnd(16));
+            /* training cases of the levels above (each studied once: §4 v2) */
+            case_id(cid, sizeof cid, 3 + (int)rnd(3), (int)rnd(3), 2 * (int)rnd(8));
             study(id, cid);
             if (rnd(4) == 0) {
                 Ladder__V1__RateCase rc = LADDER__V1__RATE_CASE__INIT;
