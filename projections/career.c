@@ -712,7 +712,7 @@ int career_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         if (m->retention) {
             if (e->rt_query_tries < 2) {
                 e->rt_seq[e->rt_query_tries] = ev->seq;
-                e->rt_val[e->rt_query_tries] = m->total_ms;
+                e->rt_val[e->rt_query_tries] = (int32_t)m->total_ms; /* <= a day (§6.4) */
             }
             e->rt_query_tries++;
             if (m->passed)
@@ -825,7 +825,7 @@ int career_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
             e->open_exam = NONE;
         if (x->purpose == LADDER__V1__EXAM_PURPOSE__EXAM_RETENTION) {
             e->rt_seq[2 + (x->makeup ? 1 : 0)] = ev->seq;
-            e->rt_val[2 + (x->makeup ? 1 : 0)] = m->percent;
+            e->rt_val[2 + (x->makeup ? 1 : 0)] = (int32_t)m->percent;
             if (m->passed)
                 e->rt_flags |= RT_EXAM_PASSED;
             else if (x->makeup)

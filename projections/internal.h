@@ -154,7 +154,7 @@ typedef struct {
     uint64_t pts_seq;                     /* the last points event */
     uint64_t credit_seq;                  /* the last apprentice credit */
     uint64_t rt_seq[4];                   /* window query tests [0,1], exams graded [2,3] */
-    int64_t rt_val[4];                    /* their totals (ms) and marks (%) */
+    int32_t rt_val[4];                    /* their totals (ms, at most a day) and marks (%) */
     int64_t mentor_since_ms;              /* §6.5 v2: confirmed at; 0 = only proposed */
     uint32_t appellant;                   /* §7 v2: interned principal of the appeal */
     int32_t cap_day;                      /* local day of the tallies below */
@@ -278,7 +278,8 @@ typedef struct {
  * awards, §8 suggestions and QC projects), keyed "<kind>:<id>". */
 /* REC_FACT (§12 v2, reversal.c): a reversible fact keyed by its seq: b = body
  * case, a = employee or NONE, list/list2 = points awarded (employee, amount),
- * n1 = kind-specific flags, state = 1 once reversed, text = exam/case/task id. */
+ * n1 = kind-specific flags, n2 = the exam, case or task index (no text: no
+ * allocation per fact), state = 1 once reversed. */
 enum { REC_FACT = 40 };
 enum { REC_KB_ITEM = 1, REC_KB_PROPOSAL, REC_SUGGESTION, REC_QC_PROJECT, REC_QC_GROUP, REC_QUALITY };
 enum { RS_PENDING = 0, RS_ACCEPTED, RS_REJECTED };

@@ -16,6 +16,7 @@
 #define B(x) LADDER__V1__EVENT__BODY_##x
 
 enum { QF_RETENTION = 1, QF_MAKEUP = 2, QF_PASSED = 4 };
+#define LEVEL_TASK 0x80000000u /* n2 of a level task: this bit | the level */
 
 static uint32_t fact_find(const ld_core_t *c, uint64_t seq)
 {
@@ -60,8 +61,8 @@ void facts_note(ld_core_t *c, const Ladder__V1__Event *ev)
         vec_push(&c->recs[f].list2, (uint32_t)ev->points_awarded->amount);
         return;
     }
-    const char *emp = NULL, *text = NULL;
-    uint32_t n1 = 0;
+    const char *emp = NULL;
+    uint32_t n1 = 0, n2 = NONE;
     int64_t value = 0;
     switch (ev->body_case) {
     case B(QUERY_TEST_RECORDED): {
@@ -73,18 +74,25 @@ void facts_note(ld_core_t *c, const Ladder__V1__Event *ev)
         break;
     }
     case B(EXAM_GRADED):
-        emp = ev->exam_graded->employee_id, text = ev->exam_graded->exam_id;
+        emp = ev->exam_graded->employee_id, n2 = exam_find(c, ev->exam_graded->exam_id);
         n1 = ev->exam_graded->passed ? QF_PASSED : 0;
         break;
-    case B(CASE_STUDIED): emp = ev->case_studied->employee_id, text = ev->case_studied->case_id; break;
-    case B(TASK_COMPLETED): emp = ev->task_completed->employee_id, text = ev->task_completed->task_id; break;
+    case B(CASE_STUDIED):
+        emp = ev->case_studied->employee_id, n2 = case_find(c, ev->case_studied->case_id);
+        break;
+    case B(TASK_COMPLETED): {
+        const char *t = ev->task_completed->task_id;
+        emp = ev->task_completed->employee_id;
+        n2 = strncmp(t, "level-", 6) == 0 ? LEVEL_TASK | (uint32_t)(t[6] - '0') : task_find(c, t);
+        break;
+    }
     case B(EMPLOYEE_PLACED):
         emp = ev->employee_placed->employee_id;
         n1 = ev->employee_placed->from_level, value = ev->employee_placed->level;
         break;
-    case B(VOLUNTEER_REPORTED): text = ev->volunteer_reported->report_id; break;
-    case B(QC_COMPLETED): text = ev->qc_completed->group_id; break;
-    case B(QUALITY_AWARDED): text = ev->quality_awarded->case_id; break;
+    case B(VOLUNTEER_REPORTED):
+    case B(QC_COMPLETED):
+    case B(QUALITY_AWARDED): break; /* points only: they follow as derived events */
     default: return;
     }
     char id[24];
@@ -97,7 +105,7 @@ void facts_note(ld_core_t *c, const Ladder__V1__Event *ev)
     r->value = value;
     r->at_ms = ev->at_ms;
     r->seq = ev->seq;
-    r->text = xstrdup(text ? text : "");
+    r->n2 = n2;
 }
 
 /* The level changes of employee i that used fact seq (evidence or conditions). */
@@ -135,9 +143,7 @@ static int reverse(ld_core_t *c, const Ladder__V1__ReverseFact *m, const ld_ctx_
         return refuse(c, E(ERR_DUPLICATE), "§12", "reverse_fact.seq",
                       "§12: the %s at seq %llu was already reversed", kind_name((int)r->b),
                       (unsigned long long)m->seq);
-    uint32_t exam = NONE;
-    if (r->b == B(EXAM_GRADED) && r->text)
-        exam = exam_find(c, r->text);
+    uint32_t exam = r->b == B(EXAM_GRADED) ? r->n2 : NONE;
     if (r->a != NONE && r->b == B(EMPLOYEE_PLACED)) {
         const emp_t *e = &c->emps[r->a];
         const change_t *last = e->changes.len ? &c->changes[e->changes.v[e->changes.len - 1]] : NULL;
@@ -245,7 +251,7 @@ int reversal_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
     rec_t *r = &c->recs[f];
     r->state = 1;
     uint32_t i = r->a;
-    const char *text = r->text ? r->text : ""; /* snapshots keep "" as NULL */
+
     if (i == NONE)
         return 0; /* points only: the derived PointsAwarded follow */
     emp_t *e = &c->emps[i];
@@ -273,8 +279,8 @@ int reversal_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         }
         return 0;
     case B(EXAM_GRADED): {
-        uint32_t xi = exam_find(c, text);
-        if (xi == NONE)
+        uint32_t xi = r->n2;
+        if (xi >= c->g.n_exams)
             return -1;
         touch_exam(c, xi);
         exam_t *x = &c->exams[xi];
@@ -295,8 +301,8 @@ int reversal_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         return 0;
     }
     case B(CASE_STUDIED): {
-        uint32_t k = case_find(c, text);
-        if (k == NONE)
+        uint32_t k = r->n2;
+        if (k >= c->g.n_cases)
             return -1;
         if (vec_remove(&e->studied, k)) {
             touch_case(c, k);
@@ -306,16 +312,14 @@ int reversal_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         return 0;
     }
     case B(TASK_COMPLETED):
-        if (strncmp(text, "level-", 6) == 0) {
-            int l = text[6] - '0';
-            if (l >= 0 && l < LD_LEVELS && e->level == l)
+        if (r->n2 != NONE && (r->n2 & LEVEL_TASK)) {
+            uint32_t l = r->n2 & ~LEVEL_TASK;
+            if (l < LD_LEVELS && e->level == l)
                 e->tasks_done &= (uint8_t)~(1u << l);
             if (e->task_seq == r->seq)
                 e->task_seq = 0;
-        } else {
-            uint32_t t = task_find(c, text);
-            if (t != NONE)
-                pair_add(c, PS_TASK_DONE, t, i, 0);
+        } else if (r->n2 < c->g.n_tasks) {
+            pair_add(c, PS_TASK_DONE, r->n2, i, 0);
         }
         return 0;
     case B(EMPLOYEE_PLACED): {

@@ -74,7 +74,9 @@ int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len)
         s->contrib_accepted = e->contrib_accepted, s->contrib_decided = e->contrib_decided;
         s->year_seq = e->year_seq, s->pts_seq = e->pts_seq, s->credit_seq = e->credit_seq;
         s->n_rt_seq = 4, s->rt_seq = (uint64_t *)e->rt_seq;
-        s->n_rt_val = 4, s->rt_val = (int64_t *)e->rt_val;
+        s->n_rt_val = 4, s->rt_val = arena_alloc(&a, 4 * sizeof *s->rt_val);
+        for (int k = 0; k < 4; k++)
+            s->rt_val[k] = e->rt_val[k];
         s->mentor_since_ms = e->mentor_since_ms, s->appellant = e->appellant;
         st.employees[i] = s;
     }
@@ -292,8 +294,8 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
             goto bad;
         if (s->n_rt_seq)
             memcpy(e->rt_seq, s->rt_seq, sizeof e->rt_seq);
-        if (s->n_rt_val)
-            memcpy(e->rt_val, s->rt_val, sizeof e->rt_val);
+        for (size_t k = 0; k < s->n_rt_val; k++)
+            e->rt_val[k] = (int32_t)s->rt_val[k];
         e->mentor_since_ms = s->mentor_since_ms, e->appellant = s->appellant;
         struct { vec_t *v; const uint32_t *src; size_t n; uint32_t bound; } vs[] = {
             {&e->studied, s->studied, s->n_studied, nc},
