@@ -29,8 +29,11 @@
  * in memory (rebuilt at open from the events after "indexed"), and readers
  * of a stream scan that tail of the log after the index.
  *
- * Threads: one writer at a time (append, snapshot_put) and any number of
- * readers. Map growth (on MDB_MAP_FULL) waits for readers to finish.
+ * Threads: one writer at a time (append, snapshot_put, index_flush) and any
+ * number of readers (scan, scan_stream, stream_version, request_get,
+ * snapshot_get, head), which may run while the writer commits: each reads in
+ * its own read transaction, and head reads under a lock the writer takes to
+ * publish a commit. Map growth (on MDB_MAP_FULL) waits for readers to finish.
  */
 #ifndef LD_STORE_H
 #define LD_STORE_H
@@ -97,7 +100,8 @@ void ld_store_close(ld_store_t **s);
  * Events must not set seq (0) unless it equals the seq the store assigns. */
 int ld_store_append(ld_store_t *s, ld_append_t *reqs, size_t n);
 
-/* Head of the log: last seq (0 when empty) and its hash (zeros when empty). */
+/* Head of the log: last seq (0 when empty) and its hash (zeros when empty), as
+ * of the last commit that returned. Safe while the writer commits. */
 void ld_store_head(ld_store_t *s, uint64_t *seq, uint8_t hash[LD_HASH_LEN]);
 
 /* Calls cb for events with seq >= from, at most max of them (0 = no limit). */
