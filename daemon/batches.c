@@ -61,7 +61,9 @@ static void batch_reset(batch_t *b)
     b->rc = 0;
 }
 
-static void reload_core(server_t *s)
+/* After a failed commit the core holds decisions that were not written:
+ * rebuild it from the store. Returns 0 or a negative code (logged). */
+static int reload_core(server_t *s)
 {
     uint64_t from, n, bad;
     int rc;
@@ -70,17 +72,18 @@ static void reload_core(server_t *s)
     if (!s->core) {
         ld_log(LD_LOG_ERROR, "cannot rebuild state from the store", "error=\"%s\" seq=%llu",
                ld_strerror(rc), (unsigned long long)bad);
-        exit(3);
+        return rc;
     }
     ld_log(LD_LOG_WARN, "state rebuilt from the store", "snapshot_seq=%llu replayed=%llu",
            (unsigned long long)from, (unsigned long long)n);
+    return 0;
 }
 
 static void fail_batch(server_t *s, batch_t *b, int rc)
 {
     for (size_t i = 0; i < b->n; i++) {
         pending_t *p = &b->p[i];
-        if (p->internal)
+        if (p->internal || p->sent)
             continue;
         p->dup_of = -1;
         ld_requests_error(s, b, p, E(ERR_UNAVAILABLE), "", "", 0,
@@ -92,6 +95,8 @@ static void fail_batch(server_t *s, batch_t *b, int rc)
 
 void ld_batches_snapshot(server_t *s, bool force)
 {
+    if (!s->core)
+        return; /* a failed reload: nothing trustworthy to write */
     uint64_t head;
     ld_store_head(s->store, &head, NULL);
     uint64_t last = s->batches.snap_seq;
@@ -103,12 +108,21 @@ void ld_batches_snapshot(server_t *s, bool force)
     uint8_t *buf;
     size_t len;
     ld_core_snapshot(s->core, &buf, &len);
+    /* "core" starts ladderd; the archived copy starts history.c's folds */
+    char name[LD_SNAPSHOT_NAME];
     int rc = ld_store_snapshot_put(s->store, "core", head, buf, len);
+    if (!rc && !(rc = ld_history_name(name, sizeof name, head, ld_core_last_at(s->core))))
+        rc = ld_store_snapshot_put(s->store, name, head, buf, len);
     free(buf);
     if (rc) {
         ld_log(LD_LOG_WARN, "snapshot failed", "error=\"%s\"", ld_strerror(rc));
         return;
     }
+    char names[LD_HISTORY_KEEP * 4][LD_SNAPSHOT_NAME];
+    size_t n = 0;
+    if (!ld_store_snapshot_names(s->store, "core@", names, LD_HISTORY_KEEP * 4, &n))
+        for (size_t i = 0; i + LD_HISTORY_KEEP < n; i++)
+            ld_store_snapshot_del(s->store, names[i]); /* the oldest beyond the kept */
     s->batches.snap_seq = head;
     ld_log(LD_LOG_INFO, "snapshot written", "seq=%llu bytes=%zu ms=%.1f",
            (unsigned long long)head, len, (double)(ld_mono_ns() - t) / 1e6);
@@ -124,10 +138,17 @@ static void finish(server_t *s, batch_t *b)
             fail_batch(s, s->batches.cur, b->rc);
             batch_reset(s->batches.cur);
         }
-        reload_core(s);
+        int rc = reload_core(s);
+        if (rc)
+            ld_server_fail(s, 3, rc); /* the loop unwinds; ladderd exits 3 */
     } else {
+        size_t nev = ld_out_count(b->out);
+        if (nev) /* the loop's view of the log: answers may now show these */
+            s->batches.committed_seq = ld_out_events(b->out)[nev - 1]->seq;
         for (size_t i = 0; i < b->n; i++) {
             pending_t *p = &b->p[i];
+            if (p->sent)
+                continue;
             if (p->deferred)
                 ld_reads_deferred(s, b, p);
             ld_router_reply(s, b, p);
@@ -137,6 +158,10 @@ static void finish(server_t *s, batch_t *b)
     }
     batch_reset(b);
 }
+
+static void writer_idle(server_t *s);
+static void start_index(server_t *s);
+static void start_sync(server_t *s);
 
 static void work_cb(uv_work_t *w)
 {
@@ -160,14 +185,99 @@ static void after_work_cb(uv_work_t *w, int status)
             b->rc = LD_EINTERNAL;
         }
     finish(s, b);
-    if (s->batches.cur->n)
+    if (!s->core)
+        return; /* failed for good: ld_server_fail stopped the loop */
+    writer_idle(s);
+}
+
+/* The writer is free: the next batch if one is waiting, else background
+ * work that no acknowledgment waits for. */
+static void writer_idle(server_t *s)
+{
+    if (s->batches.cur->n) {
         ld_batches_submit(s);
-    else
+    } else if (!s->stopping) {
         ld_batches_snapshot(s, false);
+        start_index(s);
+    }
+    start_sync(s);
     ld_deadlines_arm(s);
     ld_router_drain(s);
     if (s->stopping && !s->batches.busy && !s->batches.cur->n)
         uv_stop(s->loop);
+}
+
+/* ---------------------------------------------------- background work -- */
+
+static void index_cb(uv_work_t *w)
+{
+    server_t *s = ld_container_of(w, server_t, batches.index_work);
+    s->batches.index_rc = ld_store_index_flush(s->store);
+}
+
+static void after_index_cb(uv_work_t *w, int status)
+{
+    server_t *s = ld_container_of(w, server_t, batches.index_work);
+    (void)status;
+    s->batches.busy = false;
+    uint64_t ms = (ld_mono_ns() - s->batches.index_t0) / 1000000;
+    if (s->batches.index_rc) /* the store writes it with a later commit */
+        ld_log(LD_LOG_WARN, "stream index not written", "error=\"%s\"",
+               ld_strerror(s->batches.index_rc));
+    else
+        ld_log(LD_LOG_DEBUG, "stream index written", "ms=%llu", (unsigned long long)ms);
+    writer_idle(s);
+}
+
+/* The stream index, written behind the log (store.h), when the writer has
+ * nothing to commit: once LD_INDEX_IDLE events wait, all of them in one
+ * transaction. Started only when no batch waits; a batch decided meanwhile
+ * waits for it (the cost the index has to be paid somewhere; the store would
+ * otherwise put it inside a commit once index_every events wait). */
+static void start_index(server_t *s)
+{
+    ld_batches_t *bs = &s->batches;
+    if (bs->busy || ld_store_index_pending(s->store) < LD_INDEX_IDLE)
+        return;
+    bs->index_t0 = ld_mono_ns();
+    int rc = uv_queue_work(s->loop, &bs->index_work, index_cb, after_index_cb);
+    if (rc) {
+        ld_log(LD_LOG_WARN, "stream index not queued", "error=\"%s\"", uv_strerror(rc));
+        return;
+    }
+    bs->busy = true;
+}
+
+static void sync_cb(uv_work_t *w)
+{
+    server_t *s = ld_container_of(w, server_t, batches.sync_work);
+    s->batches.sync_rc = ld_store_sync(s->store);
+}
+
+static void after_sync_cb(uv_work_t *w, int status)
+{
+    server_t *s = ld_container_of(w, server_t, batches.sync_work);
+    (void)status;
+    s->batches.syncing = false;
+    if (s->batches.sync_rc)
+        ld_log(LD_LOG_ERROR, "sync failed", "error=\"%s\"", ld_strerror(s->batches.sync_rc));
+}
+
+/* --durability nometasync: a commit returns after one flush (its data); its
+ * meta page becomes durable with the next commit's flush, or with this sync
+ * when the writer goes idle. It takes no lock, so a commit that starts
+ * meanwhile does not wait for it. */
+static void start_sync(server_t *s)
+{
+    ld_batches_t *bs = &s->batches;
+    if (s->cfg.durability != LD_DURABILITY_NOMETASYNC || bs->syncing || bs->busy)
+        return;
+    int rc = uv_queue_work(s->loop, &bs->sync_work, sync_cb, after_sync_cb);
+    if (rc) {
+        ld_log(LD_LOG_WARN, "sync not queued", "error=\"%s\"", uv_strerror(rc));
+        return;
+    }
+    bs->syncing = true;
 }
 
 void ld_batches_submit(server_t *s)
@@ -198,8 +308,14 @@ void ld_batches_submit(server_t *s)
         finish(s, b);
         return;
     }
+    int rc = uv_queue_work(s->loop, &bs->work, work_cb, after_work_cb);
+    if (rc) {
+        ld_log(LD_LOG_ERROR, "cannot queue the commit", "error=\"%s\"", uv_strerror(rc));
+        b->rc = LD_EIO;
+        finish(s, b);
+        return;
+    }
     bs->busy = true;
-    uv_queue_work(s->loop, &bs->work, work_cb, after_work_cb);
 }
 
 /* After each loop turn's I/O: the batch decided in it goes to the writer. */
@@ -217,8 +333,16 @@ int ld_batches_open(server_t *s)
         bs->b[i].out = ld_out_new();
     bs->cur = &bs->b[0];
     bs->writing = &bs->b[1];
-    uv_check_init(s->loop, &bs->check);
-    uv_check_start(&bs->check, on_check);
+    ld_store_head(s->store, &bs->committed_seq, NULL);
+    int rc = uv_check_init(s->loop, &bs->check);
+    if (rc == 0) {
+        bs->check_inited = true;
+        rc = uv_check_start(&bs->check, on_check);
+    }
+    if (rc) {
+        ld_log(LD_LOG_ERROR, "cannot set up the loop", "handle=check error=\"%s\"", uv_strerror(rc));
+        return LD_EIO;
+    }
     return 0;
 }
 
@@ -229,7 +353,9 @@ static void close_cb(uv_handle_t *h)
 
 void ld_batches_close(server_t *s)
 {
-    uv_close((uv_handle_t *)&s->batches.check, close_cb);
+    if (s->batches.check_inited)
+        uv_close((uv_handle_t *)&s->batches.check, close_cb);
+    s->batches.check_inited = false;
 }
 
 void ld_batches_destroy(server_t *s)

@@ -1246,3 +1246,59 @@ int ld_store_snapshot_get(ld_store_t *s, const char *name, uint64_t *seq, void *
     read_end(s, txn);
     return from_mdb(rc);
 }
+
+int ld_store_snapshot_del(ld_store_t *s, const char *name)
+{
+    MDB_txn *txn;
+    pthread_rwlock_rdlock(&s->resize);
+    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (rc == 0) {
+        MDB_val k = {strlen(name), (void *)name};
+        rc = mdb_del(txn, s->snapshots, &k, NULL);
+        if (rc == 0)
+            rc = mdb_txn_commit(txn);
+        else
+            mdb_txn_abort(txn);
+    }
+    pthread_rwlock_unlock(&s->resize);
+    return from_mdb(rc);
+}
+
+int ld_store_snapshot_names(ld_store_t *s, const char *prefix, char (*names)[LD_SNAPSHOT_NAME],
+                            size_t max, size_t *n)
+{
+    MDB_txn *txn;
+    MDB_cursor *c;
+    size_t plen = strlen(prefix);
+    *n = 0;
+    int rc = read_begin(s, &txn);
+    if (rc)
+        return rc;
+    if ((rc = mdb_cursor_open(txn, s->snapshots, &c)) == 0) {
+        MDB_val k = {plen, (void *)prefix}, v;
+        for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0 && *n < max;
+             rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+            if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
+                break;
+            if (k.mv_size >= LD_SNAPSHOT_NAME)
+                continue;
+            memcpy(names[*n], k.mv_data, k.mv_size);
+            names[(*n)++][k.mv_size] = 0;
+        }
+        if (rc == MDB_NOTFOUND)
+            rc = 0;
+        mdb_cursor_close(c);
+    }
+    read_end(s, txn);
+    return from_mdb(rc);
+}
+
+size_t ld_store_index_pending(ld_store_t *s)
+{
+    return s->pend_n - s->pend_start;
+}
+
+int ld_store_sync(ld_store_t *s)
+{
+    return from_mdb(mdb_env_sync(s->env, 1));
+}
