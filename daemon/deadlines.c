@@ -46,6 +46,9 @@ void ld_deadlines_fire(server_t *s)
         p->rid_len = (uint8_t)snprintf((char *)p->rid, sizeof p->rid, "deadline/%c/%.40s/%lld",
                                        kind == LD_DEADLINE_RETENTION ? 'r' : 'a', empid,
                                        (long long)at);
+        /* the daemon's own namespace: no client request id can take it */
+        p->key_len = (uint8_t)ld_store_request_key(p->key, NULL, p->rid, p->rid_len);
+        ld_requests_digest(&req, p->digest);
         ld_requests_commands(s, p, &req);
         if (!p->has_events) {
             ld_log(LD_LOG_ERROR, "deadline refused", "employee=%s kind=%d at_ms=%lld", empid, kind,

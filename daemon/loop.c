@@ -2,9 +2,10 @@
  *
  * Owns the server_t (one per ld_server_run, on the heap), the libuv loop, the
  * store and the core, and the signal handles. Start-up: keys, the store, the
- * state folded from the last snapshot and the log, the rules file, then each
- * module opens its sockets and handles (router, publisher, batches,
- * deadlines). One libuv loop owns the core; the libuv thread pool runs one
+ * state folded from the last snapshot and the log, then each module opens
+ * its sockets and handles (router, publisher, batches, deadlines), and only
+ * then the rules file may append an event (a daemon that cannot bind writes
+ * nothing). The store's lock on the data directory comes before all of it. One libuv loop owns the core; the libuv thread pool runs one
  * store commit at a time (batches.c). The first SIGINT/SIGTERM finishes the
  * current batch and stops; a second exits at once (LMDB keeps the last
  * committed transaction). A clean stop writes a snapshot.
@@ -165,7 +166,8 @@ static int load(server_t *s)
         ld_log(LD_LOG_WARN, "no --keys: unauthenticated, loopback only; principals are taken from requests", "%s", "");
     }
 
-    ld_store_options_t opt = {cfg->durability, 0, 0};
+    /* the store takes the data directory's lock before it reads anything */
+    ld_store_options_t opt = {.durability = cfg->durability, .verify_all = cfg->verify_all};
     if ((rc = ld_store_open(&s->store, cfg->data, &opt, err, sizeof err))) {
         ld_log(LD_LOG_ERROR, "cannot open the store", "data=%s error=\"%s\"", cfg->data, err);
         return rc;
@@ -185,8 +187,6 @@ static int load(server_t *s)
     ld_log(LD_LOG_INFO, "state loaded", "head=%llu snapshot_seq=%llu replayed=%llu employees=%zu ms=%.1f",
            (unsigned long long)head, (unsigned long long)from, (unsigned long long)replayed,
            ld_core_employee_count(s->core), (double)(ld_mono_ns() - t) / 1e6);
-    if (cfg->rules[0] && (rc = adopt_rules_file(s)))
-        return rc;
     s->exit_code = 0;
     return 0;
 }
@@ -235,7 +235,12 @@ static int serve(server_t *s)
     s->qout = ld_out_new();
     s->loop = uv_default_loop();
     if ((rc = ld_batches_open(s)) || (rc = ld_router_open(s)) || (rc = ld_publisher_open(s)) ||
-        (rc = ld_deadlines_open(s)) || (rc = open_signals(s)))
+        (rc = ld_deadlines_open(s)))
+        goto out;
+    /* only once both sockets are bound may start-up append an event */
+    if (cfg->rules[0] && (rc = adopt_rules_file(s)))
+        goto out;
+    if ((rc = open_signals(s)))
         goto out;
     s->exit_code = 0;
 

@@ -31,6 +31,10 @@ static void stats_view(server_t *s, Ladder__V1__StatsView *v, uint64_t *bh, uint
     v->events_replayed_at_start = s->st.replayed_at_start;
     v->unsent_replies = s->st.unsent_replies;
     v->unsent_updates = s->st.unsent_updates;
+    v->utc_offset_minutes = ld_core_rules(s->core)->utc_offset_min;
+    v->rules_version = ld_core_rules(s->core)->version;
+    v->manual_clock = s->cfg.manual_clock;
+    v->now_ms = ld_server_now(s);
 }
 
 /* Clone pattern: every level.* and points.* value now, with the seq of the

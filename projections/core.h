@@ -105,7 +105,8 @@ Ladder__V1__LevelInfo *ld_core_level_info(const ld_core_t *c, ld_out_t *out, uin
 bool ld_core_next_deadline(ld_core_t *c, int64_t *at_ms, const char **employee_id,
                            int *kind);
 
-enum { LD_DEADLINE_RETENTION = 1, LD_DEADLINE_APPEAL = 2 };
+/* LIBRARY (§4 v2): the library check is due (employee_id ""): send CheckLibrary. */
+enum { LD_DEADLINE_RETENTION = 1, LD_DEADLINE_APPEAL = 2, LD_DEADLINE_LIBRARY = 3 };
 
 /* The latest recorded event time (0 for an empty log): a manual clock
  * resumes from here, a system clock never decides before it. */

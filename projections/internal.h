@@ -249,9 +249,14 @@ typedef struct {
  * awards, §8 suggestions and QC projects), keyed "<kind>:<id>". */
 enum { REC_KB_ITEM = 1, REC_KB_PROPOSAL, REC_SUGGESTION, REC_QC_PROJECT, REC_QC_GROUP, REC_QUALITY };
 enum { RS_PENDING = 0, RS_ACCEPTED, RS_REJECTED };
+/* rec_t.flags of a KB proposal (§4 v2); a KB item's state is KB_DELETED once
+ * a deletion was accepted. */
+enum { REC_F_DELETE = 1, REC_F_NEW_ITEM = 2 };
+enum { KB_LIVE = 0, KB_DELETED = 1 };
 typedef struct {
     char key[80];
     uint8_t kind, state;
+    uint8_t flags;          /* REC_F_* */
     uint32_t stamp;
     uint32_t a, b;          /* kind-specific indexes (employee, record) */
     uint32_t n1, n2;        /* kind-specific counts (approvals, rejections, groups) */
@@ -297,6 +302,8 @@ struct ld_core {
     ld_rules_t defaults;
     size_t rules_cap;
     char **rules_json;      /* canonical document of each adopted version */
+    uint64_t *rules_seq;    /* §10 v2: the RulesAdopted event of each version... */
+    int64_t *rules_at;      /* ...and its time */
 
     emp_t *emps;
     size_t emps_cap;
@@ -346,6 +353,10 @@ struct ld_core {
     uint32_t depth;         /* open savepoints; 0 = none (replay) */
     uint32_t stamp_seq;
     arena_t undo_arena;
+
+    /* §4 v2: when the library check is next due (derived, recomputed when dirty) */
+    bool lib_dirty;
+    int64_t lib_due;
 
     /* per-execute scratch: refusal target and output */
     ld_refusal_t *why;
@@ -459,6 +470,11 @@ int library_ranking(ld_core_t *c, const Ladder__V1__GetCaseRanking *q, ld_out_t 
                     Ladder__V1__CaseRanking **res);
 /* §4: studies + exam uses + 5 x excellent - 5 x poor (weights from the rules). */
 int64_t classicness(const ld_core_t *c, const case_t *k);
+/* §4 v2: the moment the library check is next due; false when none is. */
+bool library_due(ld_core_t *c, int64_t *at);
+/* §1 v2: the principal reviews: a committee member (a fact of the log), a
+ * manager or a chair; a claimed reviewer role alone is not enough. */
+bool may_review(const ld_core_t *c, const ld_ctx_t *ctx);
 
 /* contrib.c: §4 knowledge base and quality awards, §5 committee, §8
  * suggestions and QC projects. */

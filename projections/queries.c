@@ -206,7 +206,8 @@ int queries_run(ld_core_t *c, const Ladder__V1__Query *q, int64_t now, ld_out_t 
         if (ld_core_next_deadline(c, &at, &emp, &kind)) {
             d->at_ms = at;
             d->employee_id = ostr(out, emp);
-            d->kind = ostr(out, kind == LD_DEADLINE_RETENTION ? "retention" : "appeal");
+            d->kind = ostr(out, kind == LD_DEADLINE_RETENTION ? "retention"
+                                : kind == LD_DEADLINE_LIBRARY ? "library" : "appeal");
         }
         ok->result_case = LADDER__V1__OK__RESULT_DEADLINE;
         ok->deadline = d;

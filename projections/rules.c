@@ -1,4 +1,4 @@
-/* rules.c — rules as data (DOMAIN.md §10): defaults, JSON parse and dump.
+/* rules.c — rules as data (RULES.md §10): defaults, JSON parse and dump.
  *
  * One table drives both directions, so a number added to ld_rules_t and the
  * table is parsed, validated and serialized without further code.
@@ -48,9 +48,11 @@ static const field_t fields[] = {
     F("case", "quorum", T_U32, case_quorum, 1, 100),
     F("case", "reject_quorum", T_U32, case_reject_quorum, 1, 100),
     F("case", "cap", T_U32, case_cap, 2, 100000),
+    F("case", "protect_days", T_U32, case_protect_days, 0, 36500),
     F("case", "excellent_weight", T_I64, excellent_weight, 0, 1000),
     F("case", "poor_weight", T_I64, poor_weight, 0, 1000),
     F("committee", "points", T_I64, committee_points, 0, 100000000),
+    F("committee", "min_level", T_U32, committee_min_level, 0, LD_LEVELS - 1),
     F("committee", "acceptance_pct_x10", T_U32, committee_pct_x10, 0, 1000),
     F("committee", "min_decided", T_U32, committee_min_decided, 0, 100000),
     V("promotion", "points", T_I64V, promotion_points, 0, 100000000, LD_LEVELS),
@@ -122,8 +124,10 @@ void ld_rules_default(ld_rules_t *r)
     r->kb_quorum = 3, r->kb_reject_quorum = 3;
     r->case_quorum = 3, r->case_reject_quorum = 3;
     r->case_cap = 120;
+    r->case_protect_days = 180;
     r->excellent_weight = 5, r->poor_weight = 5;
     r->committee_points = 3200;
+    r->committee_min_level = 4;
     r->committee_pct_x10 = 850;
     r->committee_min_decided = 10;
     r->training_pct = 90;

@@ -32,6 +32,9 @@ int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len)
     st.last_at_ms = c->g.last_at_ms;
     st.n_rules_json = c->g.n_rules;
     st.rules_json = c->rules_json;
+    st.n_rules_seqs = st.n_rules_at_ms = c->g.n_rules; /* §10 v2 */
+    st.rules_seqs = c->rules_seq;
+    st.rules_at_ms = c->rules_at;
     st.n_strings = c->g.n_strings;
     st.strings = c->strings;
 
@@ -150,7 +153,7 @@ int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len)
         Ladder__V1__SnapRec *s = arena_alloc(&a, sizeof *s);
         ladder__v1__snap_rec__init(s);
         s->key = (char *)r->key;
-        s->kind = r->kind, s->state = r->state;
+        s->kind = r->kind, s->state = r->state, s->flags = r->flags;
         s->a = r->a == NONE ? 0 : r->a + 1, s->b = r->b == NONE ? 0 : r->b + 1;
         s->n1 = r->n1, s->n2 = r->n2, s->value = r->value, s->at_ms = r->at_ms, s->seq = r->seq;
         s->text = r->text ? r->text : (char *)"";
@@ -212,6 +215,8 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
         if (ld_core_evolve(c, &ev))
             goto bad;
         c->g.next_seq = st->next_seq;
+        c->rules_seq[i] = i < st->n_rules_seqs ? st->rules_seqs[i] : 0;
+        c->rules_at[i] = i < st->n_rules_at_ms ? st->rules_at_ms[i] : 0;
     }
     uint32_t ns = c->g.n_strings;
 #define IDX_OK(x, n) ((x) < (n))
@@ -357,6 +362,7 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
         uint32_t ri = rec_new(c, (int)s->kind, colon + 1);
         rec_t *r = &c->recs[ri];
         r->state = (uint8_t)s->state;
+        r->flags = (uint8_t)s->flags;
         r->a = s->a ? s->a - 1 : NONE, r->b = s->b ? s->b - 1 : NONE;
         r->n1 = s->n1, r->n2 = s->n2, r->value = s->value, r->at_ms = s->at_ms, r->seq = s->seq;
         r->text = s->text && *s->text ? xstrdup(s->text) : NULL;

@@ -51,6 +51,9 @@ typedef struct {
         Ladder__V1__CompleteQc qcd;
         Ladder__V1__ApplyCommittee capp;
         Ladder__V1__DecideCommittee cdec;
+        Ladder__V1__RetireCase retire;     /* §4 v2 */
+        Ladder__V1__RestoreCase restore;
+        Ladder__V1__CheckLibrary check;
     } m;
     char *members[6];
     Ladder__V1__CaseNode node;
@@ -253,11 +256,40 @@ static inline Ladder__V1__Command *gen_command(gen_t *g)
         g->cmd.award_medal = &g->m.medal;
     } else if (r < 997) {
         ladder__v1__adopt_rules__init(&g->m.rules);
-        g->m.rules.rules_json = gen_below(g, 2)
-            ? "{\"points\":{\"daily_cap\":[0,0,0,0,0,0,0,0,0,0,0,0,300]}}"
-            : "{\"retention\":{\"points\":150},\"exam\":{\"retake_days\":7}}";
+        static const char *const docs[] = {
+            "{\"points\":{\"daily_cap\":[0,0,0,0,0,0,0,0,0,0,0,0,300]}}",
+            "{\"retention\":{\"points\":150},\"exam\":{\"retake_days\":7}}",
+            "{\"case\":{\"cap\":13,\"protect_days\":20}}", /* §4 v2: evictions happen */
+        };
+        g->m.rules.rules_json = (char *)docs[gen_below(g, 3)];
         g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_ADOPT_RULES;
         g->cmd.adopt_rules = &g->m.rules;
+    } else if (r >= 1295) {
+        /* §4 v2: a chair retires or restores a case, or the system's library check.
+         * Draws as many numbers as a committee decision (the range it takes from),
+         * so that the rest of the stream is unchanged. */
+        uint32_t k = gen_below(g, 3), n = gen_below(g, 5 * 2 * g->cases);
+        snprintf(g->buf[1], sizeof g->buf[1], "c%u-%u-%u", 1 + n % 5, 1 + n / 5 % 2, n / 10);
+        if (k == 0) {
+            ladder__v1__retire_case__init(&g->m.retire);
+            g->buf[1][1] = '5', g->buf[1][3] = '1'; /* level-5 training: exams and §6.3 as before */
+            g->m.retire.case_id = g->buf[1];
+            g->m.retire.reason = "outdated";
+            g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_RETIRE_CASE;
+            g->cmd.retire_case = &g->m.retire;
+        } else if (k == 1) {
+            ladder__v1__restore_case__init(&g->m.restore);
+            g->m.restore.case_id = g->buf[1];
+            g->m.restore.reason = "still useful";
+            g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_RESTORE_CASE;
+            g->cmd.restore_case = &g->m.restore;
+        } else {
+            ladder__v1__check_library__init(&g->m.check);
+            g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_CHECK_LIBRARY;
+            g->cmd.check_library = &g->m.check;
+        }
+        g->principal = k < 2 ? "chair1" : "system";
+        g->roles = k < 2 ? LADDER__V1__ROLE__ROLE_CHAIR : LADDER__V1__ROLE__ROLE_SYSTEM;
     } else if (r >= 1290) {
         ladder__v1__decide_committee__init(&g->m.cdec);
         g->m.cdec.employee_id = gen_emp(g, 0);
@@ -331,12 +363,14 @@ static inline Ladder__V1__Command *gen_command(gen_t *g)
         g->principal = g->m.kbr.reviewer_id;
     } else if (r >= 1100) {
         ladder__v1__propose_kb__init(&g->m.kbp);
-        snprintf(g->buf[0], 48, "kp%u", gen_below(g, 50));
+        uint32_t kp = gen_below(g, 50);
+        snprintf(g->buf[0], 48, "kp%u", kp);
         snprintf(g->buf[1], 48, "ki%u", gen_below(g, 10));
         g->m.kbp.proposal_id = g->buf[0], g->m.kbp.item_id = g->buf[1];
         g->m.kbp.proposer_id = gen_emp(g, 2);
         g->m.kbp.text = "Refunds within 5 days";
         g->m.kbp.new_item = gen_below(g, 2);
+        g->m.kbp.delete_item = !g->m.kbp.new_item && kp % 7 == 0; /* §4 v2, no extra draw */
         g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_PROPOSE_KB;
         g->cmd.propose_kb = &g->m.kbp;
         g->principal = g->m.kbp.proposer_id;

@@ -22,7 +22,7 @@ static char dir[] = "/tmp/ladder-test-audit-XXXXXX";
 static uint64_t write_log(void)
 {
     ld_store_t *s;
-    ld_store_options_t o = {LD_DURABILITY_NOSYNC, 0, 0};
+    ld_store_options_t o = {.durability = LD_DURABILITY_NOSYNC};
     char err[256];
     assert_int_equal(ld_store_open(&s, dir, &o, err, sizeof err), 0);
     ld_core_t *c = ld_core_new(1);
@@ -36,7 +36,10 @@ static uint64_t write_log(void)
         ld_ctx_t ctx = {g.now, g.principal, g.roles, (const uint8_t *)rid, (size_t)n};
         ld_out_reset(out);
         if (ld_core_execute(c, cmd, &ctx, out, NULL) == 0) {
-            ld_append_t a = {.request_id = (const uint8_t *)rid, .request_id_len = (size_t)n,
+            uint8_t key[LD_REQUEST_KEY_MAX];
+            ld_append_t a = {.request_key = key,
+                             .request_key_len = ld_store_request_key(key, g.principal,
+                                                                     (const uint8_t *)rid, (size_t)n),
                              .events = ld_out_events(out), .n_events = ld_out_count(out)};
             assert_int_equal(ld_store_append(s, &a, 1), 0);
             assert_int_equal(a.rc, 0);
@@ -96,7 +99,7 @@ static void test_s11_clean_log_audits_clean_and_tampering_is_found(void **st)
     assert_non_null(mkdtemp(dir));
     uint64_t head = write_log();
     ld_store_t *s;
-    ld_store_options_t o = {LD_DURABILITY_NOSYNC, 0, 0};
+    ld_store_options_t o = {.durability = LD_DURABILITY_NOSYNC};
     char err[256];
     assert_int_equal(ld_store_open(&s, dir, &o, err, sizeof err), 0);
     ld_audit_t a;
@@ -112,6 +115,7 @@ static void test_s11_clean_log_audits_clean_and_tampering_is_found(void **st)
 
     uint64_t bad = tamper();
     assert_true(bad > 0);
+    o.read_only = true; /* as ladderctl audit opens it */
     assert_int_equal(ld_store_open(&s, dir, &o, err, sizeof err), 0);
     char *report = NULL;
     size_t rlen = 0;
@@ -134,10 +138,162 @@ static void test_s11_clean_log_audits_clean_and_tampering_is_found(void **st)
     assert_int_equal(system(cmd), 0);
 }
 
+/* ------------------------------------------- a scripted v2 log (§4, §10) -- */
+
+#define DAY 86400000LL
+#define MGR LADDER__V1__ROLE__ROLE_MANAGER
+#define EMP LADDER__V1__ROLE__ROLE_EMPLOYEE
+#define CHAIR LADDER__V1__ROLE__ROLE_CHAIR
+#define SYS LADDER__V1__ROLE__ROLE_SYSTEM
+#define CMD(x) LADDER__V1__COMMAND__CMD_##x
+
+typedef struct {
+    ld_store_t *s;
+    ld_core_t *c;
+    ld_out_t *out;
+    int n;
+    int64_t now;
+    unsigned seen[512];          /* events appended, by body case */
+} script_t;
+
+static void sc_run(script_t *sc, Ladder__V1__Command *cmd, const char *who, uint32_t roles)
+{
+    char rid[16];
+    int n = snprintf(rid, sizeof rid, "v%d", sc->n++);
+    ld_ctx_t ctx = {sc->now, who, roles, (const uint8_t *)rid, (size_t)n};
+    ld_refusal_t why;
+    ld_out_reset(sc->out);
+    if (ld_core_execute(sc->c, cmd, &ctx, sc->out, &why) != 0)
+        fail_msg("command %d refused: [%s] %s", (int)cmd->cmd_case, why.section, why.message);
+    ld_append_t a = {.request_id = (const uint8_t *)rid, .request_id_len = (size_t)n,
+                     .events = ld_out_events(sc->out), .n_events = ld_out_count(sc->out)};
+    assert_int_equal(ld_store_append(sc->s, &a, 1), 0);
+    assert_int_equal(a.rc, 0);
+    for (size_t i = 0; i < ld_out_count(sc->out); i++)
+        sc->seen[ld_out_events(sc->out)[i]->body_case % 512]++;
+}
+
+static void sc_case(script_t *sc, const char *id)
+{
+    Ladder__V1__CaseNode root = LADDER__V1__CASE_NODE__INIT;
+    root.customer_says = "Why was I charged twice?";
+    Ladder__V1__CaseContent ct = LADDER__V1__CASE_CONTENT__INIT;
+    ct.kind = LADDER__V1__CASE_KIND__CASE_KIND_TEXT, ct.title = "Double charge", ct.root = &root;
+    Ladder__V1__SubmitCase m = LADDER__V1__SUBMIT_CASE__INIT;
+    m.submission_id = (char *)id, m.case_id = (char *)id, m.author_id = "e1", m.content = &ct;
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = CMD(SUBMIT_CASE), c.submit_case = &m;
+    sc_run(sc, &c, "e1", EMP);
+    static const char *const mgr[] = {"m1", "m2", "m3"};
+    for (int r = 0; r < 3; r++) {
+        Ladder__V1__ReviewCase rv = LADDER__V1__REVIEW_CASE__INIT;
+        rv.submission_id = (char *)id, rv.reviewer_id = (char *)mgr[r];
+        rv.verdict = LADDER__V1__VERDICT__VERDICT_APPROVE;
+        rv.amount = 30, rv.level = 2, rv.category = "billing";
+        c.cmd_case = CMD(REVIEW_CASE), c.review_case = &rv;
+        sc_run(sc, &c, mgr[r], MGR);
+    }
+}
+
+static void sc_kb(script_t *sc, const char *prop, int new_item, int delete_item)
+{
+    Ladder__V1__ProposeKb pk = LADDER__V1__PROPOSE_KB__INIT;
+    pk.proposal_id = (char *)prop, pk.item_id = "refunds", pk.proposer_id = "e1";
+    pk.text = "Refunds take 5 working days", pk.new_item = new_item, pk.delete_item = delete_item;
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = CMD(PROPOSE_KB), c.propose_kb = &pk;
+    sc_run(sc, &c, "e1", EMP);
+    static const char *const mgr[] = {"m1", "m2", "m3"};
+    for (int r = 0; r < 3; r++) {
+        Ladder__V1__ReviewKb rk = LADDER__V1__REVIEW_KB__INIT;
+        rk.proposal_id = (char *)prop, rk.reviewer_id = (char *)mgr[r];
+        rk.verdict = LADDER__V1__VERDICT__VERDICT_APPROVE, rk.amount = 3;
+        c.cmd_case = CMD(REVIEW_KB), c.review_kb = &rk;
+        sc_run(sc, &c, mgr[r], MGR);
+    }
+}
+
+static void sc_lib(script_t *sc, int which, const char *case_id, const char *who, uint32_t roles)
+{
+    Ladder__V1__RetireCase rt = LADDER__V1__RETIRE_CASE__INIT;
+    Ladder__V1__RestoreCase rs = LADDER__V1__RESTORE_CASE__INIT;
+    Ladder__V1__CheckLibrary cl = LADDER__V1__CHECK_LIBRARY__INIT;
+    rt.case_id = rs.case_id = (char *)case_id;
+    rt.reason = rs.reason = "chair's decision";
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = (Ladder__V1__Command__CmdCase)which;
+    if (which == CMD(RETIRE_CASE))
+        c.retire_case = &rt;
+    else if (which == CMD(RESTORE_CASE))
+        c.restore_case = &rs;
+    else
+        c.check_library = &cl;
+    sc_run(sc, &c, who, roles);
+}
+
+/* §11 with the v2 events of §4 and §10: KB deletion, the library check and its
+ * evictions, an eviction at acceptance, chair retire and restore, merged rules.
+ * The audit re-decides each fact and finds every derived event equal. */
+static void test_s11_v2_library_events_audit_clean(void **st)
+{
+    (void)st;
+    char vdir[] = "/tmp/ladder-test-audit-v2-XXXXXX";
+    assert_non_null(mkdtemp(vdir));
+    script_t sc = {.c = ld_core_new(1), .out = ld_out_new(), .now = T0};
+    ld_store_options_t o = {LD_DURABILITY_NOSYNC, 0, 0};
+    char err[256];
+    assert_int_equal(ld_store_open(&sc.s, vdir, &o, err, sizeof err), 0);
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    Ladder__V1__Hire h = LADDER__V1__HIRE__INIT;
+    h.employee_id = "e1", h.name = "Li Wei";
+    c.cmd_case = CMD(HIRE), c.hire = &h;
+    sc_run(&sc, &c, "boss", MGR);
+    Ladder__V1__AdoptRules ar = LADDER__V1__ADOPT_RULES__INIT;
+    ar.rules_json = "{\"case\":{\"cap\":2}}";
+    c.cmd_case = CMD(ADOPT_RULES), c.adopt_rules = &ar;
+    sc_run(&sc, &c, "boss", MGR);
+    ar.rules_json = "{\"retention\":{\"points\":300}}"; /* merged: the cap stays 2 */
+    sc_run(&sc, &c, "boss", MGR);
+    assert_int_equal(ld_core_rules(sc.c)->case_cap, 2);
+    sc_kb(&sc, "kp1", 1, 0);
+    sc_kb(&sc, "kp2", 0, 1); /* the deletion */
+    const char *ids[] = {"c0", "c1", "c2"};
+    for (int i = 0; i < 3; i++, sc.now += DAY)
+        sc_case(&sc, ids[i]); /* three in a partition of cap 2: all young, none leaves */
+    sc.now = T0 + 180 * DAY;
+    sc_lib(&sc, CMD(CHECK_LIBRARY), NULL, "system", SYS); /* c0 leaves */
+    sc.now = T0 + 182 * DAY;
+    sc_case(&sc, "c3"); /* c1 is old enough: evicted at this acceptance */
+    sc_lib(&sc, CMD(RETIRE_CASE), "c3", "chair1", CHAIR);
+    sc_lib(&sc, CMD(RESTORE_CASE), "c0", "chair1", CHAIR);
+    ld_store_close(&sc.s);
+    assert_int_equal(sc.seen[LADDER__V1__EVENT__BODY_LIBRARY_CHECKED], 1);
+    assert_int_equal(sc.seen[LADDER__V1__EVENT__BODY_CASE_RETIRED], 3);
+    assert_int_equal(sc.seen[LADDER__V1__EVENT__BODY_CASE_RESTORED], 1);
+    assert_int_equal(sc.seen[LADDER__V1__EVENT__BODY_KB_ACCEPTED], 2);
+    assert_int_equal(sc.seen[LADDER__V1__EVENT__BODY_RULES_ADOPTED], 2);
+
+    assert_int_equal(ld_store_open(&sc.s, vdir, &o, err, sizeof err), 0);
+    ld_audit_t a;
+    assert_int_equal(ld_audit_run(sc.s, &a, stderr, NULL), 0);
+    print_message("v2 log: %llu events, %llu facts, %llu derived, %llu discrepancies\n",
+                  (unsigned long long)a.events, (unsigned long long)a.facts,
+                  (unsigned long long)a.derived, (unsigned long long)a.discrepancies);
+    assert_int_equal(a.discrepancies, 0);
+    assert_int_equal(a.derived, 2 + 2 + 4 + 4 + 2); /* KB accepted, P2, case accepted, P3, evictions */
+    ld_store_close(&sc.s);
+    ld_out_destroy(&sc.out);
+    ld_core_destroy(&sc.c);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", vdir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_s11_clean_log_audits_clean_and_tampering_is_found),
+        cmocka_unit_test(test_s11_v2_library_events_audit_clean),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

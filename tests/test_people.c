@@ -216,8 +216,8 @@ static void test_s6_3_training_90_percent_of_current_cases(void **s)
         study("e1", id);
         fx_ok();
     }
-    study("e1", "tr-1-1-0"); /* studying twice counts once */
-    fx_ok();
+    study("e1", "tr-1-1-0"); /* §4 v2: a second study of a case is refused */
+    fx_refused("§4", "counts once per person");
     draw("x1", "e1", PROMO);
     fx_refused("§6.3", "studied 8 of 10 training cases of level 1, needs 9");
     study("e1", "tr-1-1-8");

@@ -95,6 +95,9 @@ typedef union {
     Ladder__V1__PublishQc qcp;
     Ladder__V1__ClaimQc qcc;
     Ladder__V1__CompleteQc qcd;
+    Ladder__V1__RetireCase retire;
+    Ladder__V1__RestoreCase restore;
+    Ladder__V1__CheckLibrary check;
 } cmdstore_t;
 
 /* The command a fact records, built in u. Returns 0 when the fact has none. */
@@ -245,6 +248,7 @@ static int command_of(const Ladder__V1__Event *e, Ladder__V1__Command *c, cmdsto
         u->kbp.proposal_id = e->kb_proposed->proposal_id, u->kbp.item_id = e->kb_proposed->item_id;
         u->kbp.proposer_id = e->kb_proposed->proposer_id, u->kbp.text = e->kb_proposed->text;
         u->kbp.new_item = e->kb_proposed->new_item;
+        u->kbp.delete_item = e->kb_proposed->delete_item;
         c->cmd_case = LADDER__V1__COMMAND__CMD_PROPOSE_KB, c->propose_kb = &u->kbp;
         return 1;
     case LADDER__V1__EVENT__BODY_KB_REVIEWED:
@@ -321,6 +325,20 @@ static int command_of(const Ladder__V1__Event *e, Ladder__V1__Command *c, cmdsto
         ladder__v1__complete_qc__init(&u->qcd);
         u->qcd.project_id = e->qc_completed->project_id, u->qcd.group_id = e->qc_completed->group_id;
         c->cmd_case = LADDER__V1__COMMAND__CMD_COMPLETE_QC, c->complete_qc = &u->qcd;
+        return 1;
+    case LADDER__V1__EVENT__BODY_CASE_RETIRED: /* a fact only when a chair retired it (§4 v2) */
+        ladder__v1__retire_case__init(&u->retire);
+        u->retire.case_id = e->case_retired->case_id, u->retire.reason = e->case_retired->reason;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_RETIRE_CASE, c->retire_case = &u->retire;
+        return 1;
+    case LADDER__V1__EVENT__BODY_CASE_RESTORED:
+        ladder__v1__restore_case__init(&u->restore);
+        u->restore.case_id = e->case_restored->case_id, u->restore.reason = e->case_restored->reason;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_RESTORE_CASE, c->restore_case = &u->restore;
+        return 1;
+    case LADDER__V1__EVENT__BODY_LIBRARY_CHECKED:
+        ladder__v1__check_library__init(&u->check);
+        c->cmd_case = LADDER__V1__COMMAND__CMD_CHECK_LIBRARY, c->check_library = &u->check;
         return 1;
     case LADDER__V1__EVENT__BODY_CLOCK_ADVANCED:
         ladder__v1__advance_clock__init(&u->clock);
