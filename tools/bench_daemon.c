@@ -296,7 +296,12 @@ int bench_daemon(int argc, char **argv)
     int clients = 2, window = 512;
     double seconds = 5, rate = 10000, lat_seconds = 3;
     uint32_t employees = 10000;
-    const char *durability = "full", *port = "17601", *pport = "17602";
+    const char *durability = "full";
+    /* ports of our own: several people may run this on one machine */
+    char portbuf[8], pportbuf[8];
+    snprintf(portbuf, sizeof portbuf, "%d", 20000 + (int)(getpid() % 20000) * 2);
+    snprintf(pportbuf, sizeof pportbuf, "%d", 20001 + (int)(getpid() % 20000) * 2);
+    const char *port = portbuf, *pport = pportbuf;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
