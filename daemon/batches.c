@@ -161,6 +161,7 @@ static void finish(server_t *s, batch_t *b)
 
 static void writer_idle(server_t *s);
 static void start_index(server_t *s);
+static void arm_index(server_t *s);
 static void start_sync(server_t *s);
 
 static void work_cb(uv_work_t *w)
@@ -198,7 +199,7 @@ static void writer_idle(server_t *s)
         ld_batches_submit(s);
     } else if (!s->stopping) {
         ld_batches_snapshot(s, false);
-        start_index(s);
+        arm_index(s);
     }
     start_sync(s);
     ld_deadlines_arm(s);
@@ -229,11 +230,31 @@ static void after_index_cb(uv_work_t *w, int status)
     writer_idle(s);
 }
 
-/* The stream index, written behind the log (store.h), when the writer has
- * nothing to commit: once LD_INDEX_IDLE events wait, all of them in one
- * transaction. Started only when no batch waits; a batch decided meanwhile
- * waits for it (the cost the index has to be paid somewhere; the store would
- * otherwise put it inside a commit once index_every events wait). */
+/* The stream index, written behind the log (store.h), when the log has been
+ * quiet for LD_INDEX_QUIET_MS: all waiting entries in one transaction. A batch
+ * decided meanwhile waits for it, so it is never started while requests flow;
+ * under continuous load the store writes it inside a commit once index_every
+ * events wait (the remaining latency cost of the index). */
+static void on_index_timer(uv_timer_t *t)
+{
+    server_t *s = ld_container_of(t, server_t, batches.index_timer);
+    ld_batches_t *bs = &s->batches;
+    if (bs->busy || bs->cur->n || s->stopping ||
+        ld_mono_ns() - bs->last_submit_ns < LD_INDEX_QUIET_MS * 1000000ull)
+        return; /* not quiet: the next idle writer arms it again */
+    start_index(s);
+}
+
+static void arm_index(server_t *s)
+{
+    ld_batches_t *bs = &s->batches;
+    if (!bs->index_timer_inited || ld_store_index_pending(s->store) < LD_INDEX_IDLE)
+        return;
+    int rc = uv_timer_start(&bs->index_timer, on_index_timer, LD_INDEX_QUIET_MS, 0);
+    if (rc)
+        ld_log(LD_LOG_WARN, "stream index not scheduled", "error=\"%s\"", uv_strerror(rc));
+}
+
 static void start_index(server_t *s)
 {
     ld_batches_t *bs = &s->batches;
@@ -302,7 +323,7 @@ void ld_batches_submit(server_t *s)
     }
     bs->cur = b == &bs->b[0] ? &bs->b[1] : &bs->b[0];
     bs->writing = b;
-    b->t_submit = ld_mono_ns();
+    b->t_submit = bs->last_submit_ns = ld_mono_ns();
     if (!b->napps) {
         /* queries and refusals only: nothing to write, nothing to wait for */
         b->rc = 0;
@@ -335,7 +356,13 @@ int ld_batches_open(server_t *s)
     bs->cur = &bs->b[0];
     bs->writing = &bs->b[1];
     ld_store_head(s->store, &bs->committed_seq, NULL);
-    int rc = uv_check_init(s->loop, &bs->check);
+    int rc = uv_timer_init(s->loop, &bs->index_timer);
+    if (rc) {
+        ld_log(LD_LOG_ERROR, "cannot set up the loop", "handle=index error=\"%s\"", uv_strerror(rc));
+        return LD_EIO;
+    }
+    bs->index_timer_inited = true;
+    rc = uv_check_init(s->loop, &bs->check);
     if (rc == 0) {
         bs->check_inited = true;
         rc = uv_check_start(&bs->check, on_check);
@@ -356,7 +383,9 @@ void ld_batches_close(server_t *s)
 {
     if (s->batches.check_inited)
         uv_close((uv_handle_t *)&s->batches.check, close_cb);
-    s->batches.check_inited = false;
+    if (s->batches.index_timer_inited)
+        uv_close((uv_handle_t *)&s->batches.index_timer, close_cb);
+    s->batches.check_inited = s->batches.index_timer_inited = false;
 }
 
 void ld_batches_destroy(server_t *s)

@@ -29,10 +29,11 @@
 #include "store.h"
 
 #define LD_MAX_COMMANDS 1000
-#define LD_DRAIN_MAX 2048
+#define LD_DRAIN_MAX 256    /* requests per loop turn: commits' completions wait no longer */
 #define LD_HIST 24
 #define LD_HISTORY_KEEP 3   /* archived snapshots kept for history.c */
-#define LD_INDEX_IDLE 32768 /* unindexed events worth an index write when idle */
+#define LD_INDEX_IDLE 4096  /* unindexed events worth an index write when quiet */
+#define LD_INDEX_QUIET_MS 50 /* no commit submitted for this long: quiet */
 
 #define ld_container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
@@ -118,6 +119,9 @@ typedef struct {
     uv_work_t work;
     uv_check_t check;       /* submits the batch decided in a loop turn */
     bool check_inited;
+    uv_timer_t index_timer; /* the stream index waits for a quiet log */
+    bool index_timer_inited;
+    uint64_t last_submit_ns;
     uv_work_t index_work;   /* the stream index, when the writer is idle */
     int index_rc;
     uint64_t index_t0;

@@ -11,7 +11,12 @@ N=${N:-200000}
 peers=$(mktemp -d /tmp/ladder-peers.XXXXXX)
 out=$(mktemp /tmp/ladder-bench-out.XXXXXX)
 trap 'rm -rf "$peers" "$out"' EXIT
-cp -r ../shared/bench/peers/. "$peers/"   # shared/ is read-only; the harness builds in place
+# the peers harness: tools/bench/peers once it lives in the repository, else
+# the shared copy beside the checkout (PEERS_SRC overrides); it is read-only
+# there and builds in place, so it runs from a copy
+src=${PEERS_SRC:-tools/bench/peers}
+[ -d "$src" ] || src=../shared/bench/peers
+cp -r "$src/." "$peers/"
 chmod -R u+w "$peers"
 command -v redis-server >/dev/null && [ -e /usr/include/hiredis/hiredis.h ] || sh "$peers/setup.sh" >/dev/null
 tools/setup.sh
