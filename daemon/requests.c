@@ -301,9 +301,22 @@ static void handle(server_t *s, pending_t *p, const uint8_t *data, size_t len, c
                           s->cfg.max_request);
         return;
     }
-    if (ld_wire_too_deep(&ladder__v1__request__descriptor, data, len)) {
+    char path[256];
+    switch (ld_wire_check(&ladder__v1__request__descriptor, data, len, path, sizeof path)) {
+    case LD_WIRE_OK:
+        break;
+    case LD_WIRE_DEEP:
         ld_requests_error(s, b, p, E(ERR_MALFORMED), "", "request", 0,
                           "request: messages nested deeper than %d levels", LD_WIRE_MAX_DEPTH);
+        return;
+    case LD_WIRE_UTF8:
+        ld_requests_error(s, b, p, E(ERR_INVALID), "", path, 0,
+                          "%s: not UTF-8 (RFC 3629: no surrogates, overlong forms or code "
+                          "points above U+10FFFF)", path);
+        return;
+    case LD_WIRE_NUL:
+        ld_requests_error(s, b, p, E(ERR_INVALID), "", path, 0,
+                          "%s: holds a NUL byte; strings may not", path);
         return;
     }
     Ladder__V1__Request *req = ladder__v1__request__unpack(NULL, len, data);

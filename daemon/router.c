@@ -108,6 +108,10 @@ static void on_idle(uv_idle_t *h)
     server_t *s = ld_container_of(h, server_t, router.idle);
     uv_idle_stop(h);
     ld_router_drain(s);
+    /* requests read in the idle phase must not wait for the check phase: with
+     * no idle handle active the loop may block in poll first, and the
+     * client, waiting for these replies, sends nothing to wake it (item 3) */
+    ld_batches_submit(s);
 }
 
 /* Edge-triggered ZMQ_FD: read while ZMQ_EVENTS says readable. A bounded
@@ -149,21 +153,27 @@ int ld_router_send(server_t *s, const uint8_t *ident, size_t ident_len, const vo
                    size_t len)
 {
     void *z = s->router.sock;
-    if (zmq_send(z, ident, ident_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0 &&
-        zmq_send(z, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0 &&
-        zmq_send(z, reply, len, ZMQ_DONTWAIT) >= 0)
-        return 0;
-    int err = errno;
-    s->st.unsent_replies++;
-    uint64_t now = ld_mono_ns();
-    if (now - s->router.unsent_logged_ns >= 1000000000ull || s->st.unsent_replies == 1) {
-        /* at most one line a second: a vanished client with 100 000 requests
-         * in flight must not flood the log */
-        s->router.unsent_logged_ns = now;
-        ld_log(LD_LOG_WARN, "reply not sent", "error=\"%s\" unsent_total=%llu", zmq_strerror(err),
-               (unsigned long long)s->st.unsent_replies);
+    int rc = 0;
+    if (zmq_send(z, ident, ident_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+        zmq_send(z, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+        zmq_send(z, reply, len, ZMQ_DONTWAIT) < 0) {
+        int err = errno;
+        rc = LD_EIO;
+        s->st.unsent_replies++;
+        uint64_t now = ld_mono_ns();
+        if (now - s->router.unsent_logged_ns >= 1000000000ull || s->st.unsent_replies == 1) {
+            /* at most one line a second: a vanished client with 100 000
+             * requests in flight must not flood the log */
+            s->router.unsent_logged_ns = now;
+            ld_log(LD_LOG_WARN, "reply not sent", "error=\"%s\" unsent_total=%llu",
+                   zmq_strerror(err), (unsigned long long)s->st.unsent_replies);
+        }
     }
-    return LD_EIO;
+    /* a send may consume the edge of ZMQ_FD that announced more requests
+     * (issue 10 item 3: a query-only stream stalled): read again next turn */
+    if (!s->stopping && s->router.idle_inited)
+        uv_idle_start(&s->router.idle, on_idle);
+    return rc;
 }
 
 void *ld_router_socket(server_t *s, int type, const char *ep)

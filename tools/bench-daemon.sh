@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # ladderd beside its peers in one invocation (issue: the daemon benchmark):
-# the disk's fdatasync, raw LMDB and Redis (appendfsync always) from
-# ../shared/bench/peers, then `ladder-bench daemon` (nometasync, then full),
-# then the ratios.
+# the disk's fdatasync, raw LMDB and Redis (appendfsync always) from the
+# harness in tools/bench/peers, then `ladder-bench daemon` (nometasync, then
+# full), then the ratios.
 #   tools/bench-daemon.sh [ladder-bench daemon options]     N=200000 L=5000 by default
 # Needs the peers' packages (redis-server, hiredis, ...): installed on first use.
 set -euo pipefail
@@ -11,12 +11,7 @@ N=${N:-200000}
 peers=$(mktemp -d /tmp/ladder-peers.XXXXXX)
 out=$(mktemp /tmp/ladder-bench-out.XXXXXX)
 trap 'rm -rf "$peers" "$out"' EXIT
-# the peers harness: tools/bench/peers once it lives in the repository, else
-# the shared copy beside the checkout (PEERS_SRC overrides); it is read-only
-# there and builds in place, so it runs from a copy
-src=${PEERS_SRC:-tools/bench/peers}
-[ -d "$src" ] || src=../shared/bench/peers
-cp -r "$src/." "$peers/"
+cp -r tools/bench/peers/. "$peers/"   # the harness builds in place: keep the tree clean
 chmod -R u+w "$peers"
 command -v redis-server >/dev/null && [ -e /usr/include/hiredis/hiredis.h ] || sh "$peers/setup.sh" >/dev/null
 tools/setup.sh
