@@ -796,6 +796,7 @@ static void test_s11_explain_as_of_and_the_digest_are_folded_from_the_log(void *
     assert_memory_equal(d3->state_digest.data, d2->state_digest.data, 32);
     ladder__v1__reply__free_unpacked(k1, NULL), ladder__v1__reply__free_unpacked(k2, NULL);
     ladder__v1__reply__free_unpacked(k3, NULL);
+}
 
 /* Issue 10 item 3: one DEALER streams 100 000 queries with at most 300
  * outstanding; every one is answered (a query-only batch used to leave the
