@@ -87,6 +87,7 @@ def run(args, rnd, work, pb):
     wait_ready()
     sent = {}        # rid -> number of commands (one event each)
     acked = {}       # rid -> seqs acknowledged
+    bodies = {}      # rid -> the request as sent (a repeat sends the same)
     lock = threading.Lock()
     total_acked = 0
     employees = []
@@ -120,6 +121,7 @@ def run(args, rnd, work, pb):
                             c.adjust_points.reason = "load"
                     with lock:
                         sent[rid] = cmds
+                        bodies[rid] = r.SerializeToString()
                     s.send_multipart([b"", r.SerializeToString()], zmq.NOBLOCK)
                     inflight += 1
                 if s.poll(50):
@@ -159,10 +161,9 @@ def run(args, rnd, work, pb):
             items = [(r, q) for r, q in acked.items()
                      if trial == args.trials - 1 or r.startswith("t%d-" % trial)]
         for rid, seqs in items:
-            r = pb.Request(request_id=rid.encode())
-            r.principal.id, r.principal.roles = "boss", pb.ROLE_MANAGER
-            c = r.commands.add()
-            c.hire.employee_id, c.hire.name = "never", "Never"
+            # the same request again (§12: same principal, id and commands)
+            r = pb.Request()
+            r.ParseFromString(bodies[rid])
             rep = call(check, r)
             if rep.WhichOneof("outcome") != "ok" or list(rep.ok.seqs) != seqs:
                 raise SystemExit("trial %d: acknowledged %s at %s, now %s" % (trial, rid, seqs, rep))
