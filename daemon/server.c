@@ -30,6 +30,8 @@
 #include "log.h"
 #include "replay.h"
 #include "store.h"
+#include "topics.h"
+#include "version.h"
 #include "wire.h"
 
 #define MAX_COMMANDS 1000
@@ -52,6 +54,11 @@ typedef struct {
     uint64_t from;
     uint32_t max;
     char stream[LD_STREAM_MAX + 1];
+    /* ReadEvents filters (gap fill): body field numbers, stream and topic prefixes */
+    bool filtered;
+    uint64_t types[8];      /* bit set of Event.body field numbers < 512; all zero: any */
+    char stream_prefix[LD_STREAM_MAX + 1];
+    char topic_prefix[LD_TOPIC_MAX];
 } pending_t;
 
 typedef struct {
@@ -110,6 +117,8 @@ typedef struct {
     uv_work_t work;
     ld_store_t *store;
     ld_core_t *core;
+    ld_topics_t *topics;    /* last seq per evt/level/points topic, as decided (prev_seq) */
+    ld_topics_t *shown;     /* last publication per board/cases topic in this process */
     ld_out_t *qout;         /* scratch for query answers */
     batch_t b[2];
     batch_t *cur, *writing;
@@ -332,6 +341,7 @@ static void points_update(server_t *s, batch_t *b, const char *emp, uint64_t seq
     Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
     u.topic = topic;
     u.seq = seq;
+    u.prev_seq = ld_topics_swap(s->topics, topic, seq);
     u.payload_case = LADDER__V1__UPDATE__PAYLOAD_POINTS;
     u.points = &pu;
     add_update(b, topic, &u);
@@ -351,6 +361,7 @@ static void level_update(server_t *s, batch_t *b, const char *emp, uint64_t seq,
     Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
     u.topic = topic;
     u.seq = seq;
+    u.prev_seq = ld_topics_swap(s->topics, topic, seq);
     u.payload_case = LADDER__V1__UPDATE__PAYLOAD_LEVEL;
     u.level = &lu;
     add_update(b, topic, &u);
@@ -367,6 +378,7 @@ static void build_updates(server_t *s, batch_t *b, size_t from, size_t to)
         Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
         u.topic = topic;
         u.seq = e->seq;
+        u.prev_seq = ld_topics_swap(s->topics, topic, e->seq);
         u.payload_case = LADDER__V1__UPDATE__PAYLOAD_EVENT;
         u.event = (Ladder__V1__Event *)e;
         add_update(b, topic, &u);
@@ -489,6 +501,8 @@ static void stats_view(server_t *s, Ladder__V1__StatsView *v, uint64_t *bh, uint
     v->uptime_s = (mono_ns() - s->started_ns) / 1000000000ull;
     v->employees = ld_core_employee_count(s->core);
     v->events_replayed_at_start = s->st.replayed_at_start;
+    v->server_version = LADDER_SERVER_VERSION;
+    v->contract_version = LADDER_CONTRACT_VERSION;
     if (with_digest) {
         uint8_t *buf;
         size_t len;
@@ -529,6 +543,7 @@ static void topic_snapshot(server_t *s, batch_t *b, pending_t *p, const char *pr
             ladder__v1__update__init(&ub[k]);
             ub[k].topic = topics[i][0];
             ub[k].seq = seq;
+            ub[k].prev_seq = ld_topics_get(s->topics, topics[i][0]);
             ub[k].payload_case = LADDER__V1__UPDATE__PAYLOAD_LEVEL;
             ub[k].level = &lb[i];
             us[k] = &ub[k];
@@ -541,6 +556,7 @@ static void topic_snapshot(server_t *s, batch_t *b, pending_t *p, const char *pr
             ladder__v1__update__init(&ub[k]);
             ub[k].topic = topics[i][1];
             ub[k].seq = seq;
+            ub[k].prev_seq = ld_topics_get(s->topics, topics[i][1]);
             ub[k].payload_case = LADDER__V1__UPDATE__PAYLOAD_POINTS;
             ub[k].points = &pb[i];
             us[k] = &ub[k];
@@ -551,6 +567,15 @@ static void topic_snapshot(server_t *s, batch_t *b, pending_t *p, const char *pr
     ts.seq = seq;
     ts.n_updates = k;
     ts.updates = us;
+    size_t nlast;
+    Ladder__V1__TopicSeq *last = ld_topics_list(s->topics, prefix, &nlast);
+    Ladder__V1__TopicSeq **plast = calloc(nlast + 1, sizeof *plast);
+    if (!plast)
+        abort();
+    for (size_t i = 0; i < nlast; i++)
+        plast[i] = &last[i];
+    ts.n_last = nlast;
+    ts.last = plast;
     Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
     ok.result_case = LADDER__V1__OK__RESULT_SNAPSHOT;
     ok.snapshot = &ts;
@@ -559,7 +584,7 @@ static void topic_snapshot(server_t *s, batch_t *b, pending_t *p, const char *pr
     r.outcome_case = LADDER__V1__REPLY__OUTCOME_OK;
     r.ok = &ok;
     set_reply(b, p, &r);
-    free(us), free(ub), free(lb), free(pb), free(topics);
+    free(us), free(ub), free(lb), free(pb), free(topics), free(last), free(plast);
 }
 
 static void do_query(server_t *s, pending_t *p, Ladder__V1__Query *q)
@@ -590,6 +615,32 @@ static void do_query(server_t *s, pending_t *p, Ladder__V1__Query *q)
                         "read_events.stream: at most %d bytes", LD_STREAM_MAX);
             return;
         }
+        const char *sp = re->stream_prefix ? re->stream_prefix : "";
+        const char *tp = re->topic_prefix ? re->topic_prefix : "";
+        if (strlen(sp) > LD_STREAM_MAX || strlen(tp) >= LD_TOPIC_MAX) {
+            reply_error(s, b, p, E(ERR_INVALID), "", strlen(sp) > LD_STREAM_MAX
+                        ? "read_events.stream_prefix" : "read_events.topic_prefix", 0,
+                        "read_events: stream_prefix at most %d bytes, topic_prefix at most %d",
+                        LD_STREAM_MAX, LD_TOPIC_MAX - 1);
+            return;
+        }
+        memset(p->types, 0, sizeof p->types);
+        for (size_t i = 0; i < re->n_types; i++) {
+            const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(
+                &ladder__v1__event__descriptor, re->types[i]);
+            if (!f || f->id < 10 || f->id >= 64 * 8 || f->type != PROTOBUF_C_TYPE_MESSAGE) {
+                char field[48];
+                snprintf(field, sizeof field, "read_events.types[%zu]", i);
+                reply_error(s, b, p, E(ERR_INVALID), "", field, 0,
+                            "%s: \"%.64s\" is not an event type (an Event.body field name)",
+                            field, re->types[i]);
+                return;
+            }
+            p->types[f->id / 64] |= 1ull << (f->id % 64);
+        }
+        snprintf(p->stream_prefix, sizeof p->stream_prefix, "%s", sp);
+        snprintf(p->topic_prefix, sizeof p->topic_prefix, "%s", tp);
+        p->filtered = re->n_types || sp[0] || tp[0];
         p->deferred = true;
         p->from = re->from_seq ? re->from_seq : 1;
         p->max = re->max == 0 || re->max > 1000 ? 1000 : re->max;
@@ -817,26 +868,62 @@ static void send_reply(server_t *s, batch_t *b, const pending_t *p)
 typedef struct {
     Ladder__V1__Event **ev;
     size_t n, cap;
+    const pending_t *p;     /* the filters */
+    uint64_t last;          /* seq (or stream version) of the last entry read */
 } page_t;
+
+/* Entries a filtered ReadEvents reads at most per request (PROTOCOL.md). */
+#define FILTER_SCAN_MAX 100000
+#define PAGE_FULL 1
+
+static bool page_match(const pending_t *p, const Ladder__V1__Event *ev)
+{
+    uint64_t any = 0;
+    for (int i = 0; i < 8; i++)
+        any |= p->types[i];
+    if (any && (ev->body_case >= 64 * 8 ||
+                !(p->types[ev->body_case / 64] & (1ull << (ev->body_case % 64)))))
+        return false;
+    if (p->stream_prefix[0] &&
+        strncmp(ev->stream ? ev->stream : "", p->stream_prefix, strlen(p->stream_prefix)))
+        return false;
+    if (p->topic_prefix[0]) {
+        ld_event_topics_t t;
+        ld_topics_of_event(ev, &t);
+        size_t n = strlen(p->topic_prefix);
+        return !strncmp(t.evt, p->topic_prefix, n) || (t.level[0] && !strncmp(t.level, p->topic_prefix, n)) ||
+               (t.points[0] && !strncmp(t.points, p->topic_prefix, n));
+    }
+    return true;
+}
 
 static int page_cb(void *ctx, uint64_t seq, const uint8_t *data, size_t len)
 {
     page_t *pg = ctx;
-    (void)seq;
     Ladder__V1__Event *ev = ladder__v1__event__unpack(NULL, len, data);
     if (!ev)
         return LD_ECORRUPT;
+    pg->last = pg->p->stream[0] ? ev->stream_version : seq;
+    if (pg->p->filtered && !page_match(pg->p, ev)) {
+        ladder__v1__event__free_unpacked(ev, NULL);
+        return 0;
+    }
     pg->ev = grow(pg->ev, &pg->cap, pg->n + 1, sizeof *pg->ev);
     pg->ev[pg->n++] = ev;
-    return 0;
+    return pg->p->filtered && pg->n == pg->p->max ? PAGE_FULL : 0;
 }
 
 /* ReadEvents after the commit: committed events only, paged. */
 static void answer_deferred(server_t *s, batch_t *b, pending_t *p)
 {
-    page_t pg = {0};
-    int rc = p->stream[0] ? ld_store_scan_stream(s->store, p->stream, p->from, p->max, page_cb, &pg)
-                          : ld_store_scan(s->store, p->from, p->max, page_cb, &pg);
+    page_t pg = {.p = p};
+    uint64_t budget = p->filtered ? FILTER_SCAN_MAX : p->max, scanned_to = p->from - 1;
+    int rc = p->stream[0] ? ld_store_scan_stream(s->store, p->stream, p->from, budget, page_cb, &pg)
+                          : ld_store_scan(s->store, p->from, budget, page_cb, &pg);
+    if (rc == PAGE_FULL)
+        rc = 0;
+    if (pg.last)
+        scanned_to = pg.last;
     if (rc) {
         reply_error(s, b, p, E(ERR_UNAVAILABLE), "", "read_events", 0, "read_events: %s",
                     ld_strerror(rc));
@@ -847,8 +934,8 @@ static void answer_deferred(server_t *s, batch_t *b, pending_t *p)
         page.n_events = pg.n;
         page.events = pg.ev;
         page.head_seq = head;
-        if (pg.n == p->max)
-            page.next_seq = p->stream[0] ? pg.ev[pg.n - 1]->stream_version + 1 : pg.ev[pg.n - 1]->seq + 1;
+        if (pg.n == p->max || (p->filtered && scanned_to - (p->from - 1) >= budget))
+            page.next_seq = scanned_to + 1;
         Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
         ok.result_case = LADDER__V1__OK__RESULT_EVENTS;
         ok.events = &page;
@@ -876,6 +963,12 @@ static void reload_core(server_t *s)
     if (!s->core) {
         ld_log(LD_LOG_ERROR, "cannot rebuild state from the store", "error=\"%s\" seq=%llu",
                ld_strerror(rc), (unsigned long long)bad);
+        exit(3);
+    }
+    ld_topics_destroy(&s->topics);
+    s->topics = ld_topics_new();
+    if ((rc = ld_topics_load(s->topics, s->store))) {
+        ld_log(LD_LOG_ERROR, "cannot rebuild the topics from the store", "error=\"%s\"", ld_strerror(rc));
         exit(3);
     }
     ld_log(LD_LOG_WARN, "state rebuilt from the store", "snapshot_seq=%llu replayed=%llu",
@@ -914,6 +1007,8 @@ static void maybe_snapshot(server_t *s, bool force)
         return;
     }
     s->snap_seq = head;
+    if ((rc = ld_topics_save(s->topics, s->store, head)))
+        ld_log(LD_LOG_WARN, "topics snapshot failed", "error=\"%s\"", ld_strerror(rc));
     ld_log(LD_LOG_INFO, "snapshot written", "seq=%llu bytes=%zu ms=%.1f",
            (unsigned long long)head, len, (double)(mono_ns() - t) / 1e6);
 }
@@ -984,6 +1079,7 @@ static void publish_cases(server_t *s, const dirty_t *d, uint8_t **buf, size_t *
     Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
     u.topic = topic;
     u.seq = d->seq;
+    u.prev_seq = ld_topics_swap(s->shown, topic, d->seq);
     u.payload_case = LADDER__V1__UPDATE__PAYLOAD_CASES;
     u.cases = ok.case_ranking;
     size_t n = ladder__v1__update__get_packed_size(&u);
@@ -1028,6 +1124,7 @@ static void on_boards(uv_timer_t *t)
         Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
         u.topic = topic;
         u.seq = d->seq;
+        u.prev_seq = ld_topics_swap(s->shown, topic, d->seq);
         u.payload_case = LADDER__V1__UPDATE__PAYLOAD_BOARD;
         u.board = ok.board;
         size_t n = ladder__v1__update__get_packed_size(&u);
@@ -1424,6 +1521,12 @@ int ld_server_run(const ld_config_t *cfg)
     }
     ld_store_head(s->store, &head, NULL);
     s->snap_seq = from;
+    s->topics = ld_topics_new();
+    s->shown = ld_topics_new();
+    if ((rc = ld_topics_load(s->topics, s->store))) {
+        ld_log(LD_LOG_ERROR, "cannot fold the topics", "error=\"%s\"", ld_strerror(rc));
+        goto out;
+    }
     s->st.replayed_at_start = replayed;
     s->manual_now = ld_core_last_at(s->core);
     ld_log(LD_LOG_INFO, "state loaded", "head=%llu snapshot_seq=%llu replayed=%llu employees=%zu ms=%.1f",
@@ -1518,6 +1621,8 @@ out:
     ld_out_destroy(&s->qout);
     free(s->dirty);
     ld_core_destroy(&s->core);
+    ld_topics_destroy(&s->topics);
+    ld_topics_destroy(&s->shown);
     ld_store_close(&s->store);
     return exit_code;
 }
