@@ -214,6 +214,24 @@ def main():
         while not seen and time.time() < t_end:
             sub.poll(0.1)
         assert seen and seen[0][1] == snap.last[0].seq and not seen[0][2], (seen, snap.last)
+        # the examples, as documented (README), against this daemon
+        ex = os.path.join(os.path.dirname(os.path.abspath(__file__)), "examples")
+        out = subprocess.run([sys.executable, os.path.join(ex, "leaderboard.py"), "--command", cmd_ep,
+                              "--publish", pub_ep, "--once"], capture_output=True, text=True,
+                             timeout=30, check=True).stdout
+        assert out.startswith("all/org — 13 people") and "   1  e1 " in out, out
+        pay = subprocess.Popen([sys.executable, os.path.join(ex, "payroll.py"), "--command", cmd_ep,
+                                "--publish", pub_ep, "--count", "1", "--seconds", "30"],
+                               stdout=subprocess.PIPE, text=True)
+        assert pay.stdout.readline().startswith("payroll: following level changes"), "payroll"
+        time.sleep(0.3)
+        cli.command({"hire": {"employee_id": "e13", "name": "Zhao Lei", "team": "gamma", "centre": "south"}})
+        promote("e13")
+        line = pay.stdout.readline()
+        assert pay.wait(timeout=30) == 0
+        assert ("seq %-8d e13" % promoted["e13"]) in line and "level 0 -> 1  promoted" in line \
+            and "salary grade" in line, line
+        print("python_client: examples: leaderboard printed all/org; payroll printed: " + line.strip())
         print("python_client: first points_adjusted after the kill at seq %d" % first_after.seq)
         print("python_client: %d level changes exactly once (%d filled), %d points changes "
               "exactly once, gaps detected: level %d points %d, PUB messages dropped: %d"
