@@ -124,9 +124,16 @@ class Client:
                     break
                 reply = pb.Reply()
                 reply.ParseFromString(self.sock.recv_multipart()[-1])
-                if reply.request_id == request.request_id:
-                    return reply
-                # a late reply to an earlier request: not ours, keep waiting
+                if reply.request_id != request.request_id:
+                    continue
+                if (reply.WhichOneof("outcome") == "error" and reply.error.code == pb.ERR_CONFLICT
+                        and reply.error.field == "request_id"):
+                    # §12: the same id is being committed right now; ask again for its outcome
+                    time.sleep(0.05)
+                    self.sock.send_multipart([b"", data])
+                    deadline = time.monotonic() + timeout
+                    continue
+                return reply
             self._connect()  # the old socket may hold a stale connection
         raise Timeout("no reply from %s after %d tries of %.1f s" % (self.endpoint, tries, timeout))
 
