@@ -295,9 +295,13 @@ int ld_publisher_reload(server_t *s)
 {
     ld_topics_destroy(&s->publisher.topics);
     s->publisher.topics = ld_topics_new();
+    uint64_t t = ld_mono_ns();
     int rc = ld_topics_load(s->publisher.topics, s->store);
     if (rc)
         ld_log(LD_LOG_ERROR, "cannot fold the topics", "error=\"%s\"", ld_strerror(rc));
+    else
+        ld_log(LD_LOG_INFO, "topics loaded", "topics=%zu ms=%.1f", ld_topics_count(s->publisher.topics),
+               (double)(ld_mono_ns() - t) / 1e6);
     return rc;
 }
 

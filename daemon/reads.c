@@ -179,11 +179,13 @@ void ld_reads_query(server_t *s, pending_t *p, Ladder__V1__Query *q)
         }
         const char *sp = re->stream_prefix ? re->stream_prefix : "";
         const char *tp = re->topic_prefix ? re->topic_prefix : "";
-        if (strlen(sp) > LD_STREAM_MAX || strlen(tp) >= LD_TOPIC_MAX) {
+        const char *te = re->topic ? re->topic : "";
+        if (strlen(sp) > LD_STREAM_MAX || strlen(tp) >= LD_TOPIC_MAX || strlen(te) >= LD_TOPIC_MAX) {
             ld_requests_error(s, b, p, E(ERR_INVALID), "", strlen(sp) > LD_STREAM_MAX
-                              ? "read_events.stream_prefix" : "read_events.topic_prefix", 0,
-                              "read_events: stream_prefix at most %d bytes, topic_prefix at most %d",
-                              LD_STREAM_MAX, LD_TOPIC_MAX - 1);
+                              ? "read_events.stream_prefix" : strlen(tp) >= LD_TOPIC_MAX
+                              ? "read_events.topic_prefix" : "read_events.topic", 0,
+                              "read_events: stream_prefix at most %d bytes, topic_prefix and "
+                              "topic at most %d", LD_STREAM_MAX, LD_TOPIC_MAX - 1);
             return;
         }
         memset(p->types, 0, sizeof p->types);
@@ -202,7 +204,8 @@ void ld_reads_query(server_t *s, pending_t *p, Ladder__V1__Query *q)
         }
         snprintf(p->stream_prefix, sizeof p->stream_prefix, "%s", sp);
         snprintf(p->topic_prefix, sizeof p->topic_prefix, "%s", tp);
-        p->filtered = re->n_types || sp[0] || tp[0];
+        snprintf(p->topic, sizeof p->topic, "%s", te);
+        p->filtered = re->n_types || sp[0] || tp[0] || te[0];
         p->deferred = true;
         p->from = re->from_seq ? re->from_seq : 1;
         p->max = re->max == 0 || re->max > 1000 ? 1000 : re->max;
@@ -240,20 +243,48 @@ static bool page_match(const pending_t *p, const Ladder__V1__Event *ev)
     if (p->stream_prefix[0] &&
         strncmp(ev->stream ? ev->stream : "", p->stream_prefix, strlen(p->stream_prefix)))
         return false;
-    if (p->topic_prefix[0]) {
+    if (p->topic_prefix[0] || p->topic[0]) {
         ld_event_topics_t t;
         ld_topics_of_event(ev, &t);
         size_t n = strlen(p->topic_prefix);
-        return !strncmp(t.evt, p->topic_prefix, n) ||
-               (t.level[0] && !strncmp(t.level, p->topic_prefix, n)) ||
-               (t.points[0] && !strncmp(t.points, p->topic_prefix, n));
+        if (p->topic_prefix[0] && strncmp(t.evt, p->topic_prefix, n) &&
+            (!t.level[0] || strncmp(t.level, p->topic_prefix, n)) &&
+            (!t.points[0] || strncmp(t.points, p->topic_prefix, n)))
+            return false;
+        if (p->topic[0] && strcmp(t.evt, p->topic) && strcmp(t.level, p->topic) &&
+            strcmp(t.points, p->topic))
+            return false;
     }
     return true;
+}
+
+/* The filters on the stored bytes, before decoding: the body type and stream. */
+static bool page_may_match(const pending_t *p, const uint8_t *data, size_t len)
+{
+    uint32_t body;
+    const char *stream;
+    size_t slen, plen = strlen(p->stream_prefix);
+    if (ld_event_peek(data, len, &body, &stream, &slen))
+        return true; /* let the decoder report it */
+    uint64_t any = 0;
+    for (int i = 0; i < 8; i++)
+        any |= p->types[i];
+    if (any && (body >= 64 * 8 || !(p->types[body / 64] & (1ull << (body % 64)))))
+        return false;
+    if (plen && (slen < plen || memcmp(stream, p->stream_prefix, plen)))
+        return false;
+    return (!p->topic_prefix[0] || ld_event_may_match(data, len, body, p->topic_prefix, false)) &&
+           (!p->topic[0] || ld_event_may_match(data, len, body, p->topic, true));
 }
 
 static int page_cb(void *ctx, uint64_t seq, const uint8_t *data, size_t len)
 {
     page_t *pg = ctx;
+    if (pg->p->filtered && !pg->p->stream[0]) {
+        pg->last = seq;
+        if (!page_may_match(pg->p, data, len))
+            return 0;
+    }
     Ladder__V1__Event *ev = ladder__v1__event__unpack(NULL, len, data);
     if (!ev)
         return LD_ECORRUPT;

@@ -54,6 +54,7 @@ typedef struct {
     uint64_t types[8];      /* bit set of Event.body field numbers < 512; all zero: any */
     char stream_prefix[LD_STREAM_MAX + 1];
     char topic_prefix[LD_TOPIC_MAX];
+    char topic[LD_TOPIC_MAX];
 } pending_t;
 
 /* A held update: topic and body in the batch blob. */

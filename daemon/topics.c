@@ -58,6 +58,160 @@ int ld_topics_of_event(const Ladder__V1__Event *e, ld_event_topics_t *t)
     return 2;
 }
 
+static int varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+    *v = 0;
+    for (int shift = 0; shift < 64 && *p < end; shift += 7) {
+        uint8_t b = *(*p)++;
+        *v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80))
+            return 0;
+    }
+    return LD_ECORRUPT;
+}
+
+int ld_event_peek(const uint8_t *data, size_t len, uint32_t *body_case, const char **stream,
+                  size_t *stream_len)
+{
+    const uint8_t *p = data, *end = data + len;
+    *body_case = 0, *stream = "", *stream_len = 0;
+    while (p < end) {
+        uint64_t key, v;
+        if (varint(&p, end, &key))
+            return LD_ECORRUPT;
+        uint32_t num = (uint32_t)(key >> 3);
+        switch (key & 7) {
+        case 0:
+            if (varint(&p, end, &v))
+                return LD_ECORRUPT;
+            break;
+        case 1:
+            if (end - p < 8)
+                return LD_ECORRUPT;
+            p += 8;
+            break;
+        case 5:
+            if (end - p < 4)
+                return LD_ECORRUPT;
+            p += 4;
+            break;
+        case 2: {
+            if (varint(&p, end, &v) || v > (uint64_t)(end - p))
+                return LD_ECORRUPT;
+            if (num == 3) {
+                *stream = (const char *)p, *stream_len = (size_t)v;
+            } else {
+                const ProtobufCFieldDescriptor *f =
+                    protobuf_c_message_descriptor_get_field(&ladder__v1__event__descriptor, num);
+                if (f && (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
+                    *body_case = num;
+            }
+            p += v;
+            break;
+        }
+        default:
+            return LD_ECORRUPT;
+        }
+    }
+    return 0;
+}
+
+/* a and b agree on their common length: one is a prefix of the other */
+static bool overlap(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++)
+        if (*a != *b)
+            return false;
+    return true;
+}
+
+bool ld_topics_type_may_match(uint32_t body_case, const char *prefix)
+{
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field(&ladder__v1__event__descriptor, body_case);
+    char evt[LD_TOPIC_MAX];
+    snprintf(evt, sizeof evt, "evt.%s", f ? f->name : "unknown");
+    if (!strncmp(evt, prefix, strlen(prefix)))
+        return true;
+    switch (body_case) {
+    case LADDER__V1__EVENT__BODY_POINTS_AWARDED:
+    case LADDER__V1__EVENT__BODY_POINTS_ADJUSTED:
+        return overlap(prefix, "points.");
+    case LADDER__V1__EVENT__BODY_PROMOTED:
+    case LADDER__V1__EVENT__BODY_RETENTION_YEAR_CLOSED:
+    case LADDER__V1__EVENT__BODY_APPEAL_DECIDED:
+        return overlap(prefix, "level.");
+    default:
+        return false;
+    }
+}
+
+/* The string field num of the first length-delimited field num in [p, end). */
+static bool find_string(const uint8_t *p, const uint8_t *end, uint32_t num, const uint8_t **out,
+                        size_t *out_len)
+{
+    while (p < end) {
+        uint64_t key, v;
+        if (varint(&p, end, &key))
+            return false;
+        switch (key & 7) {
+        case 0:
+            if (varint(&p, end, &v))
+                return false;
+            break;
+        case 1:
+            if (end - p < 8)
+                return false;
+            p += 8;
+            break;
+        case 5:
+            if (end - p < 4)
+                return false;
+            p += 4;
+            break;
+        case 2:
+            if (varint(&p, end, &v) || v > (uint64_t)(end - p))
+                return false;
+            if ((key >> 3) == num) {
+                *out = p, *out_len = (size_t)v;
+                return true;
+            }
+            p += v;
+            break;
+        default:
+            return false;
+        }
+    }
+    return false;
+}
+
+bool ld_event_may_match(const uint8_t *data, size_t len, uint32_t body_case, const char *prefix,
+                        bool exact)
+{
+    if (!ld_topics_type_may_match(body_case, prefix))
+        return false;
+    if (body_case != LADDER__V1__EVENT__BODY_POINTS_AWARDED &&
+        body_case != LADDER__V1__EVENT__BODY_POINTS_ADJUSTED)
+        return true;
+    /* points.<employee_id> (field 1 of both bodies), unless evt.* matched already */
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field(&ladder__v1__event__descriptor, body_case);
+    char evt[LD_TOPIC_MAX];
+    snprintf(evt, sizeof evt, "evt.%s", f ? f->name : "");
+    if (!strncmp(evt, prefix, strlen(prefix)))
+        return true;
+    const uint8_t *body, *emp;
+    size_t blen, elen;
+    if (!find_string(data, data + len, body_case, &body, &blen) ||
+        !find_string(body, body + blen, 1, &emp, &elen))
+        return true;
+    size_t plen = strlen(prefix);
+    if (plen <= 7) /* "points." or shorter: every employee */
+        return true;
+    size_t want = plen - 7;
+    return (exact ? elen == want : elen >= want) && !memcmp(emp, prefix + 7, want);
+}
+
 static uint64_t hash_str(const char *k)
 {
     uint64_t h = 1469598103934665603ull;
@@ -124,6 +278,11 @@ uint64_t ld_topics_swap(ld_topics_t *t, const char *topic, uint64_t seq)
     uint64_t prev = x->seq;
     x->seq = seq;
     return prev;
+}
+
+size_t ld_topics_count(const ld_topics_t *t)
+{
+    return t->n;
 }
 
 uint64_t ld_topics_get(const ld_topics_t *t, const char *topic)

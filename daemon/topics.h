@@ -4,6 +4,7 @@
 #ifndef LD_TOPICS_H
 #define LD_TOPICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,18 @@ typedef struct {
 /* Fills t with the topics event e updates; returns how many (1 to 3). */
 int ld_topics_of_event(const Ladder__V1__Event *e, ld_event_topics_t *t);
 
+/* Reads an event's body type (Event.body field number, 0 if none) and its stream
+ * from stored bytes without decoding the rest; returns 0 or LD_ECORRUPT. */
+int ld_event_peek(const uint8_t *data, size_t len, uint32_t *body_case, const char **stream,
+                  size_t *stream_len);
+/* Whether stored event bytes (with body type body_case) can update a topic starting
+ * with prefix (exact: equal to it): false is certain; true means "decode and check"
+ * (ReadEvents filters). */
+bool ld_event_may_match(const uint8_t *data, size_t len, uint32_t body_case, const char *prefix,
+                        bool exact);
+/* Whether an event of this body type can update a topic starting with prefix. */
+bool ld_topics_type_may_match(uint32_t body_case, const char *prefix);
+
 typedef struct ld_topics ld_topics_t;
 
 /* A new, empty map; aborts when out of memory. */
@@ -34,6 +47,8 @@ ld_topics_t *ld_topics_new(void);
 void ld_topics_destroy(ld_topics_t **t);
 /* Records an update on topic at seq; returns the topic's previous seq (0: none). */
 uint64_t ld_topics_swap(ld_topics_t *t, const char *topic, uint64_t seq);
+/* How many topics the map holds. */
+size_t ld_topics_count(const ld_topics_t *t);
 /* The seq of the topic's last update, 0 when it never had one. */
 uint64_t ld_topics_get(const ld_topics_t *t, const char *topic);
 /* Records every topic event e updates (the fold behind the map). */

@@ -173,11 +173,11 @@ class Client:
         return self._ok(req)
 
     def read_events(self, from_seq=1, max=1000, stream="", types=(), stream_prefix="",
-                    topic_prefix=""):
+                    topic_prefix="", topic=""):
         """One EventPage (events, next_seq: 0 at the head, head_seq)."""
         return self.query("read_events", from_seq=from_seq, max=max, stream=stream,
                           types=list(types), stream_prefix=stream_prefix,
-                          topic_prefix=topic_prefix).events
+                          topic_prefix=topic_prefix, topic=topic).events
 
     def events(self, from_seq=1, until_seq=0, **filters):
         """Every event from from_seq (to until_seq inclusive, 0: the head), paging."""
@@ -248,25 +248,37 @@ class Subscriber:
         self.held = {}
         self.values = {}
         self.gaps = 0
-        self.sub = client.ctx.socket(zmq.SUB)
-        self.sub.linger = 0
-        if rcvhwm is not None:
-            self.sub.rcvhwm = rcvhwm
-        _curve(self.sub, client.server_key, client.secret_key)
-        self.sub.setsockopt(zmq.SUBSCRIBE, prefix.encode())
-        self.sub.connect(pub_endpoint)
+        self.pub_endpoint, self.rcvhwm = pub_endpoint, rcvhwm
+        self.sub = None
         self._next_sync = 0.0
         self._snapshot_taken = False
+        self.reconnect()
+
+    def reconnect(self):
+        """A fresh SUB socket (what was queued on the old one is dropped); the next
+        poll() re-syncs with a Snapshot, filling whatever was missed meanwhile."""
+        if self.sub is not None:
+            self.sub.close(linger=0)
+        self.sub = self.client.ctx.socket(zmq.SUB)
+        self.sub.linger = 0
+        if self.rcvhwm is not None:
+            self.sub.rcvhwm = self.rcvhwm
+        _curve(self.sub, self.client.server_key, self.client.secret_key)
+        self.sub.setsockopt(zmq.SUBSCRIBE, self.prefix.encode())
+        self.sub.connect(self.pub_endpoint)
+        self._next_sync = 0.0
 
     def close(self):
-        self.sub.close(linger=0)
+        """Closes the SUB socket; poll() does nothing until reconnect()."""
+        if self.sub is not None:
+            self.sub.close(linger=0)
+            self.sub = None
 
     def _fill(self, topic, upto):
         """Handles the updates of topic with held < seq < upto from the log."""
         start = self.held.get(topic, 0) + 1
-        for e in self.client.events(from_seq=start, until_seq=upto - 1 if upto else 0,
-                                    topic_prefix=topic):
-            if topic in event_topics(e) and e.seq > self.held.get(topic, 0):
+        for e in self.client.events(from_seq=start, until_seq=upto - 1 if upto else 0, topic=topic):
+            if e.seq > self.held.get(topic, 0):
                 self._handle(update_from_event(topic, e), True)
 
     def _handle(self, u, filled):
@@ -306,6 +318,8 @@ class Subscriber:
     def poll(self, timeout_s=0.1):
         """Receives and applies what arrives within timeout_s; syncs when due.
         Returns how many PUB messages were read."""
+        if self.sub is None:
+            return 0
         if not self._snapshot_taken or time.monotonic() >= self._next_sync:
             self.sync()
         n = 0
