@@ -9,12 +9,16 @@
  * de-duplication), Ladder-Seq, Ladder-Type, Ladder-Stream and Ladder-Part (i/n).
  * Each publish also expects the stream's last message id to be the previous
  * one (Nats-Expected-Last-Msg-Id), so the stream can never hold a hole or a
- * reordering: a refused publish makes the bridge re-read where the stream ends.
+ * reordering. Publishes are pipelined (asynchronous, one connection, so the
+ * stream sees them in order) and awaited at the end of each page: once one is
+ * refused, every later one is refused too (its expected predecessor is
+ * missing), and the bridge re-reads where the stream ends.
  * Resume (at start and after any error): the stream's last message names its
  * event and part; the bridge publishes that event's remaining parts, then reads
  * ladderd's log from the next seq (ReadEvents pages, a SUB on evt. to wake up).
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -50,6 +54,8 @@ typedef struct {
     uint64_t next;          /* the next event seq to publish */
     int skip;               /* parts of event `next` already in the stream */
     uint64_t published;
+    atomic_int refused;     /* an asynchronous publish was refused (set by libnats' thread) */
+    bool async_used;        /* libnats 3.4.1's pending list crashes before the first async publish */
 } bridge_t;
 
 static volatile sig_atomic_t stop;
@@ -227,6 +233,12 @@ static int ensure_stream(bridge_t *b)
 /* Reads where the stream ends: sets next, skip and last_id. */
 static int resume(bridge_t *b)
 {
+    /* publishes still pending (e.g. sent to a node that died) will never be
+     * acknowledged: forget them; the stream itself says what was stored */
+    natsMsgList stale = {0};
+    if (b->async_used && js_PublishAsyncGetPendingList(&stale, b->js) == NATS_OK)
+        natsMsgList_Destroy(&stale);
+    atomic_store(&b->refused, 0);
     if (ensure_stream(b))
         return -1;
     jsStreamInfo *si = NULL;
@@ -304,23 +316,48 @@ static int publish_event(bridge_t *b, const Ladder__V1__Event *e, int skip)
         jsPubOptions_Init(&po);
         po.MsgId = id;
         po.ExpectLastMsgId = b->last_id[0] ? b->last_id : NULL;
-        jsPubAck *pa = NULL;
-        jsErrCode jerr = 0;
+        po.MaxWait = 5000; /* an unacknowledged publish is an error after 5 s */
         if (s == NATS_OK)
-            s = js_PublishMsg(&pa, b->js, m, &po, &jerr);
+            s = js_PublishMsgAsync(b->js, &m, &po); /* takes m on success */
         if (s == NATS_OK) {
             snprintf(b->last_id, sizeof b->last_id, "%s", id);
             b->published++;
+            b->async_used = true;
         } else {
-            ld_log(LD_LOG_WARN, "publish refused; re-reading the stream", "subject=%s id=%s error=\"%s\" code=%d",
-                   subject, id, natsStatus_GetText(s), (int)jerr);
+            ld_log(LD_LOG_WARN, "publish failed; re-reading the stream", "subject=%s id=%s error=\"%s\"",
+                   subject, id, natsStatus_GetText(s));
             rc = -1;
         }
-        jsPubAck_Destroy(pa);
         natsMsg_Destroy(m);
     }
     free(data);
     return rc;
+}
+
+/* libnats' thread: a pipelined publish was refused or timed out. */
+static void on_pub_error(jsCtx *js, jsPubAckErr *pae, void *closure)
+{
+    bridge_t *b = closure;
+    (void)js;
+    if (!atomic_exchange(&b->refused, 1))
+        ld_log(LD_LOG_WARN, "publish refused; re-reading the stream", "subject=%s id=%s error=\"%s\" code=%d",
+               natsMsg_GetSubject(pae->Msg), hdr(pae->Msg, "Nats-Msg-Id"),
+               pae->ErrText ? pae->ErrText : natsStatus_GetText(pae->Err), (int)pae->ErrCode);
+}
+
+/* Waits for every pipelined publish; 0 when all were stored. */
+static int publish_wait(bridge_t *b)
+{
+    jsPubOptions po;
+    jsPubOptions_Init(&po);
+    po.MaxWait = 10000;
+    natsStatus s = js_PublishAsyncComplete(b->js, &po);
+    if (s != NATS_OK) {
+        ld_log(LD_LOG_WARN, "publishes not acknowledged; re-reading the stream", "error=\"%s\"",
+               natsStatus_GetText(s));
+        return -1;
+    }
+    return atomic_exchange(&b->refused, 0) ? -1 : 0;
 }
 
 /* Waits up to ms for an update on the SUB socket, then drains it. */
@@ -362,6 +399,8 @@ static int run(bridge_t *b)
             continue;
         }
         Ladder__V1__EventPage *pg = r->ok->events;
+        uint64_t page_from = b->next;
+        int page_skip = b->skip;
         for (size_t i = 0; i < pg->n_events && !stop; i++) {
             const Ladder__V1__Event *e = pg->events[i];
             if (e->seq != b->next) {
@@ -372,10 +411,15 @@ static int run(bridge_t *b)
             }
             if (publish_event(b, e, b->skip)) {
                 synced = false;
-                sleep_ms(100);
                 break;
             }
             b->next = e->seq + 1, b->skip = 0;
+        }
+        if (publish_wait(b) || !synced) {
+            /* nothing after a refused publish was stored: start from the stream's end */
+            synced = false;
+            b->next = page_from, b->skip = page_skip;
+            sleep_ms(100);
         }
         bool at_head = pg->next_seq == 0;
         ladder__v1__reply__free_unpacked(r, NULL);
@@ -468,6 +512,9 @@ int main(int argc, char **argv)
     jsOptions jo;
     jsOptions_Init(&jo);
     jo.Wait = 2000;
+    jo.PublishAsync.MaxPending = 4096;
+    jo.PublishAsync.ErrHandler = on_pub_error;
+    jo.PublishAsync.ErrHandlerClosure = b;
     if (s == NATS_OK)
         s = natsConnection_JetStream(&b->js, b->nc, &jo);
     int exit_code = 1;

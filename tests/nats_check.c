@@ -1,11 +1,14 @@
 /* nats_check.c — test helper for ladder-bridge: reads a JetStream stream back.
  *   nats_check dump URLS STREAM
  *       one line per stored message: stream-seq subject Ladder-Seq Ladder-Part Nats-Msg-Id
+ *   nats_check last URLS STREAM
+ *       the last stored message only: stream-seq subject Ladder-Seq Ladder-Part
  *   nats_check consume URLS STREAM DURABLE N
  *       pulls N messages of ladder.evt.> with the durable consumer DURABLE, acks
  *       each (synchronously) and prints its Ladder-Seq, one per line
  * Exit 0 on success, 1 on a NATS error. */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +29,9 @@ static int fail(const char *what, natsStatus s)
 
 int main(int argc, char **argv)
 {
-    if (argc < 4 || (strcmp(argv[1], "dump") && (strcmp(argv[1], "consume") || argc != 6))) {
-        fputs("usage: nats_check dump URLS STREAM | consume URLS STREAM DURABLE N\n", stderr);
+    bool dump = !strcmp(argv[1], "dump"), last_only = !strcmp(argv[1], "last");
+    if (argc < 4 || (!dump && !last_only && (strcmp(argv[1], "consume") || argc != 6))) {
+        fputs("usage: nats_check dump|last URLS STREAM | consume URLS STREAM DURABLE N\n", stderr);
         return 2;
     }
     char *urls = strdup(argv[2]);
@@ -48,12 +52,14 @@ int main(int argc, char **argv)
     if (s != NATS_OK)
         return fail("connect", s);
     int rc = 0;
-    if (!strcmp(argv[1], "dump")) {
+    if (dump || last_only) {
         jsStreamInfo *si = NULL;
         if ((s = js_GetStreamInfo(&si, js, argv[3], NULL, NULL)) != NATS_OK)
             return fail("stream info", s);
         uint64_t first = si->State.FirstSeq, last = si->State.LastSeq;
         jsStreamInfo_Destroy(si);
+        if (last_only)
+            first = last;
         for (uint64_t q = first; q && q <= last; q++) {
             natsMsg *m = NULL;
             if ((s = js_GetMsg(&m, js, argv[3], q, NULL, NULL)) != NATS_OK) {

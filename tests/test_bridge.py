@@ -61,6 +61,13 @@ class Rig:
         p = self.spawn(args, name)
         return p, "nats://127.0.0.1:%d" % port
 
+    def tail(self, name, n=15):
+        try:
+            with open(os.path.join(self.work, name + ".log")) as f:
+                return "".join(f.readlines()[-n:])
+        except OSError:
+            return ""
+
     def stop_all(self):
         for p in self.procs:
             if p.poll() is None:
@@ -80,8 +87,8 @@ def wait_port(url, timeout=10):
     raise AssertionError("nats-server on %s did not start" % url)
 
 
-def dump(a, urls, stream="LADDER"):
-    r = subprocess.run([a.nats_check, "dump", urls, stream], capture_output=True, text=True, timeout=120)
+def dump(a, urls, stream="LADDER", mode="dump"):
+    r = subprocess.run([a.nats_check, mode, urls, stream], capture_output=True, text=True, timeout=120)
     if r.returncode:
         raise AssertionError("nats_check dump: " + r.stderr)
     return [tuple(l.split()[1:]) for l in r.stdout.splitlines()]
@@ -123,18 +130,18 @@ class Load(threading.Thread):
 
 
 def catch_up(a, lc, cli, urls, bridge_args, rig, want=None, timeout=60):
+    """Waits until the stream's last message is the log's last, then reads it all."""
     want = want or expected(lc, cli)
     end = time.time() + timeout
-    got = []
     while time.time() < end:
         try:
-            got = dump(a, urls)
+            last = dump(a, urls, mode="last")
         except AssertionError:  # the stream is not there yet, or a node is electing
-            got = []
-        if len(got) >= len(want):
+            last = []
+        if last and last[-1] == want[-1]:
             break
         time.sleep(0.3)
-    return want, got
+    return want, dump(a, urls)
 
 
 def start_ladderd(rig, a):
@@ -158,8 +165,9 @@ def case_kills(a, lc):
         rnd = random.Random(a.seed)
         bargs = [a.bridge, "--command", cmd, "--publish", pub, "--nats", url, "--page", "50"]
         for k in range(a.kills):
+            time.sleep(rnd.uniform(0.1, 0.6))  # a backlog builds while the bridge is down
             b = rig.spawn(bargs, "bridge")
-            time.sleep(rnd.uniform(0.2, 1.2))
+            time.sleep(rnd.uniform(0.02, 0.5))  # killed while catching up, or idle
             b.send_signal(signal.SIGKILL)
             b.wait()
         for l in loads:
@@ -170,10 +178,13 @@ def case_kills(a, lc):
         want, got = catch_up(a, lc, cli, url, bargs, rig)
         b.send_signal(signal.SIGTERM)
         assert b.wait(timeout=10) == 0
-        assert got == want, first_diff(got, want)
+        assert got == want, first_diff(got, want) + "\nbridge log:\n" + rig.tail("bridge")
         events = len({w[1] for w in want})
+        resumes = [l for l in open(os.path.join(work, "bridge.log")) if 'msg="resuming"' in l]
+        mid = sum(1 for l in resumes if "parts_done=0" not in l)
         print("test_bridge: %d kill -9 of the bridge under load: %d events -> %d messages, "
-              "each once, in order, no gap" % (a.kills, events, len(got)))
+              "each once, in order, no gap (%d resumes, %d in the middle of an event's messages)"
+              % (a.kills, events, len(got), len(resumes), mid))
     finally:
         rig.stop_all()
         shutil.rmtree(work, ignore_errors=True)
@@ -224,7 +235,7 @@ def case_cluster(a, lc):
         want, got = catch_up(a, lc, cli, alive, bargs, rig, timeout=90)
         b.send_signal(signal.SIGTERM)
         assert b.wait(timeout=10) == 0
-        assert got == want, first_diff(got, want)
+        assert got == want, first_diff(got, want) + "\nbridge log:\n" + rig.tail("bridge")
         print("test_bridge: three-node cluster, R3 stream, node c%d killed mid-run: %d events -> "
               "%d messages, each once, in order" % (victim + 1, len({w[1] for w in want}), len(got)))
     finally:
@@ -268,7 +279,7 @@ def case_durable(a, lc):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("ladderd"), ap.add_argument("bridge"), ap.add_argument("nats_check"), ap.add_argument("build")
-    ap.add_argument("--kills", type=int, default=8)
+    ap.add_argument("--kills", type=int, default=12)
     ap.add_argument("--seed", type=int, default=int(time.time()) % 100000)
     ap.add_argument("--only", default="")
     a = ap.parse_args()
