@@ -34,6 +34,10 @@ static void stats_view(server_t *s, Ladder__V1__StatsView *v, uint64_t *bh, uint
     v->events_replayed_at_start = s->st.replayed_at_start;
     v->server_version = LADDER_SERVER_VERSION;
     v->contract_version = LADDER_CONTRACT_VERSION;
+    v->utc_offset_minutes = ld_core_rules(s->core)->utc_offset_min;
+    v->rules_version = ld_core_rules(s->core)->version;
+    v->manual_clock = s->cfg.manual_clock;
+    v->now_ms = ld_server_now(s);
     if (with_digest) {
         uint8_t *buf;
         size_t len;

@@ -8,6 +8,7 @@ pkgs=(build-essential cmake pkg-config
       libjansson-dev libsodium-dev libcmocka-dev
       python3 python3-zmq python3-protobuf protobuf-compiler lmdb-utils
       clang libclang-rt-14-dev
+      libsystemd-dev scdoc dpkg-dev
       libnats-dev nats-server)
 
 # npm (for buf, tools/setup-buf.sh): Debian's package unless an npm is already there

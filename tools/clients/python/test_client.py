@@ -103,6 +103,10 @@ def main():
         assert r1.ok.seqs and list(r1.ok.seqs) == list(r2.ok.seqs), (r1, r2)
         assert cli.query("employee", employee_id="e1").employee.points_total == 7
 
+        # §4 v2: people study the training half; the exam draws from the test half
+        ranking = cli.query("case_ranking", level=1, category="roaming").case_ranking
+        training = [r.case_id for r in ranking.rows if r.half == pb.HALF_TRAINING]
+        assert training and len(training) < 20, ranking
         promoted = {}
 
         def promote(emp):
@@ -111,7 +115,7 @@ def main():
             cli.command({"adjust_points": {"employee_id": emp, "amount": 375, "reason": "backlog"}})
             cli.command({"complete_task": {"employee_id": emp, "task_id": "level-0"}})
             cli.command({"record_query_test": {"employee_id": emp, "total_ms": 135500}})
-            cli.command(*[{"study_case": {"employee_id": emp, "case_id": "case%d" % i}} for i in range(20)],
+            cli.command(*[{"study_case": {"employee_id": emp, "case_id": c}} for c in training],
                         principal=emp, roles=lc.ROLES["employee"])
             cli.command({"draw_exam": {"exam_id": "x-" + emp, "employee_id": emp}})
             ok = cli.command({"grade_exam": {"exam_id": "x-" + emp, "scores": [85] * 10}})
