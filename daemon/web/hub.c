@@ -574,8 +574,53 @@ void web_hub_stats(web_hub_stats_t *out)
     pthread_mutex_unlock(&mu);
 }
 
+/* A level nobody has moved to since the snapshot (level 0 after hires) has
+ * no level.* update yet: ask ladderd for one employee at that level. */
+static void learn_level(uint32_t level)
+{
+    char v[4];
+    snprintf(v, sizeof v, "%u", level);
+    Ladder__V1__GetBoard g = LADDER__V1__GET_BOARD__INIT;
+    g.scope = LADDER__V1__BOARD_SCOPE__SCOPE_LEVEL;
+    g.scope_value = v;
+    g.top = 1;
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_BOARD;
+    q.board = &g;
+    Ladder__V1__Reply *r = web_query(&q, cfg->timeout_ms);
+    if (!r || r->outcome_case != LADDER__V1__REPLY__OUTCOME_OK || !r->ok->board ||
+        !r->ok->board->n_rows) {
+        if (r)
+            ladder__v1__reply__free_unpacked(r, NULL);
+        return;
+    }
+    Ladder__V1__GetEmployee ge = LADDER__V1__GET_EMPLOYEE__INIT;
+    ge.employee_id = r->ok->board->rows[0]->employee_id;
+    Ladder__V1__Query q2 = LADDER__V1__QUERY__INIT;
+    q2.q_case = LADDER__V1__QUERY__Q_EMPLOYEE;
+    q2.employee = &ge;
+    Ladder__V1__Reply *r2 = web_query(&q2, cfg->timeout_ms);
+    ladder__v1__reply__free_unpacked(r, NULL);
+    if (r2 && r2->outcome_case == LADDER__V1__REPLY__OUTCOME_OK && r2->ok->employee &&
+        r2->ok->employee->level && r2->ok->employee->level->level == level) {
+        pthread_mutex_lock(&mu);
+        if (!levels[level])
+            set_level(r2->ok->employee->level);
+        pthread_mutex_unlock(&mu);
+    }
+    if (r2)
+        ladder__v1__reply__free_unpacked(r2, NULL);
+}
+
 json_t *web_hub_levels(void)
 {
+    for (uint32_t l = 0; l <= 5; l++) {
+        pthread_mutex_lock(&mu);
+        bool known = levels[l] != NULL;
+        pthread_mutex_unlock(&mu);
+        if (!known)
+            learn_level(l);
+    }
     json_t *a = json_array();
     pthread_mutex_lock(&mu);
     for (size_t i = 0; i < sizeof levels / sizeof *levels; i++)

@@ -492,6 +492,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     }
     if (strlen(url) > URL_MAX)
         return text(c, MHD_HTTP_URI_TOO_LONG, "414 URI too long\n");
+    if (strchr(url, 0x7f))
+        return text(c, 400, "400 bad request: a NUL byte or DEL in the path\n");
     if (!strcmp(url, "/") || !strcmp(url, "/index.html"))
         return serve_file(c, "index.html");
     if (!strncmp(url, "/people/", 8)) {
@@ -522,6 +524,21 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     if (strstr(url, ".."))
         return text(c, 400, "400 bad request: the path leaves the static files\n");
     return text(c, 404, "404 not found\n");
+}
+
+/* libmicrohttpd's unescaping, except that a %00 would cut the path short
+ * (serving "index.html" for "index.html%00.js"): such a path becomes one
+ * the handler refuses with 400. */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *uri)
+{
+    (void)cls, (void)c;
+    size_t n = MHD_http_unescape(uri);
+    if (strlen(uri) != n) {
+        static const char nul[] = "/\x7f"; /* shorter than any "%00" path */
+        memcpy(uri, nul, sizeof nul);
+        return sizeof nul - 1;
+    }
+    return n;
 }
 
 /* -------------------------------------------------------------- startup -- */
@@ -710,7 +727,8 @@ int main(int argc, char **argv)
         flags, 0, NULL, NULL, handle, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_THREAD_POOL_SIZE, cfg.threads, MHD_OPTION_CONNECTION_LIMIT, cfg.max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096u, MHD_OPTION_END);
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096u, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
+        MHD_OPTION_END);
     if (!d) {
         ld_log(LD_LOG_ERROR, "cannot listen", "listen=%s error=\"%s\"", cfg.listen, strerror(errno));
         web_hub_stop();
