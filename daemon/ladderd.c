@@ -1,5 +1,6 @@
 /* ladderd.c — the daemon's entry point: settings, logging, the server loop.
- * What it does is in server.c; how it is configured in config.c. */
+ * What it does is in loop.c and the modules shell.h lists; how it is
+ * configured in config.c. */
 #include <stdio.h>
 
 #include "config.h"

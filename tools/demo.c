@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ctl.h"
 #include "ladder.pb-c.h"
 
 #define T0 1767542400000LL /* 2026-01-05 00:00 +08:00, a Monday */
@@ -168,29 +169,39 @@ static int promote(const char *id, int L, unsigned *exam_no, int score)
     return exam(id, ++*exam_no, score);
 }
 
-int demo_run(int argc, char **argv, call_fn call_impl)
+int demo_run(unsigned employees_, uint64_t seed, const Ladder__V1__StatsView *st,
+             call_fn call_impl)
 {
-    int employees = 240;
-    for (int i = 0; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--employees"))
-            employees = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--seed"))
-            rng = strtoull(argv[i + 1], NULL, 10) * 2654435761u + 1;
-        else {
-            fprintf(stderr, "ladderctl: demo: unknown option %s\n", argv[i]);
-            return 2;
-        }
+    int employees = (int)employees_;
+    rng = seed * 2654435761u + 1;
+    /* the demo's ids and request ids are fixed: into an organisation that
+     * exists already they would collide or be taken as repeats */
+    if (st->employees || st->head_seq) {
+        fprintf(stderr,
+                "demo: ladderd already holds an organisation (%llu employees, %llu events): "
+                "nothing loaded; the demo loads into an empty ladderd only (start ladderd "
+                "with a new --data directory)\n",
+                (unsigned long long)st->employees, (unsigned long long)st->head_seq);
+        return 1;
     }
-    if (employees < 40)
-        employees = 40;
     CALL = call_impl;
     tty = isatty(2);
-    int manual = advance(T0);
-    if (manual < 0)
-        return 3;
-    if (!manual)
-        fprintf(stderr, "demo: ladderd runs on the system clock: loading without months of "
-                        "history (start ladderd --clock manual for retention years and appeals)\n");
+    int manual = st->manual_clock;
+    if (manual && st->now_ms > T0) {
+        fprintf(stderr, "demo: ladderd's manual clock is already past the demo's start "
+                        "(2026-01-05): loading without months of history\n");
+        manual = 0;
+    }
+    if (manual) {
+        fprintf(stderr, "demo: loading %d employees with a year of history on ladderd's manual "
+                        "clock, from 2026-01-05\n", employees);
+        if (advance(T0) < 0)
+            return 3;
+    } else {
+        fprintf(stderr, "demo: loading %d employees at ladderd's %s clock's now, without months "
+                        "of history (start ladderd --clock manual for retention years and "
+                        "appeals)\n", employees, st->manual_clock ? "manual" : "system");
+    }
 
     /* people */
     static const char *const centres[] = {"north", "south", "east"};
