@@ -12,7 +12,12 @@
 #include <sodium.h>
 
 #include "replay.h"
+#include "rules.h"
 #include "shell.h"
+
+#ifndef LADDER_BUILD
+#define LADDER_BUILD "unknown"
+#endif
 
 #define E(x) LADDER__V1__ERROR_CODE__##x
 
@@ -42,6 +47,34 @@ static void stats_view(server_t *s, Ladder__V1__StatsView *v, uint64_t *bh, uint
         crypto_generichash(digest, 32, buf, len, NULL, 0);
         free(buf);
         v->state_digest = (ProtobufCBinaryData){32, digest};
+    }
+}
+
+/* The counters behind ladder-web's /metrics (issue 15). le and levels are
+ * the caller's arrays the view points into. */
+static void metrics_view(server_t *s, Ladder__V1__StatsView *v, uint64_t *le, uint64_t *levels,
+                         bool with_levels)
+{
+    v->commands_accepted = s->st.commands_accepted;
+    v->n_refused_by_code = LD_ERROR_CODES, v->refused_by_code = s->st.refused;
+    v->n_commit_latency_le_us = LD_COMMIT_BUCKETS, v->commit_latency_le_us = le;
+    v->n_commit_latency_bucket = LD_COMMIT_BUCKETS + 1, v->commit_latency_bucket = s->st.commit_le;
+    v->commit_latency_sum_us = s->st.commit_sum_us;
+    v->events = s->st.events;
+    v->subscribers = s->st.subscribers > 0 ? (uint64_t)s->st.subscribers : 0;
+    v->dropped_replies = s->st.dropped_replies;
+    v->snapshot_seq = s->batches.snap_seq;
+    v->snapshot_age_s = (ld_mono_ns() - s->st.snapshot_ns) / 1000000000ull;
+    v->version = LADDER_BUILD;
+    if (with_levels) {
+        size_t n = ld_core_employee_count(s->core);
+        for (size_t i = 0; i < n; i++) {
+            ld_emp_summary_t e;
+            ld_core_employee_at(s->core, i, &e);
+            if (!e.left && e.level < LD_LEVELS)
+                levels[e.level]++;
+        }
+        v->n_employees_per_level = LD_LEVELS, v->employees_per_level = levels;
     }
 }
 
@@ -154,6 +187,8 @@ void ld_reads_query(server_t *s, pending_t *p, Ladder__V1__Query *q)
         uint64_t bh[LD_HIST], ch[LD_HIST];
         uint8_t digest[32];
         stats_view(s, &v, bh, ch, digest, q->stats->with_digest);
+        uint64_t le[LD_COMMIT_BUCKETS] = LD_COMMIT_LE_US, levels[LD_LEVELS] = {0};
+        metrics_view(s, &v, le, levels, q->stats->with_levels);
         ok.result_case = LADDER__V1__OK__RESULT_STATS;
         ok.stats = &v;
         ld_requests_set_reply(b, p, &r);

@@ -130,7 +130,8 @@ void ld_router_reply(server_t *s, const batch_t *b, const pending_t *p)
     void *z = s->router.sock;
     zmq_send(z, p->ident, p->ident_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
     zmq_send(z, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-    zmq_send(z, b->blob + src->reply_off, src->reply_len, ZMQ_DONTWAIT);
+    if (zmq_send(z, b->blob + src->reply_off, src->reply_len, ZMQ_DONTWAIT) < 0)
+        s->st.dropped_replies++;
 }
 
 void *ld_router_socket(server_t *s, int type, const char *ep)

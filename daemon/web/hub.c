@@ -11,6 +11,7 @@
  * client does not read (buffer over STREAM_MAX bytes) is ended. Every
  * KEEPALIVE_S a comment goes to every stream, so dead peers are noticed.
  */
+#include <malloc.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@
 #define MAX_TOPICS 8
 #define TOPIC_MAX 96
 #define KEEPALIVE_S 15
+#define TRIM_S 5
 #define FILL_MAX 5000 /* events a resumed stream may be caught up with */
 
 typedef struct {
@@ -506,7 +508,7 @@ static void *hub_main(void *arg)
     pthread_mutex_lock(&mu);
     uint64_t last_evt = st.snapshot_seq;
     pthread_mutex_unlock(&mu);
-    time_t last_ka = time(NULL);
+    time_t last_ka = time(NULL), last_trim = time(NULL);
     while (!stopping) {
         zmq_pollitem_t it = {sub, 0, ZMQ_POLLIN, 0};
         zmq_poll(&it, 1, 500);
@@ -526,6 +528,12 @@ static void *hub_main(void *arg)
                 on_update(topic, tl, zmq_msg_data(&b), zmq_msg_size(&b), &last_evt);
             }
             zmq_msg_close(&t), zmq_msg_close(&b);
+        }
+        if (time(NULL) - last_trim >= TRIM_S) {
+            /* a storm of short connections leaves freed pools in the
+             * allocator's arenas: hand them back to the system */
+            last_trim = time(NULL);
+            malloc_trim(0);
         }
         if (time(NULL) - last_ka >= KEEPALIVE_S) {
             last_ka = time(NULL);

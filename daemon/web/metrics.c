@@ -103,12 +103,12 @@ static void ladderd_stats(buf_t *b, const Ladder__V1__StatsView *v)
     counter(b, "ladder_queries_total", "Queries ladderd answered or refused.", v->queries);
     counter(b, "ladder_commands_accepted_total", "Commands of requests ladderd committed.",
             v->commands_accepted);
-    family(b, "ladder_commands_refused_total", "counter",
-           "Requests ladderd refused, by error code (the code names the rule broken).");
+    family(b, "ladder_refused_total", "counter",
+           "Requests (commands or queries) ladderd refused, by error code.");
     for (size_t i = 1; i < v->n_refused_by_code; i++) {
         const ProtobufCEnumValue *ev =
             protobuf_c_enum_descriptor_get_value(&ladder__v1__error_code__descriptor, (int)i);
-        put(b, "ladder_commands_refused_total{code=\"");
+        put(b, "ladder_refused_total{code=\"");
         if (ev)
             label_value(b, ev->name);
         else
@@ -157,6 +157,7 @@ static void ladderd_stats(buf_t *b, const Ladder__V1__StatsView *v)
 char *web_metrics_text(unsigned timeout_ms, size_t *len)
 {
     Ladder__V1__Stats sq = LADDER__V1__STATS__INIT;
+    sq.with_levels = 1;
     Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
     q.q_case = LADDER__V1__QUERY__Q_STATS;
     q.stats = &sq;
