@@ -11,9 +11,9 @@ const state = {
   value: params.get("value") || "",
   top: Math.max(1, Math.min(100, Number(params.get("top")) || 10)),
 };
-const windowNames = { week: "This week 本周", month: "This month 本月", quarter: "This quarter 本季",
-                      year: "This year 本年", all: "All time 总榜" };
-const scopeNames = { org: "Organisation 全公司", centre: "Centre 中心", team: "Team 团队", level: "Level 级别" };
+const windowNames = { week: "本周 This week", month: "本月 This month", quarter: "本季 This quarter",
+                      year: "本年 This year", all: "总榜 All time" };
+const scopeNames = { org: "全公司 Organisation", centre: "中心 Centre", team: "团队 Team", level: "级别 Level" };
 let es = null, pending = null, lastRows = new Map();
 
 function boardName() {
@@ -77,7 +77,7 @@ function render(board) {
   setTimeout(() => { for (const li of ol.children) li.classList.remove("moved"); }, 2500);
   lastRows = next;
   document.getElementById("empty").hidden = rows.length > 0;
-  document.getElementById("size").textContent = `${Ladder.num(board.size)} on the board · ${board.name || boardName()}`;
+  document.getElementById("size").textContent = `Top ${state.top} of ${Ladder.num(board.size)} · ${board.name || boardName()}`;
   if (state.window === "all") {
     document.getElementById("window-start").textContent = "";
   } else {
@@ -127,7 +127,7 @@ function connect() {
 
 function title() {
   const scope = state.scope === "org" ? scopeNames.org : `${scopeNames[state.scope]} ${state.value}`;
-  document.getElementById("board-title").textContent = `${windowNames[state.window]} · ${scope} · Top ${state.top}`;
+  document.getElementById("board-title").textContent = `${windowNames[state.window]} · ${scope}`;
   document.title = `Ladder · ${windowNames[state.window]} · ${scope}`;
 }
 
@@ -137,6 +137,7 @@ function apply() {
   if (state.scope === "org") q.delete("value");
   history.replaceState(null, "", "?" + q);
   document.getElementById("value-label").hidden = state.scope === "org";
+  document.querySelector("main").style.setProperty("--rows", String(state.top));
   title();
   lastRows = new Map();
   connect();
