@@ -323,6 +323,8 @@ static void open_monitor(server_t *s)
     s->publisher.monitor = m;
     uv_poll_init(s->loop, &s->publisher.monitor_poll, fd);
     uv_poll_start(&s->publisher.monitor_poll, UV_READABLE, on_monitor);
+    /* ZMQ_FD signals only once a read found the pipe empty: read it now */
+    on_monitor(&s->publisher.monitor_poll, 0, 0);
 }
 
 int ld_publisher_open(server_t *s)
