@@ -77,7 +77,7 @@ function render(board) {
   setTimeout(() => { for (const li of ol.children) li.classList.remove("moved"); }, 2500);
   lastRows = next;
   document.getElementById("empty").hidden = rows.length > 0;
-  document.getElementById("size").textContent = `Top ${state.top} of ${Ladder.num(board.size)} · ${board.name || boardName()}`;
+  document.getElementById("size").textContent = `${Ladder.num(board.size)} on the board · top ${state.top} · ${board.name || boardName()}`;
   if (state.window === "all") {
     document.getElementById("window-start").textContent = "";
   } else {
