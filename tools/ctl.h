@@ -148,6 +148,7 @@ int ctl_run_audit(const ctl_row_t *row, json_t *body);
 int ctl_run_keygen(const ctl_row_t *row, json_t *body);
 int ctl_run_backup(const ctl_row_t *row, json_t *body);
 int ctl_run_restore(const ctl_row_t *row, json_t *body);
+int ctl_run_rules(const ctl_row_t *row, json_t *body);
 
 /* ---- ctl_main.c ---- */
 /* The overview (`ladderctl --help`) or one row's help, on out. */

@@ -188,9 +188,60 @@ static void verbs_of(const char *name, char *buf, size_t len)
                                   ctl_rows[i].name + n + 1);
 }
 
+/* Text for scdoc: its formatting characters escaped. */
+static void scdoc_text(FILE *out, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n && s[i]; i++) {
+        if (s[i] == '*' || s[i] == '_' || s[i] == '\\')
+            fputc('\\', out);
+        fputc(s[i], out);
+    }
+}
+
+/* The COMMANDS section of ladderctl(1), from the rows. */
+static void help_scdoc(FILE *out)
+{
+    fprintf(out, "# COMMANDS\n\n");
+    for (size_t i = 0; i < ctl_nrows; i++) {
+        const ctl_row_t *r = &ctl_rows[i];
+        fprintf(out, "*%s* ", r->name);
+        scdoc_text(out, r->synopsis, strlen(r->synopsis));
+        fprintf(out, "\n");
+        for (const char *p = r->summary; *p;) {
+            size_t n = strcspn(p, "\n");
+            fputs(*p == '-' ? "\t\\" : "\t", out); /* not a list item */
+            scdoc_text(out, p, n);
+            fputc('\n', out);
+            p += n + (p[n] == '\n');
+        }
+        for (size_t k = 0; k < 8 && r->opts[k].name; k++) {
+            char mv[160];
+            fprintf(out, "\n\t*--%s*", r->opts[k].name);
+            const char *m = metavar(&r->opts[k], mv, sizeof mv);
+            scdoc_text(out, m, strlen(m));
+            fprintf(out, "\n\t\t");
+            const char *h = r->opts[k].help ? r->opts[k].help : "";
+            scdoc_text(out, h, strlen(h));
+            fprintf(out, "%s\n", r->opts[k].required ? " (required)" : "");
+        }
+        for (const char *p = r->example; *p;) {
+            size_t n = strcspn(p, "\n");
+            fprintf(out, "\n\tExample: ");
+            scdoc_text(out, p, n);
+            fputc('\n', out);
+            p += n + (p[n] == '\n');
+        }
+        fprintf(out, "\n");
+    }
+}
+
 int ctl_run_help(const ctl_row_t *row, json_t *body)
 {
     (void)row;
+    if (ctl_body_bool(body, "scdoc")) {
+        help_scdoc(stdout);
+        return EXIT_OK;
+    }
     json_t *topic = json_object_get(body, "topic");
     if (!json_array_size(topic)) {
         ctl_help_all(stdout);

@@ -1,7 +1,7 @@
 /* ctl_offline.c — ladderctl's subcommands that open a data directory instead
  * of talking to ladderd: verify (the hash chain, and the state of a fresh
  * fold), audit (§11), backup and restore (a compacting LMDB copy, verified),
- * and keygen (CURVE key pairs).
+ * keygen (CURVE key pairs) and rules (the built-in rules document).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -18,6 +18,7 @@
 #include "audit.h"
 #include "ctl.h"
 #include "replay.h"
+#include "rules.h"
 #include "store.h"
 
 static int open_store(const char *dir, ld_store_t **s)
@@ -28,7 +29,7 @@ static int open_store(const char *dir, ld_store_t **s)
         fprintf(stderr, "ladderctl: %s: %s\n", dir, errno ? strerror(errno) : "not a directory");
         return EXIT_USAGE;
     }
-    ld_store_options_t o = {LD_DURABILITY_NOSYNC, 0, 0};
+    ld_store_options_t o = {.durability = LD_DURABILITY_NOSYNC, .read_only = true};
     if (ld_store_open(s, dir, &o, err, sizeof err)) {
         fprintf(stderr, "ladderctl: %s\n", err);
         return EXIT_USAGE;
@@ -328,4 +329,21 @@ int ctl_run_restore(const ctl_row_t *row, json_t *body)
         fprintf(stderr, "ladderctl: restore: %s does not verify; %s left empty\n", from, dir);
     }
     return rc;
+}
+
+int ctl_run_rules(const ctl_row_t *row, json_t *body)
+{
+    (void)row, (void)body;
+    ld_rules_t r;
+    ld_rules_default(&r);
+    char *canon = ld_rules_to_json(&r);
+    json_t *j = json_loads(canon, 0, NULL);
+    free(canon);
+    if (!j)
+        return EXIT_USAGE;
+    char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+    puts(s);
+    free(s);
+    json_decref(j);
+    return EXIT_OK;
 }

@@ -177,8 +177,11 @@ int ctl_run_tail(const ctl_row_t *row, json_t *body)
         const char *t = json_string_value(json_array_get(topics, i));
         zmq_setsockopt(sub, ZMQ_SUBSCRIBE, t, strlen(t));
     }
-    if (!json_array_size(topics))
-        zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
+    /* by default what the snapshot covers and the events; boards and case
+     * rankings (20 boards move with one award) only when asked for */
+    static const char *const deflt[] = {"evt.", "level.", "points."};
+    for (size_t i = 0; !json_array_size(topics) && i < 3; i++)
+        zmq_setsockopt(sub, ZMQ_SUBSCRIBE, deflt[i], strlen(deflt[i]));
     int rc = ctl_zconnect(sub, G.publish, "--publish");
     if (!rc) {
         /* the receive wakes every 500 ms to see Ctrl-C */

@@ -79,6 +79,20 @@ void ctl_show_explain(const Ladder__V1__Ok *ok, json_t *body)
         for (size_t k = 0; k < c->n_evidence_seqs; k++)
             printf(" %llu", (unsigned long long)c->evidence_seqs[k]);
         printf("\n");
+        /* §11 v2: the facts behind the change, one line each */
+        for (size_t k = 0; k < c->n_conditions; k++)
+            printf("         unmet %s %s\n", c->conditions[k]->section, c->conditions[k]->text);
+        if (c->exam_waived)
+            printf("         waived §7 skill exam: the level's test half held fewer cases than an exam\n");
+        if (*c->exam_id)
+            printf("         exam %s passed with %u %%\n", c->exam_id, c->exam_percent);
+        for (size_t k = 0; k < c->n_checklist; k++)
+            printf("         %s %-5s %-14s %lld / %lld\n", c->checklist[k]->met ? "✓" : "✗",
+                   c->checklist[k]->section, c->checklist[k]->name,
+                   (long long)c->checklist[k]->have, (long long)c->checklist[k]->need);
+        if (*c->reason)
+            printf("         reason \"%s\"%s%s\n", c->reason, *c->decided_by ? " by " : "",
+                   c->decided_by);
     }
     if (!x->n_changes)
         printf("(no level changes)\n");
@@ -279,7 +293,7 @@ void ctl_show_update(const char *topic, const Ladder__V1__Update *u)
     }
     case LADDER__V1__UPDATE__PAYLOAD_BOARD: {
         const Ladder__V1__Board *b = u->board;
-        printf("board %s, %u on it:", b->name, b->size);
+        printf("%u on the board, top:", b->size);
         for (size_t i = 0; i < b->n_rows && i < 3; i++) {
             printf(" %u. %s ", b->rows[i]->rank, b->rows[i]->employee_id);
             ctl_pad(b->rows[i]->name, 0);

@@ -8,6 +8,7 @@ pkgs=(build-essential cmake pkg-config
       libjansson-dev libsodium-dev libcmocka-dev
       python3 python3-zmq python3-protobuf protobuf-compiler lmdb-utils
       clang libclang-rt-14-dev
+      libsystemd-dev scdoc dpkg-dev
       libmicrohttpd-dev chromium fonts-noto-cjk prometheus python3-websocket)
 
 missing=()
