@@ -18,6 +18,9 @@
 #ifndef LADDER_BUILD
 #define LADDER_BUILD "unknown"
 #endif
+#ifndef LADDER_VERSION
+#define LADDER_VERSION "unknown"
+#endif
 
 #define E(x) LADDER__V1__ERROR_CODE__##x
 
@@ -65,7 +68,7 @@ static void metrics_view(server_t *s, Ladder__V1__StatsView *v, uint64_t *le, ui
     v->dropped_replies = s->st.dropped_replies;
     v->snapshot_seq = s->batches.snap_seq;
     v->snapshot_age_s = (ld_mono_ns() - s->st.snapshot_ns) / 1000000000ull;
-    v->version = LADDER_BUILD;
+    v->version = LADDER_VERSION " " LADDER_BUILD;
     if (with_levels) {
         size_t n = ld_core_employee_count(s->core);
         for (size_t i = 0; i < n; i++) {

@@ -15,6 +15,9 @@
 #ifndef LADDER_BUILD
 #define LADDER_BUILD "unknown"
 #endif
+#ifndef LADDER_VERSION
+#define LADDER_VERSION "unknown"
+#endif
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t http[6];
@@ -148,9 +151,17 @@ static void ladderd_stats(buf_t *b, const Ladder__V1__StatsView *v)
     gauge(b, "ladder_uptime_seconds", "Seconds since ladderd started.", (double)v->uptime_s);
     counter(b, "ladder_events_replayed_at_start_total",
             "Events folded after the snapshot when ladderd started.", v->events_replayed_at_start);
+    /* Stats.version is "<version> <revision>" */
+    char ver[128], *rev;
+    snprintf(ver, sizeof ver, "%s", v->version && *v->version ? v->version : "unknown");
+    rev = strchr(ver, ' ');
+    if (rev)
+        *rev++ = 0;
     family(b, "ladder_build_info", "gauge", "ladderd's build; the value is always 1.");
     put(b, "ladder_build_info{version=\"");
-    label_value(b, v->version && *v->version ? v->version : "unknown");
+    label_value(b, ver);
+    put(b, "\",revision=\"");
+    label_value(b, rev ? rev : "unknown");
     put(b, "\"} 1\n");
 }
 
@@ -192,6 +203,8 @@ char *web_metrics_text(unsigned timeout_ms, size_t *len)
           h.snapshot_loaded ? 1 : 0);
     family(&b, "ladder_web_build_info", "gauge", "ladder-web's build; the value is always 1.");
     put(&b, "ladder_web_build_info{version=\"");
+    label_value(&b, LADDER_VERSION);
+    put(&b, "\",revision=\"");
     label_value(&b, LADDER_BUILD);
     put(&b, "\"} 1\n");
     *len = b.len;

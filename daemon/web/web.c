@@ -31,6 +31,9 @@
 #include "pbjson.h"
 #include "web.h"
 
+#ifndef LADDER_VERSION
+#define LADDER_VERSION "unknown"
+#endif
 #ifndef LADDER_WEB_DATADIR
 #define LADDER_WEB_DATADIR "/usr/local/share/ladder/web"
 #endif
@@ -55,6 +58,7 @@ static const char usage_text[] =
     "  --max-lag N         /readyz: events the gateway may trail ladderd by (default 1000)\n"
     "  --threads N         HTTP worker threads (default 2)\n"
     "  --log-level L       debug | info (default) | warn | error\n"
+    "  --version           the version\n"
     "  --help              this text\n";
 
 static web_config_t cfg = {
@@ -617,14 +621,15 @@ static int num_opt(const char *name, const char *v, unsigned lo, unsigned hi, un
 int main(int argc, char **argv)
 {
     enum { O_COMMAND = 1, O_PUBLISH, O_LISTEN, O_PUBLIC, O_SKEY, O_KEY, O_AS, O_ROLES, O_STATIC,
-           O_STREAMS, O_CONNS, O_TIMEOUT, O_LAG, O_THREADS, O_LOG, O_HELP };
+           O_STREAMS, O_CONNS, O_TIMEOUT, O_LAG, O_THREADS, O_LOG, O_HELP, O_VERSION };
     static const struct option opts[] = {
         {"command", 1, 0, O_COMMAND}, {"publish", 1, 0, O_PUBLISH}, {"listen", 1, 0, O_LISTEN},
         {"public", 0, 0, O_PUBLIC}, {"server-key", 1, 0, O_SKEY}, {"key", 1, 0, O_KEY},
         {"as", 1, 0, O_AS}, {"roles", 1, 0, O_ROLES}, {"static", 1, 0, O_STATIC},
         {"max-streams", 1, 0, O_STREAMS}, {"max-connections", 1, 0, O_CONNS},
         {"timeout", 1, 0, O_TIMEOUT}, {"max-lag", 1, 0, O_LAG}, {"threads", 1, 0, O_THREADS},
-        {"log-level", 1, 0, O_LOG}, {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
+        {"log-level", 1, 0, O_LOG}, {"help", 0, 0, O_HELP}, {"version", 0, 0, O_VERSION},
+        {0, 0, 0, 0}};
     int o;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         int bad = 0;
@@ -665,6 +670,7 @@ int main(int argc, char **argv)
             }
             break;
         case O_HELP: fputs(usage_text, stdout); return 0;
+        case O_VERSION: printf("ladder-web %s\n", LADDER_VERSION); return 0;
         default: fputs(usage_text, stderr); return 2;
         }
         if (bad)
