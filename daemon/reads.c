@@ -18,6 +18,8 @@
 #ifndef LADDER_BUILD
 #define LADDER_BUILD "unknown"
 #endif
+#define LD_ERROR_SEEN 64 /* distinct error codes reported in Stats */
+
 #ifndef LADDER_VERSION
 #define LADDER_VERSION "unknown"
 #endif
@@ -56,10 +58,20 @@ static void stats_view(server_t *s, Ladder__V1__StatsView *v, uint64_t *bh, uint
 /* The counters behind ladder-web's /metrics (issue 15). le and levels are
  * the caller's arrays the view points into. */
 static void metrics_view(server_t *s, Ladder__V1__StatsView *v, uint64_t *le, uint64_t *levels,
-                         bool with_levels)
+                         Ladder__V1__ErrorCount *ec, Ladder__V1__ErrorCount **ecp, bool with_levels)
 {
     v->commands_accepted = s->st.commands_accepted;
-    v->n_refused_by_code = LD_ERROR_CODES, v->refused_by_code = s->st.refused;
+    size_t n = 0;
+    for (int code = 0; code < LD_ERROR_CODES && n < LD_ERROR_SEEN; code++) {
+        if (!s->st.refused[code])
+            continue;
+        ladder__v1__error_count__init(&ec[n]);
+        ec[n].code = (Ladder__V1__ErrorCode)code;
+        ec[n].count = s->st.refused[code];
+        ecp[n] = &ec[n];
+        n++;
+    }
+    v->n_refused = n, v->refused = ecp;
     v->n_commit_latency_le_us = LD_COMMIT_BUCKETS, v->commit_latency_le_us = le;
     v->n_commit_latency_bucket = LD_COMMIT_BUCKETS + 1, v->commit_latency_bucket = s->st.commit_le;
     v->commit_latency_sum_us = s->st.commit_sum_us;
@@ -191,7 +203,8 @@ void ld_reads_query(server_t *s, pending_t *p, Ladder__V1__Query *q)
         uint8_t digest[32];
         stats_view(s, &v, bh, ch, digest, q->stats->with_digest);
         uint64_t le[LD_COMMIT_BUCKETS] = LD_COMMIT_LE_US, levels[LD_LEVELS] = {0};
-        metrics_view(s, &v, le, levels, q->stats->with_levels);
+        Ladder__V1__ErrorCount ec[LD_ERROR_SEEN], *ecp[LD_ERROR_SEEN];
+        metrics_view(s, &v, le, levels, ec, ecp, q->stats->with_levels);
         ok.result_case = LADDER__V1__OK__RESULT_STATS;
         ok.stats = &v;
         ld_requests_set_reply(b, p, &r);

@@ -93,7 +93,7 @@ typedef struct {
 #define LD_COMMIT_LE_US {100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, \
                          250000, 500000, 1000000, 2500000, 5000000, 10000000}
 #define LD_COMMIT_BUCKETS 16
-#define LD_ERROR_CODES 32
+#define LD_ERROR_CODES 320 /* ErrorCode values are < 320 (the proto's bands) */
 
 typedef struct {
     uint64_t requests, commands, queries, errors, batches, events;

@@ -365,9 +365,9 @@ static void set_level(const Ladder__V1__LevelInfo *li)
     levels[li->level] = pbjson_from_message(&li->base);
 }
 
-/* The Clone snapshot of level.*: the titles and belts, and the seq below
- * which updates are already contained. */
-static int load_snapshot(void)
+/* The Clone snapshot of level.*: the titles and belts, and (with set_base,
+ * at start) the seq below which updates are already contained. */
+static int load_snapshot(bool set_base)
 {
     Ladder__V1__Snapshot sn = LADDER__V1__SNAPSHOT__INIT;
     sn.topic_prefix = "level.";
@@ -389,10 +389,12 @@ static int load_snapshot(void)
     for (size_t i = 0; i < ts->n_updates; i++)
         if (ts->updates[i]->payload_case == LADDER__V1__UPDATE__PAYLOAD_LEVEL)
             set_level(ts->updates[i]->level->level);
-    st.snapshot_seq = ts->seq;
-    if (st.last_seq < ts->seq)
-        st.last_seq = ts->seq;
-    st.snapshot_loaded = true;
+    if (set_base) {
+        st.snapshot_seq = ts->seq;
+        if (st.last_seq < ts->seq)
+            st.last_seq = ts->seq;
+        st.snapshot_loaded = true;
+    }
     pthread_mutex_unlock(&mu);
     ld_log(LD_LOG_INFO, "snapshot loaded", "seq=%llu values=%zu", (unsigned long long)ts->seq,
            ts->n_updates);
@@ -444,7 +446,9 @@ static void fill_gap(uint64_t from, uint64_t to)
     free(text);
     ld_log(LD_LOG_WARN, "gap in updates filled from the log", "from=%llu to=%llu filled_to=%llu",
            (unsigned long long)from, (unsigned long long)to, (unsigned long long)done);
-    load_snapshot();
+    /* titles and belts may have changed in the gap; the base stays, so the
+     * updates still queued behind the gap are published */
+    load_snapshot(false);
 }
 
 static void on_update(const char *topic, size_t tlen, const uint8_t *data, size_t len,
@@ -501,7 +505,7 @@ static void *hub_main(void *arg)
         return NULL;
     }
     /* Clone: subscribed first, so nothing after the snapshot is missed */
-    while (!stopping && load_snapshot() != 0) {
+    while (!stopping && load_snapshot(true) != 0) {
         struct timespec ts = {0, 200000000};
         nanosleep(&ts, NULL);
     }

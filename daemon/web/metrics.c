@@ -108,15 +108,18 @@ static void ladderd_stats(buf_t *b, const Ladder__V1__StatsView *v)
             v->commands_accepted);
     family(b, "ladder_refused_total", "counter",
            "Requests (commands or queries) ladderd refused, by error code.");
-    for (size_t i = 1; i < v->n_refused_by_code; i++) {
-        const ProtobufCEnumValue *ev =
-            protobuf_c_enum_descriptor_get_value(&ladder__v1__error_code__descriptor, (int)i);
+    /* every code the proto defines, 0 when ladderd has refused nothing with it */
+    const ProtobufCEnumDescriptor *ed = &ladder__v1__error_code__descriptor;
+    for (unsigned i = 0; i < ed->n_values; i++) {
+        if (!ed->values[i].value)
+            continue;
+        uint64_t n = 0;
+        for (size_t k = 0; k < v->n_refused; k++)
+            if ((int)v->refused[k]->code == ed->values[i].value)
+                n = v->refused[k]->count;
         put(b, "ladder_refused_total{code=\"");
-        if (ev)
-            label_value(b, ev->name);
-        else
-            put(b, "%zu", i);
-        put(b, "\"} %llu\n", (unsigned long long)v->refused_by_code[i]);
+        label_value(b, ed->values[i].name);
+        put(b, "\"} %llu\n", (unsigned long long)n);
     }
     counter(b, "ladder_batches_total", "Group commits ladderd made.", v->batches);
     counter(b, "ladder_events_total", "Events ladderd appended since it started.", v->events);
