@@ -11,8 +11,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "replay.h"
+#include "rules.h"
 #include "shell.h"
 #include "version.h"
+
+#ifndef LADDER_BUILD
+#define LADDER_BUILD "unknown"
+#endif
+#define LD_ERROR_SEEN 64 /* distinct error codes reported in Stats */
+
+#ifndef LADDER_VERSION
+#define LADDER_VERSION "unknown"
+#endif
 
 #define E(x) LADDER__V1__ERROR_CODE__##x
 
@@ -38,6 +49,44 @@ static void stats_view(server_t *s, Ladder__V1__StatsView *v, uint64_t *bh, uint
     v->rules_version = ld_core_rules(s->core)->version;
     v->manual_clock = s->cfg.manual_clock;
     v->now_ms = ld_server_now(s);
+}
+
+/* The counters behind ladder-web's /metrics (issue 15). le and levels are
+ * the caller's arrays the view points into. */
+static void metrics_view(server_t *s, Ladder__V1__StatsView *v, uint64_t *le, uint64_t *levels,
+                         Ladder__V1__ErrorCount *ec, Ladder__V1__ErrorCount **ecp, bool with_levels)
+{
+    v->commands_accepted = s->st.commands_accepted;
+    size_t n = 0;
+    for (int code = 0; code < LD_ERROR_CODES && n < LD_ERROR_SEEN; code++) {
+        if (!s->st.refused[code])
+            continue;
+        ladder__v1__error_count__init(&ec[n]);
+        ec[n].code = (Ladder__V1__ErrorCode)code;
+        ec[n].count = s->st.refused[code];
+        ecp[n] = &ec[n];
+        n++;
+    }
+    v->n_refused = n, v->refused = ecp;
+    v->n_commit_latency_le_us = LD_COMMIT_BUCKETS, v->commit_latency_le_us = le;
+    v->n_commit_latency_bucket = LD_COMMIT_BUCKETS + 1, v->commit_latency_bucket = s->st.commit_le;
+    v->commit_latency_sum_us = s->st.commit_sum_us;
+    v->events = s->st.events;
+    v->subscribers = s->st.subscribers > 0 ? (uint64_t)s->st.subscribers : 0;
+    v->dropped_replies = s->st.unsent_replies;
+    v->snapshot_seq = s->batches.snap_seq;
+    v->snapshot_age_s = (ld_mono_ns() - s->st.snapshot_ns) / 1000000000ull;
+    v->version = LADDER_VERSION " " LADDER_BUILD;
+    if (with_levels) {
+        size_t n = ld_core_employee_count(s->core);
+        for (size_t i = 0; i < n; i++) {
+            ld_emp_summary_t e;
+            ld_core_employee_at(s->core, i, &e);
+            if (!e.left && e.level < LD_LEVELS)
+                levels[e.level]++;
+        }
+        v->n_employees_per_level = LD_LEVELS, v->employees_per_level = levels;
+    }
 }
 
 /* Clone pattern: every level.* and points.* value now, with the seq of the
@@ -148,9 +197,13 @@ void ld_reads_query(server_t *s, pending_t *p, Ladder__V1__Query *q)
         uint64_t bh[LD_HIST], ch[LD_HIST];
         stats_view(s, &v, bh, ch);
         if (q->stats->with_digest) {
+            /* the job copies the view: the metrics' arrays below live on this stack */
             ld_history_digest(s, p, &v, bh, ch);
             return;
         }
+        uint64_t le[LD_COMMIT_BUCKETS] = LD_COMMIT_LE_US, levels[LD_LEVELS] = {0};
+        Ladder__V1__ErrorCount ec[LD_ERROR_SEEN], *ecp[LD_ERROR_SEEN];
+        metrics_view(s, &v, le, levels, ec, ecp, q->stats->with_levels);
         ok.result_case = LADDER__V1__OK__RESULT_STATS;
         ok.stats = &v;
         ld_requests_set_reply(b, p, &r);

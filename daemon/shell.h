@@ -56,6 +56,7 @@ typedef struct {
     bool sent;              /* answered at once: it showed committed state only */
     uint64_t from;
     uint32_t max;
+    uint32_t n_commands;    /* commands decided (counted as accepted once committed) */
     char stream[LD_STREAM_MAX + 1];
     /* ReadEvents filters (gap fill): body field numbers, stream and topic prefixes */
     bool filtered;
@@ -100,11 +101,22 @@ typedef struct {
     uint64_t seq;
 } dirty_t;
 
+/* Prometheus-style bucket bounds of the commit latency, microseconds (/metrics). */
+#define LD_COMMIT_LE_US {100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, \
+                         250000, 500000, 1000000, 2500000, 5000000, 10000000}
+#define LD_COMMIT_BUCKETS 16
+#define LD_ERROR_CODES 320 /* ErrorCode values are < 320 (the proto's bands) */
+
 typedef struct {
     uint64_t requests, commands, queries, errors, batches, events;
     uint64_t batch_hist[LD_HIST], commit_hist[LD_HIST];
     uint64_t replayed_at_start;
     uint64_t unsent_replies, unsent_updates;
+    /* for ladder-web's /metrics (issue 15) */
+    uint64_t commands_accepted, refused[LD_ERROR_CODES];
+    uint64_t commit_le[LD_COMMIT_BUCKETS + 1], commit_sum_us;
+    uint64_t snapshot_ns;   /* when the last snapshot was written (or start-up) */
+    int64_t subscribers;    /* PUB peers, from the socket monitor */
 } stats_t;
 
 /* router.c */
@@ -142,6 +154,8 @@ typedef struct {
 /* publisher.c */
 typedef struct {
     void *sock;
+    void *monitor;          /* PAIR on the PUB socket's monitor: counts subscribers */
+    uv_poll_t monitor_poll;
     uv_timer_t timer;       /* publishes dirty boards, at most every 100 ms */
     bool timer_inited;
     dirty_t *dirty;

@@ -9,7 +9,8 @@ pkgs=(build-essential cmake pkg-config
       python3 python3-zmq python3-protobuf protobuf-compiler lmdb-utils
       clang libclang-rt-14-dev
       libsystemd-dev scdoc dpkg-dev
-      libnats-dev nats-server)
+      libnats-dev nats-server
+      libmicrohttpd-dev chromium fonts-noto-cjk prometheus python3-websocket)
 
 # npm (for buf, tools/setup-buf.sh): Debian's package unless an npm is already there
 # (e.g. one that came with a nodejs from elsewhere, which Debian's npm would conflict with).
