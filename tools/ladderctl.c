@@ -20,6 +20,7 @@
 #include <zmq.h>
 
 #include "audit.h"
+#include "whatif_cli.h"
 #include "ladder.pb-c.h"
 #include "pbjson.h"
 #include "replay.h"
@@ -85,6 +86,7 @@ static const char usage_text[] =
     "  verify --data DIR [--digest]  offline: walk the hash chain, report the first bad\n"
     "                              seq; --digest: the state hash of a fresh fold\n"
     "  audit --data DIR            offline: re-derive every derived event from its fact\n"
+    "  what-if --data DIR RULES    offline: what a rules document would have decided (§10)\n"
     "                              under the rules then in force; report discrepancies\n"
     "  demo [--employees N] [--seed S]  load a realistic organisation through the\n"
     "                              protocol (months of history need --clock manual)\n"
@@ -1291,6 +1293,12 @@ static int cmd_audit(int argc, char **argv)
     return a.discrepancies ? EXIT_FOUND : EXIT_OK;
 }
 
+/* argv[-1] is the subcommand's own name, which getopt_long takes for argv[0] */
+static int cmd_whatif(int argc, char **argv)
+{
+    return ld_ctl_whatif(argc + 1, argv - 1);
+}
+
 static int cmd_keygen(int argc, char **argv)
 {
     static const char *const v[] = {"--dir", NULL};
@@ -1345,7 +1353,7 @@ static const sub_t subs[] = {
     {"explain", cmd_explain}, {"board", cmd_board}, {"cases", cmd_cases}, {"kb", cmd_kb},
     {"pending", cmd_pending}, {"committee", cmd_committee}, {"propose-kb", cmd_propose_kb},
     {"review-kb", cmd_review_kb}, {"suggest", cmd_suggest}, {"judge", cmd_judge}, {"stats", cmd_stats}, {"events", cmd_events}, {"tail", cmd_tail},
-    {"verify", cmd_verify}, {"audit", cmd_audit}, {"keygen", cmd_keygen}, {"demo", cmd_demo},
+    {"verify", cmd_verify}, {"audit", cmd_audit}, {"what-if", cmd_whatif}, {"keygen", cmd_keygen}, {"demo", cmd_demo},
 };
 
 int main(int argc, char **argv)
