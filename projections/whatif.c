@@ -102,10 +102,26 @@ static size_t text_add(ld_whatif_t *w, const char *s)
     return w->ntext - len;
 }
 
-/* The employee an event is about, from its stream "emp/<id>", or "". */
+/* The employee an event is about: its body's employee_id, else its stream
+ * "emp/<id>", else "". */
 static void emp_of(const Ladder__V1__Event *ev, char out[LD_ID_MAX + 1])
 {
     out[0] = '\0';
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field(&ladder__v1__event__descriptor, ev->body_case);
+    if (f && f->type == PROTOBUF_C_TYPE_MESSAGE) {
+        const ProtobufCMessage *body = *(ProtobufCMessage *const *)((const char *)ev + f->offset);
+        const ProtobufCFieldDescriptor *id =
+            body ? protobuf_c_message_descriptor_get_field_by_name(body->descriptor, "employee_id")
+                 : NULL;
+        if (id && id->type == PROTOBUF_C_TYPE_STRING && id->label != PROTOBUF_C_LABEL_REPEATED) {
+            const char *v = *(char *const *)((const char *)body + id->offset);
+            if (v && *v) {
+                snprintf(out, LD_ID_MAX + 1, "%s", v);
+                return;
+            }
+        }
+    }
     if (ev->stream && strncmp(ev->stream, "emp/", 4) == 0)
         snprintf(out, LD_ID_MAX + 1, "%s", ev->stream + 4);
 }
@@ -369,6 +385,13 @@ int ld_whatif_feed(ld_whatif_t *w, const Ladder__V1__Event *ev, ld_refusal_t *wh
             ld_refusal_t r;
             if (run(w, &cmd, &ctx, ev->seq, &r) != 0)
                 refusal_add(w, ev, &r);
+        } else {
+            /* a fact no command produces (none in a log ladderd wrote): it is
+             * folded as it is, at the what-if's own next seq */
+            Ladder__V1__Event copy = *ev;
+            copy.seq = ld_core_next_seq(w->w);
+            if (ld_core_evolve(w->w, &copy) == 0)
+                observe(w, SIDE_WHATIF, &copy, ev->seq);
         }
     }
     fire_deadlines(w, ev->at_ms, ev->seq);
@@ -405,10 +428,12 @@ static char *describe(ld_whatif_t *w, ld_out_t *out, const step_t *s)
     return ostr(out, buf);
 }
 
-static const refusal_t *refusal_for(ld_whatif_t *w, const char *emp, uint64_t seq)
+/* Why the what-if did not decide what the log did: the first fact about emp
+ * it refused between the previous decision (after) and this one (upto). */
+static const refusal_t *refusal_for(ld_whatif_t *w, const char *emp, uint64_t after, uint64_t upto)
 {
     for (size_t i = 0; i < w->nrefs; i++)
-        if (w->refs[i].seq == seq && strcmp(w->refs[i].emp, emp) == 0)
+        if (w->refs[i].seq > after && w->refs[i].seq <= upto && strcmp(w->refs[i].emp, emp) == 0)
             return &w->refs[i];
     return NULL;
 }
@@ -502,7 +527,7 @@ static Ladder__V1__WhatIfEmployee *compare_one(ld_whatif_t *w, ld_out_t *out, co
             section_of(&b[pair], sec, sizeof sec);
         }
         if (!x->what_if || !*x->what_if) {
-            const refusal_t *r = refusal_for(w, emp, a[i].seq);
+            const refusal_t *r = refusal_for(w, emp, i ? a[i - 1].seq : 0, a[i].seq);
             char buf[400];
             if (r) {
                 snprintf(buf, sizeof buf, "refused: %s", w->text + r->message);
