@@ -197,7 +197,7 @@ static void print_text(const Ladder__V1__WhatIfReport *r, int32_t off, double se
                  " events read to seq %" PRIu64 ", %" PRIu64 " facts decided again (%.0f events/s)\n",
             r->rules_version, r->from_seq, r->events, r->to_seq, r->facts,
             secs > 0 ? (double)r->events / secs : 0.0);
-    fprintf(out, "rules in force in the what-if: %s\n\n", r->rules_json);
+    fprintf(out, "\n");
     const Ladder__V1__WhatIfTotals *a = r->actual, *w = r->what_if;
     fprintf(out, "%-16s %10s %10s\n", "", "actual", "what-if");
     fprintf(out, "%-16s %10" PRIu64 " %10" PRIu64 "\n", "promotions", a->promotions, w->promotions);
@@ -254,7 +254,7 @@ int ld_ctl_whatif(int argc, char **argv)
     optind = 1;
     opterr = 0;
     int ch;
-    while ((ch = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (ch) {
         case 'd': dir = optarg; break;
         case 'f': from = optarg; break;
