@@ -46,6 +46,14 @@ typedef union {
     Ladder__V1__PublishQc qcp;
     Ladder__V1__ClaimQc qcc;
     Ladder__V1__CompleteQc qcd;
+    Ladder__V1__PlaceEmployee place;             /* v2 */
+    Ladder__V1__ConfirmApprenticeship confirm;
+    Ladder__V1__ExpireExam xexam;
+    Ladder__V1__ExtendRetentionWindow extend;
+    Ladder__V1__ReverseFact reverse;
+    Ladder__V1__RetireCase retire;
+    Ladder__V1__RestoreCase restore;
+    Ladder__V1__CheckLibrary check;
 } ld_fact_store_t;
 
 /* Builds in c (and u, which c points into) the command that fact e records.

@@ -75,6 +75,11 @@ struct ld_whatif {
 
     char *text;             /* reasons and messages, NUL-separated; offset 0 is "" */
     size_t ntext, captext;
+
+    /* seq in the what-if of each fact of the span (0: refused there), so a
+     * fact that names another by its seq (a §12 reversal) names the same one */
+    uint64_t *wseq;
+    size_t nwseq, capwseq;
 };
 
 static void *grow(void *p, size_t *cap, size_t need, size_t size)
@@ -320,6 +325,7 @@ void ld_whatif_destroy(ld_whatif_t **pw)
     free(w->refs);
     free(w->secs);
     free(w->text);
+    free(w->wseq);
     free(w);
     *pw = NULL;
 }
@@ -348,6 +354,14 @@ static int start(ld_whatif_t *w, const Ladder__V1__Event *ev, ld_refusal_t *why)
     return 0;
 }
 
+/* The what-if's seq of the log's fact at seq: the same before the span. */
+static uint64_t what_if_seq(const ld_whatif_t *w, uint64_t seq)
+{
+    if (seq < w->first_seq)
+        return seq;
+    return seq - w->first_seq < w->nwseq ? w->wseq[seq - w->first_seq] : 0;
+}
+
 int ld_whatif_feed(ld_whatif_t *w, const Ladder__V1__Event *ev, ld_refusal_t *why)
 {
     memset(why, 0, sizeof *why);
@@ -370,6 +384,11 @@ int ld_whatif_feed(ld_whatif_t *w, const Ladder__V1__Event *ev, ld_refusal_t *wh
     }
     if (!w->started)
         return 0;
+    if (w->started) {
+        w->wseq = grow(w->wseq, &w->capwseq, ev->seq - w->first_seq + 1, sizeof *w->wseq);
+        while (w->nwseq <= ev->seq - w->first_seq)
+            w->wseq[w->nwseq++] = 0;
+    }
     w->events++;
     w->last_seq = ev->seq;
     observe(w, SIDE_ACTUAL, ev, ev->cause_seq ? ev->cause_seq : ev->seq);
@@ -380,18 +399,25 @@ int ld_whatif_feed(ld_whatif_t *w, const Ladder__V1__Event *ev, ld_refusal_t *wh
         ld_fact_store_t u;
         if (ld_fact_command(ev, &cmd, &u)) {
             w->facts++;
+            if (cmd.cmd_case == LADDER__V1__COMMAND__CMD_REVERSE_FACT)
+                u.reverse.seq = what_if_seq(w, u.reverse.seq);
             ld_ctx_t ctx = {ev->at_ms, ev->actor, ALL_ROLES, ev->request_id.data,
                             ev->request_id.len};
             ld_refusal_t r;
+            uint64_t at = ld_core_next_seq(w->w);
             if (run(w, &cmd, &ctx, ev->seq, &r) != 0)
                 refusal_add(w, ev, &r);
+            else
+                w->wseq[ev->seq - w->first_seq] = at;
         } else {
             /* a fact no command produces (none in a log ladderd wrote): it is
              * folded as it is, at the what-if's own next seq */
             Ladder__V1__Event copy = *ev;
             copy.seq = ld_core_next_seq(w->w);
-            if (ld_core_evolve(w->w, &copy) == 0)
+            if (ld_core_evolve(w->w, &copy) == 0) {
                 observe(w, SIDE_WHATIF, &copy, ev->seq);
+                w->wseq[ev->seq - w->first_seq] = copy.seq;
+            }
         }
     }
     fire_deadlines(w, ev->at_ms, ev->seq);

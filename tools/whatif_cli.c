@@ -1,4 +1,4 @@
-/* whatif_cli.c — `ladderctl what-if`: offline, on a copy of a data
+/* whatif_cli.c — `ladderctl what-if` (its row is in ctl_table.c): offline, on a copy of a data
  * directory, what a proposed rules document would have decided (§10).
  *
  * Reads the log with the store (never writes it), feeds it to the core's
@@ -6,50 +6,23 @@
  * JSON (the WhatIfReport message, through the same mapper as every reply) or
  * CSV for HR spreadsheets.
  */
-#include "whatif_cli.h"
+#include "ctl.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "pbjson.h"
 #include "replay.h"
 #include "store.h"
 #include "whatif.h"
 
-enum { OK = 0, USAGE = 2, FOUND = 4 };
-
-static const char HELP[] =
-    "usage: ladderctl what-if --data DIR RULES.json [--from DATE|SEQ] [--to DATE|SEQ]\n"
-    "                         [--json | --csv]\n"
-    "\n"
-    "Offline (§10): fold the log of DIR up to --from under the rules in force, adopt\n"
-    "RULES.json there (merged over the rules in force), then decide every later fact\n"
-    "again under it. Facts stay facts; promotions, year closes, demotions, points and\n"
-    "retirements are derived again. Lists every employee whose outcome differs, with\n"
-    "each differing decision, its date, seq and rule; totals actual vs what-if; and the\n"
-    "facts of the log the proposal would have refused, by §. Reads only; run it on a\n"
-    "copy of the data directory (ladderctl backup) or on a stopped daemon's.\n"
-    "\n"
-    "  --data DIR     the data directory (must hold a store)\n"
-    "  RULES.json     the proposed document (a file, or - for standard input)\n"
-    "  --from X       a seq, or a date YYYY-MM-DD[THH:MM] in the rules' UTC offset\n"
-    "                 (default: the whole log)\n"
-    "  --to X         stop after this seq, or before this date (default: the head)\n"
-    "  --json         the report as proto3 JSON (ladder.v1.WhatIfReport)\n"
-    "  --csv          one row per differing decision\n"
-    "\n"
-    "example:\n"
-    "  ladderctl what-if --data /var/lib/ladder-copy proposal.json --from 2026-01-01\n"
-    "  echo '{\"retention\":{\"points\":400}}' | ladderctl what-if --data copy - --csv\n"
-    "\n"
-    "exit: 0 report printed; 2 usage (bad option, rules refused, no store); 4 the log\n"
-    "does not fold (run ladderctl verify and audit)\n";
+enum { OK = EXIT_OK, USAGE = EXIT_USAGE, FOUND = EXIT_FOUND };
 
 static int usage(const char *fmt, const char *arg)
 {
@@ -194,9 +167,10 @@ static void print_path(FILE *out, const char *label, Ladder__V1__LevelStep **p, 
 static void print_text(const Ladder__V1__WhatIfReport *r, int32_t off, double secs, FILE *out)
 {
     fprintf(out, "what-if: rules version %u adopted before seq %" PRIu64 "; %" PRIu64
-                 " events read to seq %" PRIu64 ", %" PRIu64 " facts decided again (%.0f events/s)\n",
-            r->rules_version, r->from_seq, r->events, r->to_seq, r->facts,
-            secs > 0 ? (double)r->events / secs : 0.0);
+                 " events read to seq %" PRIu64 ", %" PRIu64 " facts decided again\n",
+            r->rules_version, r->from_seq, r->events, r->to_seq, r->facts);
+    if (isatty(2))
+        fprintf(stderr, "what-if: %.0f events/s\n", secs > 0 ? (double)r->events / secs : 0.0);
     fprintf(out, "\n");
     const Ladder__V1__WhatIfTotals *a = r->actual, *w = r->what_if;
     fprintf(out, "%-16s %10s %10s\n", "", "actual", "what-if");
@@ -242,39 +216,14 @@ static double mono(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int ld_ctl_whatif(int argc, char **argv)
+int ctl_run_whatif(const ctl_row_t *row, json_t *body)
 {
-    static const struct option opts[] = {
-        {"data", required_argument, NULL, 'd'}, {"from", required_argument, NULL, 'f'},
-        {"to", required_argument, NULL, 't'},   {"json", no_argument, NULL, 'j'},
-        {"csv", no_argument, NULL, 'c'},        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    const char *dir = NULL, *from = NULL, *to = NULL;
-    bool json = false, csv = false;
-    optind = 1;
-    opterr = 0;
-    int ch;
-    while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'd': dir = optarg; break;
-        case 'f': from = optarg; break;
-        case 't': to = optarg; break;
-        case 'j': json = true; break;
-        case 'c': csv = true; break;
-        case 'h': fputs(HELP, stdout); return OK;
-        case ':': return usage("%s needs a value", argv[optind - 1]);
-        default: return usage("unknown option %s", argv[optind - 1]);
-        }
-    }
-    if (optind >= argc)
-        return usage("%s", "needs a RULES.json file (or - for standard input)");
-    if (optind + 1 < argc)
-        return usage("unexpected argument %s", argv[optind + 1]);
-    if (!dir)
-        return usage("%s", "needs --data DIR (a copy of ladderd's data directory)");
+    (void)row;
+    const char *dir = ctl_body_str(body, "data"), *from = ctl_body_str(body, "from");
+    const char *to = ctl_body_str(body, "to"), *rules_path = ctl_body_str(body, "rules");
+    bool json = G.json, csv = json_is_true(json_object_get(body, "csv"));
     if (json && csv)
         return usage("%s", "--json and --csv exclude each other");
-    const char *rules_path = argv[optind];
 
     char path[4096];
     struct stat st;
@@ -294,7 +243,7 @@ int ld_ctl_whatif(int argc, char **argv)
     ld_whatif_t *w = NULL;
     ld_out_t *out = NULL;
     char err[512];
-    ld_store_options_t o = {.durability = LD_DURABILITY_NOSYNC};
+    ld_store_options_t o = {.durability = LD_DURABILITY_NOSYNC, .read_only = true};
     if (ld_store_open(&s, dir, &o, err, sizeof err) != 0) {
         fprintf(stderr, "ladderctl: what-if: %s\n", err);
         rc = USAGE;

@@ -1,0 +1,244 @@
+/* batches.c — the group-commit pipeline (shell.h, ld_batches_t).
+ *
+ * Owns the two batches (one collecting decisions, one being written), the
+ * uv_work_t that runs one store commit at a time on the libuv thread pool and
+ * the uv_check_t that submits the batch decided in a loop turn. Only when a
+ * commit has returned are its replies sent and its updates published. A
+ * failed commit answers every held request (of that batch and of the one
+ * decided on top of it) with ERR_UNAVAILABLE and rebuilds the core from the
+ * store, so nothing unwritten is ever visible. Snapshots are written here,
+ * between commits, when the state equals the log. DESIGN.md, "The write path".
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "replay.h"
+#include "shell.h"
+
+#define E(x) LADDER__V1__ERROR_CODE__##x
+
+void *ld_grow(void *p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return p;
+    size_t c = *cap ? *cap : 64;
+    while (c < need)
+        c *= 2;
+    p = realloc(p, c * size);
+    if (!p)
+        abort();
+    *cap = c;
+    return p;
+}
+
+size_t ld_batch_put(batch_t *b, const void *data, size_t len)
+{
+    b->blob = ld_grow(b->blob, &b->bcap, b->blen + len, 1);
+    size_t off = b->blen;
+    memcpy(b->blob + off, data, len);
+    b->blen += len;
+    return off;
+}
+
+size_t ld_batch_pack(batch_t *b, const ProtobufCMessage *m, size_t *len)
+{
+    *len = protobuf_c_message_get_packed_size(m);
+    b->blob = ld_grow(b->blob, &b->bcap, b->blen + *len, 1);
+    size_t off = b->blen;
+    protobuf_c_message_pack(m, b->blob + off);
+    b->blen += *len;
+    return off;
+}
+
+static void batch_reset(batch_t *b)
+{
+    ld_out_reset(b->out);
+    b->n = b->nu = b->blen = b->napps = 0;
+    if (b->rids.cap)
+        memset(b->rids.h, 0, b->rids.cap * sizeof *b->rids.h);
+    b->rids.n = 0;
+    b->rc = 0;
+}
+
+static void reload_core(server_t *s)
+{
+    uint64_t from, n, bad;
+    int rc;
+    ld_core_destroy(&s->core);
+    s->core = ld_replay_open(s->store, &from, &n, &rc, &bad);
+    if (!s->core) {
+        ld_log(LD_LOG_ERROR, "cannot rebuild state from the store", "error=\"%s\" seq=%llu",
+               ld_strerror(rc), (unsigned long long)bad);
+        exit(3);
+    }
+    ld_log(LD_LOG_WARN, "state rebuilt from the store", "snapshot_seq=%llu replayed=%llu",
+           (unsigned long long)from, (unsigned long long)n);
+}
+
+static void fail_batch(server_t *s, batch_t *b, int rc)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        pending_t *p = &b->p[i];
+        if (p->internal)
+            continue;
+        p->dup_of = -1;
+        ld_requests_error(s, b, p, E(ERR_UNAVAILABLE), "", "", 0,
+                          "storage failed (%s); nothing of this request was written",
+                          ld_strerror(rc));
+        ld_router_reply(s, b, p);
+    }
+}
+
+void ld_batches_snapshot(server_t *s, bool force)
+{
+    uint64_t head;
+    ld_store_head(s->store, &head, NULL);
+    uint64_t last = s->batches.snap_seq;
+    if (head == last || (!force && head - last < s->cfg.snapshot_every))
+        return;
+    if (ld_core_next_seq(s->core) != head + 1)
+        return; /* decisions are pending: the state is ahead of the log */
+    uint64_t t = ld_mono_ns();
+    uint8_t *buf;
+    size_t len;
+    ld_core_snapshot(s->core, &buf, &len);
+    int rc = ld_store_snapshot_put(s->store, "core", head, buf, len);
+    free(buf);
+    if (rc) {
+        ld_log(LD_LOG_WARN, "snapshot failed", "error=\"%s\"", ld_strerror(rc));
+        return;
+    }
+    s->batches.snap_seq = head;
+    ld_log(LD_LOG_INFO, "snapshot written", "seq=%llu bytes=%zu ms=%.1f",
+           (unsigned long long)head, len, (double)(ld_mono_ns() - t) / 1e6);
+}
+
+static void finish(server_t *s, batch_t *b)
+{
+    if (b->rc) {
+        ld_log(LD_LOG_ERROR, "commit failed", "error=\"%s\" requests=%zu", ld_strerror(b->rc), b->n);
+        fail_batch(s, b, b->rc);
+        /* the current batch was decided on top of the failed one */
+        if (s->batches.cur != b) {
+            fail_batch(s, s->batches.cur, b->rc);
+            batch_reset(s->batches.cur);
+        }
+        reload_core(s);
+    } else {
+        for (size_t i = 0; i < b->n; i++) {
+            pending_t *p = &b->p[i];
+            if (p->deferred)
+                ld_reads_deferred(s, b, p);
+            ld_router_reply(s, b, p);
+        }
+        ld_publisher_committed(s, b);
+        s->st.events += ld_out_count(b->out);
+    }
+    batch_reset(b);
+}
+
+static void work_cb(uv_work_t *w)
+{
+    server_t *s = ld_container_of(w, server_t, batches.work);
+    batch_t *b = s->batches.writing;
+    b->rc = ld_store_append(s->store, b->apps, b->napps);
+}
+
+static void after_work_cb(uv_work_t *w, int status)
+{
+    server_t *s = ld_container_of(w, server_t, batches.work);
+    batch_t *b = s->batches.writing;
+    (void)status;
+    s->batches.busy = false;
+    ld_hist_add(s->st.commit_hist, (ld_mono_ns() - b->t_submit) / 1000);
+    for (size_t i = 0; !b->rc && i < b->napps; i++)
+        if (b->apps[i].rc || b->apps[i].duplicate) {
+            /* the core and the store disagree: trust the store */
+            ld_log(LD_LOG_ERROR, "store refused a decided request", "rc=%d duplicate=%d",
+                   b->apps[i].rc, b->apps[i].duplicate);
+            b->rc = LD_EINTERNAL;
+        }
+    finish(s, b);
+    if (s->batches.cur->n)
+        ld_batches_submit(s);
+    else
+        ld_batches_snapshot(s, false);
+    ld_deadlines_arm(s);
+    ld_router_drain(s);
+    if (s->stopping && !s->batches.busy && !s->batches.cur->n)
+        uv_stop(s->loop);
+}
+
+void ld_batches_submit(server_t *s)
+{
+    ld_batches_t *bs = &s->batches;
+    batch_t *b = bs->cur;
+    if (!b->n || bs->busy)
+        return;
+    s->st.batches++;
+    ld_hist_add(s->st.batch_hist, b->n);
+    Ladder__V1__Event **ev = ld_out_events(b->out);
+    b->napps = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        pending_t *p = &b->p[i];
+        if (!p->has_events || p->dup_of >= 0)
+            continue;
+        b->apps = ld_grow(b->apps, &b->capapps, b->napps + 1, sizeof *b->apps);
+        b->apps[b->napps] = (ld_append_t){.request_key = p->key, .request_key_len = p->key_len,
+                                          .events = &ev[p->ev_start],
+                                          .n_events = p->ev_end - p->ev_start};
+        memcpy(b->apps[b->napps++].digest, p->digest, LD_HASH_LEN);
+    }
+    bs->cur = b == &bs->b[0] ? &bs->b[1] : &bs->b[0];
+    bs->writing = b;
+    b->t_submit = ld_mono_ns();
+    if (!b->napps) {
+        /* queries and refusals only: nothing to write, nothing to wait for */
+        b->rc = 0;
+        finish(s, b);
+        return;
+    }
+    bs->busy = true;
+    uv_queue_work(s->loop, &bs->work, work_cb, after_work_cb);
+}
+
+/* After each loop turn's I/O: the batch decided in it goes to the writer. */
+static void on_check(uv_check_t *h)
+{
+    server_t *s = ld_container_of(h, server_t, batches.check);
+    if (!s->batches.busy && s->batches.cur->n)
+        ld_batches_submit(s);
+}
+
+int ld_batches_open(server_t *s)
+{
+    ld_batches_t *bs = &s->batches;
+    for (int i = 0; i < 2; i++)
+        bs->b[i].out = ld_out_new();
+    bs->cur = &bs->b[0];
+    bs->writing = &bs->b[1];
+    uv_check_init(s->loop, &bs->check);
+    uv_check_start(&bs->check, on_check);
+    return 0;
+}
+
+static void close_cb(uv_handle_t *h)
+{
+    (void)h;
+}
+
+void ld_batches_close(server_t *s)
+{
+    uv_close((uv_handle_t *)&s->batches.check, close_cb);
+}
+
+void ld_batches_destroy(server_t *s)
+{
+    for (int i = 0; i < 2; i++) {
+        batch_t *b = &s->batches.b[i];
+        ld_out_destroy(&b->out);
+        free(b->p), free(b->u), free(b->blob), free(b->apps), free(b->rids.h), free(b->rids.idx);
+        memset(b, 0, sizeof *b);
+    }
+}

@@ -1,0 +1,302 @@
+/* publisher.c — the PUB socket and what goes out on it (shell.h, ld_publisher_t).
+ *
+ * Owns the PUB socket, the list of dirty boards and case partitions, and the
+ * uv_timer_t that publishes them. Per-event updates (evt.*, points.*, level.*)
+ * are built when their events are decided and held in the batch; they are
+ * published only after the commit returns. Boards (§9, board.* top 10) and
+ * case rankings (cases.*) are coalesced: at most one per 100 ms each, with the
+ * seq of their last change, and never while decisions are still unwritten.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "shell.h"
+
+#define CASES 255 /* a dirty_t of a case partition: scope = level, value = category */
+
+/* ----------------------------------------------------- per-event updates -- */
+
+static void add_update(batch_t *b, const char *topic, const Ladder__V1__Update *u)
+{
+    b->u = ld_grow(b->u, &b->capu, b->nu + 1, sizeof *b->u);
+    update_t *x = &b->u[b->nu++];
+    x->topic_len = strlen(topic);
+    x->topic_off = ld_batch_put(b, topic, x->topic_len);
+    x->body_off = ld_batch_pack(b, &u->base, &x->body_len);
+}
+
+static const char *body_name(const Ladder__V1__Event *ev)
+{
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field(&ladder__v1__event__descriptor, ev->body_case);
+    return f ? f->name : "unknown";
+}
+
+static void points_update(server_t *s, batch_t *b, const char *emp, uint64_t seq, int64_t delta)
+{
+    long i = ld_core_employee_find(s->core, emp);
+    if (i < 0)
+        return;
+    ld_emp_summary_t e;
+    ld_core_employee_at(s->core, (size_t)i, &e);
+    Ladder__V1__PointsUpdate pu = LADDER__V1__POINTS_UPDATE__INIT;
+    pu.employee_id = (char *)e.id;
+    pu.total = e.total, pu.since_level = e.since_level, pu.in_year = e.in_year, pu.delta = delta;
+    char topic[64];
+    snprintf(topic, sizeof topic, "points.%s", emp);
+    Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
+    u.topic = topic;
+    u.seq = seq;
+    u.payload_case = LADDER__V1__UPDATE__PAYLOAD_POINTS;
+    u.points = &pu;
+    add_update(b, topic, &u);
+}
+
+static void level_update(server_t *s, batch_t *b, const char *emp, uint64_t seq, uint32_t from,
+                         uint32_t to, const char *cause)
+{
+    ld_out_reset(s->qout);
+    Ladder__V1__LevelUpdate lu = LADDER__V1__LEVEL_UPDATE__INIT;
+    lu.employee_id = (char *)emp;
+    lu.from_level = from;
+    lu.level = ld_core_level_info(s->core, s->qout, to);
+    lu.cause = (char *)cause;
+    char topic[64];
+    snprintf(topic, sizeof topic, "level.%s", emp);
+    Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
+    u.topic = topic;
+    u.seq = seq;
+    u.payload_case = LADDER__V1__UPDATE__PAYLOAD_LEVEL;
+    u.level = &lu;
+    add_update(b, topic, &u);
+}
+
+void ld_publisher_hold(server_t *s, batch_t *b, size_t from, size_t to)
+{
+    Ladder__V1__Event **ev = ld_out_events(b->out);
+    for (size_t k = from; k < to; k++) {
+        const Ladder__V1__Event *e = ev[k];
+        char topic[64];
+        snprintf(topic, sizeof topic, "evt.%s", body_name(e));
+        Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
+        u.topic = topic;
+        u.seq = e->seq;
+        u.payload_case = LADDER__V1__UPDATE__PAYLOAD_EVENT;
+        u.event = (Ladder__V1__Event *)e;
+        add_update(b, topic, &u);
+        switch (e->body_case) {
+        case LADDER__V1__EVENT__BODY_POINTS_AWARDED:
+            points_update(s, b, e->points_awarded->employee_id, e->seq, e->points_awarded->amount);
+            break;
+        case LADDER__V1__EVENT__BODY_POINTS_ADJUSTED:
+            points_update(s, b, e->points_adjusted->employee_id, e->seq, e->points_adjusted->amount);
+            break;
+        case LADDER__V1__EVENT__BODY_PROMOTED:
+            level_update(s, b, e->promoted->employee_id, e->seq, e->promoted->from_level,
+                         e->promoted->to_level, "promoted");
+            break;
+        case LADDER__V1__EVENT__BODY_RETENTION_YEAR_CLOSED:
+            if (!e->retention_year_closed->kept)
+                level_update(s, b, e->retention_year_closed->employee_id, e->seq,
+                             e->retention_year_closed->level, e->retention_year_closed->new_level,
+                             "demoted");
+            break;
+        case LADDER__V1__EVENT__BODY_APPEAL_DECIDED:
+            if (e->appeal_decided->overturned)
+                level_update(s, b, e->appeal_decided->employee_id, e->seq,
+                             e->appeal_decided->restored_level - 1,
+                             e->appeal_decided->restored_level, "appeal overturned");
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+/* --------------------------------------------------- coalesced boards -- */
+
+static void on_timer(uv_timer_t *t);
+
+/* Marks a board (or, with window CASES, a case partition) for publishing. */
+static void mark_board(server_t *s, int window, int scope, const char *value, uint64_t seq)
+{
+    ld_publisher_t *pb = &s->publisher;
+    for (size_t i = 0; i < pb->ndirty; i++) {
+        dirty_t *d = &pb->dirty[i];
+        if (d->window == window && d->scope == scope && !strcmp(d->value, value)) {
+            d->seq = seq;
+            return;
+        }
+    }
+    pb->dirty = ld_grow(pb->dirty, &pb->capdirty, pb->ndirty + 1, sizeof *pb->dirty);
+    dirty_t *d = &pb->dirty[pb->ndirty++];
+    snprintf(d->value, sizeof d->value, "%s", value);
+    d->window = (uint8_t)window, d->scope = (uint8_t)scope, d->seq = seq;
+    if (!uv_is_active((uv_handle_t *)&pb->timer))
+        uv_timer_start(&pb->timer, on_timer, 100, 0);
+}
+
+/* The 20 boards an employee stands on (§9: 5 windows x org/centre/team/level). */
+static void mark_employee(server_t *s, const char *emp, uint64_t seq)
+{
+    long i = ld_core_employee_find(s->core, emp);
+    if (i < 0)
+        return;
+    ld_emp_summary_t e;
+    ld_core_employee_at(s->core, (size_t)i, &e);
+    char level[4];
+    snprintf(level, sizeof level, "%u", e.level);
+    for (int w = 0; w < 5; w++) {
+        mark_board(s, w, 0, "", seq);
+        if (*e.centre)
+            mark_board(s, w, 1, e.centre, seq);
+        if (*e.team)
+            mark_board(s, w, 2, e.team, seq);
+        mark_board(s, w, 3, level, seq);
+    }
+}
+
+static void mark_case(server_t *s, const char *case_id, uint64_t seq)
+{
+    uint32_t level;
+    const char *cat;
+    if (ld_core_case_partition(s->core, case_id, &level, &cat))
+        mark_board(s, CASES, (int)level, cat, seq);
+}
+
+static void publish_cases(server_t *s, const dirty_t *d, uint8_t **buf, size_t *cap)
+{
+    Ladder__V1__GetCaseRanking g = LADDER__V1__GET_CASE_RANKING__INIT;
+    g.level = d->scope, g.category = (char *)d->value;
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_CASE_RANKING;
+    q.case_ranking = &g;
+    Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
+    ld_out_reset(s->qout);
+    if (ld_core_query(s->core, &q, ld_server_now(s), s->qout, &ok, NULL) != 0)
+        return;
+    char topic[128];
+    snprintf(topic, sizeof topic, "cases.%u.%s", d->scope, d->value);
+    Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
+    u.topic = topic;
+    u.seq = d->seq;
+    u.payload_case = LADDER__V1__UPDATE__PAYLOAD_CASES;
+    u.cases = ok.case_ranking;
+    size_t n = ladder__v1__update__get_packed_size(&u);
+    *buf = ld_grow(*buf, cap, n, 1);
+    ladder__v1__update__pack(&u, *buf);
+    zmq_send(s->publisher.sock, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send(s->publisher.sock, *buf, n, ZMQ_DONTWAIT);
+}
+
+static void publish_board(server_t *s, const dirty_t *d, uint8_t **buf, size_t *cap)
+{
+    static const char *const win[] = {"all", "week", "month", "quarter", "year"};
+    static const char *const scope[] = {"org", "centre", "team", "level"};
+    Ladder__V1__GetBoard g = LADDER__V1__GET_BOARD__INIT;
+    g.window = d->window, g.scope = d->scope, g.scope_value = (char *)d->value, g.top = 10;
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_BOARD;
+    q.board = &g;
+    Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
+    ld_out_reset(s->qout);
+    if (ld_core_query(s->core, &q, ld_server_now(s), s->qout, &ok, NULL) != 0)
+        return;
+    char topic[128];
+    snprintf(topic, sizeof topic, "board.%s/%s%s%s", win[d->window], scope[d->scope],
+             d->scope ? ":" : "", d->scope ? d->value : "");
+    Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
+    u.topic = topic;
+    u.seq = d->seq;
+    u.payload_case = LADDER__V1__UPDATE__PAYLOAD_BOARD;
+    u.board = ok.board;
+    size_t n = ladder__v1__update__get_packed_size(&u);
+    *buf = ld_grow(*buf, cap, n, 1);
+    ladder__v1__update__pack(&u, *buf);
+    zmq_send(s->publisher.sock, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send(s->publisher.sock, *buf, n, ZMQ_DONTWAIT);
+}
+
+/* Publishes each dirty board's top 10 (and each dirty case partition's
+ * ranking) once, with the seq of its last change. */
+static void on_timer(uv_timer_t *t)
+{
+    server_t *s = ld_container_of(t, server_t, publisher.timer);
+    ld_publisher_t *pb = &s->publisher;
+    if (s->batches.busy || s->batches.cur->n) {
+        /* decisions not yet on disk must not show: wait for the commit */
+        uv_timer_start(&pb->timer, on_timer, 10, 0);
+        return;
+    }
+    uint8_t *buf = NULL;
+    size_t cap = 0;
+    for (size_t i = 0; i < pb->ndirty; i++) {
+        const dirty_t *d = &pb->dirty[i];
+        if (d->window == CASES)
+            publish_cases(s, d, &buf, &cap);
+        else
+            publish_board(s, d, &buf, &cap);
+    }
+    free(buf);
+    pb->ndirty = 0;
+}
+
+void ld_publisher_committed(server_t *s, batch_t *b)
+{
+    void *z = s->publisher.sock;
+    for (size_t i = 0; i < b->nu; i++) {
+        update_t *u = &b->u[i];
+        zmq_send(z, b->blob + u->topic_off, u->topic_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+        zmq_send(z, b->blob + u->body_off, u->body_len, ZMQ_DONTWAIT);
+    }
+    Ladder__V1__Event **ev = ld_out_events(b->out);
+    for (size_t i = 0; i < ld_out_count(b->out); i++) {
+        const Ladder__V1__Event *e = ev[i];
+        if (e->body_case == LADDER__V1__EVENT__BODY_POINTS_AWARDED)
+            mark_employee(s, e->points_awarded->employee_id, e->seq);
+        else if (e->body_case == LADDER__V1__EVENT__BODY_POINTS_ADJUSTED)
+            mark_employee(s, e->points_adjusted->employee_id, e->seq);
+        else if (e->body_case == LADDER__V1__EVENT__BODY_PROMOTED)
+            mark_employee(s, e->promoted->employee_id, e->seq);
+        else if (e->body_case == LADDER__V1__EVENT__BODY_CASE_ACCEPTED)
+            mark_case(s, e->case_accepted->case_id, e->seq);
+        else if (e->body_case == LADDER__V1__EVENT__BODY_CASE_RETIRED)
+            mark_case(s, e->case_retired->case_id, e->seq);
+        else if (e->body_case == LADDER__V1__EVENT__BODY_CASE_STUDIED)
+            mark_case(s, e->case_studied->case_id, e->seq);
+        else if (e->body_case == LADDER__V1__EVENT__BODY_CASE_RATED)
+            mark_case(s, e->case_rated->case_id, e->seq);
+        else if (e->body_case == LADDER__V1__EVENT__BODY_CASE_USED_IN_EXAM)
+            mark_case(s, e->case_used_in_exam->case_id, e->seq);
+    }
+}
+
+int ld_publisher_open(server_t *s)
+{
+    if (!(s->publisher.sock = ld_router_socket(s, ZMQ_PUB, s->cfg.publish)))
+        return LD_EIO;
+    uv_timer_init(s->loop, &s->publisher.timer);
+    return 0;
+}
+
+static void close_cb(uv_handle_t *h)
+{
+    (void)h;
+}
+
+void ld_publisher_close(server_t *s)
+{
+    uv_close((uv_handle_t *)&s->publisher.timer, close_cb);
+}
+
+void ld_publisher_destroy(server_t *s)
+{
+    if (s->publisher.sock)
+        zmq_close(s->publisher.sock);
+    s->publisher.sock = NULL;
+    free(s->publisher.dirty);
+    s->publisher.dirty = NULL;
+    s->publisher.ndirty = s->publisher.capdirty = 0;
+}

@@ -1,0 +1,370 @@
+/* requests.c — one request from its frame to its held reply (shell.h).
+ *
+ * Owns the request path of the current batch: decoding (size and depth
+ * checked before protobuf-c sees the bytes), validation, the principal bound
+ * to a CURVE key, §12 deduplication (this batch's request ids, the batch being
+ * committed, then the store) and the decision of commands, each request under
+ * a savepoint so it is all or nothing. Queries go to reads.c. Replies are
+ * packed into the batch blob and held until batches.c says the commit returned.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+#include <sys/random.h>
+
+#include "shell.h"
+#include "wire.h"
+
+#define E(x) LADDER__V1__ERROR_CODE__##x
+
+pending_t *ld_requests_new(batch_t *b, const uint8_t *ident, size_t ident_len)
+{
+    b->p = ld_grow(b->p, &b->cap, b->n + 1, sizeof *b->p);
+    pending_t *p = &b->p[b->n++];
+    memset(p, 0, offsetof(pending_t, stream) + 1);
+    p->dup_of = -1;
+    p->ident_len = (uint8_t)(ident_len > 255 ? 255 : ident_len);
+    memcpy(p->ident, ident, p->ident_len);
+    return p;
+}
+
+void ld_requests_set_reply(batch_t *b, pending_t *p, const Ladder__V1__Reply *r)
+{
+    p->reply_off = ld_batch_pack(b, &r->base, &p->reply_len);
+}
+
+void ld_requests_error(server_t *s, batch_t *b, pending_t *p, int code, const char *section,
+                       const char *field, uint32_t index, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    Ladder__V1__Error e = LADDER__V1__ERROR__INIT;
+    e.code = (Ladder__V1__ErrorCode)code;
+    e.message = msg;
+    e.field = (char *)(field ? field : "");
+    e.section = (char *)(section ? section : "");
+    e.command_index = index;
+    Ladder__V1__Reply r = LADDER__V1__REPLY__INIT;
+    r.request_id = (ProtobufCBinaryData){p->rid_len, p->rid};
+    r.outcome_case = LADDER__V1__REPLY__OUTCOME_ERROR;
+    r.error = &e;
+    ld_requests_set_reply(b, p, &r);
+    s->st.errors++;
+}
+
+/* ------------------------------------------------------- §12 request ids -- */
+
+static uint64_t rid_hash(const uint8_t *r, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ r[i]) * 1099511628211ull;
+    return h | 1;
+}
+
+static long rid_find(const batch_t *b, const uint8_t *r, size_t n)
+{
+    if (!b->rids.cap)
+        return -1;
+    uint64_t h = rid_hash(r, n);
+    for (size_t i = h & (b->rids.cap - 1); b->rids.h[i]; i = (i + 1) & (b->rids.cap - 1)) {
+        const pending_t *p = &b->p[b->rids.idx[i]];
+        if (b->rids.h[i] == h && p->key_len == n && !memcmp(p->key, r, n))
+            return b->rids.idx[i];
+    }
+    return -1;
+}
+
+static void rid_add(batch_t *b, uint32_t idx)
+{
+    ridmap_t *m = &b->rids;
+    if ((m->n + 1) * 2 > m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 256;
+        uint64_t *h = calloc(cap, sizeof *h);
+        uint32_t *ix = calloc(cap, sizeof *ix);
+        if (!h || !ix)
+            abort();
+        for (size_t i = 0; i < m->cap; i++) {
+            if (!m->h[i])
+                continue;
+            size_t j = m->h[i] & (cap - 1);
+            while (h[j])
+                j = (j + 1) & (cap - 1);
+            h[j] = m->h[i];
+            ix[j] = m->idx[i];
+        }
+        free(m->h);
+        free(m->idx);
+        m->h = h, m->idx = ix, m->cap = cap;
+    }
+    const pending_t *p = &b->p[idx];
+    uint64_t h = rid_hash(p->key, p->key_len);
+    size_t i = h & (m->cap - 1);
+    while (m->h[i])
+        i = (i + 1) & (m->cap - 1);
+    m->h[i] = h;
+    m->idx[i] = idx;
+    m->n++;
+}
+
+typedef struct {
+    ProtobufCBuffer base;
+    crypto_generichash_state st;
+} hashbuf_t;
+
+static void hashbuf_append(ProtobufCBuffer *b, size_t len, const uint8_t *data)
+{
+    crypto_generichash_update(&((hashbuf_t *)b)->st, data, len);
+}
+
+void ld_requests_digest(const Ladder__V1__Request *req, uint8_t out[LD_HASH_LEN])
+{
+    hashbuf_t hb = {.base = {hashbuf_append}};
+    crypto_generichash_init(&hb.st, NULL, 0, LD_HASH_LEN);
+    for (size_t i = 0; i < req->n_commands; i++) {
+        uint8_t len[8];
+        uint64_t n = protobuf_c_message_get_packed_size(&req->commands[i]->base);
+        for (int k = 0; k < 8; k++)
+            len[k] = (uint8_t)(n >> (56 - 8 * k));
+        crypto_generichash_update(&hb.st, len, sizeof len);
+        protobuf_c_message_pack_to_buffer(&req->commands[i]->base, &hb.base);
+    }
+    crypto_generichash_final(&hb.st, out, LD_HASH_LEN);
+}
+
+static void reply_reused(server_t *s, batch_t *b, pending_t *p)
+{
+    ld_requests_error(s, b, p, E(ERR_ID_REUSED), "§12", "request_id", 0,
+                      "request_id: already used by this principal for different commands; "
+                      "nothing was written (use a new request id)");
+}
+
+/* ------------------------------------------------------------- commands -- */
+
+void ld_requests_commands(server_t *s, pending_t *p, Ladder__V1__Request *req)
+{
+    batch_t *b = s->batches.cur;
+    ld_ctx_t ctx = {0, req->principal ? req->principal->id : "",
+                    req->principal ? req->principal->roles : 0, p->rid, p->rid_len};
+    uint32_t mark = ld_core_savepoint(s->core);
+    size_t start = ld_out_count(b->out);
+    ld_refusal_t why;
+    for (size_t k = 0; k < req->n_commands; k++) {
+        Ladder__V1__Command *cmd = req->commands[k];
+        if (cmd->cmd_case == LADDER__V1__COMMAND__CMD_ADVANCE_CLOCK && !s->cfg.manual_clock) {
+            ld_core_rollback(s->core, mark);
+            ld_core_release(s->core);
+            ld_out_truncate(b->out, start);
+            ld_requests_error(s, b, p, E(ERR_INVALID), "", "advance_clock", (uint32_t)k,
+                              "advance_clock: refused: ladderd runs on the system clock "
+                              "(start it with --clock manual to move time)");
+            return;
+        }
+        if (cmd->cmd_case == LADDER__V1__COMMAND__CMD_DRAW_EXAM && cmd->draw_exam->seed == 0) {
+            uint64_t seed = 0;
+            while (seed == 0 && getrandom(&seed, sizeof seed, 0) != sizeof seed)
+                ;
+            cmd->draw_exam->seed = seed ? seed : 1;
+        }
+        ctx.now_ms = ld_server_now(s);
+        if (ld_core_execute(s->core, cmd, &ctx, b->out, &why) != 0) {
+            ld_core_rollback(s->core, mark);
+            ld_core_release(s->core);
+            ld_out_truncate(b->out, start);
+            char field[160];
+            if (req->n_commands > 1 && why.field[0])
+                snprintf(field, sizeof field, "commands[%zu].%s", k, why.field);
+            else
+                snprintf(field, sizeof field, "%s", why.field);
+            ld_requests_error(s, b, p, why.code, why.section, field, (uint32_t)k, "%s",
+                              why.message);
+            return;
+        }
+        if (cmd->cmd_case == LADDER__V1__COMMAND__CMD_ADVANCE_CLOCK)
+            s->manual_now = cmd->advance_clock->to_ms;
+        s->st.commands++;
+    }
+    ld_core_release(s->core);
+    size_t end = ld_out_count(b->out);
+    Ladder__V1__Event **ev = ld_out_events(b->out);
+    uint64_t seqs[256], *sp = end - start <= 256 ? seqs : malloc((end - start) * sizeof *sp);
+    if (!sp)
+        abort();
+    for (size_t k = start; k < end; k++)
+        sp[k - start] = ev[k]->seq;
+    Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
+    ok.n_seqs = end - start;
+    ok.seqs = sp;
+    Ladder__V1__Reply r = LADDER__V1__REPLY__INIT;
+    r.request_id = (ProtobufCBinaryData){p->rid_len, p->rid};
+    r.outcome_case = LADDER__V1__REPLY__OUTCOME_OK;
+    r.ok = &ok;
+    ld_requests_set_reply(b, p, &r);
+    if (sp != seqs)
+        free(sp);
+    p->has_events = end > start;
+    p->ev_start = start;
+    p->ev_end = end;
+    ld_publisher_hold(s, b, start, end);
+}
+
+/* A request id already written answers with the seqs it got then (§12). */
+static void answer_written(batch_t *b, pending_t *p, uint64_t first, uint32_t count)
+{
+    uint64_t seqs[256], *sp = count <= 256 ? seqs : malloc(count * sizeof *sp);
+    if (!sp)
+        abort();
+    for (uint32_t k = 0; k < count; k++)
+        sp[k] = first + k;
+    Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
+    ok.n_seqs = count;
+    ok.seqs = sp;
+    Ladder__V1__Reply r = LADDER__V1__REPLY__INIT;
+    r.request_id = (ProtobufCBinaryData){p->rid_len, p->rid};
+    r.outcome_case = LADDER__V1__REPLY__OUTCOME_OK;
+    r.ok = &ok;
+    ld_requests_set_reply(b, p, &r);
+    if (sp != seqs)
+        free(sp);
+}
+
+/* Commands with a request id: §12 deduplication, then the decision. */
+static void dedup_and_decide(server_t *s, pending_t *p, Ladder__V1__Request *req)
+{
+    batch_t *b = s->batches.cur, *w = s->batches.writing;
+    /* §12 deduplication, per principal: a request id this principal used
+     * before answers as it did when its commands are the same (digest), and
+     * is refused when they differ */
+    p->key_len = (uint8_t)ld_store_request_key(
+        p->key, req->principal && req->principal->id ? req->principal->id : "", p->rid, p->rid_len);
+    if (!p->key_len) {
+        ld_requests_error(s, b, p, E(ERR_INVALID), "§1", "principal.id", 0,
+                          "principal.id: at most %d bytes", LD_PRINCIPAL_MAX);
+        return;
+    }
+    ld_requests_digest(req, p->digest);
+    long dup = rid_find(b, p->key, p->key_len);
+    if (dup < 0 && w && s->batches.busy)
+        dup = rid_find(w, p->key, p->key_len) >= 0 ? -2 : -1;
+    uint64_t first;
+    uint32_t count;
+    uint8_t digest[LD_HASH_LEN];
+    int grc = dup == -1 ? ld_store_request_get(s->store, p->key, p->key_len, &first, &count, digest)
+                        : LD_ENOTFOUND;
+    if (dup >= 0 && memcmp(b->p[dup].digest, p->digest, LD_HASH_LEN)) {
+        reply_reused(s, b, p);
+    } else if (dup >= 0) {
+        p->dup_of = dup;
+    } else if (dup == -2) {
+        ld_requests_error(s, b, p, E(ERR_CONFLICT), "§12", "request_id", 0,
+                          "§12: this request id is being committed; ask again for its outcome");
+    } else if (grc != 0 && grc != LD_ENOTFOUND) {
+        /* not knowing whether it was written, it must not be decided again */
+        ld_requests_error(s, b, p, E(ERR_UNAVAILABLE), "§12", "request_id", 0,
+                          "request_id: cannot look it up (%s); nothing of this request was written",
+                          ld_strerror(grc));
+    } else if (grc == 0 && memcmp(digest, p->digest, LD_HASH_LEN)) {
+        reply_reused(s, b, p);
+    } else if (grc == 0) {
+        answer_written(b, p, first, count);
+    } else {
+        ld_requests_commands(s, p, req);
+        if (p->has_events)
+            rid_add(b, (uint32_t)(p - b->p));
+        ld_deadlines_fire(s);
+    }
+}
+
+void ld_requests_handle(server_t *s, const uint8_t *ident, size_t ident_len,
+                        const uint8_t *data, size_t len, const char *user)
+{
+    batch_t *b = s->batches.cur;
+    s->st.requests++;
+    pending_t *p = ld_requests_new(b, ident, ident_len);
+    if (len > s->cfg.max_request) {
+        ld_requests_error(s, b, p, E(ERR_TOO_LARGE), "", "request", 0,
+                          "request: %zu bytes is larger than the limit of %zu", len,
+                          s->cfg.max_request);
+        return;
+    }
+    char path[256];
+    switch (ld_wire_check(&ladder__v1__request__descriptor, data, len, path, sizeof path)) {
+    case LD_WIRE_OK:
+        break;
+    case LD_WIRE_DEEP:
+        ld_requests_error(s, b, p, E(ERR_MALFORMED), "", "request", 0,
+                          "request: messages nested deeper than %d levels", LD_WIRE_MAX_DEPTH);
+        return;
+    case LD_WIRE_UTF8:
+        ld_requests_error(s, b, p, E(ERR_INVALID), "", path, 0,
+                          "%s: not UTF-8 (RFC 3629: no surrogates, overlong forms or code "
+                          "points above U+10FFFF)", path);
+        return;
+    case LD_WIRE_NUL:
+        ld_requests_error(s, b, p, E(ERR_INVALID), "", path, 0,
+                          "%s: holds a NUL byte; strings may not", path);
+        return;
+    }
+    Ladder__V1__Request *req = ladder__v1__request__unpack(NULL, len, data);
+    if (!req) {
+        ld_requests_error(s, b, p, E(ERR_MALFORMED), "", "request", 0,
+                          "request: the bytes do not decode as a ladder.v1.Request");
+        return;
+    }
+    Ladder__V1__Principal *claimed = req->principal, bound = LADDER__V1__PRINCIPAL__INIT;
+    if (req->request_id.len > LD_REQUEST_ID_MAX) {
+        ld_requests_error(s, b, p, E(ERR_INVALID), "", "request_id", 0,
+                          "request_id: at most %d bytes, got %zu", LD_REQUEST_ID_MAX,
+                          req->request_id.len);
+        goto out;
+    }
+    p->rid_len = (uint8_t)req->request_id.len;
+    if (p->rid_len)
+        memcpy(p->rid, req->request_id.data, p->rid_len);
+    /* with CURVE the principal is the one bound to the client's key */
+    if (s->router.auth) {
+        bound.id = (char *)(user ? user : "");
+        if (!user || !ld_auth_roles(s->router.auth, user, &bound.roles))
+            bound.roles = 0;
+        req->principal = &bound;
+    }
+    if (req->n_commands && req->query) {
+        ld_requests_error(s, b, p, E(ERR_INVALID), "", "query", 0,
+                          "a request carries commands or a query, not both");
+    } else if (req->query) {
+        if (!req->query->q_case)
+            ld_requests_error(s, b, p, E(ERR_INVALID), "", "query", 0,
+                              "query: empty (no oneof set)");
+        else
+            ld_reads_query(s, p, req->query);
+    } else if (!req->n_commands) {
+        ld_requests_error(s, b, p, E(ERR_INVALID), "", "commands", 0,
+                          "request: neither commands nor a query");
+    } else if (req->n_commands > LD_MAX_COMMANDS) {
+        ld_requests_error(s, b, p, E(ERR_INVALID), "", "commands", 0,
+                          "commands: at most %d in one request, got %zu", LD_MAX_COMMANDS,
+                          req->n_commands);
+    } else if (!p->rid_len) {
+        ld_requests_error(s, b, p, E(ERR_INVALID), "", "request_id", 0,
+                          "request_id: required for commands (1 to %d bytes)", LD_REQUEST_ID_MAX);
+    } else {
+        dedup_and_decide(s, p, req);
+    }
+out:
+    req->principal = claimed;
+    ladder__v1__request__free_unpacked(req, NULL);
+}
+
+void ld_requests_bad_frames(server_t *s, const uint8_t *ident, size_t ident_len, int n)
+{
+    s->st.requests++;
+    pending_t *p = ld_requests_new(s->batches.cur, ident, ident_len);
+    ld_requests_error(s, s->batches.cur, p, E(ERR_MALFORMED), "", "frames", 0,
+                      "frames: expected [identity][empty][request], got %d frame%s%s", n - 1,
+                      n - 1 == 1 ? "" : "s", n == 3 ? " with a non-empty delimiter" : "");
+}

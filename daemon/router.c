@@ -1,0 +1,230 @@
+/* router.c — the ROUTER socket and the ZAP handler (shell.h, ld_router_t).
+ *
+ * Owns the ZeroMQ context, the ROUTER (requests in, replies out), the ZAP
+ * REP socket (RFC 27: CURVE connections only for listed keys) and their libuv
+ * handles: a uv_poll_t on each ZMQ_FD and a uv_idle_t that resumes a drain.
+ * ZMQ_FD is edge-triggered: after every recv and send the sockets are read
+ * while ZMQ_EVENTS says readable. Frames are checked here; what a request
+ * means is requests.c's business.
+ */
+#include <errno.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "log.h"
+#include "shell.h"
+
+/* Receives one multipart message: up to max frames kept (the rest dropped);
+ * returns how many were kept. The caller closes them. */
+static int recv_parts(void *sock, zmq_msg_t *parts, int max)
+{
+    int n = 0, more = 1;
+    while (more) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&m);
+            break;
+        }
+        more = zmq_msg_more(&m);
+        if (n < max)
+            parts[n++] = m;
+        else
+            zmq_msg_close(&m);
+    }
+    return n;
+}
+
+static void handle_message(server_t *s)
+{
+    zmq_msg_t parts[4];
+    int n = recv_parts(s->router.sock, parts, 4);
+    if (n >= 1) {
+        const uint8_t *ident = zmq_msg_data(&parts[0]);
+        size_t ilen = zmq_msg_size(&parts[0]);
+        if (n == 3 && zmq_msg_size(&parts[1]) == 0) {
+            const char *user = s->router.auth ? zmq_msg_gets(&parts[2], "User-Id") : NULL;
+            ld_requests_handle(s, ident, ilen, zmq_msg_data(&parts[2]), zmq_msg_size(&parts[2]),
+                               user);
+        } else {
+            ld_requests_bad_frames(s, ident, ilen, n);
+        }
+    }
+    for (int i = 0; i < n; i++)
+        zmq_msg_close(&parts[i]);
+}
+
+/* ZAP (RFC 27): CURVE connections are accepted only for listed keys; the
+ * reply's user id becomes the principal of every message on the connection. */
+static void zap_drain(server_t *s)
+{
+    void *zap = s->router.zap;
+    for (;;) {
+        int ev = 0;
+        size_t sz = sizeof ev;
+        if (zmq_getsockopt(zap, ZMQ_EVENTS, &ev, &sz) || !(ev & ZMQ_POLLIN))
+            return;
+        zmq_msg_t f[8];
+        int n = recv_parts(zap, f, 8);
+        const char *who = NULL;
+        uint32_t roles = 0;
+        bool ok = n >= 7 && zmq_msg_size(&f[5]) == 5 && !memcmp(zmq_msg_data(&f[5]), "CURVE", 5) &&
+                  zmq_msg_size(&f[6]) == 32 &&
+                  ld_auth_key(s->router.auth, zmq_msg_data(&f[6]), &who, &roles);
+        if (!ok)
+            ld_log(LD_LOG_WARN, "connection refused: unknown key", "%s", "");
+        zmq_send(zap, "1.0", 3, ZMQ_SNDMORE);
+        if (n >= 2)
+            zmq_send(zap, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), ZMQ_SNDMORE);
+        else
+            zmq_send(zap, "", 0, ZMQ_SNDMORE);
+        zmq_send(zap, ok ? "200" : "400", 3, ZMQ_SNDMORE);
+        zmq_send(zap, ok ? "OK" : "unknown key", ok ? 2 : 11, ZMQ_SNDMORE);
+        zmq_send(zap, ok ? who : "", ok ? strlen(who) : 0, ZMQ_SNDMORE);
+        zmq_send(zap, "", 0, 0);
+        for (int i = 0; i < n; i++)
+            zmq_msg_close(&f[i]);
+    }
+}
+
+static void on_zap(uv_poll_t *h, int status, int events)
+{
+    (void)status, (void)events;
+    zap_drain(ld_container_of(h, server_t, router.zap_poll));
+}
+
+static void on_idle(uv_idle_t *h)
+{
+    server_t *s = ld_container_of(h, server_t, router.idle);
+    uv_idle_stop(h);
+    ld_router_drain(s);
+    /* requests read in the idle phase must not wait for the check phase: with
+     * no idle handle active the loop may block in poll first, and the
+     * client, waiting for these replies, sends nothing to wake it (item 3) */
+    ld_batches_submit(s);
+}
+
+/* Edge-triggered ZMQ_FD: read while ZMQ_EVENTS says readable. A bounded
+ * number per call keeps the loop fair; an idle handle resumes the rest. */
+void ld_router_drain(server_t *s)
+{
+    if (s->stopping)
+        return;
+    for (int i = 0; i < LD_DRAIN_MAX; i++) {
+        int ev = 0;
+        size_t sz = sizeof ev;
+        if (zmq_getsockopt(s->router.sock, ZMQ_EVENTS, &ev, &sz) || !(ev & ZMQ_POLLIN))
+            return;
+        handle_message(s);
+    }
+    uv_idle_start(&s->router.idle, on_idle);
+}
+
+static void on_poll(uv_poll_t *h, int status, int events)
+{
+    (void)status, (void)events;
+    ld_router_drain(ld_container_of(h, server_t, router.poll));
+}
+
+void ld_router_reply(server_t *s, const batch_t *b, const pending_t *p)
+{
+    if (p->internal)
+        return;
+    const pending_t *src = p->dup_of >= 0 ? &b->p[p->dup_of] : p;
+    void *z = s->router.sock;
+    zmq_send(z, p->ident, p->ident_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send(z, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send(z, b->blob + src->reply_off, src->reply_len, ZMQ_DONTWAIT);
+    /* a send may consume the edge of ZMQ_FD that announced more requests
+     * (issue 10 item 3: a query-only stream stalled): read again next turn */
+    if (!s->stopping)
+        uv_idle_start(&s->router.idle, on_idle);
+}
+
+void *ld_router_socket(server_t *s, int type, const char *ep)
+{
+    void *z = zmq_socket(s->router.zctx, type);
+    /* a slow subscriber holds at most 10 000 updates (then PUB drops and the
+     * subscriber sees a gap in seqs); clients may keep 100 000 requests */
+    int hwm = type == ZMQ_PUB ? 10000 : 100000, linger = 1000;
+    int64_t nolimit = -1;
+    zmq_setsockopt(z, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(z, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(z, ZMQ_LINGER, &linger, sizeof linger);
+    /* frames over --max-request still arrive, so that they get an answer;
+     * the hard ceiling is 64 times that, where ZeroMQ drops the peer */
+    int64_t hard = (int64_t)s->cfg.max_request * 64;
+    zmq_setsockopt(z, ZMQ_MAXMSGSIZE, type == ZMQ_ROUTER ? &hard : &nolimit, sizeof hard);
+    if (s->router.auth) {
+        int one = 1;
+        zmq_setsockopt(z, ZMQ_CURVE_SERVER, &one, sizeof one);
+        zmq_setsockopt(z, ZMQ_CURVE_SECRETKEY, ld_auth_secret(s->router.auth), 41);
+        zmq_setsockopt(z, ZMQ_ZAP_DOMAIN, "ladder", 6);
+    }
+    if (zmq_bind(z, ep) != 0) {
+        ld_log(LD_LOG_ERROR, "cannot bind", "endpoint=%s error=\"%s\"", ep, zmq_strerror(errno));
+        zmq_close(z);
+        return NULL;
+    }
+    return z;
+}
+
+int ld_router_open(server_t *s)
+{
+    ld_router_t *r = &s->router;
+    r->zctx = zmq_ctx_new();
+    if (r->auth) {
+        /* the ZAP handler must be bound before any CURVE socket */
+        r->zap = zmq_socket(r->zctx, ZMQ_REP);
+        if (zmq_bind(r->zap, "inproc://zeromq.zap.01") != 0) {
+            ld_log(LD_LOG_ERROR, "cannot bind the ZAP handler", "error=\"%s\"", zmq_strerror(errno));
+            return LD_EIO;
+        }
+        int zfd;
+        size_t zsz = sizeof zfd;
+        zmq_getsockopt(r->zap, ZMQ_FD, &zfd, &zsz);
+        uv_poll_init(s->loop, &r->zap_poll, zfd);
+        uv_poll_start(&r->zap_poll, UV_READABLE, on_zap);
+    }
+    if (!(r->sock = ld_router_socket(s, ZMQ_ROUTER, s->cfg.command)))
+        return LD_EIO;
+    int fd;
+    size_t fdsz = sizeof fd;
+    zmq_getsockopt(r->sock, ZMQ_FD, &fd, &fdsz);
+    uv_poll_init(s->loop, &r->poll, fd);
+    uv_poll_start(&r->poll, UV_READABLE, on_poll);
+    uv_idle_init(s->loop, &r->idle);
+    return 0;
+}
+
+void ld_router_stop(server_t *s)
+{
+    uv_poll_stop(&s->router.poll);
+}
+
+static void close_cb(uv_handle_t *h)
+{
+    (void)h;
+}
+
+void ld_router_close(server_t *s)
+{
+    uv_close((uv_handle_t *)&s->router.poll, close_cb);
+    if (s->router.zap)
+        uv_close((uv_handle_t *)&s->router.zap_poll, close_cb);
+    uv_close((uv_handle_t *)&s->router.idle, close_cb);
+}
+
+void ld_router_destroy(server_t *s)
+{
+    ld_router_t *r = &s->router;
+    if (r->sock)
+        zmq_close(r->sock);
+    if (r->zap)
+        zmq_close(r->zap);
+    r->sock = r->zap = NULL;
+    ld_auth_destroy(&r->auth);
+    if (r->zctx)
+        zmq_ctx_term(r->zctx);
+    r->zctx = NULL;
+}

@@ -1,0 +1,252 @@
+/* shell.h — what ladderd's modules share (private to ladderd; the public entry
+ * is server.h). One server_t per process, allocated by ld_server_run, embeds
+ * one struct per module; each module owns the libuv handles embedded in its
+ * struct and finds the server again with ld_container_of.
+ *
+ * The data flow, one file each:
+ *   router.c     ROUTER and ZAP sockets, frames in, reply frames out
+ *   requests.c   decode, validate, deduplicate (§12), decide commands
+ *   reads.c      queries, Stats, Snapshot (Clone), ReadEvents after the commit
+ *   batches.c    the group-commit pipeline, a failed commit and the reload
+ *   publisher.c  per-event updates (held until commit), coalesced boards/cases
+ *   deadlines.c  §7 deadlines fired by the system
+ *   loop.c       start-up, the clock, signals, shutdown
+ * DESIGN.md, "The write path" and "The read path".
+ */
+#ifndef LD_SHELL_H
+#define LD_SHELL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include <uv.h>
+
+#include "auth.h"
+#include "config.h"
+#include "core.h"
+#include "store.h"
+
+#define LD_MAX_COMMANDS 1000
+#define LD_DRAIN_MAX 2048
+#define LD_HIST 24
+
+#define ld_container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+
+/* One request of a batch: where its reply goes and what it decided. */
+typedef struct {
+    uint8_t ident[256];
+    uint8_t ident_len;
+    uint8_t rid[LD_REQUEST_ID_MAX];
+    uint8_t rid_len;
+    uint8_t key[LD_REQUEST_KEY_MAX]; /* the id scoped by principal (store.h) */
+    uint8_t key_len;
+    uint8_t digest[LD_HASH_LEN];     /* §12: of the request's commands */
+    bool internal;          /* a deadline command of our own: no reply */
+    bool has_events;
+    long dup_of;            /* index of the same request id earlier in this batch */
+    size_t ev_start, ev_end;
+    size_t reply_off, reply_len;
+    bool deferred;          /* ReadEvents: answered after the commit */
+    uint64_t from;
+    uint32_t max;
+    char stream[LD_STREAM_MAX + 1];
+} pending_t;
+
+/* A held update: topic and body in the batch blob. */
+typedef struct {
+    size_t topic_off, topic_len, body_off, body_len;
+} update_t;
+
+/* The request ids of a batch (open addressing on their hash). */
+typedef struct {
+    uint64_t *h;            /* request-id hash, 0 = empty */
+    uint32_t *idx;
+    size_t cap, n;
+} ridmap_t;
+
+/* One group commit: requests, their events, replies and updates, all held. */
+typedef struct {
+    ld_out_t *out;
+    pending_t *p;
+    size_t n, cap;
+    update_t *u;
+    size_t nu, capu;
+    uint8_t *blob;
+    size_t blen, bcap;
+    ld_append_t *apps;
+    size_t napps, capapps;
+    ridmap_t rids;
+    int rc;
+    uint64_t t_submit;
+} batch_t;
+
+/* A board whose top changed since it was last published (§9, board.*). */
+typedef struct {
+    char value[64];
+    uint8_t window, scope;
+    uint64_t seq;
+} dirty_t;
+
+typedef struct {
+    uint64_t requests, commands, queries, errors, batches, events;
+    uint64_t batch_hist[LD_HIST], commit_hist[LD_HIST];
+    uint64_t replayed_at_start;
+} stats_t;
+
+/* router.c */
+typedef struct {
+    void *zctx, *sock;
+    ld_auth_t *auth;        /* CURVE keys and principals; NULL without --keys */
+    void *zap;              /* the ZAP handler (REP on inproc://zeromq.zap.01) */
+    uv_poll_t poll, zap_poll;
+    uv_idle_t idle;         /* resumes a drain cut at LD_DRAIN_MAX */
+} ld_router_t;
+
+/* batches.c */
+typedef struct {
+    batch_t b[2];
+    batch_t *cur, *writing;
+    bool busy;              /* a commit is on the thread pool */
+    uv_work_t work;
+    uv_check_t check;       /* submits the batch decided in a loop turn */
+    uint64_t snap_seq;
+} ld_batches_t;
+
+/* publisher.c */
+typedef struct {
+    void *sock;
+    uv_timer_t timer;       /* publishes dirty boards, at most every 100 ms */
+    dirty_t *dirty;
+    size_t ndirty, capdirty;
+} ld_publisher_t;
+
+/* deadlines.c */
+typedef struct {
+    uv_timer_t timer;
+} ld_deadlines_t;
+
+typedef struct {
+    ld_config_t cfg;
+    uv_loop_t *loop;
+    ld_store_t *store;
+    ld_core_t *core;
+    ld_out_t *qout;         /* scratch for query answers */
+    ld_router_t router;
+    ld_batches_t batches;
+    ld_publisher_t publisher;
+    ld_deadlines_t deadlines;
+    uv_signal_t sigint, sigterm;
+    bool stopping;
+    int signals;
+    int64_t manual_now, last_now;
+    uint64_t started_ns;
+    stats_t st;
+} server_t;
+
+static inline uint64_t ld_mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static inline void ld_hist_add(uint64_t *h, uint64_t v)
+{
+    int b = 0;
+    while (v > 1 && b < LD_HIST - 1) {
+        v >>= 1;
+        b++;
+    }
+    h[b]++;
+}
+
+/* loop.c */
+/* Returns the decision time in ms: never before what is already recorded. */
+int64_t ld_server_now(server_t *s);
+
+/* router.c */
+/* Creates the ZeroMQ context, the ZAP handler (with --keys) and the ROUTER;
+ * starts polling it. Returns 0 or a negative code (logged). */
+int ld_router_open(server_t *s);
+/* Returns a bound socket of type on ep with the shell's options, or NULL (logged). */
+void *ld_router_socket(server_t *s, int type, const char *ep);
+/* Reads and handles requests while the ROUTER is readable (bounded per call). */
+void ld_router_drain(server_t *s);
+/* Sends p's held reply (or its duplicate's) to its client; nothing for internal ones. */
+void ld_router_reply(server_t *s, const batch_t *b, const pending_t *p);
+/* Stops reading requests (shutdown). */
+void ld_router_stop(server_t *s);
+/* Closes the router's libuv handles (the loop runs their close callbacks). */
+void ld_router_close(server_t *s);
+/* Closes the sockets, the keys and the context; idempotent. Publisher socket first. */
+void ld_router_destroy(server_t *s);
+
+/* requests.c */
+/* Handles one request frame: decode, deduplicate, decide or answer; the reply is held. */
+void ld_requests_handle(server_t *s, const uint8_t *ident, size_t ident_len,
+                        const uint8_t *data, size_t len, const char *user);
+/* Answers a message whose frames are not [identity][empty][request]. */
+void ld_requests_bad_frames(server_t *s, const uint8_t *ident, size_t ident_len, int nframes);
+/* Decides the commands of req into the current batch, all or nothing; p gets the reply. */
+void ld_requests_commands(server_t *s, pending_t *p, Ladder__V1__Request *req);
+/* §12: BLAKE2b-256 of req's commands, each packed after its length. */
+void ld_requests_digest(const Ladder__V1__Request *req, uint8_t out[LD_HASH_LEN]);
+/* Adds a request to batch b for the client ident; the reply is set later. */
+pending_t *ld_requests_new(batch_t *b, const uint8_t *ident, size_t ident_len);
+/* Sets p's reply to r, packed into b's blob. */
+void ld_requests_set_reply(batch_t *b, pending_t *p, const Ladder__V1__Reply *r);
+/* Sets p's reply to an error with code, § and field; counts it. */
+void ld_requests_error(server_t *s, batch_t *b, pending_t *p, int code, const char *section,
+                       const char *field, uint32_t index, const char *fmt, ...)
+    __attribute__((format(printf, 8, 9)));
+
+/* reads.c */
+/* Answers query q into p (ReadEvents is deferred until the batch commits). */
+void ld_reads_query(server_t *s, pending_t *p, Ladder__V1__Query *q);
+/* Answers a deferred ReadEvents from the committed log. */
+void ld_reads_deferred(server_t *s, batch_t *b, pending_t *p);
+
+/* batches.c */
+/* Sets up the two batches and the per-turn submit; returns 0 or a negative code. */
+int ld_batches_open(server_t *s);
+/* Sends the current batch to the writer unless one is in flight or it is empty. */
+void ld_batches_submit(server_t *s);
+/* Writes a snapshot when snapshot_every events (or, with force, any) are past the last. */
+void ld_batches_snapshot(server_t *s, bool force);
+/* Closes the batches' handles. */
+void ld_batches_close(server_t *s);
+/* Frees the batches; idempotent. */
+void ld_batches_destroy(server_t *s);
+/* Grows *p to hold need items of size; aborts on allocation failure. */
+void *ld_grow(void *p, size_t *cap, size_t need, size_t size);
+/* Copies data into b's blob; returns its offset. */
+size_t ld_batch_put(batch_t *b, const void *data, size_t len);
+/* Packs m into b's blob; returns its offset, *len its size. */
+size_t ld_batch_pack(batch_t *b, const ProtobufCMessage *m, size_t *len);
+
+/* publisher.c */
+/* Binds the PUB socket and sets up the board timer; returns 0 or a negative code. */
+int ld_publisher_open(server_t *s);
+/* Builds and holds the updates of events [from, to) of batch b. */
+void ld_publisher_hold(server_t *s, batch_t *b, size_t from, size_t to);
+/* Publishes committed batch b's updates and marks its boards and cases dirty. */
+void ld_publisher_committed(server_t *s, batch_t *b);
+/* Closes the publisher's handles. */
+void ld_publisher_close(server_t *s);
+/* Closes the PUB socket and frees the dirty list; idempotent. */
+void ld_publisher_destroy(server_t *s);
+
+/* deadlines.c */
+/* Sets up the deadline timer; returns 0 or a negative code. */
+int ld_deadlines_open(server_t *s);
+/* §7: decides every retention year and appeal window due now into the current batch. */
+void ld_deadlines_fire(server_t *s);
+/* Arms the timer for the next deadline (system clock only). */
+void ld_deadlines_arm(server_t *s);
+/* Stops the timer (shutdown). */
+void ld_deadlines_stop(server_t *s);
+/* Closes the timer handle. */
+void ld_deadlines_close(server_t *s);
+
+#endif
