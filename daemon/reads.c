@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "replay.h"
+#include "access.h"
 #include "shell.h"
 
 #define E(x) LADDER__V1__ERROR_CODE__##x
@@ -178,15 +179,26 @@ void ld_reads_query(server_t *s, pending_t *p, Ladder__V1__Query *q)
     }
 }
 
+/* A ReadEvents page holds at most this many bytes of events (and at least
+ * one event), so that a client that asks and never reads pins little. */
+#define PAGE_BYTES ((size_t)1 << 20)
+
 typedef struct {
     Ladder__V1__Event **ev;
     size_t n, cap;
+    size_t bytes;
+    bool full;
 } page_t;
 
 static int page_cb(void *ctx, uint64_t seq, const uint8_t *data, size_t len)
 {
     page_t *pg = ctx;
     (void)seq;
+    if (pg->n && pg->bytes + len > PAGE_BYTES) {
+        pg->full = true;
+        return 1; /* stops the scan */
+    }
+    pg->bytes += len;
     Ladder__V1__Event *ev = ladder__v1__event__unpack(NULL, len, data);
     if (!ev)
         return LD_ECORRUPT;
@@ -198,19 +210,32 @@ static int page_cb(void *ctx, uint64_t seq, const uint8_t *data, size_t len)
 void ld_reads_deferred(server_t *s, batch_t *b, pending_t *p)
 {
     page_t pg = {0};
+    ld_view_t *views = NULL;
+    Ladder__V1__Event **shown = NULL;
     int rc = p->stream[0] ? ld_store_scan_stream(s->store, p->stream, p->from, p->max, page_cb, &pg)
                           : ld_store_scan(s->store, p->from, p->max, page_cb, &pg);
+    if (rc == 1)
+        rc = 0;
     if (rc) {
         ld_requests_error(s, b, p, E(ERR_UNAVAILABLE), "", "read_events", 0, "read_events: %s",
                           ld_strerror(rc));
     } else {
         uint64_t head;
         ld_store_head(s->store, &head, NULL);
+        /* §1: what this principal may not read is removed (access.h) */
+        views = pg.n ? malloc(pg.n * (sizeof *views + sizeof *shown)) : NULL;
+        shown = views ? (Ladder__V1__Event **)(views + pg.n) : NULL;
+        if (pg.n && !views)
+            abort();
+        for (size_t i = 0; i < pg.n; i++)
+            shown[i] = (Ladder__V1__Event *)ld_access_view(pg.ev[i], p->who[0] ? p->who : NULL,
+                                                            p->roles, &views[i]);
         Ladder__V1__EventPage page = LADDER__V1__EVENT_PAGE__INIT;
         page.n_events = pg.n;
-        page.events = pg.ev;
+        page.events = shown;
         page.head_seq = head;
-        if (pg.n == p->max)
+        page.more = pg.full || pg.n == p->max;
+        if (page.more)
             page.next_seq = p->stream[0] ? pg.ev[pg.n - 1]->stream_version + 1
                                          : pg.ev[pg.n - 1]->seq + 1;
         Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
@@ -225,4 +250,5 @@ void ld_reads_deferred(server_t *s, batch_t *b, pending_t *p)
     for (size_t i = 0; i < pg.n; i++)
         ladder__v1__event__free_unpacked(pg.ev[i], NULL);
     free(pg.ev);
+    free(views);
 }

@@ -340,8 +340,13 @@ void ld_requests_handle(server_t *s, const uint8_t *ident, size_t ident_len,
         if (!req->query->q_case)
             ld_requests_error(s, b, p, E(ERR_INVALID), "", "query", 0,
                               "query: empty (no oneof set)");
-        else
+        else {
+            if (req->principal) {
+                p->roles = req->principal->roles;
+                snprintf(p->who, sizeof p->who, "%s", req->principal->id ? req->principal->id : "");
+            }
             ld_reads_query(s, p, req->query);
+        }
     } else if (!req->n_commands) {
         ld_requests_error(s, b, p, E(ERR_INVALID), "", "commands", 0,
                           "request: neither commands nor a query");

@@ -147,14 +147,16 @@ void *ld_router_socket(server_t *s, int type, const char *ep)
     /* a slow subscriber holds at most 10 000 updates (then PUB drops and the
      * subscriber sees a gap in seqs); clients may keep 100 000 requests */
     int hwm = type == ZMQ_PUB ? 10000 : 100000, linger = 1000;
-    int64_t nolimit = -1;
+    /* PUB reads only subscriptions: topics are short, so a subscription over
+     * 1 KiB drops its peer (issue 10 item 8: a 4 MiB one pinned 130 MB) */
+    int64_t submax = 1024;
     zmq_setsockopt(z, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(z, ZMQ_RCVHWM, &hwm, sizeof hwm);
     zmq_setsockopt(z, ZMQ_LINGER, &linger, sizeof linger);
     /* frames over --max-request still arrive, so that they get an answer;
      * the hard ceiling is 64 times that, where ZeroMQ drops the peer */
     int64_t hard = (int64_t)s->cfg.max_request * 64;
-    zmq_setsockopt(z, ZMQ_MAXMSGSIZE, type == ZMQ_ROUTER ? &hard : &nolimit, sizeof hard);
+    zmq_setsockopt(z, ZMQ_MAXMSGSIZE, type == ZMQ_ROUTER ? &hard : &submax, sizeof hard);
     if (s->router.auth) {
         int one = 1;
         zmq_setsockopt(z, ZMQ_CURVE_SERVER, &one, sizeof one);

@@ -50,6 +50,8 @@ typedef struct {
     bool deferred;          /* ReadEvents: answered after the commit */
     uint64_t from;
     uint32_t max;
+    uint32_t roles;                  /* of the principal: what ReadEvents may show (§1) */
+    char who[LD_PRINCIPAL_MAX + 1];
     char stream[LD_STREAM_MAX + 1];
 } pending_t;
 
@@ -83,7 +85,7 @@ typedef struct {
 
 /* A board whose top changed since it was last published (§9, board.*). */
 typedef struct {
-    char value[64];
+    char value[LD_STREAM_MAX + 1]; /* a team or centre (§1: at most 64 bytes), a level or a category */
     uint8_t window, scope;
     uint64_t seq;
 } dirty_t;
