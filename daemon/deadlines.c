@@ -24,7 +24,16 @@ void ld_deadlines_fire(server_t *s)
         Ladder__V1__Command cmd = LADDER__V1__COMMAND__INIT;
         Ladder__V1__CloseRetentionYear cy = LADDER__V1__CLOSE_RETENTION_YEAR__INIT;
         Ladder__V1__ExpireAppeal xa = LADDER__V1__EXPIRE_APPEAL__INIT;
-        if (kind == LD_DEADLINE_RETENTION) {
+        Ladder__V1__ExpireExam xe = LADDER__V1__EXPIRE_EXAM__INIT;
+        Ladder__V1__CheckLibrary cl = LADDER__V1__CHECK_LIBRARY__INIT;
+        if (kind == LD_DEADLINE_LIBRARY) { /* §4 v2: the library check is due */
+            cmd.cmd_case = LADDER__V1__COMMAND__CMD_CHECK_LIBRARY;
+            cmd.check_library = &cl;
+        } else if (kind == LD_DEADLINE_EXAM) { /* §6.6 v2: an exam not graded in time is void */
+            xe.employee_id = empid;
+            cmd.cmd_case = LADDER__V1__COMMAND__CMD_EXPIRE_EXAM;
+            cmd.expire_exam = &xe;
+        } else if (kind == LD_DEADLINE_RETENTION) {
             cy.employee_id = empid;
             cmd.cmd_case = LADDER__V1__COMMAND__CMD_CLOSE_RETENTION_YEAR;
             cmd.close_retention_year = &cy;
@@ -44,7 +53,11 @@ void ld_deadlines_fire(server_t *s)
         pending_t *p = ld_requests_new(s->batches.cur, (const uint8_t *)"", 0);
         p->internal = true;
         p->rid_len = (uint8_t)snprintf((char *)p->rid, sizeof p->rid, "deadline/%c/%.40s/%lld",
-                                       kind == LD_DEADLINE_RETENTION ? 'r' : 'a', empid,
+                                       kind == LD_DEADLINE_RETENTION ? 'r'
+                                       : kind == LD_DEADLINE_EXAM    ? 'x'
+                                       : kind == LD_DEADLINE_LIBRARY ? 'l'
+                                                                     : 'a',
+                                       empid,
                                        (long long)at);
         /* the daemon's own namespace: no client request id can take it */
         p->key_len = (uint8_t)ld_store_request_key(p->key, NULL, p->rid, p->rid_len);
@@ -56,7 +69,10 @@ void ld_deadlines_fire(server_t *s)
             return;
         }
         ld_log(LD_LOG_INFO,
-               kind == LD_DEADLINE_RETENTION ? "retention year closed" : "appeal window closed",
+               kind == LD_DEADLINE_RETENTION ? "retention year closed"
+               : kind == LD_DEADLINE_EXAM    ? "exam expired (void)"
+               : kind == LD_DEADLINE_LIBRARY ? "library checked"
+                                             : "appeal window closed",
                "employee=%s at_ms=%lld", empid, (long long)at);
     }
 }
@@ -64,10 +80,8 @@ void ld_deadlines_fire(server_t *s)
 static void on_timer(uv_timer_t *t)
 {
     server_t *s = ld_container_of(t, server_t, deadlines.timer);
-    if (!s->stopping) {
+    if (!s->stopping)
         ld_deadlines_fire(s);
-        ld_batches_submit(s); /* the loop may block in poll before its check phase */
-    }
 }
 
 void ld_deadlines_arm(server_t *s)

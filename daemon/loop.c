@@ -21,6 +21,7 @@
 #include <zmq.h>
 
 #include "log.h"
+#include "notify.h"
 #include "replay.h"
 #include "shell.h"
 
@@ -53,6 +54,7 @@ static void on_signal(uv_signal_t *h, int sig)
         _exit(130); /* LMDB keeps the last committed transaction */
     }
     ld_log(LD_LOG_INFO, "stopping: finishing the current batch", "signal=%d", sig);
+    ld_notify_stopping();
     s->stopping = true;
     ld_router_stop(s);
     ld_deadlines_stop(s);
@@ -197,6 +199,9 @@ static int serve(server_t *s)
     ld_deadlines_fire(s);
     ld_deadlines_arm(s);
     ld_router_drain(s);
+    uint64_t served_from;
+    ld_store_head(s->store, &served_from, NULL);
+    ld_notify_ready(s->loop, served_from);
     uv_run(s->loop, UV_RUN_DEFAULT);
 
     ld_batches_snapshot(s, true);
@@ -208,6 +213,7 @@ static int serve(server_t *s)
     ld_batches_close(s);
     ld_deadlines_close(s);
     ld_publisher_close(s);
+    ld_notify_close();
     uv_close((uv_handle_t *)&s->sigint, close_cb);
     uv_close((uv_handle_t *)&s->sigterm, close_cb);
     uv_run(s->loop, UV_RUN_DEFAULT);

@@ -1,6 +1,6 @@
 /* store.h — the LMDB event store: an append-only, hash-chained log of Events.
  *
- * Design: ../shared/DESIGN.md, "The store". One LMDB environment in the data
+ * Design: daemon/DESIGN.md, "The store". One LMDB environment in the data
  * directory, opened with MDB_NOTLS so read transactions may move between threads.
  *
  * On-disk layout (format version 2). All integers are big-endian so that

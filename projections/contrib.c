@@ -1,4 +1,4 @@
-/* contrib.c — the contributions of part 2 besides cases (DOMAIN.md):
+/* contrib.c — the contributions of part 2 besides cases (RULES.md):
  * §4 knowledge-base proposals reviewed by quorum (P2 to the proposer, P6 to
  * each reviewer), §4 quality-case awards (P5), §5 the review committee,
  * §8 rationalization suggestions (P9) and QC projects (P10).
@@ -20,13 +20,6 @@ void contrib_decided(ld_core_t *c, uint32_t emp, bool accepted)
         c->emps[emp].contrib_accepted++;
 }
 
-static bool reviewer_ok(const ld_core_t *c, const ld_ctx_t *ctx)
-{
-    if (has_role(ctx, R(MANAGER) | R(REVIEWER) | R(CHAIR)))
-        return true;
-    uint32_t i = ctx->principal ? emp_find(c, ctx->principal) : NONE;
-    return i != NONE && (c->emps[i].flags & EF_COMMITTEE);
-}
 
 /* ------------------------------------------------------ knowledge base -- */
 
@@ -43,10 +36,19 @@ static int propose_kb(ld_core_t *c, const Ladder__V1__ProposeKb *m, const ld_ctx
         return refuse(c, E(ERR_DUPLICATE), "§4", "propose_kb.proposal_id",
                       "§4: proposal %s already exists", m->proposal_id);
     uint32_t it = rec_find(c, REC_KB_ITEM, m->item_id);
-    bool exists = it != NONE && c->recs[it].value > 0;
+    bool deleted = it != NONE && c->recs[it].state == KB_DELETED;
+    bool exists = it != NONE && c->recs[it].value > 0 && !deleted;
+    if (m->new_item && m->delete_item)
+        return refuse(c, E(ERR_INVALID), "§4", "propose_kb.delete_item",
+                      "§4: a proposal creates a new item or deletes an existing one, not both");
     if (m->new_item && exists)
         return refuse(c, E(ERR_DUPLICATE), "§4", "propose_kb.item_id",
                       "§4: knowledge-base item %s already exists; propose a revision", m->item_id);
+    if (!m->new_item && deleted)
+        return refuse(c, E(ERR_REFUSED), "§4", "propose_kb.item_id",
+                      "§4: knowledge-base item %s was deleted at version %lld; it stays readable "
+                      "in its history (set new_item to create it again)",
+                      m->item_id, (long long)c->recs[it].value);
     if (!m->new_item && !exists)
         return refuse(c, E(ERR_NOT_FOUND), "§4", "propose_kb.item_id",
                       "§4: no knowledge-base item %s (set new_item to create it)", m->item_id);
@@ -57,7 +59,8 @@ static int propose_kb(ld_core_t *c, const Ladder__V1__ProposeKb *m, const ld_ctx
     b->proposer_id = ostr(out, m->proposer_id);
     b->text = ostr(out, m->text);
     b->new_item = m->new_item;
-    b->base_version = exists ? (uint32_t)c->recs[it].value : 0;
+    b->delete_item = m->delete_item;
+    b->base_version = it != NONE ? (uint32_t)c->recs[it].value : 0;
     ev->kb_proposed = b;
     return apply(c, ev);
 }
@@ -73,9 +76,10 @@ static int review_kb(ld_core_t *c, const Ladder__V1__ReviewKb *m, const ld_ctx_t
         return refuse(c, E(ERR_FORBIDDEN), "§5", "review_kb.reviewer_id",
                       "§5: reviews are made in one's own name (%s is not %s)",
                       ctx->principal ? ctx->principal : "", m->reviewer_id);
-    if (!reviewer_ok(c, ctx))
+    if (!may_review(c, ctx))
         return refuse(c, E(ERR_FORBIDDEN), "§5", "review_kb.reviewer_id",
-                      "§5: only committee members and managers may review; %s is neither",
+                      "§5: only committee members and managers may review; %s is neither "
+                      "(a claimed reviewer role counts for nothing, §1)",
                       m->reviewer_id);
     uint32_t pi = rec_find(c, REC_KB_PROPOSAL, m->proposal_id);
     if (pi == NONE)
@@ -89,6 +93,10 @@ static int review_kb(ld_core_t *c, const Ladder__V1__ReviewKb *m, const ld_ctx_t
     if (!strcmp(c->emps[p->a].id, m->reviewer_id))
         return refuse(c, E(ERR_REFUSED), "§4", "review_kb.reviewer_id",
                       "§4: a reviewer may not review their own proposal");
+    if (!(p->flags & REC_F_NEW_ITEM) && c->recs[p->b].state == KB_DELETED)
+        return refuse(c, E(ERR_REFUSED), "§4", "review_kb.proposal_id",
+                      "§4: item %s was deleted; proposal %s can no longer pass",
+                      c->recs[p->b].key + 2, m->proposal_id);
     uint32_t rv = intern_find(c, m->reviewer_id);
     if (rv != NONE && vec_has(&p->list, rv))
         return refuse(c, E(ERR_DUPLICATE), "§4", "review_kb.reviewer_id",
@@ -122,12 +130,14 @@ static int review_kb(ld_core_t *c, const Ladder__V1__ReviewKb *m, const ld_ctx_t
     p = &c->recs[pi];
     if (p->n1 >= r->kb_quorum) {
         uint32_t amount = median_u32(&p->list2), proposer = p->a;
+        bool deletion = (p->flags & REC_F_DELETE) != 0;
         ev = emit(c, out, ctx, "kb", item_id, EV(KB_ACCEPTED), reviewed);
         Ladder__V1__KbAccepted *ab = body_new(out, &ladder__v1__kb_accepted__descriptor);
         ab->proposal_id = ostr(out, m->proposal_id);
         ab->item_id = ostr(out, item_id);
         ab->new_version = (uint32_t)c->recs[p->b].value + 1;
         ab->award = amount;
+        ab->deleted = deletion;
         ev->kb_accepted = ab;
         if (apply(c, ev))
             return -1;
@@ -146,6 +156,16 @@ static int review_kb(ld_core_t *c, const Ladder__V1__ReviewKb *m, const ld_ctx_t
 }
 
 /* ------------------------------------------------------ quality awards -- */
+
+/* §4 v2: the contributors of a case, as the log shows them: the authors of its
+ * accepted submission and of its accepted revisions. */
+static bool case_contributor(const ld_core_t *c, uint32_t k, uint32_t emp)
+{
+    for (uint32_t i = 0; i < c->g.n_subs; i++)
+        if (c->subs[i].case_idx == k && c->subs[i].state == SUB_ACCEPTED && c->subs[i].author == emp)
+            return true;
+    return false;
+}
 
 static int apply_quality(ld_core_t *c, const Ladder__V1__ApplyQuality *m, const ld_ctx_t *ctx,
                          ld_out_t *out)
@@ -169,11 +189,23 @@ static int apply_quality(ld_core_t *c, const Ladder__V1__ApplyQuality *m, const 
         snprintf(field, sizeof field, "apply_quality.contributor_ids[%zu]", i);
         if (need_emp(c, field, m->contributor_ids[i], &e))
             return -1;
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(m->contributor_ids[i], m->contributor_ids[j]))
+                return refuse(c, E(ERR_INVALID), "§4", field, "§4: %s is listed twice",
+                              m->contributor_ids[i]);
         self |= ctx->principal && !strcmp(ctx->principal, m->contributor_ids[i]);
     }
     if (!self && !has_role(ctx, R(MANAGER)))
         return refuse(c, E(ERR_FORBIDDEN), "§4", "apply_quality.contributor_ids",
                       "§4: contributors apply for themselves (or a manager for them)");
+    for (size_t i = 0; i < m->n_contributor_ids; i++) {
+        char field[64];
+        snprintf(field, sizeof field, "apply_quality.contributor_ids[%zu]", i);
+        if (!case_contributor(c, k, emp_find(c, m->contributor_ids[i])))
+            return refuse(c, E(ERR_REFUSED), "§4", field,
+                          "§4: %s is neither the author of case %s nor of an accepted revision "
+                          "of it", m->contributor_ids[i], m->case_id);
+    }
     if (m->outstanding_id && *m->outstanding_id) {
         bool listed = false;
         for (size_t i = 0; i < m->n_contributor_ids; i++)
@@ -198,7 +230,7 @@ static int award_quality(ld_core_t *c, const Ladder__V1__AwardQuality *m, const 
                          ld_out_t *out)
 {
     const ld_rules_t *r = cur_rules(c);
-    if (!reviewer_ok(c, ctx))
+    if (!may_review(c, ctx))
         return refuse(c, E(ERR_FORBIDDEN), "§4", "award_quality",
                       "§4: quality awards are decided by reviewers or managers");
     uint32_t qi = m->case_id ? rec_find(c, REC_QUALITY, m->case_id) : NONE;
@@ -258,6 +290,10 @@ static int apply_committee(ld_core_t *c, const Ladder__V1__ApplyCommittee *m, co
         return refuse(c, E(ERR_REFUSED), "§5", "apply_committee.employee_id",
                       "§5: needs %lld points, has %lld", (long long)r->committee_points,
                       (long long)e->points_total);
+    if (e->level < r->committee_min_level) /* §5 v2: level 4 and up as well */
+        return refuse(c, E(ERR_REFUSED), "§5", "apply_committee.employee_id",
+                      "§5: needs level %u, %s is level %u", r->committee_min_level, e->id,
+                      e->level);
     if (e->contrib_decided < r->committee_min_decided)
         return refuse(c, E(ERR_REFUSED), "§5", "apply_committee.employee_id",
                       "§5: needs at least %u decided contributions, has %u",
@@ -474,6 +510,10 @@ static int claim_qc(ld_core_t *c, const Ladder__V1__ClaimQc *m, const ld_ctx_t *
             if (!strcmp(m->member_ids[i], m->member_ids[j]))
                 return refuse(c, E(ERR_INVALID), "§8", field, "§8: %s is listed twice",
                               m->member_ids[i]);
+        if (vec_has(&c->recs[pi].list2, e)) /* §8 v2: one group per topic */
+            return refuse(c, E(ERR_REFUSED), "§8", field,
+                          "§8: %s already sits in a group of topic %s; a person sits in at "
+                          "most one group of a topic", m->member_ids[i], m->project_id);
         member |= ctx->principal && !strcmp(ctx->principal, m->member_ids[i]);
     }
     if (!member && !has_role(ctx, R(MANAGER)))
@@ -569,6 +609,7 @@ int contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         uint32_t p = rec_new(c, REC_KB_PROPOSAL, m->proposal_id);
         rec_t *r = &c->recs[p];
         r->a = i, r->b = it, r->at_ms = ev->at_ms, r->seq = ev->seq;
+        r->flags = (uint8_t)((m->delete_item ? REC_F_DELETE : 0) | (m->new_item ? REC_F_NEW_ITEM : 0));
         r->text = xstrdup(m->text ? m->text : "");
         return 0;
     }
@@ -601,6 +642,7 @@ int contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         c->recs[p].value = m->new_version;
         c->recs[p].seq = ev->seq;
         c->recs[it].value = m->new_version;
+        c->recs[it].state = m->deleted ? KB_DELETED : KB_LIVE; /* §4 v2 */
         vec_push(&c->recs[it].list, p);
         contrib_decided(c, c->recs[p].a, true);
         return 0;
@@ -689,6 +731,8 @@ int contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
             if ((i = emp_find(c, m->member_ids[k])) == NONE)
                 return -1;
             vec_push(&c->recs[j].list, i);
+            if (!vec_has(&c->recs[p].list2, i)) /* §8 v2: the topic's members */
+                vec_push(&c->recs[p].list2, i);
         }
         return 0;
     }
@@ -717,6 +761,7 @@ static Ladder__V1__KbItemView *kb_view(ld_core_t *c, ld_out_t *out, uint32_t it)
     Ladder__V1__KbItemView *v = body_new(out, &ladder__v1__kb_item_view__descriptor);
     v->item_id = ostr(out, item->key + 2);
     v->version = (uint32_t)item->value;
+    v->deleted = item->state == KB_DELETED;
     v->history = arena_alloc(&out->arena, (item->list.len + 1) * sizeof *v->history);
     for (uint32_t k = 0; k < item->list.len; k++) {
         const rec_t *p = &c->recs[item->list.v[k]];
@@ -725,8 +770,10 @@ static Ladder__V1__KbItemView *kb_view(ld_core_t *c, ld_out_t *out, uint32_t it)
         h->text = ostr(out, p->text);
         h->proposal_id = ostr(out, p->key + 2);
         h->seq = p->seq;
+        h->deleted = (p->flags & REC_F_DELETE) != 0;
         v->history[v->n_history++] = h;
-        v->text = h->text;
+        if (!h->deleted)
+            v->text = h->text; /* a deleted item reads as its last text */
     }
     if (!v->text)
         v->text = ostr(out, "");
@@ -763,7 +810,8 @@ int contrib_query(ld_core_t *c, const Ladder__V1__Query *q, ld_out_t *out, Ladde
         for (uint32_t k = 0; k < c->g.n_recs; k++) {
             const rec_t *r = &c->recs[k];
             if (r->kind != REC_KB_PROPOSAL || r->state != RS_PENDING ||
-                (*who && !strcmp(c->emps[r->a].id, who)) || (rv != NONE && vec_has(&r->list, rv)))
+                (*who && !strcmp(c->emps[r->a].id, who)) || (rv != NONE && vec_has(&r->list, rv)) ||
+                (!(r->flags & REC_F_NEW_ITEM) && c->recs[r->b].state == KB_DELETED))
                 continue;
             Ladder__V1__PendingItem *it = body_new(out, &ladder__v1__pending_item__descriptor);
             it->kind = ostr(out, "kb");

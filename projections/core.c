@@ -28,6 +28,7 @@ ld_core_t *ld_core_new(uint64_t next_seq)
     ld_core_t *c = xcalloc(1, sizeof *c);
     ld_rules_default(&c->defaults);
     c->g.next_seq = next_seq ? next_seq : 1;
+    c->lib_dirty = true;
     intern(c, ""); /* string 0: "none" */
     return c;
 }
@@ -65,6 +66,7 @@ void ld_core_destroy(ld_core_t **cp)
     for (uint32_t i = 0; i < c->g.n_rules; i++)
         free(c->rules_json[i]);
     free(c->rules), free(c->rules_json), free(c->emps), free(c->cases), free(c->exams);
+    free(c->rules_seq), free(c->rules_at);
     free(c->tasks), free(c->changes), free(c->strings), free(c->heap), free(c->undo);
     idmap_free(&c->emp_ix), idmap_free(&c->case_ix), idmap_free(&c->exam_ix);
     idmap_free(&c->task_ix), idmap_free(&c->string_ix);
@@ -337,6 +339,9 @@ static void undo_one(ld_core_t *c, const undo_t *u)
             deadline_push(c, e->year_end_ms, u->idx, LD_DEADLINE_RETENTION);
         if (e->appeal == AP_OPEN)
             deadline_push(c, e->appeal_deadline_ms, u->idx, LD_DEADLINE_APPEAL);
+        if (e->open_exam != NONE && e->open_exam < c->g.n_exams &&
+            c->exams[e->open_exam].expires_ms <= LD_MAX_MS)
+            deadline_push(c, c->exams[e->open_exam].expires_ms, u->idx, LD_DEADLINE_EXAM);
         boards_insert(c, u->idx);
         break;
     }
@@ -382,6 +387,7 @@ void ld_core_rollback(ld_core_t *c, uint32_t mark)
 {
     while (c->undo_n > mark)
         undo_one(c, &c->undo[--c->undo_n]);
+    c->lib_dirty = true;
     c->stamp_seq++; /* records restored carry old stamps: save them afresh */
 }
 
@@ -482,6 +488,7 @@ uint32_t change_new(ld_core_t *c)
     GROW(c->changes, c->changes_cap, c->g.n_changes);
     uint32_t i = c->g.n_changes++;
     memset(&c->changes[i], 0, sizeof c->changes[i]);
+    c->changes[i].exam = NONE;
     return i;
 }
 
@@ -496,6 +503,8 @@ static bool deadline_valid(const ld_core_t *c, const deadline_t *d)
         return false;
     if (d->kind == LD_DEADLINE_RETENTION)
         return e->year_end_ms == d->at && e->level >= 1;
+    if (d->kind == LD_DEADLINE_EXAM)
+        return e->open_exam != NONE && c->exams[e->open_exam].expires_ms == d->at;
     return e->appeal == AP_OPEN && e->appeal_deadline_ms == d->at;
 }
 
@@ -552,6 +561,8 @@ void deadlines_rebuild(ld_core_t *c)
             deadline_push(c, e->year_end_ms, i, LD_DEADLINE_RETENTION);
         if (e->appeal == AP_OPEN)
             deadline_push(c, e->appeal_deadline_ms, i, LD_DEADLINE_APPEAL);
+        if (e->open_exam != NONE && c->exams[e->open_exam].expires_ms <= LD_MAX_MS)
+            deadline_push(c, c->exams[e->open_exam].expires_ms, i, LD_DEADLINE_EXAM);
     }
 }
 
@@ -559,6 +570,15 @@ bool ld_core_next_deadline(ld_core_t *c, int64_t *at_ms, const char **employee_i
 {
     while (c->heap_n && !deadline_valid(c, &c->heap[0]))
         heap_pop(c);
+    int64_t lib;
+    if (library_due(c, &lib) && (!c->heap_n || lib < c->heap[0].at)) {
+        *at_ms = lib;
+        if (employee_id)
+            *employee_id = "";
+        if (kind)
+            *kind = LD_DEADLINE_LIBRARY;
+        return true;
+    }
     if (!c->heap_n)
         return false;
     *at_ms = c->heap[0].at;
@@ -692,11 +712,14 @@ int apply(ld_core_t *c, Ladder__V1__Event *ev)
 
 /* ------------------------------------------------------- decide/evolve -- */
 
-static int rules_evolve(ld_core_t *c, const Ladder__V1__RulesAdopted *m)
+/* §10 v2: a document is merged over the rules in force (the stored document
+ * is the complete merged result, so each version also stands alone). */
+static int rules_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
 {
-    ld_rules_t r = c->defaults;
+    const Ladder__V1__RulesAdopted *m = ev->rules_adopted;
+    ld_rules_t r = *cur_rules(c);
     char field[96], msg[256];
-    if (m->version != c->g.n_rules + 1 ||
+    if (!m->rules_json || m->version != c->g.n_rules + 1 ||
         ld_rules_parse(&r, m->rules_json, strlen(m->rules_json), field, sizeof field, msg,
                        sizeof msg))
         return -1;
@@ -704,8 +727,13 @@ static int rules_evolve(ld_core_t *c, const Ladder__V1__RulesAdopted *m)
     touch_globals(c);
     GROW(c->rules, c->rules_cap, c->g.n_rules);
     c->rules_json = xrealloc(c->rules_json, c->rules_cap * sizeof *c->rules_json);
+    c->rules_seq = xrealloc(c->rules_seq, c->rules_cap * sizeof *c->rules_seq);
+    c->rules_at = xrealloc(c->rules_at, c->rules_cap * sizeof *c->rules_at);
     c->rules[c->g.n_rules] = r;
     c->rules_json[c->g.n_rules] = xstrdup(m->rules_json);
+    c->rules_seq[c->g.n_rules] = ev->seq;
+    c->rules_at[c->g.n_rules] = ev->at_ms;
+    c->lib_dirty = true; /* case.cap or case.protect_days may have changed */
     c->g.n_rules++;
     return 0;
 }
@@ -717,7 +745,7 @@ static int rules_decide(ld_core_t *c, const Ladder__V1__AdoptRules *m, const ld_
     if (!has_role(ctx, LADDER__V1__ROLE__ROLE_MANAGER))
         return refuse(c, LADDER__V1__ERROR_CODE__ERR_FORBIDDEN, "§10", "adopt_rules",
                       "§10: only a manager may adopt rules");
-    ld_rules_t r = c->defaults;
+    ld_rules_t r = *cur_rules(c); /* §10 v2: merged over the rules in force */
     char field[96], msg[256];
     const char *json = m->rules_json ? m->rules_json : "";
     if (ld_rules_parse(&r, json, strlen(json), field, sizeof field, msg, sizeof msg))
@@ -731,6 +759,38 @@ static int rules_decide(ld_core_t *c, const Ladder__V1__AdoptRules *m, const ld_
     free(canon);
     ev->rules_adopted = b;
     return apply(c, ev);
+}
+
+/* §10 v2: the rules in force (version 0 asked) or one version, and the list
+ * of adopted versions with their seqs. */
+static int rules_query(ld_core_t *c, const Ladder__V1__GetRules *q, ld_out_t *out,
+                       Ladder__V1__Ok *ok)
+{
+    uint32_t v = q->version ? q->version : c->g.n_rules;
+    if (v > c->g.n_rules)
+        return refuse(c, LADDER__V1__ERROR_CODE__ERR_NOT_FOUND, "§10", "rules.version",
+                      "§10: no rules version %u; %u adopted", q->version, c->g.n_rules);
+    Ladder__V1__RulesView *rv = body_new(out, &ladder__v1__rules_view__descriptor);
+    rv->version = v;
+    rv->in_force = c->g.n_rules;
+    if (v) {
+        rv->rules_json = ostr(out, c->rules_json[v - 1]);
+    } else {
+        char *canon = ld_rules_to_json(&c->defaults);
+        rv->rules_json = ostr(out, canon);
+        free(canon);
+    }
+    rv->versions = arena_alloc(&out->arena, (c->g.n_rules + 1) * sizeof *rv->versions);
+    for (uint32_t i = 0; i < c->g.n_rules; i++) {
+        Ladder__V1__RulesVersion *x = body_new(out, &ladder__v1__rules_version__descriptor);
+        x->version = i + 1;
+        x->seq = c->rules_seq[i];
+        x->at_ms = c->rules_at[i];
+        rv->versions[rv->n_versions++] = x;
+    }
+    ok->result_case = LADDER__V1__OK__RESULT_RULES;
+    ok->rules = rv;
+    return 0;
 }
 
 /* A manual clock moved (tests; the daemon refuses it on a system clock).
@@ -769,7 +829,7 @@ int ld_core_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
     int rc;
     switch (ev->body_case) {
     case LADDER__V1__EVENT__BODY_RULES_ADOPTED:
-        rc = rules_evolve(c, ev->rules_adopted);
+        rc = rules_evolve(c, ev);
         break;
     case LADDER__V1__EVENT__BODY_CLOCK_ADVANCED:
         rc = 0;
@@ -785,10 +845,13 @@ int ld_core_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         if (rc == 1)
             rc = contrib_evolve(c, ev);
         if (rc == 1)
+            rc = reversal_evolve(c, ev);
+        if (rc == 1)
             rc = 0; /* a fact that changes no state (e.g. a quality application) */
     }
     if (rc)
         return rc;
+    facts_note(c, ev); /* §12 v2: remember what a reversal may name */
     touch_globals(c);
     c->g.next_seq = ev->seq + 1;
     if (ev->at_ms > c->g.last_at_ms)
@@ -823,6 +886,8 @@ int ld_core_execute(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t
         if (rc == 1)
             rc = contrib_decide(c, cmd, ctx, out);
         if (rc == 1)
+            rc = reversal_decide(c, cmd, ctx, out);
+        if (rc == 1)
             rc = refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, NULL, "commands",
                         "unknown or empty command (oneof case %d)", (int)cmd->cmd_case);
     }
@@ -842,8 +907,9 @@ int ld_core_query(ld_core_t *c, const Ladder__V1__Query *q, int64_t now_ms, ld_o
     ld_refusal_t scratch;
     memset(why ? why : &scratch, 0, sizeof scratch);
     c->why = why ? why : &scratch;
-    int rc = q ? queries_run(c, q, now_ms, out, ok)
-               : refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, NULL, "query", "empty query");
+    int rc = !q ? refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, NULL, "query", "empty query")
+             : q->q_case == LADDER__V1__QUERY__Q_RULES ? rules_query(c, q->rules, out, ok)
+             : queries_run(c, q, now_ms, out, ok);
     c->why = NULL;
     return rc;
 }

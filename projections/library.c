@@ -1,7 +1,9 @@
-/* library.c — the case library (DOMAIN.md §4): submissions and revisions
+/* library.c — the case library (RULES.md §4): submissions and revisions
  * reviewed by quorum, grading into (level, category) partitions and halves,
- * the cap with eviction to the history library, studies (§6.3), ratings once
- * per user and exam uses, which feed classicness.
+ * the cap with eviction to the history library (young cases protected, v2),
+ * the library check (a system deadline), chair retire/restore, studies of
+ * training cases once per person (§6.3), ratings once per user and exam uses,
+ * which feed classicness.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +37,15 @@ static int study(ld_core_t *c, const Ladder__V1__StudyCase *m, const ld_ctx_t *c
         need_role(c, ctx, R(MANAGER), m->employee_id, "§6.3", "record this study") ||
         need_live_case(c, "study_case.case_id", m->case_id, &k))
         return -1;
+    /* §4 v2: the test half is the exam; each person studies a case once */
+    if (c->cases[k].half != LADDER__V1__HALF__HALF_TRAINING)
+        return refuse(c, E(ERR_REFUSED), "§4", "study_case.case_id",
+                      "§4: case %s is in the test half; only training cases can be studied",
+                      m->case_id);
+    if (vec_has(&c->emps[i].studied, k))
+        return refuse(c, E(ERR_DUPLICATE), "§4", "study_case.case_id",
+                      "§4: %s already studied case %s; a study counts once per person",
+                      m->employee_id, m->case_id);
     Ladder__V1__Event *ev = emit(c, out, ctx, "case", m->case_id, LADDER__V1__EVENT__BODY_CASE_STUDIED, 0);
     Ladder__V1__CaseStudied *b = body_new(out, &ladder__v1__case_studied__descriptor);
     b->case_id = ostr(out, m->case_id);
@@ -188,14 +199,21 @@ static void partition_counts(const ld_core_t *c, uint32_t level, uint32_t cat, u
     }
 }
 
-/* §4: the case ranked last in its partition: lowest classicness, then the
- * oldest stable time, then the lowest id. */
-static uint32_t eviction_candidate(const ld_core_t *c, uint32_t level, uint32_t cat)
+/* §4 v2: a case may leave only once its stable time is protect_days old. */
+static bool evictable(const ld_core_t *c, const case_t *k, int64_t now)
+{
+    return now - k->stable_ms >= (int64_t)cur_rules(c)->case_protect_days * 86400000LL;
+}
+
+/* §4: the case ranked last in its partition among those old enough to leave:
+ * lowest classicness, then the oldest stable time, then the lowest id. */
+static uint32_t eviction_candidate(const ld_core_t *c, uint32_t level, uint32_t cat, int64_t now)
 {
     uint32_t best = NONE;
     for (uint32_t i = 0; i < c->g.n_cases; i++) {
         const case_t *k = &c->cases[i];
-        if (!k->accepted || k->retired || k->level != level || k->category != cat)
+        if (!k->accepted || k->retired || k->level != level || k->category != cat ||
+            !evictable(c, k, now))
             continue;
         if (best == NONE) {
             best = i;
@@ -210,9 +228,41 @@ static uint32_t eviction_candidate(const ld_core_t *c, uint32_t level, uint32_t 
     return best;
 }
 
-static int accept_sub(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, uint32_t si, uint64_t cause)
+/* §4: retires the lowest-ranked cases old enough to leave until the partition
+ * is at its cap or none is eligible (it may then stand above the cap).
+ * Returns how many were retired, or -1. */
+static int evict(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, uint32_t level, uint32_t cat,
+                 uint64_t cause)
 {
     const ld_rules_t *r = cur_rules(c);
+    int retired = 0;
+    for (;;) {
+        uint32_t n[3];
+        partition_counts(c, level, cat, n);
+        if (n[1] + n[2] <= r->case_cap)
+            return retired;
+        uint32_t victim = eviction_candidate(c, level, cat, ctx->now_ms);
+        if (victim == NONE)
+            return retired;
+        const case_t *vk = &c->cases[victim];
+        Ladder__V1__Event *ev = emit(c, out, ctx, "case", vk->id, LADDER__V1__EVENT__BODY_CASE_RETIRED, cause);
+        Ladder__V1__CaseRetired *rb = body_new(out, &ladder__v1__case_retired__descriptor);
+        rb->case_id = ostr(out, vk->id);
+        char why[128];
+        snprintf(why, sizeof why, "§4: partition over its cap of %u; ranked last of the cases "
+                 "stable for %u days or more", r->case_cap, r->case_protect_days);
+        rb->reason = ostr(out, why);
+        rb->classicness = classicness(c, vk);
+        rb->stable_ms = vk->stable_ms;
+        ev->case_retired = rb;
+        if (apply(c, ev))
+            return -1;
+        retired++;
+    }
+}
+
+static int accept_sub(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, uint32_t si, uint64_t cause)
+{
     const sub_t *u = &c->subs[si];
     const case_t *k = &c->cases[u->case_idx];
     uint32_t level = u->revision ? k->level : median_u32(&u->levels);
@@ -249,30 +299,17 @@ static int accept_sub(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, uint32_t
         return -1;
     if (revision)
         return 0;
-    uint32_t n[3];
-    partition_counts(c, level, cat, n);
-    if (n[1] + n[2] <= r->case_cap)
-        return 0;
-    uint32_t victim = eviction_candidate(c, level, cat);
-    const case_t *vk = &c->cases[victim];
-    ev = emit(c, out, ctx, "case", vk->id, LADDER__V1__EVENT__BODY_CASE_RETIRED, accepted);
-    Ladder__V1__CaseRetired *rb = body_new(out, &ladder__v1__case_retired__descriptor);
-    rb->case_id = ostr(out, vk->id);
-    char why[96];
-    snprintf(why, sizeof why, "§4: partition over its cap of %u; ranked last", r->case_cap);
-    rb->reason = ostr(out, why);
-    rb->classicness = classicness(c, vk);
-    rb->stable_ms = vk->stable_ms;
-    ev->case_retired = rb;
-    return apply(c, ev);
+    return evict(c, out, ctx, level, cat, accepted) < 0 ? -1 : 0;
 }
 
-static bool may_review(const ld_core_t *c, const ld_ctx_t *ctx)
+/* §1 v2: reviewer is a fact of the log (admitted to the committee and not
+ * removed, §5), or the manager or chair role; a claimed reviewer role is not. */
+bool may_review(const ld_core_t *c, const ld_ctx_t *ctx)
 {
-    if (has_role(ctx, R(MANAGER) | R(REVIEWER) | R(CHAIR)))
+    if (has_role(ctx, R(MANAGER) | R(CHAIR)))
         return true;
     uint32_t i = ctx->principal ? emp_find(c, ctx->principal) : NONE;
-    return i != NONE && (c->emps[i].flags & EF_COMMITTEE);
+    return i != NONE && (c->emps[i].flags & EF_COMMITTEE) && !(c->emps[i].flags & EF_LEFT);
 }
 
 static int review_case(ld_core_t *c, const Ladder__V1__ReviewCase *m, const ld_ctx_t *ctx,
@@ -289,7 +326,8 @@ static int review_case(ld_core_t *c, const Ladder__V1__ReviewCase *m, const ld_c
                       ctx->principal ? ctx->principal : "", m->reviewer_id);
     if (!may_review(c, ctx))
         return refuse(c, E(ERR_FORBIDDEN), "§5", "review_case.reviewer_id",
-                      "§5: only committee members and managers may review; %s is neither",
+                      "§5: only committee members and managers may review; %s is neither "
+                      "(a claimed reviewer role counts for nothing, §1)",
                       m->reviewer_id);
     uint32_t si = sub_find(c, m->submission_id);
     if (si == NONE)
@@ -355,6 +393,168 @@ static int review_case(ld_core_t *c, const Ladder__V1__ReviewCase *m, const ld_c
         return apply(c, ev);
     }
     return 0;
+}
+
+/* ------------------------------------------- §4 v2: the library check -- */
+
+typedef struct {
+    uint64_t key;           /* level << 32 | category */
+    int64_t stable;
+} part_case_t;
+
+static int part_case_cmp(const void *a, const void *b)
+{
+    const part_case_t *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return (x->stable > y->stable) - (x->stable < y->stable);
+}
+
+/* Visits every partition above its cap, in (level, category) order, with the
+ * moment its first case becomes old enough to leave and how many cases may
+ * leave at now (at most the excess). Returns the sum of those, or -1. */
+typedef void (*over_fn)(void *arg, uint32_t level, uint32_t cat, int64_t first_due, uint32_t may_leave);
+static long partitions_over(const ld_core_t *c, int64_t now, over_fn fn, void *arg)
+{
+    const ld_rules_t *r = cur_rules(c);
+    int64_t protect = (int64_t)r->case_protect_days * 86400000LL;
+    part_case_t *v = xmalloc((c->g.n_cases + 1) * sizeof *v);
+    size_t n = 0;
+    for (uint32_t i = 0; i < c->g.n_cases; i++) {
+        const case_t *k = &c->cases[i];
+        if (k->accepted && !k->retired)
+            v[n++] = (part_case_t){(uint64_t)k->level << 32 | k->category, k->stable_ms};
+    }
+    qsort(v, n, sizeof *v, part_case_cmp);
+    long total = 0;
+    for (size_t a = 0, b; a < n; a = b) {
+        uint32_t eligible = 0;
+        for (b = a; b < n && v[b].key == v[a].key; b++)
+            eligible += now - v[b].stable >= protect;
+        uint32_t size = (uint32_t)(b - a);
+        if (size <= r->case_cap)
+            continue;
+        uint32_t excess = size - r->case_cap;
+        uint32_t leave = eligible < excess ? eligible : excess;
+        total += leave;
+        if (fn)
+            fn(arg, (uint32_t)(v[a].key >> 32), (uint32_t)v[a].key, v[a].stable + protect, leave);
+    }
+    free(v);
+    return total;
+}
+
+static void earliest(void *arg, uint32_t level, uint32_t cat, int64_t due, uint32_t leave)
+{
+    (void)level, (void)cat, (void)leave;
+    int64_t *best = arg;
+    if (*best == 0 || due < *best)
+        *best = due;
+}
+
+bool library_due(ld_core_t *c, int64_t *at)
+{
+    if (c->lib_dirty) {
+        c->lib_due = 0;
+        partitions_over(c, INT64_MIN / 2, earliest, &c->lib_due);
+        c->lib_dirty = false;
+    }
+    *at = c->lib_due;
+    return c->lib_due != 0;
+}
+
+typedef struct {
+    uint32_t n;
+    uint64_t parts[64];     /* level << 32 | category, with cases that may leave */
+} over_list_t;
+
+static void collect(void *arg, uint32_t level, uint32_t cat, int64_t due, uint32_t leave)
+{
+    (void)due;
+    over_list_t *l = arg;
+    if (leave && l->n < 64)
+        l->parts[l->n++] = (uint64_t)level << 32 | cat;
+}
+
+/* §4 v2: the system's check (a deadline): every partition above its cap
+ * retires what may leave now. Refused when nothing may. */
+static int check_library(ld_core_t *c, const ld_ctx_t *ctx, ld_out_t *out)
+{
+    const ld_rules_t *r = cur_rules(c);
+    if (need_role(c, ctx, R(SYSTEM) | R(MANAGER), NULL, "§4", "run the library check"))
+        return -1;
+    over_list_t l = {0};
+    long n = partitions_over(c, ctx->now_ms, collect, &l);
+    if (n <= 0)
+        return refuse(c, E(ERR_REFUSED), "§4", "check_library",
+                      "§4: no partition above its cap of %u holds a case stable for %u days",
+                      r->case_cap, r->case_protect_days);
+    Ladder__V1__Event *ev = emit(c, out, ctx, "library", NULL, LADDER__V1__EVENT__BODY_LIBRARY_CHECKED, 0);
+    Ladder__V1__LibraryChecked *b = body_new(out, &ladder__v1__library_checked__descriptor);
+    b->retired = (uint32_t)n;
+    ev->library_checked = b;
+    if (apply(c, ev))
+        return -1;
+    uint64_t checked = ev->seq;
+    for (uint32_t i = 0; i < l.n; i++)
+        if (evict(c, out, ctx, (uint32_t)(l.parts[i] >> 32), (uint32_t)l.parts[i], checked) < 0)
+            return -1;
+    return 0;
+}
+
+/* §4 v2: a chair retires a live case to the history library, with a reason. */
+static int retire_case(ld_core_t *c, const Ladder__V1__RetireCase *m, const ld_ctx_t *ctx,
+                       ld_out_t *out)
+{
+    uint32_t k;
+    if (need_role(c, ctx, R(CHAIR), NULL, "§4", "retire cases (a chair does)") ||
+        need_live_case(c, "retire_case.case_id", m->case_id, &k) ||
+        check_text(c, "retire_case.reason", m->reason, true))
+        return -1;
+    const case_t *cs = &c->cases[k];
+    Ladder__V1__Event *ev = emit(c, out, ctx, "case", cs->id, LADDER__V1__EVENT__BODY_CASE_RETIRED, 0);
+    Ladder__V1__CaseRetired *b = body_new(out, &ladder__v1__case_retired__descriptor);
+    b->case_id = ostr(out, cs->id);
+    b->reason = ostr(out, m->reason);
+    b->classicness = classicness(c, cs);
+    b->stable_ms = cs->stable_ms;
+    ev->case_retired = b;
+    return apply(c, ev);
+}
+
+/* §4 v2: a chair restores a retired case to its partition and half, with a
+ * reason; refused while the partition is at its cap (ours). */
+static int restore_case(ld_core_t *c, const Ladder__V1__RestoreCase *m, const ld_ctx_t *ctx,
+                        ld_out_t *out)
+{
+    const ld_rules_t *r = cur_rules(c);
+    uint32_t k;
+    if (need_role(c, ctx, R(CHAIR), NULL, "§4", "restore cases (a chair does)") ||
+        check_id(c, "restore_case.case_id", m->case_id) ||
+        check_text(c, "restore_case.reason", m->reason, true))
+        return -1;
+    if ((k = case_find(c, m->case_id)) == NONE || !c->cases[k].accepted)
+        return refuse(c, E(ERR_NOT_FOUND), "§4", "restore_case.case_id",
+                      "§4: no case %s in the library or its history", m->case_id);
+    const case_t *cs = &c->cases[k];
+    if (!cs->retired)
+        return refuse(c, E(ERR_REFUSED), "§4", "restore_case.case_id",
+                      "§4: case %s is in the library, not in its history", m->case_id);
+    uint32_t n[3];
+    partition_counts(c, cs->level, cs->category, n);
+    if (n[1] + n[2] >= r->case_cap)
+        return refuse(c, E(ERR_REFUSED), "§4", "restore_case.case_id",
+                      "§4: partition (level %u, %s) holds %u cases, its cap is %u; retire one first",
+                      cs->level, c->strings[cs->category], n[1] + n[2], r->case_cap);
+    Ladder__V1__Event *ev = emit(c, out, ctx, "case", cs->id, LADDER__V1__EVENT__BODY_CASE_RESTORED, 0);
+    Ladder__V1__CaseRestored *b = body_new(out, &ladder__v1__case_restored__descriptor);
+    b->case_id = ostr(out, cs->id);
+    b->reason = ostr(out, m->reason);
+    b->level = cs->level;
+    b->category = ostr(out, c->strings[cs->category]);
+    b->half = (Ladder__V1__Half)cs->half;
+    ev->case_restored = b;
+    return apply(c, ev);
 }
 
 /* ---------------------------------------------------------------- query -- */
@@ -429,6 +629,9 @@ int library_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t 
     case LADDER__V1__COMMAND__CMD_REVIEW_CASE: return review_case(c, cmd->review_case, ctx, out);
     case LADDER__V1__COMMAND__CMD_STUDY_CASE: return study(c, cmd->study_case, ctx, out);
     case LADDER__V1__COMMAND__CMD_RATE_CASE: return rate(c, cmd->rate_case, ctx, out);
+    case LADDER__V1__COMMAND__CMD_RETIRE_CASE: return retire_case(c, cmd->retire_case, ctx, out);
+    case LADDER__V1__COMMAND__CMD_RESTORE_CASE: return restore_case(c, cmd->restore_case, ctx, out);
+    case LADDER__V1__COMMAND__CMD_CHECK_LIBRARY: return check_library(c, ctx, out);
     default: return 1;
     }
 }
@@ -531,6 +734,7 @@ int library_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         cs->stable_ms = m->stable_ms ? m->stable_ms : ev->at_ms;
         cs->accepted_seq = ev->seq;
         c->g.lib_count[cs->level][cs->half]++;
+        c->lib_dirty = true;
         return 0;
     }
     case LADDER__V1__EVENT__BODY_CASE_RETIRED:
@@ -541,14 +745,28 @@ int library_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         touch_globals(c);
         c->cases[k].retired = 1;
         c->g.lib_count[c->cases[k].level][c->cases[k].half]--;
+        c->lib_dirty = true;
+        return 0;
+    case LADDER__V1__EVENT__BODY_CASE_RESTORED:
+        if ((k = case_find(c, ev->case_restored->case_id)) == NONE || !c->cases[k].accepted ||
+            !c->cases[k].retired)
+            return -1;
+        touch_case(c, k);
+        touch_globals(c);
+        c->cases[k].retired = 0;
+        c->g.lib_count[c->cases[k].level][c->cases[k].half]++;
+        c->lib_dirty = true;
+        return 0;
+    case LADDER__V1__EVENT__BODY_LIBRARY_CHECKED:
         return 0;
     case LADDER__V1__EVENT__BODY_CASE_STUDIED:
         if ((k = case_find(c, ev->case_studied->case_id)) == NONE ||
             (i = emp_find(c, ev->case_studied->employee_id)) == NONE)
             return -1;
-        touch_case(c, k);
-        c->cases[k].studies++;
+        /* §4 v2: classicness counts distinct studiers */
         if (!vec_has(&c->emps[i].studied, k)) {
+            touch_case(c, k);
+            c->cases[k].studies++;
             touch_emp(c, i);
             vec_push(&c->emps[i].studied, k);
         }

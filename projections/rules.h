@@ -1,4 +1,4 @@
-/* rules.h — every number of DOMAIN.md as data (§10), with defaults equal to it.
+/* rules.h — every number of RULES.md as data (§10), with defaults equal to it.
  *
  * A rules document is JSON (jansson). Loading starts from the defaults and
  * overlays the document, so a document may name only what it changes; an
@@ -54,10 +54,12 @@ typedef struct {
     uint32_t kb_quorum, kb_reject_quorum;             /* 3, 3 */
     uint32_t case_quorum, case_reject_quorum;         /* 3, 3 */
     uint32_t case_cap;                                /* 120 per partition */
+    uint32_t case_protect_days;                       /* 180: younger never evicted (v2) */
     int64_t excellent_weight, poor_weight;            /* classicness ±5 */
 
     /* §5 */
     int64_t committee_points;                         /* 3200 */
+    uint32_t committee_min_level;                     /* 4 (v2) */
     uint32_t committee_pct_x10;                       /* > 85.0 % */
     uint32_t committee_min_decided;                   /* 10 (ours) */
 
@@ -73,6 +75,10 @@ typedef struct {
     uint32_t exam_size, exam_min_size, exam_max_size; /* 10, 10, 20 */
     uint32_t exam_pass_pct;                           /* 80 (ours) */
     uint32_t exam_retake_days;                        /* 14 (ours) */
+    uint32_t exam_expiry_days;                        /* v2: 14 (ours) */
+    uint32_t promotion_min_days[LD_LEVELS];           /* v2 §6.7: [L] days at L, 0 */
+    uint32_t mentoring_max_active;                    /* v2 §6.5: 5 (ours) */
+    uint32_t mentoring_min_days;                      /* v2 §6.5: 30 (ours) */
 
     /* §7 */
     int64_t retention_points;                         /* 200 */
@@ -80,6 +86,7 @@ typedef struct {
     uint32_t year_months;                             /* 12 */
     uint32_t window_months;                           /* 1: months 11–12 */
     uint32_t appeal_days;                             /* 30 (ours) */
+    uint32_t extension_max_days;                      /* v2: 60 */
 
     /* §8 */
     uint32_t qc_min_group, qc_max_group, qc_max_groups; /* 3, 5, 3 */
@@ -89,7 +96,7 @@ typedef struct {
     uint32_t week_start;                              /* 1 = Monday ... 7 = Sunday */
 } ld_rules_t;
 
-/* Fills r with the built-in defaults of DOMAIN.md. */
+/* Fills r with the built-in defaults of RULES.md. */
 void ld_rules_default(ld_rules_t *r);
 
 /* Parses a rules document over the defaults. Returns 0, or -1 with the JSON

@@ -153,7 +153,7 @@ static uint64_t promote_to_1(const char *id)
     Ladder__V1__RecordQueryTest qt = LADDER__V1__RECORD_QUERY_TEST__INIT;
     qt.employee_id = (char *)id, qt.total_ms = 118000;
     RUN((c_.cmd_case = LADDER__V1__COMMAND__CMD_RECORD_QUERY_TEST, c_.record_query_test = &qt), "qt");
-    for (int i = 0; i < 20; i++) {
+    for (int i = 0; i < 20; i += 2) { /* the even cases are the training half (§4 v2) */
         char cid[16];
         snprintf(cid, sizeof cid, "case%d", i);
         Ladder__V1__StudyCase st = LADDER__V1__STUDY_CASE__INIT;
@@ -459,6 +459,88 @@ static void test_manual_clock_closes_the_year_and_demotes_at_the_instant(void **
     assert_string_equal(v->appeal_status, "expired");
     ladder__v1__reply__free_unpacked(keep, NULL);
     zmq_close(sub);
+}
+
+static void expect_error(Ladder__V1__Reply *r, int code, const char *text);
+
+static Ladder__V1__Reply *query_rules(uint32_t version)
+{
+    Ladder__V1__GetRules g = LADDER__V1__GET_RULES__INIT;
+    g.version = version;
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_RULES;
+    q.rules = &g;
+    return d_query(&D, &q);
+}
+
+static size_t ranking_rows(bool history)
+{
+    Ladder__V1__GetCaseRanking g = LADDER__V1__GET_CASE_RANKING__INIT;
+    g.level = 1, g.category = "billing", g.history = history;
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_CASE_RANKING;
+    q.case_ranking = &g;
+    Ladder__V1__Reply *r = d_query(&D, &q);
+    ok_or_fail(r, "case ranking");
+    size_t n = r->ok->case_ranking->n_rows;
+    ladder__v1__reply__free_unpacked(r, NULL);
+    return n;
+}
+
+/* §10 v2 through the protocol: two documents merge (fault 5), the rules query
+ * lists both versions with their seqs; §4 v2: the partition stands above its
+ * cap while its cases are young, and the library check fires as a deadline
+ * when the manual clock reaches the 180th day. */
+static void test_s10_rules_merge_and_s4_library_check_through_the_protocol(void **s)
+{
+    (void)s;
+    advance(T0);
+    Ladder__V1__AdoptRules ar = LADDER__V1__ADOPT_RULES__INIT;
+    ar.rules_json = "{\"case\":{\"cap\":15}}";
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_ADOPT_RULES;
+    c.adopt_rules = &ar;
+    Ladder__V1__Reply *r = d_cmd(&D, &c);
+    ok_or_fail(r, "adopt 1");
+    uint64_t v1 = r->ok->seqs[0];
+    ladder__v1__reply__free_unpacked(r, NULL);
+    ar.rules_json = "{\"retention\":{\"points\":300}}";
+    r = d_cmd(&D, &c);
+    ok_or_fail(r, "adopt 2");
+    uint64_t v2 = r->ok->seqs[0];
+    ladder__v1__reply__free_unpacked(r, NULL);
+    r = query_rules(0);
+    ok_or_fail(r, "rules");
+    Ladder__V1__RulesView *v = r->ok->rules;
+    assert_int_equal(v->version, 2);
+    assert_non_null(strstr(v->rules_json, "\"cap\":15"));       /* kept by the second */
+    assert_non_null(strstr(v->rules_json, "\"points\":300"));
+    assert_int_equal(v->n_versions, 2);
+    assert_int_equal(v->versions[0]->seq, v1);
+    assert_int_equal(v->versions[1]->seq, v2);
+    ladder__v1__reply__free_unpacked(r, NULL);
+    r = query_rules(1);
+    ok_or_fail(r, "rules v1");
+    assert_non_null(strstr(r->ok->rules->rules_json, "\"points\":200"));
+    ladder__v1__reply__free_unpacked(r, NULL);
+    expect_error(query_rules(3), LADDER__V1__ERROR_CODE__ERR_NOT_FOUND, "no rules version 3");
+
+    library_level_1(); /* 20 cases in one partition of cap 15, all accepted at T0 */
+    assert_int_equal(ranking_rows(false), 20);
+    Ladder__V1__NextDeadline nd = LADDER__V1__NEXT_DEADLINE__INIT;
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_NEXT_DEADLINE;
+    q.next_deadline = &nd;
+    r = d_query(&D, &q);
+    ok_or_fail(r, "next deadline");
+    assert_string_equal(r->ok->deadline->kind, "library");
+    assert_int_equal(r->ok->deadline->at_ms, T0 + 180 * DAY);
+    ladder__v1__reply__free_unpacked(r, NULL);
+    advance(T0 + 180 * DAY - 1);
+    assert_int_equal(ranking_rows(false), 20);
+    advance(T0 + 180 * DAY);
+    assert_int_equal(ranking_rows(false), 15);
+    assert_int_equal(ranking_rows(true), 5);
 }
 
 static void expect_error(Ladder__V1__Reply *r, int code, const char *text)
@@ -950,6 +1032,7 @@ int main(void)
         T(test_late_joiner_clone_pattern_converges),
         T(test_restart_answers_the_same_and_replays_only_the_tail),
         T(test_manual_clock_closes_the_year_and_demotes_at_the_instant),
+        T(test_s10_rules_merge_and_s4_library_check_through_the_protocol),
         T(test_bad_frames_get_errors_and_the_daemon_carries_on),
         T(test_kill9_under_pipelined_load_keeps_every_ack),
         T(test_100k_queries_stream_over_one_connection),

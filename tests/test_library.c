@@ -1,4 +1,4 @@
-/* test_library.c — scenario tests of the case library (DOMAIN.md §4): review
+/* test_library.c — scenario tests of the case library (RULES.md §4): review
  * by quorum, grading, halves, the cap and the history library, ratings. */
 #include "core_fixture.h"
 
@@ -18,6 +18,22 @@ static int setup(void **s)
     return 0;
 }
 static int teardown(void **s) { (void)s; fx_teardown(); return 0; }
+
+/* Live cases of level `level` in category billing (the ranking query). */
+static size_t library_count_of(uint32_t level)
+{
+    ld_out_t *o = ld_out_new();
+    Ladder__V1__GetCaseRanking g = LADDER__V1__GET_CASE_RANKING__INIT;
+    g.level = level, g.category = "billing";
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_CASE_RANKING;
+    q.case_ranking = &g;
+    Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
+    assert_int_equal(ld_core_query(F.c, &q, F.now, o, &ok, NULL), 0);
+    size_t n = ok.case_ranking->n_rows;
+    ld_out_destroy(&o);
+    return n;
+}
 
 /* three approvals with these amounts and levels, category "billing" */
 static void accept_with(const char *sub, int64_t a1, int64_t a2, int64_t a3, uint32_t l1, uint32_t l2,
@@ -150,7 +166,7 @@ static void test_s4_half_goes_to_the_smaller_ties_to_training(void **s)
 static void test_s4_cap_retires_lowest_classicness_then_oldest(void **s)
 {
     (void)s;
-    adopt("{\"case\":{\"cap\":3}}");
+    adopt("{\"case\":{\"cap\":3,\"protect_days\":0}}"); /* no protection here */
     fx_ok();
     const char *ids[] = {"c-a", "c-b", "c-c"};
     for (int i = 0; i < 3; i++) {
@@ -263,6 +279,208 @@ static void test_s4_revision_pays_p4_and_moves_stable_time(void **s)
     assert_int_equal(emp("r4")->points_total, 10);
 }
 
+/* Runs a command of the library as the given principal. */
+static int lib_cmd(int which, const char *case_id, const char *reason, const char *who, uint32_t roles)
+{
+    Ladder__V1__RetireCase rt = LADDER__V1__RETIRE_CASE__INIT;
+    Ladder__V1__RestoreCase rs = LADDER__V1__RESTORE_CASE__INIT;
+    Ladder__V1__CheckLibrary cl = LADDER__V1__CHECK_LIBRARY__INIT;
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = (Ladder__V1__Command__CmdCase)which;
+    rt.case_id = rs.case_id = (char *)case_id;
+    rt.reason = rs.reason = (char *)reason;
+    if (which == LADDER__V1__COMMAND__CMD_RETIRE_CASE)
+        c.retire_case = &rt;
+    else if (which == LADDER__V1__COMMAND__CMD_RESTORE_CASE)
+        c.restore_case = &rs;
+    else
+        c.check_library = &cl;
+    return fx_run(&c, who, roles);
+}
+#define CHAIR LADDER__V1__ROLE__ROLE_CHAIR
+#define RETIRE LADDER__V1__COMMAND__CMD_RETIRE_CASE
+#define RESTORE LADDER__V1__COMMAND__CMD_RESTORE_CASE
+#define CHECK LADDER__V1__COMMAND__CMD_CHECK_LIBRARY
+
+static Ladder__V1__Deadline *next_deadline(void)
+{
+    static ld_out_t *o;
+    if (!o)
+        o = ld_out_new();
+    ld_out_reset(o);
+    Ladder__V1__NextDeadline g = LADDER__V1__NEXT_DEADLINE__INIT;
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_NEXT_DEADLINE;
+    q.next_deadline = &g;
+    Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
+    assert_int_equal(ld_core_query(F.c, &q, F.now, o, &ok, NULL), 0);
+    return ok.deadline;
+}
+
+/* A partition of cap 3 filled a day apart from T0: c-a, c-b, c-c (all 0 classicness). */
+static void fill_three(void)
+{
+    adopt("{\"case\":{\"cap\":3}}");
+    fx_ok();
+    const char *ids[] = {"c-a", "c-b", "c-c"};
+    for (int i = 0; i < 3; i++) {
+        char sub[16];
+        snprintf(sub, sizeof sub, "s%d", i);
+        submit_case(sub, ids[i], "author");
+        accept_with(sub, 20, 20, 20, 1, 1, 1);
+        fx_ok();
+        F.now += DAY;
+    }
+}
+
+/* §4 v2 (fault 3): a newly accepted case never goes straight to history; no
+ * case younger than case.protect_days (180) leaves; the partition stands above
+ * its cap until one is old enough, then the next acceptance evicts it. */
+static void test_s4_young_cases_protected_179_vs_180_days(void **s)
+{
+    (void)s;
+    fill_three(); /* c-a accepted at T0, now T0 + 3 days */
+    study("r1", "c-a"), study("r2", "c-b"), study("r3", "c-c"); /* the newcomer ranks last */
+    submit_case("s3", "c-d", "author");
+    accept_with("s3", 20, 20, 20, 1, 1, 1);
+    fx_ok();
+    assert_null(fx_find(EV(CASE_RETIRED))); /* before v2: c-d (classicness 0) retired at once */
+    assert_int_equal(library_count_of(1), 4);
+    /* 179 days after c-a's acceptance (+23:59:59.999): still protected */
+    F.now = T0 + 180 * DAY - 1;
+    submit_case("s4", "c-e", "author");
+    accept_with("s4", 20, 20, 20, 1, 1, 1);
+    fx_ok();
+    assert_null(fx_find(EV(CASE_RETIRED)));
+    /* exactly 180 days: c-a may leave, and it is the only one old enough, so it
+     * leaves although c-d, c-e rank lower (the young are never taken) */
+    F.now = T0 + 180 * DAY;
+    submit_case("s5", "c-f", "author");
+    accept_with("s5", 20, 20, 20, 1, 1, 1);
+    fx_ok();
+    Ladder__V1__Event *r = fx_find(EV(CASE_RETIRED));
+    assert_non_null(r);
+    assert_string_equal(r->case_retired->case_id, "c-a");
+    assert_int_equal(r->case_retired->classicness, 1);
+    assert_non_null(strstr(r->case_retired->reason, "180 days"));
+    assert_int_equal(r->cause_seq, fx_find(EV(CASE_ACCEPTED))->seq);
+    assert_int_equal(library_count_of(1), 5); /* still above the cap of 3 */
+}
+
+/* §4 v2: the library check is a deadline at the moment the first case of a
+ * partition above its cap becomes old enough; it retires down to the cap. */
+static void test_s4_library_check_is_a_deadline(void **s)
+{
+    (void)s;
+    fill_three();                 /* c-a T0, c-b T0+1d, c-c T0+2d */
+    submit_case("s3", "c-d", "author");
+    accept_with("s3", 20, 20, 20, 1, 1, 1); /* T0+3d */
+    submit_case("s4", "c-e", "author");
+    accept_with("s4", 20, 20, 20, 1, 1, 1); /* 5 cases, cap 3 */
+    fx_ok();
+    Ladder__V1__Deadline *d = next_deadline();
+    assert_string_equal(d->kind, "library");
+    assert_int_equal(d->at_ms, T0 + 180 * DAY);
+    F.now = T0 + 180 * DAY - 1;
+    lib_cmd(CHECK, NULL, NULL, "system", SYSTEM);
+    fx_refused("§4", "no partition above its cap of 3 holds a case stable for 180 days");
+    lib_cmd(CHECK, NULL, NULL, "e1", EMPLOYEE);
+    assert_int_equal(F.why.code, LADDER__V1__ERROR_CODE__ERR_FORBIDDEN);
+    F.now = T0 + 181 * DAY; /* c-a and c-b are old enough; two must leave */
+    lib_cmd(CHECK, NULL, NULL, "system", SYSTEM);
+    fx_ok();
+    assert_int_equal(ld_out_count(F.out), 3);
+    assert_int_equal(fx_ev(0), EV(LIBRARY_CHECKED));
+    assert_int_equal(fx_event(0)->library_checked->retired, 2);
+    assert_string_equal(fx_event(1)->case_retired->case_id, "c-a");
+    assert_string_equal(fx_event(2)->case_retired->case_id, "c-b");
+    assert_int_equal(fx_event(1)->cause_seq, fx_event(0)->seq);
+    assert_int_equal(library_count_of(1), 3);
+    assert_int_equal(next_deadline()->at_ms, 0); /* at the cap: nothing due */
+    lib_cmd(CHECK, NULL, NULL, "system", SYSTEM);
+    fx_refused("§4", "no partition above its cap");
+    /* lowering the cap makes the check due for what is old enough */
+    adopt("{\"case\":{\"cap\":2}}");
+    fx_ok();
+    d = next_deadline();
+    assert_string_equal(d->kind, "library");
+    assert_int_equal(d->at_ms, T0 + 2 * DAY + 180 * DAY); /* c-c's */
+}
+
+/* §4 v2: a chair retires or restores a case with a reason; nobody else may. */
+static void test_s4_chair_retires_and_restores(void **s)
+{
+    (void)s;
+    fill_three();
+    lib_cmd(RETIRE, "c-b", "tariff withdrawn", "boss", MANAGER);
+    fx_refused("§4", "retire cases (a chair does)");
+    lib_cmd(RETIRE, "c-b", "", "chair1", CHAIR);
+    fx_refused(NULL, "retire_case.reason");
+    lib_cmd(RETIRE, "c-b", "tariff withdrawn", "chair1", CHAIR);
+    fx_ok();
+    Ladder__V1__Event *r = fx_event(0);
+    assert_int_equal(r->body_case, EV(CASE_RETIRED));
+    assert_int_equal(r->cause_seq, 0); /* a fact, not derived */
+    assert_string_equal(r->case_retired->reason, "tariff withdrawn");
+    assert_int_equal(library_count_of(1), 2);
+    study("r1", "c-b");
+    fx_refused("§4", "retired to the history library");
+    lib_cmd(RETIRE, "c-b", "again", "chair1", CHAIR);
+    fx_refused("§4", "retired to the history library");
+    lib_cmd(RESTORE, "c-a", "x", "chair1", CHAIR);
+    fx_refused("§4", "is in the library, not in its history");
+    /* the partition fills up to its cap: no restore until a chair makes room */
+    submit_case("s3", "c-d", "author");
+    accept_with("s3", 20, 20, 20, 1, 1, 1);
+    lib_cmd(RESTORE, "c-b", "tariff is back", "chair1", CHAIR);
+    fx_refused("§4", "holds 3 cases, its cap is 3; retire one first");
+    lib_cmd(RETIRE, "c-d", "duplicate of c-b", "chair1", CHAIR);
+    fx_ok();
+    lib_cmd(RESTORE, "c-b", "tariff is back", "boss", MANAGER);
+    assert_int_equal(F.why.code, LADDER__V1__ERROR_CODE__ERR_FORBIDDEN);
+    lib_cmd(RESTORE, "c-b", "tariff is back", "chair1", CHAIR);
+    fx_ok();
+    Ladder__V1__CaseRestored *b = fx_event(0)->case_restored;
+    assert_string_equal(b->case_id, "c-b");
+    assert_string_equal(b->reason, "tariff is back");
+    assert_int_equal(b->level, 1);
+    assert_string_equal(b->category, "billing");
+    assert_int_equal(b->half, TEST); /* c-b went to the test half; it returns there */
+    assert_int_equal(library_count_of(1), 3);
+}
+
+/* §4 v2 (fault 10): only training cases are studied; a study counts once. */
+static void test_s4_study_training_only_distinct_studiers(void **s)
+{
+    (void)s;
+    submit_case("s0", "c-train", "author");
+    accept_with("s0", 20, 20, 20, 1, 1, 1);
+    submit_case("s1", "c-test", "author");
+    accept_with("s1", 20, 20, 20, 1, 1, 1);
+    assert_int_equal(fx_find(EV(CASE_ACCEPTED))->case_accepted->half, TEST);
+    study("r1", "c-test"); /* before v2: accepted, and the exam case was shown */
+    fx_refused("§4", "only training cases can be studied");
+    study("r1", "c-train");
+    fx_ok();
+    study("r1", "c-train"); /* before v2: accepted, classicness 2 */
+    fx_refused("§4", "counts once per person");
+    assert_int_equal(F.why.code, LADDER__V1__ERROR_CODE__ERR_DUPLICATE);
+    study("r2", "c-train");
+    fx_ok();
+    ld_out_t *o = ld_out_new();
+    Ladder__V1__GetCaseRanking g = LADDER__V1__GET_CASE_RANKING__INIT;
+    g.level = 1, g.category = "billing";
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_CASE_RANKING;
+    q.case_ranking = &g;
+    Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
+    assert_int_equal(ld_core_query(F.c, &q, F.now, o, &ok, NULL), 0);
+    assert_string_equal(ok.case_ranking->rows[0]->case_id, "c-train");
+    assert_int_equal(ok.case_ranking->rows[0]->studies, 2);
+    assert_int_equal(ok.case_ranking->rows[0]->classicness, 2);
+    ld_out_destroy(&o);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -276,6 +494,10 @@ int main(void)
         T(test_s4_cap_retires_lowest_classicness_then_oldest),
         T(test_s4_rating_once_per_user),
         T(test_s4_revision_pays_p4_and_moves_stable_time),
+        T(test_s4_young_cases_protected_179_vs_180_days),
+        T(test_s4_library_check_is_a_deadline),
+        T(test_s4_chair_retires_and_restores),
+        T(test_s4_study_training_only_distinct_studiers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,7 +14,10 @@
 #define CMD(x) LADDER__V1__COMMAND__CMD_##x
 
 /* Which roles may send each command about another person; `self`: an employee
- * may also send it for themselves. Auditors and services send no command. */
+ * may also send it for themselves. Auditors and services send no command.
+ * §1 v2: the reviewer role grants nothing by itself — reviews need a committee
+ * membership the log shows (test_s1_reviewer_is_a_fact_not_a_claim), or the
+ * manager or chair role. */
 static const struct {
     int cmd;
     uint32_t roles;
@@ -22,20 +25,26 @@ static const struct {
 } table[] = {
     {CMD(HIRE), M, false}, {CMD(LEAVE), M, false}, {CMD(ADOPT_RULES), M, false},
     {CMD(PUBLISH_TASK), M, false}, {CMD(COMPLETE_TASK), M, false},
-    {CMD(PROPOSE_KB), M, true}, {CMD(REVIEW_KB), M | RV | CH, false},
+    {CMD(PROPOSE_KB), M, true}, {CMD(REVIEW_KB), M | CH, false},
     {CMD(SUBMIT_CASE), M, true}, {CMD(REVISE_CASE), M, true},
-    {CMD(REVIEW_CASE), M | RV | CH, false}, {CMD(STUDY_CASE), M, true}, {CMD(RATE_CASE), 0, true},
-    {CMD(APPLY_QUALITY), M, true}, {CMD(AWARD_QUALITY), M | RV | CH, false},
+    {CMD(REVIEW_CASE), M | CH, false}, {CMD(STUDY_CASE), M, true}, {CMD(RATE_CASE), 0, true},
+    {CMD(APPLY_QUALITY), M, true}, {CMD(AWARD_QUALITY), M | CH, false},
     {CMD(APPLY_COMMITTEE), 0, true}, {CMD(DECIDE_COMMITTEE), M | CH, false},
     {CMD(REMOVE_COMMITTEE), M, false}, {CMD(START_APPRENTICESHIP), M, true},
     {CMD(END_APPRENTICESHIP), M, true}, {CMD(RECORD_QUERY_TEST), M, false},
     {CMD(DRAW_EXAM), M, true}, {CMD(GRADE_EXAM), M, false},
     {CMD(CLOSE_RETENTION_YEAR), SY | M, false}, {CMD(APPEAL), M, true},
-    {CMD(DECIDE_APPEAL), M, false}, {CMD(EXPIRE_APPEAL), SY | M, false},
+    {CMD(DECIDE_APPEAL), M | CH, false}, {CMD(EXPIRE_APPEAL), SY | M, false},
     {CMD(SUBMIT_SUGGESTION), M, true}, {CMD(JUDGE_SUGGESTION), M, false},
     {CMD(PUBLISH_QC), M, false}, {CMD(CLAIM_QC), M, true}, {CMD(COMPLETE_QC), M, false},
     {CMD(REPORT_VOLUNTEER), M, false}, {CMD(ADJUST_POINTS), M, false},
     {CMD(AWARD_MEDAL), M, false}, {CMD(ADVANCE_CLOCK), SY | M, false},
+    /* v2 (§2, §6.5, §6.6, §7, §12) */
+    {CMD(PLACE_EMPLOYEE), M, false}, {CMD(CONFIRM_APPRENTICESHIP), M, true},
+    {CMD(EXPIRE_EXAM), SY | M, false}, {CMD(EXTEND_RETENTION_WINDOW), M, false},
+    {CMD(REVERSE_FACT), M, false},
+    {CMD(RETIRE_CASE), CH, false}, {CMD(RESTORE_CASE), CH, false},
+    {CMD(CHECK_LIBRARY), SY | M, false},
 };
 
 /* A command of the given case about `who`, sent in the name of `by`. */
@@ -55,7 +64,10 @@ static Ladder__V1__Command *make(int cmd, const char *who, const char *by)
         Ladder__V1__ExpireAppeal xa; Ladder__V1__SubmitSuggestion ss;
         Ladder__V1__JudgeSuggestion js; Ladder__V1__PublishQc pq; Ladder__V1__ClaimQc cq;
         Ladder__V1__CompleteQc dq; Ladder__V1__ReportVolunteer vr; Ladder__V1__AdjustPoints adj;
-        Ladder__V1__AwardMedal md; Ladder__V1__AdvanceClock ck;
+        Ladder__V1__AwardMedal md; Ladder__V1__AdvanceClock ck; Ladder__V1__RetireCase rt;
+        Ladder__V1__RestoreCase rs; Ladder__V1__CheckLibrary cl;
+        Ladder__V1__PlaceEmployee pe; Ladder__V1__ConfirmApprenticeship cf;
+        Ladder__V1__ExpireExam xe; Ladder__V1__ExtendRetentionWindow er; Ladder__V1__ReverseFact rf;
     } u;
     static Ladder__V1__CaseNode root = LADDER__V1__CASE_NODE__INIT;
     static Ladder__V1__CaseContent ct = LADDER__V1__CASE_CONTENT__INIT;
@@ -105,6 +117,14 @@ static Ladder__V1__Command *make(int cmd, const char *who, const char *by)
     case CMD(ADJUST_POINTS): ladder__v1__adjust_points__init(&u.adj); u.adj.employee_id = w; u.adj.amount = 5; u.adj.reason = "r"; c.adjust_points = &u.adj; break;
     case CMD(AWARD_MEDAL): ladder__v1__award_medal__init(&u.md); u.md.employee_id = w; u.md.medal = "m"; u.md.reason = "r"; c.award_medal = &u.md; break;
     case CMD(ADVANCE_CLOCK): ladder__v1__advance_clock__init(&u.ck); u.ck.to_ms = T0 + DAY; c.advance_clock = &u.ck; break;
+    case CMD(PLACE_EMPLOYEE): ladder__v1__place_employee__init(&u.pe); u.pe.employee_id = w; u.pe.level = 2; u.pe.reason = "r"; c.place_employee = &u.pe; break;
+    case CMD(CONFIRM_APPRENTICESHIP): ladder__v1__confirm_apprenticeship__init(&u.cf); u.cf.mentor_id = "z"; u.cf.apprentice_id = w; c.confirm_apprenticeship = &u.cf; break;
+    case CMD(EXPIRE_EXAM): ladder__v1__expire_exam__init(&u.xe); u.xe.employee_id = w; c.expire_exam = &u.xe; break;
+    case CMD(EXTEND_RETENTION_WINDOW): ladder__v1__extend_retention_window__init(&u.er); u.er.employee_id = w; u.er.days = 5; u.er.reason = "r"; c.extend_retention_window = &u.er; break;
+    case CMD(REVERSE_FACT): ladder__v1__reverse_fact__init(&u.rf); u.rf.seq = 1; u.rf.reason = "r"; c.reverse_fact = &u.rf; break;
+    case CMD(RETIRE_CASE): ladder__v1__retire_case__init(&u.rt); u.rt.case_id = "k"; u.rt.reason = "outdated tariff"; c.retire_case = &u.rt; break;
+    case CMD(RESTORE_CASE): ladder__v1__restore_case__init(&u.rs); u.rs.case_id = "k"; u.rs.reason = "tariff is back"; c.restore_case = &u.rs; break;
+    case CMD(CHECK_LIBRARY): ladder__v1__check_library__init(&u.cl); c.check_library = &u.cl; break;
     }
     /* the oneof member pointer shares storage with every other member */
     c.hire = &u.hire;
@@ -178,13 +198,77 @@ static void test_every_command_as_every_role(void **s)
     }
     print_message("%d (command, role) pairs checked over %zu commands\n", checked,
                   sizeof table / sizeof *table);
-    assert_int_equal(sizeof table / sizeof *table, 35);
+    assert_int_equal(sizeof table / sizeof *table, 43);
+}
+
+/* Reviews a KB proposal as `who` with these roles; returns the refusal code (0: accepted). */
+static int review_as(const char *prop, const char *who, uint32_t roles)
+{
+    Ladder__V1__ReviewKb m = LADDER__V1__REVIEW_KB__INIT;
+    m.proposal_id = (char *)prop, m.reviewer_id = (char *)who;
+    m.verdict = LADDER__V1__VERDICT__VERDICT_REJECT;
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_REVIEW_KB;
+    c.review_kb = &m;
+    fx_run(&c, who, roles);
+    return F.rc ? F.why.code : 0;
+}
+
+/* Given: a committee fact (admitted / removed) in the log. */
+static void given_committee(const char *who, int body)
+{
+    Ladder__V1__CommitteeAdmitted a = LADDER__V1__COMMITTEE_ADMITTED__INIT;
+    Ladder__V1__CommitteeRemoved r = LADDER__V1__COMMITTEE_REMOVED__INIT;
+    a.employee_id = r.employee_id = (char *)who;
+    a.reason = r.reason = "given";
+    Ladder__V1__Event ev = LADDER__V1__EVENT__INIT;
+    ev.seq = ld_core_next_seq(F.c), ev.stream = "emp", ev.at_ms = F.now;
+    ev.body_case = (Ladder__V1__Event__BodyCase)body;
+    if (body == LADDER__V1__EVENT__BODY_COMMITTEE_ADMITTED)
+        ev.committee_admitted = &a;
+    else
+        ev.committee_removed = &r;
+    assert_int_equal(ld_core_evolve(F.c, &ev), 0);
+}
+
+/* §1 v2 (fault 6): a never-admitted employee and a removed member who claim the
+ * reviewer role are refused and earn no P6; an admitted member reviews with the
+ * employee role alone; a manager and a chair review by their role. */
+static void test_s1_reviewer_is_a_fact_not_a_claim(void **s)
+{
+    (void)s;
+    Ladder__V1__ProposeKb pk = LADDER__V1__PROPOSE_KB__INIT;
+    pk.proposal_id = "kp", pk.item_id = "ki", pk.proposer_id = "author", pk.text = "x";
+    pk.new_item = 1;
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_PROPOSE_KB;
+    c.propose_kb = &pk;
+    fx_run(&c, "author", EM);
+    fx_ok();
+    /* never admitted, claims the reviewer role */
+    assert_int_equal(review_as("kp", "t", EM | RV), LADDER__V1__ERROR_CODE__ERR_FORBIDDEN);
+    assert_non_null(strstr(F.why.message, "counts for nothing"));
+    assert_int_equal(emp("t")->points_total, 0);
+    /* admitted, then removed: reviews while a member, not after */
+    given_committee("a", LADDER__V1__EVENT__BODY_COMMITTEE_ADMITTED);
+    assert_int_equal(review_as("kp", "a", EM), 0);
+    assert_int_equal(emp("a")->points_total, 5); /* P6 */
+    given_committee("a", LADDER__V1__EVENT__BODY_COMMITTEE_REMOVED);
+    pk.proposal_id = "kp2", pk.item_id = "ki2";
+    fx_run(&c, "author", EM);
+    fx_ok();
+    assert_int_equal(review_as("kp2", "a", EM | RV), LADDER__V1__ERROR_CODE__ERR_FORBIDDEN);
+    assert_int_equal(emp("a")->points_total, 5);
+    /* managers and chairs review by their role */
+    assert_int_equal(review_as("kp2", "boss2", M), 0);
+    assert_int_equal(review_as("kp2", "chair1", CH), 0);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_every_command_as_every_role, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_s1_reviewer_is_a_fact_not_a_claim, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
