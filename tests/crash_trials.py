@@ -46,7 +46,14 @@ def main():
         import ladder_pb2 as pb
         return run(args, rnd, work, pb)
     finally:
+        for p in PROCS:  # a failed check must not leave its ladderd behind
+            if p.poll() is None:
+                p.kill()
+                p.wait()
         shutil.rmtree(work, ignore_errors=True)
+
+
+PROCS = []  # every ladderd started
 
 
 def digest_of(text):
@@ -63,8 +70,11 @@ def run(args, rnd, work, pb):
     log = open(os.path.join(work, "ladderd.log"), "a")
 
     def start():
-        return subprocess.Popen([args.ladderd, "--data", data, "--command", cmd_ep,
-                                 "--publish", pub_ep, "--snapshot-every", "2000"], stderr=log)
+        p = subprocess.Popen([args.ladderd, "--data", data, "--command", cmd_ep,
+                              "--publish", pub_ep, "--snapshot-every", "2000"],
+                             stdout=subprocess.DEVNULL, stderr=log)
+        PROCS.append(p)
+        return p
 
     def ctl(*a):
         return subprocess.run([args.ladderctl, "--endpoint", cmd_ep, "--timeout", "20000"] + list(a),
@@ -86,11 +96,13 @@ def run(args, rnd, work, pb):
     proc = start()
     wait_ready()
     sent = {}        # rid -> number of commands (one event each)
+    sent_bytes = {}  # rid -> the request as sent
     acked = {}       # rid -> seqs acknowledged
     lock = threading.Lock()
     total_acked = 0
     employees = []
     counts = {}      # rid -> events in the log, for the part of the log checked so far
+    logged = {}      # rid -> the seqs of its events in the log
     checked = 1      # the next seq to read
 
     for trial in range(args.trials):
@@ -118,9 +130,11 @@ def run(args, rnd, work, pb):
                             c.adjust_points.employee_id = crnd.choice(employees)
                             c.adjust_points.amount = crnd.randint(1, 20)
                             c.adjust_points.reason = "load"
+                    raw = r.SerializeToString()
                     with lock:
                         sent[rid] = cmds
-                    s.send_multipart([b"", r.SerializeToString()], zmq.NOBLOCK)
+                        sent_bytes[rid] = raw
+                    s.send_multipart([b"", raw], zmq.NOBLOCK)
                     inflight += 1
                 if s.poll(50):
                     while True:
@@ -153,19 +167,6 @@ def run(args, rnd, work, pb):
         check.setsockopt(zmq.RCVTIMEO, 20000)
         check.connect(cmd_ep)
         digest = digest_of(ctl("stats", "--digest").stdout)
-        # every request acknowledged in this trial answers with the same seqs
-        # (a repeat writes nothing); the last trial checks them all
-        with lock:
-            items = [(r, q) for r, q in acked.items()
-                     if trial == args.trials - 1 or r.startswith("t%d-" % trial)]
-        for rid, seqs in items:
-            r = pb.Request(request_id=rid.encode())
-            r.principal.id, r.principal.roles = "boss", pb.ROLE_MANAGER
-            c = r.commands.add()
-            c.hire.employee_id, c.hire.name = "never", "Never"
-            rep = call(check, r)
-            if rep.WhichOneof("outcome") != "ok" or list(rep.ok.seqs) != seqs:
-                raise SystemExit("trial %d: acknowledged %s at %s, now %s" % (trial, rid, seqs, rep))
         # no partial batch: count the events of every request id written since
         # the last check (at a restart nothing is in flight, so batches are whole)
         frm = checked
@@ -176,6 +177,7 @@ def run(args, rnd, work, pb):
             for e in page.events:
                 rid = e.request_id.decode()
                 counts[rid] = counts.get(rid, 0) + 1
+                logged.setdefault(rid, []).append(e.seq)
                 if e.HasField("employee_hired") and e.employee_hired.employee_id not in employees:
                     employees.append(e.employee_hired.employee_id)
             if page.events:
@@ -189,6 +191,23 @@ def run(args, rnd, work, pb):
         for rid in acked:
             if counts.get(rid, 0) != len(acked[rid]):
                 raise SystemExit("trial %d: acknowledged %s missing from the log" % (trial, rid))
+            if logged.get(rid) != acked[rid]:
+                raise SystemExit("trial %d: acknowledged %s at %s, the log has it at %s"
+                                 % (trial, rid, acked[rid], logged.get(rid)))
+        # read from the log first: a repeat of a lost request would write it again
+        # every request acknowledged in this trial answers with the same seqs
+        # (a repeat writes nothing); the last trial checks them all
+        with lock:
+            items = [(r, q) for r, q in acked.items()
+                     if trial == args.trials - 1 or r.startswith("t%d-" % trial)]
+        for rid, seqs in items:
+            # the same request again (the same commands: a request id reused
+            # for other commands is refused, §12)
+            r = pb.Request()
+            r.ParseFromString(sent_bytes[rid])
+            rep = call(check, r)
+            if rep.WhichOneof("outcome") != "ok" or list(rep.ok.seqs) != seqs:
+                raise SystemExit("trial %d: acknowledged %s at %s, now %s" % (trial, rid, seqs, rep))
         check.close()
         proc.send_signal(signal.SIGTERM)
         proc.wait()
