@@ -1,24 +1,22 @@
 /* reads.c — the answers to queries (shell.h).
  *
- * Owns the read side of a request: the core's queries (§11 Explain with
- * as_of folds the log up to that moment), Stats (histograms, the state
- * digest), the Clone-pattern Snapshot of level.* and points.* topics, and
- * ReadEvents, which is answered after its batch commits so that it shows
- * committed events only. Every answer is held with its batch.
+ * Owns the read side of a request: the core's queries on the live state,
+ * Stats (counters and histograms), the Clone-pattern Snapshot of level.* and
+ * points.* topics, and ReadEvents, which shows committed events only. An
+ * answer is held with its batch while decisions of this loop wait for their
+ * commit (requests.c releases it at once otherwise). Explain with as_of and
+ * the Stats digest are folded from the log off the loop (history.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sodium.h>
 
-#include "replay.h"
 #include "access.h"
 #include "shell.h"
 
 #define E(x) LADDER__V1__ERROR_CODE__##x
 
-static void stats_view(server_t *s, Ladder__V1__StatsView *v, uint64_t *bh, uint64_t *ch,
-                       uint8_t digest[32], bool with_digest)
+static void stats_view(server_t *s, Ladder__V1__StatsView *v, uint64_t *bh, uint64_t *ch)
 {
     uint64_t head;
     ld_store_head(s->store, &head, NULL);
@@ -32,18 +30,12 @@ static void stats_view(server_t *s, Ladder__V1__StatsView *v, uint64_t *bh, uint
     v->uptime_s = (ld_mono_ns() - s->started_ns) / 1000000000ull;
     v->employees = ld_core_employee_count(s->core);
     v->events_replayed_at_start = s->st.replayed_at_start;
+    v->unsent_replies = s->st.unsent_replies;
+    v->unsent_updates = s->st.unsent_updates;
     v->utc_offset_minutes = ld_core_rules(s->core)->utc_offset_min;
     v->rules_version = ld_core_rules(s->core)->version;
     v->manual_clock = s->cfg.manual_clock;
     v->now_ms = ld_server_now(s);
-    if (with_digest) {
-        uint8_t *buf;
-        size_t len;
-        ld_core_snapshot(s->core, &buf, &len);
-        crypto_generichash(digest, 32, buf, len, NULL, 0);
-        free(buf);
-        v->state_digest = (ProtobufCBinaryData){32, digest};
-    }
 }
 
 /* Clone pattern: every level.* and points.* value now, with the seq of the
@@ -109,35 +101,23 @@ static void topic_snapshot(server_t *s, batch_t *b, pending_t *p, const char *pr
     free(us), free(ub), free(lb), free(pb), free(topics);
 }
 
-/* The core's queries; Explain with as_of over a state folded from the log (§11). */
+/* The core's queries on the live state. Explain with as_of (§11: the state
+ * as it was) is folded from the log on the thread pool (history.c). */
 static void core_query(server_t *s, batch_t *b, pending_t *p, Ladder__V1__Query *q,
                        Ladder__V1__Reply *r)
 {
-    ld_refusal_t why;
-    ld_out_reset(s->qout);
-    ld_core_t *core = s->core, *past = NULL;
     if (q->q_case == LADDER__V1__QUERY__Q_EXPLAIN &&
         (q->explain->as_of_seq || q->explain->as_of_ms)) {
-        /* §11: the state as it was, folded from the log up to that moment */
-        past = ld_core_new(1);
-        uint64_t n;
-        int rc = ld_replay_until(s->store, past, q->explain->as_of_seq, q->explain->as_of_ms, &n);
-        if (rc) {
-            ld_core_destroy(&past);
-            ld_requests_error(s, b, p, E(ERR_UNAVAILABLE), "§11", "explain", 0,
-                              "explain: cannot fold the log: %s", ld_strerror(rc));
-            return;
-        }
-        core = past;
+        ld_history_explain(s, p, q);
+        return;
     }
-    int64_t now = past ? ld_core_last_at(past) : ld_server_now(s);
-    if (ld_core_query(core, q, now, s->qout, r->ok, &why) != 0) {
-        ld_core_destroy(&past);
+    ld_refusal_t why;
+    ld_out_reset(s->qout);
+    if (ld_core_query(s->core, q, ld_server_now(s), s->qout, r->ok, &why) != 0) {
         ld_requests_error(s, b, p, why.code, why.section, why.field, 0, "%s", why.message);
         return;
     }
     ld_requests_set_reply(b, p, r);
-    ld_core_destroy(&past);
 }
 
 void ld_reads_query(server_t *s, pending_t *p, Ladder__V1__Query *q)
@@ -153,8 +133,11 @@ void ld_reads_query(server_t *s, pending_t *p, Ladder__V1__Query *q)
     case LADDER__V1__QUERY__Q_STATS: {
         Ladder__V1__StatsView v = LADDER__V1__STATS_VIEW__INIT;
         uint64_t bh[LD_HIST], ch[LD_HIST];
-        uint8_t digest[32];
-        stats_view(s, &v, bh, ch, digest, q->stats->with_digest);
+        stats_view(s, &v, bh, ch);
+        if (q->stats->with_digest) {
+            ld_history_digest(s, p, &v, bh, ch);
+            return;
+        }
         ok.result_case = LADDER__V1__OK__RESULT_STATS;
         ok.stats = &v;
         ld_requests_set_reply(b, p, &r);
