@@ -85,6 +85,8 @@ static int reload_core(server_t *s)
                ld_strerror(rc), (unsigned long long)bad);
         return rc;
     }
+    if (ld_publisher_reload(s))
+        exit(3);
     ld_log(LD_LOG_WARN, "state rebuilt from the store", "snapshot_seq=%llu replayed=%llu",
            (unsigned long long)from, (unsigned long long)n);
     return 0;
@@ -135,6 +137,8 @@ void ld_batches_snapshot(server_t *s, bool force)
         for (size_t i = 0; i + LD_HISTORY_KEEP < n; i++)
             ld_store_snapshot_del(s->store, names[i]); /* the oldest beyond the kept */
     s->batches.snap_seq = head;
+    if ((rc = ld_topics_save(s->publisher.topics, s->store, head)))
+        ld_log(LD_LOG_WARN, "topics snapshot failed", "error=\"%s\"", ld_strerror(rc));
     ld_log(LD_LOG_INFO, "snapshot written", "seq=%llu bytes=%zu ms=%.1f",
            (unsigned long long)head, len, (double)(ld_mono_ns() - t) / 1e6);
 }

@@ -72,6 +72,7 @@ static void points_update(server_t *s, batch_t *b, const char *emp, uint64_t seq
     Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
     u.topic = topic;
     u.seq = seq;
+    u.prev_seq = ld_topics_swap(s->publisher.topics, topic, seq);
     u.payload_case = LADDER__V1__UPDATE__PAYLOAD_POINTS;
     u.points = &pu;
     add_update(b, topic, &u);
@@ -91,6 +92,7 @@ static void level_update(server_t *s, batch_t *b, const char *emp, uint64_t seq,
     Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
     u.topic = topic;
     u.seq = seq;
+    u.prev_seq = ld_topics_swap(s->publisher.topics, topic, seq);
     u.payload_case = LADDER__V1__UPDATE__PAYLOAD_LEVEL;
     u.level = &lu;
     add_update(b, topic, &u);
@@ -106,6 +108,7 @@ void ld_publisher_hold(server_t *s, batch_t *b, size_t from, size_t to)
         Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
         u.topic = topic;
         u.seq = e->seq;
+        u.prev_seq = ld_topics_swap(s->publisher.topics, topic, e->seq);
         u.payload_case = LADDER__V1__UPDATE__PAYLOAD_EVENT;
         /* PUB is a broadcast: evt.* carries the public view (§1, access.h) */
         ld_view_t view;
@@ -214,6 +217,7 @@ static void publish_cases(server_t *s, const dirty_t *d, uint8_t **buf, size_t *
     Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
     u.topic = topic;
     u.seq = d->seq;
+    u.prev_seq = ld_topics_swap(s->publisher.shown, topic, d->seq);
     u.payload_case = LADDER__V1__UPDATE__PAYLOAD_CASES;
     u.cases = ok.case_ranking;
     size_t n = ladder__v1__update__get_packed_size(&u);
@@ -241,6 +245,7 @@ static void publish_board(server_t *s, const dirty_t *d, uint8_t **buf, size_t *
     Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
     u.topic = topic;
     u.seq = d->seq;
+    u.prev_seq = ld_topics_swap(s->publisher.shown, topic, d->seq);
     u.payload_case = LADDER__V1__UPDATE__PAYLOAD_BOARD;
     u.board = ok.board;
     size_t n = ladder__v1__update__get_packed_size(&u);
@@ -310,7 +315,25 @@ int ld_publisher_open(server_t *s)
         return LD_EIO;
     }
     s->publisher.timer_inited = true;
-    return 0;
+    s->publisher.shown = ld_topics_new();
+    return ld_publisher_reload(s);
+}
+
+/* Update.prev_seq (PROTOCOL.md "Gap detection"): the map is a fold of the log,
+ * kept as the "topics" snapshot next to the core's, so a restart or a reload
+ * continues every chain where the log left it. */
+int ld_publisher_reload(server_t *s)
+{
+    ld_topics_destroy(&s->publisher.topics);
+    s->publisher.topics = ld_topics_new();
+    uint64_t t = ld_mono_ns();
+    int rc = ld_topics_load(s->publisher.topics, s->store);
+    if (rc)
+        ld_log(LD_LOG_ERROR, "cannot fold the topics", "error=\"%s\"", ld_strerror(rc));
+    else
+        ld_log(LD_LOG_INFO, "topics loaded", "topics=%zu ms=%.1f", ld_topics_count(s->publisher.topics),
+               (double)(ld_mono_ns() - t) / 1e6);
+    return rc;
 }
 
 static void close_cb(uv_handle_t *h)
@@ -333,4 +356,6 @@ void ld_publisher_destroy(server_t *s)
     free(s->publisher.dirty);
     s->publisher.dirty = NULL;
     s->publisher.ndirty = s->publisher.capdirty = 0;
+    ld_topics_destroy(&s->publisher.topics);
+    ld_topics_destroy(&s->publisher.shown);
 }

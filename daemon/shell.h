@@ -27,6 +27,7 @@
 #include "config.h"
 #include "core.h"
 #include "store.h"
+#include "topics.h"
 
 #define LD_MAX_COMMANDS 1000
 #define LD_DRAIN_MAX 256    /* requests per loop turn: commits' completions wait no longer */
@@ -58,6 +59,12 @@ typedef struct {
     uint32_t roles;                  /* of the principal: what ReadEvents may show (§1) */
     char who[LD_PRINCIPAL_MAX + 1];
     char stream[LD_STREAM_MAX + 1];
+    /* ReadEvents filters (gap fill): body field numbers, stream and topic prefixes */
+    bool filtered;
+    uint64_t types[8];      /* bit set of Event.body field numbers < 512; all zero: any */
+    char stream_prefix[LD_STREAM_MAX + 1];
+    char topic_prefix[LD_TOPIC_MAX];
+    char topic[LD_TOPIC_MAX];
 } pending_t;
 
 /* A held update: topic and body in the batch blob. */
@@ -142,6 +149,8 @@ typedef struct {
     dirty_t *dirty;
     size_t ndirty, capdirty;
     uint64_t unsent_logged_ns;
+    ld_topics_t *topics;    /* last seq per evt/level/points topic, as decided (prev_seq) */
+    ld_topics_t *shown;     /* last publication per board/cases topic in this process */
 } ld_publisher_t;
 
 /* history.c */
@@ -285,6 +294,8 @@ int ld_publisher_open(server_t *s);
 void ld_publisher_hold(server_t *s, batch_t *b, size_t from, size_t to);
 /* Publishes committed batch b's updates and marks its boards and cases dirty. */
 void ld_publisher_committed(server_t *s, batch_t *b);
+/* Rebuilds the per-topic last seqs from the store (after a failed commit); 0 or a code. */
+int ld_publisher_reload(server_t *s);
 /* Closes the publisher's handles. */
 void ld_publisher_close(server_t *s);
 /* Closes the PUB socket and frees the dirty list; idempotent. */

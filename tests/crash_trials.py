@@ -46,14 +46,14 @@ def main():
         import ladder_pb2 as pb
         return run(args, rnd, work, pb)
     finally:
-        for p in PROCS:  # a failed check must not leave its ladderd behind
+        for p in DAEMONS:  # a failed check must not leave its ladderd behind
             if p.poll() is None:
                 p.kill()
                 p.wait()
         shutil.rmtree(work, ignore_errors=True)
 
 
-PROCS = []  # every ladderd started
+DAEMONS = []  # every ladderd started
 
 
 def digest_of(text):
@@ -73,7 +73,7 @@ def run(args, rnd, work, pb):
         p = subprocess.Popen([args.ladderd, "--data", data, "--command", cmd_ep,
                               "--publish", pub_ep, "--snapshot-every", "2000"],
                              stdout=subprocess.DEVNULL, stderr=log)
-        PROCS.append(p)
+        DAEMONS.append(p)
         return p
 
     def ctl(*a):
