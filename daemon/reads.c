@@ -13,6 +13,7 @@
 
 #include "replay.h"
 #include "rules.h"
+#include "access.h"
 #include "shell.h"
 #include "version.h"
 
@@ -261,9 +262,15 @@ void ld_reads_query(server_t *s, pending_t *p, Ladder__V1__Query *q)
     }
 }
 
+/* A ReadEvents page holds at most this many bytes of events (and at least
+ * one event), so that a client that asks and never reads pins little. */
+#define PAGE_BYTES ((size_t)1 << 20)
+
 typedef struct {
     Ladder__V1__Event **ev;
     size_t n, cap;
+    size_t bytes;           /* of the events in the page */
+    bool full;              /* stopped at the byte bound */
     const pending_t *p;     /* the filters */
     uint64_t last;          /* seq (or stream version) of the last entry read */
 } page_t;
@@ -320,10 +327,14 @@ static bool page_may_match(const pending_t *p, const uint8_t *data, size_t len)
 static int page_cb(void *ctx, uint64_t seq, const uint8_t *data, size_t len)
 {
     page_t *pg = ctx;
-    if (pg->p->filtered && !pg->p->stream[0]) {
+    if (pg->p->filtered && !pg->p->stream[0] && !page_may_match(pg->p, data, len)) {
         pg->last = seq;
-        if (!page_may_match(pg->p, data, len))
-            return 0;
+        return 0;
+    }
+    /* the byte bound: the event that does not fit starts the next page */
+    if (pg->n && pg->bytes + len > PAGE_BYTES) {
+        pg->full = true;
+        return PAGE_FULL;
     }
     Ladder__V1__Event *ev = ladder__v1__event__unpack(NULL, len, data);
     if (!ev)
@@ -333,6 +344,7 @@ static int page_cb(void *ctx, uint64_t seq, const uint8_t *data, size_t len)
         ladder__v1__event__free_unpacked(ev, NULL);
         return 0;
     }
+    pg->bytes += len;
     pg->ev = ld_grow(pg->ev, &pg->cap, pg->n + 1, sizeof *pg->ev);
     pg->ev[pg->n++] = ev;
     return pg->p->filtered && pg->n == pg->p->max ? PAGE_FULL : 0;
@@ -341,6 +353,8 @@ static int page_cb(void *ctx, uint64_t seq, const uint8_t *data, size_t len)
 void ld_reads_deferred(server_t *s, batch_t *b, pending_t *p)
 {
     page_t pg = {.p = p};
+    ld_view_t *views = NULL;
+    Ladder__V1__Event **shown = NULL;
     uint64_t budget = p->filtered ? FILTER_SCAN_MAX : p->max, scanned_to = p->from - 1;
     int rc = p->stream[0] ? ld_store_scan_stream(s->store, p->stream, p->from, budget, page_cb, &pg)
                           : ld_store_scan(s->store, p->from, budget, page_cb, &pg);
@@ -354,11 +368,21 @@ void ld_reads_deferred(server_t *s, batch_t *b, pending_t *p)
     } else {
         uint64_t head;
         ld_store_head(s->store, &head, NULL);
+        /* §1: what this principal may not read is removed (access.h) */
+        views = pg.n ? malloc(pg.n * (sizeof *views + sizeof *shown)) : NULL;
+        shown = views ? (Ladder__V1__Event **)(views + pg.n) : NULL;
+        if (pg.n && !views)
+            abort();
+        for (size_t i = 0; i < pg.n; i++)
+            shown[i] = (Ladder__V1__Event *)ld_access_view(pg.ev[i], p->who[0] ? p->who : NULL,
+                                                            p->roles, &views[i]);
         Ladder__V1__EventPage page = LADDER__V1__EVENT_PAGE__INIT;
         page.n_events = pg.n;
-        page.events = pg.ev;
+        page.events = shown;
         page.head_seq = head;
-        if (pg.n == p->max || (p->filtered && scanned_to - (p->from - 1) >= budget))
+        page.more = pg.full || pg.n == p->max ||
+                    (p->filtered && scanned_to - (p->from - 1) >= budget);
+        if (page.more)
             page.next_seq = scanned_to + 1;
         Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
         ok.result_case = LADDER__V1__OK__RESULT_EVENTS;
@@ -372,4 +396,5 @@ void ld_reads_deferred(server_t *s, batch_t *b, pending_t *p)
     for (size_t i = 0; i < pg.n; i++)
         ladder__v1__event__free_unpacked(pg.ev[i], NULL);
     free(pg.ev);
+    free(views);
 }

@@ -351,8 +351,13 @@ static void handle(server_t *s, pending_t *p, const uint8_t *data, size_t len, c
         if (!req->query->q_case)
             ld_requests_error(s, b, p, E(ERR_INVALID), "", "query", 0,
                               "query: empty (no oneof set)");
-        else
+        else {
+            if (req->principal) {
+                p->roles = req->principal->roles;
+                snprintf(p->who, sizeof p->who, "%s", req->principal->id ? req->principal->id : "");
+            }
             ld_reads_query(s, p, req->query);
+        }
     } else if (!req->n_commands) {
         ld_requests_error(s, b, p, E(ERR_INVALID), "", "commands", 0,
                           "request: neither commands nor a query");
