@@ -11,6 +11,7 @@ typedef struct {
     uint8_t key[32];
     char principal[64];
     uint32_t roles;
+    int line;
 } client_t;
 
 struct ld_auth {
@@ -99,6 +100,24 @@ int ld_auth_load(ld_auth_t **out, const char *dir, char *err, size_t errlen)
             goto fail;
         }
         snprintf(c.principal, sizeof c.principal, "%s", who);
+        c.line = no;
+        /* roles belong to the key: a principal's keys must agree on them, and
+         * a key names one principal (issue 10 item 5) */
+        for (size_t i = 0; i < a->n; i++) {
+            const client_t *o = &a->clients[i];
+            if (!memcmp(o->key, c.key, 32)) {
+                snprintf(err, errlen, "%s:%d: the key is listed already (line %d)", path, no, o->line);
+                fclose(f);
+                goto fail;
+            }
+            if (!strcmp(o->principal, c.principal) && o->roles != c.roles) {
+                snprintf(err, errlen,
+                         "%s:%d: principal %s has other roles on line %d; one principal's keys "
+                         "must carry the same roles", path, no, c.principal, o->line);
+                fclose(f);
+                goto fail;
+            }
+        }
         a->clients = realloc(a->clients, (a->n + 1) * sizeof *a->clients);
         if (!a->clients)
             abort();

@@ -4,7 +4,10 @@
  * characters), server.pub (its public key) and `authorized`: one client a line,
  *     <Z85 public key> <principal> <role>[,<role>...]
  * with roles among employee, reviewer, manager, system, auditor, service,
- * chair. Blank lines and lines starting with # are ignored. The principal of
+ * chair. Blank lines and lines starting with # are ignored. A key may appear
+ * once; a principal listed with several keys must have the same roles on
+ * each (a file that binds roles by name differently is refused at load, with
+ * its line number), so roles follow the key. The principal of
  * a request is the one bound to the key that authenticated its connection,
  * never the one the request names.
  */

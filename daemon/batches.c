@@ -185,9 +185,10 @@ void ld_batches_submit(server_t *s)
         if (!p->has_events || p->dup_of >= 0)
             continue;
         b->apps = ld_grow(b->apps, &b->capapps, b->napps + 1, sizeof *b->apps);
-        b->apps[b->napps++] = (ld_append_t){.request_id = p->rid, .request_id_len = p->rid_len,
-                                            .events = &ev[p->ev_start],
-                                            .n_events = p->ev_end - p->ev_start};
+        b->apps[b->napps] = (ld_append_t){.request_key = p->key, .request_key_len = p->key_len,
+                                          .events = &ev[p->ev_start],
+                                          .n_events = p->ev_end - p->ev_start};
+        memcpy(b->apps[b->napps++].digest, p->digest, LD_HASH_LEN);
     }
     bs->cur = b == &bs->b[0] ? &bs->b[1] : &bs->b[0];
     bs->writing = b;

@@ -18,6 +18,8 @@ static const char usage[] =
     "  --log-level L          debug | info (default) | warn | error\n"
     "  --max-request BYTES    largest request frame accepted (default 1048576)\n"
     "  --keys DIR             CURVE keys (server key pair and authorized clients)\n"
+"  --verify WHAT          hash chain checked at start: tail (from the last snapshot,\n"
+    "                         default) | all (from seq 1)\n"
     "  --config FILE          read the same keys from FILE, one 'key = value' a line\n"
     "  --help                 this text\n"
     "Without --keys only loopback endpoints may be bound.\n";
@@ -64,6 +66,14 @@ static int set(ld_config_t *c, const char *key, const char *val, char *err, size
             c->snapshot_every = v;
         else
             c->max_request = (size_t)v;
+        return 0;
+    }
+    if (!strcmp(key, "verify")) {
+        if (strcmp(val, "tail") && strcmp(val, "all")) {
+            snprintf(err, errlen, "verify: must be tail or all, not '%s'", val);
+            return -1;
+        }
+        c->verify_all = !strcmp(val, "all");
         return 0;
     }
     if (!strcmp(key, "clock")) {

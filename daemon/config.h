@@ -18,6 +18,7 @@ typedef struct {
     ld_durability_t durability;
     uint64_t snapshot_every;  /* events between snapshots, default 100000 */
     bool manual_clock;        /* --clock manual */
+    bool verify_all;          /* --verify all: the whole hash chain at start */
     char log_level[16];
     size_t max_request;       /* bytes; larger frames get ERR_TOO_LARGE */
 } ld_config_t;

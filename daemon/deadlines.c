@@ -1,8 +1,7 @@
 /* deadlines.c — §7 deadlines the system decides itself (shell.h, ld_deadlines_t).
  *
  * Owns the uv_timer_t armed for the core's next deadline (a retention year's
- * close, an appeal window's end, the §4 library check when a case of a
- * partition above its cap becomes old enough to leave). Due deadlines are decided as internal
+ * close, an appeal window's end). Due deadlines are decided as internal
  * requests of the current batch, committed like any other; they get no reply.
  * On --clock manual the timer stays off: AdvanceClock fires them instead.
  */
@@ -25,10 +24,15 @@ void ld_deadlines_fire(server_t *s)
         Ladder__V1__Command cmd = LADDER__V1__COMMAND__INIT;
         Ladder__V1__CloseRetentionYear cy = LADDER__V1__CLOSE_RETENTION_YEAR__INIT;
         Ladder__V1__ExpireAppeal xa = LADDER__V1__EXPIRE_APPEAL__INIT;
+        Ladder__V1__ExpireExam xe = LADDER__V1__EXPIRE_EXAM__INIT;
         Ladder__V1__CheckLibrary cl = LADDER__V1__CHECK_LIBRARY__INIT;
-        if (kind == LD_DEADLINE_LIBRARY) {
+        if (kind == LD_DEADLINE_LIBRARY) { /* §4 v2: the library check is due */
             cmd.cmd_case = LADDER__V1__COMMAND__CMD_CHECK_LIBRARY;
             cmd.check_library = &cl;
+        } else if (kind == LD_DEADLINE_EXAM) { /* §6.6 v2: an exam not graded in time is void */
+            xe.employee_id = empid;
+            cmd.cmd_case = LADDER__V1__COMMAND__CMD_EXPIRE_EXAM;
+            cmd.expire_exam = &xe;
         } else if (kind == LD_DEADLINE_RETENTION) {
             cy.employee_id = empid;
             cmd.cmd_case = LADDER__V1__COMMAND__CMD_CLOSE_RETENTION_YEAR;
@@ -50,8 +54,14 @@ void ld_deadlines_fire(server_t *s)
         p->internal = true;
         p->rid_len = (uint8_t)snprintf((char *)p->rid, sizeof p->rid, "deadline/%c/%.40s/%lld",
                                        kind == LD_DEADLINE_RETENTION ? 'r'
-                                       : kind == LD_DEADLINE_LIBRARY ? 'l' : 'a', empid,
+                                       : kind == LD_DEADLINE_EXAM    ? 'x'
+                                       : kind == LD_DEADLINE_LIBRARY ? 'l'
+                                                                     : 'a',
+                                       empid,
                                        (long long)at);
+        /* the daemon's own namespace: no client request id can take it */
+        p->key_len = (uint8_t)ld_store_request_key(p->key, NULL, p->rid, p->rid_len);
+        ld_requests_digest(&req, p->digest);
         ld_requests_commands(s, p, &req);
         if (!p->has_events) {
             ld_log(LD_LOG_ERROR, "deadline refused", "employee=%s kind=%d at_ms=%lld", empid, kind,
@@ -60,7 +70,9 @@ void ld_deadlines_fire(server_t *s)
         }
         ld_log(LD_LOG_INFO,
                kind == LD_DEADLINE_RETENTION ? "retention year closed"
-               : kind == LD_DEADLINE_LIBRARY ? "library checked" : "appeal window closed",
+               : kind == LD_DEADLINE_EXAM    ? "exam expired (void)"
+               : kind == LD_DEADLINE_LIBRARY ? "library checked"
+                                             : "appeal window closed",
                "employee=%s at_ms=%lld", empid, (long long)at);
     }
 }

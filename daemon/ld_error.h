@@ -20,6 +20,7 @@ enum {
     LD_EBUSY = -9,      /* the store is locked by another process */
     LD_EINTERNAL = -10, /* a library returned something it documents as impossible */
     LD_EMAPFULL = -11,  /* the LMDB map is full; the store grows it and retries */
+    LD_EREUSED = -12,   /* a request id repeated with different commands */
 };
 
 /* Returns a static string describing code. Never NULL. */

@@ -2,9 +2,10 @@
  *
  * Owns the server_t (one per ld_server_run, on the heap), the libuv loop, the
  * store and the core, and the signal handles. Start-up: keys, the store, the
- * state folded from the last snapshot and the log, the rules file, then each
- * module opens its sockets and handles (router, publisher, batches,
- * deadlines). One libuv loop owns the core; the libuv thread pool runs one
+ * state folded from the last snapshot and the log, then each module opens
+ * its sockets and handles (router, publisher, batches, deadlines), and only
+ * then the rules file may append an event (a daemon that cannot bind writes
+ * nothing). The store's lock on the data directory comes before all of it. One libuv loop owns the core; the libuv thread pool runs one
  * store commit at a time (batches.c). The first SIGINT/SIGTERM finishes the
  * current batch and stops; a second exits at once (LMDB keeps the last
  * committed transaction). A clean stop writes a snapshot.
@@ -20,6 +21,7 @@
 #include <zmq.h>
 
 #include "log.h"
+#include "notify.h"
 #include "replay.h"
 #include "shell.h"
 
@@ -52,6 +54,7 @@ static void on_signal(uv_signal_t *h, int sig)
         _exit(130); /* LMDB keeps the last committed transaction */
     }
     ld_log(LD_LOG_INFO, "stopping: finishing the current batch", "signal=%d", sig);
+    ld_notify_stopping();
     s->stopping = true;
     ld_router_stop(s);
     ld_deadlines_stop(s);
@@ -148,7 +151,8 @@ static int load(server_t *s)
         ld_log(LD_LOG_WARN, "no --keys: unauthenticated, loopback only; principals are taken from requests", "%s", "");
     }
 
-    ld_store_options_t opt = {cfg->durability, 0, 0};
+    /* the store takes the data directory's lock before it reads anything */
+    ld_store_options_t opt = {.durability = cfg->durability, .verify_all = cfg->verify_all};
     int rc = ld_store_open(&s->store, cfg->data, &opt, err, sizeof err);
     if (rc) {
         ld_log(LD_LOG_ERROR, "cannot open the store", "data=%s error=\"%s\"", cfg->data, err);
@@ -168,8 +172,6 @@ static int load(server_t *s)
     ld_log(LD_LOG_INFO, "state loaded", "head=%llu snapshot_seq=%llu replayed=%llu employees=%zu ms=%.1f",
            (unsigned long long)head, (unsigned long long)from, (unsigned long long)replayed,
            ld_core_employee_count(s->core), (double)(ld_mono_ns() - t) / 1e6);
-    if (cfg->rules[0] && adopt_rules_file(s))
-        return 1;
     return 0;
 }
 
@@ -180,6 +182,9 @@ static int serve(server_t *s)
     s->qout = ld_out_new();
     s->loop = uv_default_loop();
     if (ld_batches_open(s) || ld_router_open(s) || ld_publisher_open(s) || ld_deadlines_open(s))
+        return 1;
+    /* only once both sockets are bound may start-up append an event */
+    if (cfg->rules[0] && adopt_rules_file(s))
         return 1;
     uv_signal_init(s->loop, &s->sigint);
     uv_signal_init(s->loop, &s->sigterm);
@@ -194,6 +199,9 @@ static int serve(server_t *s)
     ld_deadlines_fire(s);
     ld_deadlines_arm(s);
     ld_router_drain(s);
+    uint64_t served_from;
+    ld_store_head(s->store, &served_from, NULL);
+    ld_notify_ready(s->loop, served_from);
     uv_run(s->loop, UV_RUN_DEFAULT);
 
     ld_batches_snapshot(s, true);
@@ -205,6 +213,7 @@ static int serve(server_t *s)
     ld_batches_close(s);
     ld_deadlines_close(s);
     ld_publisher_close(s);
+    ld_notify_close();
     uv_close((uv_handle_t *)&s->sigint, close_cb);
     uv_close((uv_handle_t *)&s->sigterm, close_cb);
     uv_run(s->loop, UV_RUN_DEFAULT);

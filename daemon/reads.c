@@ -31,6 +31,10 @@ static void stats_view(server_t *s, Ladder__V1__StatsView *v, uint64_t *bh, uint
     v->uptime_s = (ld_mono_ns() - s->started_ns) / 1000000000ull;
     v->employees = ld_core_employee_count(s->core);
     v->events_replayed_at_start = s->st.replayed_at_start;
+    v->utc_offset_minutes = ld_core_rules(s->core)->utc_offset_min;
+    v->rules_version = ld_core_rules(s->core)->version;
+    v->manual_clock = s->cfg.manual_clock;
+    v->now_ms = ld_server_now(s);
     if (with_digest) {
         uint8_t *buf;
         size_t len;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 #include <sys/random.h>
 
 #include "shell.h"
@@ -73,7 +74,7 @@ static long rid_find(const batch_t *b, const uint8_t *r, size_t n)
     uint64_t h = rid_hash(r, n);
     for (size_t i = h & (b->rids.cap - 1); b->rids.h[i]; i = (i + 1) & (b->rids.cap - 1)) {
         const pending_t *p = &b->p[b->rids.idx[i]];
-        if (b->rids.h[i] == h && p->rid_len == n && !memcmp(p->rid, r, n))
+        if (b->rids.h[i] == h && p->key_len == n && !memcmp(p->key, r, n))
             return b->rids.idx[i];
     }
     return -1;
@@ -102,13 +103,45 @@ static void rid_add(batch_t *b, uint32_t idx)
         m->h = h, m->idx = ix, m->cap = cap;
     }
     const pending_t *p = &b->p[idx];
-    uint64_t h = rid_hash(p->rid, p->rid_len);
+    uint64_t h = rid_hash(p->key, p->key_len);
     size_t i = h & (m->cap - 1);
     while (m->h[i])
         i = (i + 1) & (m->cap - 1);
     m->h[i] = h;
     m->idx[i] = idx;
     m->n++;
+}
+
+typedef struct {
+    ProtobufCBuffer base;
+    crypto_generichash_state st;
+} hashbuf_t;
+
+static void hashbuf_append(ProtobufCBuffer *b, size_t len, const uint8_t *data)
+{
+    crypto_generichash_update(&((hashbuf_t *)b)->st, data, len);
+}
+
+void ld_requests_digest(const Ladder__V1__Request *req, uint8_t out[LD_HASH_LEN])
+{
+    hashbuf_t hb = {.base = {hashbuf_append}};
+    crypto_generichash_init(&hb.st, NULL, 0, LD_HASH_LEN);
+    for (size_t i = 0; i < req->n_commands; i++) {
+        uint8_t len[8];
+        uint64_t n = protobuf_c_message_get_packed_size(&req->commands[i]->base);
+        for (int k = 0; k < 8; k++)
+            len[k] = (uint8_t)(n >> (56 - 8 * k));
+        crypto_generichash_update(&hb.st, len, sizeof len);
+        protobuf_c_message_pack_to_buffer(&req->commands[i]->base, &hb.base);
+    }
+    crypto_generichash_final(&hb.st, out, LD_HASH_LEN);
+}
+
+static void reply_reused(server_t *s, batch_t *b, pending_t *p)
+{
+    ld_requests_error(s, b, p, E(ERR_ID_REUSED), "§12", "request_id", 0,
+                      "request_id: already used by this principal for different commands; "
+                      "nothing was written (use a new request id)");
 }
 
 /* ------------------------------------------------------------- commands -- */
@@ -204,18 +237,40 @@ static void answer_written(batch_t *b, pending_t *p, uint64_t first, uint32_t co
 static void dedup_and_decide(server_t *s, pending_t *p, Ladder__V1__Request *req)
 {
     batch_t *b = s->batches.cur, *w = s->batches.writing;
-    /* §12 deduplication: a request id seen before answers as it did */
-    long dup = rid_find(b, p->rid, p->rid_len);
+    /* §12 deduplication, per principal: a request id this principal used
+     * before answers as it did when its commands are the same (digest), and
+     * is refused when they differ */
+    p->key_len = (uint8_t)ld_store_request_key(
+        p->key, req->principal && req->principal->id ? req->principal->id : "", p->rid, p->rid_len);
+    if (!p->key_len) {
+        ld_requests_error(s, b, p, E(ERR_INVALID), "§1", "principal.id", 0,
+                          "principal.id: at most %d bytes", LD_PRINCIPAL_MAX);
+        return;
+    }
+    ld_requests_digest(req, p->digest);
+    long dup = rid_find(b, p->key, p->key_len);
     if (dup < 0 && w && s->batches.busy)
-        dup = rid_find(w, p->rid, p->rid_len) >= 0 ? -2 : -1;
+        dup = rid_find(w, p->key, p->key_len) >= 0 ? -2 : -1;
     uint64_t first;
     uint32_t count;
-    if (dup >= 0) {
+    uint8_t digest[LD_HASH_LEN];
+    int grc = dup == -1 ? ld_store_request_get(s->store, p->key, p->key_len, &first, &count, digest)
+                        : LD_ENOTFOUND;
+    if (dup >= 0 && memcmp(b->p[dup].digest, p->digest, LD_HASH_LEN)) {
+        reply_reused(s, b, p);
+    } else if (dup >= 0) {
         p->dup_of = dup;
     } else if (dup == -2) {
         ld_requests_error(s, b, p, E(ERR_CONFLICT), "§12", "request_id", 0,
                           "§12: this request id is being committed; ask again for its outcome");
-    } else if (ld_store_request_get(s->store, p->rid, p->rid_len, &first, &count) == 0) {
+    } else if (grc != 0 && grc != LD_ENOTFOUND) {
+        /* not knowing whether it was written, it must not be decided again */
+        ld_requests_error(s, b, p, E(ERR_UNAVAILABLE), "§12", "request_id", 0,
+                          "request_id: cannot look it up (%s); nothing of this request was written",
+                          ld_strerror(grc));
+    } else if (grc == 0 && memcmp(digest, p->digest, LD_HASH_LEN)) {
+        reply_reused(s, b, p);
+    } else if (grc == 0) {
         answer_written(b, p, first, count);
     } else {
         ld_requests_commands(s, p, req);
@@ -237,9 +292,22 @@ void ld_requests_handle(server_t *s, const uint8_t *ident, size_t ident_len,
                           s->cfg.max_request);
         return;
     }
-    if (ld_wire_too_deep(&ladder__v1__request__descriptor, data, len)) {
+    char path[256];
+    switch (ld_wire_check(&ladder__v1__request__descriptor, data, len, path, sizeof path)) {
+    case LD_WIRE_OK:
+        break;
+    case LD_WIRE_DEEP:
         ld_requests_error(s, b, p, E(ERR_MALFORMED), "", "request", 0,
                           "request: messages nested deeper than %d levels", LD_WIRE_MAX_DEPTH);
+        return;
+    case LD_WIRE_UTF8:
+        ld_requests_error(s, b, p, E(ERR_INVALID), "", path, 0,
+                          "%s: not UTF-8 (RFC 3629: no surrogates, overlong forms or code "
+                          "points above U+10FFFF)", path);
+        return;
+    case LD_WIRE_NUL:
+        ld_requests_error(s, b, p, E(ERR_INVALID), "", path, 0,
+                          "%s: holds a NUL byte; strings may not", path);
         return;
     }
     Ladder__V1__Request *req = ladder__v1__request__unpack(NULL, len, data);

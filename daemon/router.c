@@ -98,6 +98,10 @@ static void on_idle(uv_idle_t *h)
     server_t *s = ld_container_of(h, server_t, router.idle);
     uv_idle_stop(h);
     ld_router_drain(s);
+    /* requests read in the idle phase must not wait for the check phase: with
+     * no idle handle active the loop may block in poll first, and the
+     * client, waiting for these replies, sends nothing to wake it (item 3) */
+    ld_batches_submit(s);
 }
 
 /* Edge-triggered ZMQ_FD: read while ZMQ_EVENTS says readable. A bounded
@@ -131,6 +135,10 @@ void ld_router_reply(server_t *s, const batch_t *b, const pending_t *p)
     zmq_send(z, p->ident, p->ident_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
     zmq_send(z, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
     zmq_send(z, b->blob + src->reply_off, src->reply_len, ZMQ_DONTWAIT);
+    /* a send may consume the edge of ZMQ_FD that announced more requests
+     * (issue 10 item 3: a query-only stream stalled): read again next turn */
+    if (!s->stopping)
+        uv_idle_start(&s->router.idle, on_idle);
 }
 
 void *ld_router_socket(server_t *s, int type, const char *ep)

@@ -39,6 +39,9 @@ typedef struct {
     uint8_t ident_len;
     uint8_t rid[LD_REQUEST_ID_MAX];
     uint8_t rid_len;
+    uint8_t key[LD_REQUEST_KEY_MAX]; /* the id scoped by principal (store.h) */
+    uint8_t key_len;
+    uint8_t digest[LD_HASH_LEN];     /* §12: of the request's commands */
     bool internal;          /* a deadline command of our own: no reply */
     bool has_events;
     long dup_of;            /* index of the same request id earlier in this batch */
@@ -187,6 +190,8 @@ void ld_requests_handle(server_t *s, const uint8_t *ident, size_t ident_len,
 void ld_requests_bad_frames(server_t *s, const uint8_t *ident, size_t ident_len, int nframes);
 /* Decides the commands of req into the current batch, all or nothing; p gets the reply. */
 void ld_requests_commands(server_t *s, pending_t *p, Ladder__V1__Request *req);
+/* §12: BLAKE2b-256 of req's commands, each packed after its length. */
+void ld_requests_digest(const Ladder__V1__Request *req, uint8_t out[LD_HASH_LEN]);
 /* Adds a request to batch b for the client ident; the reply is set later. */
 pending_t *ld_requests_new(batch_t *b, const uint8_t *ident, size_t ident_len);
 /* Sets p's reply to r, packed into b's blob. */

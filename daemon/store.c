@@ -9,13 +9,16 @@
 #include "store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <lmdb.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define VCACHE_SLOTS 65536u
 #define VCACHE_NAME 46
@@ -46,6 +49,8 @@ typedef struct {
 
 struct ld_store {
     MDB_env *env;
+    bool read_only;
+    int lock_fd;             /* DIR/lock, flocked while a writer has the store open */
     MDB_dbi events, streams, requests, meta, snapshots;
     pthread_rwlock_t resize; /* readers hold it shared; growth holds it exclusive */
     size_t map_size;
@@ -82,6 +87,7 @@ const char *ld_strerror(int code)
     case LD_EBUSY: return "resource busy";
     case LD_EINTERNAL: return "internal error";
     case LD_EMAPFULL: return "map full";
+    case LD_EREUSED: return "request id already used for different commands";
     }
     return "unknown error";
 }
@@ -387,6 +393,8 @@ static void index_advance(ld_store_t *s, size_t done)
 
 int ld_store_index_flush(ld_store_t *s)
 {
+    if (s->read_only)
+        return LD_EINVAL;
     while (s->pend_start < s->pend_n) {
         MDB_txn *txn;
         pthread_rwlock_rdlock(&s->resize);
@@ -408,24 +416,33 @@ int ld_store_index_flush(ld_store_t *s)
 
 /* ---------------------------------------------------------------- open ---- */
 
-static int open_dbs(ld_store_t *s, char *errbuf, size_t errlen)
+static int open_dbs(ld_store_t *s, const char *path, char *errbuf, size_t errlen)
 {
     MDB_txn *txn;
-    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    unsigned create = s->read_only ? 0 : MDB_CREATE;
+    int rc = mdb_txn_begin(s->env, NULL, s->read_only ? MDB_RDONLY : 0, &txn);
     if (rc)
         goto out;
-    if ((rc = mdb_dbi_open(txn, "events", MDB_CREATE, &s->events)) ||
-        (rc = mdb_dbi_open(txn, "streams", MDB_CREATE, &s->streams)) ||
-        (rc = mdb_dbi_open(txn, "requests", MDB_CREATE, &s->requests)) ||
-        (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)) ||
-        (rc = mdb_dbi_open(txn, "snapshots", MDB_CREATE, &s->snapshots))) {
+    if ((rc = mdb_dbi_open(txn, "events", create, &s->events)) ||
+        (rc = mdb_dbi_open(txn, "streams", create, &s->streams)) ||
+        (rc = mdb_dbi_open(txn, "requests", create, &s->requests)) ||
+        (rc = mdb_dbi_open(txn, "meta", create, &s->meta)) ||
+        (rc = mdb_dbi_open(txn, "snapshots", create, &s->snapshots))) {
         mdb_txn_abort(txn);
+        if (rc == MDB_NOTFOUND) {
+            errf(errbuf, errlen, "%s/data.mdb holds no Ladder store%s", path, "");
+            return LD_ENOTFOUND;
+        }
         goto out;
     }
 
     MDB_val k = {6, "format"}, v;
     rc = mdb_get(txn, s->meta, &k, &v);
-    if (rc == MDB_NOTFOUND) {
+    if (rc == MDB_NOTFOUND && s->read_only) {
+        mdb_txn_abort(txn);
+        errf(errbuf, errlen, "%s/data.mdb holds no Ladder store (no format version)%s", path, "");
+        return LD_ENOTFOUND;
+    } else if (rc == MDB_NOTFOUND) {
         uint8_t fmt[4];
         put_be32(fmt, LD_STORE_FORMAT);
         v = (MDB_val){4, fmt};
@@ -440,7 +457,11 @@ static int open_dbs(ld_store_t *s, char *errbuf, size_t errlen)
             snprintf(got, sizeof got, "%u", fmt);
             snprintf(want, sizeof want, "%u", LD_STORE_FORMAT);
             errf(errbuf, errlen,
-                 "store format version %s is not supported by this build (it reads version %s)",
+                 fmt == 1 ? "store format version %s is not supported by this build (it reads "
+                            "version %s: request ids are scoped per principal with a digest of "
+                            "their commands); it is refused, not migrated: replay its events "
+                            "into a new data directory"
+                          : "store format version %s is not supported by this build (it reads version %s)",
                  got, want);
             mdb_txn_abort(txn);
             return LD_EFORMAT;
@@ -469,24 +490,139 @@ static int open_dbs(ld_store_t *s, char *errbuf, size_t errlen)
         errf(errbuf, errlen, "%s%s", "store meta \"indexed\" is damaged", "");
         return rc ? from_mdb(rc) : LD_ECORRUPT;
     }
-    rc = mdb_txn_commit(txn);
+    /* meta "head" must name the last stored event (not beyond it) */
+    MDB_cursor *c;
+    if ((rc = mdb_cursor_open(txn, s->events, &c))) {
+        mdb_txn_abort(txn);
+        goto out;
+    }
+    rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+    uint64_t last = rc == 0 && k.mv_size == 8 ? get_be64(k.mv_data) : 0;
+    mdb_cursor_close(c);
+    if (rc && rc != MDB_NOTFOUND) {
+        mdb_txn_abort(txn);
+        goto out;
+    }
+    if (last != s->head_seq) {
+        mdb_txn_abort(txn);
+        char a[24], b[24];
+        snprintf(a, sizeof a, "%llu", (unsigned long long)s->head_seq);
+        snprintf(b, sizeof b, "%llu", (unsigned long long)last);
+        errf(errbuf, errlen, "store meta \"head\" says seq %s but the log ends at seq %s", a, b);
+        return LD_ECORRUPT;
+    }
+    rc = mdb_txn_commit(txn); /* also read-only: the dbi handles stay open only so */
 out:
     if (rc)
         errf(errbuf, errlen, "opening the store: %s%s", mdb_strerror(rc), "");
     return from_mdb(rc);
 }
 
+/* Takes the writer's lock on DIR/lock and writes our PID into it. */
+static int lock_dir(ld_store_t *s, const char *path, char *errbuf, size_t errlen)
+{
+    char lp[4096];
+    snprintf(lp, sizeof lp, "%s/lock", path);
+    s->lock_fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (s->lock_fd < 0) {
+        errf(errbuf, errlen, "cannot open %s: %s", lp, strerror(errno));
+        return LD_EIO;
+    }
+    if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        char pid[32] = "";
+        ssize_t n = pread(s->lock_fd, pid, sizeof pid - 1, 0);
+        pid[n > 0 ? strcspn(pid, "\n") : 0] = 0;
+        errf(errbuf, errlen, "data directory %s is in use by PID %s", path, pid[0] ? pid : "(unknown)");
+        return LD_EBUSY;
+    }
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(s->lock_fd, 0) || pwrite(s->lock_fd, pid, (size_t)n, 0) != n) {
+        errf(errbuf, errlen, "cannot write %s: %s", lp, strerror(errno));
+        return LD_EIO;
+    }
+    return 0;
+}
+
+/* Before LMDB maps it: data.mdb must be absent (a new store, writers only) or
+ * not empty. Sets *exists. */
+static int check_file(const char *path, bool read_only, bool *exists, char *errbuf, size_t errlen)
+{
+    char dp[4096];
+    struct stat st;
+    snprintf(dp, sizeof dp, "%s/data.mdb", path);
+    *exists = stat(dp, &st) == 0;
+    if (!*exists && errno != ENOENT) {
+        errf(errbuf, errlen, "cannot read %s: %s", dp, strerror(errno));
+        return LD_EIO;
+    }
+    if (!*exists && read_only) {
+        errf(errbuf, errlen, "no store in %s (no data.mdb there)%s", path, "");
+        return LD_ENOTFOUND;
+    }
+    if (*exists && st.st_size == 0) {
+        errf(errbuf, errlen, "%s is empty (0 bytes): refusing to start a new store over it; "
+             "remove the file to start an empty store%s", dp, "");
+        return LD_ECORRUPT;
+    }
+    return 0;
+}
+
+/* After mdb_env_open, before any page is read: the file must reach LMDB's
+ * last page, or reading it would end in SIGBUS. */
+static int check_size(ld_store_t *s, const char *path, char *errbuf, size_t errlen)
+{
+    char dp[4096];
+    struct stat st;
+    snprintf(dp, sizeof dp, "%s/data.mdb", path);
+    MDB_envinfo info;
+    MDB_stat ms;
+    if (stat(dp, &st) || mdb_env_info(s->env, &info) || mdb_env_stat(s->env, &ms))
+        return 0; /* a new store not yet written */
+    uint64_t need = ((uint64_t)info.me_last_pgno + 1) * ms.ms_psize;
+    if ((uint64_t)st.st_size < need) {
+        char sizes[96];
+        snprintf(sizes, sizeof sizes, "%llu bytes, but its last page ends at byte %llu",
+                 (unsigned long long)st.st_size, (unsigned long long)need);
+        errf(errbuf, errlen, "%s is truncated: %s", dp, sizes);
+        return LD_ECORRUPT;
+    }
+    return 0;
+}
+
+static int verify_range(ld_store_t *s, uint64_t from, uint64_t *bad_seq, char *why, size_t whylen);
+
+/* The seq of the newest snapshot (0 when none), where a replay starts. */
+static uint64_t last_snapshot_seq(ld_store_t *s)
+{
+    MDB_txn *txn;
+    MDB_cursor *c;
+    uint64_t best = 0;
+    if (read_begin(s, &txn))
+        return 0;
+    if (mdb_cursor_open(txn, s->snapshots, &c) == 0) {
+        MDB_val k, v;
+        for (int rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+             rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+            if (v.mv_size >= 8 && get_be64(v.mv_data) > best && get_be64(v.mv_data) <= s->head_seq)
+                best = get_be64(v.mv_data);
+        mdb_cursor_close(c);
+    }
+    read_end(s, txn);
+    return best;
+}
+
 int ld_store_open(ld_store_t **out, const char *path, const ld_store_options_t *opt,
                   char *errbuf, size_t errlen)
 {
-    static const ld_store_options_t defaults = {LD_DURABILITY_FULL, 0, 0};
+    static const ld_store_options_t defaults = {.durability = LD_DURABILITY_FULL};
     if (!opt)
         opt = &defaults;
     if (sodium_init() < 0) {
         errf(errbuf, errlen, "%s%s", "libsodium failed to initialise", "");
         return LD_EINTERNAL;
     }
-    if (mkdir(path, 0750) && errno != EEXIST) {
+    if (!opt->read_only && mkdir(path, 0750) && errno != EEXIST) {
         errf(errbuf, errlen, "cannot create data directory %s: %s", path, strerror(errno));
         return LD_EIO;
     }
@@ -494,6 +630,16 @@ int ld_store_open(ld_store_t **out, const char *path, const ld_store_options_t *
     ld_store_t *s = calloc(1, sizeof *s);
     if (!s)
         return LD_ENOMEM;
+    s->lock_fd = -1;
+    s->read_only = opt->read_only;
+    int rc;
+    bool exists;
+    /* the lock comes before anything in the directory is read */
+    if ((!s->read_only && (rc = lock_dir(s, path, errbuf, errlen))) ||
+        (rc = check_file(path, s->read_only, &exists, errbuf, errlen))) {
+        ld_store_close(&s);
+        return rc;
+    }
     s->vcache = calloc(VCACHE_SLOTS, sizeof *s->vcache);
     if (!s->vcache) {
         free(s);
@@ -507,8 +653,13 @@ int ld_store_open(ld_store_t **out, const char *path, const ld_store_options_t *
         flags |= MDB_NOMETASYNC;
     else if (opt->durability == LD_DURABILITY_NOSYNC)
         flags |= MDB_NOSYNC;
+    if (s->read_only) {
+        /* never create a file: without lock.mdb no writer is running either */
+        char lp[4096];
+        snprintf(lp, sizeof lp, "%s/lock.mdb", path);
+        flags |= MDB_RDONLY | (access(lp, F_OK) ? MDB_NOLOCK : 0);
+    }
 
-    int rc;
     if ((rc = mdb_env_create(&s->env)) || (rc = mdb_env_set_maxdbs(s->env, 8)) ||
         (rc = mdb_env_set_mapsize(s->env, s->map_size)) ||
         (rc = mdb_env_open(s->env, path, flags, 0640))) {
@@ -516,11 +667,27 @@ int ld_store_open(ld_store_t **out, const char *path, const ld_store_options_t *
         rc = from_mdb(rc);
         goto fail;
     }
+    if ((rc = check_size(s, path, errbuf, errlen)))
+        goto fail;
     MDB_envinfo info;
     mdb_env_info(s->env, &info);
     s->map_size = info.me_mapsize; /* an existing, larger map wins */
-    if ((rc = open_dbs(s, errbuf, errlen)))
+    if ((rc = open_dbs(s, path, errbuf, errlen)))
         goto fail;
+    /* a writer checks the chain from the newest snapshot (where a replay
+     * starts) to the head; read-only opens are the offline tools that verify */
+    uint64_t bad, from = opt->verify_all ? 1 : last_snapshot_seq(s);
+    char why[256];
+    if (!s->read_only && (rc = verify_range(s, from ? from : 1, &bad, why, sizeof why))) {
+        char a[24];
+        snprintf(a, sizeof a, "%llu", (unsigned long long)bad);
+        if (rc == LD_ECORRUPT)
+            errf(errbuf, errlen, "the log fails its hash chain at seq %s (%s); "
+                 "`ladderctl verify` checks a copy", a, why);
+        else
+            errf(errbuf, errlen, "verifying the log: %s%s", ld_strerror(rc), "");
+        goto fail;
+    }
     s->index_every = opt->index_every ? opt->index_every : 65536;
     if ((rc = tail_rebuild(s))) {
         errf(errbuf, errlen, "reading the unindexed tail of the log: %s%s", ld_strerror(rc), "");
@@ -538,10 +705,12 @@ void ld_store_close(ld_store_t **sp)
     if (!sp || !*sp)
         return;
     ld_store_t *s = *sp;
-    if (s->env && s->head_seq > s->indexed_seq)
+    if (s->env && !s->read_only && s->head_seq > s->indexed_seq)
         ld_store_index_flush(s); /* best effort: a later open redoes it */
     if (s->env)
         mdb_env_close(s->env);
+    if (s->lock_fd >= 0)
+        close(s->lock_fd); /* releases the flock */
     tail_clear(s);
     free(s->tail);
     free(s->pend);
@@ -703,6 +872,38 @@ static int valid_stream(const char *name, size_t len)
     return len > 0 && len <= LD_STREAM_MAX && memchr(name, 0, len) == NULL;
 }
 
+size_t ld_store_request_key(uint8_t out[LD_REQUEST_KEY_MAX], const char *principal,
+                            const uint8_t *rid, size_t len)
+{
+    size_t plen = principal ? strlen(principal) : 0;
+    if (!len || len > LD_REQUEST_ID_MAX || plen > LD_PRINCIPAL_MAX)
+        return 0;
+    size_t n = 0;
+    if (principal) {
+        out[n++] = 0x01;
+        out[n++] = (uint8_t)plen;
+        memcpy(out + n, principal, plen);
+        n += plen;
+    } else {
+        out[n++] = 0x00; /* the daemon's own: no client key starts so */
+    }
+    memcpy(out + n, rid, len);
+    return n + len;
+}
+
+/* A key as ld_store_request_key makes them. */
+static bool valid_request_key(const uint8_t *k, size_t n)
+{
+    if (n < 2 || n > LD_REQUEST_KEY_MAX)
+        return false;
+    if (k[0] == 0x00)
+        return n - 1 <= LD_REQUEST_ID_MAX;
+    return k[0] == 0x01 && k[1] <= LD_PRINCIPAL_MAX && n >= 3u + k[1] &&
+           n - 2u - k[1] <= LD_REQUEST_ID_MAX;
+}
+
+#define REQ_VAL (12 + LD_HASH_LEN)
+
 /* Appends one request inside the open txn. Returns a txn-fatal code, or 0 with
  * the request's own outcome in r. On a per-request refusal nothing is written
  * and the batch table is put back as it was. */
@@ -715,17 +916,21 @@ static int append_one(ld_store_t *s, MDB_txn *txn, ld_append_t *r, uint64_t *seq
     r->first_seq = 0;
     r->count = 0;
 
-    if (r->request_id_len > LD_REQUEST_ID_MAX || (r->request_id_len && !r->request_id)) {
+    if (r->request_key_len &&
+        (!r->request_key || !valid_request_key(r->request_key, r->request_key_len))) {
         r->rc = LD_EINVAL;
         return 0;
     }
-    MDB_val rk = {r->request_id_len, (void *)r->request_id}, rv;
-    if (r->request_id_len) {
+    MDB_val rk = {r->request_key_len, (void *)r->request_key}, rv;
+    if (r->request_key_len) {
         rc = mdb_get(txn, s->requests, &rk, &rv);
-        if (rc == 0 && rv.mv_size == 12) {
-            r->duplicate = true;
+        if (rc == 0 && rv.mv_size == REQ_VAL) {
             r->first_seq = get_be64(rv.mv_data);
             r->count = get_be32((uint8_t *)rv.mv_data + 8);
+            if (memcmp((uint8_t *)rv.mv_data + 12, r->digest, LD_HASH_LEN))
+                r->rc = LD_EREUSED;
+            else
+                r->duplicate = true;
             return 0;
         }
         if (rc != MDB_NOTFOUND)
@@ -787,11 +992,12 @@ static int append_one(ld_store_t *s, MDB_txn *txn, ld_append_t *r, uint64_t *seq
 
     }
     r->count = (uint32_t)r->n_events;
-    if (r->request_id_len) {
-        uint8_t val[12];
+    if (r->request_key_len) {
+        uint8_t val[REQ_VAL];
         put_be64(val, r->first_seq);
         put_be32(val + 8, r->count);
-        rv = (MDB_val){12, val};
+        memcpy(val + 12, r->digest, LD_HASH_LEN);
+        rv = (MDB_val){REQ_VAL, val};
         if ((rc = mdb_put(txn, s->requests, &rk, &rv, 0)))
             return from_mdb(rc);
     }
@@ -872,6 +1078,8 @@ abort:
 
 int ld_store_append(ld_store_t *s, ld_append_t *reqs, size_t n)
 {
+    if (s->read_only)
+        return LD_EINVAL;
     for (;;) {
         int rc = append_txn(s, reqs, n);
         if (rc == 0)
@@ -1036,20 +1244,22 @@ int ld_store_stream_version(ld_store_t *s, const char *stream, uint64_t *version
     return rc;
 }
 
-int ld_store_request_get(ld_store_t *s, const uint8_t *id, size_t len, uint64_t *first_seq,
-                         uint32_t *count)
+int ld_store_request_get(ld_store_t *s, const uint8_t *key, size_t len, uint64_t *first_seq,
+                         uint32_t *count, uint8_t digest[LD_HASH_LEN])
 {
-    if (!len || len > LD_REQUEST_ID_MAX)
+    if (!valid_request_key(key, len))
         return LD_EINVAL;
     MDB_txn *txn;
     int rc = read_begin(s, &txn);
     if (rc)
         return rc;
-    MDB_val k = {len, (void *)id}, v;
+    MDB_val k = {len, (void *)key}, v;
     rc = mdb_get(txn, s->requests, &k, &v);
-    if (rc == 0 && v.mv_size == 12) {
+    if (rc == 0 && v.mv_size == REQ_VAL) {
         *first_seq = get_be64(v.mv_data);
         *count = get_be32((uint8_t *)v.mv_data + 8);
+        if (digest)
+            memcpy(digest, (uint8_t *)v.mv_data + 12, LD_HASH_LEN);
     } else if (rc == 0) {
         rc = MDB_CORRUPTED;
     }
@@ -1062,11 +1272,14 @@ int ld_store_request_get(ld_store_t *s, const uint8_t *id, size_t len, uint64_t 
 typedef struct {
     uint64_t expect_seq;
     uint8_t prev[LD_HASH_LEN];  /* hash of the previous event's bytes */
-    bool prev_mismatch;         /* the previous event's prev_hash did not chain */
     uint64_t bad;
     char *why;
     size_t whylen;
 } verify_t;
+
+/* A link that differs from the hash in a few bytes was edited in place (the
+ * later event's prev_hash); a changed earlier event changes its whole hash. */
+#define LINK_EDIT_MAX 8
 
 static int verify_one(void *ctx, uint64_t seq, const uint8_t *data, size_t len)
 {
@@ -1088,23 +1301,16 @@ static int verify_one(void *ctx, uint64_t seq, const uint8_t *data, size_t len)
             ladder__v1__event__free_unpacked(ev, NULL);
         return LD_ECORRUPT;
     }
-    bool chains = memcmp(ev->prev_hash.data, w->prev, LD_HASH_LEN) == 0;
+    int differ = 0;
+    for (int i = 0; i < LD_HASH_LEN; i++)
+        differ += ev->prev_hash.data[i] != w->prev[i];
     ladder__v1__event__free_unpacked(ev, NULL);
-    if (w->prev_mismatch) {
-        /* The link into seq-1 failed. One altered event k breaks the link into
-         * k+1 always, and the link into k only when the byte was in k's own
-         * prev_hash. So if this link (into seq) holds, seq-1 is intact and
-         * seq-2 was altered; if it fails too, seq-1 was altered. */
-        w->bad = chains ? seq - 2 : seq - 1;
+    if (differ) {
+        /* the link into seq fails: seq-1 was altered (the first bad one), unless
+         * only seq's own prev_hash was edited, or seq is 1 */
+        w->bad = seq == 1 || differ <= LINK_EDIT_MAX ? seq : seq - 1;
         snprintf(w->why, w->whylen, "seq %llu: stored bytes differ from those appended",
                  (unsigned long long)w->bad);
-        return LD_ECORRUPT;
-    }
-    if (!chains && seq > 1)
-        w->prev_mismatch = true;
-    else if (!chains) {
-        w->bad = 1;
-        snprintf(w->why, w->whylen, "seq 1: prev_hash is not zero");
         return LD_ECORRUPT;
     }
     crypto_generichash(w->prev, LD_HASH_LEN, data, len, NULL, 0);
@@ -1112,30 +1318,50 @@ static int verify_one(void *ctx, uint64_t seq, const uint8_t *data, size_t len)
     return 0;
 }
 
-int ld_store_verify(ld_store_t *s, uint64_t *bad_seq, char *why, size_t whylen)
+/* The hash of event seq's stored bytes (zeros for seq 0). */
+static int event_hash(ld_store_t *s, uint64_t seq, uint8_t out[LD_HASH_LEN])
+{
+    memset(out, 0, LD_HASH_LEN);
+    if (!seq)
+        return 0;
+    MDB_txn *txn;
+    int rc = read_begin(s, &txn);
+    if (rc)
+        return rc;
+    uint8_t kb[8];
+    put_be64(kb, seq);
+    MDB_val k = {8, kb}, v;
+    rc = mdb_get(txn, s->events, &k, &v);
+    if (rc == 0)
+        crypto_generichash(out, LD_HASH_LEN, v.mv_data, v.mv_size, NULL, 0);
+    read_end(s, txn);
+    return rc == MDB_NOTFOUND ? LD_ECORRUPT : from_mdb(rc);
+}
+
+static int verify_range(ld_store_t *s, uint64_t from, uint64_t *bad_seq, char *why, size_t whylen)
 {
     char dummy[8];
-    verify_t w = {.expect_seq = 1, .why = why ? why : dummy, .whylen = why ? whylen : sizeof dummy};
-    memset(w.prev, 0, LD_HASH_LEN);
+    verify_t w = {.expect_seq = from, .why = why ? why : dummy, .whylen = why ? whylen : sizeof dummy};
     w.why[0] = 0;
     *bad_seq = 0;
-    int rc = ld_store_scan(s, 1, 0, verify_one, &w);
+    if (from > s->head_seq)
+        return 0;
+    int rc = event_hash(s, from - 1, w.prev);
+    if (rc == LD_ECORRUPT) {
+        *bad_seq = from - 1;
+        snprintf(w.why, w.whylen, "seq %llu is missing", (unsigned long long)(from - 1));
+        return rc;
+    }
+    if (rc == 0)
+        rc = ld_store_scan(s, from, 0, verify_one, &w);
     if (rc == 0) {
         uint64_t last = w.expect_seq - 1;
-        bool head_ok = memcmp(w.prev, s->head_hash, LD_HASH_LEN) == 0;
         if (last != s->head_seq) {
             w.bad = last + 1;
             snprintf(w.why, w.whylen, "log ends at seq %llu but the head says %llu",
                      (unsigned long long)last, (unsigned long long)s->head_seq);
             rc = LD_ECORRUPT;
-        } else if (w.prev_mismatch) {
-            /* the last event did not chain: if the head hash matches its bytes,
-             * the one before it was altered; otherwise the last one was */
-            w.bad = head_ok ? last - 1 : last;
-            snprintf(w.why, w.whylen, "seq %llu: stored bytes differ from those appended",
-                     (unsigned long long)w.bad);
-            rc = LD_ECORRUPT;
-        } else if (!head_ok) {
+        } else if (memcmp(w.prev, s->head_hash, LD_HASH_LEN)) {
             w.bad = last;
             snprintf(w.why, w.whylen, "seq %llu: stored bytes differ from the head hash",
                      (unsigned long long)last);
@@ -1147,13 +1373,18 @@ int ld_store_verify(ld_store_t *s, uint64_t *bad_seq, char *why, size_t whylen)
     return rc;
 }
 
+int ld_store_verify(ld_store_t *s, uint64_t *bad_seq, char *why, size_t whylen)
+{
+    return verify_range(s, 1, bad_seq, why, whylen);
+}
+
 /* ------------------------------------------------------------- snapshots -- */
 
 int ld_store_snapshot_put(ld_store_t *s, const char *name, uint64_t seq, const void *data,
                           size_t len)
 {
     size_t nlen = strlen(name);
-    if (!nlen || nlen > 200)
+    if (!nlen || nlen > 200 || s->read_only)
         return LD_EINVAL;
     for (;;) {
         MDB_txn *txn;

@@ -1,20 +1,38 @@
 /* store.h — the LMDB event store: an append-only, hash-chained log of Events.
  *
- * Design: ../shared/DESIGN.md, "The store". One LMDB environment in the data
+ * Design: daemon/DESIGN.md, "The store". One LMDB environment in the data
  * directory, opened with MDB_NOTLS so read transactions may move between threads.
  *
- * On-disk layout (format version 1). All integers are big-endian so that
+ * On-disk layout (format version 2). All integers are big-endian so that
  * LMDB's default memcmp order is numeric order.
  *
  * | database  | key                                    | value                                  |
  * |-----------|----------------------------------------|----------------------------------------|
  * | events    | u64 seq (8 bytes), gapless from 1      | serialized ladder.v1.Event, as given   |
  * | streams   | stream name, 0x00, u64 version (1-based)| u64 seq                               |
- * | requests  | request id (1..64 bytes)               | u64 first seq, u32 count (12 bytes)    |
- * | meta      | "format"                               | u32 format version (= 1)               |
+ * | requests  | request key (ld_store_request_key)     | u64 first seq, u32 count, 32-byte digest|
+ * | meta      | "format"                               | u32 format version (= 2)               |
  * |           | "head"                                 | u64 head seq, 32-byte head hash        |
  * |           | "indexed"                              | u64: `streams` covers seqs <= this     |
  * | snapshots | name (UTF-8)                           | u64 seq, then the snapshot bytes       |
+ *
+ * Request keys (format 2): request ids are scoped per principal. A client's
+ * key is 0x01, u8 principal length, the principal, the id; the daemon's own
+ * (deadline) key is 0x00, the id. No client request can produce a key that
+ * starts with 0x00, so no client can take a deadline's id. The digest is
+ * BLAKE2b-256 of the request's commands: a repeat with the same digest gets
+ * the first outcome, a repeat with another digest is refused (LD_EREUSED).
+ * Format 1 (global ids, no digest) is refused at open with a sentence saying so.
+ *
+ * Open checks (refused with a sentence naming the fault): a data.mdb of 0
+ * bytes (only a directory without data.mdb starts a new store), a file
+ * shorter than LMDB's last page, meta "head" beyond the last stored event,
+ * and the hash chain of the tail: the events from the last snapshot's seq to
+ * the head, ending in meta's head hash (the whole chain with verify_all).
+ * Writers hold an exclusive flock on DIR/lock (holding the writer's PID) from
+ * before anything is read until close; a second writer is refused with
+ * "data directory DIR is in use by PID N". Read-only opens (offline tools)
+ * take no lock, never create a file and refuse a missing or empty store.
  *
  * Hash chain: Event.prev_hash of seq n is BLAKE2b-256 (libsodium
  * crypto_generichash, 32 bytes, no key) of the stored bytes of seq n-1; seq 1
@@ -42,9 +60,11 @@
 #include "ladder.pb-c.h"
 #include "ld_error.h"
 
-#define LD_STORE_FORMAT 1u
+#define LD_STORE_FORMAT 2u
 #define LD_HASH_LEN 32
 #define LD_REQUEST_ID_MAX 64
+#define LD_PRINCIPAL_MAX 64
+#define LD_REQUEST_KEY_MAX (2 + LD_PRINCIPAL_MAX + LD_REQUEST_ID_MAX)
 #define LD_STREAM_MAX 200
 /* Expected stream version meaning "any". */
 #define LD_VERSION_ANY UINT64_MAX
@@ -61,20 +81,24 @@ typedef struct {
     ld_durability_t durability;
     size_t map_size; /* initial map size in bytes; 0 = 64 MiB. Grows on demand. */
     uint64_t index_every; /* events between stream-index flushes; 0 = 65536 */
+    bool read_only;       /* MDB_RDONLY, no lock, no file created; refuses a missing store */
+    bool verify_all;      /* writers: verify the whole chain at open, not only the tail */
 } ld_store_options_t;
 
 /* One request's events inside a group commit. The store fills in seq,
  * stream_version and prev_hash of each event, packs and hashes it. */
 typedef struct {
-    const uint8_t *request_id; /* NULL or 1..LD_REQUEST_ID_MAX bytes */
-    size_t request_id_len;
+    const uint8_t *request_key; /* NULL, or a key made by ld_store_request_key */
+    size_t request_key_len;
+    uint8_t digest[LD_HASH_LEN]; /* of the request's commands (see the layout) */
     Ladder__V1__Event **events;
     size_t n_events;
     const uint64_t *expected; /* NULL, or per event: the stream's version before it,
                                  0 for a new stream, LD_VERSION_ANY for no check */
     /* results */
-    int rc;             /* 0, or LD_ECONFLICT / LD_EINVAL: nothing of it written */
-    bool duplicate;     /* request id seen before: nothing written, first result below */
+    int rc;             /* 0, or LD_ECONFLICT / LD_EINVAL / LD_EREUSED (the key was used
+                           for other commands: first result below): nothing of it written */
+    bool duplicate;     /* same key and digest seen before: nothing written, first result below */
     uint64_t first_seq; /* seq of its first event (0 when it had none) */
     uint32_t count;
 } ld_append_t;
@@ -83,7 +107,8 @@ typedef struct {
  * returns. A non-zero return stops the scan and is returned by the scan. */
 typedef int (*ld_event_cb)(void *ctx, uint64_t seq, const uint8_t *data, size_t len);
 
-/* Opens or creates the store in directory path (created if missing).
+/* Opens or creates the store in directory path (created if missing, unless
+ * read_only). A writer takes the directory's lock first (LD_EBUSY: in use).
  * Returns 0 and *out, or a negative code with a sentence in errbuf. */
 int ld_store_open(ld_store_t **out, const char *path, const ld_store_options_t *opt,
                   char *errbuf, size_t errlen);
@@ -110,12 +135,21 @@ int ld_store_scan_stream(ld_store_t *s, const char *stream, uint64_t from_versio
 /* Current version of a stream (0 when it has no events). */
 int ld_store_stream_version(ld_store_t *s, const char *stream, uint64_t *version);
 
-/* Looks up a request id. Returns 0 with its first seq and count, or LD_ENOTFOUND. */
-int ld_store_request_get(ld_store_t *s, const uint8_t *id, size_t len,
-                         uint64_t *first_seq, uint32_t *count);
+/* Builds the requests-index key of request id rid (1..LD_REQUEST_ID_MAX bytes)
+ * sent by principal (at most LD_PRINCIPAL_MAX bytes), or of the daemon's own
+ * id when principal is NULL. Returns the key's length, or 0 on a bad length. */
+size_t ld_store_request_key(uint8_t out[LD_REQUEST_KEY_MAX], const char *principal,
+                            const uint8_t *rid, size_t len);
+
+/* Looks up a request key. Returns 0 with its first seq, count and digest (when
+ * digest is not NULL), LD_ENOTFOUND, or another negative code on a store error. */
+int ld_store_request_get(ld_store_t *s, const uint8_t *key, size_t len,
+                         uint64_t *first_seq, uint32_t *count, uint8_t digest[LD_HASH_LEN]);
 
 /* Walks the hash chain from seq 1 to the head. Returns 0, or LD_ECORRUPT with
- * *bad_seq set to the first seq whose stored bytes are not what was appended. */
+ * *bad_seq set to the first seq whose stored bytes are not what was appended
+ * (when a link fails, the earlier event is named unless the link differs from
+ * the hash in only a few bytes, i.e. the later event's prev_hash was edited). */
 int ld_store_verify(ld_store_t *s, uint64_t *bad_seq, char *why, size_t whylen);
 
 /* Stores a snapshot under name, replacing any earlier one. */

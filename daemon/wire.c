@@ -1,6 +1,10 @@
-/* wire.c — the nesting walk of wire.h: iterative within a message, recursive
- * only into message-typed fields and never deeper than the limit. */
+/* wire.c — the checks of wire.h on raw protobuf bytes: iterative within a
+ * message, recursive only into message-typed fields and never deeper than
+ * the limit. */
 #include "wire.h"
+
+#include <stdio.h>
+#include <string.h>
 
 static bool varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
 {
@@ -14,48 +18,121 @@ static bool varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
     return false;
 }
 
-static bool deep(const ProtobufCMessageDescriptor *d, const uint8_t *p, size_t len, int depth)
+bool ld_utf8_strict(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint8_t c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t need;
+        uint8_t lo = 0x80, hi = 0xbf; /* bounds of the second byte */
+        if (c >= 0xc2 && c <= 0xdf)
+            need = 1;
+        else if (c >= 0xe0 && c <= 0xef) {
+            need = 2;
+            if (c == 0xe0)
+                lo = 0xa0; /* overlong below U+0800 */
+            else if (c == 0xed)
+                hi = 0x9f; /* surrogates U+D800..U+DFFF */
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            need = 3;
+            if (c == 0xf0)
+                lo = 0x90; /* overlong below U+10000 */
+            else if (c == 0xf4)
+                hi = 0x8f; /* above U+10FFFF */
+        } else {
+            return false; /* C0, C1 (overlong), F5..FF, a lone continuation */
+        }
+        if (n - i - 1 < need || s[i + 1] < lo || s[i + 1] > hi)
+            return false;
+        for (size_t k = 2; k <= need; k++)
+            if ((s[i + k] & 0xc0) != 0x80)
+                return false;
+        i += need + 1;
+    }
+    return true;
+}
+
+typedef struct {
+    char *path;
+    size_t cap;
+} walk_t;
+
+/* Appends ".name" (or the first name) to the path for an error message. */
+static void path_push(walk_t *w, size_t at, const char *name)
+{
+    if (w->cap && at < w->cap)
+        snprintf(w->path + at, w->cap - at, "%s%s", at ? "." : "", name);
+}
+
+static ld_wire_fault_t walk(const ProtobufCMessageDescriptor *d, const uint8_t *p, size_t len,
+                            int depth, walk_t *w, size_t at)
 {
     if (depth > LD_WIRE_MAX_DEPTH)
-        return true;
+        return LD_WIRE_DEEP;
     const uint8_t *end = p + len;
     while (p < end) {
         uint64_t key, v;
         if (!varint(&p, end, &key))
-            return false;
+            return LD_WIRE_OK;
         switch (key & 7) {
         case 0:
             if (!varint(&p, end, &v))
-                return false;
+                return LD_WIRE_OK;
             break;
         case 1:
             if ((size_t)(end - p) < 8)
-                return false;
+                return LD_WIRE_OK;
             p += 8;
             break;
         case 5:
             if ((size_t)(end - p) < 4)
-                return false;
+                return LD_WIRE_OK;
             p += 4;
             break;
         case 2: {
             if (!varint(&p, end, &v) || v > (uint64_t)(end - p))
-                return false;
+                return LD_WIRE_OK;
             const ProtobufCFieldDescriptor *f =
                 protobuf_c_message_descriptor_get_field(d, (unsigned)(key >> 3));
-            if (f && f->type == PROTOBUF_C_TYPE_MESSAGE && deep(f->descriptor, p, (size_t)v, depth + 1))
-                return true;
+            if (f && f->type == PROTOBUF_C_TYPE_MESSAGE) {
+                path_push(w, at, f->name);
+                size_t sub = w->cap ? strlen(w->path) : 0;
+                ld_wire_fault_t r = walk(f->descriptor, p, (size_t)v, depth + 1, w, sub);
+                if (r != LD_WIRE_OK)
+                    return r;
+            } else if (f && f->type == PROTOBUF_C_TYPE_STRING) {
+                ld_wire_fault_t r = memchr(p, 0, (size_t)v)          ? LD_WIRE_NUL
+                                    : !ld_utf8_strict(p, (size_t)v) ? LD_WIRE_UTF8
+                                                                    : LD_WIRE_OK;
+                if (r != LD_WIRE_OK) {
+                    path_push(w, at, f->name);
+                    return r;
+                }
+            }
             p += v;
             break;
         }
         default:
-            return false;
+            return LD_WIRE_OK;
         }
     }
-    return false;
+    return LD_WIRE_OK;
+}
+
+ld_wire_fault_t ld_wire_check(const ProtobufCMessageDescriptor *d, const uint8_t *p, size_t len,
+                              char *path, size_t pathlen)
+{
+    walk_t w = {path, path ? pathlen : 0};
+    if (w.cap)
+        path[0] = 0;
+    return walk(d, p, len, 0, &w, 0);
 }
 
 bool ld_wire_too_deep(const ProtobufCMessageDescriptor *d, const uint8_t *p, size_t len)
 {
-    return deep(d, p, len, 0);
+    return ld_wire_check(d, p, len, NULL, 0) == LD_WIRE_DEEP;
 }

@@ -16,4 +16,22 @@
  * Bytes that do not parse return false: the decoder refuses them. */
 bool ld_wire_too_deep(const ProtobufCMessageDescriptor *d, const uint8_t *p, size_t len);
 
+typedef enum {
+    LD_WIRE_OK = 0,
+    LD_WIRE_DEEP, /* nested deeper than LD_WIRE_MAX_DEPTH */
+    LD_WIRE_UTF8, /* a string field is not UTF-8 by RFC 3629 (no surrogates,
+                     overlong forms or code points above U+10FFFF) */
+    LD_WIRE_NUL,  /* a string field holds a NUL byte (protobuf-c would cut it) */
+} ld_wire_fault_t;
+
+/* The first fault of the bytes of a message of descriptor d, walking every
+ * string and message field; path (if not NULL) gets the dotted field names to
+ * the fault, e.g. "commands.hire.name". Bytes that do not parse are left to
+ * the decoder (LD_WIRE_OK). */
+ld_wire_fault_t ld_wire_check(const ProtobufCMessageDescriptor *d, const uint8_t *p, size_t len,
+                              char *path, size_t pathlen);
+
+/* Whether n bytes are UTF-8 by RFC 3629. */
+bool ld_utf8_strict(const uint8_t *s, size_t n);
+
 #endif

@@ -14,7 +14,7 @@
 /* ----------------------------------------------------------- checklist -- */
 
 /* The band threshold (ms) a query test must beat to qualify for level t. */
-static int64_t band_need(const ld_rules_t *r, uint32_t t)
+int64_t band_need(const ld_rules_t *r, uint32_t t)
 {
     int64_t need = 0;
     for (uint32_t i = 0; i < r->n_bands; i++)
@@ -37,13 +37,14 @@ static void training_counts(const ld_core_t *c, const emp_t *e, uint32_t t, int6
     }
 }
 
-int promotion_check(const ld_core_t *c, uint32_t emp, check_t it[6], int *n_items)
+int promotion_check(const ld_core_t *c, uint32_t emp, int64_t now, check_t it[LD_CHECKS],
+                    int *n_items)
 {
     const ld_rules_t *r = cur_rules(c);
     const emp_t *e = &c->emps[emp];
     uint32_t L = e->level, t = L + 1;
-    memset(it, 0, 6 * sizeof *it);
-    *n_items = 6;
+    memset(it, 0, LD_CHECKS * sizeof *it);
+    *n_items = LD_CHECKS;
     if (L >= LD_LEVELS - 1) {
         *n_items = 0;
         return 0;
@@ -89,9 +90,18 @@ int promotion_check(const ld_core_t *c, uint32_t emp, check_t it[6], int *n_item
                  (long long)(it[4].need - it[4].have), it[4].need - it[4].have == 1 ? "" : "s",
                  from, from + 1);
 
-    it[5] = (check_t){"§6.6", "exam", false, 0, 1, "pass the promotion exam"};
+    /* §6.7 v2: whole days at level L since it was reached (hire, placement,
+     * promotion, demotion or restoration) */
+    int64_t days = now > e->level_ms ? (now - e->level_ms) / DAY_MS : 0;
+    it[5] = (check_t){"§6.7", "time in level", true, days, r->promotion_min_days[L], ""};
+    it[5].met = days >= it[5].need;
+    if (!it[5].met)
+        snprintf(it[5].gap, sizeof it[5].gap, "%lld day%s at level %u, needs %lld",
+                 (long long)days, days == 1 ? "" : "s", L, (long long)it[5].need);
+
+    it[6] = (check_t){"§6.6", "exam", false, 0, 1, "pass the promotion exam"};
     int met = 0;
-    while (met < 5 && it[met].met)
+    while (met < LD_CHECKS - 1 && it[met].met)
         met++;
     return met;
 }
@@ -134,7 +144,12 @@ static int query_test(ld_core_t *c, const Ladder__V1__RecordQueryTest *m, const 
     b->makeup = retention && e->rt_query_tries == 1;
     b->passed = retention && band >= e->level;
     ev->query_test_recorded = b;
-    return apply(c, ev);
+    if (apply(c, ev))
+        return -1;
+    /* §7 v2: a failed make-up demotes at once */
+    if (b->makeup && !b->passed)
+        return demote_at_once(c, out, ctx, i, ev->seq, LADDER__V1__RETENTION_GAP__GAP_QUERY_TEST);
+    return 0;
 }
 
 /* ---------------------------------------------------------- mentoring -- */
@@ -170,7 +185,12 @@ static int start_apprenticeship(ld_core_t *c, const Ladder__V1__StartApprentices
                       "§6.5: %s is at the top level and cannot be brought further", ap->id);
     if (ap->mentor != NONE)
         return refuse(c, E(ERR_REFUSED), "§6.5", "start_apprenticeship.apprentice_id",
-                      "§6.5: %s already has mentor %s", ap->id, c->emps[ap->mentor].id);
+                      "§6.5: %s already has mentor %s%s; one mentor at a time", ap->id,
+                      c->emps[ap->mentor].id, ap->mentor_since_ms ? "" : " (proposed)");
+    if (me->apprentices.len >= r->mentoring_max_active)
+        return refuse(c, E(ERR_REFUSED), "§6.5", "start_apprenticeship.mentor_id",
+                      "§6.5: %s has %u apprentices (proposed or in effect); at most %u at once",
+                      me->id, me->apprentices.len, r->mentoring_max_active);
     Ladder__V1__Event *ev = emit(c, out, ctx, "emp", ap->id,
                                  LADDER__V1__EVENT__BODY_APPRENTICESHIP_STARTED, 0);
     Ladder__V1__ApprenticeshipStarted *b =
@@ -178,7 +198,44 @@ static int start_apprenticeship(ld_core_t *c, const Ladder__V1__StartApprentices
     b->mentor_id = ostr(out, me->id);
     b->apprentice_id = ostr(out, ap->id);
     b->apprentice_level = ap->level;
+    b->proposed = true; /* §6.5 v2: effective when the apprentice or a manager confirms */
     ev->apprenticeship_started = b;
+    return apply(c, ev);
+}
+
+/* §6.5 v2: the apprentice or a manager confirms; the mentor cannot. */
+static int confirm_apprenticeship(ld_core_t *c, const Ladder__V1__ConfirmApprenticeship *m,
+                                  const ld_ctx_t *ctx, ld_out_t *out)
+{
+    const ld_rules_t *r = cur_rules(c);
+    uint32_t mi, ai;
+    if (need_emp(c, "confirm_apprenticeship.mentor_id", m->mentor_id, &mi) ||
+        need_emp(c, "confirm_apprenticeship.apprentice_id", m->apprentice_id, &ai) ||
+        need_role(c, ctx, R(MANAGER), m->apprentice_id, "§6.5", "confirm this apprenticeship"))
+        return -1;
+    const emp_t *me = &c->emps[mi], *ap = &c->emps[ai];
+    if (ctx->principal && strcmp(ctx->principal, me->id) == 0)
+        return refuse(c, E(ERR_FORBIDDEN), "§6.5", "confirm_apprenticeship.mentor_id",
+                      "§6.5: the mentor %s cannot confirm their own proposal; the apprentice or "
+                      "a manager confirms", me->id);
+    if (ap->mentor != mi)
+        return refuse(c, E(ERR_NOT_FOUND), "§6.5", "confirm_apprenticeship.apprentice_id",
+                      "§6.5: %s proposed no apprenticeship of %s", me->id, ap->id);
+    if (ap->mentor_since_ms)
+        return refuse(c, E(ERR_DUPLICATE), "§6.5", "confirm_apprenticeship.apprentice_id",
+                      "§6.5: the apprenticeship of %s with %s is already in effect", ap->id, me->id);
+    if (me->level < r->mentor_min_level || me->level < ap->level + r->mentor_min_gap)
+        return refuse(c, E(ERR_REFUSED), "§6.5", "confirm_apprenticeship.mentor_id",
+                      "§6.5: a mentor must be level %u or above and at least %u levels above the "
+                      "apprentice; %s is level %u, %s is level %u",
+                      r->mentor_min_level, r->mentor_min_gap, me->id, me->level, ap->id, ap->level);
+    Ladder__V1__Event *ev = emit(c, out, ctx, "emp", ap->id,
+                                 LADDER__V1__EVENT__BODY_APPRENTICESHIP_CONFIRMED, 0);
+    Ladder__V1__ApprenticeshipConfirmed *b =
+        body_new(out, &ladder__v1__apprenticeship_confirmed__descriptor);
+    b->mentor_id = ostr(out, me->id);
+    b->apprentice_id = ostr(out, ap->id);
+    ev->apprenticeship_confirmed = b;
     return apply(c, ev);
 }
 
@@ -244,10 +301,17 @@ static int draw_exam(ld_core_t *c, const Ladder__V1__DrawExam *m, const ld_ctx_t
     if (exam_find(c, m->exam_id) != NONE)
         return refuse(c, E(ERR_DUPLICATE), "§6.6", "draw_exam.exam_id", "§6.6: exam %s already exists",
                       m->exam_id);
-    if (e->open_exam != NONE)
+    if (e->open_exam != NONE) {
+        const exam_t *ox = &c->exams[e->open_exam];
+        char tb[CAL_FMT_LEN];
+        if (ctx->now_ms >= ox->expires_ms)
+            return refuse(c, E(ERR_REFUSED), "§6.6", "draw_exam.employee_id",
+                          "§6.6: exam %s of %s expired at %s; it must be voided (expire_exam) "
+                          "before another is drawn", ox->id, e->id,
+                          cal_format(tb, ox->expires_ms, r->utc_offset_min));
         return refuse(c, E(ERR_REFUSED), "§6.6", "draw_exam.employee_id",
-                      "§6.6: %s has exam %s drawn and not yet graded", e->id,
-                      c->exams[e->open_exam].id);
+                      "§6.6: %s has exam %s drawn and not yet graded", e->id, ox->id);
+    }
     if (m->seed == 0)
         return refuse(c, E(ERR_INVALID), "§6.6", "draw_exam.seed",
                       "§6.6: draw_exam.seed must be non-zero (the daemon fills it in)");
@@ -276,10 +340,10 @@ static int draw_exam(ld_core_t *c, const Ladder__V1__DrawExam *m, const ld_ctx_t
         if (e->level >= LD_LEVELS - 1)
             return refuse(c, E(ERR_REFUSED), "§6", "draw_exam.employee_id",
                           "§6: %s is at level %u, the top", e->id, e->level);
-        check_t it[6];
+        check_t it[LD_CHECKS];
         int n;
-        int met = promotion_check(c, i, it, &n);
-        if (met < 5)
+        int met = promotion_check(c, i, ctx->now_ms, it, &n);
+        if (met < LD_CHECKS - 1)
             return refuse(c, E(ERR_REFUSED), it[met].section, "draw_exam.employee_id",
                           "%s: %s", it[met].section, it[met].gap);
         if (ctx->now_ms < e->exam_retake_ms) {
@@ -318,6 +382,8 @@ static int draw_exam(ld_core_t *c, const Ladder__V1__DrawExam *m, const ld_ctx_t
     b->level = level;
     b->seed = m->seed;
     b->makeup = makeup;
+    b->expires_ms = cal_add_days(ctx->now_ms, (int)r->exam_expiry_days);
+    b->year_start_ms = retention ? e->year_start_ms : 0;
     b->n_case_ids = size;
     b->case_ids = arena_alloc(&out->arena, size * sizeof *b->case_ids);
     for (uint32_t k = 0; k < size; k++)
@@ -340,12 +406,21 @@ static int draw_exam(ld_core_t *c, const Ladder__V1__DrawExam *m, const ld_ctx_t
     return 0;
 }
 
-/* §6: the promotion a passed exam causes, and the mentor's credit (§6.5, P8). */
+/* §6: the promotion a passed exam causes, and the mentor's credit (§6.5, P8):
+ * only for an apprenticeship in effect at least mentoring.min_days before the
+ * exam was drawn (v2); otherwise the apprenticeship ends without credit. */
 static int promote(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, uint32_t i, const exam_t *x,
-                   uint64_t graded_seq)
+                   uint64_t graded_seq, uint32_t percent)
 {
     const ld_rules_t *r = cur_rules(c);
     emp_t *e = &c->emps[i];
+    check_t it[LD_CHECKS];
+    int n;
+    promotion_check(c, i, ctx->now_ms, it, &n);
+    it[LD_CHECKS - 1].met = true;
+    it[LD_CHECKS - 1].have = percent;
+    it[LD_CHECKS - 1].need = r->exam_pass_pct;
+    snprintf(it[LD_CHECKS - 1].gap, sizeof it[0].gap, "exam %s passed with %u %%", x->id, percent);
     Ladder__V1__Event *ev = emit(c, out, ctx, "emp", e->id, LADDER__V1__EVENT__BODY_PROMOTED,
                                  graded_seq);
     Ladder__V1__Promoted *b = body_new(out, &ladder__v1__promoted__descriptor);
@@ -359,14 +434,48 @@ static int promote(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, uint32_t i,
         if (evidence[k])
             b->evidence_seqs[b->n_evidence_seqs++] = evidence[k];
     b->retention_deadline_ms = cal_add_months(ctx->now_ms, (int)r->year_months, r->utc_offset_min);
+    b->exam_percent = percent;
+    b->n_checklist = (size_t)n;
+    b->checklist = arena_alloc(&out->arena, (size_t)(n + 1) * sizeof *b->checklist);
+    for (int k = 0; k < n; k++) {
+        Ladder__V1__ReadinessItem *ri = body_new(out, &ladder__v1__readiness_item__descriptor);
+        ri->section = ostr(out, it[k].section);
+        ri->name = ostr(out, it[k].name);
+        ri->met = it[k].met;
+        ri->have = it[k].have;
+        ri->need = it[k].need;
+        ri->gap = ostr(out, it[k].gap);
+        b->checklist[k] = ri;
+    }
     ev->promoted = b;
     uint32_t mentor = e->mentor, from = e->level;
+    int64_t since = e->mentor_since_ms;
     if (apply(c, ev))
         return -1;
-    if (mentor == NONE || (c->emps[mentor].flags & EF_LEFT))
+    if (mentor == NONE)
         return 0;
     uint64_t promoted = ev->seq;
     const emp_t *me = &c->emps[mentor];
+    int64_t need_ms = (int64_t)r->mentoring_min_days * DAY_MS;
+    if (!since || x->drawn_ms - since < need_ms || (me->flags & EF_LEFT)) {
+        char why[200];
+        if (me->flags & EF_LEFT)
+            snprintf(why, sizeof why, "§6.5: mentor %s has left; no credit", me->id);
+        else if (!since)
+            snprintf(why, sizeof why, "§6.5: never confirmed before the promotion; no credit");
+        else
+            snprintf(why, sizeof why,
+                     "§6.5: in effect %lld days before exam %s was drawn, needs %u; no credit",
+                     (long long)((x->drawn_ms - since) / DAY_MS), x->id, r->mentoring_min_days);
+        ev = emit(c, out, ctx, "emp", e->id, LADDER__V1__EVENT__BODY_APPRENTICESHIP_ENDED, promoted);
+        Ladder__V1__ApprenticeshipEnded *eb =
+            body_new(out, &ladder__v1__apprenticeship_ended__descriptor);
+        eb->mentor_id = ostr(out, me->id);
+        eb->apprentice_id = ostr(out, e->id);
+        eb->reason = ostr(out, why);
+        ev->apprenticeship_ended = eb;
+        return apply(c, ev);
+    }
     ev = emit(c, out, ctx, "emp", me->id, LADDER__V1__EVENT__BODY_APPRENTICE_CREDITED, promoted);
     Ladder__V1__ApprenticeCredited *cb = body_new(out, &ladder__v1__apprentice_credited__descriptor);
     cb->mentor_id = ostr(out, me->id);
@@ -377,6 +486,96 @@ static int promote(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, uint32_t i,
         return -1;
     return award(c, out, ctx, mentor, r->apprentice, LADDER__V1__POINT_SOURCE__P8_APPRENTICE,
                  e->id, ev->seq);
+}
+
+/* §6.6 v2: the open exam of emp becomes void (derived from cause_seq). */
+int void_open_exam(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, uint32_t emp, int cause,
+                   const char *reason, uint64_t cause_seq)
+{
+    const emp_t *e = &c->emps[emp];
+    if (e->open_exam == NONE)
+        return 0;
+    const exam_t *x = &c->exams[e->open_exam];
+    Ladder__V1__Event *ev = emit(c, out, ctx, "emp", e->id, LADDER__V1__EVENT__BODY_EXAM_VOIDED,
+                                 cause_seq);
+    Ladder__V1__ExamVoided *b = body_new(out, &ladder__v1__exam_voided__descriptor);
+    b->exam_id = ostr(out, x->id);
+    b->employee_id = ostr(out, e->id);
+    b->cause = (Ladder__V1__VoidCause)cause;
+    b->reason = ostr(out, reason);
+    ev->exam_voided = b;
+    return apply(c, ev);
+}
+
+/* §6.6 v2: an exam not graded within exam.expiry_days is void (the system, at its
+ * deadline; or a manager). */
+static int expire_exam(ld_core_t *c, const Ladder__V1__ExpireExam *m, const ld_ctx_t *ctx,
+                       ld_out_t *out)
+{
+    char tb[CAL_FMT_LEN], why[160];
+    uint32_t i;
+    if (need_role(c, ctx, R(SYSTEM) | R(MANAGER), NULL, "§6.6", "void expired exams") ||
+        need_emp(c, "expire_exam.employee_id", m->employee_id, &i))
+        return -1;
+    const emp_t *e = &c->emps[i];
+    if (e->open_exam == NONE ||
+        (m->exam_id && *m->exam_id && strcmp(m->exam_id, c->exams[e->open_exam].id)))
+        return refuse(c, E(ERR_NOT_FOUND), "§6.6", "expire_exam.exam_id",
+                      "§6.6: %s has no open exam%s%s", e->id, m->exam_id && *m->exam_id ? " " : "",
+                      m->exam_id ? m->exam_id : "");
+    const exam_t *x = &c->exams[e->open_exam];
+    cal_format(tb, x->expires_ms, cur_rules(c)->utc_offset_min);
+    if (ctx->now_ms < x->expires_ms)
+        return refuse(c, E(ERR_REFUSED), "§6.6", "expire_exam.exam_id",
+                      "§6.6: exam %s may be graded until %s", x->id, tb);
+    snprintf(why, sizeof why, "§6.6: not graded by %s (exam.expiry_days)", tb);
+    Ladder__V1__Event *ev = emit(c, out, ctx, "emp", e->id, LADDER__V1__EVENT__BODY_EXAM_VOIDED, 0);
+    Ladder__V1__ExamVoided *b = body_new(out, &ladder__v1__exam_voided__descriptor);
+    b->exam_id = ostr(out, x->id);
+    b->employee_id = ostr(out, e->id);
+    b->cause = LADDER__V1__VOID_CAUSE__VOID_EXPIRED;
+    b->reason = ostr(out, why);
+    ev->exam_voided = b;
+    return apply(c, ev);
+}
+
+/* §2 v2: a manager places an employee at a level, once, with a reason, before
+ * their first promotion; it starts a retention year like a promotion. */
+static int place(ld_core_t *c, const Ladder__V1__PlaceEmployee *m, const ld_ctx_t *ctx,
+                 ld_out_t *out)
+{
+    const ld_rules_t *r = cur_rules(c);
+    uint32_t i;
+    if (need_role(c, ctx, R(MANAGER), NULL, "§2", "place employees") ||
+        need_emp(c, "place_employee.employee_id", m->employee_id, &i) ||
+        check_text(c, "place_employee.reason", m->reason, true))
+        return -1;
+    const emp_t *e = &c->emps[i];
+    if (m->level < 1 || m->level >= LD_LEVELS)
+        return refuse(c, E(ERR_INVALID), "§2", "place_employee.level",
+                      "§2: a placement is at level 1 to %d, not %u", LD_LEVELS - 1, m->level);
+    if (e->flags & EF_PLACED)
+        return refuse(c, E(ERR_DUPLICATE), "§2", "place_employee.employee_id",
+                      "§2: %s was already placed at level %u; a placement is made once "
+                      "(reverse it first to correct it)", e->id, e->level);
+    for (uint32_t k = 0; k < e->changes.len; k++)
+        if (c->changes[e->changes.v[k]].cause == CH_PROMOTED)
+            return refuse(c, E(ERR_REFUSED), "§2", "place_employee.employee_id",
+                          "§2: %s was promoted at seq %llu; placement comes before the first "
+                          "promotion", e->id,
+                          (unsigned long long)c->changes[e->changes.v[k]].seq);
+    Ladder__V1__Event *ev = emit(c, out, ctx, "emp", e->id, LADDER__V1__EVENT__BODY_EMPLOYEE_PLACED, 0);
+    Ladder__V1__EmployeePlaced *b = body_new(out, &ladder__v1__employee_placed__descriptor);
+    b->employee_id = ostr(out, e->id);
+    b->from_level = e->level;
+    b->level = m->level;
+    b->reason = ostr(out, m->reason);
+    b->retention_deadline_ms = cal_add_months(ctx->now_ms, (int)r->year_months, r->utc_offset_min);
+    ev->employee_placed = b;
+    if (apply(c, ev))
+        return -1;
+    return void_open_exam(c, out, ctx, i, LADDER__V1__VOID_CAUSE__VOID_LEVEL_CHANGED,
+                          "§6.6: the level changed (placement)", ev->seq);
 }
 
 static int grade_exam(ld_core_t *c, const Ladder__V1__GradeExam *m, const ld_ctx_t *ctx,
@@ -394,6 +593,15 @@ static int grade_exam(ld_core_t *c, const Ladder__V1__GradeExam *m, const ld_ctx
     if (x.graded)
         return refuse(c, E(ERR_DUPLICATE), "§6.6", "grade_exam.exam_id",
                       "§6.6: exam %s was already graded", x.id);
+    if (x.voided)
+        return refuse(c, E(ERR_REFUSED), "§6.6", "grade_exam.exam_id",
+                      "§6.6: exam %s is void and cannot be graded", x.id);
+    if (ctx->now_ms >= x.expires_ms) {
+        char tb[CAL_FMT_LEN];
+        return refuse(c, E(ERR_REFUSED), "§6.6", "grade_exam.exam_id",
+                      "§6.6: exam %s expired at %s (exam.expiry_days) and is void", x.id,
+                      cal_format(tb, x.expires_ms, r->utc_offset_min));
+    }
     if (m->n_scores != x.n)
         return refuse(c, E(ERR_INVALID), "§6.6", "grade_exam.scores",
                       "§6.6: exam %s has %u cases; %zu scores given", x.id, x.n, m->n_scores);
@@ -425,7 +633,10 @@ static int grade_exam(ld_core_t *c, const Ladder__V1__GradeExam *m, const ld_ctx
     if (apply(c, ev))
         return -1;
     if (passed && x.purpose == LADDER__V1__EXAM_PURPOSE__EXAM_PROMOTION)
-        return promote(c, out, ctx, x.emp, &x, ev->seq);
+        return promote(c, out, ctx, x.emp, &x, ev->seq, percent);
+    /* §7 v2: a failed make-up demotes at once */
+    if (!passed && x.makeup && x.purpose == LADDER__V1__EXAM_PURPOSE__EXAM_RETENTION)
+        return demote_at_once(c, out, ctx, x.emp, ev->seq, LADDER__V1__RETENTION_GAP__GAP_EXAM);
     return 0;
 }
 
@@ -439,6 +650,10 @@ int career_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *
         return end_apprenticeship(c, cmd->end_apprenticeship, ctx, out);
     case LADDER__V1__COMMAND__CMD_DRAW_EXAM: return draw_exam(c, cmd->draw_exam, ctx, out);
     case LADDER__V1__COMMAND__CMD_GRADE_EXAM: return grade_exam(c, cmd->grade_exam, ctx, out);
+    case LADDER__V1__COMMAND__CMD_CONFIRM_APPRENTICESHIP:
+        return confirm_apprenticeship(c, cmd->confirm_apprenticeship, ctx, out);
+    case LADDER__V1__COMMAND__CMD_EXPIRE_EXAM: return expire_exam(c, cmd->expire_exam, ctx, out);
+    case LADDER__V1__COMMAND__CMD_PLACE_EMPLOYEE: return place(c, cmd->place_employee, ctx, out);
     default: return 1;
     }
 }
@@ -463,12 +678,15 @@ void add_change(ld_core_t *c, uint32_t i, const Ladder__V1__Event *ev, int from,
     vec_push(&c->emps[i].changes, k);
 }
 
-void start_year(ld_core_t *c, emp_t *e, uint32_t i, int64_t at, int64_t end)
+void start_year(ld_core_t *c, emp_t *e, uint32_t i, int64_t at, int64_t end, uint64_t seq)
 {
     e->points_in_year = 0;
     e->credited_in_year = 0;
     e->rt_flags = 0;
     e->rt_query_tries = e->rt_exam_tries = 0;
+    e->year_seq = seq;
+    memset(e->rt_seq, 0, sizeof e->rt_seq);
+    memset(e->rt_val, 0, sizeof e->rt_val);
     if (e->level >= 1 && end > at) {
         e->year_start_ms = at;
         e->year_end_ms = end;
@@ -492,6 +710,10 @@ int career_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         e->qt_at_ms = ev->at_ms;
         e->qt_seq = ev->seq;
         if (m->retention) {
+            if (e->rt_query_tries < 2) {
+                e->rt_seq[e->rt_query_tries] = ev->seq;
+                e->rt_val[e->rt_query_tries] = (int32_t)m->total_ms; /* <= a day (§6.4) */
+            }
             e->rt_query_tries++;
             if (m->passed)
                 e->rt_flags |= RT_QUERY_PASSED;
@@ -507,7 +729,18 @@ int career_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         touch_emp(c, i);
         touch_emp(c, j);
         c->emps[j].mentor = i;
+        /* §6.5 v2: a proposal takes effect when confirmed; older logs: at once */
+        c->emps[j].mentor_since_ms = m->proposed ? 0 : ev->at_ms;
         vec_push(&c->emps[i].apprentices, j);
+        return 0;
+    }
+    case LADDER__V1__EVENT__BODY_APPRENTICESHIP_CONFIRMED: {
+        const Ladder__V1__ApprenticeshipConfirmed *m = ev->apprenticeship_confirmed;
+        if ((i = emp_find(c, m->mentor_id)) == NONE || (j = emp_find(c, m->apprentice_id)) == NONE ||
+            c->emps[j].mentor != i || c->emps[j].mentor_since_ms)
+            return -1;
+        touch_emp(c, j);
+        c->emps[j].mentor_since_ms = ev->at_ms;
         return 0;
     }
     case LADDER__V1__EVENT__BODY_APPRENTICESHIP_ENDED: {
@@ -517,6 +750,7 @@ int career_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         touch_emp(c, i);
         touch_emp(c, j);
         c->emps[j].mentor = NONE;
+        c->emps[j].mentor_since_ms = 0;
         vec_remove(&c->emps[i].apprentices, j);
         return 0;
     }
@@ -532,8 +766,10 @@ int career_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
             me->credited[m->from_level]++;
         if (me->credited_in_year < 255)
             me->credited_in_year++;
+        me->credit_seq = ev->seq;
         /* an apprentice counts once: the apprenticeship ends with the credit */
         c->emps[j].mentor = NONE;
+        c->emps[j].mentor_since_ms = 0;
         vec_remove(&me->apprentices, j);
         return 0;
     }
@@ -555,6 +791,11 @@ int career_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         x->emp = i;
         x->drawn_seq = ev->seq;
         x->drawn_ms = ev->at_ms;
+        /* §6.6 v2; older logs carry no expiry: never */
+        x->expires_ms = m->expires_ms ? m->expires_ms : LD_MAX_MS + 1;
+        x->year_start_ms = m->year_start_ms;
+        if (m->expires_ms)
+            deadline_push(c, x->expires_ms, i, LD_DEADLINE_EXAM);
         memcpy(x->cases, idx, m->n_case_ids * sizeof *idx);
         emp_t *e = &c->emps[i];
         touch_emp(c, i);
@@ -569,7 +810,7 @@ int career_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
     case LADDER__V1__EVENT__BODY_EXAM_GRADED: {
         const Ladder__V1__ExamGraded *m = ev->exam_graded;
         uint32_t xi = m->exam_id ? exam_find(c, m->exam_id) : NONE;
-        if (xi == NONE || c->exams[xi].graded)
+        if (xi == NONE || c->exams[xi].graded || c->exams[xi].voided)
             return -1;
         touch_exam(c, xi);
         exam_t *x = &c->exams[xi];
@@ -583,6 +824,8 @@ int career_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         if (e->open_exam == xi)
             e->open_exam = NONE;
         if (x->purpose == LADDER__V1__EXAM_PURPOSE__EXAM_RETENTION) {
+            e->rt_seq[2 + (x->makeup ? 1 : 0)] = ev->seq;
+            e->rt_val[2 + (x->makeup ? 1 : 0)] = (int32_t)m->percent;
             if (m->passed)
                 e->rt_flags |= RT_EXAM_PASSED;
             else if (x->makeup)
@@ -599,6 +842,15 @@ int career_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
             return -1;
         add_change(c, i, ev, (int)m->from_level, (int)m->to_level, CH_PROMOTED, m->evidence_seqs,
                    m->n_evidence_seqs);
+        {
+            change_t *ch = &c->changes[c->g.n_changes - 1];
+            ch->exam = m->exam_id ? exam_find(c, m->exam_id) : NONE;
+            ch->pct = m->exam_percent;
+            for (size_t k = 0; k < m->n_checklist && k < LD_CONDS; k++) {
+                const Ladder__V1__ReadinessItem *ri = m->checklist[k];
+                ch->conds[ch->n_conds++] = (cond_t){(uint8_t)k, ri->met, 0, ri->have, ri->need, {0}};
+            }
+        }
         emp_t *e = &c->emps[i];
         touch_emp(c, i);
         boards_remove(c, i);
@@ -609,8 +861,49 @@ int career_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         e->tasks_done &= (uint8_t)~(1u << m->to_level); /* the new level's task is due */
         if (e->appeal == AP_OPEN || e->appeal == AP_PENDING)
             e->appeal = AP_NONE; /* a promotion makes the old demotion moot */
-        start_year(c, e, i, ev->at_ms, m->retention_deadline_ms);
+        start_year(c, e, i, ev->at_ms, m->retention_deadline_ms, ev->seq);
         boards_insert(c, i);
+        return 0;
+    }
+    case LADDER__V1__EVENT__BODY_EMPLOYEE_PLACED: {
+        const Ladder__V1__EmployeePlaced *m = ev->employee_placed;
+        if ((i = emp_find(c, m->employee_id)) == NONE || m->level < 1 || m->level >= LD_LEVELS ||
+            (c->emps[i].flags & EF_PLACED) || m->from_level != c->emps[i].level)
+            return -1;
+        uint32_t reason = intern(c, m->reason ? m->reason : ""), actor = intern(c, ev->actor ? ev->actor : "");
+        add_change(c, i, ev, (int)m->from_level, (int)m->level, CH_PLACED, NULL, 0);
+        c->changes[c->g.n_changes - 1].text = reason;
+        c->changes[c->g.n_changes - 1].actor = actor;
+        emp_t *e = &c->emps[i];
+        touch_emp(c, i);
+        boards_remove(c, i);
+        e->flags |= EF_PLACED;
+        e->level = (uint8_t)m->level;
+        e->level_ms = ev->at_ms;
+        e->points_since_level = 0;
+        e->exam_retake_ms = 0;
+        e->tasks_done &= (uint8_t)~(1u << m->level); /* the level's rules task is due */
+        start_year(c, e, i, ev->at_ms, m->retention_deadline_ms, ev->seq);
+        boards_insert(c, i);
+        return 0;
+    }
+    case LADDER__V1__EVENT__BODY_EXAM_VOIDED: {
+        const Ladder__V1__ExamVoided *m = ev->exam_voided;
+        uint32_t xi = m->exam_id ? exam_find(c, m->exam_id) : NONE;
+        if (xi == NONE || c->exams[xi].graded || c->exams[xi].voided)
+            return -1;
+        touch_exam(c, xi);
+        exam_t *x = &c->exams[xi];
+        x->voided = 1;
+        i = x->emp;
+        emp_t *e = &c->emps[i];
+        touch_emp(c, i);
+        if (e->open_exam == xi)
+            e->open_exam = NONE;
+        /* a void exam counts for nothing: it does not use up the make-up */
+        if (x->purpose == LADDER__V1__EXAM_PURPOSE__EXAM_RETENTION &&
+            x->year_start_ms == e->year_start_ms && e->rt_exam_tries > 0)
+            e->rt_exam_tries--;
         return 0;
     }
     default:

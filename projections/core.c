@@ -339,6 +339,9 @@ static void undo_one(ld_core_t *c, const undo_t *u)
             deadline_push(c, e->year_end_ms, u->idx, LD_DEADLINE_RETENTION);
         if (e->appeal == AP_OPEN)
             deadline_push(c, e->appeal_deadline_ms, u->idx, LD_DEADLINE_APPEAL);
+        if (e->open_exam != NONE && e->open_exam < c->g.n_exams &&
+            c->exams[e->open_exam].expires_ms <= LD_MAX_MS)
+            deadline_push(c, c->exams[e->open_exam].expires_ms, u->idx, LD_DEADLINE_EXAM);
         boards_insert(c, u->idx);
         break;
     }
@@ -485,6 +488,7 @@ uint32_t change_new(ld_core_t *c)
     GROW(c->changes, c->changes_cap, c->g.n_changes);
     uint32_t i = c->g.n_changes++;
     memset(&c->changes[i], 0, sizeof c->changes[i]);
+    c->changes[i].exam = NONE;
     return i;
 }
 
@@ -499,6 +503,8 @@ static bool deadline_valid(const ld_core_t *c, const deadline_t *d)
         return false;
     if (d->kind == LD_DEADLINE_RETENTION)
         return e->year_end_ms == d->at && e->level >= 1;
+    if (d->kind == LD_DEADLINE_EXAM)
+        return e->open_exam != NONE && c->exams[e->open_exam].expires_ms == d->at;
     return e->appeal == AP_OPEN && e->appeal_deadline_ms == d->at;
 }
 
@@ -555,6 +561,8 @@ void deadlines_rebuild(ld_core_t *c)
             deadline_push(c, e->year_end_ms, i, LD_DEADLINE_RETENTION);
         if (e->appeal == AP_OPEN)
             deadline_push(c, e->appeal_deadline_ms, i, LD_DEADLINE_APPEAL);
+        if (e->open_exam != NONE && c->exams[e->open_exam].expires_ms <= LD_MAX_MS)
+            deadline_push(c, c->exams[e->open_exam].expires_ms, i, LD_DEADLINE_EXAM);
     }
 }
 
@@ -837,10 +845,13 @@ int ld_core_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         if (rc == 1)
             rc = contrib_evolve(c, ev);
         if (rc == 1)
+            rc = reversal_evolve(c, ev);
+        if (rc == 1)
             rc = 0; /* a fact that changes no state (e.g. a quality application) */
     }
     if (rc)
         return rc;
+    facts_note(c, ev); /* §12 v2: remember what a reversal may name */
     touch_globals(c);
     c->g.next_seq = ev->seq + 1;
     if (ev->at_ms > c->g.last_at_ms)
@@ -874,6 +885,8 @@ int ld_core_execute(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t
             rc = library_decide(c, cmd, ctx, out);
         if (rc == 1)
             rc = contrib_decide(c, cmd, ctx, out);
+        if (rc == 1)
+            rc = reversal_decide(c, cmd, ctx, out);
         if (rc == 1)
             rc = refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, NULL, "commands",
                         "unknown or empty command (oneof case %d)", (int)cmd->cmd_case);

@@ -1,7 +1,7 @@
 /* core.h — the functional core of Ladder: state, decide, evolve, queries.
  *
  * Pure C11: no I/O, no clock, no randomness, nothing from daemon/ or tools/
- * (DESIGN.md, "Time and determinism"). The shell passes `now`, the principal
+ * (daemon/DESIGN.md, "Determinism"). The shell passes `now`, the principal
  * and any random seed in ld_ctx_t; replaying the same events always gives the
  * same state, byte for byte (ld_core_snapshot).
  *
@@ -105,8 +105,10 @@ Ladder__V1__LevelInfo *ld_core_level_info(const ld_core_t *c, ld_out_t *out, uin
 bool ld_core_next_deadline(ld_core_t *c, int64_t *at_ms, const char **employee_id,
                            int *kind);
 
-/* LIBRARY (§4 v2): the library check is due (employee_id ""): send CheckLibrary. */
-enum { LD_DEADLINE_RETENTION = 1, LD_DEADLINE_APPEAL = 2, LD_DEADLINE_LIBRARY = 3 };
+/* LIBRARY (§4 v2): the library check is due (employee_id ""): send CheckLibrary.
+ * EXAM (§6.6 v2): the employee's open exam expires: send ExpireExam. */
+enum { LD_DEADLINE_RETENTION = 1, LD_DEADLINE_APPEAL = 2, LD_DEADLINE_LIBRARY = 3,
+       LD_DEADLINE_EXAM = 4 };
 
 /* The latest recorded event time (0 for an empty log): a manual clock
  * resumes from here, a system clock never decides before it. */

@@ -116,10 +116,10 @@ enum { AP_NONE = 0, AP_OPEN, AP_PENDING, AP_UPHELD, AP_OVERTURNED, AP_EXPIRED };
 /* Retention year re-test bits (§7). */
 enum {
     RT_QUERY_PASSED = 1, RT_EXAM_PASSED = 2, RT_QUERY_MAKEUP_FAILED = 4,
-    RT_EXAM_MAKEUP_FAILED = 8,
+    RT_EXAM_MAKEUP_FAILED = 8, RT_EXTENDED = 16, /* §7 v2: the window was extended */
 };
 
-enum { EF_LEFT = 1, EF_COMMITTEE = 2, EF_APPLIED = 4 };
+enum { EF_LEFT = 1, EF_COMMITTEE = 2, EF_APPLIED = 4, EF_PLACED = 0x80 /* §2 v2 */ };
 
 typedef struct {
     char id[LD_ID_MAX + 1];
@@ -149,6 +149,14 @@ typedef struct {
     int64_t win_at[4];                    /* ...and when that score was reached */
     uint32_t contrib_accepted;            /* §5: KB and case contributions accepted... */
     uint32_t contrib_decided;             /* ...and decided either way */
+    /* v2 (§7, §11): evidence of the retention year */
+    uint64_t year_seq;                    /* the event that opened the year */
+    uint64_t pts_seq;                     /* the last points event */
+    uint64_t credit_seq;                  /* the last apprentice credit */
+    uint64_t rt_seq[4];                   /* window query tests [0,1], exams graded [2,3] */
+    int32_t rt_val[4];                    /* their totals (ms, at most a day) and marks (%) */
+    int64_t mentor_since_ms;              /* §6.5 v2: confirmed at; 0 = only proposed */
+    uint32_t appellant;                   /* §7 v2: interned principal of the appeal */
     int32_t cap_day;                      /* local day of the tallies below */
     int32_t day_tally[LD_SOURCES];        /* points per source that day (daily caps) */
     vec_t studied;                        /* case indexes */
@@ -157,6 +165,18 @@ typedef struct {
     vec_t changes;                        /* indexes into core->changes */
     vec_t medals;                         /* interned medal names */
 } emp_t;
+
+/* §11 v2: one condition kept with a level change: a §7 gap (code = RetentionGap)
+ * for a demotion, a §6 checklist item (code = its index) for a promotion. */
+#define LD_COND_EV 4
+typedef struct {
+    uint8_t code, met, n_ev;
+    int64_t have, need;
+    uint64_t ev[LD_COND_EV];
+} cond_t;
+
+#define LD_CONDS 7
+enum { CF_WAIVED = 1, CF_AT_ONCE = 2 };
 
 /* A level change, kept for §11 explain. */
 typedef struct {
@@ -168,9 +188,15 @@ typedef struct {
     int64_t at_ms;
     uint64_t evidence[6];
     uint32_t n_evidence;
+    /* v2 (§11) */
+    uint8_t n_conds, cflags; /* CF_* */
+    uint32_t pct;            /* promotion: the exam's mark */
+    uint32_t exam;           /* exam index or NONE */
+    uint32_t text, actor;    /* interned: reason, who decided (0 = none) */
+    cond_t conds[LD_CONDS];
 } change_t;
 
-enum { CH_PROMOTED = 1, CH_DEMOTED, CH_RESTORED };
+enum { CH_PROMOTED = 1, CH_DEMOTED, CH_RESTORED, CH_PLACED, CH_UNPLACED };
 
 /* A case in the library (§4). Part 2 fills in reviews and content. */
 typedef struct {
@@ -194,12 +220,15 @@ typedef struct {
     uint8_t level;
     uint8_t n;
     uint8_t graded, passed, makeup;
+    uint8_t voided;         /* §6.6 v2 */
     uint32_t stamp;
     uint32_t emp;
     uint32_t cases[LD_EXAM_MAX];
     uint32_t percent;
     uint64_t drawn_seq, graded_seq;
     int64_t drawn_ms;
+    int64_t expires_ms;     /* §6.6 v2: void unless graded before */
+    int64_t year_start_ms;  /* re-tests: their retention year */
 } exam_t;
 
 typedef struct {
@@ -247,6 +276,11 @@ typedef struct {
 
 /* One generic record for the smaller things of part 2 (§4 KB, §4 quality
  * awards, §8 suggestions and QC projects), keyed "<kind>:<id>". */
+/* REC_FACT (§12 v2, reversal.c): a reversible fact keyed by its seq: b = body
+ * case, a = employee or NONE, list/list2 = points awarded (employee, amount),
+ * n1 = kind-specific flags, n2 = the exam, case or task index (no text: no
+ * allocation per fact), state = 1 once reversed. */
+enum { REC_FACT = 40 };
 enum { REC_KB_ITEM = 1, REC_KB_PROPOSAL, REC_SUGGESTION, REC_QC_PROJECT, REC_QC_GROUP, REC_QUALITY };
 enum { RS_PENDING = 0, RS_ACCEPTED, RS_REJECTED };
 /* rec_t.flags of a KB proposal (§4 v2); a KB item's state is KB_DELETED once
@@ -447,7 +481,18 @@ typedef struct {
     int64_t have, need;
     char gap[96];
 } check_t;
-int promotion_check(const ld_core_t *c, uint32_t emp, check_t items[6], int *n_items);
+#define LD_CHECKS 7 /* §6.1-§6.5, §6.7, §6.6 (the exam last) */
+int promotion_check(const ld_core_t *c, uint32_t emp, int64_t now, check_t items[LD_CHECKS],
+                    int *n_items);
+/* §6.6 v2: emits a derived ExamVoided for the employee's open exam, if any. */
+int void_open_exam(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, uint32_t emp, int cause,
+                   const char *reason, uint64_t cause_seq);
+
+/* reversal.c (§12 v2): remembers reversible facts and reverses them. */
+void facts_note(ld_core_t *c, const Ladder__V1__Event *ev);
+int reversal_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+                    ld_out_t *out);
+int reversal_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
 
 /* retention.c: §7 years, re-tests, close, appeals. */
 int retention_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
@@ -459,7 +504,12 @@ void add_change(ld_core_t *c, uint32_t i, const Ladder__V1__Event *ev, int from,
                 int cause, const uint64_t *evidence, size_t n);
 /* Opens a retention year [at, end) for a level >= 1 (none at level 0), and
  * resets the year's ledger and re-test state (§7). */
-void start_year(ld_core_t *c, emp_t *e, uint32_t i, int64_t at, int64_t end);
+void start_year(ld_core_t *c, emp_t *e, uint32_t i, int64_t at, int64_t end, uint64_t seq);
+/* §6.4: the threshold (ms) a query test must beat to qualify for level t. */
+int64_t band_need(const ld_rules_t *r, uint32_t t);
+/* §7 v2: a failed make-up (gap: GAP_QUERY_TEST or GAP_EXAM) demotes at once. */
+int demote_at_once(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, uint32_t emp,
+                   uint64_t fact_seq, int gap);
 
 /* library.c: the case library as part 1 needs it (training, test, exams). */
 int library_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,

@@ -250,7 +250,8 @@ static int complete_task(ld_core_t *c, const Ladder__V1__CompleteTask *m, const 
         if (t == NONE)
             return refuse(c, E(ERR_NOT_FOUND), "§8", "complete_task.task_id", "§8: no task %s",
                           m->task_id);
-        if (pairset_get(&c->pairs[PS_TASK_DONE], t, i, NULL))
+        uint32_t done = 0; /* 0 once a completion is reversed (§12 v2) */
+        if (pairset_get(&c->pairs[PS_TASK_DONE], t, i, &done) && done)
             return refuse(c, E(ERR_DUPLICATE), "§8", "complete_task.task_id",
                           "§8: %s already completed task %s", e->id, m->task_id);
         points = c->tasks[t].points;
@@ -432,12 +433,14 @@ int people_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         if ((i = emp_find(c, ev->points_awarded->employee_id)) == NONE)
             return -1;
         ledger_add(c, i, ev->points_awarded->amount, (int)ev->points_awarded->source, ev->at_ms);
+        c->emps[i].pts_seq = ev->seq;
         return 0;
     case LADDER__V1__EVENT__BODY_POINTS_ADJUSTED:
         if ((i = emp_find(c, ev->points_adjusted->employee_id)) == NONE)
             return -1;
         ledger_add(c, i, ev->points_adjusted->amount, LADDER__V1__POINT_SOURCE__P12_ADJUSTMENT,
                    ev->at_ms);
+        c->emps[i].pts_seq = ev->seq;
         return 0;
     case LADDER__V1__EVENT__BODY_VOLUNTEER_REPORTED:
         if (!ev->volunteer_reported->report_id || registry_has(c, "volunteer", ev->volunteer_reported->report_id))

@@ -101,9 +101,9 @@ static Ladder__V1__Readiness *readiness(ld_core_t *c, ld_out_t *out, uint32_t i,
     Ladder__V1__Readiness *rd = body_new(out, &ladder__v1__readiness__descriptor);
     rd->employee_id = ostr(out, e->id);
     rd->level = e->level;
-    check_t it[6];
+    check_t it[LD_CHECKS];
     int n;
-    int met = promotion_check(c, i, it, &n);
+    int met = promotion_check(c, i, now, it, &n);
     rd->target_level = n ? e->level + 1u : e->level;
     rd->n_items = (size_t)n;
     rd->items = arena_alloc(&out->arena, (size_t)(n + 1) * sizeof *rd->items);
@@ -119,18 +119,18 @@ static Ladder__V1__Readiness *readiness(ld_core_t *c, ld_out_t *out, uint32_t i,
     }
     if (n) {
         uint32_t pool = c->g.lib_count[e->level + 1][LADDER__V1__HALF__HALF_TEST];
-        bool ok = met == 5 && pool >= r->exam_size && e->open_exam == NONE &&
+        bool ok = met == LD_CHECKS - 1 && pool >= r->exam_size && e->open_exam == NONE &&
                   now >= e->exam_retake_ms && !(e->flags & EF_LEFT);
         rd->exam_allowed = ok;
-        Ladder__V1__ReadinessItem *x = rd->items[5];
+        Ladder__V1__ReadinessItem *x = rd->items[LD_CHECKS - 1];
         if (e->open_exam != NONE)
             x->gap = fmt(out, "exam %s drawn; awaiting grades", c->exams[e->open_exam].id);
-        else if (met == 5 && pool < r->exam_size) {
+        else if (met == LD_CHECKS - 1 && pool < r->exam_size) {
             char buf[96];
             snprintf(buf, sizeof buf, "only %u test cases at level %u; an exam needs %u", pool,
                      e->level + 1, r->exam_size);
             x->gap = ostr(out, buf);
-        } else if (met == 5 && now < e->exam_retake_ms)
+        } else if (met == LD_CHECKS - 1 && now < e->exam_retake_ms)
             x->gap = fmt(out, "retake allowed from %s", cal_format(tbuf, e->exam_retake_ms, r->utc_offset_min));
         else if (ok)
             x->gap = ostr(out, "exam may be drawn now");
@@ -140,7 +140,110 @@ static Ladder__V1__Readiness *readiness(ld_core_t *c, ld_out_t *out, uint32_t i,
 
 static const char *cause_name(int cause)
 {
-    return cause == CH_PROMOTED ? "promoted" : cause == CH_DEMOTED ? "demoted" : "appeal overturned";
+    static const char *const names[] = {"?", "promoted", "demoted", "appeal overturned", "placed",
+                                        "placement reversed"};
+    return cause >= 1 && cause <= CH_UNPLACED ? names[cause] : "?";
+}
+
+static const char *const check_sections[LD_CHECKS] = {"§6.1", "§6.2", "§6.3", "§6.4",
+                                                      "§6.5", "§6.7", "§6.6"};
+static const char *const check_names[LD_CHECKS] = {"points", "rules task", "training",
+                                                   "query speed", "mentoring", "time in level",
+                                                   "exam"};
+
+/* §7 / §11 v2: one unmet condition in words, with its numbers. */
+static size_t cond_words(char *t, size_t n, const cond_t *cd)
+{
+    long long have = cd->have, need = cd->need;
+    bool query = cd->code == LADDER__V1__RETENTION_GAP__GAP_QUERY_TEST ||
+                 (cd->code == LADDER__V1__RETENTION_GAP__GAP_MAKEUP_FAILED && need >= 1000);
+    const char *pre = cd->code == LADDER__V1__RETENTION_GAP__GAP_MAKEUP_FAILED ? "make-up failed: " : "";
+    switch (cd->code) {
+    case LADDER__V1__RETENTION_GAP__GAP_POINTS:
+        return (size_t)snprintf(t, n, "points: %lld in the year, needs %lld", have, need);
+    case LADDER__V1__RETENTION_GAP__GAP_APPRENTICES:
+        return (size_t)snprintf(t, n, "apprentices: %lld brought out in the year, needs %lld", have,
+                                need);
+    default:
+        if (query && have)
+            return (size_t)snprintf(t, n, "%squery test %lld.%03lld s, needs below %lld.%03lld s",
+                                    pre, have / 1000, have % 1000, need / 1000, need % 1000);
+        if (query)
+            return (size_t)snprintf(t, n, "query test: none in the re-test window, needs below "
+                                    "%lld.%03lld s", need / 1000, need % 1000);
+        if (have)
+            return (size_t)snprintf(t, n, "%sskill exam %lld %%, needs %lld %%", pre, have, need);
+        return (size_t)snprintf(t, n, "skill exam: none passed in the re-test window, needs %lld %%",
+                                need);
+    }
+}
+
+/* §11 v2: the facts of a level change, carried in the answer itself. */
+static void change_facts(ld_core_t *c, ld_out_t *out, const change_t *ch,
+                         Ladder__V1__LevelChange *lc, char *buf, size_t cap, size_t *len)
+{
+#define SAY(...) (*len += (size_t)snprintf(buf + *len, *len < cap ? cap - *len : 0, __VA_ARGS__))
+    lc->exam_waived = (ch->cflags & CF_WAIVED) != 0;
+    if (ch->text)
+        lc->reason = ostr(out, c->strings[ch->text]);
+    if (ch->actor)
+        lc->decided_by = ostr(out, c->strings[ch->actor]);
+    if (ch->cause == CH_DEMOTED) {
+        lc->n_conditions = ch->n_conds;
+        lc->conditions = arena_alloc(&out->arena, (ch->n_conds + 1u) * sizeof *lc->conditions);
+        if (ch->cflags & CF_AT_ONCE)
+            SAY(" at once (failed make-up)");
+        SAY(":");
+        for (uint32_t k = 0; k < ch->n_conds; k++) {
+            const cond_t *cd = &ch->conds[k];
+            Ladder__V1__UnmetCondition *u = body_new(out, &ladder__v1__unmet_condition__descriptor);
+            u->gap = (Ladder__V1__RetentionGap)cd->code;
+            u->section = ostr(out, "§7");
+            u->have = cd->have;
+            u->need = cd->need;
+            u->n_evidence_seqs = cd->n_ev;
+            u->evidence_seqs = arena_alloc(&out->arena, (cd->n_ev + 1u) * sizeof(uint64_t));
+            memcpy(u->evidence_seqs, cd->ev, cd->n_ev * sizeof(uint64_t));
+            char t[240];
+            size_t tl = cond_words(t, sizeof t, cd);
+            for (uint32_t j = 0; j < cd->n_ev && tl < sizeof t; j++)
+                tl += (size_t)snprintf(t + tl, sizeof t - tl, "%s%llu", j ? ", " : " (evidence seqs ",
+                                       (unsigned long long)cd->ev[j]);
+            if (cd->n_ev && tl < sizeof t)
+                snprintf(t + tl, sizeof t - tl, ")");
+            u->text = ostr(out, t);
+            lc->conditions[k] = u;
+            SAY("%s %s", k ? ";" : "", t);
+        }
+        if (!ch->n_conds)
+            SAY(" (recorded before v2: see the RetentionYearClosed event)");
+        if (ch->cflags & CF_WAIVED)
+            SAY("; the skill exam was waived (too few test cases)");
+    } else if (ch->cause == CH_PROMOTED) {
+        if (ch->exam != NONE) {
+            lc->exam_id = ostr(out, c->exams[ch->exam].id);
+            lc->exam_percent = ch->pct;
+            SAY(": exam %s passed with %u %%", c->exams[ch->exam].id, ch->pct);
+        }
+        lc->n_checklist = ch->n_conds;
+        lc->checklist = arena_alloc(&out->arena, (ch->n_conds + 1u) * sizeof *lc->checklist);
+        for (uint32_t k = 0; k < ch->n_conds; k++) {
+            const cond_t *cd = &ch->conds[k];
+            Ladder__V1__ReadinessItem *x = body_new(out, &ladder__v1__readiness_item__descriptor);
+            uint32_t code = cd->code < LD_CHECKS ? cd->code : 0;
+            x->section = ostr(out, check_sections[code]);
+            x->name = ostr(out, check_names[code]);
+            x->met = cd->met;
+            x->have = cd->have;
+            x->need = cd->need;
+            lc->checklist[k] = x;
+            SAY("%s %s %s %lld/%lld", k ? ";" : "; checklist:", check_sections[code],
+                check_names[code], (long long)cd->have, (long long)cd->need);
+        }
+    } else if (ch->text) {
+        SAY(": \"%s\" by %s", c->strings[ch->text], ch->actor ? c->strings[ch->actor] : "?");
+    }
+#undef SAY
 }
 
 static Ladder__V1__Explanation *explain(ld_core_t *c, ld_out_t *out, uint32_t i,
@@ -165,10 +268,11 @@ static Ladder__V1__Explanation *explain(ld_core_t *c, ld_out_t *out, uint32_t i,
         lc->n_evidence_seqs = ch->n_evidence;
         lc->evidence_seqs = arena_alloc(&out->arena, (ch->n_evidence + 1) * sizeof(uint64_t));
         memcpy(lc->evidence_seqs, ch->evidence, ch->n_evidence * sizeof(uint64_t));
-        char buf[160];
-        snprintf(buf, sizeof buf, "%s from level %u to %u at seq %llu under rules v%u",
-                 cause_name(ch->cause), ch->from, ch->to, (unsigned long long)ch->seq,
-                 ch->rules_version);
+        char buf[1600];
+        size_t len = (size_t)snprintf(buf, sizeof buf, "%s from level %u to %u at seq %llu under rules v%u",
+                                      cause_name(ch->cause), ch->from, ch->to,
+                                      (unsigned long long)ch->seq, ch->rules_version);
+        change_facts(c, out, ch, lc, buf, sizeof buf, &len);
         lc->explanation = ostr(out, buf);
         x->changes[x->n_changes++] = lc;
     }
@@ -207,7 +311,9 @@ int queries_run(ld_core_t *c, const Ladder__V1__Query *q, int64_t now, ld_out_t 
             d->at_ms = at;
             d->employee_id = ostr(out, emp);
             d->kind = ostr(out, kind == LD_DEADLINE_RETENTION ? "retention"
-                                : kind == LD_DEADLINE_LIBRARY ? "library" : "appeal");
+                                : kind == LD_DEADLINE_LIBRARY ? "library"
+                                : kind == LD_DEADLINE_EXAM    ? "exam"
+                                                              : "appeal");
         }
         ok->result_case = LADDER__V1__OK__RESULT_DEADLINE;
         ok->deadline = d;

@@ -66,6 +66,11 @@ static const field_t fields[] = {
     F("exam", "max_size", T_U32, exam_max_size, 1, 100),
     F("exam", "pass_pct", T_U32, exam_pass_pct, 0, 100),
     F("exam", "retake_days", T_U32, exam_retake_days, 0, 3650),
+    F("exam", "expiry_days", T_U32, exam_expiry_days, 1, 3650),
+    V("promotion", "min_days", T_U32V, promotion_min_days, 0, 36500, LD_LEVELS),
+    F("mentoring", "max_active", T_U32, mentoring_max_active, 1, 1000),
+    F("mentoring", "min_days", T_U32, mentoring_min_days, 0, 3650),
+    F("retention", "extension_max_days", T_U32, extension_max_days, 0, 3650),
     F("retention", "points", T_I64, retention_points, 0, 100000000),
     V("retention", "apprentices", T_U32V, retention_apprentices, 0, 100, LD_LEVELS),
     F("retention", "year_months", T_U32, year_months, 1, 120),
@@ -81,7 +86,8 @@ static const field_t fields[] = {
 #define NFIELDS (sizeof fields / sizeof *fields)
 
 static const char *const sections[] = {"points", "kb", "case", "committee", "promotion",
-                                       "exam", "retention", "qc", "calendar"};
+                                       "exam", "retention", "qc", "calendar",
+                                       "mentoring"};
 
 void ld_rules_default(ld_rules_t *r)
 {
@@ -143,6 +149,10 @@ void ld_rules_default(ld_rules_t *r)
     r->exam_size = 10, r->exam_min_size = 10, r->exam_max_size = 20;
     r->exam_pass_pct = 80;
     r->exam_retake_days = 14;
+    r->exam_expiry_days = 14;        /* §6.6 v2 (ours) */
+    r->mentoring_max_active = 5;     /* §6.5 v2 (ours) */
+    r->mentoring_min_days = 30;      /* §6.5 v2 (ours) */
+    r->extension_max_days = 60;      /* §7 v2 */
     r->retention_points = 200;
     r->retention_apprentices[3] = 1, r->retention_apprentices[4] = 1;
     r->year_months = 12;

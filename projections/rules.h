@@ -75,6 +75,10 @@ typedef struct {
     uint32_t exam_size, exam_min_size, exam_max_size; /* 10, 10, 20 */
     uint32_t exam_pass_pct;                           /* 80 (ours) */
     uint32_t exam_retake_days;                        /* 14 (ours) */
+    uint32_t exam_expiry_days;                        /* v2: 14 (ours) */
+    uint32_t promotion_min_days[LD_LEVELS];           /* v2 §6.7: [L] days at L, 0 */
+    uint32_t mentoring_max_active;                    /* v2 §6.5: 5 (ours) */
+    uint32_t mentoring_min_days;                      /* v2 §6.5: 30 (ours) */
 
     /* §7 */
     int64_t retention_points;                         /* 200 */
@@ -82,6 +86,7 @@ typedef struct {
     uint32_t year_months;                             /* 12 */
     uint32_t window_months;                           /* 1: months 11–12 */
     uint32_t appeal_days;                             /* 30 (ours) */
+    uint32_t extension_max_days;                      /* v2: 60 */
 
     /* §8 */
     uint32_t qc_min_group, qc_max_group, qc_max_groups; /* 3, 5, 3 */

@@ -72,6 +72,12 @@ int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len)
         s->n_win_score = 4, s->win_score = (int64_t *)e->win_score;
         s->n_win_at = 4, s->win_at = (int64_t *)e->win_at;
         s->contrib_accepted = e->contrib_accepted, s->contrib_decided = e->contrib_decided;
+        s->year_seq = e->year_seq, s->pts_seq = e->pts_seq, s->credit_seq = e->credit_seq;
+        s->n_rt_seq = 4, s->rt_seq = (uint64_t *)e->rt_seq;
+        s->n_rt_val = 4, s->rt_val = arena_alloc(&a, 4 * sizeof *s->rt_val);
+        for (int k = 0; k < 4; k++)
+            s->rt_val[k] = e->rt_val[k];
+        s->mentor_since_ms = e->mentor_since_ms, s->appellant = e->appellant;
         st.employees[i] = s;
     }
 
@@ -102,6 +108,7 @@ int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len)
         s->makeup = x->makeup, s->emp = x->emp, s->percent = x->percent;
         s->n_cases = x->n, s->cases = (uint32_t *)x->cases;
         s->drawn_seq = x->drawn_seq, s->graded_seq = x->graded_seq, s->drawn_ms = x->drawn_ms;
+        s->voided = x->voided, s->expires_ms = x->expires_ms, s->year_start_ms = x->year_start_ms;
         st.exams[i] = s;
     }
 
@@ -126,6 +133,18 @@ int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len)
         s->rules_version = ch->rules_version, s->seq = ch->seq, s->at_ms = ch->at_ms;
         s->n_evidence = ch->n_evidence;
         s->evidence = (uint64_t *)ch->evidence;
+        s->exam = ch->exam == NONE ? 0 : ch->exam + 1, s->text = ch->text, s->actor = ch->actor;
+        s->pct = ch->pct, s->cflags = ch->cflags;
+        s->n_conds = ch->n_conds;
+        s->conds = arena_alloc(&a, (ch->n_conds + 1u) * sizeof *s->conds);
+        for (uint32_t k = 0; k < ch->n_conds; k++) {
+            Ladder__V1__SnapCond *d = arena_alloc(&a, sizeof *d);
+            ladder__v1__snap_cond__init(d);
+            d->code = ch->conds[k].code, d->met = ch->conds[k].met;
+            d->have = ch->conds[k].have, d->need = ch->conds[k].need;
+            d->n_evidence = ch->conds[k].n_ev, d->evidence = (uint64_t *)ch->conds[k].ev;
+            s->conds[k] = d;
+        }
         st.changes[i] = s;
     }
 
@@ -269,6 +288,15 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
         memcpy(e->win_score, s->win_score, sizeof e->win_score);
         memcpy(e->win_at, s->win_at, sizeof e->win_at);
         e->contrib_accepted = s->contrib_accepted, e->contrib_decided = s->contrib_decided;
+        e->year_seq = s->year_seq, e->pts_seq = s->pts_seq, e->credit_seq = s->credit_seq;
+        if ((s->n_rt_seq && s->n_rt_seq != 4) || (s->n_rt_val && s->n_rt_val != 4) ||
+            !IDX_OK(s->appellant, ns))
+            goto bad;
+        if (s->n_rt_seq)
+            memcpy(e->rt_seq, s->rt_seq, sizeof e->rt_seq);
+        for (size_t k = 0; k < s->n_rt_val; k++)
+            e->rt_val[k] = (int32_t)s->rt_val[k];
+        e->mentor_since_ms = s->mentor_since_ms, e->appellant = s->appellant;
         struct { vec_t *v; const uint32_t *src; size_t n; uint32_t bound; } vs[] = {
             {&e->studied, s->studied, s->n_studied, nc},
             {&e->examined, s->examined, s->n_examined, nc},
@@ -298,6 +326,8 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
             x->cases[j] = s->cases[j];
         }
         x->drawn_seq = s->drawn_seq, x->graded_seq = s->graded_seq, x->drawn_ms = s->drawn_ms;
+        x->voided = s->voided, x->year_start_ms = s->year_start_ms;
+        x->expires_ms = s->expires_ms ? s->expires_ms : LD_MAX_MS + 1;
     }
     for (size_t i = 0; i < st->n_tasks; i++) {
         if (task_find(c, st->tasks[i]->id) != NONE)
@@ -309,7 +339,8 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
     }
     for (size_t i = 0; i < st->n_changes; i++) {
         const Ladder__V1__SnapChange *s = st->changes[i];
-        if (!IDX_OK(s->emp, ne) || s->n_evidence > 6)
+        if (!IDX_OK(s->emp, ne) || s->n_evidence > 6 || s->n_conds > LD_CONDS ||
+            s->exam > st->n_exams || !IDX_OK(s->text, ns) || !IDX_OK(s->actor, ns))
             goto bad;
         uint32_t hi = change_new(c);
         change_t *ch = &c->changes[hi];
@@ -318,6 +349,17 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
         ch->at_ms = s->at_ms, ch->n_evidence = (uint32_t)s->n_evidence;
         if (s->n_evidence)
             memcpy(ch->evidence, s->evidence, s->n_evidence * sizeof *s->evidence);
+        ch->exam = s->exam ? s->exam - 1 : NONE, ch->text = s->text, ch->actor = s->actor;
+        ch->pct = s->pct, ch->cflags = (uint8_t)s->cflags, ch->n_conds = (uint8_t)s->n_conds;
+        for (size_t k = 0; k < s->n_conds; k++) {
+            const Ladder__V1__SnapCond *d = s->conds[k];
+            if (d->n_evidence > LD_COND_EV)
+                goto bad;
+            ch->conds[k] = (cond_t){(uint8_t)d->code, d->met, (uint8_t)d->n_evidence, d->have,
+                                    d->need, {0}};
+            if (d->n_evidence)
+                memcpy(ch->conds[k].ev, d->evidence, d->n_evidence * sizeof *d->evidence);
+        }
     }
     for (int p = 0; p < PS_COUNT; p++) {
         const Ladder__V1__SnapPairs *s = st->pairs[p];
@@ -356,7 +398,7 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
     for (size_t i = 0; i < st->n_recs; i++) {
         const Ladder__V1__SnapRec *s = st->recs[i];
         const char *colon = strchr(s->key, ':');
-        if (!colon || s->kind < REC_KB_ITEM || s->kind > REC_QUALITY ||
+        if (!colon || s->kind < REC_KB_ITEM || (s->kind > REC_QUALITY && s->kind != REC_FACT) ||
             rec_find(c, (int)s->kind, colon + 1) != NONE)
             goto bad;
         uint32_t ri = rec_new(c, (int)s->kind, colon + 1);

@@ -173,7 +173,8 @@ static inline int qtest(const char *id, int64_t ms)
     return fx_run(&c, "boss", MANAGER);
 }
 
-static inline int mentor(const char *m_id, const char *a_id)
+/* §6.5: the mentor proposes (as recorded by a manager). */
+static inline int propose_mentor(const char *m_id, const char *a_id)
 {
     Ladder__V1__StartApprenticeship m = LADDER__V1__START_APPRENTICESHIP__INIT;
     m.mentor_id = (char *)m_id;
@@ -182,6 +183,32 @@ static inline int mentor(const char *m_id, const char *a_id)
     c.cmd_case = LADDER__V1__COMMAND__CMD_START_APPRENTICESHIP;
     c.start_apprenticeship = &m;
     return fx_run(&c, "boss", MANAGER);
+}
+
+/* §6.5 v2: the apprentice (or a manager) confirms as principal who/roles. */
+static inline int confirm_mentor_as(const char *m_id, const char *a_id, const char *who,
+                                    uint32_t roles)
+{
+    Ladder__V1__ConfirmApprenticeship m = LADDER__V1__CONFIRM_APPRENTICESHIP__INIT;
+    m.mentor_id = (char *)m_id;
+    m.apprentice_id = (char *)a_id;
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_CONFIRM_APPRENTICESHIP;
+    c.confirm_apprenticeship = &m;
+    return fx_run(&c, who, roles);
+}
+
+/* An apprenticeship that counts: proposed, confirmed by the apprentice, and
+ * mentoring.min_days (30 by default) pass before anything else happens. On a
+ * refused proposal, F holds that refusal. */
+static inline int mentor(const char *m_id, const char *a_id)
+{
+    if (propose_mentor(m_id, a_id))
+        return F.rc;
+    if (confirm_mentor_as(m_id, a_id, a_id, EMPLOYEE))
+        return F.rc;
+    F.now += 30 * DAY;
+    return 0;
 }
 
 static inline int study(const char *id, const char *case_id)

@@ -51,11 +51,17 @@ typedef struct {
         Ladder__V1__CompleteQc qcd;
         Ladder__V1__ApplyCommittee capp;
         Ladder__V1__DecideCommittee cdec;
+        Ladder__V1__PlaceEmployee place;          /* v2 (issue 11, v2a) */
+        Ladder__V1__ConfirmApprenticeship conf;
+        Ladder__V1__ExpireExam xexp;
+        Ladder__V1__ExtendRetentionWindow ext;
+        Ladder__V1__ReverseFact rev;
         Ladder__V1__RetireCase retire;     /* §4 v2 */
         Ladder__V1__RestoreCase restore;
         Ladder__V1__CheckLibrary check;
     } m;
     char *members[6];
+    char last_mentor[16], last_apprentice[16]; /* the latest proposal (§6.5 v2) */
     Ladder__V1__CaseNode node;
     Ladder__V1__CaseContent content;
     Ladder__V1__Command cmd;
@@ -108,7 +114,7 @@ static inline Ladder__V1__Command *gen_command(gen_t *g)
     ladder__v1__command__init(&g->cmd);
     g->principal = "boss";
     g->roles = MGR;
-    uint32_t r = gen_below(g, g->realistic ? 1000 : 1300);
+    uint32_t r = gen_below(g, g->realistic ? 1000 : 1350);
     if (g->realistic) {
         /* weights per mille of a working day: points, studies, ratings dominate */
         static const uint32_t w[][2] = {
@@ -160,6 +166,8 @@ static inline Ladder__V1__Command *gen_command(gen_t *g)
         g->m.sa.apprentice_id = gen_emp(g, 1);
         g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_START_APPRENTICESHIP;
         g->cmd.start_apprenticeship = &g->m.sa;
+        snprintf(g->last_mentor, sizeof g->last_mentor, "%s", g->m.sa.mentor_id);
+        snprintf(g->last_apprentice, sizeof g->last_apprentice, "%s", g->m.sa.apprentice_id);
     } else if (r < 540) {
         ladder__v1__end_apprenticeship__init(&g->m.ea);
         g->m.ea.mentor_id = gen_emp(g, 0);
@@ -170,6 +178,8 @@ static inline Ladder__V1__Command *gen_command(gen_t *g)
         ladder__v1__study_case__init(&g->m.study);
         g->m.study.employee_id = gen_emp(g, 0);
         g->m.study.case_id = gen_case(g, 1);
+        if (gen_below(g, 4) == 0) /* cases accepted by review too (§6.3 counts them) */
+            snprintf(g->buf[1], sizeof g->buf[1], "n%u", gen_below(g, 60));
         g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_STUDY_CASE;
         g->cmd.study_case = &g->m.study;
         g->principal = g->m.study.employee_id;
@@ -195,7 +205,8 @@ static inline Ladder__V1__Command *gen_command(gen_t *g)
         g->cmd.draw_exam = &g->m.draw;
     } else if (r < 850) {
         ladder__v1__grade_exam__init(&g->m.grade);
-        snprintf(g->buf[0], 48, "x%u", g->exam_no ? g->exam_no - gen_below(g, 3) : 0);
+        /* mostly the latest draw: exams void after exam.expiry_days (§6.6 v2) */
+        snprintf(g->buf[0], 48, "x%u", g->exam_no ? g->exam_no - (gen_below(g, 4) == 0) : 0);
         g->m.grade.exam_id = g->buf[0];
         g->m.grade.n_scores = gen_below(g, 8) ? 10 : 9;
         uint32_t base = 60 + gen_below(g, 40);
@@ -264,6 +275,50 @@ static inline Ladder__V1__Command *gen_command(gen_t *g)
         g->m.rules.rules_json = (char *)docs[gen_below(g, 3)];
         g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_ADOPT_RULES;
         g->cmd.adopt_rules = &g->m.rules;
+    } else if (r >= 1300) {
+        /* v2: §2 placement, §6.5 confirmation, §6.6 expiry, §7 extension, §12 reversal */
+        uint32_t k = r % 5;
+        if (k == 0) {
+            /* an existing centre: a few ids only, so most careers start at 0 */
+            ladder__v1__place_employee__init(&g->m.place);
+            snprintf(g->buf[0], sizeof g->buf[0], "e%u", g->emps - 1 - gen_below(g, 8));
+            g->m.place.employee_id = g->buf[0];
+            g->m.place.level = gen_below(g, 4);
+            g->m.place.reason = gen_below(g, 9) ? "existing centre" : "";
+            g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_PLACE_EMPLOYEE;
+            g->cmd.place_employee = &g->m.place;
+        } else if (k == 1) {
+            ladder__v1__confirm_apprenticeship__init(&g->m.conf);
+            g->m.conf.mentor_id = gen_below(g, 4) && *g->last_mentor ? g->last_mentor : gen_emp(g, 0);
+            g->m.conf.apprentice_id =
+                gen_below(g, 4) && *g->last_apprentice ? g->last_apprentice : gen_emp(g, 1);
+            g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_CONFIRM_APPRENTICESHIP;
+            g->cmd.confirm_apprenticeship = &g->m.conf;
+            if (gen_below(g, 2)) {
+                g->principal = g->m.conf.apprentice_id;
+                g->roles = EMP;
+            }
+        } else if (k == 2) {
+            ladder__v1__expire_exam__init(&g->m.xexp);
+            g->m.xexp.employee_id = gen_emp(g, 0);
+            g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_EXPIRE_EXAM;
+            g->cmd.expire_exam = &g->m.xexp;
+            g->principal = "system";
+            g->roles = LADDER__V1__ROLE__ROLE_SYSTEM;
+        } else if (k == 3) {
+            ladder__v1__extend_retention_window__init(&g->m.ext);
+            g->m.ext.employee_id = gen_emp(g, 0);
+            g->m.ext.days = gen_below(g, 70);
+            g->m.ext.reason = "sick leave";
+            g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_EXTEND_RETENTION_WINDOW;
+            g->cmd.extend_retention_window = &g->m.ext;
+        } else {
+            ladder__v1__reverse_fact__init(&g->m.rev);
+            g->m.rev.seq = 1 + gen_below(g, 20000);
+            g->m.rev.reason = "recorded in error";
+            g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_REVERSE_FACT;
+            g->cmd.reverse_fact = &g->m.rev;
+        }
     } else if (r >= 1295) {
         /* §4 v2: a chair retires or restores a case, or the system's library check.
          * Draws as many numbers as a committee decision (the range it takes from),
@@ -384,7 +439,7 @@ static inline Ladder__V1__Command *gen_command(gen_t *g)
         g->m.review.verdict = gen_below(g, 4) ? LADDER__V1__VERDICT__VERDICT_APPROVE
                                               : LADDER__V1__VERDICT__VERDICT_REJECT;
         g->m.review.amount = 18 + gen_below(g, 34);
-        g->m.review.level = 1 + gen_below(g, 5);
+        g->m.review.level = 2 + gen_below(g, 4); /* level 1 keeps no training: 0 -> 1 stays reachable */
         g->m.review.category = gen_below(g, 2) ? "billing" : "network";
         g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_REVIEW_CASE;
         g->cmd.review_case = &g->m.review;

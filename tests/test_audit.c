@@ -22,7 +22,7 @@ static char dir[] = "/tmp/ladder-test-audit-XXXXXX";
 static uint64_t write_log(void)
 {
     ld_store_t *s;
-    ld_store_options_t o = {LD_DURABILITY_NOSYNC, 0, 0};
+    ld_store_options_t o = {.durability = LD_DURABILITY_NOSYNC};
     char err[256];
     assert_int_equal(ld_store_open(&s, dir, &o, err, sizeof err), 0);
     ld_core_t *c = ld_core_new(1);
@@ -36,7 +36,10 @@ static uint64_t write_log(void)
         ld_ctx_t ctx = {g.now, g.principal, g.roles, (const uint8_t *)rid, (size_t)n};
         ld_out_reset(out);
         if (ld_core_execute(c, cmd, &ctx, out, NULL) == 0) {
-            ld_append_t a = {.request_id = (const uint8_t *)rid, .request_id_len = (size_t)n,
+            uint8_t key[LD_REQUEST_KEY_MAX];
+            ld_append_t a = {.request_key = key,
+                             .request_key_len = ld_store_request_key(key, g.principal,
+                                                                     (const uint8_t *)rid, (size_t)n),
                              .events = ld_out_events(out), .n_events = ld_out_count(out)};
             assert_int_equal(ld_store_append(s, &a, 1), 0);
             assert_int_equal(a.rc, 0);
@@ -96,7 +99,7 @@ static void test_s11_clean_log_audits_clean_and_tampering_is_found(void **st)
     assert_non_null(mkdtemp(dir));
     uint64_t head = write_log();
     ld_store_t *s;
-    ld_store_options_t o = {LD_DURABILITY_NOSYNC, 0, 0};
+    ld_store_options_t o = {.durability = LD_DURABILITY_NOSYNC};
     char err[256];
     assert_int_equal(ld_store_open(&s, dir, &o, err, sizeof err), 0);
     ld_audit_t a;
@@ -112,6 +115,7 @@ static void test_s11_clean_log_audits_clean_and_tampering_is_found(void **st)
 
     uint64_t bad = tamper();
     assert_true(bad > 0);
+    o.read_only = true; /* as ladderctl audit opens it */
     assert_int_equal(ld_store_open(&s, dir, &o, err, sizeof err), 0);
     char *report = NULL;
     size_t rlen = 0;
@@ -161,7 +165,9 @@ static void sc_run(script_t *sc, Ladder__V1__Command *cmd, const char *who, uint
     ld_out_reset(sc->out);
     if (ld_core_execute(sc->c, cmd, &ctx, sc->out, &why) != 0)
         fail_msg("command %d refused: [%s] %s", (int)cmd->cmd_case, why.section, why.message);
-    ld_append_t a = {.request_id = (const uint8_t *)rid, .request_id_len = (size_t)n,
+    uint8_t key[LD_REQUEST_KEY_MAX];
+    ld_append_t a = {.request_key = key,
+                     .request_key_len = ld_store_request_key(key, who, (const uint8_t *)rid, (size_t)n),
                      .events = ld_out_events(sc->out), .n_events = ld_out_count(sc->out)};
     assert_int_equal(ld_store_append(sc->s, &a, 1), 0);
     assert_int_equal(a.rc, 0);
@@ -236,7 +242,7 @@ static void test_s11_v2_library_events_audit_clean(void **st)
     char vdir[] = "/tmp/ladder-test-audit-v2-XXXXXX";
     assert_non_null(mkdtemp(vdir));
     script_t sc = {.c = ld_core_new(1), .out = ld_out_new(), .now = T0};
-    ld_store_options_t o = {LD_DURABILITY_NOSYNC, 0, 0};
+    ld_store_options_t o = {.durability = LD_DURABILITY_NOSYNC};
     char err[256];
     assert_int_equal(ld_store_open(&sc.s, vdir, &o, err, sizeof err), 0);
     Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
@@ -285,11 +291,237 @@ static void test_s11_v2_library_events_audit_clean(void **st)
     assert_int_equal(system(cmd), 0);
 }
 
+/* ------------------------------- v2 events of §2, §6.5-§6.7, §7, §12 (v2a) -- */
+
+typedef struct {
+    ld_store_t *s;
+    ld_core_t *c;
+    ld_out_t *out;
+    int64_t now;
+    int n;
+    uint32_t seen[256];   /* events by body case */
+} scen_t;
+
+static void scen_run(scen_t *x, Ladder__V1__Command *cmd, const char *who, uint32_t roles)
+{
+    char rid[16];
+    int n = snprintf(rid, sizeof rid, "v%d", ++x->n);
+    ld_ctx_t ctx = {x->now, who, roles, (const uint8_t *)rid, (size_t)n};
+    ld_refusal_t why;
+    ld_out_reset(x->out);
+    if (ld_core_execute(x->c, cmd, &ctx, x->out, &why) != 0)
+        fail_msg("command %d refused: %s", (int)cmd->cmd_case, why.message);
+    uint8_t key_[LD_REQUEST_KEY_MAX];
+    ld_append_t a = {.request_key = key_,
+                     .request_key_len = ld_store_request_key(key_, NULL, (const uint8_t *)rid, (size_t)n),
+                     .events = ld_out_events(x->out), .n_events = ld_out_count(x->out)};
+    assert_int_equal(ld_store_append(x->s, &a, 1), 0);
+    assert_int_equal(a.rc, 0);
+    for (size_t k = 0; k < ld_out_count(x->out); k++)
+        x->seen[ld_out_events(x->out)[k]->body_case & 255]++;
+}
+
+#define RUN(x, field, CASE, who, roles)                                        \
+    do {                                                                       \
+        Ladder__V1__Command c_ = LADDER__V1__COMMAND__INIT;                    \
+        c_.cmd_case = LADDER__V1__COMMAND__CMD_##CASE;                         \
+        c_.field = &m_;                                                        \
+        scen_run(x, &c_, who, roles);                                          \
+    } while (0)
+
+static void s_hire(scen_t *x, const char *id)
+{
+    Ladder__V1__Hire m_ = LADDER__V1__HIRE__INIT;
+    m_.employee_id = (char *)id, m_.name = (char *)id;
+    RUN(x, hire, HIRE, "boss", MGR);
+}
+static void s_place(scen_t *x, const char *id, uint32_t level)
+{
+    Ladder__V1__PlaceEmployee m_ = LADDER__V1__PLACE_EMPLOYEE__INIT;
+    m_.employee_id = (char *)id, m_.level = level, m_.reason = "existing centre";
+    RUN(x, place_employee, PLACE_EMPLOYEE, "boss", MGR);
+}
+static uint64_t s_qtest(scen_t *x, const char *id, int64_t ms)
+{
+    Ladder__V1__RecordQueryTest m_ = LADDER__V1__RECORD_QUERY_TEST__INIT;
+    m_.employee_id = (char *)id, m_.total_ms = ms;
+    RUN(x, record_query_test, RECORD_QUERY_TEST, "boss", MGR);
+    return ld_out_events(x->out)[0]->seq;
+}
+static void s_draw(scen_t *x, const char *exam, const char *id, int purpose)
+{
+    Ladder__V1__DrawExam m_ = LADDER__V1__DRAW_EXAM__INIT;
+    m_.exam_id = (char *)exam, m_.employee_id = (char *)id, m_.seed = 99;
+    m_.purpose = (Ladder__V1__ExamPurpose)purpose;
+    RUN(x, draw_exam, DRAW_EXAM, "boss", MGR);
+}
+static void s_grade(scen_t *x, const char *exam, uint32_t score)
+{
+    uint32_t sc[10];
+    for (int k = 0; k < 10; k++)
+        sc[k] = score;
+    Ladder__V1__GradeExam m_ = LADDER__V1__GRADE_EXAM__INIT;
+    m_.exam_id = (char *)exam, m_.n_scores = 10, m_.scores = sc;
+    RUN(x, grade_exam, GRADE_EXAM, "boss", MGR);
+}
+static uint64_t s_reverse(scen_t *x, uint64_t seq)
+{
+    Ladder__V1__ReverseFact m_ = LADDER__V1__REVERSE_FACT__INIT;
+    m_.seq = seq, m_.reason = "recorded in error";
+    RUN(x, reverse_fact, REVERSE_FACT, "boss", MGR);
+    return ld_out_events(x->out)[0]->seq;
+}
+
+/* Seeds test cases at a level as facts (the audit folds them unaudited). */
+static void s_cases(scen_t *x, uint32_t level)
+{
+    for (int k = 0; k < 10; k++) {
+        char id[24];
+        snprintf(id, sizeof id, "seed-%u-%d", level, k);
+        Ladder__V1__CaseAccepted m = LADDER__V1__CASE_ACCEPTED__INIT;
+        m.case_id = id, m.submission_id = id, m.level = level, m.category = "billing";
+        m.half = LADDER__V1__HALF__HALF_TEST;
+        Ladder__V1__Event ev = LADDER__V1__EVENT__INIT;
+        ev.seq = ld_core_next_seq(x->c), ev.stream = "case", ev.at_ms = x->now;
+        ev.body_case = LADDER__V1__EVENT__BODY_CASE_ACCEPTED, ev.case_accepted = &m;
+        assert_int_equal(ld_core_evolve(x->c, &ev), 0);
+        Ladder__V1__Event *evp[1] = {&ev};
+        uint8_t key_[LD_REQUEST_KEY_MAX];
+        ld_append_t a = {.request_key = key_,
+                         .request_key_len = ld_store_request_key(key_, NULL, (const uint8_t *)id, strlen(id)),
+                         .events = evp, .n_events = 1};
+        assert_int_equal(ld_store_append(x->s, &a, 1), 0);
+    }
+}
+
+/* Every new event of issue 11 (v2a): placement, confirmation, promotion with its
+ * checklist, credit, exam void (expiry, year close, level change), extension,
+ * reversals with negative points, at-once demotion, conditions, appeal. */
+static void write_v2_log(scen_t *x)
+{
+    s_cases(x, 1), s_cases(x, 2), s_cases(x, 3);
+    const char *ids[] = {"m", "a", "e1", "p1", "r1"};
+    for (int k = 0; k < 5; k++)
+        s_hire(x, ids[k]);
+    s_place(x, "m", 2);
+    s_place(x, "e1", 1);
+    s_place(x, "p1", 2);
+    s_place(x, "r1", 3);
+    s_reverse(x, ld_out_events(x->out)[0]->seq); /* a mistaken placement */
+    {
+        Ladder__V1__StartApprenticeship m_ = LADDER__V1__START_APPRENTICESHIP__INIT;
+        m_.mentor_id = "m", m_.apprentice_id = "a";
+        RUN(x, start_apprenticeship, START_APPRENTICESHIP, "m", EMP);
+    }
+    {
+        Ladder__V1__ConfirmApprenticeship m_ = LADDER__V1__CONFIRM_APPRENTICESHIP__INIT;
+        m_.mentor_id = "m", m_.apprentice_id = "a";
+        RUN(x, confirm_apprenticeship, CONFIRM_APPRENTICESHIP, "a", EMP);
+    }
+    {
+        Ladder__V1__AdjustPoints m_ = LADDER__V1__ADJUST_POINTS__INIT;
+        m_.employee_id = "a", m_.amount = 800, m_.reason = "work";
+        RUN(x, adjust_points, ADJUST_POINTS, "boss", MGR);
+    }
+    {
+        Ladder__V1__CompleteTask m_ = LADDER__V1__COMPLETE_TASK__INIT;
+        m_.employee_id = "a", m_.task_id = "level-0";
+        RUN(x, complete_task, COMPLETE_TASK, "boss", MGR);
+    }
+    s_qtest(x, "a", 100000);
+    x->now += 30 * DAY;
+    s_draw(x, "xa", "a", LADDER__V1__EXAM_PURPOSE__EXAM_PROMOTION);
+    s_grade(x, "xa", 90); /* promoted, the mentor credited (P8) */
+    {
+        Ladder__V1__VolunteerEntry e = LADDER__V1__VOLUNTEER_ENTRY__INIT;
+        e.employee_id = "e1", e.hours = 3;
+        Ladder__V1__VolunteerEntry *ep[1] = {&e};
+        Ladder__V1__ReportVolunteer m_ = LADDER__V1__REPORT_VOLUNTEER__INIT;
+        m_.report_id = "w1", m_.n_entries = 1, m_.entries = ep;
+        RUN(x, report_volunteer, REPORT_VOLUNTEER, "boss", MGR);
+        s_reverse(x, ld_out_events(x->out)[0]->seq); /* -30 points */
+    }
+    {
+        Ladder__V1__ExtendRetentionWindow m_ = LADDER__V1__EXTEND_RETENTION_WINDOW__INIT;
+        m_.employee_id = "e1", m_.days = 30, m_.reason = "sick leave";
+        RUN(x, extend_retention_window, EXTEND_RETENTION_WINDOW, "boss", MGR);
+    }
+    x->now = T0 + 340 * DAY; /* the re-test windows */
+    s_draw(x, "y1", "e1", LADDER__V1__EXAM_PURPOSE__EXAM_RETENTION);
+    x->now += 14 * DAY;
+    {
+        Ladder__V1__ExpireExam m_ = LADDER__V1__EXPIRE_EXAM__INIT;
+        m_.employee_id = "e1";
+        RUN(x, expire_exam, EXPIRE_EXAM, "system", SYS);
+    }
+    uint64_t typo = s_qtest(x, "e1", 1510000);
+    s_reverse(x, typo); /* the make-up is free again */
+    s_qtest(x, "e1", 151000);
+    s_qtest(x, "e1", 150500); /* the make-up fails: demoted at once */
+    s_draw(x, "y2", "p1", LADDER__V1__EXAM_PURPOSE__EXAM_RETENTION);
+    x->now = T0 + 366 * DAY;
+    {
+        Ladder__V1__CloseRetentionYear m_ = LADDER__V1__CLOSE_RETENTION_YEAR__INIT;
+        m_.employee_id = "p1";
+        RUN(x, close_retention_year, CLOSE_RETENTION_YEAR, "system", SYS); /* void y2 */
+    }
+    {
+        Ladder__V1__Appeal m_ = LADDER__V1__APPEAL__INIT;
+        m_.employee_id = "p1", m_.reason = "the exam was voided by the close";
+        RUN(x, appeal, APPEAL, "p1", EMP);
+    }
+    {
+        Ladder__V1__DecideAppeal m_ = LADDER__V1__DECIDE_APPEAL__INIT;
+        m_.employee_id = "p1", m_.overturn = 1, m_.reason = "agreed";
+        RUN(x, decide_appeal, DECIDE_APPEAL, "chair1", LADDER__V1__ROLE__ROLE_CHAIR);
+    }
+}
+
+static void test_s11_v2_events_audit_clean(void **st)
+{
+    (void)st;
+    char d[] = "/tmp/ladder-test-audit-v2-XXXXXX";
+    assert_non_null(mkdtemp(d));
+    ld_store_options_t o = {.durability = LD_DURABILITY_NOSYNC};
+    char err[256];
+    scen_t x = {0};
+    x.now = T0;
+    assert_int_equal(ld_store_open(&x.s, d, &o, err, sizeof err), 0);
+    x.c = ld_core_new(1);
+    x.out = ld_out_new();
+    write_v2_log(&x);
+#define B(e) LADDER__V1__EVENT__BODY_##e
+    static const int want[] = {B(EMPLOYEE_PLACED), B(APPRENTICESHIP_CONFIRMED), B(EXAM_VOIDED),
+                               B(RETENTION_WINDOW_EXTENDED), B(FACT_REVERSED), B(PROMOTED),
+                               B(APPRENTICE_CREDITED), B(RETENTION_YEAR_CLOSED),
+                               B(APPEAL_DECIDED)};
+    for (size_t k = 0; k < sizeof want / sizeof *want; k++)
+        if (!x.seen[want[k]])
+            fail_msg("the scenario wrote no event of body case %d", want[k]);
+    assert_true(x.seen[B(EXAM_VOIDED)] >= 2);  /* the expiry (a fact) and the close */
+    assert_true(x.seen[B(FACT_REVERSED)] >= 3);
+    assert_true(x.seen[B(RETENTION_YEAR_CLOSED)] >= 2); /* at once (e1) and at the close (p1) */
+    ld_out_destroy(&x.out);
+    ld_core_destroy(&x.c);
+    ld_audit_t a;
+    assert_int_equal(ld_audit_run(x.s, &a, stderr, NULL), 0);
+    print_message("v2 log: %llu events, %llu facts, %llu derived, %llu discrepancies\n",
+                  (unsigned long long)a.events, (unsigned long long)a.facts,
+                  (unsigned long long)a.derived, (unsigned long long)a.discrepancies);
+    assert_true(a.derived >= 10);
+    assert_int_equal(a.discrepancies, 0);
+    ld_store_close(&x.s);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", d);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_s11_clean_log_audits_clean_and_tampering_is_found),
         cmocka_unit_test(test_s11_v2_library_events_audit_clean),
+        cmocka_unit_test(test_s11_v2_events_audit_clean),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -44,5 +44,21 @@ expect "unknown key: no answer"    3 "no answer"        as stranger stats
 expect "no CURVE: no answer"       3 "no answer" \
     "$CTL" --endpoint "ipc://$work/cmd" --timeout 2000 stats
 grep -q "connection refused: unknown key" "$work/ladderd.log" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: no refusal logged"; }
+# issue 10 item 5: roles belong to the key; an authorized file that gives one
+# principal two keys with different roles, or repeats a key, is refused
+bad=$work/badkeys
+mkdir -p "$bad"
+cp "$keys/server.key" "$keys/server.pub" "$bad/"
+refused() { # name, pattern: ladderd must exit 2 and log the pattern
+    local name=$1 pat=$2 rc=0
+    "$LADDERD" --data "$work/data2" --command "ipc://$work/cmd2" --publish "ipc://$work/pub2" \
+        --keys "$bad" 2>"$work/bad.log" || rc=$?
+    if [ "$rc" = 2 ] && grep -qE -- "$pat" "$work/bad.log"; then pass=$((pass + 1)); else
+        fail=$((fail + 1)); echo "FAIL $name: exit $rc: $(cat "$work/bad.log")"; fi
+}
+printf '%s alice manager\n%s alice employee\n' "$(cat "$keys/boss.pub")" "$(cat "$keys/e1.pub")" >"$bad/authorized"
+refused "one principal, two keys, other roles" "authorized:2: principal alice has other roles on line 1"
+printf '%s alice manager\n# again\n%s bob employee\n' "$(cat "$keys/boss.pub")" "$(cat "$keys/boss.pub")" >"$bad/authorized"
+refused "a key listed twice" "authorized:3: the key is listed already \\(line 1\\)"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

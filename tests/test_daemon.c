@@ -688,38 +688,231 @@ static void test_kill9_under_pipelined_load_keeps_every_ack(void **s)
             zmq_close(cl[k]);
         d_start(&D, MANUAL);
         assert_true(d_ready(&D));
-        /* every acknowledged request id answers with the same seqs */
+        /* as tests/crash_trials.py checks: every acknowledged request is in the
+         * log at the seqs it was acknowledged with, carrying its own request id
+         * and its own hire (read from the log, never by re-sending it, which
+         * would re-execute a lost request at the same seqs) */
         for (size_t i = 0; i < nack; i++) {
-            char id[32];
-            memcpy(id, acks[i].rid, sizeof id);
-            Ladder__V1__Hire h = LADDER__V1__HIRE__INIT;
-            h.employee_id = id, h.name = "Load";
-            Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
-            c.cmd_case = LADDER__V1__COMMAND__CMD_HIRE;
-            c.hire = &h;
-            Ladder__V1__Command *cs[1] = {&c};
-            Ladder__V1__Principal p = LADDER__V1__PRINCIPAL__INIT;
-            p.id = "boss", p.roles = MANAGER;
-            Ladder__V1__Request req = LADDER__V1__REQUEST__INIT;
-            req.request_id = (ProtobufCBinaryData){strlen(id), (uint8_t *)id};
-            req.principal = &p;
-            req.n_commands = 1;
-            req.commands = cs;
-            Ladder__V1__Reply *r = d_call(&D, &req);
+            Ladder__V1__ReadEvents re = LADDER__V1__READ_EVENTS__INIT;
+            re.from_seq = acks[i].first;
+            re.max = acks[i].count;
+            Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+            q.q_case = LADDER__V1__QUERY__Q_READ_EVENTS;
+            q.read_events = &re;
+            Ladder__V1__Reply *r = d_query(&D, &q);
             ok_or_fail(r, acks[i].rid);
-            if (r->ok->seqs[0] != acks[i].first)
-                fail_msg("trial %d: %s acknowledged at seq %llu, now %llu", trial, acks[i].rid,
-                         (unsigned long long)acks[i].first, (unsigned long long)r->ok->seqs[0]);
+            Ladder__V1__EventPage *pg = r->ok->events;
+            if (pg->n_events != acks[i].count)
+                fail_msg("trial %d: %s acknowledged with %u events at seq %llu; the log has %zu",
+                         trial, acks[i].rid, acks[i].count, (unsigned long long)acks[i].first,
+                         pg->n_events);
+            for (size_t k = 0; k < pg->n_events; k++) {
+                Ladder__V1__Event *ev = pg->events[k];
+                size_t rl = strlen(acks[i].rid);
+                if (ev->seq != acks[i].first + k || ev->request_id.len != rl ||
+                    memcmp(ev->request_id.data, acks[i].rid, rl) ||
+                    ev->body_case != LADDER__V1__EVENT__BODY_EMPLOYEE_HIRED ||
+                    strcmp(ev->employee_hired->employee_id, acks[i].rid))
+                    fail_msg("trial %d: %s acknowledged at seq %llu, but the log holds another "
+                             "event there (request %.*s)", trial, acks[i].rid,
+                             (unsigned long long)(acks[i].first + k), (int)ev->request_id.len,
+                             ev->request_id.data);
+            }
             ladder__v1__reply__free_unpacked(r, NULL);
-            Ladder__V1__Reply *keep;
-            Ladder__V1__EmployeeView *v = employee(id, &keep);
-            assert_string_equal(v->employee_id, id);
-            ladder__v1__reply__free_unpacked(keep, NULL);
         }
         total += nack;
         print_message("trial %d: %zu sent, %zu acknowledged, all present after kill -9\n", trial, sent, nack);
     }
     assert_true(total > 100);
+}
+
+/* Issue 10 item 3: one DEALER streams 100 000 queries with at most 300
+ * outstanding; every one is answered (a query-only batch used to leave the
+ * edge-triggered ROUTER unread, and the stream stalled). */
+static void test_100k_queries_stream_over_one_connection(void **s)
+{
+    (void)s;
+    Ladder__V1__GetEmployee g = LADDER__V1__GET_EMPLOYEE__INIT;
+    g.employee_id = "nobody";
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_EMPLOYEE;
+    q.employee = &g;
+    Ladder__V1__Request req = LADDER__V1__REQUEST__INIT;
+    req.query = &q;
+    uint8_t buf[64];
+    size_t n = ladder__v1__request__pack(&req, buf);
+    const size_t total = 100000, window = 300;
+    size_t sent = 0, got = 0;
+    while (got < total) {
+        while (sent < total && sent - got < window) {
+            zmq_send(D.dealer, "", 0, ZMQ_SNDMORE);
+            zmq_send(D.dealer, buf, n, 0);
+            sent++;
+        }
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, D.dealer, 0) < 0) /* RCVTIMEO 10 s */
+            fail_msg("stalled: %zu sent, %zu answered, no reply for 10 s", sent, got);
+        if (!zmq_msg_more(&m))
+            got++;
+        zmq_msg_close(&m);
+    }
+    assert_int_equal(got, total);
+}
+
+static Ladder__V1__Reply *hire_as(const char *who, const char *rid, const char *id)
+{
+    Ladder__V1__Hire h = LADDER__V1__HIRE__INIT;
+    h.employee_id = (char *)id, h.name = "Squat";
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_HIRE;
+    c.hire = &h;
+    Ladder__V1__Command *cs[1] = {&c};
+    Ladder__V1__Principal p = LADDER__V1__PRINCIPAL__INIT;
+    p.id = (char *)who, p.roles = MANAGER;
+    Ladder__V1__Request req = LADDER__V1__REQUEST__INIT;
+    req.request_id = (ProtobufCBinaryData){strlen(rid), (uint8_t *)rid};
+    req.principal = &p;
+    req.n_commands = 1;
+    req.commands = cs;
+    return d_call(&D, &req);
+}
+
+/* Issue 10 item 1 / §12: request ids are per principal; a repeat with other
+ * commands is refused; nobody can take a deadline's id. */
+static void test_s12_request_ids_per_principal_and_deadline_ids_unreachable(void **s)
+{
+    (void)s;
+    advance(T0);
+    Ladder__V1__Reply *a = hire_as("m1", "shared-1", "x1");
+    ok_or_fail(a, "m1");
+    Ladder__V1__Reply *b = hire_as("e2", "shared-1", "x2");
+    ok_or_fail(b, "e2 under m1's id"); /* its own request, written */
+    assert_int_not_equal(a->ok->seqs[0], b->ok->seqs[0]);
+    ladder__v1__reply__free_unpacked(a, NULL);
+    ladder__v1__reply__free_unpacked(b, NULL);
+    Ladder__V1__Reply *keep;
+    assert_string_equal(employee("x2", &keep)->employee_id, "x2");
+    ladder__v1__reply__free_unpacked(keep, NULL);
+    /* m1 again under the same id with another command */
+    Ladder__V1__Reply *c = hire_as("m1", "shared-1", "x3");
+    assert_non_null(c);
+    assert_int_equal(c->outcome_case, LADDER__V1__REPLY__OUTCOME_ERROR);
+    assert_int_equal(c->error->code, LADDER__V1__ERROR_CODE__ERR_ID_REUSED);
+    assert_string_equal(c->error->field, "request_id");
+    assert_non_null(strstr(c->error->message, "different commands"));
+    ladder__v1__reply__free_unpacked(c, NULL);
+    /* ... in one batch too (two requests pipelined) */
+    Ladder__V1__GetEmployee g = LADDER__V1__GET_EMPLOYEE__INIT;
+    g.employee_id = "x3";
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_EMPLOYEE;
+    q.employee = &g;
+    Ladder__V1__Reply *x3 = d_query(&D, &q);
+    assert_int_equal(x3->outcome_case, LADDER__V1__REPLY__OUTCOME_ERROR);
+    ladder__v1__reply__free_unpacked(x3, NULL);
+
+    /* a client squats the id of a coming deadline: the deadline still fires,
+     * and writes go on, also after a restart */
+    hire("e1");
+    library_level_1();
+    promote_to_1("e1");
+    int64_t end = employee("e1", &keep)->retention_deadline_ms;
+    ladder__v1__reply__free_unpacked(keep, NULL);
+    char rid[64];
+    snprintf(rid, sizeof rid, "deadline/r/e1/%lld", (long long)end);
+    Ladder__V1__Reply *sq = hire_as("system", rid, "squat");
+    ok_or_fail(sq, "squat");
+    ladder__v1__reply__free_unpacked(sq, NULL);
+    advance(end);
+    assert_int_equal(employee("e1", &keep)->level->level, 0); /* demoted: it fired */
+    ladder__v1__reply__free_unpacked(keep, NULL);
+    hire("after1");
+    assert_true(WIFEXITED(d_stop(&D, SIGTERM)));
+    d_start(&D, MANUAL);
+    assert_true(d_ready(&D));
+    hire("after2");
+}
+
+static bool log_has(const char *dir, const char *text)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/ladderd.log", dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    char line[2048];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f))
+        found = strstr(line, text) != NULL;
+    fclose(f);
+    return found;
+}
+
+static uint64_t head_seq(void)
+{
+    Ladder__V1__Reply *keep;
+    uint64_t h = stats(&keep)->head_seq;
+    ladder__v1__reply__free_unpacked(keep, NULL);
+    return h;
+}
+
+/* Issue 10 item 2: a second ladderd on the same data directory (even one
+ * bringing new rules) is refused before it reads or writes; a daemon that
+ * cannot bind appends nothing. */
+static void test_data_directory_locked_and_bind_before_append(void **s)
+{
+    (void)s;
+    advance(T0);
+    hire("e1");
+    uint64_t before = head_seq();
+    char data[300], rules[300];
+    snprintf(data, sizeof data, "%s/data", D.dir);
+    snprintf(rules, sizeof rules, "%s/rules.json", D.dir);
+    FILE *f = fopen(rules, "w");
+    fputs("{\"retention\": {\"appeal_days\": 45}}\n", f);
+    fclose(f);
+    daemon_t D2;
+    memset(&D2, 0, sizeof D2);
+    snprintf(D2.dir, sizeof D2.dir, "/tmp/ladder-test-daemon2-XXXXXX");
+    assert_non_null(mkdtemp(D2.dir));
+    const char *const second[] = {"--clock", "manual", "--data", data, "--rules", rules, NULL};
+    d_start(&D2, second);
+    int st = 0;
+    for (int i = 0; i < 100 && waitpid(D2.pid, &st, WNOHANG) == 0; i++)
+        usleep(50000);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 2);
+    D2.pid = 0;
+    char want[400];
+    snprintf(want, sizeof want, "data directory %s is in use by PID %ld", data, (long)D.pid);
+    if (!log_has(D2.dir, want))
+        fail_msg("the second daemon's log lacks \"%s\"", want);
+    d_close_socket(&D2);
+    d_destroy(&D2);
+    /* the first goes on writing, and nothing was appended */
+    assert_int_equal(head_seq(), before);
+    hire("e2");
+    assert_int_equal(head_seq(), before + 1);
+
+    /* restart with new rules but an endpoint that cannot be bound: no event */
+    assert_true(WIFEXITED(d_stop(&D, SIGTERM)));
+    const char *const unbindable[] = {"--clock", "manual", "--rules", rules, "--publish",
+                                      "ipc:///nonexistent-ladder-dir/pub", NULL};
+    d_start(&D, unbindable);
+    st = 0;
+    for (int i = 0; i < 100 && waitpid(D.pid, &st, WNOHANG) == 0; i++)
+        usleep(50000);
+    assert_true(WIFEXITED(st));
+    assert_int_not_equal(WEXITSTATUS(st), 0);
+    D.pid = 0;
+    d_close_socket(&D);
+    d_start(&D, MANUAL);
+    assert_true(d_ready(&D));
+    assert_int_equal(head_seq(), before + 1); /* no RulesAdopted */
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", D2.dir);
+    assert_int_equal(system(cmd), 0);
 }
 
 int main(void)
@@ -736,6 +929,9 @@ int main(void)
         T(test_s10_rules_merge_and_s4_library_check_through_the_protocol),
         T(test_bad_frames_get_errors_and_the_daemon_carries_on),
         T(test_kill9_under_pipelined_load_keeps_every_ack),
+        T(test_100k_queries_stream_over_one_connection),
+        T(test_s12_request_ids_per_principal_and_deadline_ids_unreachable),
+        T(test_data_directory_locked_and_bind_before_append),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

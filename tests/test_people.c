@@ -300,9 +300,10 @@ static void test_s6_5_mentor_two_levels_above(void **s)
     promote("a");
     mentor("m", "a");
     fx_refused("§6.5", "at least 2 levels above");
-    mentor("m", "b");
+    propose_mentor("m", "b");
     fx_ok();
     assert_int_equal(fx_ev(0), EV(APPRENTICESHIP_STARTED));
+    assert_true(fx_event(0)->apprenticeship_started->proposed);
     hire("m2");
     mentor("m2", "b");
     fx_refused("§6.5", "level 2 or above");
@@ -591,37 +592,48 @@ static void test_s7_kept_when_everything_met_and_new_year_opens(void **s)
     assert_int_equal(emp("e1")->retention_deadline_ms, YEAR_END + 365 * DAY);
 }
 
-static void test_s7_makeup_used_and_failed_demotes(void **s)
+/* §7 v2: failing the make-up demotes at once (the seed: 仍不达标即降级), naming
+ * both tests; a third test no longer counts for retention. */
+static void test_s7_makeup_failure_demotes_at_once(void **s)
 {
     (void)s;
     level_1_employee();
     keep_activity();
     F.now = WINDOW_OPEN;
     qtest("e1", 151000);
+    uint64_t first = fx_event(0)->seq;
     assert_true(fx_event(0)->query_test_recorded->retention);
     assert_false(fx_event(0)->query_test_recorded->makeup);
     assert_false(fx_event(0)->query_test_recorded->passed);
-    qtest("e1", 150000); /* the make-up, still too slow */
+    assert_int_equal(ld_out_count(F.out), 1);
+    assert_int_equal(level_of("e1"), 1);
+    qtest("e1", 150000); /* the make-up, still too slow: demoted at once */
+    fx_ok();
     assert_true(fx_event(0)->query_test_recorded->makeup);
     assert_false(fx_event(0)->query_test_recorded->passed);
-    qtest("e1", 100000); /* a third test no longer counts for retention */
-    assert_false(fx_event(0)->query_test_recorded->retention);
-    draw("y1", "e1", RETAIN);
-    grade("y1", 90, 10);
-    F.now = YEAR_END;
-    close_year("e1");
-    fx_ok();
-    Ladder__V1__RetentionYearClosed *y = fx_event(0)->retention_year_closed;
+    Ladder__V1__Event *d = fx_find(EV(RETENTION_YEAR_CLOSED));
+    assert_non_null(d);
+    assert_int_equal(d->cause_seq, fx_event(0)->seq);
+    Ladder__V1__RetentionYearClosed *y = d->retention_year_closed;
     assert_false(y->kept);
+    assert_true(y->at_once);
     assert_int_equal(y->new_level, 0);
-    assert_int_equal(y->n_gaps, 2);
-    assert_int_equal(y->gaps[0], LADDER__V1__RETENTION_GAP__GAP_QUERY_TEST);
-    assert_int_equal(y->gaps[1], LADDER__V1__RETENTION_GAP__GAP_MAKEUP_FAILED);
+    assert_int_equal(y->n_conditions, 1);
+    assert_int_equal(y->conditions[0]->gap, LADDER__V1__RETENTION_GAP__GAP_MAKEUP_FAILED);
+    assert_int_equal(y->conditions[0]->have, 150000);
+    assert_int_equal(y->conditions[0]->need, 150000);
+    assert_int_equal(y->conditions[0]->n_evidence_seqs, 2);
+    assert_int_equal(y->conditions[0]->evidence_seqs[0], first);
+    assert_int_equal(y->conditions[0]->evidence_seqs[1], fx_event(0)->seq);
     assert_non_null(strstr(y->explanation, "make-up failed"));
+    assert_int_equal(y->year_end_ms, WINDOW_OPEN);
     assert_int_equal(level_of("e1"), 0);
+    assert_string_not_equal(emp("e1")->appeal_status, "none");
+    qtest("e1", 100000); /* level 0 now: no retention */
+    assert_false(fx_event(0)->query_test_recorded->retention);
 }
 
-static void test_s7_exam_makeup_passes_and_second_makeup_refused(void **s)
+static void test_s7_exam_makeup_failure_demotes_at_once(void **s)
 {
     (void)s;
     level_1_employee();
@@ -630,17 +642,22 @@ static void test_s7_exam_makeup_passes_and_second_makeup_refused(void **s)
     qtest("e1", 100000);
     draw("y1", "e1", RETAIN);
     grade("y1", 50, 10);
+    fx_ok();
+    assert_int_equal(ld_out_count(F.out), 1);
     draw("y2", "e1", RETAIN);
     fx_ok();
     assert_true(fx_event(0)->exam_drawn->makeup);
-    grade("y2", 50, 10);
-    draw("y3", "e1", RETAIN);
-    fx_refused("§7", "make-up exam of this retention year was already used");
-    F.now = YEAR_END;
-    close_year("e1");
-    Ladder__V1__RetentionYearClosed *y = fx_event(0)->retention_year_closed;
+    grade("y2", 79, 10);
+    fx_ok();
+    Ladder__V1__RetentionYearClosed *y = fx_find(EV(RETENTION_YEAR_CLOSED))->retention_year_closed;
     assert_false(y->kept);
-    assert_int_equal(y->gaps[0], LADDER__V1__RETENTION_GAP__GAP_EXAM);
+    assert_true(y->at_once);
+    assert_int_equal(y->conditions[0]->gap, LADDER__V1__RETENTION_GAP__GAP_MAKEUP_FAILED);
+    assert_int_equal(y->conditions[0]->have, 79);
+    assert_int_equal(y->conditions[0]->need, 80);
+    assert_int_equal(level_of("e1"), 0);
+    draw("y3", "e1", RETAIN);
+    fx_refused("§7", "not in a re-test window");
 }
 
 static void test_s7_minimum_points_199_vs_200(void **s)
@@ -851,7 +868,7 @@ static void test_s12_readiness_lists_every_gap_in_numbers(void **s)
     adjust("e1", 460);
     qtest("e1", 152000);
     Ladder__V1__Readiness *rd = ready("e1");
-    assert_int_equal(rd->n_items, 6);
+    assert_int_equal(rd->n_items, 7);
     assert_int_equal(rd->target_level, 1);
     assert_string_equal(rd->items[0]->section, "§6.1");
     assert_string_equal(rd->items[0]->gap, "needs 340 more points");
@@ -859,6 +876,9 @@ static void test_s12_readiness_lists_every_gap_in_numbers(void **s)
     assert_true(rd->items[2]->met);
     assert_string_equal(rd->items[3]->gap, "query test 152.000 s, needs < 150 s");
     assert_true(rd->items[4]->met);
+    assert_string_equal(rd->items[5]->section, "§6.7");
+    assert_true(rd->items[5]->met);
+    assert_string_equal(rd->items[6]->section, "§6.6");
     assert_false(rd->exam_allowed);
 }
 
@@ -927,7 +947,8 @@ static void test_full_career_to_3_idle_year_demoted_appeal_overturned(void **s)
     decide_appeal("star", 1);
     fx_ok();
     assert_int_equal(level_of("star"), 3);
-    assert_int_equal(emp("star")->retention_deadline_ms, F.now + 365 * DAY);
+    /* 12 calendar months from 2027-07: 366 days (2028 is a leap year) */
+    assert_int_equal(emp("star")->retention_deadline_ms, F.now + 366 * DAY);
 }
 
 int main(void)
@@ -957,8 +978,8 @@ int main(void)
         T(test_s6_level_5_is_the_top),
         T(test_s7_retest_outside_window_does_not_count),
         T(test_s7_kept_when_everything_met_and_new_year_opens),
-        T(test_s7_makeup_used_and_failed_demotes),
-        T(test_s7_exam_makeup_passes_and_second_makeup_refused),
+        T(test_s7_makeup_failure_demotes_at_once),
+        T(test_s7_exam_makeup_failure_demotes_at_once),
         T(test_s7_minimum_points_199_vs_200),
         T(test_s7_minimum_apprentices_at_level_3),
         T(test_s7_appeal_overturned_restores_with_fresh_year),

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -58,15 +59,18 @@ static void rmdir_all(char *d)
     unlink(p);
     snprintf(p, sizeof p, "%s/lock.mdb", d);
     unlink(p);
+    snprintf(p, sizeof p, "%s/lock", d);
+    unlink(p);
     rmdir(d);
     free(d);
 }
 
 static uint64_t index_every; /* 0: the default; tests set it small */
+static uint8_t digest_byte;  /* the digest append_req gives its request */
 
 static ld_store_t *open_store(const char *dir, ld_durability_t d, size_t map)
 {
-    ld_store_options_t o = {d, map, index_every};
+    ld_store_options_t o = {.durability = d, .map_size = map, .index_every = index_every};
     ld_store_t *s = NULL;
     char err[256];
     int rc = ld_store_open(&s, dir, &o, err, sizeof err);
@@ -74,6 +78,18 @@ static ld_store_t *open_store(const char *dir, ld_durability_t d, size_t map)
         fail_msg("open: %s (%s)", err, ld_strerror(rc));
     return s;
 }
+
+/* The requests-index key of a test request id, sent by principal "t". */
+static const uint8_t *key_of(const char *rid)
+{
+    static uint8_t buf[8][LD_REQUEST_KEY_MAX];
+    static int slot;
+    slot = (slot + 1) & 7;
+    ld_store_request_key(buf[slot], "t", (const uint8_t *)rid, strlen(rid));
+    return buf[slot];
+}
+#define KLEN(rid) (3 + strlen(rid)) /* 0x01, 1, "t", the id */
+#define KEY(rid) key_of(rid), KLEN(rid)
 
 /* Appends one request of n events for employees emp[i]; returns its result. */
 static ld_append_t append_req(ld_store_t *s, const char *rid, const char **emps, size_t n,
@@ -85,8 +101,12 @@ static ld_append_t append_req(ld_store_t *s, const char *rid, const char **emps,
         tev_init(&t[i], emps[i], (int64_t)i + 1, NULL);
         p[i] = &t[i].ev;
     }
-    ld_append_t r = {.request_id = (const uint8_t *)rid, .request_id_len = rid ? strlen(rid) : 0,
+    uint8_t key[LD_REQUEST_KEY_MAX];
+    ld_append_t r = {.request_key = rid ? key : NULL,
+                     .request_key_len = rid ? ld_store_request_key(key, "t", (const uint8_t *)rid,
+                                                                   strlen(rid)) : 0,
                      .events = p, .n_events = n, .expected = expected};
+    r.digest[0] = digest_byte;
     assert_int_equal(ld_store_append(s, &r, 1), 0);
     free(p);
     free(t);
@@ -257,10 +277,9 @@ static void test_expected_version_conflict_writes_nothing(void **state)
     Ladder__V1__Event *a[] = {&t[0].ev}, *b[] = {&t[1].ev, &t[2].ev}, *c3[] = {&t[3].ev};
     uint64_t expb[] = {1, 0}; /* second event wrongly expects a new stream */
     ld_append_t reqs[3] = {
-        {.request_id = (const uint8_t *)"g1", .request_id_len = 2, .events = a, .n_events = 1},
-        {.request_id = (const uint8_t *)"g2", .request_id_len = 2, .events = b, .n_events = 2,
-         .expected = expb},
-        {.request_id = (const uint8_t *)"g3", .request_id_len = 2, .events = c3, .n_events = 1},
+        {.request_key = key_of("g1"), .request_key_len = KLEN("g1"), .events = a, .n_events = 1},
+        {.request_key = key_of("g2"), .request_key_len = KLEN("g2"), .events = b, .n_events = 2, .expected = expb},
+        {.request_key = key_of("g3"), .request_key_len = KLEN("g3"), .events = c3, .n_events = 1},
     };
     assert_int_equal(ld_store_append(s, reqs, 3), 0);
     assert_int_equal(reqs[0].rc, 0);
@@ -275,7 +294,7 @@ static void test_expected_version_conflict_writes_nothing(void **state)
     assert_int_equal(head, 3);
     assert_int_equal(ld_store_stream_version(s, "emp/e9", &v), 0);
     assert_int_equal(v, 1);
-    assert_int_equal(ld_store_request_get(s, (const uint8_t *)"g2", 2, &first, &count),
+    assert_int_equal(ld_store_request_get(s, KEY("g2"), &first, &count, NULL),
                      LD_ENOTFOUND);
     /* the version the refused request reserved is free again */
     uint64_t exp1[] = {1};
@@ -343,7 +362,17 @@ static void test_verify_finds_one_flipped_byte_in_any_event(void **state)
         size_t spots[] = {0, 20, lens[q] / 2, lens[q] - 1};
         for (size_t i = 0; i < 4; i++) {
             flip_byte(dir, q, spots[i]);
-            s = open_store(dir, LD_DURABILITY_NOSYNC, 0);
+            /* a writer refuses the store, naming the seq (the whole log is
+             * its tail: no snapshot); the offline verify names it too */
+            ld_store_options_t o = {.durability = LD_DURABILITY_NOSYNC};
+            char err[512], want[64];
+            s = NULL;
+            snprintf(want, sizeof want, "hash chain at seq %llu ", (unsigned long long)q);
+            if (ld_store_open(&s, dir, &o, err, sizeof err) != LD_ECORRUPT || !strstr(err, want))
+                fail_msg("flip at seq %llu byte %zu: open did not refuse with \"%s\": %s",
+                         (unsigned long long)q, spots[i], want, s ? "(opened)" : err);
+            o.read_only = true;
+            assert_int_equal(ld_store_open(&s, dir, &o, err, sizeof err), 0);
             uint64_t bad = 0;
             char why[200];
             int rc = ld_store_verify(s, &bad, why, sizeof why);
@@ -416,10 +445,293 @@ static void test_unknown_format_version_refused(void **state)
     mdb_env_close(env);
 
     char err[256] = "";
-    ld_store_options_t o = {LD_DURABILITY_NOSYNC, 0, 0};
+    ld_store_options_t o = {.durability = LD_DURABILITY_NOSYNC};
     assert_int_equal(ld_store_open(&s, dir, &o, err, sizeof err), LD_EFORMAT);
     assert_null(s);
     assert_non_null(strstr(err, "format version 7"));
+    rmdir_all(dir);
+}
+
+/* Writes meta key (4-byte or longer value) with plain LMDB, store closed. */
+static void put_meta(const char *dir, const char *key, const void *val, size_t len)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    mdb_env_create(&env);
+    mdb_env_set_maxdbs(env, 8);
+    mdb_env_set_mapsize(env, (size_t)64 << 20);
+    assert_int_equal(mdb_env_open(env, dir, 0, 0640), 0);
+    mdb_txn_begin(env, NULL, 0, &txn);
+    assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+    MDB_val k = {strlen(key), (void *)key}, v = {len, (void *)val};
+    assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+}
+
+static int open_err(const char *dir, bool read_only, char *err, size_t errlen)
+{
+    ld_store_options_t o = {.durability = LD_DURABILITY_NOSYNC, .read_only = read_only};
+    ld_store_t *s = NULL;
+    err[0] = 0;
+    int rc = ld_store_open(&s, dir, &o, err, errlen);
+    if (rc == 0)
+        ld_store_close(&s);
+    assert_null(s);
+    return rc;
+}
+
+#define EXPECT_REFUSED(rc_, err_, text)                                                   \
+    do {                                                                                  \
+        if ((rc_) == 0 || !strstr((err_), (text)))                                        \
+            fail_msg("expected a refusal with \"%s\", got rc %d: %s", (text), (rc_), (err_)); \
+    } while (0)
+
+/* Issue 10 item 1: a format-1 store (global ids, no digest) is refused with
+ * a sentence saying why and what to do. */
+static void test_format_1_refused_clearly(void **state)
+{
+    (void)state;
+    char *dir = tmpdir();
+    ld_store_t *s = open_store(dir, LD_DURABILITY_NOSYNC, 0);
+    ld_store_close(&s);
+    uint8_t one[4] = {0, 0, 0, 1};
+    put_meta(dir, "format", one, 4);
+    char err[512];
+    int rc = open_err(dir, false, err, sizeof err);
+    assert_int_equal(rc, LD_EFORMAT);
+    EXPECT_REFUSED(rc, err, "format version 1 is not supported");
+    EXPECT_REFUSED(rc, err, "scoped per principal");
+    EXPECT_REFUSED(rc, err, "not migrated");
+    rmdir_all(dir);
+}
+
+/* Issue 10 item 1 / §12: ids are per principal; the daemon's namespace is
+ * apart; a repeat with other commands is refused with the first outcome. */
+static void test_s12_request_ids_scoped_per_principal_with_digest(void **state)
+{
+    (void)state;
+    char *dir = tmpdir();
+    ld_store_t *s = open_store(dir, LD_DURABILITY_NOSYNC, 0);
+    tev_t t[4];
+    tev_init(&t[0], "a", 1, NULL);
+    tev_init(&t[1], "b", 2, NULL);
+    tev_init(&t[2], "c", 3, NULL);
+    tev_init(&t[3], "d", 4, NULL);
+    Ladder__V1__Event *e0[] = {&t[0].ev}, *e1[] = {&t[1].ev}, *e2[] = {&t[2].ev}, *e3[] = {&t[3].ev};
+    const uint8_t *rid = (const uint8_t *)"deadline/r/e000/1830614400000";
+    uint8_t km1[LD_REQUEST_KEY_MAX], ke2[LD_REQUEST_KEY_MAX], ksys[LD_REQUEST_KEY_MAX];
+    size_t lm1 = ld_store_request_key(km1, "m1", rid, 29);
+    size_t le2 = ld_store_request_key(ke2, "e2", rid, 29);
+    size_t lsys = ld_store_request_key(ksys, NULL, rid, 29);
+    /* a client who names itself "" or anything cannot produce the daemon's key */
+    uint8_t kempty[LD_REQUEST_KEY_MAX];
+    size_t lempty = ld_store_request_key(kempty, "", rid, 29);
+    assert_true(lempty != lsys || memcmp(kempty, ksys, lsys));
+    assert_int_not_equal(ksys[0], kempty[0]);
+    ld_append_t r[3] = {
+        {.request_key = km1, .request_key_len = lm1, .events = e0, .n_events = 1},
+        {.request_key = ke2, .request_key_len = le2, .events = e1, .n_events = 1},
+        {.request_key = ksys, .request_key_len = lsys, .events = e2, .n_events = 1},
+    };
+    r[0].digest[0] = 1, r[1].digest[0] = 2, r[2].digest[0] = 3;
+    assert_int_equal(ld_store_append(s, r, 3), 0);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(r[i].rc, 0);
+        assert_false(r[i].duplicate);
+        assert_int_equal(r[i].first_seq, (uint64_t)i + 1);
+    }
+    ld_store_close(&s);
+    s = open_store(dir, LD_DURABILITY_NOSYNC, 0);
+    /* the same key and digest: the first outcome */
+    ld_append_t again = {.request_key = ke2, .request_key_len = le2, .events = e3, .n_events = 1};
+    again.digest[0] = 2;
+    assert_int_equal(ld_store_append(s, &again, 1), 0);
+    assert_true(again.duplicate);
+    assert_int_equal(again.first_seq, 2);
+    /* the same key, other commands: refused, nothing written */
+    again.digest[0] = 9;
+    assert_int_equal(ld_store_append(s, &again, 1), 0);
+    assert_int_equal(again.rc, LD_EREUSED);
+    assert_false(again.duplicate);
+    uint64_t head, first;
+    uint32_t count;
+    uint8_t dg[LD_HASH_LEN];
+    ld_store_head(s, &head, NULL);
+    assert_int_equal(head, 3);
+    assert_int_equal(ld_store_request_get(s, ksys, lsys, &first, &count, dg), 0);
+    assert_int_equal(first, 3);
+    assert_int_equal(dg[0], 3);
+    /* a malformed key (no namespace byte) is refused */
+    ld_append_t raw = {.request_key = rid, .request_key_len = 29, .events = e3, .n_events = 1};
+    assert_int_equal(ld_store_append(s, &raw, 1), 0);
+    assert_int_equal(raw.rc, LD_EINVAL);
+    assert_int_equal(ld_store_request_get(s, rid, 29, &first, &count, NULL), LD_EINVAL);
+    /* too long a principal makes no key */
+    char longp[LD_PRINCIPAL_MAX + 2];
+    memset(longp, 'p', sizeof longp - 1);
+    longp[sizeof longp - 1] = 0;
+    assert_int_equal(ld_store_request_key(kempty, longp, rid, 29), 0);
+    ld_store_close(&s);
+    rmdir_all(dir);
+}
+
+/* Issue 10 item 2: a second writer on the same directory is refused with
+ * the PID of the first; after the first closes, it may open. */
+static void test_data_directory_lock(void **state)
+{
+    (void)state;
+    char *dir = tmpdir();
+    ld_store_t *s = open_store(dir, LD_DURABILITY_NOSYNC, 0);
+    char err[512], want[600];
+    int rc;
+    pid_t pid = fork();
+    if (pid == 0) { /* another process: flock is per open file, so use one */
+        ld_store_options_t o = {.durability = LD_DURABILITY_NOSYNC};
+        ld_store_t *t = NULL;
+        rc = ld_store_open(&t, dir, &o, err, sizeof err);
+        snprintf(want, sizeof want, "data directory %s is in use by PID %ld", dir, (long)getppid());
+        _exit(rc == LD_EBUSY && !strcmp(err, want) ? 0 : 1);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    /* in this process too (a second open file description) */
+    rc = open_err(dir, false, err, sizeof err);
+    assert_int_equal(rc, LD_EBUSY);
+    EXPECT_REFUSED(rc, err, "is in use by PID");
+    /* offline readers take no lock */
+    assert_int_equal(open_err(dir, true, err, sizeof err), 0);
+    ld_store_close(&s);
+    assert_int_equal(open_err(dir, false, err, sizeof err), 0);
+    rmdir_all(dir);
+}
+
+/* Issue 10 items 10-12: damaged files are refused at open with a sentence. */
+static void test_open_refuses_damaged_stores(void **state)
+{
+    (void)state;
+    char err[512], path[600];
+    int rc;
+    /* item 12: a 0-byte data.mdb is not a new store */
+    char *dir = tmpdir();
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    FILE *f = fopen(path, "w");
+    fclose(f);
+    rc = open_err(dir, false, err, sizeof err);
+    EXPECT_REFUSED(rc, err, "is empty (0 bytes)");
+    rc = open_err(dir, true, err, sizeof err);
+    EXPECT_REFUSED(rc, err, "is empty (0 bytes)");
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_size, 0); /* untouched */
+    rmdir_all(dir);
+
+    /* item 10: cut to half */
+    dir = tmpdir();
+    ld_store_t *s = open_store(dir, LD_DURABILITY_NOSYNC, 0);
+    const char *emps[] = {"a", "b", "c", "d"};
+    for (int i = 0; i < 400; i++)
+        append_req(s, NULL, emps, 4, NULL);
+    ld_store_close(&s);
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(truncate(path, sb.st_size / 2), 0);
+    rc = open_err(dir, false, err, sizeof err);
+    EXPECT_REFUSED(rc, err, "is truncated");
+    EXPECT_REFUSED(rc, err, "last page ends at byte");
+    rc = open_err(dir, true, err, sizeof err);
+    EXPECT_REFUSED(rc, err, "is truncated");
+    rmdir_all(dir);
+
+    /* item 11: meta head beyond the log */
+    dir = tmpdir();
+    s = open_store(dir, LD_DURABILITY_NOSYNC, 0);
+    append_req(s, NULL, emps, 3, NULL);
+    ld_store_close(&s);
+    uint8_t head[8 + LD_HASH_LEN] = {0, 0, 0, 0, 0, 0, 0, 9};
+    put_meta(dir, "head", head, sizeof head);
+    rc = open_err(dir, false, err, sizeof err);
+    EXPECT_REFUSED(rc, err, "says seq 9 but the log ends at seq 3");
+    rmdir_all(dir);
+}
+
+/* Issue 10 item 15: read-only opens refuse a missing or empty directory and
+ * never create a file. */
+static void test_read_only_open_creates_nothing(void **state)
+{
+    (void)state;
+    char err[512], path[600];
+    int rc = open_err("/no/such/dir", true, err, sizeof err);
+    EXPECT_REFUSED(rc, err, "no store in /no/such/dir");
+    char *dir = tmpdir();
+    rc = open_err(dir, true, err, sizeof err);
+    EXPECT_REFUSED(rc, err, "no data.mdb");
+    const char *names[] = {"data.mdb", "lock.mdb", "lock"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        if (access(path, F_OK) == 0)
+            fail_msg("a read-only open created %s", path);
+    }
+    /* a store whose writer is gone and whose lock.mdb was removed: no new file */
+    ld_store_t *s = open_store(dir, LD_DURABILITY_NOSYNC, 0);
+    const char *emps[] = {"a"};
+    append_req(s, NULL, emps, 1, NULL);
+    ld_store_close(&s);
+    snprintf(path, sizeof path, "%s/lock.mdb", dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/lock", dir);
+    unlink(path);
+    assert_int_equal(open_err(dir, true, err, sizeof err), 0);
+    snprintf(path, sizeof path, "%s/lock.mdb", dir);
+    assert_int_not_equal(access(path, F_OK), 0);
+    snprintf(path, sizeof path, "%s/lock", dir);
+    assert_int_not_equal(access(path, F_OK), 0);
+    rmdir_all(dir);
+}
+
+/* Issue 10 item 13: with seqs 1 and 2 both altered, verify names seq 1; and
+ * item 4: the tail after a snapshot is checked at open, the rest with verify_all. */
+static void test_verify_names_the_first_of_two_altered(void **state)
+{
+    (void)state;
+    char *dir = tmpdir();
+    ld_store_t *s = open_store(dir, LD_DURABILITY_NOSYNC, 0);
+    const char *emps[] = {"a", "b", "c", "d", "e", "f"};
+    append_req(s, NULL, emps, 6, NULL);
+    size_t l1 = stored_len(s, 1), l2 = stored_len(s, 2);
+    ld_store_close(&s);
+    flip_byte(dir, 1, l1 / 2);
+    flip_byte(dir, 2, l2 / 2);
+    ld_store_options_t o = {.durability = LD_DURABILITY_NOSYNC, .read_only = true};
+    char err[512], why[200];
+    assert_int_equal(ld_store_open(&s, dir, &o, err, sizeof err), 0);
+    uint64_t bad = 0;
+    assert_int_equal(ld_store_verify(s, &bad, why, sizeof why), LD_ECORRUPT);
+    assert_int_equal(bad, 1);
+    ld_store_close(&s);
+    flip_byte(dir, 1, l1 / 2);
+    flip_byte(dir, 2, l2 / 2);
+
+    /* a snapshot at seq 4: an altered seq 2 is before the tail */
+    s = open_store(dir, LD_DURABILITY_NOSYNC, 0);
+    assert_int_equal(ld_store_snapshot_put(s, "core", 4, "x", 1), 0);
+    ld_store_close(&s);
+    flip_byte(dir, 2, l2 / 2);
+    o.read_only = false;
+    assert_int_equal(ld_store_open(&s, dir, &o, err, sizeof err), 0);
+    ld_store_close(&s);
+    o.verify_all = true;
+    int rc = ld_store_open(&s, dir, &o, err, sizeof err);
+    EXPECT_REFUSED(rc, err, "hash chain at seq 2 ");
+    /* an altered seq 5 (in the tail) is refused by the default open */
+    flip_byte(dir, 2, l2 / 2);
+    flip_byte(dir, 5, 30);
+    o.verify_all = false;
+    rc = ld_store_open(&s, dir, &o, err, sizeof err);
+    EXPECT_REFUSED(rc, err, "hash chain at seq 5 ");
     rmdir_all(dir);
 }
 
@@ -556,8 +868,7 @@ static void crash_child(const char *dir, int fd, unsigned seed)
             tev_init(&t[i], emp, i, rid);
             p[i] = &t[i].ev;
         }
-        ld_append_t r = {.request_id = (const uint8_t *)rid, .request_id_len = strlen(rid),
-                         .events = p, .n_events = n};
+        ld_append_t r = {.request_key = key_of(rid), .request_key_len = KLEN(rid), .events = p, .n_events = n};
         if (ld_store_append(s, &r, 1) || r.rc)
             _exit(3);
         ack_t a = {b, r.count, r.first_seq};
@@ -636,7 +947,7 @@ static void test_crash_kill9_keeps_every_acknowledged_batch(void **state)
             snprintf(rid, sizeof rid, "batch-%u", acks[i].batch);
             uint64_t first;
             uint32_t count;
-            int rc = ld_store_request_get(s, (const uint8_t *)rid, strlen(rid), &first, &count);
+            int rc = ld_store_request_get(s, KEY(rid), &first, &count, NULL);
             if (rc || first != acks[i].first_seq || count != acks[i].count)
                 fail_msg("trial %d: acknowledged %s lost (rc %d)", trial, rid, rc);
         }
@@ -648,8 +959,7 @@ static void test_crash_kill9_keeps_every_acknowledged_batch(void **state)
         for (size_t i = 0; i < w.n; i++) {
             uint64_t first;
             uint32_t count;
-            assert_int_equal(ld_store_request_get(s, (const uint8_t *)w.runs[i].rid,
-                                                  strlen(w.runs[i].rid), &first, &count), 0);
+            assert_int_equal(ld_store_request_get(s, KEY(w.runs[i].rid), &first, &count, NULL), 0);
             assert_int_equal(first, w.runs[i].first);
             assert_int_equal(count, w.runs[i].count);
         }
@@ -679,6 +989,12 @@ int main(void)
         cmocka_unit_test(test_snapshot_put_get),
         cmocka_unit_test(test_stream_index_written_behind),
         cmocka_unit_test(test_crash_kill9_keeps_every_acknowledged_batch),
+        cmocka_unit_test(test_format_1_refused_clearly),
+        cmocka_unit_test(test_s12_request_ids_scoped_per_principal_with_digest),
+        cmocka_unit_test(test_data_directory_lock),
+        cmocka_unit_test(test_open_refuses_damaged_stores),
+        cmocka_unit_test(test_read_only_open_creates_nothing),
+        cmocka_unit_test(test_verify_names_the_first_of_two_altered),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -95,6 +95,11 @@ typedef union {
     Ladder__V1__PublishQc qcp;
     Ladder__V1__ClaimQc qcc;
     Ladder__V1__CompleteQc qcd;
+    Ladder__V1__PlaceEmployee place;             /* v2 */
+    Ladder__V1__ConfirmApprenticeship confirm;
+    Ladder__V1__ExpireExam xexam;
+    Ladder__V1__ExtendRetentionWindow extend;
+    Ladder__V1__ReverseFact reverse;
     Ladder__V1__RetireCase retire;
     Ladder__V1__RestoreCase restore;
     Ladder__V1__CheckLibrary check;
@@ -325,6 +330,38 @@ static int command_of(const Ladder__V1__Event *e, Ladder__V1__Command *c, cmdsto
         ladder__v1__complete_qc__init(&u->qcd);
         u->qcd.project_id = e->qc_completed->project_id, u->qcd.group_id = e->qc_completed->group_id;
         c->cmd_case = LADDER__V1__COMMAND__CMD_COMPLETE_QC, c->complete_qc = &u->qcd;
+        return 1;
+    case LADDER__V1__EVENT__BODY_EMPLOYEE_PLACED:
+        ladder__v1__place_employee__init(&u->place);
+        u->place.employee_id = e->employee_placed->employee_id;
+        u->place.level = e->employee_placed->level, u->place.reason = e->employee_placed->reason;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_PLACE_EMPLOYEE, c->place_employee = &u->place;
+        return 1;
+    case LADDER__V1__EVENT__BODY_APPRENTICESHIP_CONFIRMED:
+        ladder__v1__confirm_apprenticeship__init(&u->confirm);
+        u->confirm.mentor_id = e->apprenticeship_confirmed->mentor_id;
+        u->confirm.apprentice_id = e->apprenticeship_confirmed->apprentice_id;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_CONFIRM_APPRENTICESHIP;
+        c->confirm_apprenticeship = &u->confirm;
+        return 1;
+    case LADDER__V1__EVENT__BODY_EXAM_VOIDED: /* as a fact: the expiry (§6.6 v2) */
+        ladder__v1__expire_exam__init(&u->xexam);
+        u->xexam.employee_id = e->exam_voided->employee_id;
+        u->xexam.exam_id = e->exam_voided->exam_id;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_EXPIRE_EXAM, c->expire_exam = &u->xexam;
+        return 1;
+    case LADDER__V1__EVENT__BODY_RETENTION_WINDOW_EXTENDED:
+        ladder__v1__extend_retention_window__init(&u->extend);
+        u->extend.employee_id = e->retention_window_extended->employee_id;
+        u->extend.days = e->retention_window_extended->days;
+        u->extend.reason = e->retention_window_extended->reason;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_EXTEND_RETENTION_WINDOW;
+        c->extend_retention_window = &u->extend;
+        return 1;
+    case LADDER__V1__EVENT__BODY_FACT_REVERSED:
+        ladder__v1__reverse_fact__init(&u->reverse);
+        u->reverse.seq = e->fact_reversed->seq, u->reverse.reason = e->fact_reversed->reason;
+        c->cmd_case = LADDER__V1__COMMAND__CMD_REVERSE_FACT, c->reverse_fact = &u->reverse;
         return 1;
     case LADDER__V1__EVENT__BODY_CASE_RETIRED: /* a fact only when a chair retired it (§4 v2) */
         ladder__v1__retire_case__init(&u->retire);

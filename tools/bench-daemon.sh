@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ladderd beside its peers in one invocation (issue: the daemon benchmark):
-# the disk's fdatasync, raw LMDB and Redis (appendfsync always) from
-# ../shared/bench/peers, then `ladder-bench daemon`, then the ratios.
+# the disk's fdatasync, raw LMDB and Redis (appendfsync always) from the
+# harness in tools/bench/peers, then `ladder-bench daemon`, then the ratios.
 #   tools/bench-daemon.sh [ladder-bench daemon options]     N=200000 L=5000 by default
 # Needs the peers' packages (redis-server, hiredis, ...): installed on first use.
 set -euo pipefail
@@ -10,7 +10,7 @@ N=${N:-200000}
 peers=$(mktemp -d /tmp/ladder-peers.XXXXXX)
 out=$(mktemp /tmp/ladder-bench-out.XXXXXX)
 trap 'rm -rf "$peers" "$out"' EXIT
-cp -r ../shared/bench/peers/. "$peers/"   # shared/ is read-only; the harness builds in place
+cp -r tools/bench/peers/. "$peers/"   # the harness builds in place: keep the tree clean
 chmod -R u+w "$peers"
 command -v redis-server >/dev/null && [ -e /usr/include/hiredis/hiredis.h ] || sh "$peers/setup.sh" >/dev/null
 tools/setup.sh

@@ -435,7 +435,7 @@ int bench_replay(int argc, char **argv)
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
         fatal(dir, "cannot clear");
-    ld_store_options_t opt = {LD_DURABILITY_NOSYNC, (size_t)1 << 30, 0};
+    ld_store_options_t opt = {.durability = LD_DURABILITY_NOSYNC, .map_size = (size_t)1 << 30};
     ld_store_t *s;
     char err[256];
     if (ld_store_open(&s, dir, &opt, err, sizeof err))

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ctl.h"
 #include "ladder.pb-c.h"
 
 #define T0 1767542400000LL /* 2026-01-05 00:00 +08:00, a Monday */
@@ -25,6 +26,7 @@ typedef Ladder__V1__Reply *(*call_fn)(Ladder__V1__Request *);
 static call_fn CALL;
 static uint64_t rng = 1;
 static uint64_t nreq;
+static uint64_t last_seq; /* the first event of the latest accepted request */
 static unsigned long refused, accepted;
 static int tty;
 static const char *progress_label = "";
@@ -65,6 +67,8 @@ static int run(Ladder__V1__Command *c, const char *who, uint32_t roles)
         return -1;
     int ok = r->outcome_case == LADDER__V1__REPLY__OUTCOME_OK;
     ok ? accepted++ : refused++;
+    if (ok && r->ok->n_seqs)
+        last_seq = r->ok->seqs[0];
     ladder__v1__reply__free_unpacked(r, NULL);
     return ok;
 }
@@ -154,44 +158,78 @@ static int exam(const char *id, unsigned no, int score)
     return run(&c, "mgr-north", MGR) == 1;
 }
 
+/* The training half of a partition now (§4: only training cases may be
+ * studied; the halves move with classicness). Returns how many, into ids. */
+static int training_cases(int level, int cat, char ids[16][40])
+{
+    Ladder__V1__GetCaseRanking g = LADDER__V1__GET_CASE_RANKING__INIT;
+    g.level = (uint32_t)level, g.category = (char *)categories[cat];
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_CASE_RANKING;
+    q.case_ranking = &g;
+    Ladder__V1__Request req = LADDER__V1__REQUEST__INIT;
+    req.query = &q;
+    Ladder__V1__Reply *r = CALL(&req);
+    int n = 0;
+    if (r && r->outcome_case == LADDER__V1__REPLY__OUTCOME_OK && r->ok->case_ranking) {
+        const Ladder__V1__CaseRanking *cr = r->ok->case_ranking;
+        for (size_t i = 0; i < cr->n_rows && n < 16; i++)
+            if (cr->rows[i]->half != LADDER__V1__HALF__HALF_TEST)
+                snprintf(ids[n++], 40, "%s", cr->rows[i]->case_id);
+    }
+    if (r)
+        ladder__v1__reply__free_unpacked(r, NULL);
+    return n;
+}
+
 /* Everything §6.1–6.4 asks of id to go from level L to L+1, then the exam. */
 static int promote(const char *id, int L, unsigned *exam_no, int score)
 {
     adjust(id, 800 * (L + 1), "contributions recorded before the system");
     task(id, L);
     qtest(id, 112000 + rnd(8000));
-    for (int cat = 0; cat < 3; cat++)
-        for (int k = 0; k < 16; k += 2) { /* the even cases are the training half (§4) */
-            char cid[40];
-            case_id(cid, sizeof cid, L + 1, cat, k);
-            study(id, cid);
-        }
+    for (int cat = 0; cat < 3; cat++) {
+        char ids[16][40];
+        int n = training_cases(L + 1, cat, ids);
+        for (int k = 0; k < n; k++)
+            study(id, ids[k]);
+    }
     return exam(id, ++*exam_no, score);
 }
 
-int demo_run(int argc, char **argv, call_fn call_impl)
+int demo_run(unsigned employees_, uint64_t seed, const Ladder__V1__StatsView *st,
+             call_fn call_impl)
 {
-    int employees = 240;
-    for (int i = 0; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--employees"))
-            employees = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--seed"))
-            rng = strtoull(argv[i + 1], NULL, 10) * 2654435761u + 1;
-        else {
-            fprintf(stderr, "ladderctl: demo: unknown option %s\n", argv[i]);
-            return 2;
-        }
+    int employees = (int)employees_;
+    rng = seed * 2654435761u + 1;
+    /* the demo's ids and request ids are fixed: into an organisation that
+     * exists already they would collide or be taken as repeats */
+    if (st->employees || st->head_seq) {
+        fprintf(stderr,
+                "demo: ladderd already holds an organisation (%llu employees, %llu events): "
+                "nothing loaded; the demo loads into an empty ladderd only (start ladderd "
+                "with a new --data directory)\n",
+                (unsigned long long)st->employees, (unsigned long long)st->head_seq);
+        return 1;
     }
-    if (employees < 40)
-        employees = 40;
     CALL = call_impl;
     tty = isatty(2);
-    int manual = advance(T0);
-    if (manual < 0)
-        return 3;
-    if (!manual)
-        fprintf(stderr, "demo: ladderd runs on the system clock: loading without months of "
-                        "history (start ladderd --clock manual for retention years and appeals)\n");
+    int manual = st->manual_clock;
+    if (manual && st->now_ms > T0) {
+        fprintf(stderr, "demo: ladderd's manual clock is already past the demo's start "
+                        "(2026-01-05): loading without months of history\n");
+        manual = 0;
+    }
+    if (manual) {
+        fprintf(stderr, "demo: loading %d employees with a year of history on ladderd's manual "
+                        "clock, from 2026-01-05\n", employees);
+        if (advance(T0) < 0)
+            return 3;
+    } else {
+        fprintf(stderr, "demo: loading %d employees at ladderd's %s clock's now, without months "
+                        "of history (start ladderd --clock manual for retention years and "
+                        "appeals)\n", employees, st->manual_clock ? "manual" : "system");
+    }
 
     /* people */
     static const char *const centres[] = {"north", "south", "east"};
@@ -212,6 +250,30 @@ int demo_run(int argc, char **argv, call_fn call_impl)
         c.hire = &h;
         run(&c, "mgr-north", MGR);
         progress((unsigned)i + 1, (unsigned)employees);
+    }
+
+    /* §2 v2: three of the staff already worked at a level when the centre
+     * adopted Ladder: a manager places them, once, with a reason */
+    for (int i = 0; i < 3; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "e%03d", employees - 1 - i);
+        Ladder__V1__PlaceEmployee pe = LADDER__V1__PLACE_EMPLOYEE__INIT;
+        pe.employee_id = id, pe.level = i == 0 ? 2 : 1;
+        pe.reason = i == 0 ? "a teacher of the centre before Ladder" : "trained before Ladder";
+        Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+        c.cmd_case = LADDER__V1__COMMAND__CMD_PLACE_EMPLOYEE;
+        c.place_employee = &pe;
+        run(&c, "mgr-north", MGR);
+    }
+    if (!manual) {
+        /* §6.5 v2: an apprenticeship counts once in effect for 30 days; a demo
+         * on the system clock cannot wait, so it lowers that rule to 0 */
+        Ladder__V1__AdoptRules ar = LADDER__V1__ADOPT_RULES__INIT;
+        ar.rules_json = "{\"mentoring\":{\"min_days\":0}}";
+        Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+        c.cmd_case = LADDER__V1__COMMAND__CMD_ADOPT_RULES;
+        c.adopt_rules = &ar;
+        run(&c, "mgr-north", MGR);
     }
 
     /* the case library: 5 levels x 3 categories x 16, each reviewed by three */
@@ -344,6 +406,8 @@ int demo_run(int argc, char **argv, call_fn call_impl)
         promote(id, 1, &exam_no, 90);
         progress(++done, total);
     }
+    /* §6.5 v2: each mentor proposes, each apprentice confirms; the
+     * apprenticeships count from 30 days on */
     for (int i = 0; i < 36; i++) {
         char m[16], a[16];
         snprintf(m, sizeof m, "e%03d", i % 12);
@@ -354,6 +418,17 @@ int demo_run(int argc, char **argv, call_fn call_impl)
         c.cmd_case = LADDER__V1__COMMAND__CMD_START_APPRENTICESHIP;
         c.start_apprenticeship = &sa;
         run(&c, m, EMP);
+        Ladder__V1__ConfirmApprenticeship ca = LADDER__V1__CONFIRM_APPRENTICESHIP__INIT;
+        ca.mentor_id = m, ca.apprentice_id = a;
+        c.cmd_case = LADDER__V1__COMMAND__CMD_CONFIRM_APPRENTICESHIP;
+        c.confirm_apprenticeship = &ca;
+        run(&c, a, EMP);
+    }
+    if (manual)
+        advance(T0 + 30 * DAY);
+    for (int i = 0; i < 36; i++) {
+        char a[16];
+        snprintf(a, sizeof a, "e%03d", 12 + i);
         /* most pass; a few fail and would retake after 14 days */
         promote(a, 0, &exam_no, i % 9 == 4 ? 60 : 88);
         progress(++done, total);
@@ -368,17 +443,24 @@ int demo_run(int argc, char **argv, call_fn call_impl)
     progress_label = "six months of activity";
     for (int week = 0; week < 26; week++) {
         if (manual)
-            advance(T0 + (int64_t)(week + 1) * 7 * DAY);
+            advance(T0 + 30 * DAY + (int64_t)(week + 1) * 7 * DAY);
+        char training[2][3][16][40];
+        int ntraining[2][3];
+        for (int level = 1; level <= 2; level++)
+            for (int cat = 0; cat < 3; cat++)
+                ntraining[level - 1][cat] = training_cases(level, cat, training[level - 1][cat]);
         for (int k = 0; k < employees / 4; k++) {
             char id[16];
             snprintf(id, sizeof id, "e%03d", (int)rnd((uint32_t)employees));
             adjust(id, 5 + rnd(60), "knowledge-base and case work");
-            char cid[40];
-            case_id(cid, sizeof cid, 1 + (int)rnd(2), (int)rnd(3), 2 * (int)rnd(8));
-            study(id, cid); /* training cases; a repeat is refused (§4 v2) */
+            int lv = (int)rnd(2), cat = (int)rnd(3), n = ntraining[lv][cat];
+            if (!n)
+                continue;
+            const char *cid = training[lv][cat][rnd((uint32_t)n)];
+            study(id, cid);
             if (rnd(4) == 0) {
                 Ladder__V1__RateCase rc = LADDER__V1__RATE_CASE__INIT;
-                rc.employee_id = id, rc.case_id = cid;
+                rc.employee_id = id, rc.case_id = (char *)cid;
                 rc.rating = (Ladder__V1__Rating)(1 + rnd(3));
                 Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
                 c.cmd_case = LADDER__V1__COMMAND__CMD_RATE_CASE;
@@ -436,12 +518,39 @@ int demo_run(int argc, char **argv, call_fn call_impl)
 
     if (manual) {
         /* §7: the mentors keep their levels with re-tests in the window; a
-         * year on, the retention years close and the idle are demoted */
+         * year on, the retention years close and the idle are demoted. The
+         * level-2 years close at day 365, the level-3 ones (promoted on day
+         * 30) and the apprentices' at day 395. */
         progress_label = "retention years";
+        advance(T0 + 300 * DAY);
+        /* §7 v2: e005 is on sick leave: its window is extended by 20 days */
+        Ladder__V1__ExtendRetentionWindow ew = LADDER__V1__EXTEND_RETENTION_WINDOW__INIT;
+        ew.employee_id = "e005", ew.days = 20, ew.reason = "sick leave in December";
+        Ladder__V1__Command ec = LADDER__V1__COMMAND__INIT;
+        ec.cmd_case = LADDER__V1__COMMAND__CMD_EXTEND_RETENTION_WINDOW;
+        ec.extend_retention_window = &ew;
+        run(&ec, "mgr-north", MGR);
         advance(T0 + 340 * DAY);
-        for (int i = 1; i < 12; i++) {
+        /* e000 stays idle; e005 (leave) and the level-3 mentors (e002, e003)
+         * come last; e001 stayed at level 2 (one apprentice failed) */
+        static const int order[] = {1, 4, 6, 7, 8, 9, 10, 11, 5, 2, 3};
+        for (int j = 0; j < 11; j++) {
+            int i = order[j];
+            if (i == 5)
+                advance(T0 + 370 * DAY); /* back from leave; the level-3 windows are open */
             char id[16], x[40];
             snprintf(id, sizeof id, "e%03d", i);
+            if (i == 6) {
+                /* §12 v2: a typo (1100 s for 110.0 s) is reversed, so it does not
+                 * use up the re-test */
+                qtest(id, 1100000);
+                Ladder__V1__ReverseFact rf = LADDER__V1__REVERSE_FACT__INIT;
+                rf.seq = last_seq, rf.reason = "typed 1100 s for 110.0 s";
+                Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+                c.cmd_case = LADDER__V1__COMMAND__CMD_REVERSE_FACT;
+                c.reverse_fact = &rf;
+                run(&c, "mgr-north", MGR);
+            }
             qtest(id, 110000);
             snprintf(x, sizeof x, "retest-%s", id);
             Ladder__V1__DrawExam d = LADDER__V1__DRAW_EXAM__INIT;
@@ -459,7 +568,7 @@ int demo_run(int argc, char **argv, call_fn call_impl)
             run(&c, "mgr-north", MGR);
             adjust(id, 250, "a year of reviews");
         }
-        advance(T0 + 370 * DAY); /* every year has closed: the deadlines fired */
+        advance(T0 + 400 * DAY); /* every year has closed: the deadlines fired */
         /* e013 appeals its demotion within 30 days and a manager overturns it */
         Ladder__V1__Appeal ap = LADDER__V1__APPEAL__INIT;
         ap.employee_id = "e013", ap.reason = "I was on maternity leave for most of the year";
@@ -472,7 +581,7 @@ int demo_run(int argc, char **argv, call_fn call_impl)
         c.cmd_case = LADDER__V1__COMMAND__CMD_DECIDE_APPEAL;
         c.decide_appeal = &da;
         run(&c, "mgr-north", MGR);
-        advance(T0 + 400 * DAY); /* the other appeal windows close unused */
+        advance(T0 + 430 * DAY); /* the other appeal windows close unused */
         progress(1, 1);
     }
     printf("demo: %d employees in 3 centres, 240 cases, 12 KB items, 4 suggestions, %llu requests (%lu accepted, %lu "

@@ -88,7 +88,7 @@ static double bench_raw(const char *dir, ld_durability_t d, long n, long b)
 static double bench_store(const char *dir, ld_durability_t d, long n, long b, size_t *evsize)
 {
     rm_rf(dir);
-    ld_store_options_t opt = {d, (size_t)1 << 30, 0};
+    ld_store_options_t opt = {.durability = d, .map_size = (size_t)1 << 30};
     ld_store_t *s;
     char err[256];
     if (ld_store_open(&s, dir, &opt, err, sizeof err))
@@ -101,8 +101,9 @@ static double bench_store(const char *dir, ld_durability_t d, long n, long b, si
     char(*streams)[32] = calloc((size_t)b, 32);
     char(*emps)[16] = calloc((size_t)b, 16);
     uint8_t(*rids)[16] = calloc((size_t)b, 16);
+    uint8_t(*rkeys)[LD_REQUEST_KEY_MAX] = calloc((size_t)b, LD_REQUEST_KEY_MAX);
     uint8_t(*eids)[16] = calloc((size_t)b, 16);
-    if (!evs || !pa || !ptrs || !reqs || !streams || !emps || !rids || !eids)
+    if (!evs || !pa || !ptrs || !reqs || !streams || !emps || !rids || !rkeys || !eids)
         die("bench", "out of memory");
     static char ref[] = "kb-revision/kb-000412/proposal-0009321 accepted by quorum of 3";
     uint64_t rng = 88172645463325252ull, t0 = now_ns(), id = 0;
@@ -136,7 +137,9 @@ static double bench_store(const char *dir, ld_durability_t d, long n, long b, si
             evs[i].body_case = LADDER__V1__EVENT__BODY_POINTS_AWARDED;
             evs[i].points_awarded = &pa[i];
             ptrs[i] = &evs[i];
-            reqs[i] = (ld_append_t){.request_id = rids[i], .request_id_len = 16,
+            reqs[i] = (ld_append_t){.request_key = rkeys[i],
+                                    .request_key_len = ld_store_request_key(rkeys[i], "manager-7",
+                                                                            rids[i], 16),
                                     .events = &ptrs[i], .n_events = 1};
         }
         int rc = ld_store_append(s, reqs, (size_t)k);
@@ -156,7 +159,7 @@ static double bench_store(const char *dir, ld_durability_t d, long n, long b, si
         die("store", "head seq does not equal N");
     ld_store_close(&s);
     rm_rf(dir);
-    free(evs), free(pa), free(ptrs), free(reqs), free(streams), free(emps), free(rids),
+    free(evs), free(pa), free(ptrs), free(reqs), free(streams), free(emps), free(rids), free(rkeys),
         free(eids);
     return (double)n / secs;
 }
@@ -429,6 +432,10 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    if (argc == 2 && !strcmp(argv[1], "--version")) {
+        printf("ladder-bench %s\n", LADDER_VERSION);
+        return 0;
+    }
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;

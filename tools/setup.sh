@@ -7,7 +7,8 @@ pkgs=(build-essential cmake pkg-config
       libuv1-dev libzmq3-dev liblmdb-dev libprotobuf-c-dev protobuf-c-compiler
       libjansson-dev libsodium-dev libcmocka-dev
       python3 python3-zmq python3-protobuf protobuf-compiler lmdb-utils
-      clang libclang-rt-14-dev)
+      clang libclang-rt-14-dev
+      libsystemd-dev scdoc dpkg-dev)
 
 missing=()
 for p in "${pkgs[@]}"; do
