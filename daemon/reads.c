@@ -165,13 +165,15 @@ static void topic_snapshot(server_t *s, batch_t *b, pending_t *p, const char *pr
 }
 
 /* The core's queries on the live state. Explain with as_of (§11: the state
- * as it was) is folded from the log on the thread pool (history.c). */
+ * as it was) and the rules what-if (§10) are folded from the log on the
+ * thread pool (history.c). */
 static void core_query(server_t *s, batch_t *b, pending_t *p, Ladder__V1__Query *q,
                        Ladder__V1__Reply *r)
 {
-    if (q->q_case == LADDER__V1__QUERY__Q_EXPLAIN &&
-        (q->explain->as_of_seq || q->explain->as_of_ms)) {
-        ld_history_explain(s, p, q);
+    if ((q->q_case == LADDER__V1__QUERY__Q_EXPLAIN &&
+         (q->explain->as_of_seq || q->explain->as_of_ms)) ||
+        q->q_case == LADDER__V1__QUERY__Q_WHAT_IF) {
+        ld_history_explain(s, p, q); /* explain as of, or a what-if (§10) */
         return;
     }
     ld_refusal_t why;
