@@ -96,8 +96,54 @@ static void adjust(const char *id, int64_t amount, const char *why)
     run(&c, "mgr-north", MGR);
 }
 
+/* Who studied what: §4 counts a study once per person and refuses the
+ * second, so the demo's weekly reading skips what a person has read. */
+static struct {
+    char (*key)[64];
+    size_t cap, n;
+} studied;
+
+static int studied_before(const char *id, const char *case_id)
+{
+    char key[64];
+    snprintf(key, sizeof key, "%s|%s", id, case_id);
+    if (2 * (studied.n + 1) > studied.cap) {
+        size_t cap = studied.cap ? studied.cap * 2 : 4096;
+        char(*keys)[64] = calloc(cap, sizeof *keys);
+        if (!keys)
+            abort();
+        for (size_t i = 0; i < studied.cap; i++) {
+            if (!studied.key[i][0])
+                continue;
+            size_t h = 0;
+            for (const char *c = studied.key[i]; *c; c++)
+                h = h * 31 + (unsigned char)*c;
+            while (keys[h % cap][0])
+                h++;
+            memcpy(keys[h % cap], studied.key[i], 64);
+        }
+        free(studied.key);
+        studied.key = keys, studied.cap = cap;
+    }
+    size_t h = 0;
+    for (const char *c = key; *c; c++)
+        h = h * 31 + (unsigned char)*c;
+    for (;; h++) {
+        char *slot = studied.key[h % studied.cap];
+        if (!slot[0]) {
+            memcpy(slot, key, sizeof key);
+            studied.n++;
+            return 0;
+        }
+        if (strcmp(slot, key) == 0)
+            return 1;
+    }
+}
+
 static void study(const char *id, const char *case_id)
 {
+    if (studied_before(id, case_id))
+        return;
     Ladder__V1__StudyCase m = LADDER__V1__STUDY_CASE__INIT;
     m.employee_id = (char *)id, m.case_id = (char *)case_id;
     Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
