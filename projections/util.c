@@ -129,6 +129,33 @@ void arena_reset(arena_t *a)
     a->cap = a->head->size;
 }
 
+arena_mark_t arena_mark(const arena_t *a)
+{
+    return (arena_mark_t){a->head, a->used};
+}
+
+void arena_rewind(arena_t *a, arena_mark_t m)
+{
+    if (!m.head) {
+        /* empty at the mark: keep one chunk for the next allocations */
+        while (a->head && a->head->next) {
+            arena_chunk_t *n = a->head->next;
+            free(a->head);
+            a->head = n;
+        }
+        a->used = 0;
+        a->cap = a->head ? a->head->size : 0;
+        return;
+    }
+    while (a->head != m.head) {
+        arena_chunk_t *n = a->head->next;
+        free(a->head);
+        a->head = n;
+    }
+    a->used = m.used;
+    a->cap = a->head->size;
+}
+
 void arena_free(arena_t *a)
 {
     for (arena_chunk_t *ch = a->head, *n; ch; ch = n) {
