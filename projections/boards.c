@@ -377,29 +377,35 @@ void boards_add_points(ld_core_t *c, uint32_t emp, int64_t amount, int64_t at)
 
 /* ------------------------------------------------------------- rebuild -- */
 
+/* A build sorts entries by board, then §9 order; ids are compared through
+ * their rank among all ids (one sort of the ids, not a strcmp per tie). */
 typedef struct {
-    uint32_t board;
+    uint32_t board, idrank;
     bent_t x;
 } sortent_t;
 
-static int sort_cmp(const ld_core_t *c, const sortent_t *a, const sortent_t *b)
+static int sort_cmp(const sortent_t *a, const sortent_t *b)
 {
     if (a->board != b->board)
         return a->board < b->board ? -1 : 1;
-    return order(c, &a->x, &b->x);
+    if (a->x.score != b->x.score)
+        return a->x.score > b->x.score ? -1 : 1;
+    if (a->x.at != b->x.at)
+        return a->x.at < b->x.at ? -1 : 1;
+    return a->idrank < b->idrank ? -1 : a->idrank > b->idrank;
 }
 
 /* Bottom-up merge sort (C11's qsort takes no context for the id order). */
-static void sort_ents(const ld_core_t *c, sortent_t *v, sortent_t *tmp, size_t n)
+static void sort_ents(sortent_t *v, sortent_t *tmp, size_t n)
 {
     sortent_t *src = v, *dst = tmp;
     for (size_t w = 1; w < n; w *= 2) {
         for (size_t lo = 0; lo < n; lo += 2 * w) {
             size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
             size_t i = lo, j = mid, k = lo;
-            if (mid < hi && sort_cmp(c, &src[mid - 1], &src[mid]) > 0) {
+            if (mid < hi && sort_cmp(&src[mid - 1], &src[mid]) > 0) {
                 while (i < mid && j < hi)
-                    dst[k++] = sort_cmp(c, &src[j], &src[i]) < 0 ? src[j++] : src[i++];
+                    dst[k++] = sort_cmp(&src[j], &src[i]) < 0 ? src[j++] : src[i++];
             }
             memcpy(dst + k, src + i, (mid - i) * sizeof *src);
             k += mid - i;
@@ -435,6 +441,33 @@ static void boards_build(ld_core_t *c)
         board_clear(&c->boards[i]);
     size_t n = c->g.n_emps;
     sortent_t *v = xmalloc((n + 1) * sizeof *v), *tmp = xmalloc((n + 1) * sizeof *tmp);
+    /* the id order: the employees sorted by id once */
+    uint32_t *idrank = xmalloc((n + 1) * sizeof *idrank);
+    {
+        uint32_t *ix = xmalloc((n + 1) * sizeof *ix), *t2 = xmalloc((n + 1) * sizeof *t2);
+        for (uint32_t i = 0; i < n; i++)
+            ix[i] = i;
+        uint32_t *src = ix, *dst = t2;
+        for (size_t w = 1; w < n; w *= 2) {
+            for (size_t lo = 0; lo < n; lo += 2 * w) {
+                size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+                size_t i = lo, j = mid, k = lo;
+                while (i < mid && j < hi)
+                    dst[k++] = strcmp(c->emps[src[j]].id, c->emps[src[i]].id) < 0 ? src[j++]
+                                                                                  : src[i++];
+                while (i < mid)
+                    dst[k++] = src[i++];
+                while (j < hi)
+                    dst[k++] = src[j++];
+            }
+            uint32_t *t = src;
+            src = dst;
+            dst = t;
+        }
+        for (uint32_t r = 0; r < n; r++)
+            idrank[src[r]] = r;
+        free(ix), free(t2);
+    }
     for (int w = 0; w < LD_WINDOWS; w++)
         for (int s = 0; s < LD_SCOPES; s++) {
             uint32_t slot = (uint32_t)(w * LD_SCOPES + s);
@@ -449,9 +482,10 @@ static void boards_build(ld_core_t *c)
                 v[k].board = board_get(c, slot, scope_value(e, s), period, true);
                 v[k].x = (bent_t){w ? e->win_score[w - 1] : e->points_total,
                                   w ? e->win_at[w - 1] : e->score_at_ms, i};
+                v[k].idrank = idrank[i];
                 k++;
             }
-            sort_ents(c, v, tmp, k);
+            sort_ents(v, tmp, k);
             for (size_t i = 0; i < k;) {
                 size_t j = i;
                 while (j < k && v[j].board == v[i].board)
@@ -460,7 +494,7 @@ static void boards_build(ld_core_t *c)
                 i = j;
             }
         }
-    free(v), free(tmp);
+    free(v), free(tmp), free(idrank);
 }
 
 void boards_flush(ld_core_t *c)

@@ -79,6 +79,7 @@ uint64_t hash_str(const char *s, size_t n);
 uint32_t idmap_get(const idmap_t *m, const char *key, idmap_key_fn fn, const void *ctx);
 void idmap_put(idmap_t *m, const char *key, uint32_t idx, idmap_key_fn fn, const void *ctx);
 void idmap_del(idmap_t *m, const char *key, idmap_key_fn fn, const void *ctx);
+void idmap_reserve(idmap_t *m, size_t n);   /* room for n keys without growing */
 void idmap_free(idmap_t *m);
 
 /* A set of (a, b) pairs with a small value each: who rated/reviewed what. */

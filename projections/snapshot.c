@@ -187,17 +187,41 @@ int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len)
     return 0;
 }
 
+static void *snap_alloc(void *ctx, size_t n) { return arena_alloc(ctx, n); }
+static void snap_free(void *ctx, void *p) { (void)ctx, (void)p; }
+
 ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
 {
-    Ladder__V1__CoreState *st = ladder__v1__core_state__unpack(NULL, len, buf);
-    if (!st)
+    /* decoded into one arena: a snapshot is a million small messages */
+    arena_t arena = {0};
+    ProtobufCAllocator alloc = {snap_alloc, snap_free, &arena};
+    Ladder__V1__CoreState *st = ladder__v1__core_state__unpack(&alloc, len, buf);
+    if (!st) {
+        arena_free(&arena);
         return NULL;
+    }
     ld_core_t *c = NULL;
     if (st->format != SNAP_FORMAT || st->n_lib_count != LD_LEVELS * 3 || st->n_pairs != PS_COUNT ||
         st->n_strings == 0)
         goto bad;
     c = ld_core_new(st->next_seq);
     c->g.last_at_ms = st->last_at_ms;
+    /* every array and index sized once: loading is a pass over the state */
+#define RESERVE(arr, cap, n) ((cap) = (n) + 1, (arr) = xmalloc((cap) * sizeof *(arr)))
+    RESERVE(c->emps, c->emps_cap, st->n_employees);
+    RESERVE(c->cases, c->cases_cap, st->n_cases);
+    RESERVE(c->exams, c->exams_cap, st->n_exams);
+    RESERVE(c->tasks, c->tasks_cap, st->n_tasks);
+    RESERVE(c->changes, c->changes_cap, st->n_changes);
+    RESERVE(c->subs, c->subs_cap, st->n_subs);
+    RESERVE(c->recs, c->recs_cap, st->n_recs);
+#undef RESERVE
+    idmap_reserve(&c->emp_ix, st->n_employees);
+    idmap_reserve(&c->case_ix, st->n_cases);
+    idmap_reserve(&c->exam_ix, st->n_exams);
+    idmap_reserve(&c->sub_ix, st->n_subs);
+    idmap_reserve(&c->rec_ix, st->n_recs);
+    idmap_reserve(&c->string_ix, st->n_strings);
     for (size_t i = 1; i < st->n_strings; i++)
         if (intern(c, st->strings[i]) != i)
             goto bad; /* a duplicate string: not a snapshot we wrote */
@@ -369,10 +393,10 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
 #undef IDX_OK
     deadlines_rebuild(c);
     boards_rebuild(c);
-    ladder__v1__core_state__free_unpacked(st, NULL);
+    arena_free(&arena);
     return c;
 bad:
     ld_core_destroy(&c);
-    ladder__v1__core_state__free_unpacked(st, NULL);
+    arena_free(&arena);
     return NULL;
 }

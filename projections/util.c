@@ -219,6 +219,12 @@ static void idmap_grow(idmap_t *m)
     *m = n;
 }
 
+void idmap_reserve(idmap_t *m, size_t n)
+{
+    while ((n + 1) * 4 >= m->cap * 3)
+        idmap_grow(m);
+}
+
 void idmap_put(idmap_t *m, const char *key, uint32_t idx, idmap_key_fn fn, const void *ctx)
 {
     if ((m->n + 1) * 4 >= m->cap * 3)
