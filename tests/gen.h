@@ -2,10 +2,10 @@
  * the determinism tests and ladder-bench core share it. Ids come from small
  * pools so that duplicates, unknown ids and refused rules happen often.
  *
- * With `churn` set (ladder-bench replay and core, test_scale) the realistic
- * mix stays realistic for 10 M commands: time advances a few seconds per
- * command (10 M commands are about a year, so weeks, months, quarters and
- * the year roll over), people join (new ids) and the longest-serving leave,
+ * With `churn` set (ladder-bench replay, test_scale) the realistic mix stays
+ * realistic for 10 M commands: time advances 0.3 commands per person a day
+ * (3 s a command for 100 000 people: 10 M commands are about a year, so
+ * weeks, months, quarters and the year roll over), people join (new ids) and the longest-serving leave,
  * cases are submitted and reviewed with new ids, volunteer reports are new. */
 #ifndef LD_GEN_H
 #define LD_GEN_H
@@ -112,17 +112,19 @@ static inline char *gen_case(gen_t *g, int slot)
 static inline Ladder__V1__Command *gen_command(gen_t *g)
 {
     const uint32_t MGR = LADDER__V1__ROLE__ROLE_MANAGER, EMP = LADDER__V1__ROLE__ROLE_EMPLOYEE;
-    if (g->churn)
-        g->now += (int64_t)gen_below(g, 6001); /* 3 s on average */
+    if (g->churn) /* 3 s on average for 100 000 people: a day has 0.3 commands each */
+        g->now += (int64_t)gen_below(g, (uint32_t)(600000000ull / (g->emps ? g->emps : 1)) + 1);
     else
         g->now += (int64_t)gen_below(g, 2 * 86400) * 1000;
     ladder__v1__command__init(&g->cmd);
     g->principal = "boss";
     g->roles = MGR;
     if (g->churn) {
-        /* per mille: 3 join, 3 leave, 4 cases submitted, 15 reviews, 5 reports */
-        uint32_t k = gen_below(g, 1000);
-        if (k < 3) {
+        /* per 10 000 commands: 30 join, 30 leave (a third of the staff a year
+         * at 100 000 people), 5 cases submitted, 20 reviews, 20 volunteer
+         * reports (about one per team a week) */
+        uint32_t k = gen_below(g, 10000);
+        if (k < 30) {
             ladder__v1__hire__init(&g->m.hire);
             snprintf(g->buf[0], 48, "e%u", g->hi);
             snprintf(g->buf[1], 48, "team%u", g->hi % 500);
@@ -136,7 +138,7 @@ static inline Ladder__V1__Command *gen_command(gen_t *g)
             g->cmd.hire = &g->m.hire;
             return &g->cmd;
         }
-        if (k < 6 && g->hi - g->lo > 1) {
+        if (k < 60 && g->hi - g->lo > 1) {
             ladder__v1__leave__init(&g->m.leave);
             snprintf(g->buf[0], 48, "e%u", g->lo++);
             g->m.leave.employee_id = g->buf[0];
@@ -145,7 +147,7 @@ static inline Ladder__V1__Command *gen_command(gen_t *g)
             g->cmd.leave = &g->m.leave;
             return &g->cmd;
         }
-        if (k >= 6 && k < 10) {
+        if (k >= 60 && k < 65) {
             ladder__v1__submit_case__init(&g->m.submit);
             ladder__v1__case_node__init(&g->node);
             ladder__v1__case_content__init(&g->content);
@@ -166,7 +168,7 @@ static inline Ladder__V1__Command *gen_command(gen_t *g)
             g->roles = EMP;
             return &g->cmd;
         }
-        if (k >= 10 && k < 25 && g->sub_no) {
+        if (k >= 65 && k < 85 && g->sub_no) {
             ladder__v1__review_case__init(&g->m.review);
             snprintf(g->buf[0], 48, "s%u", g->sub_no - gen_below(g, g->sub_no < 4 ? g->sub_no : 4));
             g->m.review.submission_id = g->buf[0];
@@ -181,7 +183,7 @@ static inline Ladder__V1__Command *gen_command(gen_t *g)
             g->principal = g->m.review.reviewer_id;
             return &g->cmd;
         }
-        if (k >= 25 && k < 30) {
+        if (k >= 85 && k < 105) {
             ladder__v1__report_volunteer__init(&g->m.vol);
             snprintf(g->buf[0], 48, "w%u", ++g->vol_no);
             g->m.vol.report_id = g->buf[0];

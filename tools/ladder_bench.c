@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <sys/stat.h>
 #include <lmdb.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -302,6 +303,7 @@ static void core_mix(long emps, long n, int realistic, int64_t t0)
     gen_t g;
     gen_init(&g, 1, (uint32_t)emps, t0);
     g.realistic = realistic;
+    g.churn = realistic; /* realistic time: ~0.3 commands per person a day */
     Ladder__V1__Command **cmds = malloc((size_t)n * sizeof *cmds);
     const char **who = malloc((size_t)n * sizeof *who);
     uint32_t *roles = malloc((size_t)n * sizeof *roles);
@@ -585,7 +587,9 @@ static int cmd_replay(int argc, char **argv)
     ld_out_destroy(&out);
     ld_core_destroy(&c);
 
-    /* full replay from the first event, 1 M events at a time */
+    /* full replay from the first event, 1 M events at a time; freed heap
+     * memory goes back first, so RssAnon is what the replaying core holds */
+    malloc_trim(0);
     long anon0 = status_kb("RssAnon"), peak = gen_anon > anon0 ? gen_anon : anon0;
     c = ld_core_new(1);
     double rsecs = 0;
