@@ -35,6 +35,7 @@ typedef struct {
 } vec_t;
 
 void vec_push(vec_t *a, uint32_t x);
+void vec_reserve(vec_t *a, uint32_t n);  /* capacity for n, exactly */
 bool vec_has(const vec_t *a, uint32_t x);
 bool vec_remove(vec_t *a, uint32_t x); /* keeps order */
 void vec_free(vec_t *a);
@@ -92,6 +93,7 @@ typedef struct {
 bool pairset_get(const pairset_t *s, uint32_t a, uint32_t b, uint32_t *val);
 void pairset_put(pairset_t *s, uint32_t a, uint32_t b, uint32_t val);
 void pairset_del(pairset_t *s, uint32_t a, uint32_t b);
+void pairset_reserve(pairset_t *s, size_t n); /* room for n pairs without growing */
 void pairset_free(pairset_t *s);
 
 /* ---------------------------------------------------------- calendar -- */

@@ -295,12 +295,14 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
             {&e->changes, s->changes, s->n_changes, (uint32_t)st->n_changes},
             {&e->medals, s->medals, s->n_medals, ns},
         };
-        for (size_t v = 0; v < sizeof vs / sizeof *vs; v++)
+        for (size_t v = 0; v < sizeof vs / sizeof *vs; v++) {
+            vec_reserve(vs[v].v, (uint32_t)vs[v].n);
             for (size_t j = 0; j < vs[v].n; j++) {
                 if (!IDX_OK(vs[v].src[j], vs[v].bound))
                     goto bad;
                 vec_push(vs[v].v, vs[v].src[j]);
             }
+        }
     }
     for (size_t i = 0; i < st->n_exams; i++) {
         const Ladder__V1__SnapExam *s = st->exams[i];
@@ -342,6 +344,7 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
         const Ladder__V1__SnapPairs *s = st->pairs[p];
         if (s->n_keys != s->n_values)
             goto bad;
+        pairset_reserve(&c->pairs[p], s->n_keys);
         for (size_t i = 0; i < s->n_keys; i++) {
             if (!(s->keys[i] >> 32))
                 goto bad;
@@ -365,12 +368,14 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
             {&u->levels, s->levels, s->n_levels, LD_LEVELS},
             {&u->categories, s->categories, s->n_categories, ns},
         };
-        for (size_t v = 0; v < sizeof vs / sizeof *vs; v++)
+        for (size_t v = 0; v < sizeof vs / sizeof *vs; v++) {
+            vec_reserve(vs[v].v, (uint32_t)vs[v].n);
             for (size_t j = 0; j < vs[v].n; j++) {
                 if (!IDX_OK(vs[v].src[j], vs[v].bound))
                     goto bad;
                 vec_push(vs[v].v, vs[v].src[j]);
             }
+        }
     }
     for (size_t i = 0; i < st->n_recs; i++) {
         const Ladder__V1__SnapRec *s = st->recs[i];

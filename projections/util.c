@@ -41,6 +41,14 @@ char *xstrdup(const char *s)
 
 /* ----------------------------------------------------------------- vec -- */
 
+void vec_reserve(vec_t *a, uint32_t n)
+{
+    if (n > a->cap) {
+        a->cap = n;
+        a->v = xrealloc(a->v, a->cap * sizeof *a->v);
+    }
+}
+
 void vec_push(vec_t *a, uint32_t x)
 {
     if (a->len == a->cap) {
@@ -302,9 +310,9 @@ bool pairset_get(const pairset_t *s, uint32_t a, uint32_t b, uint32_t *val)
     return found;
 }
 
-void pairset_put(pairset_t *s, uint32_t a, uint32_t b, uint32_t val)
+static void pairset_grow(pairset_t *s, size_t want)
 {
-    if ((s->n + 1) * 4 >= s->cap * 3) {
+    while ((want + 1) * 4 >= s->cap * 3) {
         pairset_t n = {.cap = s->cap ? s->cap * 2 : 64};
         n.k = xcalloc(n.cap, sizeof *n.k);
         n.val = xcalloc(n.cap, sizeof *n.val);
@@ -322,6 +330,16 @@ void pairset_put(pairset_t *s, uint32_t a, uint32_t b, uint32_t val)
         free(s->val);
         *s = n;
     }
+}
+
+void pairset_reserve(pairset_t *s, size_t n)
+{
+    pairset_grow(s, n);
+}
+
+void pairset_put(pairset_t *s, uint32_t a, uint32_t b, uint32_t val)
+{
+    pairset_grow(s, s->n);
     bool found;
     uint64_t k = pair_key(a, b);
     size_t i = pair_slot(s, k, &found);
