@@ -265,6 +265,7 @@ typedef struct {
     uint32_t prefix_ok;    /* prefix[0..prefix_ok) are valid */
     bblock_t **blk;
     bent_t *first;         /* first entry of each block */
+    int64_t *fscore;       /* and its score alone: most search steps read only these */
     uint32_t *prefix;      /* entries before each block */
 } board_t;
 
