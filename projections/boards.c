@@ -2,12 +2,21 @@
  * current week (from the rules' week start), month, quarter and year, in the
  * rules' fixed UTC offset, for the organisation, a centre, a team or a level.
  *
- * Each board is an order-statistic treap: top N and the rank of one employee
- * in O(log n). Order: more points first, then whoever reached the score
- * first, then the employee id. A window board exists per period; an employee
- * moves to the new period's board when they first earn points in it, so a
- * roll-over needs no sweep and is driven by event time, never by a clock.
- * Boards are derived from the employees and rebuilt when a snapshot loads.
+ * Each board is a sorted sequence in blocks of at most LD_BLOCK entries (a
+ * two-level B-tree): the block is found by a binary search over the blocks'
+ * first scores, the entry within it; counts before each block give ranks.
+ * Order: more points first, then whoever reached the score first, then the
+ * employee id. A window board exists per period; an employee moves to the
+ * new period's board when they first earn points in it, so a roll-over needs
+ * no sweep and is driven by event time, never by a clock.
+ *
+ * Boards are derived and move in batches: evolve only notes an employee
+ * (boards_remove before a change keeps where it stood, boards_insert after),
+ * and boards_flush, called by every board query, takes the noted employees
+ * off their old entries and puts them on their new ones — or, when many
+ * changed (a replay, a snapshot load), rebuilds every board from sorted
+ * entries. Answers are therefore exact at any moment; a rolled-back change
+ * is just one more noted employee. Memory: 24 B an entry (core.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
