@@ -68,7 +68,30 @@ static inline int order(const ld_core_t *c, const bent_t *a, const bent_t *b)
         return a->at < b->at ? -1 : 1;
     if (a->emp == b->emp)
         return 0;
+    uint64_t ka = c->bidkey[a->emp], kb = c->bidkey[b->emp];
+    if (ka != kb) /* the ids' first 8 bytes decide, as strcmp would */
+        return ka < kb ? -1 : 1;
     return strcmp(c->emps[a->emp].id, c->emps[b->emp].id) < 0 ? -1 : 1;
+}
+
+/* Notes emp's id key (before any of its entries is placed). */
+static void idkey_set(ld_core_t *c, uint32_t emp)
+{
+    if ((size_t)emp >= c->bidkey_cap) {
+        size_t cap = c->bidkey_cap ? c->bidkey_cap : 64;
+        while (cap <= emp)
+            cap *= 2;
+        c->bidkey = xrealloc(c->bidkey, cap * sizeof *c->bidkey);
+        c->bidkey_cap = cap;
+    }
+    const unsigned char *id = (const unsigned char *)c->emps[emp].id;
+    uint64_t k = 0;
+    for (int i = 0; i < 8; i++) {
+        k = k << 8 | *id;
+        if (*id)
+            id++;
+    }
+    c->bidkey[emp] = k;
 }
 
 /* --------------------------------------------------------------- blocks -- */
@@ -316,6 +339,8 @@ static void image_apply(ld_core_t *c, const bimage_t *m, bool add)
 {
     if (!m->on)
         return;
+    if (add)
+        idkey_set(c, m->emp);
     for (int w = 0; w < LD_WINDOWS; w++) {
         if (w && !m->period[w])
             continue; /* no points in any period of this window yet */
@@ -461,6 +486,8 @@ static void boards_build(ld_core_t *c)
     for (size_t i = 0; i < c->n_boards; i++)
         board_clear(&c->boards[i]);
     size_t n = c->g.n_emps;
+    for (uint32_t i = 0; i < n; i++)
+        idkey_set(c, i);
     sortent_t *v = xmalloc((n + 1) * sizeof *v), *tmp = xmalloc((n + 1) * sizeof *tmp);
     /* the id order: the employees sorted by id once */
     uint32_t *idrank = xmalloc((n + 1) * sizeof *idrank);
@@ -558,6 +585,7 @@ void boards_free(ld_core_t *c)
     free(c->boards);
     pairset_free(&c->board_ix);
     free(c->bdirty);
+    free(c->bidkey);
     free(c->bimg);
 }
 

@@ -374,6 +374,8 @@ struct ld_core {
     bool boards_built;      /* false: rebuilt whole at the next flush */
     uint32_t *bdirty;       /* per employee: image index + 1, 0 = boards agree */
     size_t bdirty_cap;
+    uint64_t *bidkey;       /* per employee: its id's first 8 bytes, big-endian (ties) */
+    size_t bidkey_cap;
     bimage_t *bimg;         /* employees changed since the last flush */
     size_t n_bimg, bimg_cap;
 
