@@ -2,12 +2,21 @@
  * current week (from the rules' week start), month, quarter and year, in the
  * rules' fixed UTC offset, for the organisation, a centre, a team or a level.
  *
- * Each board is an order-statistic treap: top N and the rank of one employee
- * in O(log n). Order: more points first, then whoever reached the score
- * first, then the employee id. A window board exists per period; an employee
- * moves to the new period's board when they first earn points in it, so a
- * roll-over needs no sweep and is driven by event time, never by a clock.
- * Boards are derived from the employees and rebuilt when a snapshot loads.
+ * Each board is a sorted sequence in blocks of at most LD_BLOCK entries (a
+ * two-level B-tree): the block is found by a binary search over the blocks'
+ * first scores, the entry within it; counts before each block give ranks.
+ * Order: more points first, then whoever reached the score first, then the
+ * employee id. A window board exists per period; an employee moves to the
+ * new period's board when they first earn points in it, so a roll-over needs
+ * no sweep and is driven by event time, never by a clock.
+ *
+ * Boards are derived and move in batches: evolve only notes an employee
+ * (boards_remove before a change keeps where it stood, boards_insert after),
+ * and boards_flush, called by every board query, takes the noted employees
+ * off their old entries and puts them on their new ones — or, when many
+ * changed (a replay, a snapshot load), rebuilds every board from sorted
+ * entries. Answers are therefore exact at any moment; a rolled-back change
+ * is just one more noted employee. Memory: 24 B an entry (core.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,18 +39,6 @@ int32_t window_period(const ld_core_t *c, int window, int64_t at)
     return (int32_t)cal_day_index(start, r->utc_offset_min) + 1; /* +1: 0 means "none" */
 }
 
-static void ensure_nodes(ld_core_t *c, uint32_t emp)
-{
-    if ((size_t)emp < c->bn_cap)
-        return;
-    size_t cap = c->bn_cap ? c->bn_cap : 64;
-    while (cap <= emp)
-        cap *= 2;
-    c->bn = xrealloc(c->bn, cap * LD_SLOTS * sizeof *c->bn);
-    memset(c->bn + c->bn_cap * LD_SLOTS, 0, (cap - c->bn_cap) * LD_SLOTS * sizeof *c->bn);
-    c->bn_cap = cap;
-}
-
 static uint32_t board_get(ld_core_t *c, uint32_t slot, uint32_t value, int32_t period, bool create)
 {
     uint32_t idx;
@@ -54,140 +51,260 @@ static uint32_t board_get(ld_core_t *c, uint32_t slot, uint32_t value, int32_t p
         c->boards = xrealloc(c->boards, c->boards_cap * sizeof *c->boards);
     }
     idx = (uint32_t)c->n_boards++;
-    c->boards[idx] = (board_t){0, slot, value, period};
+    c->boards[idx] = (board_t){.slot = slot, .value = value, .period = period};
     pairset_put(&c->board_ix, (uint32_t)period, slot << 24 | value, idx);
     return idx;
 }
 
-/* ---------------------------------------------------------------- treap -- */
+/* ---------------------------------------------------------------- order -- */
 
-static uint64_t prio(uint32_t e1, uint32_t slot)
+/* <0: a ranks before b. More points first, then who reached the score
+ * first, then the id (§9); equal only for the same employee. */
+static inline int order(const ld_core_t *c, const bent_t *a, const bent_t *b)
 {
-    return mix64((uint64_t)e1 * LD_SLOTS + slot);
-}
-
-/* a ranks before b */
-static bool before(const ld_core_t *c, uint32_t slot, uint32_t a1, uint32_t b1)
-{
-    const bnode_t *a = NODE(c, a1 - 1, slot), *b = NODE(c, b1 - 1, slot);
     if (a->score != b->score)
-        return a->score > b->score;
+        return a->score > b->score ? -1 : 1;
     if (a->at != b->at)
-        return a->at < b->at;
-    return strcmp(c->emps[a1 - 1].id, c->emps[b1 - 1].id) < 0;
+        return a->at < b->at ? -1 : 1;
+    if (a->emp == b->emp)
+        return 0;
+    uint64_t ka = c->bidkey[a->emp], kb = c->bidkey[b->emp];
+    if (ka != kb) /* the ids' first 8 bytes decide, as strcmp would */
+        return ka < kb ? -1 : 1;
+    return strcmp(c->emps[a->emp].id, c->emps[b->emp].id) < 0 ? -1 : 1;
 }
 
-static uint32_t size_of(const ld_core_t *c, uint32_t slot, uint32_t t)
+/* Notes emp's id key (before any of its entries is placed). */
+static void idkey_set(ld_core_t *c, uint32_t emp)
 {
-    return t ? NODE(c, t - 1, slot)->size : 0;
-}
-
-static void fix(ld_core_t *c, uint32_t slot, uint32_t t)
-{
-    bnode_t *n = NODE(c, t - 1, slot);
-    n->size = 1 + size_of(c, slot, n->l) + size_of(c, slot, n->r);
-}
-
-/* Sizes are kept on the way down (no sibling reads); only the two nodes of
- * a rotation are recomputed. */
-static uint32_t insert(ld_core_t *c, uint32_t slot, uint32_t t, uint32_t x)
-{
-    if (!t)
-        return x;
-    bnode_t *n = NODE(c, t - 1, slot);
-    n->size++;
-    if (before(c, slot, x, t)) {
-        n->l = insert(c, slot, n->l, x);
-        if (prio(n->l, slot) > prio(t, slot)) {
-            uint32_t l = n->l;
-            bnode_t *ln = NODE(c, l - 1, slot);
-            n->l = ln->r;
-            ln->r = t;
-            fix(c, slot, t);
-            fix(c, slot, l);
-            return l;
-        }
-    } else {
-        n->r = insert(c, slot, n->r, x);
-        if (prio(n->r, slot) > prio(t, slot)) {
-            uint32_t r = n->r;
-            bnode_t *rn = NODE(c, r - 1, slot);
-            n->r = rn->l;
-            rn->l = t;
-            fix(c, slot, t);
-            fix(c, slot, r);
-            return r;
-        }
+    if ((size_t)emp >= c->bidkey_cap) {
+        size_t cap = c->bidkey_cap ? c->bidkey_cap : 64;
+        while (cap <= emp)
+            cap *= 2;
+        c->bidkey = xrealloc(c->bidkey, cap * sizeof *c->bidkey);
+        c->bidkey_cap = cap;
     }
-    return t;
+    const unsigned char *id = (const unsigned char *)c->emps[emp].id;
+    uint64_t k = 0;
+    for (int i = 0; i < 8; i++) {
+        k = k << 8 | *id;
+        if (*id)
+            id++;
+    }
+    c->bidkey[emp] = k;
 }
 
-static uint32_t merge(ld_core_t *c, uint32_t slot, uint32_t a, uint32_t b)
+/* --------------------------------------------------------------- blocks -- */
+
+static bblock_t *block_new(uint32_t cap)
 {
-    if (!a || !b)
-        return a ? a : b;
-    if (prio(a, slot) > prio(b, slot)) {
-        bnode_t *n = NODE(c, a - 1, slot);
-        n->r = merge(c, slot, n->r, b);
-        fix(c, slot, a);
-        return a;
-    }
-    bnode_t *n = NODE(c, b - 1, slot);
-    n->l = merge(c, slot, a, n->l);
-    fix(c, slot, b);
+    bblock_t *b = xmalloc(sizeof *b + cap * sizeof b->e[0]);
+    b->n = 0;
+    b->cap = cap;
     return b;
 }
 
-/* x is in the tree: every node on its path loses one. */
-static uint32_t erase(ld_core_t *c, uint32_t slot, uint32_t t, uint32_t x)
+static void board_clear(board_t *b)
 {
-    if (!t)
+    for (uint32_t j = 0; j < b->n_blocks; j++)
+        free(b->blk[j]);
+    free(b->blk), free(b->first), free(b->fscore), free(b->prefix);
+    b->blk = NULL, b->first = NULL, b->fscore = NULL, b->prefix = NULL;
+    b->size = b->n_blocks = b->cap_blocks = b->prefix_ok = 0;
+}
+
+static void set_first(board_t *b, uint32_t j, const bent_t *x)
+{
+    b->first[j] = *x;
+    b->fscore[j] = x->score;
+}
+
+/* Makes room for a block at position j (j <= n_blocks). */
+static void blocks_open(board_t *b, uint32_t j, bblock_t *blk)
+{
+    if (b->n_blocks == b->cap_blocks) {
+        b->cap_blocks = b->cap_blocks ? b->cap_blocks * 2 : 4;
+        b->blk = xrealloc(b->blk, b->cap_blocks * sizeof *b->blk);
+        b->first = xrealloc(b->first, b->cap_blocks * sizeof *b->first);
+        b->fscore = xrealloc(b->fscore, b->cap_blocks * sizeof *b->fscore);
+        b->prefix = xrealloc(b->prefix, b->cap_blocks * sizeof *b->prefix);
+    }
+    uint32_t m = b->n_blocks - j;
+    memmove(b->blk + j + 1, b->blk + j, m * sizeof *b->blk);
+    memmove(b->first + j + 1, b->first + j, m * sizeof *b->first);
+    memmove(b->fscore + j + 1, b->fscore + j, m * sizeof *b->fscore);
+    b->blk[j] = blk;
+    if (blk->n)
+        set_first(b, j, &blk->e[0]);
+    b->n_blocks++;
+    if (b->prefix_ok > j)
+        b->prefix_ok = j;
+}
+
+static void blocks_close(board_t *b, uint32_t j)
+{
+    free(b->blk[j]);
+    uint32_t m = b->n_blocks - j - 1;
+    memmove(b->blk + j, b->blk + j + 1, m * sizeof *b->blk);
+    memmove(b->first + j, b->first + j + 1, m * sizeof *b->first);
+    memmove(b->fscore + j, b->fscore + j + 1, m * sizeof *b->fscore);
+    b->n_blocks--;
+    if (b->prefix_ok > j)
+        b->prefix_ok = j;
+}
+
+/* The block that holds (or would hold) x: the last whose first entry is not
+ * after x, or block 0. */
+static uint32_t block_for(const ld_core_t *c, const board_t *b, const bent_t *x)
+{
+    uint32_t lo = 1, hi = b->n_blocks; /* answer in [lo-1, hi) */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        /* the scores alone (8 B apart) decide most steps */
+        if (b->fscore[mid] != x->score ? b->fscore[mid] > x->score
+                                       : order(c, &b->first[mid], x) <= 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo - 1;
+}
+
+/* First position in blk whose entry is not before x. */
+static uint32_t lower(const ld_core_t *c, const bblock_t *blk, const bent_t *x)
+{
+    uint32_t lo = 0, hi = blk->n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (order(c, &blk->e[mid], x) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static void board_put(ld_core_t *c, board_t *b, const bent_t *x)
+{
+    b->size++;
+    if (!b->n_blocks) {
+        bblock_t *blk = block_new(8);
+        blk->e[blk->n++] = *x;
+        blocks_open(b, 0, blk);
+        return;
+    }
+    uint32_t j = block_for(c, b, x);
+    bblock_t *blk = b->blk[j];
+    if (blk->n == LD_BLOCK) {
+        /* split in halves; x goes to whichever half it belongs in */
+        bblock_t *r = block_new(LD_BLOCK);
+        r->n = LD_BLOCK / 2;
+        memcpy(r->e, blk->e + LD_BLOCK / 2, r->n * sizeof r->e[0]);
+        blk->n = LD_BLOCK / 2;
+        blocks_open(b, j + 1, r);
+        if (order(c, x, &r->e[0]) > 0)
+            blk = r, j++;
+    } else if (blk->n == blk->cap) {
+        uint32_t cap = blk->cap * 2 < LD_BLOCK ? blk->cap * 2 : LD_BLOCK;
+        blk = xrealloc(blk, sizeof *blk + cap * sizeof blk->e[0]);
+        blk->cap = cap;
+        b->blk[j] = blk;
+    }
+    uint32_t p = lower(c, blk, x);
+    memmove(blk->e + p + 1, blk->e + p, (blk->n - p) * sizeof blk->e[0]);
+    blk->e[p] = *x;
+    blk->n++;
+    if (p == 0)
+        set_first(b, j, x);
+    if (b->prefix_ok > j + 1)
+        b->prefix_ok = j + 1;
+}
+
+/* Takes x (which is on the board) out; small neighbours merge, so a board's
+ * blocks stay at least a quarter full on average. */
+static void board_take(ld_core_t *c, board_t *b, const bent_t *x)
+{
+    if (!b->n_blocks)
+        return;
+    uint32_t j = block_for(c, b, x);
+    bblock_t *blk = b->blk[j];
+    uint32_t p = lower(c, blk, x);
+    if (p == blk->n || blk->e[p].emp != x->emp)
+        return; /* not there: nothing to take */
+    b->size--;
+    memmove(blk->e + p, blk->e + p + 1, (blk->n - p - 1) * sizeof blk->e[0]);
+    blk->n--;
+    if (b->prefix_ok > j + 1)
+        b->prefix_ok = j + 1;
+    if (!blk->n) {
+        blocks_close(b, j);
+        return;
+    }
+    if (p == 0)
+        set_first(b, j, &blk->e[0]);
+    if (blk->n < LD_BLOCK / 4 && j + 1 < b->n_blocks &&
+        blk->n + b->blk[j + 1]->n <= LD_BLOCK * 3 / 4) {
+        bblock_t *r = b->blk[j + 1];
+        if (blk->cap < blk->n + r->n) {
+            blk = xrealloc(blk, sizeof *blk + LD_BLOCK * sizeof blk->e[0]);
+            blk->cap = LD_BLOCK;
+            b->blk[j] = blk;
+        }
+        memcpy(blk->e + blk->n, r->e, r->n * sizeof r->e[0]);
+        blk->n += r->n;
+        blocks_close(b, j + 1);
+        if (b->prefix_ok > j)
+            b->prefix_ok = j;
+    }
+}
+
+static void prefix_fill(board_t *b, uint32_t upto)
+{
+    uint32_t j = b->prefix_ok;
+    if (j >= upto)
+        return;
+    uint32_t acc = j ? b->prefix[j - 1] + b->blk[j - 1]->n : 0;
+    for (; j < upto; j++) {
+        b->prefix[j] = acc;
+        acc += b->blk[j]->n;
+    }
+    b->prefix_ok = upto;
+}
+
+/* 1-based rank of x on the board, 0 when it is not on it; *bj, *bp: where. */
+static uint32_t board_rank(ld_core_t *c, board_t *b, const bent_t *x, uint32_t *bj, uint32_t *bp)
+{
+    if (!b->n_blocks)
         return 0;
-    bnode_t *n = NODE(c, t - 1, slot);
-    if (t == x)
-        return merge(c, slot, n->l, n->r);
-    n->size--;
-    if (before(c, slot, x, t))
-        n->l = erase(c, slot, n->l, x);
-    else
-        n->r = erase(c, slot, n->r, x);
-    return t;
+    uint32_t j = block_for(c, b, x);
+    const bblock_t *blk = b->blk[j];
+    uint32_t p = lower(c, blk, x);
+    if (p == blk->n || blk->e[p].emp != x->emp)
+        return 0;
+    prefix_fill(b, j + 1);
+    *bj = j, *bp = p;
+    return b->prefix[j] + p + 1;
 }
 
-/* 1-based rank of x in the tree t (x must be in it). */
-static uint32_t rank_of(const ld_core_t *c, uint32_t slot, uint32_t t, uint32_t x)
+/* The block holding 1-based rank k (k <= size). */
+static uint32_t block_at(board_t *b, uint32_t k)
 {
-    uint32_t r = 0;
-    while (t) {
-        const bnode_t *n = NODE(c, t - 1, slot);
-        if (t == x)
-            return r + size_of(c, slot, n->l) + 1;
-        if (before(c, slot, x, t)) {
-            t = n->l;
-        } else {
-            r += size_of(c, slot, n->l) + 1;
-            t = n->r;
-        }
+    prefix_fill(b, b->n_blocks);
+    uint32_t lo = 0, hi = b->n_blocks; /* last block with prefix < k */
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (b->prefix[mid] < k)
+            lo = mid;
+        else
+            hi = mid;
     }
-    return 0;
+    return lo;
 }
 
-/* The employee (index + 1) at 1-based rank k. */
-static uint32_t select_at(const ld_core_t *c, uint32_t slot, uint32_t t, uint32_t k)
+static const bent_t *board_at(board_t *b, uint32_t k)
 {
-    while (t) {
-        const bnode_t *n = NODE(c, t - 1, slot);
-        uint32_t ls = size_of(c, slot, n->l);
-        if (k == ls + 1)
-            return t;
-        if (k <= ls) {
-            t = n->l;
-        } else {
-            k -= ls + 1;
-            t = n->r;
-        }
-    }
-    return 0;
+    uint32_t j = block_at(b, k);
+    return &b->blk[j]->e[k - 1 - b->prefix[j]];
 }
 
 /* ----------------------------------------------------------- membership -- */
@@ -197,44 +314,99 @@ static uint32_t scope_value(const emp_t *e, int scope)
     return scope == 1 ? e->centre : scope == 2 ? e->team : scope == 3 ? e->level : 0;
 }
 
-void boards_remove(ld_core_t *c, uint32_t emp)
+/* Where the employee belongs now. */
+static void image_of(const ld_core_t *c, uint32_t emp, bimage_t *m)
 {
-    ensure_nodes(c, emp);
-    for (uint32_t slot = 0; slot < LD_SLOTS; slot++) {
-        bnode_t *n = NODE(c, emp, slot);
-        if (!n->board)
-            continue;
-        board_t *b = &c->boards[n->board - 1];
-        b->root = erase(c, slot, b->root, emp + 1);
-        *n = (bnode_t){0};
+    memset(m, 0, sizeof *m);
+    m->emp = emp;
+    if (emp >= c->g.n_emps || (c->emps[emp].flags & EF_LEFT))
+        return;
+    const emp_t *e = &c->emps[emp];
+    m->on = 1;
+    for (int s = 0; s < LD_SCOPES; s++)
+        m->value[s] = scope_value(e, s);
+    m->score[0] = e->points_total;
+    m->at[0] = e->score_at_ms;
+    for (int w = 1; w < LD_WINDOWS; w++) {
+        m->period[w] = e->win_period[w - 1];
+        m->score[w] = e->win_score[w - 1];
+        m->at[w] = e->win_at[w - 1];
     }
 }
 
-void boards_insert(ld_core_t *c, uint32_t emp)
+/* Puts the image's entries on (add) or takes them off its boards. */
+static void image_apply(ld_core_t *c, const bimage_t *m, bool add)
 {
-    ensure_nodes(c, emp);
-    const emp_t *e = &c->emps[emp];
-    if (e->flags & EF_LEFT)
+    if (!m->on)
         return;
+    if (add)
+        idkey_set(c, m->emp);
     for (int w = 0; w < LD_WINDOWS; w++) {
-        int32_t period = w ? e->win_period[w - 1] : 0;
-        if (w && !period)
+        if (w && !m->period[w])
             continue; /* no points in any period of this window yet */
+        bent_t x = {m->score[w], m->at[w], m->emp};
         for (int s = 0; s < LD_SCOPES; s++) {
-            uint32_t slot = (uint32_t)(w * LD_SCOPES + s);
-            uint32_t bi = board_get(c, slot, scope_value(e, s), period, true);
-            bnode_t *n = NODE(c, emp, slot);
-            *n = (bnode_t){0, 0, 1, bi + 1, w ? e->win_score[w - 1] : e->points_total,
-                           w ? e->win_at[w - 1] : e->score_at_ms};
-            board_t *b = &c->boards[bi];
-            b->root = insert(c, slot, b->root, emp + 1);
+            uint32_t bi = board_get(c, (uint32_t)(w * LD_SCOPES + s), m->value[s], m->period[w], add);
+            if (bi == NONE)
+                continue;
+            if (add)
+                board_put(c, &c->boards[bi], &x);
+            else
+                board_take(c, &c->boards[bi], &x);
         }
     }
 }
 
+static void note(ld_core_t *c, uint32_t emp, bool before)
+{
+    if (!c->boards_built)
+        return; /* the next flush builds everything */
+    if ((size_t)emp >= c->bdirty_cap) {
+        size_t cap = c->bdirty_cap ? c->bdirty_cap : 64;
+        while (cap <= emp)
+            cap *= 2;
+        c->bdirty = xrealloc(c->bdirty, cap * sizeof *c->bdirty);
+        memset(c->bdirty + c->bdirty_cap, 0, (cap - c->bdirty_cap) * sizeof *c->bdirty);
+        c->bdirty_cap = cap;
+    }
+    if (c->bdirty[emp])
+        return; /* the image of the last flush is already kept */
+    if (c->n_bimg == c->bimg_cap) {
+        c->bimg_cap = c->bimg_cap ? c->bimg_cap * 2 : 64;
+        c->bimg = xrealloc(c->bimg, c->bimg_cap * sizeof *c->bimg);
+    }
+    bimage_t *m = &c->bimg[c->n_bimg++];
+    if (before) {
+        image_of(c, emp, m);
+    } else {
+        memset(m, 0, sizeof *m); /* noted only after: a hire, on no board before */
+        m->emp = emp;
+    }
+    c->bdirty[emp] = (uint32_t)c->n_bimg;
+}
+
+void boards_remove(ld_core_t *c, uint32_t emp) { note(c, emp, true); }
+void boards_insert(ld_core_t *c, uint32_t emp) { note(c, emp, false); }
+
+void boards_drop(ld_core_t *c, uint32_t emp)
+{
+    if (!c->boards_built)
+        return;
+    bimage_t m;
+    if ((size_t)emp < c->bdirty_cap && c->bdirty[emp]) {
+        bimage_t *d = &c->bimg[c->bdirty[emp] - 1];
+        m = *d;
+        d->emp = NONE;
+        c->bdirty[emp] = 0;
+    } else {
+        image_of(c, emp, &m);
+    }
+    image_apply(c, &m, false);
+}
+
 /* Points earned at `at`: the employee's window scores move into the period
  * of `at` (a new period starts from zero). The caller has touched the emp and
- * removed it from its boards; it re-inserts after. */
+ * called boards_remove; it calls boards_insert after. */
 void boards_add_points(ld_core_t *c, uint32_t emp, int64_t amount, int64_t at)
 {
     emp_t *e = &c->emps[emp];
@@ -249,21 +421,172 @@ void boards_add_points(ld_core_t *c, uint32_t emp, int64_t amount, int64_t at)
     }
 }
 
+/* ------------------------------------------------------------- rebuild -- */
+
+/* A build sorts entries by board, then §9 order; ids are compared through
+ * their rank among all ids (one sort of the ids, not a strcmp per tie). */
+typedef struct {
+    uint32_t board, idrank;
+    bent_t x;
+} sortent_t;
+
+static int sort_cmp(const sortent_t *a, const sortent_t *b)
+{
+    if (a->board != b->board)
+        return a->board < b->board ? -1 : 1;
+    if (a->x.score != b->x.score)
+        return a->x.score > b->x.score ? -1 : 1;
+    if (a->x.at != b->x.at)
+        return a->x.at < b->x.at ? -1 : 1;
+    return a->idrank < b->idrank ? -1 : a->idrank > b->idrank;
+}
+
+/* Bottom-up merge sort (C11's qsort takes no context for the id order). */
+static void sort_ents(sortent_t *v, sortent_t *tmp, size_t n)
+{
+    sortent_t *src = v, *dst = tmp;
+    for (size_t w = 1; w < n; w *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            size_t i = lo, j = mid, k = lo;
+            if (mid < hi && sort_cmp(&src[mid - 1], &src[mid]) > 0) {
+                while (i < mid && j < hi)
+                    dst[k++] = sort_cmp(&src[j], &src[i]) < 0 ? src[j++] : src[i++];
+            }
+            memcpy(dst + k, src + i, (mid - i) * sizeof *src);
+            k += mid - i;
+            memcpy(dst + k, src + j, (hi - j) * sizeof *src);
+        }
+        sortent_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != v)
+        memcpy(v, src, n * sizeof *v);
+}
+
+static void board_bulk(board_t *b, const sortent_t *v, size_t n)
+{
+    const uint32_t fill = LD_BLOCK * 7 / 8;
+    for (size_t i = 0; i < n; i += fill) {
+        uint32_t k = (uint32_t)(n - i < fill ? n - i : fill);
+        bblock_t *blk = block_new(k < 8 ? 8 : k);
+        for (uint32_t t = 0; t < k; t++)
+            blk->e[t] = v[i + t].x;
+        blk->n = k;
+        blocks_open(b, b->n_blocks, blk);
+    }
+    b->size = (uint32_t)n;
+}
+
+/* Builds every board from the employees, one slot at a time (bounded
+ * scratch: one entry per employee). */
+static void boards_build(ld_core_t *c)
+{
+    for (size_t i = 0; i < c->n_boards; i++)
+        board_clear(&c->boards[i]);
+    size_t n = c->g.n_emps;
+    for (uint32_t i = 0; i < n; i++)
+        idkey_set(c, i);
+    sortent_t *v = xmalloc((n + 1) * sizeof *v), *tmp = xmalloc((n + 1) * sizeof *tmp);
+    /* the id order: the employees sorted by id once */
+    uint32_t *idrank = xmalloc((n + 1) * sizeof *idrank);
+    {
+        uint32_t *ix = xmalloc((n + 1) * sizeof *ix), *t2 = xmalloc((n + 1) * sizeof *t2);
+        for (uint32_t i = 0; i < n; i++)
+            ix[i] = i;
+        uint32_t *src = ix, *dst = t2;
+        for (size_t w = 1; w < n; w *= 2) {
+            for (size_t lo = 0; lo < n; lo += 2 * w) {
+                size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+                size_t i = lo, j = mid, k = lo;
+                while (i < mid && j < hi)
+                    dst[k++] = strcmp(c->emps[src[j]].id, c->emps[src[i]].id) < 0 ? src[j++]
+                                                                                  : src[i++];
+                while (i < mid)
+                    dst[k++] = src[i++];
+                while (j < hi)
+                    dst[k++] = src[j++];
+            }
+            uint32_t *t = src;
+            src = dst;
+            dst = t;
+        }
+        for (uint32_t r = 0; r < n; r++)
+            idrank[src[r]] = r;
+        free(ix), free(t2);
+    }
+    for (int w = 0; w < LD_WINDOWS; w++)
+        for (int s = 0; s < LD_SCOPES; s++) {
+            uint32_t slot = (uint32_t)(w * LD_SCOPES + s);
+            size_t k = 0;
+            for (uint32_t i = 0; i < n; i++) {
+                const emp_t *e = &c->emps[i];
+                if (e->flags & EF_LEFT)
+                    continue;
+                int32_t period = w ? e->win_period[w - 1] : 0;
+                if (w && !period)
+                    continue;
+                v[k].board = board_get(c, slot, scope_value(e, s), period, true);
+                v[k].x = (bent_t){w ? e->win_score[w - 1] : e->points_total,
+                                  w ? e->win_at[w - 1] : e->score_at_ms, i};
+                v[k].idrank = idrank[i];
+                k++;
+            }
+            sort_ents(v, tmp, k);
+            for (size_t i = 0; i < k;) {
+                size_t j = i;
+                while (j < k && v[j].board == v[i].board)
+                    j++;
+                board_bulk(&c->boards[v[i].board], v + i, j - i);
+                i = j;
+            }
+        }
+    free(v), free(tmp), free(idrank);
+}
+
+void boards_flush(ld_core_t *c)
+{
+    if (!c->boards_built || c->n_bimg > c->g.n_emps / 8 + 64) {
+        boards_build(c);
+        c->boards_built = true;
+    } else {
+        for (size_t i = 0; i < c->n_bimg; i++) {
+            bimage_t *m = &c->bimg[i];
+            if (m->emp == NONE)
+                continue;
+            image_apply(c, m, false);
+            bimage_t now;
+            image_of(c, m->emp, &now);
+            image_apply(c, &now, true);
+        }
+    }
+    for (size_t i = 0; i < c->n_bimg; i++)
+        if (c->bimg[i].emp != NONE)
+            c->bdirty[c->bimg[i].emp] = 0;
+    c->n_bimg = 0;
+}
+
 void boards_rebuild(ld_core_t *c)
 {
     for (size_t i = 0; i < c->n_boards; i++)
-        c->boards[i].root = 0;
-    if (c->bn_cap)
-        memset(c->bn, 0, c->bn_cap * LD_SLOTS * sizeof *c->bn);
-    for (uint32_t i = 0; i < c->g.n_emps; i++)
-        boards_insert(c, i);
+        board_clear(&c->boards[i]);
+    for (size_t i = 0; i < c->n_bimg; i++)
+        if (c->bimg[i].emp != NONE)
+            c->bdirty[c->bimg[i].emp] = 0;
+    c->n_bimg = 0;
+    c->boards_built = false;
 }
 
 void boards_free(ld_core_t *c)
 {
-    free(c->bn);
+    for (size_t i = 0; i < c->n_boards; i++)
+        board_clear(&c->boards[i]);
     free(c->boards);
     pairset_free(&c->board_ix);
+    free(c->bdirty);
+    free(c->bidkey);
+    free(c->bimg);
 }
 
 /* ---------------------------------------------------------------- query -- */
@@ -271,15 +594,15 @@ void boards_free(ld_core_t *c)
 static const char *const window_names[] = {"all", "week", "month", "quarter", "year"};
 static const char *const scope_names[] = {"org", "centre", "team", "level"};
 
-static void add_row(ld_core_t *c, ld_out_t *out, Ladder__V1__Board *b, uint32_t slot, uint32_t e1,
+static void add_row(ld_core_t *c, ld_out_t *out, Ladder__V1__Board *b, const bent_t *x,
                     uint32_t rank)
 {
-    const emp_t *e = &c->emps[e1 - 1];
+    const emp_t *e = &c->emps[x->emp];
     Ladder__V1__BoardRow *row = body_new(out, &ladder__v1__board_row__descriptor);
     row->rank = rank;
     row->employee_id = ostr(out, e->id);
     row->name = ostr(out, e->name);
-    row->points = NODE(c, e1 - 1, slot)->score;
+    row->points = x->score;
     row->level = e->level;
     b->rows[b->n_rows++] = row;
 }
@@ -305,9 +628,10 @@ int boards_query(ld_core_t *c, const Ladder__V1__GetBoard *q, int64_t now, ld_ou
                           "§9: a level board needs a level 0 to 5 in scope_value");
         value = (uint32_t)l;
     }
+    boards_flush(c);
     int32_t period = window_period(c, (int)q->window, now);
     uint32_t bi = value == NONE ? NONE : board_get(c, slot, value, period, false);
-    const board_t *bd = bi == NONE ? NULL : &c->boards[bi];
+    board_t *bd = bi == NONE ? NULL : &c->boards[bi];
     Ladder__V1__Board *b = body_new(out, &ladder__v1__board__descriptor);
     char name[96];
     snprintf(name, sizeof name, "%s/%s%s%.60s", window_names[q->window], scope_names[q->scope],
@@ -317,7 +641,7 @@ int boards_query(ld_core_t *c, const Ladder__V1__GetBoard *q, int64_t now, ld_ou
         const ld_rules_t *r = cur_rules(c);
         b->window_start_ms = ((int64_t)period - 1) * 86400000LL - (int64_t)r->utc_offset_min * 60000;
     }
-    uint32_t size = bd ? size_of(c, slot, bd->root) : 0;
+    uint32_t size = bd ? bd->size : 0;
     b->size = size;
     uint32_t top = q->top ? q->top : (q->around && *q->around ? 0 : 10);
     if (top > 1000)
@@ -326,14 +650,19 @@ int boards_query(ld_core_t *c, const Ladder__V1__GetBoard *q, int64_t now, ld_ou
     if (radius > 100)
         radius = 100;
     uint32_t first = 1, last = top < size ? top : size;
-    uint32_t around_rank = 0;
+    uint32_t around_rank = 0, aj = 0, ap = 0;
     if (q->around && *q->around) {
         uint32_t e = emp_find(c, q->around);
         if (e == NONE)
             return refuse(c, LADDER__V1__ERROR_CODE__ERR_NOT_FOUND, "§1", "board.around",
                           "§1: no employee %s", q->around);
-        if (bd && NODE(c, e, slot)->board == bi + 1)
-            around_rank = rank_of(c, slot, bd->root, e + 1);
+        bimage_t m;
+        image_of(c, e, &m);
+        uint32_t w = q->window;
+        if (bd && m.on && m.period[w] == bd->period && m.value[q->scope] == value) {
+            bent_t x = {m.score[w], m.at[w], e};
+            around_rank = board_rank(c, bd, &x, &aj, &ap);
+        }
         if (!around_rank)
             return refuse(c, LADDER__V1__ERROR_CODE__ERR_NOT_FOUND, "§9", "board.around",
                           "§9: %s is not on board %s (no points in this period)", q->around, name);
@@ -344,10 +673,31 @@ int boards_query(ld_core_t *c, const Ladder__V1__GetBoard *q, int64_t now, ld_ou
     }
     size_t cap = (last >= first ? last - first + 1 : 0) + 2 * radius + 2;
     b->rows = arena_alloc(&out->arena, cap * sizeof *b->rows);
-    for (uint32_t k = first; k <= last && size; k++)
-        add_row(c, out, b, slot, select_at(c, slot, bd->root, k), k);
+    if (size && first <= last) {
+        /* one search, then along the blocks */
+        uint32_t j, p;
+        if (around_rank && first <= around_rank && around_rank - first <= radius) {
+            /* from the asker's own position, back to the first row */
+            j = aj, p = ap;
+            uint32_t k = around_rank - first;
+            while (k > p) {
+                k -= p + 1;
+                j--;
+                p = bd->blk[j]->n - 1;
+            }
+            p -= k;
+        } else {
+            j = block_at(bd, first);
+            p = first - 1 - bd->prefix[j];
+        }
+        for (uint32_t k = first; k <= last; k++) {
+            while (p == bd->blk[j]->n)
+                j++, p = 0;
+            add_row(c, out, b, &bd->blk[j]->e[p++], k);
+        }
+    }
     if (top && around_rank > last) /* top N plus the asker's own row */
-        add_row(c, out, b, slot, select_at(c, slot, bd->root, around_rank), around_rank);
+        add_row(c, out, b, board_at(bd, around_rank), around_rank);
     *res = b;
     return 0;
 }

@@ -283,7 +283,7 @@ static void undo_one(ld_core_t *c, const undo_t *u)
         /* drop records created since: the arrays shrink back */
         for (uint32_t i = s->n_emps; i < c->g.n_emps; i++) {
             emp_t *e = &c->emps[i];
-            boards_remove(c, i);
+            boards_drop(c, i);
             idmap_del(&c->emp_ix, e->id, emp_key, c);
             free(e->name);
             vec_free(&e->studied), vec_free(&e->examined), vec_free(&e->apprentices);
@@ -868,6 +868,7 @@ int ld_core_execute(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t
     bool own = c->depth == 0;
     uint32_t mark = ld_core_savepoint(c);
     size_t n0 = out->n;
+    arena_mark_t am = arena_mark(&out->arena);
     int rc;
     if (!cmd)
         rc = refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, NULL, "commands", "empty command");
@@ -894,6 +895,7 @@ int ld_core_execute(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t
     if (rc) {
         ld_core_rollback(c, mark);
         out->n = n0;
+        arena_rewind(&out->arena, am); /* a refusal leaves no bytes behind */
     }
     if (own)
         ld_core_release(c);

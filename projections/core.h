@@ -10,6 +10,32 @@
  * is produced (so a batch's next command sees it). A refusal leaves state and
  * output as they were. Savepoints let the shell undo a whole request (batch
  * all-or-nothing) or a whole group commit (a failed disk write).
+ *
+ * Memory contract. The state holds what deciding needs, never the history
+ * itself: texts, case content and every event stay in the log (ReadEvents,
+ * explain and audit read them from there). Costs on x86-64 (ladder-bench
+ * core and replay measure the totals):
+ *   - an employee: ~500 B (its record 432 B, name, id index, vectors of 4 B
+ *     per case studied/examined, apprentice, level change, medal); a §9
+ *     board entry is 24 B, on 4 boards (org, centre, team, level) for all
+ *     time and for each window with points in its latest period: 96-480 B.
+ *     People who left keep their record (ids are never reused, §1).
+ *   - a case: 104 B + title; an exam 160 B; a submission 128 B + its
+ *     reviews (4 B each); a KB item, suggestion or QC record 168 B + text;
+ *     a level change 88 B; a used one-off id (volunteer report) ~50 B;
+ *     who-rated-what and who-did-which-task pairs ~16 B each.
+ *   - a board: 48 B per (window, scope, value, period) ever used; an entry
+ *     leaves a past period's board when its employee next earns points.
+ *   - derived and scratch: the deadline heap (16 B an entry), the board
+ *     images of employees changed since the last query (128 B each, at most
+ *     one per employee), the undo journal (freed at ld_core_release) and the
+ *     output arena (freed at ld_out_reset; a refused command's part at once).
+ * So the state is bounded by the organisation — people ever employed, the
+ * library and its exams, people x cases for the study and rating sets —
+ * and by the calendar for boards (one set per period), not by the number
+ * of events: test_scale checks that 2 M replayed events leave RSS within
+ * 1.25x of 1 M. Known growth with time: every exam ever drawn keeps its
+ * 160 B record, every accepted case (retired too) its record and title.
  */
 #ifndef LD_CORE_H
 #define LD_CORE_H

@@ -36,6 +36,7 @@ typedef struct {
 } vec_t;
 
 void vec_push(vec_t *a, uint32_t x);
+void vec_reserve(vec_t *a, uint32_t n);  /* capacity for n, exactly */
 bool vec_has(const vec_t *a, uint32_t x);
 bool vec_remove(vec_t *a, uint32_t x); /* keeps order */
 void vec_free(vec_t *a);
@@ -51,6 +52,14 @@ typedef struct {
 void *arena_alloc(arena_t *a, size_t n);     /* zeroed, 8-aligned */
 char *arena_strdup(arena_t *a, const char *s);
 void arena_reset(arena_t *a);                /* keeps the first chunk */
+/* A position in an arena; rewinding frees everything allocated after it
+ * (a refused command's output goes, not just its event count). */
+typedef struct {
+    arena_chunk_t *head;
+    size_t used;
+} arena_mark_t;
+arena_mark_t arena_mark(const arena_t *a);
+void arena_rewind(arena_t *a, arena_mark_t m);
 void arena_free(arena_t *a);
 
 /* ------------------------------------------------------------- idmap -- */
@@ -72,6 +81,7 @@ uint64_t hash_str(const char *s, size_t n);
 uint32_t idmap_get(const idmap_t *m, const char *key, idmap_key_fn fn, const void *ctx);
 void idmap_put(idmap_t *m, const char *key, uint32_t idx, idmap_key_fn fn, const void *ctx);
 void idmap_del(idmap_t *m, const char *key, idmap_key_fn fn, const void *ctx);
+void idmap_reserve(idmap_t *m, size_t n);   /* room for n keys without growing */
 void idmap_free(idmap_t *m);
 
 /* A set of (a, b) pairs with a small value each: who rated/reviewed what. */
@@ -84,6 +94,7 @@ typedef struct {
 bool pairset_get(const pairset_t *s, uint32_t a, uint32_t b, uint32_t *val);
 void pairset_put(pairset_t *s, uint32_t a, uint32_t b, uint32_t val);
 void pairset_del(pairset_t *s, uint32_t a, uint32_t b);
+void pairset_reserve(pairset_t *s, size_t n); /* room for n pairs without growing */
 void pairset_free(pairset_t *s);
 
 /* ---------------------------------------------------------- calendar -- */
@@ -256,24 +267,47 @@ typedef struct {
     vec_t categories;       /* interned */
 } sub_t;
 
-/* §9 boards: one treap node per employee per (window, scope) slot, keyed by
- * the score and time stored in the node (so that a tree never reads state
- * that an undo is restoring). Priorities are a hash of (employee, slot), so a
- * tree's shape depends only on its keys: undo by delete/insert is exact. */
+/* §9 boards. Each board (window, scope, period) is a sorted sequence of
+ * entries kept in blocks of at most LD_BLOCK entries (a two-level B-tree):
+ * a flat array of each block's first key to search, counts before each
+ * block for ranks. An entry carries the key it was inserted with, so a board
+ * never reads state that an undo is restoring. Boards are derived: they are
+ * brought up to date lazily (boards_flush), before any query reads them. */
 #define LD_WINDOWS 5   /* all, week, month, quarter, year */
 #define LD_SCOPES 4    /* org, centre, team, level */
 #define LD_SLOTS (LD_WINDOWS * LD_SCOPES)
-typedef struct {
-    uint32_t l, r, size;   /* children: employee index + 1; 0 = none */
-    uint32_t board;        /* board index + 1; 0 = on no board */
-    int64_t score, at;
-} bnode_t;
+#define LD_BLOCK 128
 
 typedef struct {
-    uint32_t root;         /* employee index + 1 */
+    int64_t score, at;
+    uint32_t emp;
+} bent_t;
+
+typedef struct {
+    uint32_t n, cap;
+    bent_t e[];
+} bblock_t;
+
+typedef struct {
     uint32_t slot, value;  /* value: 0, or the interned centre/team, or the level */
-    int32_t period;        /* local day the window started; 0 for all-time */
+    int32_t period;        /* local day the window started (+1); 0 for all-time */
+    uint32_t size, n_blocks, cap_blocks;
+    uint32_t prefix_ok;    /* prefix[0..prefix_ok) are valid */
+    bblock_t **blk;
+    bent_t *first;         /* first entry of each block */
+    int64_t *fscore;       /* and its score alone: most search steps read only these */
+    uint32_t *prefix;      /* entries before each block */
 } board_t;
+
+/* Where an employee stands on the boards: saved when it first changes after
+ * a flush, so the flush can take out exactly what was put in. */
+typedef struct {
+    uint32_t emp;          /* NONE: dropped (an undone hire) */
+    uint32_t on;           /* 0: on no board (left, or not yet hired) */
+    uint32_t value[LD_SCOPES];
+    int32_t period[LD_WINDOWS];
+    int64_t score[LD_WINDOWS], at[LD_WINDOWS];
+} bimage_t;
 
 /* One generic record for the smaller things of part 2 (§4 KB, §4 quality
  * awards, §8 suggestions and QC projects), keyed "<kind>:<id>". */
@@ -376,11 +410,16 @@ struct ld_core {
     deadline_t *heap;
     size_t heap_n, heap_cap;
 
-    bnode_t *bn;            /* LD_SLOTS per employee; derived, not in snapshots */
-    size_t bn_cap;
-    board_t *boards;
+    board_t *boards;        /* derived, not in snapshots (boards.c) */
     size_t n_boards, boards_cap;
     pairset_t board_ix;     /* (period, slot << 24 | value) -> board index */
+    bool boards_built;      /* false: rebuilt whole at the next flush */
+    uint32_t *bdirty;       /* per employee: image index + 1, 0 = boards agree */
+    size_t bdirty_cap;
+    uint64_t *bidkey;       /* per employee: its id's first 8 bytes, big-endian (ties) */
+    size_t bidkey_cap;
+    bimage_t *bimg;         /* employees changed since the last flush */
+    size_t n_bimg, bimg_cap;
 
     /* savepoints */
     undo_t *undo;
@@ -537,8 +576,18 @@ void contrib_decided(ld_core_t *c, uint32_t emp, bool accepted);
 /* boards.c: §9 leaderboards (derived from the employees; rebuilt on load). */
 int32_t window_period(const ld_core_t *c, int window, int64_t at);
 void boards_add_points(ld_core_t *c, uint32_t emp, int64_t amount, int64_t at);
+/* Call before changing anything of emp the boards order or scope by (points,
+ * level, team, centre, leaving)... */
 void boards_remove(ld_core_t *c, uint32_t emp);
+/* ...and after (a hire calls only this). Both only note the employee; the
+ * boards move at the next boards_flush. */
 void boards_insert(ld_core_t *c, uint32_t emp);
+/* Takes an employee whose hire is being undone off the boards now. */
+void boards_drop(ld_core_t *c, uint32_t emp);
+/* Brings every board up to date: the noted employees move (a whole rebuild
+ * when many did). Queries call it first, so answers are always exact. */
+void boards_flush(ld_core_t *c);
+/* Forgets the boards: the next flush builds them from the employees. */
 void boards_rebuild(ld_core_t *c);
 void boards_free(ld_core_t *c);
 int boards_query(ld_core_t *c, const Ladder__V1__GetBoard *q, int64_t now, ld_out_t *out,

@@ -209,17 +209,41 @@ int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len)
     return 0;
 }
 
+static void *snap_alloc(void *ctx, size_t n) { return arena_alloc(ctx, n); }
+static void snap_free(void *ctx, void *p) { (void)ctx, (void)p; }
+
 ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
 {
-    Ladder__V1__CoreState *st = ladder__v1__core_state__unpack(NULL, len, buf);
-    if (!st)
+    /* decoded into one arena: a snapshot is a million small messages */
+    arena_t arena = {0};
+    ProtobufCAllocator alloc = {snap_alloc, snap_free, &arena};
+    Ladder__V1__CoreState *st = ladder__v1__core_state__unpack(&alloc, len, buf);
+    if (!st) {
+        arena_free(&arena);
         return NULL;
+    }
     ld_core_t *c = NULL;
     if (st->format != SNAP_FORMAT || st->n_lib_count != LD_LEVELS * 3 || st->n_pairs != PS_COUNT ||
         st->n_strings == 0)
         goto bad;
     c = ld_core_new(st->next_seq);
     c->g.last_at_ms = st->last_at_ms;
+    /* every array and index sized once: loading is a pass over the state */
+#define RESERVE(arr, cap, n) ((cap) = (n) + 1, (arr) = xmalloc((cap) * sizeof *(arr)))
+    RESERVE(c->emps, c->emps_cap, st->n_employees);
+    RESERVE(c->cases, c->cases_cap, st->n_cases);
+    RESERVE(c->exams, c->exams_cap, st->n_exams);
+    RESERVE(c->tasks, c->tasks_cap, st->n_tasks);
+    RESERVE(c->changes, c->changes_cap, st->n_changes);
+    RESERVE(c->subs, c->subs_cap, st->n_subs);
+    RESERVE(c->recs, c->recs_cap, st->n_recs);
+#undef RESERVE
+    idmap_reserve(&c->emp_ix, st->n_employees);
+    idmap_reserve(&c->case_ix, st->n_cases);
+    idmap_reserve(&c->exam_ix, st->n_exams);
+    idmap_reserve(&c->sub_ix, st->n_subs);
+    idmap_reserve(&c->rec_ix, st->n_recs);
+    idmap_reserve(&c->string_ix, st->n_strings);
     for (size_t i = 1; i < st->n_strings; i++)
         if (intern(c, st->strings[i]) != i)
             goto bad; /* a duplicate string: not a snapshot we wrote */
@@ -304,12 +328,14 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
             {&e->changes, s->changes, s->n_changes, (uint32_t)st->n_changes},
             {&e->medals, s->medals, s->n_medals, ns},
         };
-        for (size_t v = 0; v < sizeof vs / sizeof *vs; v++)
+        for (size_t v = 0; v < sizeof vs / sizeof *vs; v++) {
+            vec_reserve(vs[v].v, (uint32_t)vs[v].n);
             for (size_t j = 0; j < vs[v].n; j++) {
                 if (!IDX_OK(vs[v].src[j], vs[v].bound))
                     goto bad;
                 vec_push(vs[v].v, vs[v].src[j]);
             }
+        }
     }
     for (size_t i = 0; i < st->n_exams; i++) {
         const Ladder__V1__SnapExam *s = st->exams[i];
@@ -365,6 +391,7 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
         const Ladder__V1__SnapPairs *s = st->pairs[p];
         if (s->n_keys != s->n_values)
             goto bad;
+        pairset_reserve(&c->pairs[p], s->n_keys);
         for (size_t i = 0; i < s->n_keys; i++) {
             if (!(s->keys[i] >> 32))
                 goto bad;
@@ -388,12 +415,14 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
             {&u->levels, s->levels, s->n_levels, LD_LEVELS},
             {&u->categories, s->categories, s->n_categories, ns},
         };
-        for (size_t v = 0; v < sizeof vs / sizeof *vs; v++)
+        for (size_t v = 0; v < sizeof vs / sizeof *vs; v++) {
+            vec_reserve(vs[v].v, (uint32_t)vs[v].n);
             for (size_t j = 0; j < vs[v].n; j++) {
                 if (!IDX_OK(vs[v].src[j], vs[v].bound))
                     goto bad;
                 vec_push(vs[v].v, vs[v].src[j]);
             }
+        }
     }
     for (size_t i = 0; i < st->n_recs; i++) {
         const Ladder__V1__SnapRec *s = st->recs[i];
@@ -417,10 +446,10 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
 #undef IDX_OK
     deadlines_rebuild(c);
     boards_rebuild(c);
-    ladder__v1__core_state__free_unpacked(st, NULL);
+    arena_free(&arena);
     return c;
 bad:
     ld_core_destroy(&c);
-    ladder__v1__core_state__free_unpacked(st, NULL);
+    arena_free(&arena);
     return NULL;
 }

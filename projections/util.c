@@ -41,6 +41,14 @@ char *xstrdup(const char *s)
 
 /* ----------------------------------------------------------------- vec -- */
 
+void vec_reserve(vec_t *a, uint32_t n)
+{
+    if (n > a->cap) {
+        a->cap = n;
+        a->v = xrealloc(a->v, a->cap * sizeof *a->v);
+    }
+}
+
 void vec_push(vec_t *a, uint32_t x)
 {
     if (a->len == a->cap) {
@@ -129,6 +137,33 @@ void arena_reset(arena_t *a)
     a->cap = a->head->size;
 }
 
+arena_mark_t arena_mark(const arena_t *a)
+{
+    return (arena_mark_t){a->head, a->used};
+}
+
+void arena_rewind(arena_t *a, arena_mark_t m)
+{
+    if (!m.head) {
+        /* empty at the mark: keep one chunk for the next allocations */
+        while (a->head && a->head->next) {
+            arena_chunk_t *n = a->head->next;
+            free(a->head);
+            a->head = n;
+        }
+        a->used = 0;
+        a->cap = a->head ? a->head->size : 0;
+        return;
+    }
+    while (a->head != m.head) {
+        arena_chunk_t *n = a->head->next;
+        free(a->head);
+        a->head = n;
+    }
+    a->used = m.used;
+    a->cap = a->head->size;
+}
+
 void arena_free(arena_t *a)
 {
     for (arena_chunk_t *ch = a->head, *n; ch; ch = n) {
@@ -190,6 +225,12 @@ static void idmap_grow(idmap_t *m)
     n.n = m->n;
     free(m->s);
     *m = n;
+}
+
+void idmap_reserve(idmap_t *m, size_t n)
+{
+    while ((n + 1) * 4 >= m->cap * 3)
+        idmap_grow(m);
 }
 
 void idmap_put(idmap_t *m, const char *key, uint32_t idx, idmap_key_fn fn, const void *ctx)
@@ -269,9 +310,9 @@ bool pairset_get(const pairset_t *s, uint32_t a, uint32_t b, uint32_t *val)
     return found;
 }
 
-void pairset_put(pairset_t *s, uint32_t a, uint32_t b, uint32_t val)
+static void pairset_grow(pairset_t *s, size_t want)
 {
-    if ((s->n + 1) * 4 >= s->cap * 3) {
+    while ((want + 1) * 4 >= s->cap * 3) {
         pairset_t n = {.cap = s->cap ? s->cap * 2 : 64};
         n.k = xcalloc(n.cap, sizeof *n.k);
         n.val = xcalloc(n.cap, sizeof *n.val);
@@ -289,6 +330,16 @@ void pairset_put(pairset_t *s, uint32_t a, uint32_t b, uint32_t val)
         free(s->val);
         *s = n;
     }
+}
+
+void pairset_reserve(pairset_t *s, size_t n)
+{
+    pairset_grow(s, n);
+}
+
+void pairset_put(pairset_t *s, uint32_t a, uint32_t b, uint32_t val)
+{
+    pairset_grow(s, s->n);
     bool found;
     uint64_t k = pair_key(a, b);
     size_t i = pair_slot(s, k, &found);

@@ -1,6 +1,12 @@
 /* gen.h — a seeded generator of valid and invalid commands for the core:
  * the determinism tests and ladder-bench core share it. Ids come from small
- * pools so that duplicates, unknown ids and refused rules happen often. */
+ * pools so that duplicates, unknown ids and refused rules happen often.
+ *
+ * With `churn` set (ladder-bench replay, test_scale) the realistic mix stays
+ * realistic for 10 M commands: time advances 0.3 commands per person a day
+ * (3 s a command for 100 000 people: 10 M commands are about a year, so
+ * weeks, months, quarters and the year roll over), people join (new ids) and the longest-serving leave,
+ * cases are submitted and reviewed with new ids, volunteer reports are new. */
 #ifndef LD_GEN_H
 #define LD_GEN_H
 
@@ -17,6 +23,9 @@ typedef struct {
     uint32_t cases;         /* case id pool per level and half */
     uint32_t exam_no;
     int realistic;          /* 1: a production-like mix (no hires, few exams) */
+    int churn;              /* 1: long runs (see the top of this file) */
+    uint32_t lo, hi;        /* churn: ids e<lo>..e<hi-1> are the people employed */
+    uint32_t sub_no, vol_no;
     char buf[16][48];       /* string storage for one command */
     uint32_t scores[20];
     Ladder__V1__VolunteerEntry ve[3];
@@ -89,11 +98,13 @@ static inline void gen_init(gen_t *g, uint64_t seed, uint32_t emps, int64_t t0)
     g->now = t0;
     g->emps = emps;
     g->cases = 14;
+    g->hi = emps;
 }
 
 static inline char *gen_emp(gen_t *g, int slot)
 {
-    snprintf(g->buf[slot], sizeof g->buf[slot], "e%u", gen_below(g, g->emps));
+    uint32_t e = g->churn ? g->lo + gen_below(g, g->hi - g->lo) : gen_below(g, g->emps);
+    snprintf(g->buf[slot], sizeof g->buf[slot], "e%u", e);
     return g->buf[slot];
 }
 
@@ -110,10 +121,94 @@ static inline char *gen_case(gen_t *g, int slot)
 static inline Ladder__V1__Command *gen_command(gen_t *g)
 {
     const uint32_t MGR = LADDER__V1__ROLE__ROLE_MANAGER, EMP = LADDER__V1__ROLE__ROLE_EMPLOYEE;
-    g->now += (int64_t)gen_below(g, 2 * 86400) * 1000;
+    if (g->churn) /* 3 s on average for 100 000 people: a day has 0.3 commands each */
+        g->now += (int64_t)gen_below(g, (uint32_t)(600000000ull / (g->emps ? g->emps : 1)) + 1);
+    else
+        g->now += (int64_t)gen_below(g, 2 * 86400) * 1000;
     ladder__v1__command__init(&g->cmd);
     g->principal = "boss";
     g->roles = MGR;
+    if (g->churn) {
+        /* per 10 000 commands: 30 join, 30 leave (a third of the staff a year
+         * at 100 000 people), 5 cases submitted, 20 reviews, 20 volunteer
+         * reports (about one per team a week) */
+        uint32_t k = gen_below(g, 10000);
+        if (k < 30) {
+            ladder__v1__hire__init(&g->m.hire);
+            snprintf(g->buf[0], 48, "e%u", g->hi);
+            snprintf(g->buf[1], 48, "team%u", g->hi % 500);
+            snprintf(g->buf[2], 48, "centre%u", g->hi % 7);
+            g->hi++;
+            g->m.hire.employee_id = g->buf[0];
+            g->m.hire.name = "Li Wei";
+            g->m.hire.team = g->buf[1];
+            g->m.hire.centre = g->buf[2];
+            g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_HIRE;
+            g->cmd.hire = &g->m.hire;
+            return &g->cmd;
+        }
+        if (k < 60 && g->hi - g->lo > 1) {
+            ladder__v1__leave__init(&g->m.leave);
+            snprintf(g->buf[0], 48, "e%u", g->lo++);
+            g->m.leave.employee_id = g->buf[0];
+            g->m.leave.reason = "moved";
+            g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_LEAVE;
+            g->cmd.leave = &g->m.leave;
+            return &g->cmd;
+        }
+        if (k >= 60 && k < 65) {
+            ladder__v1__submit_case__init(&g->m.submit);
+            ladder__v1__case_node__init(&g->node);
+            ladder__v1__case_content__init(&g->content);
+            g->node.customer_says = "Why was I charged twice?";
+            g->content.kind = LADDER__V1__CASE_KIND__CASE_KIND_TEXT;
+            g->content.title = "Double charge";
+            g->content.root = &g->node;
+            g->sub_no++;
+            snprintf(g->buf[0], 48, "s%u", g->sub_no);
+            snprintf(g->buf[1], 48, "n%u", g->sub_no);
+            g->m.submit.submission_id = g->buf[0];
+            g->m.submit.case_id = g->buf[1];
+            g->m.submit.author_id = gen_emp(g, 2);
+            g->m.submit.content = &g->content;
+            g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_SUBMIT_CASE;
+            g->cmd.submit_case = &g->m.submit;
+            g->principal = g->m.submit.author_id;
+            g->roles = EMP;
+            return &g->cmd;
+        }
+        if (k >= 65 && k < 85 && g->sub_no) {
+            ladder__v1__review_case__init(&g->m.review);
+            snprintf(g->buf[0], 48, "s%u", g->sub_no - gen_below(g, g->sub_no < 4 ? g->sub_no : 4));
+            g->m.review.submission_id = g->buf[0];
+            g->m.review.reviewer_id = gen_emp(g, 1);
+            g->m.review.verdict = gen_below(g, 5) ? LADDER__V1__VERDICT__VERDICT_APPROVE
+                                                  : LADDER__V1__VERDICT__VERDICT_REJECT;
+            g->m.review.amount = 18 + gen_below(g, 34);
+            g->m.review.level = 1 + gen_below(g, 5);
+            g->m.review.category = gen_below(g, 2) ? "billing" : "network";
+            g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_REVIEW_CASE;
+            g->cmd.review_case = &g->m.review;
+            g->principal = g->m.review.reviewer_id;
+            return &g->cmd;
+        }
+        if (k >= 85 && k < 105) {
+            ladder__v1__report_volunteer__init(&g->m.vol);
+            snprintf(g->buf[0], 48, "w%u", ++g->vol_no);
+            g->m.vol.report_id = g->buf[0];
+            for (int j = 0; j < 3; j++) {
+                ladder__v1__volunteer_entry__init(&g->ve[j]);
+                g->ve[j].employee_id = gen_emp(g, 1 + j);
+                g->ve[j].hours = gen_below(g, 12);
+                g->vep[j] = &g->ve[j];
+            }
+            g->m.vol.n_entries = 3;
+            g->m.vol.entries = g->vep;
+            g->cmd.cmd_case = LADDER__V1__COMMAND__CMD_REPORT_VOLUNTEER;
+            g->cmd.report_volunteer = &g->m.vol;
+            return &g->cmd;
+        }
+    }
     uint32_t r = gen_below(g, g->realistic ? 1000 : 1350);
     if (g->realistic) {
         /* weights per mille of a working day: points, studies, ratings dominate */
@@ -121,11 +216,17 @@ static inline Ladder__V1__Command *gen_command(gen_t *g)
             {300, 150}, {100, 300}, {80, 400}, {20, 500}, {10, 530}, {250, 600}, {100, 660},
             {20, 700}, {20, 800}, {20, 870}, {5, 910}, {3, 940}, {2, 960}, {60, 975}, {10, 990},
         };
+        /* a long run's reports are new ones (above); the pool's would all be used */
+        static const uint32_t wc[][2] = {
+            {300, 150}, {100, 300}, {80, 400}, {20, 500}, {10, 530}, {250, 600}, {100, 660},
+            {20, 700}, {20, 800}, {20, 870}, {5, 910}, {3, 940}, {2, 960}, {60, 150}, {10, 990},
+        };
+        const uint32_t(*wt)[2] = g->churn ? wc : w;
         uint32_t acc = 0;
         for (size_t k = 0; k < sizeof w / sizeof *w; k++) {
-            acc += w[k][0];
+            acc += wt[k][0];
             if (r < acc) {
-                r = w[k][1];
+                r = wt[k][1];
                 break;
             }
         }

@@ -2,7 +2,10 @@
  * "Determinism"): a seeded stream of valid and invalid commands runs
  * against a live core (with random batches rolled back through savepoints);
  * folding the events it produced into an empty core gives a snapshot equal to
- * the live one; the same seed gives the same events; snapshot + tail = fold. */
+ * the live one; the same seed gives the same events; snapshot + tail = fold.
+ * §9 boards move in batches (at each query); the live core is queried every
+ * few commands, inside rolled-back batches too, the fold only at the end:
+ * every board answers the same, row for row. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -73,6 +76,69 @@ static void seed_library(ld_core_t *c, log_t *log)
             }
 }
 
+/* Asks one board (top 1000, or around one employee) and returns the packed
+ * answer, or NULL when refused (an unknown scope value, not on the board). */
+static uint8_t *board_ask(ld_core_t *c, ld_out_t *out, int64_t now, int window, int scope,
+                          const char *value, const char *around, size_t *len)
+{
+    Ladder__V1__GetBoard g = LADDER__V1__GET_BOARD__INIT;
+    g.window = (Ladder__V1__BoardWindow)window;
+    g.scope = (Ladder__V1__BoardScope)scope;
+    g.scope_value = (char *)value;
+    g.top = around ? 0 : 1000;
+    g.around = (char *)around;
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_BOARD;
+    q.board = &g;
+    Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
+    if (ld_core_query(c, &q, now, out, &ok, NULL))
+        return NULL;
+    *len = ladder__v1__board__get_packed_size(ok.board);
+    uint8_t *buf = malloc(*len);
+    ladder__v1__board__pack(ok.board, buf);
+    return buf;
+}
+
+/* Every board of the generator's scopes at `now`, packed one after another,
+ * plus each employee's row on the all-time and week org boards. */
+static uint8_t *boards_digest(ld_core_t *c, int64_t now, size_t *len)
+{
+    static const char *const values[4][6] = {
+        {""}, {"centre0", "centre1", "centre2"}, {"team0", "team1", "team2", "team3", "team4"},
+        {"0", "1", "2", "3", "4", "5"}};
+    static const int n_values[4] = {1, 3, 5, 6};
+    ld_out_t *out = ld_out_new();
+    uint8_t *all = NULL;
+    size_t n = 0;
+    for (int w = 0; w < 5; w++)
+        for (int s = 0; s < 4; s++)
+            for (int v = 0; v < n_values[s]; v++) {
+                size_t l = 0;
+                uint8_t *b = board_ask(c, out, now, w, s, values[s][v], NULL, &l);
+                all = realloc(all, n + l + 1);
+                all[n++] = b != NULL;
+                memcpy(all + n, b, l);
+                n += l;
+                free(b);
+            }
+    for (size_t i = 0; i < ld_core_employee_count(c); i++)
+        for (int w = 0; w < 2; w++) {
+            ld_emp_summary_t e;
+            ld_core_employee_at(c, i, &e);
+            size_t l = 0;
+            uint8_t *b = board_ask(c, out, now, w, 0, "", e.id, &l);
+            all = realloc(all, n + l + 1);
+            all[n++] = b != NULL;
+            memcpy(all + n, b, l);
+            n += l;
+            free(b);
+            ld_out_reset(out);
+        }
+    ld_out_destroy(&out);
+    *len = n;
+    return all;
+}
+
 typedef struct {
     size_t accepted, refused, rolled_back;
     size_t promotions, demotions, cases_accepted, kb_accepted, suggestions_judged, qc_completed;
@@ -107,6 +173,11 @@ static ld_core_t *run(uint64_t seed, size_t n, log_t *log, tally_t *t, size_t sn
                 t->accepted++;
             else
                 t->refused++;
+            if (i % 37 == 0 || (batch && j == 1)) {
+                /* a board batch boundary: the boards catch up here */
+                size_t l;
+                free(board_ask(c, out, g.now, (int)(i % 5), 0, "", NULL, &l));
+            }
         }
         if (batch) {
             ld_core_rollback(c, mark);
@@ -174,6 +245,16 @@ static void test_fold_of_produced_events_equals_live_state(void **s)
     assert_int_equal(al, bl);
     assert_memory_equal(a, b, al);
 
+    /* §9: the live boards (moved in many batches, some rolled back) answer
+     * as the fold's (built once) do */
+    int64_t now = ld_core_last_at(live);
+    size_t dl1, dl2;
+    uint8_t *bd1 = boards_digest(live, now, &dl1), *bd2 = boards_digest(folded, now, &dl2);
+    assert_true(dl1 > 10000);
+    assert_int_equal(dl1, dl2);
+    assert_memory_equal(bd1, bd2, dl1);
+    free(bd2);
+
     /* snapshot round trip */
     ld_core_t *loaded = ld_core_from_snapshot(a, al);
     assert_non_null(loaded);
@@ -183,6 +264,10 @@ static void test_fold_of_produced_events_equals_live_state(void **s)
     assert_int_equal(cl, al);
     assert_memory_equal(c2, a, al);
     free(c2);
+    bd2 = boards_digest(loaded, now, &dl2);
+    assert_int_equal(dl1, dl2);
+    assert_memory_equal(bd1, bd2, dl1);
+    free(bd1), free(bd2);
 
     /* snapshot taken half way + the remaining events = the whole fold */
     ld_core_t *resumed = ld_core_from_snapshot(mid, mid_len);
