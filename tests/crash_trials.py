@@ -28,6 +28,9 @@ import time
 import zmq
 
 
+DAEMONS = []     # every ladderd started: killed on the way out, pass or fail
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("ladderd")
@@ -46,6 +49,10 @@ def main():
         import ladder_pb2 as pb
         return run(args, rnd, work, pb)
     finally:
+        for p in DAEMONS:   # a failing trial must not leave ladderd holding ctest's pipe
+            if p.poll() is None:
+                p.kill()
+                p.wait()
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -63,8 +70,10 @@ def run(args, rnd, work, pb):
     log = open(os.path.join(work, "ladderd.log"), "a")
 
     def start():
-        return subprocess.Popen([args.ladderd, "--data", data, "--command", cmd_ep,
-                                 "--publish", pub_ep, "--snapshot-every", "2000"], stderr=log)
+        p = subprocess.Popen([args.ladderd, "--data", data, "--command", cmd_ep,
+                              "--publish", pub_ep, "--snapshot-every", "2000"], stderr=log)
+        DAEMONS.append(p)
+        return p
 
     def ctl(*a):
         return subprocess.run([args.ladderctl, "--endpoint", cmd_ep, "--timeout", "20000"] + list(a),
