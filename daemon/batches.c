@@ -161,8 +161,9 @@ static void finish(server_t *s, batch_t *b)
             if (p->sent)
                 continue;
             if (p->deferred)
-                ld_reads_deferred(s, b, p);
-            ld_router_reply(s, b, p);
+                ld_history_read_events(s, p);
+            else
+                ld_router_reply(s, b, p);
         }
         ld_publisher_committed(s, b);
         s->st.events += ld_out_count(b->out);

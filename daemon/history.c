@@ -1,7 +1,8 @@
 /* history.c — answers computed from the committed log, off the loop (shell.h).
  *
- * Owns the jobs that fold a state on the libuv thread pool: Explain with
- * as_of (§11: the state as it was) and the state digest of Stats. A job starts
+ * Owns the jobs that read the log on the libuv thread pool: ReadEvents (a
+ * stream's unindexed tail is a scan), and the folds of Explain with as_of
+ * (§11: the state as it was) and of the Stats digest. A fold starts
  * from the nearest archived snapshot at or before its target ("core@<seq>.<ms>",
  * written beside "core" by batches.c, the last LD_HISTORY_KEEP kept) and folds
  * the log after it in a read transaction, so its cost is bounded by the
@@ -29,6 +30,10 @@ typedef struct {
     uint8_t rid[LD_REQUEST_ID_MAX];
     uint8_t rid_len;
     Ladder__V1__Query *q;   /* Explain: owned copy of the query */
+    bool read;              /* ReadEvents: from, max, stream */
+    uint64_t from;
+    uint32_t max;
+    char stream[LD_STREAM_MAX + 1];
     uint64_t to_seq;        /* Stats digest: the head when asked */
     int64_t to_ms;
     Ladder__V1__StatsView view; /* Stats: the counters when asked */
@@ -165,10 +170,66 @@ static void digest_job(job_t *j)
     pack_reply(j, &r);
 }
 
+typedef struct {
+    Ladder__V1__Event **ev;
+    size_t n, cap;
+} page_t;
+
+static int page_cb(void *ctx, uint64_t seq, const uint8_t *data, size_t len)
+{
+    page_t *pg = ctx;
+    (void)seq;
+    Ladder__V1__Event *ev = ladder__v1__event__unpack(NULL, len, data);
+    if (!ev)
+        return LD_ECORRUPT;
+    pg->ev = ld_grow(pg->ev, &pg->cap, pg->n + 1, sizeof *pg->ev);
+    pg->ev[pg->n++] = ev;
+    return 0;
+}
+
+/* ReadEvents: committed events only, paged. A stream's events after the
+ * index are found by scanning that tail of the log, which may be long: so it
+ * is done here and not on the loop. */
+static void read_job(job_t *j)
+{
+    ld_store_t *st = j->s->store;
+    page_t pg = {0};
+    int rc = j->stream[0] ? ld_store_scan_stream(st, j->stream, j->from, j->max, page_cb, &pg)
+                          : ld_store_scan(st, j->from, j->max, page_cb, &pg);
+    if (rc) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "read_events: %s", ld_strerror(rc));
+        pack_error(j, E(ERR_UNAVAILABLE), "", "read_events", msg);
+    } else {
+        uint64_t head;
+        ld_store_head(st, &head, NULL);
+        Ladder__V1__EventPage page = LADDER__V1__EVENT_PAGE__INIT;
+        page.n_events = pg.n;
+        page.events = pg.ev;
+        page.head_seq = head;
+        if (pg.n == j->max)
+            page.next_seq = j->stream[0] ? pg.ev[pg.n - 1]->stream_version + 1
+                                         : pg.ev[pg.n - 1]->seq + 1;
+        Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
+        ok.result_case = LADDER__V1__OK__RESULT_EVENTS;
+        ok.events = &page;
+        Ladder__V1__Reply r = LADDER__V1__REPLY__INIT;
+        r.request_id = (ProtobufCBinaryData){j->rid_len, j->rid};
+        r.outcome_case = LADDER__V1__REPLY__OUTCOME_OK;
+        r.ok = &ok;
+        pack_reply(j, &r);
+    }
+    for (size_t i = 0; i < pg.n; i++)
+        ladder__v1__event__free_unpacked(pg.ev[i], NULL);
+    free(pg.ev);
+}
+
 static void work_cb(uv_work_t *w)
 {
     job_t *j = ld_container_of(w, job_t, work);
-    if (j->q)
+    if (j->read)
+        read_job(j);
+    else if (j->q)
         explain_job(j);
     else
         digest_job(j);
@@ -226,6 +287,16 @@ void ld_history_explain(server_t *s, pending_t *p, const Ladder__V1__Query *q)
     free(buf);
     if (!j->q)
         abort(); /* it was decoded from the same bytes a moment ago */
+    queue(s, j, p);
+}
+
+void ld_history_read_events(server_t *s, pending_t *p)
+{
+    job_t *j = job_new(s, p);
+    j->read = true;
+    j->from = p->from;
+    j->max = p->max;
+    memcpy(j->stream, p->stream, sizeof j->stream);
     queue(s, j, p);
 }
 

@@ -2,10 +2,11 @@
  *
  * Owns the read side of a request: the core's queries on the live state,
  * Stats (counters and histograms), the Clone-pattern Snapshot of level.* and
- * points.* topics, and ReadEvents, which shows committed events only. An
- * answer is held with its batch while decisions of this loop wait for their
- * commit (requests.c releases it at once otherwise). Explain with as_of and
- * the Stats digest are folded from the log off the loop (history.c).
+ * points.* topics, and the checks of ReadEvents. An answer is held with its
+ * batch while decisions of this loop wait for their commit (requests.c
+ * releases it at once otherwise). ReadEvents (once its batch committed),
+ * Explain with as_of and the Stats digest read the log off the loop
+ * (history.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,53 +164,4 @@ void ld_reads_query(server_t *s, pending_t *p, Ladder__V1__Query *q)
         core_query(s, b, p, q, &r);
         return;
     }
-}
-
-typedef struct {
-    Ladder__V1__Event **ev;
-    size_t n, cap;
-} page_t;
-
-static int page_cb(void *ctx, uint64_t seq, const uint8_t *data, size_t len)
-{
-    page_t *pg = ctx;
-    (void)seq;
-    Ladder__V1__Event *ev = ladder__v1__event__unpack(NULL, len, data);
-    if (!ev)
-        return LD_ECORRUPT;
-    pg->ev = ld_grow(pg->ev, &pg->cap, pg->n + 1, sizeof *pg->ev);
-    pg->ev[pg->n++] = ev;
-    return 0;
-}
-
-void ld_reads_deferred(server_t *s, batch_t *b, pending_t *p)
-{
-    page_t pg = {0};
-    int rc = p->stream[0] ? ld_store_scan_stream(s->store, p->stream, p->from, p->max, page_cb, &pg)
-                          : ld_store_scan(s->store, p->from, p->max, page_cb, &pg);
-    if (rc) {
-        ld_requests_error(s, b, p, E(ERR_UNAVAILABLE), "", "read_events", 0, "read_events: %s",
-                          ld_strerror(rc));
-    } else {
-        uint64_t head;
-        ld_store_head(s->store, &head, NULL);
-        Ladder__V1__EventPage page = LADDER__V1__EVENT_PAGE__INIT;
-        page.n_events = pg.n;
-        page.events = pg.ev;
-        page.head_seq = head;
-        if (pg.n == p->max)
-            page.next_seq = p->stream[0] ? pg.ev[pg.n - 1]->stream_version + 1
-                                         : pg.ev[pg.n - 1]->seq + 1;
-        Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
-        ok.result_case = LADDER__V1__OK__RESULT_EVENTS;
-        ok.events = &page;
-        Ladder__V1__Reply r = LADDER__V1__REPLY__INIT;
-        r.request_id = (ProtobufCBinaryData){p->rid_len, p->rid};
-        r.outcome_case = LADDER__V1__REPLY__OUTCOME_OK;
-        r.ok = &ok;
-        ld_requests_set_reply(b, p, &r);
-    }
-    for (size_t i = 0; i < pg.n; i++)
-        ladder__v1__event__free_unpacked(pg.ev[i], NULL);
-    free(pg.ev);
 }

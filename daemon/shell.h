@@ -245,12 +245,13 @@ void ld_requests_error(server_t *s, batch_t *b, pending_t *p, int code, const ch
 /* reads.c */
 /* Answers query q into p (ReadEvents is deferred until the batch commits). */
 void ld_reads_query(server_t *s, pending_t *p, Ladder__V1__Query *q);
-/* Answers a deferred ReadEvents from the committed log. */
-void ld_reads_deferred(server_t *s, batch_t *b, pending_t *p);
 
 /* history.c */
 /* Answers Explain with as_of (§11) for p from the log, on the thread pool. */
 void ld_history_explain(server_t *s, pending_t *p, const Ladder__V1__Query *q);
+/* Answers ReadEvents for p (from, max, stream) from the committed log, on
+ * the thread pool; p is answered by the job, not with its batch. */
+void ld_history_read_events(server_t *s, pending_t *p);
 /* Answers Stats for p with view (its counters now) and the digest of the
  * committed state, folded on the thread pool. */
 void ld_history_digest(server_t *s, pending_t *p, const Ladder__V1__StatsView *v,
