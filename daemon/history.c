@@ -30,6 +30,9 @@ typedef struct {
     uint8_t rid[LD_REQUEST_ID_MAX];
     uint8_t rid_len;
     Ladder__V1__Query *q;   /* Explain: owned copy of the query */
+    bool snapshot;          /* the periodic snapshot at to_seq */
+    uint64_t t0;
+    int rc;
     bool read;              /* ReadEvents: from, max, stream */
     uint64_t from;
     uint32_t max;
@@ -224,10 +227,48 @@ static void read_job(job_t *j)
     free(pg.ev);
 }
 
+int ld_history_write_snapshot(ld_store_t *st, const ld_core_t *c, uint64_t seq, size_t *len)
+{
+    uint8_t *buf;
+    ld_core_snapshot(c, &buf, len);
+    /* "core" starts ladderd; the archived copy starts the folds here */
+    char name[LD_SNAPSHOT_NAME];
+    int rc = ld_store_snapshot_put(st, "core", seq, buf, *len);
+    if (!rc && !(rc = ld_history_name(name, sizeof name, seq, ld_core_last_at(c))))
+        rc = ld_store_snapshot_put(st, name, seq, buf, *len);
+    free(buf);
+    if (rc)
+        return rc;
+    char names[LD_HISTORY_KEEP * 4][LD_SNAPSHOT_NAME];
+    size_t n = 0;
+    if (!ld_store_snapshot_names(st, "core@", names, LD_HISTORY_KEEP * 4, &n))
+        for (size_t i = 0; i + LD_HISTORY_KEEP < n; i++)
+            ld_store_snapshot_del(st, names[i]); /* the oldest beyond the kept */
+    return 0;
+}
+
+/* The periodic snapshot: the state at to_seq folded from the last archived
+ * snapshot, serialized and stored here, so that neither the loop nor a
+ * commit waits for the serialization (a commit waits only while LMDB writes
+ * the snapshot's pages, its transactions being one at a time). */
+static void snapshot_job(job_t *j)
+{
+    int rc;
+    ld_core_t *c = fold_to(j->s->store, j->to_seq, 0, &rc);
+    if (c && ld_core_next_seq(c) != j->to_seq + 1)
+        rc = LD_EINTERNAL; /* the log ended before to_seq: not the state asked for */
+    if (c && !rc)
+        rc = ld_history_write_snapshot(j->s->store, c, j->to_seq, &j->reply_len);
+    j->rc = rc;
+    ld_core_destroy(&c);
+}
+
 static void work_cb(uv_work_t *w)
 {
     job_t *j = ld_container_of(w, job_t, work);
-    if (j->read)
+    if (j->snapshot)
+        snapshot_job(j);
+    else if (j->read)
         read_job(j);
     else if (j->q)
         explain_job(j);
@@ -240,6 +281,21 @@ static void after_cb(uv_work_t *w, int status)
     job_t *j = ld_container_of(w, job_t, work);
     server_t *s = j->s;
     s->history.jobs--;
+    if (j->snapshot) {
+        s->history.snapshotting = false;
+        if (status || j->rc) {
+            ld_log(LD_LOG_WARN, "snapshot failed", "error=\"%s\"",
+                   ld_strerror(status ? LD_EINTERNAL : j->rc));
+        } else {
+            if (j->to_seq > s->batches.snap_seq)
+                s->batches.snap_seq = j->to_seq;
+            ld_log(LD_LOG_INFO, "snapshot written", "seq=%llu bytes=%zu ms=%.1f",
+                   (unsigned long long)j->to_seq, j->reply_len,
+                   (double)(ld_mono_ns() - j->t0) / 1e6);
+        }
+        free(j);
+        return;
+    }
     if (status == 0 && j->reply)
         ld_router_send(s, j->ident, j->ident_len, j->reply, j->reply_len);
     if (j->q)
@@ -288,6 +344,27 @@ void ld_history_explain(server_t *s, pending_t *p, const Ladder__V1__Query *q)
     if (!j->q)
         abort(); /* it was decoded from the same bytes a moment ago */
     queue(s, j, p);
+}
+
+void ld_history_snapshot(server_t *s, uint64_t seq)
+{
+    if (s->history.snapshotting)
+        return;
+    job_t *j = calloc(1, sizeof *j);
+    if (!j)
+        abort();
+    j->s = s;
+    j->snapshot = true;
+    j->to_seq = seq;
+    j->t0 = ld_mono_ns();
+    int rc = uv_queue_work(s->loop, &j->work, work_cb, after_cb);
+    if (rc) {
+        ld_log(LD_LOG_WARN, "snapshot not queued", "error=\"%s\"", uv_strerror(rc));
+        free(j);
+        return;
+    }
+    s->history.jobs++;
+    s->history.snapshotting = true;
 }
 
 void ld_history_read_events(server_t *s, pending_t *p)
