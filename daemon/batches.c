@@ -85,6 +85,8 @@ static int reload_core(server_t *s)
                ld_strerror(rc), (unsigned long long)bad);
         return rc;
     }
+    if (ld_publisher_reload(s))
+        exit(3);
     ld_log(LD_LOG_WARN, "state rebuilt from the store", "snapshot_seq=%llu replayed=%llu",
            (unsigned long long)from, (unsigned long long)n);
     return 0;
@@ -123,6 +125,9 @@ void ld_batches_snapshot(server_t *s, bool force)
         return;
     }
     s->batches.snap_seq = head;
+    if ((rc = ld_topics_save(s->publisher.topics, s->store, head)))
+        ld_log(LD_LOG_WARN, "topics snapshot failed", "error=\"%s\"", ld_strerror(rc));
+    s->st.snapshot_ns = ld_mono_ns();
     ld_log(LD_LOG_INFO, "snapshot written", "seq=%llu bytes=%zu ms=%.1f",
            (unsigned long long)head, len, (double)(ld_mono_ns() - t) / 1e6);
 }
@@ -155,6 +160,9 @@ static void finish(server_t *s, batch_t *b)
         }
         ld_publisher_committed(s, b);
         s->st.events += ld_out_count(b->out);
+        for (size_t i = 0; i < b->n; i++)
+            if (b->p[i].dup_of < 0)
+                s->st.commands_accepted += b->p[i].n_commands;
     }
     batch_reset(b);
 }
@@ -177,7 +185,14 @@ static void after_work_cb(uv_work_t *w, int status)
     batch_t *b = s->batches.writing;
     (void)status;
     s->batches.busy = false;
-    ld_hist_add(s->st.commit_hist, (ld_mono_ns() - b->t_submit) / 1000);
+    uint64_t us = (ld_mono_ns() - b->t_submit) / 1000;
+    ld_hist_add(s->st.commit_hist, us);
+    static const uint64_t le[LD_COMMIT_BUCKETS] = LD_COMMIT_LE_US;
+    int k = 0;
+    while (k < LD_COMMIT_BUCKETS && us > le[k])
+        k++;
+    s->st.commit_le[k]++;
+    s->st.commit_sum_us += us;
     for (size_t i = 0; !b->rc && i < b->napps; i++)
         if (b->apps[i].rc || b->apps[i].duplicate) {
             /* the core and the store disagree: trust the store */

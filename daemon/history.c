@@ -33,10 +33,8 @@ typedef struct {
     bool snapshot;          /* the periodic snapshot at to_seq */
     uint64_t t0;
     int rc;
-    bool read;              /* ReadEvents: from, max, stream */
-    uint64_t from;
-    uint32_t max;
-    char stream[LD_STREAM_MAX + 1];
+    bool read;              /* ReadEvents: p holds its page and filters */
+    pending_t p;
     uint64_t to_seq;        /* Stats digest: the head when asked */
     int64_t to_ms;
     Ladder__V1__StatsView view; /* Stats: the counters when asked */
@@ -173,58 +171,12 @@ static void digest_job(job_t *j)
     pack_reply(j, &r);
 }
 
-typedef struct {
-    Ladder__V1__Event **ev;
-    size_t n, cap;
-} page_t;
-
-static int page_cb(void *ctx, uint64_t seq, const uint8_t *data, size_t len)
-{
-    page_t *pg = ctx;
-    (void)seq;
-    Ladder__V1__Event *ev = ladder__v1__event__unpack(NULL, len, data);
-    if (!ev)
-        return LD_ECORRUPT;
-    pg->ev = ld_grow(pg->ev, &pg->cap, pg->n + 1, sizeof *pg->ev);
-    pg->ev[pg->n++] = ev;
-    return 0;
-}
-
-/* ReadEvents: committed events only, paged. A stream's events after the
- * index are found by scanning that tail of the log, which may be long: so it
- * is done here and not on the loop. */
+/* ReadEvents: committed events only, paged and filtered (reads.c). A
+ * stream's events after the index are a scan of that tail of the log, and a
+ * filter may read up to FILTER_SCAN_MAX entries: so it runs here. */
 static void read_job(job_t *j)
 {
-    ld_store_t *st = j->s->store;
-    page_t pg = {0};
-    int rc = j->stream[0] ? ld_store_scan_stream(st, j->stream, j->from, j->max, page_cb, &pg)
-                          : ld_store_scan(st, j->from, j->max, page_cb, &pg);
-    if (rc) {
-        char msg[256];
-        snprintf(msg, sizeof msg, "read_events: %s", ld_strerror(rc));
-        pack_error(j, E(ERR_UNAVAILABLE), "", "read_events", msg);
-    } else {
-        uint64_t head;
-        ld_store_head(st, &head, NULL);
-        Ladder__V1__EventPage page = LADDER__V1__EVENT_PAGE__INIT;
-        page.n_events = pg.n;
-        page.events = pg.ev;
-        page.head_seq = head;
-        if (pg.n == j->max)
-            page.next_seq = j->stream[0] ? pg.ev[pg.n - 1]->stream_version + 1
-                                         : pg.ev[pg.n - 1]->seq + 1;
-        Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
-        ok.result_case = LADDER__V1__OK__RESULT_EVENTS;
-        ok.events = &page;
-        Ladder__V1__Reply r = LADDER__V1__REPLY__INIT;
-        r.request_id = (ProtobufCBinaryData){j->rid_len, j->rid};
-        r.outcome_case = LADDER__V1__REPLY__OUTCOME_OK;
-        r.ok = &ok;
-        pack_reply(j, &r);
-    }
-    for (size_t i = 0; i < pg.n; i++)
-        ladder__v1__event__free_unpacked(pg.ev[i], NULL);
-    free(pg.ev);
+    ld_reads_events(j->s->store, &j->p, &j->reply, &j->reply_len);
 }
 
 int ld_history_write_snapshot(ld_store_t *st, const ld_core_t *c, uint64_t seq, size_t *len)
@@ -371,9 +323,7 @@ void ld_history_read_events(server_t *s, pending_t *p)
 {
     job_t *j = job_new(s, p);
     j->read = true;
-    j->from = p->from;
-    j->max = p->max;
-    memcpy(j->stream, p->stream, sizeof j->stream);
+    j->p = *p;
     queue(s, j, p);
 }
 

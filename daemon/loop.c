@@ -184,6 +184,7 @@ static int load(server_t *s)
     }
     ld_store_head(s->store, &head, NULL);
     s->batches.snap_seq = from;
+    s->st.snapshot_ns = ld_mono_ns();
     s->st.replayed_at_start = replayed;
     s->manual_now = ld_core_last_at(s->core);
     ld_log(LD_LOG_INFO, "state loaded", "head=%llu snapshot_seq=%llu replayed=%llu employees=%zu ms=%.1f",

@@ -8,6 +8,7 @@
  * seq of their last change, and never while decisions are still unwritten.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,7 @@ static void points_update(server_t *s, batch_t *b, const char *emp, uint64_t seq
     Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
     u.topic = topic;
     u.seq = seq;
+    u.prev_seq = ld_topics_swap(s->publisher.topics, topic, seq);
     u.payload_case = LADDER__V1__UPDATE__PAYLOAD_POINTS;
     u.points = &pu;
     add_update(b, topic, &u);
@@ -90,6 +92,7 @@ static void level_update(server_t *s, batch_t *b, const char *emp, uint64_t seq,
     Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
     u.topic = topic;
     u.seq = seq;
+    u.prev_seq = ld_topics_swap(s->publisher.topics, topic, seq);
     u.payload_case = LADDER__V1__UPDATE__PAYLOAD_LEVEL;
     u.level = &lu;
     add_update(b, topic, &u);
@@ -105,6 +108,7 @@ void ld_publisher_hold(server_t *s, batch_t *b, size_t from, size_t to)
         Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
         u.topic = topic;
         u.seq = e->seq;
+        u.prev_seq = ld_topics_swap(s->publisher.topics, topic, e->seq);
         u.payload_case = LADDER__V1__UPDATE__PAYLOAD_EVENT;
         u.event = (Ladder__V1__Event *)e;
         add_update(b, topic, &u);
@@ -211,6 +215,7 @@ static void publish_cases(server_t *s, const dirty_t *d, uint8_t **buf, size_t *
     Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
     u.topic = topic;
     u.seq = d->seq;
+    u.prev_seq = ld_topics_swap(s->publisher.shown, topic, d->seq);
     u.payload_case = LADDER__V1__UPDATE__PAYLOAD_CASES;
     u.cases = ok.case_ranking;
     size_t n = ladder__v1__update__get_packed_size(&u);
@@ -238,6 +243,7 @@ static void publish_board(server_t *s, const dirty_t *d, uint8_t **buf, size_t *
     Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
     u.topic = topic;
     u.seq = d->seq;
+    u.prev_seq = ld_topics_swap(s->publisher.shown, topic, d->seq);
     u.payload_case = LADDER__V1__UPDATE__PAYLOAD_BOARD;
     u.board = ok.board;
     size_t n = ladder__v1__update__get_packed_size(&u);
@@ -298,6 +304,59 @@ void ld_publisher_committed(server_t *s, batch_t *b)
     }
 }
 
+/* Subscribers (for Stats): the PUB socket's monitor reports each peer
+ * accepted and disconnected; its events are drained when its fd signals. */
+static void on_monitor(uv_poll_t *h, int status, int events)
+{
+    (void)status, (void)events;
+    server_t *s = ld_container_of(h, server_t, publisher.monitor_poll);
+    for (;;) {
+        zmq_msg_t ev, addr;
+        zmq_msg_init(&ev);
+        if (zmq_msg_recv(&ev, s->publisher.monitor, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&ev);
+            return;
+        }
+        uint16_t id = 0;
+        if (zmq_msg_size(&ev) >= 2)
+            memcpy(&id, zmq_msg_data(&ev), 2);
+        bool more = zmq_msg_more(&ev);
+        zmq_msg_close(&ev);
+        if (more) {
+            zmq_msg_init(&addr);
+            zmq_msg_recv(&addr, s->publisher.monitor, 0);
+            zmq_msg_close(&addr);
+        }
+        if (id == ZMQ_EVENT_ACCEPTED)
+            s->st.subscribers++;
+        else if (id == ZMQ_EVENT_DISCONNECTED && s->st.subscribers > 0)
+            s->st.subscribers--;
+    }
+}
+
+static void open_monitor(server_t *s)
+{
+    char ep[64];
+    snprintf(ep, sizeof ep, "inproc://ladderd-pub-monitor-%p", (void *)s);
+    if (zmq_socket_monitor(s->publisher.sock, ep, ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED))
+        return;
+    void *m = zmq_socket(s->router.zctx, ZMQ_PAIR);
+    int linger = 0, fd;
+    size_t fdsz = sizeof fd;
+    if (!m)
+        return;
+    zmq_setsockopt(m, ZMQ_LINGER, &linger, sizeof linger);
+    if (zmq_connect(m, ep) || zmq_getsockopt(m, ZMQ_FD, &fd, &fdsz)) {
+        zmq_close(m);
+        return;
+    }
+    s->publisher.monitor = m;
+    uv_poll_init(s->loop, &s->publisher.monitor_poll, fd);
+    uv_poll_start(&s->publisher.monitor_poll, UV_READABLE, on_monitor);
+    /* ZMQ_FD signals only once a read found the pipe empty: read it now */
+    on_monitor(&s->publisher.monitor_poll, 0, 0);
+}
+
 int ld_publisher_open(server_t *s)
 {
     if (!(s->publisher.sock = ld_router_socket(s, ZMQ_PUB, s->cfg.publish)))
@@ -308,7 +367,26 @@ int ld_publisher_open(server_t *s)
         return LD_EIO;
     }
     s->publisher.timer_inited = true;
-    return 0;
+    open_monitor(s);
+    s->publisher.shown = ld_topics_new();
+    return ld_publisher_reload(s);
+}
+
+/* Update.prev_seq (PROTOCOL.md "Gap detection"): the map is a fold of the log,
+ * kept as the "topics" snapshot next to the core's, so a restart or a reload
+ * continues every chain where the log left it. */
+int ld_publisher_reload(server_t *s)
+{
+    ld_topics_destroy(&s->publisher.topics);
+    s->publisher.topics = ld_topics_new();
+    uint64_t t = ld_mono_ns();
+    int rc = ld_topics_load(s->publisher.topics, s->store);
+    if (rc)
+        ld_log(LD_LOG_ERROR, "cannot fold the topics", "error=\"%s\"", ld_strerror(rc));
+    else
+        ld_log(LD_LOG_INFO, "topics loaded", "topics=%zu ms=%.1f", ld_topics_count(s->publisher.topics),
+               (double)(ld_mono_ns() - t) / 1e6);
+    return rc;
 }
 
 static void close_cb(uv_handle_t *h)
@@ -321,14 +399,23 @@ void ld_publisher_close(server_t *s)
     if (s->publisher.timer_inited)
         uv_close((uv_handle_t *)&s->publisher.timer, close_cb);
     s->publisher.timer_inited = false;
+    if (s->publisher.monitor)
+        uv_close((uv_handle_t *)&s->publisher.monitor_poll, close_cb);
 }
 
 void ld_publisher_destroy(server_t *s)
 {
+    if (s->publisher.sock)
+        zmq_socket_monitor(s->publisher.sock, NULL, 0);
+    if (s->publisher.monitor)
+        zmq_close(s->publisher.monitor);
+    s->publisher.monitor = NULL;
     if (s->publisher.sock)
         zmq_close(s->publisher.sock);
     s->publisher.sock = NULL;
     free(s->publisher.dirty);
     s->publisher.dirty = NULL;
     s->publisher.ndirty = s->publisher.capdirty = 0;
+    ld_topics_destroy(&s->publisher.topics);
+    ld_topics_destroy(&s->publisher.shown);
 }

@@ -115,3 +115,42 @@ ld_core_t *ld_replay_open(ld_store_t *s, uint64_t *from_snapshot, uint64_t *repl
         ld_core_destroy(&c);
     return c;
 }
+
+typedef struct {
+    ProtobufCAllocator alloc;
+    bump_t bump;
+    ld_replay_cb cb;
+    void *ctx;
+    uint64_t bad;
+} each_t;
+
+static int each_one(void *ctx, uint64_t seq, const uint8_t *data, size_t len)
+{
+    each_t *e = ctx;
+    e->bump.used = 0;
+    Ladder__V1__Event *ev = ladder__v1__event__unpack(&e->alloc, len, data);
+    if (!ev || ev->seq != seq) {
+        e->bad = seq;
+        if (ev)
+            ladder__v1__event__free_unpacked(ev, &e->alloc);
+        return LD_ECORRUPT;
+    }
+    int rc = e->cb(e->ctx, ev);
+    ladder__v1__event__free_unpacked(ev, &e->alloc);
+    return rc;
+}
+
+int ld_replay_each(ld_store_t *s, uint64_t from, ld_replay_cb cb, void *ctx, uint64_t *bad_seq)
+{
+    each_t e = {.cb = cb, .ctx = ctx};
+    e.bump.cap = 1 << 20;
+    e.bump.buf = malloc(e.bump.cap);
+    if (!e.bump.buf)
+        return LD_ENOMEM;
+    e.alloc = (ProtobufCAllocator){bump_alloc, bump_free, &e.bump};
+    int rc = ld_store_scan(s, from, 0, each_one, &e);
+    free(e.bump.buf);
+    if (bad_seq)
+        *bad_seq = e.bad;
+    return rc;
+}

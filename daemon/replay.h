@@ -24,4 +24,13 @@ int ld_replay_until(ld_store_t *s, ld_core_t *c, uint64_t to_seq, int64_t to_ms,
 ld_core_t *ld_replay_open(ld_store_t *s, uint64_t *from_snapshot, uint64_t *replayed, int *rc,
                           uint64_t *bad_seq);
 
+/* Called with each decoded event of ld_replay_each; ev is valid only until it
+ * returns. A non-zero return stops the scan and is returned by it. */
+typedef int (*ld_replay_cb)(void *ctx, const Ladder__V1__Event *ev);
+
+/* Decodes the stored events from seq `from` on (with a bump allocator, no
+ * malloc per event) and calls cb with each. Returns 0, cb's non-zero value, or
+ * LD_ECORRUPT with the seq of an event that does not decode in *bad_seq. */
+int ld_replay_each(ld_store_t *s, uint64_t from, ld_replay_cb cb, void *ctx, uint64_t *bad_seq);
+
 #endif

@@ -55,6 +55,7 @@ void ld_requests_error(server_t *s, batch_t *b, pending_t *p, int code, const ch
     r.error = &e;
     ld_requests_set_reply(b, p, &r);
     s->st.errors++;
+    s->st.refused[code > 0 && code < LD_ERROR_CODES ? code : 0]++;
 }
 
 /* ------------------------------------------------------- §12 request ids -- */
@@ -190,6 +191,7 @@ void ld_requests_commands(server_t *s, pending_t *p, Ladder__V1__Request *req)
         s->st.commands++;
     }
     ld_core_release(s->core);
+    p->n_commands = (uint32_t)req->n_commands;
     size_t end = ld_out_count(b->out);
     Ladder__V1__Event **ev = ld_out_events(b->out);
     uint64_t seqs[256], *sp = end - start <= 256 ? seqs : malloc((end - start) * sizeof *sp);

@@ -27,6 +27,7 @@
 #include "config.h"
 #include "core.h"
 #include "store.h"
+#include "topics.h"
 
 #define LD_MAX_COMMANDS 1000
 #define LD_DRAIN_MAX 256    /* requests per loop turn: commits' completions wait no longer */
@@ -55,7 +56,14 @@ typedef struct {
     bool sent;              /* answered at once: it showed committed state only */
     uint64_t from;
     uint32_t max;
+    uint32_t n_commands;    /* commands decided (counted as accepted once committed) */
     char stream[LD_STREAM_MAX + 1];
+    /* ReadEvents filters (gap fill): body field numbers, stream and topic prefixes */
+    bool filtered;
+    uint64_t types[8];      /* bit set of Event.body field numbers < 512; all zero: any */
+    char stream_prefix[LD_STREAM_MAX + 1];
+    char topic_prefix[LD_TOPIC_MAX];
+    char topic[LD_TOPIC_MAX];
 } pending_t;
 
 /* A held update: topic and body in the batch blob. */
@@ -93,11 +101,22 @@ typedef struct {
     uint64_t seq;
 } dirty_t;
 
+/* Prometheus-style bucket bounds of the commit latency, microseconds (/metrics). */
+#define LD_COMMIT_LE_US {100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, \
+                         250000, 500000, 1000000, 2500000, 5000000, 10000000}
+#define LD_COMMIT_BUCKETS 16
+#define LD_ERROR_CODES 320 /* ErrorCode values are < 320 (the proto's bands) */
+
 typedef struct {
     uint64_t requests, commands, queries, errors, batches, events;
     uint64_t batch_hist[LD_HIST], commit_hist[LD_HIST];
     uint64_t replayed_at_start;
     uint64_t unsent_replies, unsent_updates;
+    /* for ladder-web's /metrics (issue 15) */
+    uint64_t commands_accepted, refused[LD_ERROR_CODES];
+    uint64_t commit_le[LD_COMMIT_BUCKETS + 1], commit_sum_us;
+    uint64_t snapshot_ns;   /* when the last snapshot was written (or start-up) */
+    int64_t subscribers;    /* PUB peers, from the socket monitor */
 } stats_t;
 
 /* router.c */
@@ -135,11 +154,15 @@ typedef struct {
 /* publisher.c */
 typedef struct {
     void *sock;
+    void *monitor;          /* PAIR on the PUB socket's monitor: counts subscribers */
+    uv_poll_t monitor_poll;
     uv_timer_t timer;       /* publishes dirty boards, at most every 100 ms */
     bool timer_inited;
     dirty_t *dirty;
     size_t ndirty, capdirty;
     uint64_t unsent_logged_ns;
+    ld_topics_t *topics;    /* last seq per evt/level/points topic, as decided (prev_seq) */
+    ld_topics_t *shown;     /* last publication per board/cases topic in this process */
 } ld_publisher_t;
 
 /* history.c */
@@ -244,6 +267,9 @@ void ld_requests_error(server_t *s, batch_t *b, pending_t *p, int code, const ch
     __attribute__((format(printf, 8, 9)));
 
 /* reads.c */
+/* Packs the ReadEvents reply of p (its page and filters) from the committed
+ * log into *out (caller frees). Reads the store only: any thread. */
+void ld_reads_events(ld_store_t *st, const pending_t *p, uint8_t **out, size_t *len);
 /* Answers query q into p (ReadEvents is deferred until the batch commits). */
 void ld_reads_query(server_t *s, pending_t *p, Ladder__V1__Query *q);
 
@@ -293,6 +319,8 @@ int ld_publisher_open(server_t *s);
 void ld_publisher_hold(server_t *s, batch_t *b, size_t from, size_t to);
 /* Publishes committed batch b's updates and marks its boards and cases dirty. */
 void ld_publisher_committed(server_t *s, batch_t *b);
+/* Rebuilds the per-topic last seqs from the store (after a failed commit); 0 or a code. */
+int ld_publisher_reload(server_t *s);
 /* Closes the publisher's handles. */
 void ld_publisher_close(server_t *s);
 /* Closes the PUB socket and frees the dirty list; idempotent. */

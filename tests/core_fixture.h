@@ -34,6 +34,10 @@ typedef struct {
 
 static fx_t F;
 
+/* When set, called with every event the scenario applies, in order (tests
+ * that keep the log they build, e.g. to feed it to a what-if). */
+static void (*fx_on_event)(const Ladder__V1__Event *ev);
+
 static inline void fx_setup(void)
 {
     memset(&F, 0, sizeof F);
@@ -57,6 +61,8 @@ static inline int fx_run(Ladder__V1__Command *cmd, const char *principal, uint32
     ld_out_reset(F.out);
     memset(&F.why, 0, sizeof F.why);
     F.rc = ld_core_execute(F.c, cmd, &ctx, F.out, &F.why);
+    for (size_t k = 0; F.rc == 0 && fx_on_event && k < ld_out_count(F.out); k++)
+        fx_on_event(ld_out_events(F.out)[k]);
     return F.rc;
 }
 
@@ -325,6 +331,8 @@ static inline void given_case(const char *id, uint32_t level, int half)
     ev.body_case = LADDER__V1__EVENT__BODY_CASE_ACCEPTED;
     ev.case_accepted = &m;
     assert_int_equal(ld_core_evolve(F.c, &ev), 0);
+    if (fx_on_event)
+        fx_on_event(&ev);
 }
 
 static inline void given_cases(const char *prefix, uint32_t level, int half, int n)

@@ -16,7 +16,7 @@ cmake --install "$BUILD" --prefix "$P" >/dev/null
 pass=0 fail=0
 ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-files=(bin/ladderd bin/ladderctl bin/ladder-bench
+files=(bin/ladderd bin/ladderctl bin/ladder-bench bin/ladder-web share/ladder/web/index.html
        lib/systemd/system/ladderd.service lib/sysusers.d/ladder.conf
        etc/ladder/ladderd.conf
        share/doc/ladder/examples/ladderd.conf share/doc/ladder/examples/rules.json
@@ -24,7 +24,7 @@ files=(bin/ladderd bin/ladderctl bin/ladder-bench
        share/ladder/proto/ladder.proto
        share/man/man8/ladderd.8.gz share/man/man1/ladderctl.1.gz share/man/man1/ladder-bench.1.gz)
 for f in "${files[@]}"; do [ -s "$P/$f" ] && ok || bad "missing $f"; done
-for b in ladderd ladderctl ladder-bench; do
+for b in ladderd ladderctl ladder-bench ladder-web; do
     [ -x "$P/bin/$b" ] && "$P/bin/$b" --version | grep -qE "^$b [0-9]+\.[0-9]+\.[0-9]+$" && ok ||
         bad "$b --version"
 done

@@ -145,6 +145,8 @@ int ctl_run_demo(const ctl_row_t *row, json_t *body);
 int ctl_run_help(const ctl_row_t *row, json_t *body);
 int ctl_run_verify(const ctl_row_t *row, json_t *body);
 int ctl_run_audit(const ctl_row_t *row, json_t *body);
+/* ladderctl what-if (whatif_cli.c), §10 */
+int ctl_run_whatif(const ctl_row_t *row, json_t *body);
 int ctl_run_keygen(const ctl_row_t *row, json_t *body);
 int ctl_run_backup(const ctl_row_t *row, json_t *body);
 int ctl_run_restore(const ctl_row_t *row, json_t *body);

@@ -298,6 +298,24 @@ const ctl_row_t ctl_rows[] = {
      .example = "ladderctl audit --data /var/lib/ladder",
      .offline = 1, .run = ctl_run_audit,
      .opts = {{"data", "data", A_STR, "DIR", 1, "a data directory (or a copy of one)"}}},
+    {.name = "what-if", .synopsis = "RULES.json --data DIR [--from DATE|SEQ] [--to DATE|SEQ] [--csv]",
+     .summary = "Offline (§10): what a proposed rules document would have decided. Folds\n"
+                "the log up to --from under the rules in force, adopts RULES.json there\n"
+                "(merged over them), decides every later fact again: facts stay facts,\n"
+                "promotions, year closes, demotions, points and retirements are derived\n"
+                "again. Lists each employee whose outcome differs (decision, date, seq,\n"
+                "rule), totals actual vs what-if, and the facts the proposal refuses, by\n"
+                "§. Reads only (the store is opened read-only). --json: the WhatIfReport\n"
+                "message; --csv: one row per differing decision, for spreadsheets",
+     .example = "ladderctl what-if proposal.json --data /var/lib/ladder --from 2026-01-01\n"
+                "echo '{\"retention\":{\"points\":400}}' | ladderctl what-if - --data copy --csv",
+     .offline = 1, .run = ctl_run_whatif,
+     .args = {{"RULES.json", "rules", A_STR, NULL, 1, NULL}},
+     .opts = {{"data", "data", A_STR, "DIR", 1, "a data directory (or a copy of one)"},
+              {"from", "from", A_STR, "DATE|SEQ", 0,
+               "adopt before this seq, or this date YYYY-MM-DD[THH:MM] in the rules' offset"},
+              {"to", "to", A_STR, "DATE|SEQ", 0, "stop after this seq, or before this date"},
+              {"csv", "csv", A_FLAG, NULL, 0, "one CSV row per differing decision"}}},
     {.name = "backup", .synopsis = "--data DIR --to FILE",
      .summary = "A consistent, compacted copy of a data directory, safe while ladderd\n"
                 "runs (LMDB mdb_env_copy2); the copy's chain is verified",

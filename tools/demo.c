@@ -523,6 +523,28 @@ int demo_run(unsigned employees_, uint64_t seed, const Ladder__V1__StatsView *st
             run(&c, "mgr-north", MGR);
             adjust(id, 250, "a year of reviews");
         }
+        /* some of north's level-1 agents re-test too and keep their level on
+         * what their year earned (200-600 points: a what-if of a higher
+         * retention minimum has people to name) */
+        static const char *const keepers[] = {"e014", "e015", "e017", "e018", "e019", "e020", "e021"};
+        for (size_t i = 0; i < sizeof keepers / sizeof *keepers; i++) {
+            char x[40];
+            qtest(keepers[i], 120000);
+            snprintf(x, sizeof x, "retest-%s", keepers[i]);
+            Ladder__V1__DrawExam d = LADDER__V1__DRAW_EXAM__INIT;
+            d.exam_id = x, d.employee_id = (char *)keepers[i], d.seed = 31 + (uint64_t)i;
+            d.purpose = LADDER__V1__EXAM_PURPOSE__EXAM_RETENTION;
+            Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+            c.cmd_case = LADDER__V1__COMMAND__CMD_DRAW_EXAM;
+            c.draw_exam = &d;
+            run(&c, "mgr-north", MGR);
+            uint32_t sc[10] = {85, 85, 85, 85, 85, 85, 85, 85, 85, 85};
+            Ladder__V1__GradeExam g = LADDER__V1__GRADE_EXAM__INIT;
+            g.exam_id = x, g.n_scores = 10, g.scores = sc;
+            c.cmd_case = LADDER__V1__COMMAND__CMD_GRADE_EXAM;
+            c.grade_exam = &g;
+            run(&c, "mgr-north", MGR);
+        }
         advance(T0 + 400 * DAY); /* every year has closed: the deadlines fired */
         /* e013 appeals its demotion within 30 days and a manager overturns it */
         Ladder__V1__Appeal ap = LADDER__V1__APPEAL__INIT;
