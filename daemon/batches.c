@@ -118,24 +118,12 @@ void ld_batches_snapshot(server_t *s, bool force)
     if (ld_core_next_seq(s->core) != head + 1)
         return; /* decisions are pending: the state is ahead of the log */
     uint64_t t = ld_mono_ns();
-    uint8_t *buf;
-    size_t len;
-    ld_core_snapshot(s->core, &buf, &len);
-    /* "core" starts ladderd; the archived copy starts history.c's folds */
-    char name[LD_SNAPSHOT_NAME];
-    int rc = ld_store_snapshot_put(s->store, "core", head, buf, len);
-    if (!rc && !(rc = ld_history_name(name, sizeof name, head, ld_core_last_at(s->core))))
-        rc = ld_store_snapshot_put(s->store, name, head, buf, len);
-    free(buf);
+    size_t len = 0;
+    int rc = ld_history_write_snapshot(s->store, s->core, head, &len);
     if (rc) {
         ld_log(LD_LOG_WARN, "snapshot failed", "error=\"%s\"", ld_strerror(rc));
         return;
     }
-    char names[LD_HISTORY_KEEP * 4][LD_SNAPSHOT_NAME];
-    size_t n = 0;
-    if (!ld_store_snapshot_names(s->store, "core@", names, LD_HISTORY_KEEP * 4, &n))
-        for (size_t i = 0; i + LD_HISTORY_KEEP < n; i++)
-            ld_store_snapshot_del(s->store, names[i]); /* the oldest beyond the kept */
     s->batches.snap_seq = head;
     if ((rc = ld_topics_save(s->publisher.topics, s->store, head)))
         ld_log(LD_LOG_WARN, "topics snapshot failed", "error=\"%s\"", ld_strerror(rc));
@@ -166,8 +154,9 @@ static void finish(server_t *s, batch_t *b)
             if (p->sent)
                 continue;
             if (p->deferred)
-                ld_reads_deferred(s, b, p);
-            ld_router_reply(s, b, p);
+                ld_history_read_events(s, p);
+            else
+                ld_router_reply(s, b, p);
         }
         ld_publisher_committed(s, b);
         s->st.events += ld_out_count(b->out);
@@ -224,7 +213,9 @@ static void writer_idle(server_t *s)
     if (s->batches.cur->n) {
         ld_batches_submit(s);
     } else if (!s->stopping) {
-        ld_batches_snapshot(s, false);
+        uint64_t since = s->batches.committed_seq - s->batches.snap_seq;
+        if (since >= s->cfg.snapshot_every)
+            ld_history_snapshot(s, s->batches.committed_seq);
         arm_index(s);
     }
     start_sync(s);

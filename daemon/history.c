@@ -1,8 +1,9 @@
 /* history.c — answers computed from the committed log, off the loop (shell.h).
  *
- * Owns the jobs that fold a state on the libuv thread pool: Explain with
- * as_of (§11: the state as it was), the rules what-if (§10, whatif.h) and the
- * state digest of Stats. A job starts
+ * Owns the jobs that read the log on the libuv thread pool: ReadEvents (a
+ * stream's unindexed tail is a scan), the folds of Explain with as_of (§11:
+ * the state as it was) and of the Stats digest, and the rules what-if (§10,
+ * whatif.h). A fold starts
  * from the nearest archived snapshot at or before its target ("core@<seq>.<ms>",
  * written beside "core" by batches.c, the last LD_HISTORY_KEEP kept) and folds
  * the log after it in a read transaction, so its cost is bounded by the
@@ -31,6 +32,11 @@ typedef struct {
     uint8_t rid[LD_REQUEST_ID_MAX];
     uint8_t rid_len;
     Ladder__V1__Query *q;   /* Explain: owned copy of the query */
+    bool snapshot;          /* the periodic snapshot at to_seq */
+    uint64_t t0;
+    int rc;
+    bool read;              /* ReadEvents: p holds its page and filters */
+    pending_t p;
     uint64_t to_seq;        /* Stats digest: the head when asked */
     int64_t to_ms;
     Ladder__V1__StatsView view; /* Stats: the counters when asked */
@@ -232,10 +238,58 @@ static void whatif_job(job_t *j)
     ld_whatif_destroy(&w);
 }
 
+/* ReadEvents: committed events only, paged and filtered (reads.c). A
+ * stream's events after the index are a scan of that tail of the log, and a
+ * filter may read up to FILTER_SCAN_MAX entries: so it runs here. */
+static void read_job(job_t *j)
+{
+    ld_reads_events(j->s->store, &j->p, &j->reply, &j->reply_len);
+}
+
+int ld_history_write_snapshot(ld_store_t *st, const ld_core_t *c, uint64_t seq, size_t *len)
+{
+    uint8_t *buf;
+    ld_core_snapshot(c, &buf, len);
+    /* "core" starts ladderd; the archived copy starts the folds here */
+    char name[LD_SNAPSHOT_NAME];
+    int rc = ld_store_snapshot_put(st, "core", seq, buf, *len);
+    if (!rc && !(rc = ld_history_name(name, sizeof name, seq, ld_core_last_at(c))))
+        rc = ld_store_snapshot_put(st, name, seq, buf, *len);
+    free(buf);
+    if (rc)
+        return rc;
+    char names[LD_HISTORY_KEEP * 4][LD_SNAPSHOT_NAME];
+    size_t n = 0;
+    if (!ld_store_snapshot_names(st, "core@", names, LD_HISTORY_KEEP * 4, &n))
+        for (size_t i = 0; i + LD_HISTORY_KEEP < n; i++)
+            ld_store_snapshot_del(st, names[i]); /* the oldest beyond the kept */
+    return 0;
+}
+
+/* The periodic snapshot: the state at to_seq folded from the last archived
+ * snapshot, serialized and stored here, so that neither the loop nor a
+ * commit waits for the serialization (a commit waits only while LMDB writes
+ * the snapshot's pages, its transactions being one at a time). */
+static void snapshot_job(job_t *j)
+{
+    int rc;
+    ld_core_t *c = fold_to(j->s->store, j->to_seq, 0, &rc);
+    if (c && ld_core_next_seq(c) != j->to_seq + 1)
+        rc = LD_EINTERNAL; /* the log ended before to_seq: not the state asked for */
+    if (c && !rc)
+        rc = ld_history_write_snapshot(j->s->store, c, j->to_seq, &j->reply_len);
+    j->rc = rc;
+    ld_core_destroy(&c);
+}
+
 static void work_cb(uv_work_t *w)
 {
     job_t *j = ld_container_of(w, job_t, work);
-    if (j->q && j->q->q_case == LADDER__V1__QUERY__Q_WHAT_IF)
+    if (j->snapshot)
+        snapshot_job(j);
+    else if (j->read)
+        read_job(j);
+    else if (j->q && j->q->q_case == LADDER__V1__QUERY__Q_WHAT_IF)
         whatif_job(j);
     else if (j->q)
         explain_job(j);
@@ -248,6 +302,21 @@ static void after_cb(uv_work_t *w, int status)
     job_t *j = ld_container_of(w, job_t, work);
     server_t *s = j->s;
     s->history.jobs--;
+    if (j->snapshot) {
+        s->history.snapshotting = false;
+        if (status || j->rc) {
+            ld_log(LD_LOG_WARN, "snapshot failed", "error=\"%s\"",
+                   ld_strerror(status ? LD_EINTERNAL : j->rc));
+        } else {
+            if (j->to_seq > s->batches.snap_seq)
+                s->batches.snap_seq = j->to_seq;
+            ld_log(LD_LOG_INFO, "snapshot written", "seq=%llu bytes=%zu ms=%.1f",
+                   (unsigned long long)j->to_seq, j->reply_len,
+                   (double)(ld_mono_ns() - j->t0) / 1e6);
+        }
+        free(j);
+        return;
+    }
     if (status == 0 && j->reply)
         ld_router_send(s, j->ident, j->ident_len, j->reply, j->reply_len);
     if (j->q)
@@ -295,6 +364,35 @@ void ld_history_explain(server_t *s, pending_t *p, const Ladder__V1__Query *q)
     free(buf);
     if (!j->q)
         abort(); /* it was decoded from the same bytes a moment ago */
+    queue(s, j, p);
+}
+
+void ld_history_snapshot(server_t *s, uint64_t seq)
+{
+    if (s->history.snapshotting)
+        return;
+    job_t *j = calloc(1, sizeof *j);
+    if (!j)
+        abort();
+    j->s = s;
+    j->snapshot = true;
+    j->to_seq = seq;
+    j->t0 = ld_mono_ns();
+    int rc = uv_queue_work(s->loop, &j->work, work_cb, after_cb);
+    if (rc) {
+        ld_log(LD_LOG_WARN, "snapshot not queued", "error=\"%s\"", uv_strerror(rc));
+        free(j);
+        return;
+    }
+    s->history.jobs++;
+    s->history.snapshotting = true;
+}
+
+void ld_history_read_events(server_t *s, pending_t *p)
+{
+    job_t *j = job_new(s, p);
+    j->read = true;
+    j->p = *p;
     queue(s, j, p);
 }
 

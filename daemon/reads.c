@@ -2,10 +2,12 @@
  *
  * Owns the read side of a request: the core's queries on the live state,
  * Stats (counters and histograms), the Clone-pattern Snapshot of level.* and
- * points.* topics, and ReadEvents, which shows committed events only. An
- * answer is held with its batch while decisions of this loop wait for their
- * commit (requests.c releases it at once otherwise). Explain with as_of and
- * the Stats digest are folded from the log off the loop (history.c).
+ * points.* topics, and ReadEvents: its checks here, its page and filters in
+ * ld_reads_events, which a job on the thread pool runs once the request's
+ * batch committed (history.c). An answer is held with its batch while
+ * decisions of this loop wait for their commit (requests.c releases it at
+ * once otherwise). Explain with as_of and the Stats digest are folded from
+ * the log off the loop (history.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -352,24 +354,44 @@ static int page_cb(void *ctx, uint64_t seq, const uint8_t *data, size_t len)
     return pg->p->filtered && pg->n == pg->p->max ? PAGE_FULL : 0;
 }
 
-void ld_reads_deferred(server_t *s, batch_t *b, pending_t *p)
+/* Packs r into a new buffer: *out (caller frees) and *len. */
+static void pack_new(const Ladder__V1__Reply *r, uint8_t **out, size_t *len)
+{
+    *len = ladder__v1__reply__get_packed_size(r);
+    *out = malloc(*len ? *len : 1);
+    if (!*out)
+        abort();
+    ladder__v1__reply__pack(r, *out);
+}
+
+void ld_reads_events(ld_store_t *st, const pending_t *p, uint8_t **out, size_t *len)
 {
     page_t pg = {.p = p};
     ld_view_t *views = NULL;
     Ladder__V1__Event **shown = NULL;
     uint64_t budget = p->filtered ? FILTER_SCAN_MAX : p->max, scanned_to = p->from - 1;
-    int rc = p->stream[0] ? ld_store_scan_stream(s->store, p->stream, p->from, budget, page_cb, &pg)
-                          : ld_store_scan(s->store, p->from, budget, page_cb, &pg);
+    int rc = p->stream[0] ? ld_store_scan_stream(st, p->stream, p->from, budget, page_cb, &pg)
+                          : ld_store_scan(st, p->from, budget, page_cb, &pg);
     if (rc == PAGE_FULL)
         rc = 0;
     if (pg.last)
         scanned_to = pg.last;
+    Ladder__V1__Reply r = LADDER__V1__REPLY__INIT;
+    r.request_id = (ProtobufCBinaryData){p->rid_len, (uint8_t *)p->rid};
     if (rc) {
-        ld_requests_error(s, b, p, E(ERR_UNAVAILABLE), "", "read_events", 0, "read_events: %s",
-                          ld_strerror(rc));
+        char msg[128];
+        snprintf(msg, sizeof msg, "read_events: %s", ld_strerror(rc));
+        Ladder__V1__Error e = LADDER__V1__ERROR__INIT;
+        e.code = E(ERR_UNAVAILABLE);
+        e.message = msg;
+        e.field = "read_events";
+        e.section = "";
+        r.outcome_case = LADDER__V1__REPLY__OUTCOME_ERROR;
+        r.error = &e;
+        pack_new(&r, out, len);
     } else {
         uint64_t head;
-        ld_store_head(s->store, &head, NULL);
+        ld_store_head(st, &head, NULL);
         /* §1: what this principal may not read is removed (access.h) */
         views = pg.n ? malloc(pg.n * (sizeof *views + sizeof *shown)) : NULL;
         shown = views ? (Ladder__V1__Event **)(views + pg.n) : NULL;
@@ -389,11 +411,9 @@ void ld_reads_deferred(server_t *s, batch_t *b, pending_t *p)
         Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
         ok.result_case = LADDER__V1__OK__RESULT_EVENTS;
         ok.events = &page;
-        Ladder__V1__Reply r = LADDER__V1__REPLY__INIT;
-        r.request_id = (ProtobufCBinaryData){p->rid_len, p->rid};
         r.outcome_case = LADDER__V1__REPLY__OUTCOME_OK;
         r.ok = &ok;
-        ld_requests_set_reply(b, p, &r);
+        pack_new(&r, out, len);
     }
     for (size_t i = 0; i < pg.n; i++)
         ladder__v1__event__free_unpacked(pg.ev[i], NULL);

@@ -288,8 +288,9 @@ void ld_requests_release(server_t *s, batch_t *b, pending_t *p)
         ld_core_next_seq(s->core) != s->batches.committed_seq + 1)
         return;
     if (p->deferred)
-        ld_reads_deferred(s, b, p);
-    ld_router_reply(s, b, p); /* a failure is counted and logged there */
+        ld_history_read_events(s, p);
+    else
+        ld_router_reply(s, b, p); /* a failure is counted and logged there */
     p->sent = true;
 }
 

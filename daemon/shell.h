@@ -170,6 +170,7 @@ typedef struct {
 /* history.c */
 typedef struct {
     size_t jobs;            /* folds on the thread pool */
+    bool snapshotting;      /* a periodic snapshot job is running */
 } ld_history_t;
 
 /* deadlines.c */
@@ -268,18 +269,28 @@ void ld_requests_error(server_t *s, batch_t *b, pending_t *p, int code, const ch
     __attribute__((format(printf, 8, 9)));
 
 /* reads.c */
+/* Packs the ReadEvents reply of p (its page and filters) from the committed
+ * log into *out (caller frees). Reads the store only: any thread. */
+void ld_reads_events(ld_store_t *st, const pending_t *p, uint8_t **out, size_t *len);
 /* Answers query q into p (ReadEvents is deferred until the batch commits). */
 void ld_reads_query(server_t *s, pending_t *p, Ladder__V1__Query *q);
-/* Answers a deferred ReadEvents from the committed log. */
-void ld_reads_deferred(server_t *s, batch_t *b, pending_t *p);
 
 /* history.c */
 /* Answers Explain with as_of (§11) for p from the log, on the thread pool. */
 void ld_history_explain(server_t *s, pending_t *p, const Ladder__V1__Query *q);
+/* Answers ReadEvents for p (from, max, stream) from the committed log, on
+ * the thread pool; p is answered by the job, not with its batch. */
+void ld_history_read_events(server_t *s, pending_t *p);
 /* Answers Stats for p with view (its counters now) and the digest of the
  * committed state, folded on the thread pool. */
 void ld_history_digest(server_t *s, pending_t *p, const Ladder__V1__StatsView *v,
                        const uint64_t *bh, const uint64_t *ch);
+/* Writes the periodic snapshot at seq (committed) from a fold on the thread
+ * pool; the loop and commits do not wait for it. At most one at a time. */
+void ld_history_snapshot(server_t *s, uint64_t seq);
+/* Stores c (the state at seq) as "core" and as an archived copy, keeping the
+ * last LD_HISTORY_KEEP copies; *len is its size. Returns 0 or a negative code. */
+int ld_history_write_snapshot(ld_store_t *st, const ld_core_t *c, uint64_t seq, size_t *len);
 /* Writes the archive name of a snapshot at seq whose last event is at ms. */
 int ld_history_name(char *buf, size_t len, uint64_t seq, int64_t ms);
 
@@ -288,7 +299,9 @@ int ld_history_name(char *buf, size_t len, uint64_t seq, int64_t ms);
 int ld_batches_open(server_t *s);
 /* Sends the current batch to the writer unless one is in flight or it is empty. */
 void ld_batches_submit(server_t *s);
-/* Writes a snapshot when snapshot_every events (or, with force, any) are past the last. */
+/* Writes a snapshot of the live state on the loop now, when it equals the log
+ * and (without force) snapshot_every events are past the last: the clean stop.
+ * The periodic ones are written off the loop (ld_history_snapshot). */
 void ld_batches_snapshot(server_t *s, bool force);
 /* Closes the batches' handles. */
 void ld_batches_close(server_t *s);

@@ -47,8 +47,9 @@
  * in memory (rebuilt at open from the events after "indexed"), and readers
  * of a stream scan that tail of the log after the index.
  *
- * Threads: one writer at a time (append, snapshot_put, index_flush) and any
- * number of readers (scan, scan_stream, stream_version, request_get,
+ * Threads: one writer at a time (append, index_flush); snapshot_put and
+ * snapshot_del may run beside it on another thread (LMDB takes their
+ * transactions one at a time and they touch nothing else); any number of readers (scan, scan_stream, stream_version, request_get,
  * snapshot_get, head), which may run while the writer commits: each reads in
  * its own read transaction, and head reads under a lock the writer takes to
  * publish a commit. Map growth (on MDB_MAP_FULL) waits for readers to finish.
