@@ -165,15 +165,9 @@ static void sc_run(script_t *sc, Ladder__V1__Command *cmd, const char *who, uint
     ld_out_reset(sc->out);
     if (ld_core_execute(sc->c, cmd, &ctx, sc->out, &why) != 0)
         fail_msg("command %d refused: [%s] %s", (int)cmd->cmd_case, why.section, why.message);
-<<<<<<< HEAD
     uint8_t key[LD_REQUEST_KEY_MAX];
     ld_append_t a = {.request_key = key,
                      .request_key_len = ld_store_request_key(key, who, (const uint8_t *)rid, (size_t)n),
-=======
-    uint8_t key_[LD_REQUEST_KEY_MAX];
-    ld_append_t a = {.request_key = key_,
-                     .request_key_len = ld_store_request_key(key_, NULL, (const uint8_t *)rid, (size_t)n),
->>>>>>> v2a
                      .events = ld_out_events(sc->out), .n_events = ld_out_count(sc->out)};
     assert_int_equal(ld_store_append(sc->s, &a, 1), 0);
     assert_int_equal(a.rc, 0);

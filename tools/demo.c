@@ -187,23 +187,12 @@ static int promote(const char *id, int L, unsigned *exam_no, int score)
     adjust(id, 800 * (L + 1), "contributions recorded before the system");
     task(id, L);
     qtest(id, 112000 + rnd(8000));
-<<<<<<< HEAD
     for (int cat = 0; cat < 3; cat++) {
         char ids[16][40];
         int n = training_cases(L + 1, cat, ids);
         for (int k = 0; k < n; k++)
             study(id, ids[k]);
     }
-=======
-    /* the training half: accepted cases alternate halves, ties to training,
-     * so the even ones (§4; the test half cannot be studied) */
-    for (int cat = 0; cat < 3; cat++)
-        for (int k = 0; k < 16; k += 2) {
-            char cid[40];
-            case_id(cid, sizeof cid, L + 1, cat, k);
-            study(id, cid);
-        }
->>>>>>> v2a
     return exam(id, ++*exam_no, score);
 }
 
@@ -409,30 +398,21 @@ int demo_run(unsigned employees_, uint64_t seed, const Ladder__V1__StatsView *st
     progress_label = "six months of activity";
     for (int week = 0; week < 26; week++) {
         if (manual)
-<<<<<<< HEAD
-            advance(T0 + (int64_t)(week + 1) * 7 * DAY);
-        char training[2][3][16][40];
-        int ntraining[2][3];
-        for (int level = 1; level <= 2; level++)
-            for (int cat = 0; cat < 3; cat++)
-                ntraining[level - 1][cat] = training_cases(level, cat, training[level - 1][cat]);
-=======
             advance(T0 + 30 * DAY + (int64_t)(week + 1) * 7 * DAY);
->>>>>>> v2a
+        /* training cases of the levels above (each person studies a case once: §4 v2) */
+        char training[3][3][16][40];
+        int ntraining[3][3];
+        for (int level = 3; level <= 5; level++)
+            for (int cat = 0; cat < 3; cat++)
+                ntraining[level - 3][cat] = training_cases(level, cat, training[level - 3][cat]);
         for (int k = 0; k < employees / 4; k++) {
             char id[16];
             snprintf(id, sizeof id, "e%03d", (int)rnd((uint32_t)employees));
             adjust(id, 5 + rnd(60), "knowledge-base and case work");
-<<<<<<< HEAD
-            int lv = (int)rnd(2), cat = (int)rnd(3), n = ntraining[lv][cat];
+            int lv = (int)rnd(3), cat = (int)rnd(3), n = ntraining[lv][cat];
             if (!n)
                 continue;
             const char *cid = training[lv][cat][rnd((uint32_t)n)];
-=======
-            char cid[40];
-            /* training cases of the levels above (each studied once: §4 v2) */
-            case_id(cid, sizeof cid, 3 + (int)rnd(3), (int)rnd(3), 2 * (int)rnd(8));
->>>>>>> v2a
             study(id, cid);
             if (rnd(4) == 0) {
                 Ladder__V1__RateCase rc = LADDER__V1__RATE_CASE__INIT;
