@@ -6,8 +6,19 @@
  * commit has returned are its replies sent and its updates published. A
  * failed commit answers every held request (of that batch and of the one
  * decided on top of it) with ERR_UNAVAILABLE and rebuilds the core from the
- * store, so nothing unwritten is ever visible. Snapshots are written here,
- * between commits, when the state equals the log. DESIGN.md, "The write path".
+ * store, so nothing unwritten is ever visible (a failed rebuild stops
+ * ladderd with exit code 3). Snapshots are written here, between commits,
+ * when the state equals the log, with an archived copy for history.c.
+ *
+ * The writer's idle time carries what no acknowledgment should wait for: the
+ * stream index once the log is quiet, and under nometasync a lock-free sync
+ * of the last commit's meta page. Pipelining: batch N+1 is decided while
+ * batch N is written and synced; its events are packed and hashed by the
+ * writer inside its commit. Measured at saturation (perf, ladder-bench
+ * daemon) the loop thread is busy all the time and the writer about a tenth,
+ * so packing on another thread would move no acknowledgment earlier; at
+ * 10 k/s a commit of a few events spends microseconds packing against a
+ * flush. DESIGN.md, "The write path".
  */
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +72,9 @@ static void batch_reset(batch_t *b)
     b->rc = 0;
 }
 
-static void reload_core(server_t *s)
+/* After a failed commit the core holds decisions that were not written:
+ * rebuild it from the store. Returns 0 or a negative code (logged). */
+static int reload_core(server_t *s)
 {
     uint64_t from, n, bad;
     int rc;
@@ -70,17 +83,20 @@ static void reload_core(server_t *s)
     if (!s->core) {
         ld_log(LD_LOG_ERROR, "cannot rebuild state from the store", "error=\"%s\" seq=%llu",
                ld_strerror(rc), (unsigned long long)bad);
-        exit(3);
+        return rc;
     }
+    if (ld_publisher_reload(s))
+        exit(3);
     ld_log(LD_LOG_WARN, "state rebuilt from the store", "snapshot_seq=%llu replayed=%llu",
            (unsigned long long)from, (unsigned long long)n);
+    return 0;
 }
 
 static void fail_batch(server_t *s, batch_t *b, int rc)
 {
     for (size_t i = 0; i < b->n; i++) {
         pending_t *p = &b->p[i];
-        if (p->internal)
+        if (p->internal || p->sent)
             continue;
         p->dup_of = -1;
         ld_requests_error(s, b, p, E(ERR_UNAVAILABLE), "", "", 0,
@@ -92,6 +108,8 @@ static void fail_batch(server_t *s, batch_t *b, int rc)
 
 void ld_batches_snapshot(server_t *s, bool force)
 {
+    if (!s->core)
+        return; /* a failed reload: nothing trustworthy to write */
     uint64_t head;
     ld_store_head(s->store, &head, NULL);
     uint64_t last = s->batches.snap_seq;
@@ -103,13 +121,24 @@ void ld_batches_snapshot(server_t *s, bool force)
     uint8_t *buf;
     size_t len;
     ld_core_snapshot(s->core, &buf, &len);
+    /* "core" starts ladderd; the archived copy starts history.c's folds */
+    char name[LD_SNAPSHOT_NAME];
     int rc = ld_store_snapshot_put(s->store, "core", head, buf, len);
+    if (!rc && !(rc = ld_history_name(name, sizeof name, head, ld_core_last_at(s->core))))
+        rc = ld_store_snapshot_put(s->store, name, head, buf, len);
     free(buf);
     if (rc) {
         ld_log(LD_LOG_WARN, "snapshot failed", "error=\"%s\"", ld_strerror(rc));
         return;
     }
+    char names[LD_HISTORY_KEEP * 4][LD_SNAPSHOT_NAME];
+    size_t n = 0;
+    if (!ld_store_snapshot_names(s->store, "core@", names, LD_HISTORY_KEEP * 4, &n))
+        for (size_t i = 0; i + LD_HISTORY_KEEP < n; i++)
+            ld_store_snapshot_del(s->store, names[i]); /* the oldest beyond the kept */
     s->batches.snap_seq = head;
+    if ((rc = ld_topics_save(s->publisher.topics, s->store, head)))
+        ld_log(LD_LOG_WARN, "topics snapshot failed", "error=\"%s\"", ld_strerror(rc));
     ld_log(LD_LOG_INFO, "snapshot written", "seq=%llu bytes=%zu ms=%.1f",
            (unsigned long long)head, len, (double)(ld_mono_ns() - t) / 1e6);
 }
@@ -124,10 +153,17 @@ static void finish(server_t *s, batch_t *b)
             fail_batch(s, s->batches.cur, b->rc);
             batch_reset(s->batches.cur);
         }
-        reload_core(s);
+        int rc = reload_core(s);
+        if (rc)
+            ld_server_fail(s, 3, rc); /* the loop unwinds; ladderd exits 3 */
     } else {
+        size_t nev = ld_out_count(b->out);
+        if (nev) /* the loop's view of the log: answers may now show these */
+            s->batches.committed_seq = ld_out_events(b->out)[nev - 1]->seq;
         for (size_t i = 0; i < b->n; i++) {
             pending_t *p = &b->p[i];
+            if (p->sent)
+                continue;
             if (p->deferred)
                 ld_reads_deferred(s, b, p);
             ld_router_reply(s, b, p);
@@ -137,6 +173,11 @@ static void finish(server_t *s, batch_t *b)
     }
     batch_reset(b);
 }
+
+static void writer_idle(server_t *s);
+static void start_index(server_t *s);
+static void arm_index(server_t *s);
+static void start_sync(server_t *s);
 
 static void work_cb(uv_work_t *w)
 {
@@ -160,14 +201,119 @@ static void after_work_cb(uv_work_t *w, int status)
             b->rc = LD_EINTERNAL;
         }
     finish(s, b);
-    if (s->batches.cur->n)
+    if (!s->core)
+        return; /* failed for good: ld_server_fail stopped the loop */
+    writer_idle(s);
+}
+
+/* The writer is free: the next batch if one is waiting, else background
+ * work that no acknowledgment waits for. */
+static void writer_idle(server_t *s)
+{
+    if (s->batches.cur->n) {
         ld_batches_submit(s);
-    else
+    } else if (!s->stopping) {
         ld_batches_snapshot(s, false);
+        arm_index(s);
+    }
+    start_sync(s);
     ld_deadlines_arm(s);
     ld_router_drain(s);
     if (s->stopping && !s->batches.busy && !s->batches.cur->n)
         uv_stop(s->loop);
+}
+
+/* ---------------------------------------------------- background work -- */
+
+static void index_cb(uv_work_t *w)
+{
+    server_t *s = ld_container_of(w, server_t, batches.index_work);
+    s->batches.index_rc = ld_store_index_flush(s->store);
+}
+
+static void after_index_cb(uv_work_t *w, int status)
+{
+    server_t *s = ld_container_of(w, server_t, batches.index_work);
+    (void)status;
+    s->batches.busy = false;
+    uint64_t ms = (ld_mono_ns() - s->batches.index_t0) / 1000000;
+    if (s->batches.index_rc) /* the store writes it with a later commit */
+        ld_log(LD_LOG_WARN, "stream index not written", "error=\"%s\"",
+               ld_strerror(s->batches.index_rc));
+    else
+        ld_log(LD_LOG_DEBUG, "stream index written", "ms=%llu", (unsigned long long)ms);
+    writer_idle(s);
+}
+
+/* The stream index, written behind the log (store.h), when the log has been
+ * quiet for LD_INDEX_QUIET_MS: all waiting entries in one transaction. A batch
+ * decided meanwhile waits for it, so it is never started while requests flow;
+ * under continuous load the store writes it inside a commit once index_every
+ * events wait (the remaining latency cost of the index). */
+static void on_index_timer(uv_timer_t *t)
+{
+    server_t *s = ld_container_of(t, server_t, batches.index_timer);
+    ld_batches_t *bs = &s->batches;
+    if (bs->busy || bs->cur->n || s->stopping ||
+        ld_mono_ns() - bs->last_submit_ns < LD_INDEX_QUIET_MS * 1000000ull)
+        return; /* not quiet: the next idle writer arms it again */
+    start_index(s);
+}
+
+static void arm_index(server_t *s)
+{
+    ld_batches_t *bs = &s->batches;
+    if (!bs->index_timer_inited || ld_store_index_pending(s->store) < LD_INDEX_IDLE)
+        return;
+    int rc = uv_timer_start(&bs->index_timer, on_index_timer, LD_INDEX_QUIET_MS, 0);
+    if (rc)
+        ld_log(LD_LOG_WARN, "stream index not scheduled", "error=\"%s\"", uv_strerror(rc));
+}
+
+static void start_index(server_t *s)
+{
+    ld_batches_t *bs = &s->batches;
+    if (bs->busy || ld_store_index_pending(s->store) < LD_INDEX_IDLE)
+        return;
+    bs->index_t0 = ld_mono_ns();
+    int rc = uv_queue_work(s->loop, &bs->index_work, index_cb, after_index_cb);
+    if (rc) {
+        ld_log(LD_LOG_WARN, "stream index not queued", "error=\"%s\"", uv_strerror(rc));
+        return;
+    }
+    bs->busy = true;
+}
+
+static void sync_cb(uv_work_t *w)
+{
+    server_t *s = ld_container_of(w, server_t, batches.sync_work);
+    s->batches.sync_rc = ld_store_sync(s->store);
+}
+
+static void after_sync_cb(uv_work_t *w, int status)
+{
+    server_t *s = ld_container_of(w, server_t, batches.sync_work);
+    (void)status;
+    s->batches.syncing = false;
+    if (s->batches.sync_rc)
+        ld_log(LD_LOG_ERROR, "sync failed", "error=\"%s\"", ld_strerror(s->batches.sync_rc));
+}
+
+/* --durability nometasync: a commit returns after one flush (its data); its
+ * meta page becomes durable with the next commit's flush, or with this sync
+ * when the writer goes idle. It takes no lock, so a commit that starts
+ * meanwhile does not wait for it. */
+static void start_sync(server_t *s)
+{
+    ld_batches_t *bs = &s->batches;
+    if (s->cfg.durability != LD_DURABILITY_NOMETASYNC || bs->syncing || bs->busy)
+        return;
+    int rc = uv_queue_work(s->loop, &bs->sync_work, sync_cb, after_sync_cb);
+    if (rc) {
+        ld_log(LD_LOG_WARN, "sync not queued", "error=\"%s\"", uv_strerror(rc));
+        return;
+    }
+    bs->syncing = true;
 }
 
 void ld_batches_submit(server_t *s)
@@ -192,15 +338,21 @@ void ld_batches_submit(server_t *s)
     }
     bs->cur = b == &bs->b[0] ? &bs->b[1] : &bs->b[0];
     bs->writing = b;
-    b->t_submit = ld_mono_ns();
+    b->t_submit = bs->last_submit_ns = ld_mono_ns();
     if (!b->napps) {
         /* queries and refusals only: nothing to write, nothing to wait for */
         b->rc = 0;
         finish(s, b);
         return;
     }
+    int rc = uv_queue_work(s->loop, &bs->work, work_cb, after_work_cb);
+    if (rc) {
+        ld_log(LD_LOG_ERROR, "cannot queue the commit", "error=\"%s\"", uv_strerror(rc));
+        b->rc = LD_EIO;
+        finish(s, b);
+        return;
+    }
     bs->busy = true;
-    uv_queue_work(s->loop, &bs->work, work_cb, after_work_cb);
 }
 
 /* After each loop turn's I/O: the batch decided in it goes to the writer. */
@@ -218,8 +370,22 @@ int ld_batches_open(server_t *s)
         bs->b[i].out = ld_out_new();
     bs->cur = &bs->b[0];
     bs->writing = &bs->b[1];
-    uv_check_init(s->loop, &bs->check);
-    uv_check_start(&bs->check, on_check);
+    ld_store_head(s->store, &bs->committed_seq, NULL);
+    int rc = uv_timer_init(s->loop, &bs->index_timer);
+    if (rc) {
+        ld_log(LD_LOG_ERROR, "cannot set up the loop", "handle=index error=\"%s\"", uv_strerror(rc));
+        return LD_EIO;
+    }
+    bs->index_timer_inited = true;
+    rc = uv_check_init(s->loop, &bs->check);
+    if (rc == 0) {
+        bs->check_inited = true;
+        rc = uv_check_start(&bs->check, on_check);
+    }
+    if (rc) {
+        ld_log(LD_LOG_ERROR, "cannot set up the loop", "handle=check error=\"%s\"", uv_strerror(rc));
+        return LD_EIO;
+    }
     return 0;
 }
 
@@ -230,7 +396,11 @@ static void close_cb(uv_handle_t *h)
 
 void ld_batches_close(server_t *s)
 {
-    uv_close((uv_handle_t *)&s->batches.check, close_cb);
+    if (s->batches.check_inited)
+        uv_close((uv_handle_t *)&s->batches.check, close_cb);
+    if (s->batches.index_timer_inited)
+        uv_close((uv_handle_t *)&s->batches.index_timer, close_cb);
+    s->batches.check_inited = s->batches.index_timer_inited = false;
 }
 
 void ld_batches_destroy(server_t *s)

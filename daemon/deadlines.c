@@ -97,18 +97,27 @@ void ld_deadlines_arm(server_t *s)
     /* libuv timers are relative; re-arm at least daily so clock jumps are seen */
     if (delay > 86400000)
         delay = 86400000;
-    uv_timer_start(&s->deadlines.timer, on_timer, (uint64_t)delay, 0);
+    int rc = uv_timer_start(&s->deadlines.timer, on_timer, (uint64_t)delay, 0);
+    if (rc) /* the next request or commit re-arms it */
+        ld_log(LD_LOG_ERROR, "deadline timer not armed", "error=\"%s\"", uv_strerror(rc));
 }
 
 int ld_deadlines_open(server_t *s)
 {
-    uv_timer_init(s->loop, &s->deadlines.timer);
+    int rc = uv_timer_init(s->loop, &s->deadlines.timer);
+    if (rc) {
+        ld_log(LD_LOG_ERROR, "cannot set up the loop", "handle=deadlines error=\"%s\"",
+               uv_strerror(rc));
+        return LD_EIO;
+    }
+    s->deadlines.timer_inited = true;
     return 0;
 }
 
 void ld_deadlines_stop(server_t *s)
 {
-    uv_timer_stop(&s->deadlines.timer);
+    if (s->deadlines.timer_inited)
+        uv_timer_stop(&s->deadlines.timer);
 }
 
 static void close_cb(uv_handle_t *h)
@@ -118,5 +127,7 @@ static void close_cb(uv_handle_t *h)
 
 void ld_deadlines_close(server_t *s)
 {
-    uv_close((uv_handle_t *)&s->deadlines.timer, close_cb);
+    if (s->deadlines.timer_inited)
+        uv_close((uv_handle_t *)&s->deadlines.timer, close_cb);
+    s->deadlines.timer_inited = false;
 }

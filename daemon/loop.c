@@ -45,6 +45,17 @@ int64_t ld_server_now(server_t *s)
     return now;
 }
 
+void ld_server_fail(server_t *s, int exit_code, int rc)
+{
+    ld_log(LD_LOG_ERROR, "stopping after an error", "error=\"%s\" exit=%d", ld_strerror(rc),
+           exit_code);
+    s->exit_code = exit_code;
+    s->stopping = true;
+    ld_router_stop(s);
+    ld_deadlines_stop(s);
+    uv_stop(s->loop);
+}
+
 static void on_signal(uv_signal_t *h, int sig)
 {
     server_t *s = sig == SIGINT ? ld_container_of(h, server_t, sigint)
@@ -65,14 +76,16 @@ static void on_signal(uv_signal_t *h, int sig)
 }
 
 /* The rules file (--rules): adopted as an AdoptRules event when it differs
- * from the rules in force. Returns 0 or -1 (logged). */
+ * from the rules in force. Returns 0 or a negative code (logged). */
 static int adopt_rules_file(server_t *s)
 {
     FILE *f = fopen(s->cfg.rules, "r");
     if (!f) {
         ld_log(LD_LOG_ERROR, "cannot read rules", "file=%s error=\"%s\"", s->cfg.rules, strerror(errno));
-        return -1;
+        return LD_EIO;
     }
+    int rc = 0;
+    ld_out_t *out = NULL;
     char *json = NULL;
     size_t len = 0, cap = 0;
     char buf[4096];
@@ -84,45 +97,46 @@ static int adopt_rules_file(server_t *s)
     }
     fclose(f);
     if (!json)
-        json = calloc(1, 1);
+        json = ld_grow(NULL, &cap, 1, 1);
     json[len] = 0;
     ld_rules_t want = *ld_core_rules(s->core);
     ld_rules_default(&want);
     char field[96], msg[256];
     if (ld_rules_parse(&want, json, len, field, sizeof field, msg, sizeof msg)) {
         ld_log(LD_LOG_ERROR, "rules file refused", "file=%s field=%s error=\"%s\"", s->cfg.rules, field, msg);
-        free(json);
-        return -1;
+        rc = LD_EINVAL;
+        goto out;
     }
     char *a = ld_rules_to_json(&want), *b = ld_rules_to_json(ld_core_rules(s->core));
     bool same = !strcmp(a, b);
     free(a), free(b);
-    if (same) {
-        free(json);
-        return 0;
-    }
+    if (same)
+        goto out;
     Ladder__V1__AdoptRules ar = LADDER__V1__ADOPT_RULES__INIT;
     ar.rules_json = json;
     Ladder__V1__Command cmd = LADDER__V1__COMMAND__INIT;
     cmd.cmd_case = LADDER__V1__COMMAND__CMD_ADOPT_RULES;
     cmd.adopt_rules = &ar;
-    ld_out_t *out = ld_out_new();
+    out = ld_out_new();
     ld_ctx_t ctx = {ld_server_now(s), "system",
                     LADDER__V1__ROLE__ROLE_MANAGER | LADDER__V1__ROLE__ROLE_SYSTEM, NULL, 0};
     ld_refusal_t why;
-    int rc = ld_core_execute(s->core, &cmd, &ctx, out, &why);
-    if (rc == 0) {
-        ld_append_t app = {.events = ld_out_events(out), .n_events = ld_out_count(out)};
-        rc = ld_store_append(s->store, &app, 1);
-        if (rc)
-            ld_log(LD_LOG_ERROR, "cannot write the rules", "error=\"%s\"", ld_strerror(rc));
-        else
-            ld_log(LD_LOG_INFO, "rules adopted", "file=%s version=%u", s->cfg.rules,
-                   ld_core_rules(s->core)->version);
+    if (ld_core_execute(s->core, &cmd, &ctx, out, &why) != 0) {
+        ld_log(LD_LOG_ERROR, "rules file refused", "file=%s field=%s error=\"%s\"", s->cfg.rules,
+               why.field, why.message);
+        rc = LD_EINVAL;
+        goto out;
     }
+    ld_append_t app = {.events = ld_out_events(out), .n_events = ld_out_count(out)};
+    if ((rc = ld_store_append(s->store, &app, 1)))
+        ld_log(LD_LOG_ERROR, "cannot write the rules", "error=\"%s\"", ld_strerror(rc));
+    else
+        ld_log(LD_LOG_INFO, "rules adopted", "file=%s version=%u", s->cfg.rules,
+               ld_core_rules(s->core)->version);
+out:
     ld_out_destroy(&out);
     free(json);
-    return rc ? -1 : 0;
+    return rc;
 }
 
 static void close_cb(uv_handle_t *h)
@@ -130,20 +144,23 @@ static void close_cb(uv_handle_t *h)
     (void)h;
 }
 
-/* Keys, store, state and rules; returns 0, or the exit code (logged). */
+/* Keys, store, state and rules. Returns 0 or a negative code (logged); a
+ * setting that cannot work sets exit_code 2. */
 static int load(server_t *s)
 {
     const ld_config_t *cfg = &s->cfg;
+    s->exit_code = 2;
     if (!cfg->keys[0] && (!ld_endpoint_is_local(cfg->command) || !ld_endpoint_is_local(cfg->publish))) {
         ld_log(LD_LOG_ERROR, "refusing to bind a non-loopback endpoint without --keys",
                "command=%s publish=%s", cfg->command, cfg->publish);
-        return 2;
+        return LD_EINVAL;
     }
     char err[512];
+    int rc;
     if (cfg->keys[0]) {
-        if (ld_auth_load(&s->router.auth, cfg->keys, err, sizeof err)) {
+        if ((rc = ld_auth_load(&s->router.auth, cfg->keys, err, sizeof err))) {
             ld_log(LD_LOG_ERROR, "cannot load the keys", "error=\"%s\"", err);
-            return 2;
+            return rc < 0 ? rc : LD_EINVAL;
         }
         ld_log(LD_LOG_INFO, "CURVE on both sockets", "keys=%s clients=%zu", cfg->keys,
                ld_auth_count(s->router.auth));
@@ -153,17 +170,17 @@ static int load(server_t *s)
 
     /* the store takes the data directory's lock before it reads anything */
     ld_store_options_t opt = {.durability = cfg->durability, .verify_all = cfg->verify_all};
-    int rc = ld_store_open(&s->store, cfg->data, &opt, err, sizeof err);
-    if (rc) {
+    if ((rc = ld_store_open(&s->store, cfg->data, &opt, err, sizeof err))) {
         ld_log(LD_LOG_ERROR, "cannot open the store", "data=%s error=\"%s\"", cfg->data, err);
-        return 2;
+        return rc;
     }
+    s->exit_code = 1;
     uint64_t t = ld_mono_ns(), from, replayed, bad, head;
     s->core = ld_replay_open(s->store, &from, &replayed, &rc, &bad);
     if (!s->core) {
         ld_log(LD_LOG_ERROR, "cannot fold the log", "error=\"%s\" seq=%llu", ld_strerror(rc),
                (unsigned long long)bad);
-        return 1;
+        return rc;
     }
     ld_store_head(s->store, &head, NULL);
     s->batches.snap_seq = from;
@@ -172,25 +189,63 @@ static int load(server_t *s)
     ld_log(LD_LOG_INFO, "state loaded", "head=%llu snapshot_seq=%llu replayed=%llu employees=%zu ms=%.1f",
            (unsigned long long)head, (unsigned long long)from, (unsigned long long)replayed,
            ld_core_employee_count(s->core), (double)(ld_mono_ns() - t) / 1e6);
+    s->exit_code = 0;
     return 0;
 }
 
-/* Runs the loop until stopped; returns the exit code. */
+static int open_signals(server_t *s)
+{
+    int rc;
+    if ((rc = uv_signal_init(s->loop, &s->sigint)) || (rc = uv_signal_init(s->loop, &s->sigterm))) {
+        ld_log(LD_LOG_ERROR, "cannot set up the loop", "handle=signal error=\"%s\"", uv_strerror(rc));
+        return LD_EIO;
+    }
+    s->signals_inited = true;
+    if ((rc = uv_signal_start(&s->sigint, on_signal, SIGINT)) ||
+        (rc = uv_signal_start(&s->sigterm, on_signal, SIGTERM))) {
+        ld_log(LD_LOG_ERROR, "cannot catch signals", "error=\"%s\"", uv_strerror(rc));
+        return LD_EIO;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    return 0;
+}
+
+/* Closes every handle that was set up and lets the loop finish their closes. */
+static void close_handles(server_t *s)
+{
+    ld_router_close(s);
+    ld_batches_close(s);
+    ld_deadlines_close(s);
+    ld_publisher_close(s);
+    ld_notify_close();
+    if (s->signals_inited) {
+        uv_close((uv_handle_t *)&s->sigint, close_cb);
+        uv_close((uv_handle_t *)&s->sigterm, close_cb);
+        s->signals_inited = false;
+    }
+    uv_run(s->loop, UV_RUN_DEFAULT);
+    int rc = uv_loop_close(s->loop);
+    if (rc)
+        ld_log(LD_LOG_WARN, "the loop did not close", "error=\"%s\"", uv_strerror(rc));
+}
+
+/* Runs the loop until stopped. Returns 0 or a negative code (logged). */
 static int serve(server_t *s)
 {
     const ld_config_t *cfg = &s->cfg;
+    int rc;
+    s->exit_code = 1;
     s->qout = ld_out_new();
     s->loop = uv_default_loop();
-    if (ld_batches_open(s) || ld_router_open(s) || ld_publisher_open(s) || ld_deadlines_open(s))
-        return 1;
+    if ((rc = ld_batches_open(s)) || (rc = ld_router_open(s)) || (rc = ld_publisher_open(s)) ||
+        (rc = ld_deadlines_open(s)))
+        goto out;
     /* only once both sockets are bound may start-up append an event */
-    if (cfg->rules[0] && adopt_rules_file(s))
-        return 1;
-    uv_signal_init(s->loop, &s->sigint);
-    uv_signal_init(s->loop, &s->sigterm);
-    uv_signal_start(&s->sigint, on_signal, SIGINT);
-    uv_signal_start(&s->sigterm, on_signal, SIGTERM);
-    signal(SIGPIPE, SIG_IGN);
+    if (cfg->rules[0] && (rc = adopt_rules_file(s)))
+        goto out;
+    if ((rc = open_signals(s)))
+        goto out;
+    s->exit_code = 0;
 
     ld_log(LD_LOG_INFO, "listening", "command=%s publish=%s clock=%s durability=%s", cfg->command,
            cfg->publish, cfg->manual_clock ? "manual" : "system",
@@ -209,16 +264,9 @@ static int serve(server_t *s)
     ld_store_head(s->store, &head, NULL);
     ld_log(LD_LOG_INFO, "stopped", "head=%llu requests=%llu events=%llu", (unsigned long long)head,
            (unsigned long long)s->st.requests, (unsigned long long)s->st.events);
-    ld_router_close(s);
-    ld_batches_close(s);
-    ld_deadlines_close(s);
-    ld_publisher_close(s);
-    ld_notify_close();
-    uv_close((uv_handle_t *)&s->sigint, close_cb);
-    uv_close((uv_handle_t *)&s->sigterm, close_cb);
-    uv_run(s->loop, UV_RUN_DEFAULT);
-    uv_loop_close(s->loop);
-    return 0;
+out:
+    close_handles(s);
+    return rc;
 }
 
 int ld_server_run(const ld_config_t *cfg)
@@ -228,9 +276,9 @@ int ld_server_run(const ld_config_t *cfg)
         abort();
     s->cfg = *cfg;
     s->started_ns = ld_mono_ns();
-    int exit_code = load(s);
-    if (!exit_code)
-        exit_code = serve(s);
+    if (!load(s))
+        serve(s);
+    int exit_code = s->exit_code;
     ld_publisher_destroy(s);
     ld_router_destroy(s);
     ld_batches_destroy(s);

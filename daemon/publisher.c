@@ -7,14 +7,36 @@
  * case rankings (cases.*) are coalesced: at most one per 100 ms each, with the
  * seq of their last change, and never while decisions are still unwritten.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
+#include "log.h"
 #include "shell.h"
 
 #define CASES 255 /* a dirty_t of a case partition: scope = level, value = category */
+
+/* Publishes one update. PUB drops for a subscriber at its high-water mark by
+ * design (the subscriber sees the gap in seqs); anything ZeroMQ refuses
+ * outright is counted in Stats (unsent_updates) and logged once a second. */
+static void pub_send(server_t *s, const void *topic, size_t tlen, const void *body, size_t blen)
+{
+    void *z = s->publisher.sock;
+    if (zmq_send(z, topic, tlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0 &&
+        zmq_send(z, body, blen, ZMQ_DONTWAIT) >= 0)
+        return;
+    int err = errno;
+    s->st.unsent_updates++;
+    uint64_t now = ld_mono_ns();
+    if (now - s->publisher.unsent_logged_ns >= 1000000000ull || s->st.unsent_updates == 1) {
+        s->publisher.unsent_logged_ns = now;
+        ld_log(LD_LOG_WARN, "update not published", "topic=%.*s error=\"%s\" unsent_total=%llu",
+               (int)tlen, (const char *)topic, zmq_strerror(err),
+               (unsigned long long)s->st.unsent_updates);
+    }
+}
 
 /* ----------------------------------------------------- per-event updates -- */
 
@@ -49,6 +71,7 @@ static void points_update(server_t *s, batch_t *b, const char *emp, uint64_t seq
     Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
     u.topic = topic;
     u.seq = seq;
+    u.prev_seq = ld_topics_swap(s->publisher.topics, topic, seq);
     u.payload_case = LADDER__V1__UPDATE__PAYLOAD_POINTS;
     u.points = &pu;
     add_update(b, topic, &u);
@@ -68,6 +91,7 @@ static void level_update(server_t *s, batch_t *b, const char *emp, uint64_t seq,
     Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
     u.topic = topic;
     u.seq = seq;
+    u.prev_seq = ld_topics_swap(s->publisher.topics, topic, seq);
     u.payload_case = LADDER__V1__UPDATE__PAYLOAD_LEVEL;
     u.level = &lu;
     add_update(b, topic, &u);
@@ -83,6 +107,7 @@ void ld_publisher_hold(server_t *s, batch_t *b, size_t from, size_t to)
         Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
         u.topic = topic;
         u.seq = e->seq;
+        u.prev_seq = ld_topics_swap(s->publisher.topics, topic, e->seq);
         u.payload_case = LADDER__V1__UPDATE__PAYLOAD_EVENT;
         u.event = (Ladder__V1__Event *)e;
         add_update(b, topic, &u);
@@ -119,6 +144,13 @@ void ld_publisher_hold(server_t *s, batch_t *b, size_t from, size_t to)
 
 static void on_timer(uv_timer_t *t);
 
+static void start_timer(server_t *s, uint64_t ms)
+{
+    int rc = uv_timer_start(&s->publisher.timer, on_timer, ms, 0);
+    if (rc) /* only a closing handle refuses: at shutdown the boards are moot */
+        ld_log(LD_LOG_WARN, "board publishing not scheduled", "error=\"%s\"", uv_strerror(rc));
+}
+
 /* Marks a board (or, with window CASES, a case partition) for publishing. */
 static void mark_board(server_t *s, int window, int scope, const char *value, uint64_t seq)
 {
@@ -135,7 +167,7 @@ static void mark_board(server_t *s, int window, int scope, const char *value, ui
     snprintf(d->value, sizeof d->value, "%s", value);
     d->window = (uint8_t)window, d->scope = (uint8_t)scope, d->seq = seq;
     if (!uv_is_active((uv_handle_t *)&pb->timer))
-        uv_timer_start(&pb->timer, on_timer, 100, 0);
+        start_timer(s, 100);
 }
 
 /* The 20 boards an employee stands on (§9: 5 windows x org/centre/team/level). */
@@ -182,13 +214,13 @@ static void publish_cases(server_t *s, const dirty_t *d, uint8_t **buf, size_t *
     Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
     u.topic = topic;
     u.seq = d->seq;
+    u.prev_seq = ld_topics_swap(s->publisher.shown, topic, d->seq);
     u.payload_case = LADDER__V1__UPDATE__PAYLOAD_CASES;
     u.cases = ok.case_ranking;
     size_t n = ladder__v1__update__get_packed_size(&u);
     *buf = ld_grow(*buf, cap, n, 1);
     ladder__v1__update__pack(&u, *buf);
-    zmq_send(s->publisher.sock, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT);
-    zmq_send(s->publisher.sock, *buf, n, ZMQ_DONTWAIT);
+    pub_send(s, topic, strlen(topic), *buf, n);
 }
 
 static void publish_board(server_t *s, const dirty_t *d, uint8_t **buf, size_t *cap)
@@ -210,13 +242,13 @@ static void publish_board(server_t *s, const dirty_t *d, uint8_t **buf, size_t *
     Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
     u.topic = topic;
     u.seq = d->seq;
+    u.prev_seq = ld_topics_swap(s->publisher.shown, topic, d->seq);
     u.payload_case = LADDER__V1__UPDATE__PAYLOAD_BOARD;
     u.board = ok.board;
     size_t n = ladder__v1__update__get_packed_size(&u);
     *buf = ld_grow(*buf, cap, n, 1);
     ladder__v1__update__pack(&u, *buf);
-    zmq_send(s->publisher.sock, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT);
-    zmq_send(s->publisher.sock, *buf, n, ZMQ_DONTWAIT);
+    pub_send(s, topic, strlen(topic), *buf, n);
 }
 
 /* Publishes each dirty board's top 10 (and each dirty case partition's
@@ -227,7 +259,7 @@ static void on_timer(uv_timer_t *t)
     ld_publisher_t *pb = &s->publisher;
     if (s->batches.busy || s->batches.cur->n) {
         /* decisions not yet on disk must not show: wait for the commit */
-        uv_timer_start(&pb->timer, on_timer, 10, 0);
+        start_timer(s, 10);
         return;
     }
     uint8_t *buf = NULL;
@@ -245,11 +277,9 @@ static void on_timer(uv_timer_t *t)
 
 void ld_publisher_committed(server_t *s, batch_t *b)
 {
-    void *z = s->publisher.sock;
     for (size_t i = 0; i < b->nu; i++) {
-        update_t *u = &b->u[i];
-        zmq_send(z, b->blob + u->topic_off, u->topic_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-        zmq_send(z, b->blob + u->body_off, u->body_len, ZMQ_DONTWAIT);
+        const update_t *u = &b->u[i];
+        pub_send(s, b->blob + u->topic_off, u->topic_len, b->blob + u->body_off, u->body_len);
     }
     Ladder__V1__Event **ev = ld_out_events(b->out);
     for (size_t i = 0; i < ld_out_count(b->out); i++) {
@@ -277,8 +307,31 @@ int ld_publisher_open(server_t *s)
 {
     if (!(s->publisher.sock = ld_router_socket(s, ZMQ_PUB, s->cfg.publish)))
         return LD_EIO;
-    uv_timer_init(s->loop, &s->publisher.timer);
-    return 0;
+    int rc = uv_timer_init(s->loop, &s->publisher.timer);
+    if (rc) {
+        ld_log(LD_LOG_ERROR, "cannot set up the loop", "handle=boards error=\"%s\"", uv_strerror(rc));
+        return LD_EIO;
+    }
+    s->publisher.timer_inited = true;
+    s->publisher.shown = ld_topics_new();
+    return ld_publisher_reload(s);
+}
+
+/* Update.prev_seq (PROTOCOL.md "Gap detection"): the map is a fold of the log,
+ * kept as the "topics" snapshot next to the core's, so a restart or a reload
+ * continues every chain where the log left it. */
+int ld_publisher_reload(server_t *s)
+{
+    ld_topics_destroy(&s->publisher.topics);
+    s->publisher.topics = ld_topics_new();
+    uint64_t t = ld_mono_ns();
+    int rc = ld_topics_load(s->publisher.topics, s->store);
+    if (rc)
+        ld_log(LD_LOG_ERROR, "cannot fold the topics", "error=\"%s\"", ld_strerror(rc));
+    else
+        ld_log(LD_LOG_INFO, "topics loaded", "topics=%zu ms=%.1f", ld_topics_count(s->publisher.topics),
+               (double)(ld_mono_ns() - t) / 1e6);
+    return rc;
 }
 
 static void close_cb(uv_handle_t *h)
@@ -288,7 +341,9 @@ static void close_cb(uv_handle_t *h)
 
 void ld_publisher_close(server_t *s)
 {
-    uv_close((uv_handle_t *)&s->publisher.timer, close_cb);
+    if (s->publisher.timer_inited)
+        uv_close((uv_handle_t *)&s->publisher.timer, close_cb);
+    s->publisher.timer_inited = false;
 }
 
 void ld_publisher_destroy(server_t *s)
@@ -299,4 +354,6 @@ void ld_publisher_destroy(server_t *s)
     free(s->publisher.dirty);
     s->publisher.dirty = NULL;
     s->publisher.ndirty = s->publisher.capdirty = 0;
+    ld_topics_destroy(&s->publisher.topics);
+    ld_topics_destroy(&s->publisher.shown);
 }

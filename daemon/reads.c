@@ -1,23 +1,22 @@
 /* reads.c — the answers to queries (shell.h).
  *
- * Owns the read side of a request: the core's queries (§11 Explain with
- * as_of folds the log up to that moment), Stats (histograms, the state
- * digest), the Clone-pattern Snapshot of level.* and points.* topics, and
- * ReadEvents, which is answered after its batch commits so that it shows
- * committed events only. Every answer is held with its batch.
+ * Owns the read side of a request: the core's queries on the live state,
+ * Stats (counters and histograms), the Clone-pattern Snapshot of level.* and
+ * points.* topics, and ReadEvents, which shows committed events only. An
+ * answer is held with its batch while decisions of this loop wait for their
+ * commit (requests.c releases it at once otherwise). Explain with as_of and
+ * the Stats digest are folded from the log off the loop (history.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sodium.h>
 
-#include "replay.h"
 #include "shell.h"
+#include "version.h"
 
 #define E(x) LADDER__V1__ERROR_CODE__##x
 
-static void stats_view(server_t *s, Ladder__V1__StatsView *v, uint64_t *bh, uint64_t *ch,
-                       uint8_t digest[32], bool with_digest)
+static void stats_view(server_t *s, Ladder__V1__StatsView *v, uint64_t *bh, uint64_t *ch)
 {
     uint64_t head;
     ld_store_head(s->store, &head, NULL);
@@ -31,18 +30,14 @@ static void stats_view(server_t *s, Ladder__V1__StatsView *v, uint64_t *bh, uint
     v->uptime_s = (ld_mono_ns() - s->started_ns) / 1000000000ull;
     v->employees = ld_core_employee_count(s->core);
     v->events_replayed_at_start = s->st.replayed_at_start;
+    v->unsent_replies = s->st.unsent_replies;
+    v->unsent_updates = s->st.unsent_updates;
+    v->server_version = LADDER_SERVER_VERSION;
+    v->contract_version = LADDER_CONTRACT_VERSION;
     v->utc_offset_minutes = ld_core_rules(s->core)->utc_offset_min;
     v->rules_version = ld_core_rules(s->core)->version;
     v->manual_clock = s->cfg.manual_clock;
     v->now_ms = ld_server_now(s);
-    if (with_digest) {
-        uint8_t *buf;
-        size_t len;
-        ld_core_snapshot(s->core, &buf, &len);
-        crypto_generichash(digest, 32, buf, len, NULL, 0);
-        free(buf);
-        v->state_digest = (ProtobufCBinaryData){32, digest};
-    }
 }
 
 /* Clone pattern: every level.* and points.* value now, with the seq of the
@@ -75,6 +70,7 @@ static void topic_snapshot(server_t *s, batch_t *b, pending_t *p, const char *pr
             ladder__v1__update__init(&ub[k]);
             ub[k].topic = topics[i][0];
             ub[k].seq = seq;
+            ub[k].prev_seq = ld_topics_get(s->publisher.topics, topics[i][0]);
             ub[k].payload_case = LADDER__V1__UPDATE__PAYLOAD_LEVEL;
             ub[k].level = &lb[i];
             us[k] = &ub[k];
@@ -87,6 +83,7 @@ static void topic_snapshot(server_t *s, batch_t *b, pending_t *p, const char *pr
             ladder__v1__update__init(&ub[k]);
             ub[k].topic = topics[i][1];
             ub[k].seq = seq;
+            ub[k].prev_seq = ld_topics_get(s->publisher.topics, topics[i][1]);
             ub[k].payload_case = LADDER__V1__UPDATE__PAYLOAD_POINTS;
             ub[k].points = &pb[i];
             us[k] = &ub[k];
@@ -97,6 +94,15 @@ static void topic_snapshot(server_t *s, batch_t *b, pending_t *p, const char *pr
     ts.seq = seq;
     ts.n_updates = k;
     ts.updates = us;
+    size_t nlast;
+    Ladder__V1__TopicSeq *last = ld_topics_list(s->publisher.topics, prefix, &nlast);
+    Ladder__V1__TopicSeq **plast = calloc(nlast + 1, sizeof *plast);
+    if (!plast)
+        abort();
+    for (size_t i = 0; i < nlast; i++)
+        plast[i] = &last[i];
+    ts.n_last = nlast;
+    ts.last = plast;
     Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
     ok.result_case = LADDER__V1__OK__RESULT_SNAPSHOT;
     ok.snapshot = &ts;
@@ -105,38 +111,26 @@ static void topic_snapshot(server_t *s, batch_t *b, pending_t *p, const char *pr
     r.outcome_case = LADDER__V1__REPLY__OUTCOME_OK;
     r.ok = &ok;
     ld_requests_set_reply(b, p, &r);
-    free(us), free(ub), free(lb), free(pb), free(topics);
+    free(us), free(ub), free(lb), free(pb), free(topics), free(last), free(plast);
 }
 
-/* The core's queries; Explain with as_of over a state folded from the log (§11). */
+/* The core's queries on the live state. Explain with as_of (§11: the state
+ * as it was) is folded from the log on the thread pool (history.c). */
 static void core_query(server_t *s, batch_t *b, pending_t *p, Ladder__V1__Query *q,
                        Ladder__V1__Reply *r)
 {
-    ld_refusal_t why;
-    ld_out_reset(s->qout);
-    ld_core_t *core = s->core, *past = NULL;
     if (q->q_case == LADDER__V1__QUERY__Q_EXPLAIN &&
         (q->explain->as_of_seq || q->explain->as_of_ms)) {
-        /* §11: the state as it was, folded from the log up to that moment */
-        past = ld_core_new(1);
-        uint64_t n;
-        int rc = ld_replay_until(s->store, past, q->explain->as_of_seq, q->explain->as_of_ms, &n);
-        if (rc) {
-            ld_core_destroy(&past);
-            ld_requests_error(s, b, p, E(ERR_UNAVAILABLE), "§11", "explain", 0,
-                              "explain: cannot fold the log: %s", ld_strerror(rc));
-            return;
-        }
-        core = past;
+        ld_history_explain(s, p, q);
+        return;
     }
-    int64_t now = past ? ld_core_last_at(past) : ld_server_now(s);
-    if (ld_core_query(core, q, now, s->qout, r->ok, &why) != 0) {
-        ld_core_destroy(&past);
+    ld_refusal_t why;
+    ld_out_reset(s->qout);
+    if (ld_core_query(s->core, q, ld_server_now(s), s->qout, r->ok, &why) != 0) {
         ld_requests_error(s, b, p, why.code, why.section, why.field, 0, "%s", why.message);
         return;
     }
     ld_requests_set_reply(b, p, r);
-    ld_core_destroy(&past);
 }
 
 void ld_reads_query(server_t *s, pending_t *p, Ladder__V1__Query *q)
@@ -152,8 +146,11 @@ void ld_reads_query(server_t *s, pending_t *p, Ladder__V1__Query *q)
     case LADDER__V1__QUERY__Q_STATS: {
         Ladder__V1__StatsView v = LADDER__V1__STATS_VIEW__INIT;
         uint64_t bh[LD_HIST], ch[LD_HIST];
-        uint8_t digest[32];
-        stats_view(s, &v, bh, ch, digest, q->stats->with_digest);
+        stats_view(s, &v, bh, ch);
+        if (q->stats->with_digest) {
+            ld_history_digest(s, p, &v, bh, ch);
+            return;
+        }
         ok.result_case = LADDER__V1__OK__RESULT_STATS;
         ok.stats = &v;
         ld_requests_set_reply(b, p, &r);
@@ -167,6 +164,35 @@ void ld_reads_query(server_t *s, pending_t *p, Ladder__V1__Query *q)
                               "read_events.stream: at most %d bytes", LD_STREAM_MAX);
             return;
         }
+        const char *sp = re->stream_prefix ? re->stream_prefix : "";
+        const char *tp = re->topic_prefix ? re->topic_prefix : "";
+        const char *te = re->topic ? re->topic : "";
+        if (strlen(sp) > LD_STREAM_MAX || strlen(tp) >= LD_TOPIC_MAX || strlen(te) >= LD_TOPIC_MAX) {
+            ld_requests_error(s, b, p, E(ERR_INVALID), "", strlen(sp) > LD_STREAM_MAX
+                              ? "read_events.stream_prefix" : strlen(tp) >= LD_TOPIC_MAX
+                              ? "read_events.topic_prefix" : "read_events.topic", 0,
+                              "read_events: stream_prefix at most %d bytes, topic_prefix and "
+                              "topic at most %d", LD_STREAM_MAX, LD_TOPIC_MAX - 1);
+            return;
+        }
+        memset(p->types, 0, sizeof p->types);
+        for (size_t i = 0; i < re->n_types; i++) {
+            const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(
+                &ladder__v1__event__descriptor, re->types[i]);
+            if (!f || f->id < 10 || f->id >= 64 * 8 || f->type != PROTOBUF_C_TYPE_MESSAGE) {
+                char field[48];
+                snprintf(field, sizeof field, "read_events.types[%zu]", i);
+                ld_requests_error(s, b, p, E(ERR_INVALID), "", field, 0,
+                                  "%s: \"%.64s\" is not an event type (an Event.body field name)",
+                                  field, re->types[i]);
+                return;
+            }
+            p->types[f->id / 64] |= 1ull << (f->id % 64);
+        }
+        snprintf(p->stream_prefix, sizeof p->stream_prefix, "%s", sp);
+        snprintf(p->topic_prefix, sizeof p->topic_prefix, "%s", tp);
+        snprintf(p->topic, sizeof p->topic, "%s", te);
+        p->filtered = re->n_types || sp[0] || tp[0] || te[0];
         p->deferred = true;
         p->from = re->from_seq ? re->from_seq : 1;
         p->max = re->max == 0 || re->max > 1000 ? 1000 : re->max;
@@ -185,25 +211,90 @@ void ld_reads_query(server_t *s, pending_t *p, Ladder__V1__Query *q)
 typedef struct {
     Ladder__V1__Event **ev;
     size_t n, cap;
+    const pending_t *p;     /* the filters */
+    uint64_t last;          /* seq (or stream version) of the last entry read */
 } page_t;
+
+/* Log entries a filtered ReadEvents reads at most per request (PROTOCOL.md). */
+#define FILTER_SCAN_MAX 100000
+#define PAGE_FULL 1
+
+static bool page_match(const pending_t *p, const Ladder__V1__Event *ev)
+{
+    uint64_t any = 0;
+    for (int i = 0; i < 8; i++)
+        any |= p->types[i];
+    if (any && (ev->body_case >= 64 * 8 ||
+                !(p->types[ev->body_case / 64] & (1ull << (ev->body_case % 64)))))
+        return false;
+    if (p->stream_prefix[0] &&
+        strncmp(ev->stream ? ev->stream : "", p->stream_prefix, strlen(p->stream_prefix)))
+        return false;
+    if (p->topic_prefix[0] || p->topic[0]) {
+        ld_event_topics_t t;
+        ld_topics_of_event(ev, &t);
+        size_t n = strlen(p->topic_prefix);
+        if (p->topic_prefix[0] && strncmp(t.evt, p->topic_prefix, n) &&
+            (!t.level[0] || strncmp(t.level, p->topic_prefix, n)) &&
+            (!t.points[0] || strncmp(t.points, p->topic_prefix, n)))
+            return false;
+        if (p->topic[0] && strcmp(t.evt, p->topic) && strcmp(t.level, p->topic) &&
+            strcmp(t.points, p->topic))
+            return false;
+    }
+    return true;
+}
+
+/* The filters on the stored bytes, before decoding: the body type and stream. */
+static bool page_may_match(const pending_t *p, const uint8_t *data, size_t len)
+{
+    uint32_t body;
+    const char *stream;
+    size_t slen, plen = strlen(p->stream_prefix);
+    if (ld_event_peek(data, len, &body, &stream, &slen))
+        return true; /* let the decoder report it */
+    uint64_t any = 0;
+    for (int i = 0; i < 8; i++)
+        any |= p->types[i];
+    if (any && (body >= 64 * 8 || !(p->types[body / 64] & (1ull << (body % 64)))))
+        return false;
+    if (plen && (slen < plen || memcmp(stream, p->stream_prefix, plen)))
+        return false;
+    return (!p->topic_prefix[0] || ld_event_may_match(data, len, body, p->topic_prefix, false)) &&
+           (!p->topic[0] || ld_event_may_match(data, len, body, p->topic, true));
+}
 
 static int page_cb(void *ctx, uint64_t seq, const uint8_t *data, size_t len)
 {
     page_t *pg = ctx;
-    (void)seq;
+    if (pg->p->filtered && !pg->p->stream[0]) {
+        pg->last = seq;
+        if (!page_may_match(pg->p, data, len))
+            return 0;
+    }
     Ladder__V1__Event *ev = ladder__v1__event__unpack(NULL, len, data);
     if (!ev)
         return LD_ECORRUPT;
+    pg->last = pg->p->stream[0] ? ev->stream_version : seq;
+    if (pg->p->filtered && !page_match(pg->p, ev)) {
+        ladder__v1__event__free_unpacked(ev, NULL);
+        return 0;
+    }
     pg->ev = ld_grow(pg->ev, &pg->cap, pg->n + 1, sizeof *pg->ev);
     pg->ev[pg->n++] = ev;
-    return 0;
+    return pg->p->filtered && pg->n == pg->p->max ? PAGE_FULL : 0;
 }
 
 void ld_reads_deferred(server_t *s, batch_t *b, pending_t *p)
 {
-    page_t pg = {0};
-    int rc = p->stream[0] ? ld_store_scan_stream(s->store, p->stream, p->from, p->max, page_cb, &pg)
-                          : ld_store_scan(s->store, p->from, p->max, page_cb, &pg);
+    page_t pg = {.p = p};
+    uint64_t budget = p->filtered ? FILTER_SCAN_MAX : p->max, scanned_to = p->from - 1;
+    int rc = p->stream[0] ? ld_store_scan_stream(s->store, p->stream, p->from, budget, page_cb, &pg)
+                          : ld_store_scan(s->store, p->from, budget, page_cb, &pg);
+    if (rc == PAGE_FULL)
+        rc = 0;
+    if (pg.last)
+        scanned_to = pg.last;
     if (rc) {
         ld_requests_error(s, b, p, E(ERR_UNAVAILABLE), "", "read_events", 0, "read_events: %s",
                           ld_strerror(rc));
@@ -214,9 +305,8 @@ void ld_reads_deferred(server_t *s, batch_t *b, pending_t *p)
         page.n_events = pg.n;
         page.events = pg.ev;
         page.head_seq = head;
-        if (pg.n == p->max)
-            page.next_seq = p->stream[0] ? pg.ev[pg.n - 1]->stream_version + 1
-                                         : pg.ev[pg.n - 1]->seq + 1;
+        if (pg.n == p->max || (p->filtered && scanned_to - (p->from - 1) >= budget))
+            page.next_seq = scanned_to + 1;
         Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
         ok.result_case = LADDER__V1__OK__RESULT_EVENTS;
         ok.events = &page;

@@ -280,12 +280,21 @@ static void dedup_and_decide(server_t *s, pending_t *p, Ladder__V1__Request *req
     }
 }
 
-void ld_requests_handle(server_t *s, const uint8_t *ident, size_t ident_len,
-                        const uint8_t *data, size_t len, const char *user)
+void ld_requests_release(server_t *s, batch_t *b, pending_t *p)
+{
+    if (p->internal || p->sent || p->dup_of >= 0 ||
+        ld_core_next_seq(s->core) != s->batches.committed_seq + 1)
+        return;
+    if (p->deferred)
+        ld_reads_deferred(s, b, p);
+    ld_router_reply(s, b, p); /* a failure is counted and logged there */
+    p->sent = true;
+}
+
+/* Decodes, validates and decides one request into p. */
+static void handle(server_t *s, pending_t *p, const uint8_t *data, size_t len, const char *user)
 {
     batch_t *b = s->batches.cur;
-    s->st.requests++;
-    pending_t *p = ld_requests_new(b, ident, ident_len);
     if (len > s->cfg.max_request) {
         ld_requests_error(s, b, p, E(ERR_TOO_LARGE), "", "request", 0,
                           "request: %zu bytes is larger than the limit of %zu", len,
@@ -360,11 +369,24 @@ out:
     ladder__v1__request__free_unpacked(req, NULL);
 }
 
+void ld_requests_handle(server_t *s, const uint8_t *ident, size_t ident_len,
+                        const uint8_t *data, size_t len, const char *user)
+{
+    batch_t *b = s->batches.cur;
+    s->st.requests++;
+    size_t i = (size_t)(ld_requests_new(b, ident, ident_len) - b->p);
+    handle(s, &b->p[i], data, len, user);
+    /* deadlines fired by the decision may have moved b->p: index again */
+    ld_requests_release(s, b, &b->p[i]);
+}
+
 void ld_requests_bad_frames(server_t *s, const uint8_t *ident, size_t ident_len, int n)
 {
+    batch_t *b = s->batches.cur;
     s->st.requests++;
-    pending_t *p = ld_requests_new(s->batches.cur, ident, ident_len);
-    ld_requests_error(s, s->batches.cur, p, E(ERR_MALFORMED), "", "frames", 0,
+    pending_t *p = ld_requests_new(b, ident, ident_len);
+    ld_requests_error(s, b, p, E(ERR_MALFORMED), "", "frames", 0,
                       "frames: expected [identity][empty][request], got %d frame%s%s", n - 1,
                       n - 1 == 1 ? "" : "s", n == 3 ? " with a non-empty delimiter" : "");
+    ld_requests_release(s, b, p);
 }

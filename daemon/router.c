@@ -54,6 +54,22 @@ static void handle_message(server_t *s)
         zmq_msg_close(&parts[i]);
 }
 
+/* Sends one ZAP reply (RFC 27: version, request id, status, text, user id,
+ * metadata). Returns 0 or LD_EIO. */
+static int zap_reply(void *zap, const zmq_msg_t *reqid, bool ok, const char *who)
+{
+    const char *status = ok ? "200" : "400", *text = ok ? "OK" : "unknown key";
+    if (zmq_send(zap, "1.0", 3, ZMQ_SNDMORE) < 0 ||
+        zmq_send(zap, reqid ? zmq_msg_data((zmq_msg_t *)reqid) : "",
+                 reqid ? zmq_msg_size((zmq_msg_t *)reqid) : 0, ZMQ_SNDMORE) < 0 ||
+        zmq_send(zap, status, 3, ZMQ_SNDMORE) < 0 ||
+        zmq_send(zap, text, strlen(text), ZMQ_SNDMORE) < 0 ||
+        zmq_send(zap, ok ? who : "", ok ? strlen(who) : 0, ZMQ_SNDMORE) < 0 ||
+        zmq_send(zap, "", 0, 0) < 0)
+        return LD_EIO;
+    return 0;
+}
+
 /* ZAP (RFC 27): CURVE connections are accepted only for listed keys; the
  * reply's user id becomes the principal of every message on the connection. */
 static void zap_drain(server_t *s)
@@ -73,15 +89,9 @@ static void zap_drain(server_t *s)
                   ld_auth_key(s->router.auth, zmq_msg_data(&f[6]), &who, &roles);
         if (!ok)
             ld_log(LD_LOG_WARN, "connection refused: unknown key", "%s", "");
-        zmq_send(zap, "1.0", 3, ZMQ_SNDMORE);
-        if (n >= 2)
-            zmq_send(zap, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), ZMQ_SNDMORE);
-        else
-            zmq_send(zap, "", 0, ZMQ_SNDMORE);
-        zmq_send(zap, ok ? "200" : "400", 3, ZMQ_SNDMORE);
-        zmq_send(zap, ok ? "OK" : "unknown key", ok ? 2 : 11, ZMQ_SNDMORE);
-        zmq_send(zap, ok ? who : "", ok ? strlen(who) : 0, ZMQ_SNDMORE);
-        zmq_send(zap, "", 0, 0);
+        if (zap_reply(zap, n >= 2 ? &f[1] : NULL, ok, who))
+            ld_log(LD_LOG_ERROR, "cannot answer a ZAP request: the connection waits",
+                   "error=\"%s\"", zmq_strerror(errno));
         for (int i = 0; i < n; i++)
             zmq_msg_close(&f[i]);
     }
@@ -117,7 +127,9 @@ void ld_router_drain(server_t *s)
             return;
         handle_message(s);
     }
-    uv_idle_start(&s->router.idle, on_idle);
+    int rc = uv_idle_start(&s->router.idle, on_idle);
+    if (rc)
+        ld_log(LD_LOG_ERROR, "cannot resume reading later", "error=\"%s\"", uv_strerror(rc));
 }
 
 static void on_poll(uv_poll_t *h, int status, int events)
@@ -126,40 +138,81 @@ static void on_poll(uv_poll_t *h, int status, int events)
     ld_router_drain(ld_container_of(h, server_t, router.poll));
 }
 
-void ld_router_reply(server_t *s, const batch_t *b, const pending_t *p)
+/* With ZMQ_ROUTER_MANDATORY the identity frame fails (EHOSTUNREACH: the
+ * client is gone; EAGAIN: its queue is at the high-water mark) before any
+ * part of the message is queued, so a reply is either sent whole or counted. */
+int ld_router_reply(server_t *s, const batch_t *b, const pending_t *p)
 {
     if (p->internal)
-        return;
+        return 0;
     const pending_t *src = p->dup_of >= 0 ? &b->p[p->dup_of] : p;
+    return ld_router_send(s, p->ident, p->ident_len, b->blob + src->reply_off, src->reply_len);
+}
+
+int ld_router_send(server_t *s, const uint8_t *ident, size_t ident_len, const void *reply,
+                   size_t len)
+{
     void *z = s->router.sock;
-    zmq_send(z, p->ident, p->ident_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-    zmq_send(z, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-    zmq_send(z, b->blob + src->reply_off, src->reply_len, ZMQ_DONTWAIT);
+    int rc = 0;
+    if (zmq_send(z, ident, ident_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+        zmq_send(z, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+        zmq_send(z, reply, len, ZMQ_DONTWAIT) < 0) {
+        int err = errno;
+        rc = LD_EIO;
+        s->st.unsent_replies++;
+        uint64_t now = ld_mono_ns();
+        if (now - s->router.unsent_logged_ns >= 1000000000ull || s->st.unsent_replies == 1) {
+            /* at most one line a second: a vanished client with 100 000
+             * requests in flight must not flood the log */
+            s->router.unsent_logged_ns = now;
+            ld_log(LD_LOG_WARN, "reply not sent", "error=\"%s\" unsent_total=%llu",
+                   zmq_strerror(err), (unsigned long long)s->st.unsent_replies);
+        }
+    }
     /* a send may consume the edge of ZMQ_FD that announced more requests
      * (issue 10 item 3: a query-only stream stalled): read again next turn */
-    if (!s->stopping)
+    if (!s->stopping && s->router.idle_inited)
         uv_idle_start(&s->router.idle, on_idle);
+    return rc;
 }
 
 void *ld_router_socket(server_t *s, int type, const char *ep)
 {
     void *z = zmq_socket(s->router.zctx, type);
+    if (!z) {
+        ld_log(LD_LOG_ERROR, "cannot create a socket", "error=\"%s\"", zmq_strerror(errno));
+        return NULL;
+    }
     /* a slow subscriber holds at most 10 000 updates (then PUB drops and the
      * subscriber sees a gap in seqs); clients may keep 100 000 requests */
-    int hwm = type == ZMQ_PUB ? 10000 : 100000, linger = 1000;
+    int hwm = type == ZMQ_PUB ? 10000 : 100000, linger = 1000, one = 1;
     int64_t nolimit = -1;
-    zmq_setsockopt(z, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(z, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(z, ZMQ_LINGER, &linger, sizeof linger);
     /* frames over --max-request still arrive, so that they get an answer;
      * the hard ceiling is 64 times that, where ZeroMQ drops the peer */
     int64_t hard = (int64_t)s->cfg.max_request * 64;
-    zmq_setsockopt(z, ZMQ_MAXMSGSIZE, type == ZMQ_ROUTER ? &hard : &nolimit, sizeof hard);
-    if (s->router.auth) {
-        int one = 1;
-        zmq_setsockopt(z, ZMQ_CURVE_SERVER, &one, sizeof one);
-        zmq_setsockopt(z, ZMQ_CURVE_SECRETKEY, ld_auth_secret(s->router.auth), 41);
-        zmq_setsockopt(z, ZMQ_ZAP_DOMAIN, "ladder", 6);
+    const char *what = NULL;
+    if (zmq_setsockopt(z, ZMQ_SNDHWM, &hwm, sizeof hwm))
+        what = "ZMQ_SNDHWM";
+    else if (zmq_setsockopt(z, ZMQ_RCVHWM, &hwm, sizeof hwm))
+        what = "ZMQ_RCVHWM";
+    else if (zmq_setsockopt(z, ZMQ_LINGER, &linger, sizeof linger))
+        what = "ZMQ_LINGER";
+    else if (zmq_setsockopt(z, ZMQ_MAXMSGSIZE, type == ZMQ_ROUTER ? &hard : &nolimit, sizeof hard))
+        what = "ZMQ_MAXMSGSIZE";
+    else if (type == ZMQ_ROUTER && zmq_setsockopt(z, ZMQ_ROUTER_MANDATORY, &one, sizeof one))
+        what = "ZMQ_ROUTER_MANDATORY"; /* an undeliverable reply is an error, not silence */
+    else if (s->router.auth && zmq_setsockopt(z, ZMQ_CURVE_SERVER, &one, sizeof one))
+        what = "ZMQ_CURVE_SERVER";
+    else if (s->router.auth &&
+             zmq_setsockopt(z, ZMQ_CURVE_SECRETKEY, ld_auth_secret(s->router.auth), 41))
+        what = "ZMQ_CURVE_SECRETKEY";
+    else if (s->router.auth && zmq_setsockopt(z, ZMQ_ZAP_DOMAIN, "ladder", 6))
+        what = "ZMQ_ZAP_DOMAIN";
+    if (what) {
+        ld_log(LD_LOG_ERROR, "cannot set a socket option", "option=%s error=\"%s\"", what,
+               zmq_strerror(errno));
+        zmq_close(z);
+        return NULL;
     }
     if (zmq_bind(z, ep) != 0) {
         ld_log(LD_LOG_ERROR, "cannot bind", "endpoint=%s error=\"%s\"", ep, zmq_strerror(errno));
@@ -169,37 +222,60 @@ void *ld_router_socket(server_t *s, int type, const char *ep)
     return z;
 }
 
+/* Polls sock's ZMQ_FD with h. Returns 0 or a negative code (logged). */
+static int poll_socket(server_t *s, void *sock, uv_poll_t *h, uv_poll_cb cb, bool *inited)
+{
+    int fd, rc;
+    size_t sz = sizeof fd;
+    if (zmq_getsockopt(sock, ZMQ_FD, &fd, &sz)) {
+        ld_log(LD_LOG_ERROR, "cannot read ZMQ_FD", "error=\"%s\"", zmq_strerror(errno));
+        return LD_EIO;
+    }
+    if ((rc = uv_poll_init(s->loop, h, fd)) == 0) {
+        *inited = true;
+        rc = uv_poll_start(h, UV_READABLE, cb);
+    }
+    if (rc) {
+        ld_log(LD_LOG_ERROR, "cannot poll a socket", "error=\"%s\"", uv_strerror(rc));
+        return LD_EIO;
+    }
+    return 0;
+}
+
 int ld_router_open(server_t *s)
 {
     ld_router_t *r = &s->router;
-    r->zctx = zmq_ctx_new();
+    int rc;
+    if (!(r->zctx = zmq_ctx_new())) {
+        ld_log(LD_LOG_ERROR, "cannot create the ZeroMQ context", "error=\"%s\"", zmq_strerror(errno));
+        return LD_EIO;
+    }
     if (r->auth) {
         /* the ZAP handler must be bound before any CURVE socket */
         r->zap = zmq_socket(r->zctx, ZMQ_REP);
-        if (zmq_bind(r->zap, "inproc://zeromq.zap.01") != 0) {
+        if (!r->zap || zmq_bind(r->zap, "inproc://zeromq.zap.01") != 0) {
             ld_log(LD_LOG_ERROR, "cannot bind the ZAP handler", "error=\"%s\"", zmq_strerror(errno));
             return LD_EIO;
         }
-        int zfd;
-        size_t zsz = sizeof zfd;
-        zmq_getsockopt(r->zap, ZMQ_FD, &zfd, &zsz);
-        uv_poll_init(s->loop, &r->zap_poll, zfd);
-        uv_poll_start(&r->zap_poll, UV_READABLE, on_zap);
+        if ((rc = poll_socket(s, r->zap, &r->zap_poll, on_zap, &r->zap_poll_inited)))
+            return rc;
     }
     if (!(r->sock = ld_router_socket(s, ZMQ_ROUTER, s->cfg.command)))
         return LD_EIO;
-    int fd;
-    size_t fdsz = sizeof fd;
-    zmq_getsockopt(r->sock, ZMQ_FD, &fd, &fdsz);
-    uv_poll_init(s->loop, &r->poll, fd);
-    uv_poll_start(&r->poll, UV_READABLE, on_poll);
-    uv_idle_init(s->loop, &r->idle);
+    if ((rc = poll_socket(s, r->sock, &r->poll, on_poll, &r->poll_inited)))
+        return rc;
+    if ((rc = uv_idle_init(s->loop, &r->idle))) {
+        ld_log(LD_LOG_ERROR, "cannot set up the loop", "handle=idle error=\"%s\"", uv_strerror(rc));
+        return LD_EIO;
+    }
+    r->idle_inited = true;
     return 0;
 }
 
 void ld_router_stop(server_t *s)
 {
-    uv_poll_stop(&s->router.poll);
+    if (s->router.poll_inited)
+        uv_poll_stop(&s->router.poll);
 }
 
 static void close_cb(uv_handle_t *h)
@@ -209,10 +285,14 @@ static void close_cb(uv_handle_t *h)
 
 void ld_router_close(server_t *s)
 {
-    uv_close((uv_handle_t *)&s->router.poll, close_cb);
-    if (s->router.zap)
-        uv_close((uv_handle_t *)&s->router.zap_poll, close_cb);
-    uv_close((uv_handle_t *)&s->router.idle, close_cb);
+    ld_router_t *r = &s->router;
+    if (r->poll_inited)
+        uv_close((uv_handle_t *)&r->poll, close_cb);
+    if (r->zap_poll_inited)
+        uv_close((uv_handle_t *)&r->zap_poll, close_cb);
+    if (r->idle_inited)
+        uv_close((uv_handle_t *)&r->idle, close_cb);
+    r->poll_inited = r->zap_poll_inited = r->idle_inited = false;
 }
 
 void ld_router_destroy(server_t *s)

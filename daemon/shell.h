@@ -7,6 +7,7 @@
  *   router.c     ROUTER and ZAP sockets, frames in, reply frames out
  *   requests.c   decode, validate, deduplicate (§12), decide commands
  *   reads.c      queries, Stats, Snapshot (Clone), ReadEvents after the commit
+ *   history.c    Explain as_of and the Stats digest, folded on the thread pool
  *   batches.c    the group-commit pipeline, a failed commit and the reload
  *   publisher.c  per-event updates (held until commit), coalesced boards/cases
  *   deadlines.c  §7 deadlines fired by the system
@@ -26,10 +27,14 @@
 #include "config.h"
 #include "core.h"
 #include "store.h"
+#include "topics.h"
 
 #define LD_MAX_COMMANDS 1000
-#define LD_DRAIN_MAX 2048
+#define LD_DRAIN_MAX 256    /* requests per loop turn: commits' completions wait no longer */
 #define LD_HIST 24
+#define LD_HISTORY_KEEP 3   /* archived snapshots kept for history.c */
+#define LD_INDEX_IDLE 4096  /* unindexed events worth an index write when quiet */
+#define LD_INDEX_QUIET_MS 50 /* no commit submitted for this long: quiet */
 
 #define ld_container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
@@ -48,9 +53,16 @@ typedef struct {
     size_t ev_start, ev_end;
     size_t reply_off, reply_len;
     bool deferred;          /* ReadEvents: answered after the commit */
+    bool sent;              /* answered at once: it showed committed state only */
     uint64_t from;
     uint32_t max;
     char stream[LD_STREAM_MAX + 1];
+    /* ReadEvents filters (gap fill): body field numbers, stream and topic prefixes */
+    bool filtered;
+    uint64_t types[8];      /* bit set of Event.body field numbers < 512; all zero: any */
+    char stream_prefix[LD_STREAM_MAX + 1];
+    char topic_prefix[LD_TOPIC_MAX];
+    char topic[LD_TOPIC_MAX];
 } pending_t;
 
 /* A held update: topic and body in the batch blob. */
@@ -92,6 +104,7 @@ typedef struct {
     uint64_t requests, commands, queries, errors, batches, events;
     uint64_t batch_hist[LD_HIST], commit_hist[LD_HIST];
     uint64_t replayed_at_start;
+    uint64_t unsent_replies, unsent_updates;
 } stats_t;
 
 /* router.c */
@@ -101,6 +114,8 @@ typedef struct {
     void *zap;              /* the ZAP handler (REP on inproc://zeromq.zap.01) */
     uv_poll_t poll, zap_poll;
     uv_idle_t idle;         /* resumes a drain cut at LD_DRAIN_MAX */
+    bool poll_inited, zap_poll_inited, idle_inited;
+    uint64_t unsent_logged_ns;
 } ld_router_t;
 
 /* batches.c */
@@ -110,20 +125,41 @@ typedef struct {
     bool busy;              /* a commit is on the thread pool */
     uv_work_t work;
     uv_check_t check;       /* submits the batch decided in a loop turn */
+    bool check_inited;
+    uv_timer_t index_timer; /* the stream index waits for a quiet log */
+    bool index_timer_inited;
+    uint64_t last_submit_ns;
+    uv_work_t index_work;   /* the stream index, when the writer is idle */
+    int index_rc;
+    uint64_t index_t0;
+    uv_work_t sync_work;    /* nometasync: the meta page, when the writer is idle */
+    bool syncing;
+    int sync_rc;
     uint64_t snap_seq;
+    uint64_t committed_seq; /* last seq whose commit has returned to the loop */
 } ld_batches_t;
 
 /* publisher.c */
 typedef struct {
     void *sock;
     uv_timer_t timer;       /* publishes dirty boards, at most every 100 ms */
+    bool timer_inited;
     dirty_t *dirty;
     size_t ndirty, capdirty;
+    uint64_t unsent_logged_ns;
+    ld_topics_t *topics;    /* last seq per evt/level/points topic, as decided (prev_seq) */
+    ld_topics_t *shown;     /* last publication per board/cases topic in this process */
 } ld_publisher_t;
+
+/* history.c */
+typedef struct {
+    size_t jobs;            /* folds on the thread pool */
+} ld_history_t;
 
 /* deadlines.c */
 typedef struct {
     uv_timer_t timer;
+    bool timer_inited;
 } ld_deadlines_t;
 
 typedef struct {
@@ -136,9 +172,12 @@ typedef struct {
     ld_batches_t batches;
     ld_publisher_t publisher;
     ld_deadlines_t deadlines;
+    ld_history_t history;
     uv_signal_t sigint, sigterm;
     bool stopping;
     int signals;
+    int exit_code;          /* set by ld_server_fail */
+    bool signals_inited;
     int64_t manual_now, last_now;
     uint64_t started_ns;
     stats_t st;
@@ -164,6 +203,9 @@ static inline void ld_hist_add(uint64_t *h, uint64_t v)
 /* loop.c */
 /* Returns the decision time in ms: never before what is already recorded. */
 int64_t ld_server_now(server_t *s);
+/* Stops the loop for good after error rc (logged by the caller); ld_server_run
+ * then returns exit_code. */
+void ld_server_fail(server_t *s, int exit_code, int rc);
 
 /* router.c */
 /* Creates the ZeroMQ context, the ZAP handler (with --keys) and the ROUTER;
@@ -173,8 +215,13 @@ int ld_router_open(server_t *s);
 void *ld_router_socket(server_t *s, int type, const char *ep);
 /* Reads and handles requests while the ROUTER is readable (bounded per call). */
 void ld_router_drain(server_t *s);
-/* Sends p's held reply (or its duplicate's) to its client; nothing for internal ones. */
-void ld_router_reply(server_t *s, const batch_t *b, const pending_t *p);
+/* Sends p's held reply (or its duplicate's) to its client; nothing for internal
+ * ones. Returns 0, or LD_EIO when ZeroMQ would not take it (counted in Stats
+ * as unsent_replies and logged). */
+int ld_router_reply(server_t *s, const batch_t *b, const pending_t *p);
+/* Sends reply bytes to the client ident. Returns 0, or LD_EIO (counted, logged). */
+int ld_router_send(server_t *s, const uint8_t *ident, size_t ident_len, const void *reply,
+                   size_t len);
 /* Stops reading requests (shutdown). */
 void ld_router_stop(server_t *s);
 /* Closes the router's libuv handles (the loop runs their close callbacks). */
@@ -196,6 +243,9 @@ void ld_requests_digest(const Ladder__V1__Request *req, uint8_t out[LD_HASH_LEN]
 pending_t *ld_requests_new(batch_t *b, const uint8_t *ident, size_t ident_len);
 /* Sets p's reply to r, packed into b's blob. */
 void ld_requests_set_reply(batch_t *b, pending_t *p, const Ladder__V1__Reply *r);
+/* Sends p's reply now if it shows only committed state (no decision of this
+ * loop is waiting for its commit); otherwise it stays held with its batch. */
+void ld_requests_release(server_t *s, batch_t *b, pending_t *p);
 /* Sets p's reply to an error with code, § and field; counts it. */
 void ld_requests_error(server_t *s, batch_t *b, pending_t *p, int code, const char *section,
                        const char *field, uint32_t index, const char *fmt, ...)
@@ -206,6 +256,16 @@ void ld_requests_error(server_t *s, batch_t *b, pending_t *p, int code, const ch
 void ld_reads_query(server_t *s, pending_t *p, Ladder__V1__Query *q);
 /* Answers a deferred ReadEvents from the committed log. */
 void ld_reads_deferred(server_t *s, batch_t *b, pending_t *p);
+
+/* history.c */
+/* Answers Explain with as_of (§11) for p from the log, on the thread pool. */
+void ld_history_explain(server_t *s, pending_t *p, const Ladder__V1__Query *q);
+/* Answers Stats for p with view (its counters now) and the digest of the
+ * committed state, folded on the thread pool. */
+void ld_history_digest(server_t *s, pending_t *p, const Ladder__V1__StatsView *v,
+                       const uint64_t *bh, const uint64_t *ch);
+/* Writes the archive name of a snapshot at seq whose last event is at ms. */
+int ld_history_name(char *buf, size_t len, uint64_t seq, int64_t ms);
 
 /* batches.c */
 /* Sets up the two batches and the per-turn submit; returns 0 or a negative code. */
@@ -232,6 +292,8 @@ int ld_publisher_open(server_t *s);
 void ld_publisher_hold(server_t *s, batch_t *b, size_t from, size_t to);
 /* Publishes committed batch b's updates and marks its boards and cases dirty. */
 void ld_publisher_committed(server_t *s, batch_t *b);
+/* Rebuilds the per-topic last seqs from the store (after a failed commit); 0 or a code. */
+int ld_publisher_reload(server_t *s);
 /* Closes the publisher's handles. */
 void ld_publisher_close(server_t *s);
 /* Closes the PUB socket and frees the dirty list; idempotent. */

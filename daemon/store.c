@@ -37,7 +37,15 @@ typedef struct {
     size_t len;
     uint64_t h;
     uint64_t version;
+    uint64_t loaded;   /* the version before this append */
+    const char *tname; /* the name's copy in `tail`, once the append committed */
 } bslot_t;
+
+/* An event of the append being written: its stream's slot, for the tail. */
+typedef struct {
+    bslot_t *b;
+    uint64_t seq, version;
+} eslot_t;
 
 /* Versions of the streams written since the last index flush (complete). */
 typedef struct {
@@ -54,18 +62,20 @@ struct ld_store {
     MDB_dbi events, streams, requests, meta, snapshots;
     pthread_rwlock_t resize; /* readers hold it shared; growth holds it exclusive */
     size_t map_size;
+    pthread_mutex_t head_lock; /* head_seq/head_hash: the writer sets them, anyone reads */
     uint64_t head_seq;
     uint8_t head_hash[LD_HASH_LEN];
     vslot_t *vcache;
     bslot_t *btab;
     size_t btab_cap;
+    eslot_t *eslot;
+    size_t eslot_cap, eslot_n;
     tslot_t *tail;
     size_t tail_cap, tail_n;
     uint64_t indexed_seq, index_every;
     /* events after indexed_seq, in seq order; names point into `tail` */
     struct pend { uint64_t seq, version; const char *name; size_t len; } *pend;
     size_t pend_n, pend_cap, pend_start;
-    bool draining;
     struct ientry *ibuf;   /* scratch for index writes */
     size_t icap;
     uint8_t *kbuf;
@@ -209,17 +219,23 @@ static tslot_t *tail_put(ld_store_t *s, const char *name, size_t len, uint64_t h
     return e;
 }
 
-/* Remembers that event seq (stream, version) still needs its index entry. */
-static void pend_push(ld_store_t *s, uint64_t seq, const char *name, size_t len, uint64_t version)
+/* Remembers that event seq (stream, version) still needs its index entry;
+ * name is the stream's copy in `tail`. */
+static void pend_add(ld_store_t *s, uint64_t seq, const char *name, size_t len, uint64_t version)
 {
-    tslot_t *t = tail_put(s, name, len, hash_name(name, len), version);
     if (s->pend_n == s->pend_cap) {
         s->pend_cap = s->pend_cap ? s->pend_cap * 2 : 4096;
         s->pend = realloc(s->pend, s->pend_cap * sizeof *s->pend);
         if (!s->pend)
             abort();
     }
-    s->pend[s->pend_n++] = (struct pend){seq, version, t->name, t->len};
+    s->pend[s->pend_n++] = (struct pend){seq, version, name, len};
+}
+
+static void pend_push(ld_store_t *s, uint64_t seq, const char *name, size_t len, uint64_t version)
+{
+    tslot_t *t = tail_put(s, name, len, hash_name(name, len), version);
+    pend_add(s, seq, t->name, t->len, version);
 }
 
 static void tail_clear(ld_store_t *s)
@@ -231,7 +247,6 @@ static void tail_clear(ld_store_t *s)
         memset(s->tail, 0, s->tail_cap * sizeof *s->tail);
     s->tail_n = 0;
     s->pend_n = s->pend_start = 0;
-    s->draining = false;
 }
 
 static int read_begin(ld_store_t *s, MDB_txn **txn);
@@ -646,6 +661,7 @@ int ld_store_open(ld_store_t **out, const char *path, const ld_store_options_t *
         return LD_ENOMEM;
     }
     pthread_rwlock_init(&s->resize, NULL);
+    pthread_mutex_init(&s->head_lock, NULL);
     s->map_size = opt->map_size ? opt->map_size : (size_t)64 << 20;
 
     unsigned flags = MDB_NOTLS;
@@ -717,8 +733,10 @@ void ld_store_close(ld_store_t **sp)
     free(s->ibuf);
     free(s->kbuf);
     pthread_rwlock_destroy(&s->resize);
+    pthread_mutex_destroy(&s->head_lock);
     free(s->vcache);
     free(s->btab);
+    free(s->eslot);
     free(s);
     *sp = NULL;
 }
@@ -730,10 +748,12 @@ size_t ld_store_map_size(ld_store_t *s)
 
 void ld_store_head(ld_store_t *s, uint64_t *seq, uint8_t hash[LD_HASH_LEN])
 {
+    pthread_mutex_lock(&s->head_lock);
     if (seq)
         *seq = s->head_seq;
     if (hash)
         memcpy(hash, s->head_hash, LD_HASH_LEN);
+    pthread_mutex_unlock(&s->head_lock);
 }
 
 /* Doubles the map. Called with no transaction of ours open. */
@@ -837,6 +857,14 @@ static int btab_reserve(ld_store_t *s, size_t events)
         s->btab_cap = cap;
     }
     memset(s->btab, 0, s->btab_cap * sizeof *s->btab);
+    if (events > s->eslot_cap) {
+        eslot_t *e = realloc(s->eslot, events * sizeof *e);
+        if (!e)
+            return LD_ENOMEM;
+        s->eslot = e;
+        s->eslot_cap = events;
+    }
+    s->eslot_n = 0;
     return 0;
 }
 
@@ -860,7 +888,7 @@ static int btab_find(ld_store_t *s, MDB_txn *txn, const char *name, size_t len, 
         if (rc)
             return rc;
     }
-    *e = (bslot_t){name, len, h, v};
+    *e = (bslot_t){name, len, h, v, v, NULL};
     *out = e;
     return 0;
 }
@@ -907,8 +935,8 @@ static bool valid_request_key(const uint8_t *k, size_t n)
 /* Appends one request inside the open txn. Returns a txn-fatal code, or 0 with
  * the request's own outcome in r. On a per-request refusal nothing is written
  * and the batch table is put back as it was. */
-static int append_one(ld_store_t *s, MDB_txn *txn, ld_append_t *r, uint64_t *seq,
-                      uint8_t hash[LD_HASH_LEN])
+static int append_one(ld_store_t *s, MDB_txn *txn, MDB_cursor *ecur, MDB_cursor *rcur,
+                      ld_append_t *r, uint64_t *seq, uint8_t hash[LD_HASH_LEN])
 {
     int rc;
     r->rc = 0;
@@ -921,10 +949,24 @@ static int append_one(ld_store_t *s, MDB_txn *txn, ld_append_t *r, uint64_t *seq
         r->rc = LD_EINVAL;
         return 0;
     }
+    /* The request key is claimed first, in one put: an existing entry comes
+     * back with MDB_KEYEXIST (a duplicate, or a reuse when its digest
+     * differs); a refusal below deletes the claim again. Time-ordered ids
+     * (README) take the MDB_APPEND path, which does not descend the tree; any
+     * other key, or one not after the last, gets the ordinary lookup. */
     MDB_val rk = {r->request_key_len, (void *)r->request_key}, rv;
+    uint8_t val[REQ_VAL];
     if (r->request_key_len) {
-        rc = mdb_get(txn, s->requests, &rk, &rv);
-        if (rc == 0 && rv.mv_size == REQ_VAL) {
+        put_be64(val, r->n_events ? *seq + 1 : 0);
+        put_be32(val + 8, (uint32_t)r->n_events);
+        memcpy(val + 12, r->digest, LD_HASH_LEN);
+        rv = (MDB_val){REQ_VAL, val};
+        rc = mdb_cursor_put(rcur, &rk, &rv, MDB_APPEND | MDB_NOOVERWRITE);
+        if (rc == MDB_KEYEXIST) {
+            rv = (MDB_val){REQ_VAL, val};
+            rc = mdb_cursor_put(rcur, &rk, &rv, MDB_NOOVERWRITE);
+        }
+        if (rc == MDB_KEYEXIST && rv.mv_size == REQ_VAL) {
             r->first_seq = get_be64(rv.mv_data);
             r->count = get_be32((uint8_t *)rv.mv_data + 8);
             if (memcmp((uint8_t *)rv.mv_data + 12, r->digest, LD_HASH_LEN))
@@ -933,8 +975,8 @@ static int append_one(ld_store_t *s, MDB_txn *txn, ld_append_t *r, uint64_t *seq
                 r->duplicate = true;
             return 0;
         }
-        if (rc != MDB_NOTFOUND)
-            return from_mdb(rc ? rc : MDB_CORRUPTED);
+        if (rc)
+            return from_mdb(rc == MDB_KEYEXIST ? MDB_CORRUPTED : rc);
     }
 
     /* Pass 1: versions and expectations, before anything is written. */
@@ -953,6 +995,7 @@ static int append_one(ld_store_t *s, MDB_txn *txn, ld_append_t *r, uint64_t *seq
             break;
         }
         ev->stream_version = ++b->version;
+        s->eslot[s->eslot_n + i] = (eslot_t){b, 0, ev->stream_version};
     }
     if (r->rc) {
         /* undo the versions taken so far, newest first */
@@ -966,6 +1009,8 @@ static int append_one(ld_store_t *s, MDB_txn *txn, ld_append_t *r, uint64_t *seq
                 b->version--;
             ev->stream_version = 0;
         }
+        if (r->request_key_len && (rc = mdb_del(txn, s->requests, &rk, NULL)))
+            return from_mdb(rc);
         return 0;
     }
 
@@ -979,7 +1024,7 @@ static int append_one(ld_store_t *s, MDB_txn *txn, ld_append_t *r, uint64_t *seq
         uint8_t kbuf[8];
         put_be64(kbuf, ev->seq);
         MDB_val k = {8, kbuf}, v = {protobuf_c_message_get_packed_size(&ev->base), NULL};
-        if ((rc = mdb_put(txn, s->events, &k, &v, MDB_APPEND | MDB_RESERVE)))
+        if ((rc = mdb_cursor_put(ecur, &k, &v, MDB_APPEND | MDB_RESERVE)))
             return from_mdb(rc);
         size_t packed = protobuf_c_message_pack(&ev->base, v.mv_data);
         if (packed != v.mv_size)
@@ -989,18 +1034,10 @@ static int append_one(ld_store_t *s, MDB_txn *txn, ld_append_t *r, uint64_t *seq
         memcpy(hash, next, LD_HASH_LEN);
         ev->prev_hash.data = NULL;
         ev->prev_hash.len = 0;
-
+        s->eslot[s->eslot_n + i].seq = ev->seq;
     }
     r->count = (uint32_t)r->n_events;
-    if (r->request_key_len) {
-        uint8_t val[REQ_VAL];
-        put_be64(val, r->first_seq);
-        put_be32(val + 8, r->count);
-        memcpy(val + 12, r->digest, LD_HASH_LEN);
-        rv = (MDB_val){REQ_VAL, val};
-        if ((rc = mdb_put(txn, s->requests, &rk, &rv, 0)))
-            return from_mdb(rc);
-    }
+    s->eslot_n += r->n_events;
     return 0;
 }
 
@@ -1022,16 +1059,26 @@ static int append_txn(ld_store_t *s, ld_append_t *reqs, size_t n)
     uint64_t seq = s->head_seq;
     uint8_t hash[LD_HASH_LEN];
     memcpy(hash, s->head_hash, LD_HASH_LEN);
-    for (size_t i = 0; i < n; i++) {
-        if ((rc = append_one(s, txn, &reqs[i], &seq, hash)))
-            goto abort;
+    /* one cursor for the batch: MDB_APPEND from where the last put left it
+     * skips the descent of `events` that each mdb_put would make */
+    MDB_cursor *ecur = NULL, *rcur = NULL;
+    if ((rc = mdb_cursor_open(txn, s->events, &ecur)) ||
+        (rc = mdb_cursor_open(txn, s->requests, &rcur))) {
+        rc = from_mdb(rc);
+        goto abort;
     }
-    /* the stream index, written behind: once index_every events wait, each
-     * commit carries a bounded sorted chunk of them until none wait */
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = append_one(s, txn, ecur, rcur, &reqs[i], &seq, hash);
+    if (rc)
+        goto abort;
+    /* the stream index, written behind: once index_every events wait, this
+     * commit carries them all, sorted. Index pages are random pages, so one
+     * large chunk rewrites each of them once where many small chunks would
+     * rewrite each of them many times. Callers that have idle time (ladderd)
+     * write it there instead with ld_store_index_flush. */
     long drained = 0;
-    if (s->draining || s->pend_n - s->pend_start >= s->index_every) {
-        size_t chunk = total * 4 > 2048 ? total * 4 : 2048;
-        if ((drained = index_chunk(s, txn, chunk)) < 0) {
+    if (s->pend_n - s->pend_start >= s->index_every) {
+        if ((drained = index_chunk(s, txn, s->index_every)) < 0) {
             rc = (int)drained;
             goto abort;
         }
@@ -1050,28 +1097,27 @@ static int append_txn(ld_store_t *s, ld_append_t *reqs, size_t n)
     pthread_rwlock_unlock(&s->resize);
     if (rc)
         return from_mdb(rc);
+    pthread_mutex_lock(&s->head_lock);
     s->head_seq = seq;
     memcpy(s->head_hash, hash, LD_HASH_LEN);
-    if (drained) {
+    pthread_mutex_unlock(&s->head_lock);
+    if (drained)
         index_advance(s, (size_t)drained);
-        s->draining = s->pend_start < s->pend_n;
-    }
+    /* one tail and cache update per stream, then one pending entry per event */
     for (size_t i = 0; i < s->btab_cap; i++) {
         bslot_t *b = &s->btab[i];
-        if (b->h)
-            vcache_put(s, b->name, b->len, b->h, b->version);
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (reqs[i].rc || reqs[i].duplicate)
+        if (!b->h || b->version == b->loaded)
             continue;
-        for (size_t j = 0; j < reqs[i].n_events; j++) {
-            const Ladder__V1__Event *ev = reqs[i].events[j];
-            pend_push(s, ev->seq, ev->stream, strlen(ev->stream), ev->stream_version);
-        }
+        vcache_put(s, b->name, b->len, b->h, b->version);
+        b->tname = tail_put(s, b->name, b->len, b->h, b->version)->name;
+    }
+    for (size_t i = 0; i < s->eslot_n; i++) {
+        const eslot_t *e = &s->eslot[i];
+        pend_add(s, e->seq, e->b->tname, e->b->len, e->version);
     }
     return 0;
 abort:
-    mdb_txn_abort(txn);
+    mdb_txn_abort(txn); /* closes the cursors of a write txn */
     pthread_rwlock_unlock(&s->resize);
     return rc;
 }
@@ -1430,4 +1476,60 @@ int ld_store_snapshot_get(ld_store_t *s, const char *name, uint64_t *seq, void *
     }
     read_end(s, txn);
     return from_mdb(rc);
+}
+
+int ld_store_snapshot_del(ld_store_t *s, const char *name)
+{
+    MDB_txn *txn;
+    pthread_rwlock_rdlock(&s->resize);
+    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (rc == 0) {
+        MDB_val k = {strlen(name), (void *)name};
+        rc = mdb_del(txn, s->snapshots, &k, NULL);
+        if (rc == 0)
+            rc = mdb_txn_commit(txn);
+        else
+            mdb_txn_abort(txn);
+    }
+    pthread_rwlock_unlock(&s->resize);
+    return from_mdb(rc);
+}
+
+int ld_store_snapshot_names(ld_store_t *s, const char *prefix, char (*names)[LD_SNAPSHOT_NAME],
+                            size_t max, size_t *n)
+{
+    MDB_txn *txn;
+    MDB_cursor *c;
+    size_t plen = strlen(prefix);
+    *n = 0;
+    int rc = read_begin(s, &txn);
+    if (rc)
+        return rc;
+    if ((rc = mdb_cursor_open(txn, s->snapshots, &c)) == 0) {
+        MDB_val k = {plen, (void *)prefix}, v;
+        for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0 && *n < max;
+             rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+            if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
+                break;
+            if (k.mv_size >= LD_SNAPSHOT_NAME)
+                continue;
+            memcpy(names[*n], k.mv_data, k.mv_size);
+            names[(*n)++][k.mv_size] = 0;
+        }
+        if (rc == MDB_NOTFOUND)
+            rc = 0;
+        mdb_cursor_close(c);
+    }
+    read_end(s, txn);
+    return from_mdb(rc);
+}
+
+size_t ld_store_index_pending(ld_store_t *s)
+{
+    return s->pend_n - s->pend_start;
+}
+
+int ld_store_sync(ld_store_t *s)
+{
+    return from_mdb(mdb_env_sync(s->env, 1));
 }

@@ -47,8 +47,11 @@
  * in memory (rebuilt at open from the events after "indexed"), and readers
  * of a stream scan that tail of the log after the index.
  *
- * Threads: one writer at a time (append, snapshot_put) and any number of
- * readers. Map growth (on MDB_MAP_FULL) waits for readers to finish.
+ * Threads: one writer at a time (append, snapshot_put, index_flush) and any
+ * number of readers (scan, scan_stream, stream_version, request_get,
+ * snapshot_get, head), which may run while the writer commits: each reads in
+ * its own read transaction, and head reads under a lock the writer takes to
+ * publish a commit. Map growth (on MDB_MAP_FULL) waits for readers to finish.
  */
 #ifndef LD_STORE_H
 #define LD_STORE_H
@@ -73,7 +76,10 @@ typedef struct ld_store ld_store_t;
 
 typedef enum {
     LD_DURABILITY_FULL = 0,   /* fsync data and meta before commit returns (default) */
-    LD_DURABILITY_NOMETASYNC, /* one fsync per commit; the last commit may roll back */
+    LD_DURABILITY_NOMETASYNC, /* one fsync per commit (the data); the meta page is
+                                 flushed by the next commit or ld_store_sync. Safe
+                                 against kill -9; an OS crash or power loss before
+                                 that flush rolls back the last commit(s) whole */
     LD_DURABILITY_NOSYNC,     /* no fsync: tests and benchmarks only */
 } ld_durability_t;
 
@@ -122,7 +128,8 @@ void ld_store_close(ld_store_t **s);
  * Events must not set seq (0) unless it equals the seq the store assigns. */
 int ld_store_append(ld_store_t *s, ld_append_t *reqs, size_t n);
 
-/* Head of the log: last seq (0 when empty) and its hash (zeros when empty). */
+/* Head of the log: last seq (0 when empty) and its hash (zeros when empty), as
+ * of the last commit that returned. Safe while the writer commits. */
 void ld_store_head(ld_store_t *s, uint64_t *seq, uint8_t hash[LD_HASH_LEN]);
 
 /* Calls cb for events with seq >= from, at most max of them (0 = no limit). */
@@ -160,9 +167,28 @@ int ld_store_snapshot_put(ld_store_t *s, const char *name, uint64_t seq,
 int ld_store_snapshot_get(ld_store_t *s, const char *name, uint64_t *seq,
                           void **data, size_t *len);
 
+#define LD_SNAPSHOT_NAME 64
+
+/* Removes the snapshot stored under name. Returns 0 or LD_ENOTFOUND. Writer. */
+int ld_store_snapshot_del(ld_store_t *s, const char *name);
+
+/* Fills names[0..*n) with the names that start with prefix (and are shorter
+ * than LD_SNAPSHOT_NAME), in byte order, at most max of them. Reader. */
+int ld_store_snapshot_names(ld_store_t *s, const char *prefix, char (*names)[LD_SNAPSHOT_NAME],
+                            size_t max, size_t *n);
+
 /* Writes the stream index up to the head now (also done every index_every
  * events and at close). Writer thread only. */
 int ld_store_index_flush(ld_store_t *s);
+
+/* Events whose stream-index entries are not written yet. Writer thread, or
+ * any thread while no write runs. */
+size_t ld_store_index_pending(ld_store_t *s);
+
+/* Flushes the data file (fdatasync) now. Takes no lock and may run while the
+ * writer commits: under LD_DURABILITY_NOMETASYNC it makes the last commit's
+ * meta page durable without waiting for the next commit. */
+int ld_store_sync(ld_store_t *s);
 
 /* Current map size in bytes (it grows on demand). */
 size_t ld_store_map_size(ld_store_t *s);

@@ -726,6 +726,78 @@ static void test_kill9_under_pipelined_load_keeps_every_ack(void **s)
     assert_true(total > 100);
 }
 
+static Ladder__V1__Explanation *explain_as_of(const char *id, uint64_t seq, Ladder__V1__Reply **keep)
+{
+    Ladder__V1__Explain e = LADDER__V1__EXPLAIN__INIT;
+    e.employee_id = (char *)id;
+    e.as_of_seq = seq;
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_EXPLAIN;
+    q.explain = &e;
+    *keep = d_query(&D, &q);
+    ok_or_fail(*keep, "explain");
+    return (*keep)->ok->explanation;
+}
+
+static Ladder__V1__StatsView *stats_digest(Ladder__V1__Reply **keep)
+{
+    Ladder__V1__Stats st = LADDER__V1__STATS__INIT;
+    st.with_digest = 1;
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_STATS;
+    q.stats = &st;
+    *keep = d_query(&D, &q);
+    ok_or_fail(*keep, "stats --digest");
+    return (*keep)->ok->stats;
+}
+
+/* §11 Explain as_of and the Stats digest are folded from the log off the loop,
+ * from the nearest archived snapshot: the answers are those of the log at
+ * that seq, before and after a restart that archived one. */
+static void test_s11_explain_as_of_and_the_digest_are_folded_from_the_log(void **s)
+{
+    (void)s;
+    advance(T0);
+    hire("h1");
+    adjust("h1", 10);
+    Ladder__V1__Reply *k1, *k2;
+    uint64_t h1 = stats(&k1)->head_seq;
+    ladder__v1__reply__free_unpacked(k1, NULL);
+    Ladder__V1__StatsView *d1 = stats_digest(&k1);
+    assert_int_equal(d1->digest_seq, h1);
+    assert_int_equal(d1->state_digest.len, 32);
+    assert_true(WIFEXITED(d_stop(&D, SIGTERM))); /* snapshot at h1, archived */
+    d_start(&D, MANUAL);
+    assert_true(d_ready(&D));
+    adjust("h1", 5);
+    adjust("h1", 7);
+    uint64_t h2 = stats(&k2)->head_seq;
+    ladder__v1__reply__free_unpacked(k2, NULL);
+    assert_int_equal(h2, h1 + 2);
+    Ladder__V1__Explanation *x = explain_as_of("h1", h1, &k2);
+    assert_int_equal(x->state->points_total, 10);
+    ladder__v1__reply__free_unpacked(k2, NULL);
+    x = explain_as_of("h1", h1 + 1, &k2);
+    assert_int_equal(x->state->points_total, 15);
+    ladder__v1__reply__free_unpacked(k2, NULL);
+    x = explain_as_of("h1", h2, &k2);
+    assert_int_equal(x->state->points_total, 22);
+    ladder__v1__reply__free_unpacked(k2, NULL);
+    Ladder__V1__StatsView *d2 = stats_digest(&k2);
+    assert_int_equal(d2->digest_seq, h2);
+    assert_int_equal(d2->state_digest.len, 32);
+    assert_memory_not_equal(d2->state_digest.data, d1->state_digest.data, 32);
+    ladder__v1__reply__free_unpacked(k2, NULL);
+    /* the digest of one head is the same each time it is asked */
+    Ladder__V1__Reply *k3;
+    Ladder__V1__StatsView *d3 = stats_digest(&k3);
+    d2 = stats_digest(&k2);
+    assert_int_equal(d3->digest_seq, h2);
+    assert_memory_equal(d3->state_digest.data, d2->state_digest.data, 32);
+    ladder__v1__reply__free_unpacked(k1, NULL), ladder__v1__reply__free_unpacked(k2, NULL);
+    ladder__v1__reply__free_unpacked(k3, NULL);
+}
+
 /* Issue 10 item 3: one DEALER streams 100 000 queries with at most 300
  * outstanding; every one is answered (a query-only batch used to leave the
  * edge-triggered ROUTER unread, and the stream stalled). */
@@ -929,6 +1001,7 @@ int main(void)
         T(test_s10_rules_merge_and_s4_library_check_through_the_protocol),
         T(test_bad_frames_get_errors_and_the_daemon_carries_on),
         T(test_kill9_under_pipelined_load_keeps_every_ack),
+        T(test_s11_explain_as_of_and_the_digest_are_folded_from_the_log),
         T(test_100k_queries_stream_over_one_connection),
         T(test_s12_request_ids_per_principal_and_deadline_ids_unreachable),
         T(test_data_directory_locked_and_bind_before_append),

@@ -48,6 +48,8 @@ typedef struct {
     double seconds;
     uint32_t employees;
     uint64_t ok, refused;
+    uint64_t *sent, *lat;   /* per request: when sent; per reply: its latency (ns) */
+    size_t cap, nlat;
 } client_t;
 
 static size_t pack_request(uint8_t *buf, size_t cap, const char *rid, Ladder__V1__Command **cs,
@@ -117,8 +119,16 @@ static void *client_run(void *arg)
         while (inflight < c->window) {
             Ladder__V1__Command *cmd = gen_command(&g);
             char rid[32];
-            snprintf(rid, sizeof rid, "c%d-%llu", c->id, (unsigned long long)n++);
+            if (n == c->cap) {
+                c->cap = c->cap ? c->cap * 2 : 65536;
+                c->sent = realloc(c->sent, c->cap * sizeof *c->sent);
+                c->lat = realloc(c->lat, c->cap * sizeof *c->lat);
+                if (!c->sent || !c->lat)
+                    fatal("client", "out of memory");
+            }
+            snprintf(rid, sizeof rid, "c%d-%llu", c->id, (unsigned long long)n);
             size_t len = pack_request(buf, sizeof buf, rid, &cmd, 1, g.principal, g.roles);
+            c->sent[n++] = ns_now();
             zmq_send(d, "", 0, ZMQ_SNDMORE);
             zmq_send(d, buf, len, 0);
             inflight++;
@@ -126,7 +136,12 @@ static void *client_run(void *arg)
         zmq_pollitem_t it = {d, 0, ZMQ_POLLIN, 0};
         zmq_poll(&it, 1, 100);
         int r;
-        while ((r = recv_reply(d, ZMQ_DONTWAIT, NULL, 0)) >= 0) {
+        char rid[32];
+        while ((r = recv_reply(d, ZMQ_DONTWAIT, rid, sizeof rid)) >= 0) {
+            const char *dash = strchr(rid, '-');
+            uint64_t i = dash ? strtoull(dash + 1, NULL, 10) : n;
+            if (i < n)
+                c->lat[c->nlat++] = ns_now() - c->sent[i];
             inflight--;
             if (r)
                 c->ok++;
@@ -210,6 +225,60 @@ static void latency_run(void *zctx, const char *ep, uint32_t employees, double r
     zmq_close(d);
 }
 
+/* The daemon's counters now: batch sizes and commit latencies (powers of two). */
+static Ladder__V1__StatsView *daemon_stats(void *d, uint8_t *buf)
+{
+    Ladder__V1__Stats sq = LADDER__V1__STATS__INIT;
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_STATS;
+    q.stats = &sq;
+    Ladder__V1__Request req = LADDER__V1__REQUEST__INIT;
+    req.query = &q;
+    size_t len = ladder__v1__request__pack(&req, buf);
+    zmq_send(d, "", 0, ZMQ_SNDMORE);
+    zmq_send(d, buf, len, 0);
+    zmq_msg_t m;
+    for (;;) {
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, d, 0) < 0 || !zmq_msg_more(&m))
+            break;
+        zmq_msg_close(&m);
+    }
+    Ladder__V1__Reply *r = ladder__v1__reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+    zmq_msg_close(&m);
+    if (!r || !r->ok || !r->ok->stats)
+        fatal("stats", "no answer from ladderd");
+    Ladder__V1__StatsView *v = r->ok->stats;
+    r->ok->stats = NULL;
+    ladder__v1__reply__free_unpacked(r, NULL);
+    return v;
+}
+
+/* Prints what the daemon saw between two Stats: batches, sizes, commit latency. */
+static void print_phase(const char *phase, const Ladder__V1__StatsView *a,
+                        const Ladder__V1__StatsView *b)
+{
+    fprintf(stderr, "# %s: batches %llu; requests per batch (2^k: count):", phase,
+            (unsigned long long)(b->batches - a->batches));
+    for (size_t i = 0; i < b->n_batch_size_hist; i++) {
+        uint64_t x = b->batch_size_hist[i] - (i < a->n_batch_size_hist ? a->batch_size_hist[i] : 0);
+        if (x)
+            fprintf(stderr, " %zu:%llu", i, (unsigned long long)x);
+    }
+    fprintf(stderr, "\n# %s: commit latency (2^k us: count):", phase);
+    uint64_t over2ms = 0;
+    for (size_t i = 0; i < b->n_commit_latency_us_hist; i++) {
+        uint64_t x = b->commit_latency_us_hist[i] -
+                     (i < a->n_commit_latency_us_hist ? a->commit_latency_us_hist[i] : 0);
+        if (x)
+            fprintf(stderr, " %zu:%llu", i, (unsigned long long)x);
+        if (i >= 11) /* bucket k holds [2^k, 2^(k+1)) us: from 2048 us on */
+            over2ms += x;
+    }
+    fprintf(stderr, "\n# %s: commits of 2 ms or more: %llu; unsent replies %llu\n", phase,
+            (unsigned long long)over2ms, (unsigned long long)(b->unsent_replies - a->unsent_replies));
+}
+
 static void self_dir(char *buf, size_t len)
 {
     ssize_t n = readlink("/proc/self/exe", buf, len - 1);
@@ -227,7 +296,12 @@ int bench_daemon(int argc, char **argv)
     int clients = 2, window = 512;
     double seconds = 5, rate = 10000, lat_seconds = 3;
     uint32_t employees = 10000;
-    const char *durability = "full", *port = "17601", *pport = "17602";
+    const char *durability = "full";
+    /* ports of our own: several people may run this on one machine */
+    char portbuf[8], pportbuf[8];
+    snprintf(portbuf, sizeof portbuf, "%d", 20000 + (int)(getpid() % 20000) * 2);
+    snprintf(pportbuf, sizeof pportbuf, "%d", 20001 + (int)(getpid() % 20000) * 2);
+    const char *port = portbuf, *pport = pportbuf;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
@@ -351,53 +425,39 @@ int bench_daemon(int argc, char **argv)
     client_t cl[64];
     if (clients > 64)
         clients = 64;
+    Ladder__V1__StatsView *st0 = daemon_stats(d, buf);
     t = ns_now();
     for (int i = 0; i < clients; i++) {
-        cl[i] = (client_t){ep, zctx, i, window, seconds, employees, 0, 0};
+        cl[i] = (client_t){ep, zctx, i, window, seconds, employees, 0, 0, NULL, NULL, 0, 0};
         pthread_create(&th[i], NULL, client_run, &cl[i]);
     }
     uint64_t ok = 0, refused = 0;
+    size_t nlat = 0;
     for (int i = 0; i < clients; i++) {
         pthread_join(th[i], NULL);
-        ok += cl[i].ok, refused += cl[i].refused;
+        ok += cl[i].ok, refused += cl[i].refused, nlat += cl[i].nlat;
     }
     double secs = (double)(ns_now() - t) / 1e9;
+    /* the throughput run's acknowledgement latency, all clients together */
+    uint64_t *tl = malloc((nlat ? nlat : 1) * sizeof *tl);
+    size_t k = 0;
+    for (int i = 0; i < clients; i++) {
+        memcpy(tl + k, cl[i].lat, cl[i].nlat * sizeof *tl);
+        k += cl[i].nlat;
+        free(cl[i].sent), free(cl[i].lat);
+    }
+    double tp50 = pct_us(tl, nlat, 50), tp99 = pct_us(tl, nlat, 99);
+    free(tl);
+    Ladder__V1__StatsView *st1 = daemon_stats(d, buf);
     double p50, p99;
     size_t got;
     latency_run(zctx, ep, employees, rate, lat_seconds, &p50, &p99, &got);
-
-    /* what the daemon saw: batch sizes and commit latencies (powers of two) */
-    Ladder__V1__Stats sq = LADDER__V1__STATS__INIT;
-    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
-    q.q_case = LADDER__V1__QUERY__Q_STATS;
-    q.stats = &sq;
-    Ladder__V1__Request req = LADDER__V1__REQUEST__INIT;
-    req.query = &q;
-    len = ladder__v1__request__pack(&req, buf);
-    zmq_send(d, "", 0, ZMQ_SNDMORE);
-    zmq_send(d, buf, len, 0);
-    zmq_msg_t m;
-    for (;;) {
-        zmq_msg_init(&m);
-        if (zmq_msg_recv(&m, d, 0) < 0 || !zmq_msg_more(&m))
-            break;
-        zmq_msg_close(&m);
-    }
-    Ladder__V1__Reply *sr = ladder__v1__reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
-    zmq_msg_close(&m);
-    if (sr && sr->ok && sr->ok->stats) {
-        Ladder__V1__StatsView *v = sr->ok->stats;
-        fprintf(stderr, "# batches %llu; requests per batch (2^k: count):", (unsigned long long)v->batches);
-        for (size_t i = 0; i < v->n_batch_size_hist; i++)
-            if (v->batch_size_hist[i])
-                fprintf(stderr, " %zu:%llu", i, (unsigned long long)v->batch_size_hist[i]);
-        fprintf(stderr, "\n# commit latency (2^k us: count):");
-        for (size_t i = 0; i < v->n_commit_latency_us_hist; i++)
-            if (v->commit_latency_us_hist[i])
-                fprintf(stderr, " %zu:%llu", i, (unsigned long long)v->commit_latency_us_hist[i]);
-        fprintf(stderr, "\n");
-    }
-    ladder__v1__reply__free_unpacked(sr, NULL);
+    Ladder__V1__StatsView *st2 = daemon_stats(d, buf);
+    print_phase("throughput run", st0, st1);
+    print_phase("latency run", st1, st2);
+    ladder__v1__stats_view__free_unpacked(st0, NULL);
+    ladder__v1__stats_view__free_unpacked(st1, NULL);
+    ladder__v1__stats_view__free_unpacked(st2, NULL);
     zmq_close(d);
     kill(pid, SIGTERM);
     int st;
@@ -408,11 +468,11 @@ int bench_daemon(int argc, char **argv)
     printf("ladder A-%s-at-%.0f/s - %.1f %.1f\n", durability, rate, p50, p99);
     fprintf(stderr,
             "# throughput: %d clients x %d in flight, %.1f s: %llu commands acknowledged "
-            "(%llu accepted, %llu refused by rule) = %.0f commands/s\n"
+            "(%llu accepted, %llu refused by rule) = %.0f commands/s; ack p50 %.1f us, p99 %.1f us\n"
             "# latency at %.0f/s for %.0f s: %zu acks, p50 %.1f us, p99 %.1f us\n",
             clients, window, secs, (unsigned long long)(ok + refused), (unsigned long long)ok,
-            (unsigned long long)refused, (double)(ok + refused) / secs, rate, lat_seconds, got, p50,
-            p99);
+            (unsigned long long)refused, (double)(ok + refused) / secs, tp50, tp99, rate,
+            lat_seconds, got, p50, p99);
     char cmd[256];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     return system(cmd) == 0 ? 0 : 1;

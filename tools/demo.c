@@ -399,17 +399,16 @@ int demo_run(unsigned employees_, uint64_t seed, const Ladder__V1__StatsView *st
     for (int week = 0; week < 26; week++) {
         if (manual)
             advance(T0 + 30 * DAY + (int64_t)(week + 1) * 7 * DAY);
-        /* training cases of the levels above (each person studies a case once: §4 v2) */
-        char training[3][3][16][40];
-        int ntraining[3][3];
-        for (int level = 3; level <= 5; level++)
+        char training[2][3][16][40];
+        int ntraining[2][3];
+        for (int level = 1; level <= 2; level++)
             for (int cat = 0; cat < 3; cat++)
-                ntraining[level - 3][cat] = training_cases(level, cat, training[level - 3][cat]);
+                ntraining[level - 1][cat] = training_cases(level, cat, training[level - 1][cat]);
         for (int k = 0; k < employees / 4; k++) {
             char id[16];
             snprintf(id, sizeof id, "e%03d", (int)rnd((uint32_t)employees));
             adjust(id, 5 + rnd(60), "knowledge-base and case work");
-            int lv = (int)rnd(3), cat = (int)rnd(3), n = ntraining[lv][cat];
+            int lv = (int)rnd(2), cat = (int)rnd(3), n = ntraining[lv][cat];
             if (!n)
                 continue;
             const char *cid = training[lv][cat][rnd((uint32_t)n)];

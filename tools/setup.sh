@@ -8,13 +8,20 @@ pkgs=(build-essential cmake pkg-config
       libjansson-dev libsodium-dev libcmocka-dev
       python3 python3-zmq python3-protobuf protobuf-compiler lmdb-utils
       clang libclang-rt-14-dev
-      libsystemd-dev scdoc dpkg-dev)
+      libsystemd-dev scdoc dpkg-dev
+      libnats-dev nats-server)
+
+# npm (for buf, tools/setup-buf.sh): Debian's package unless an npm is already there
+# (e.g. one that came with a nodejs from elsewhere, which Debian's npm would conflict with).
+command -v npm >/dev/null || pkgs+=(npm)
 
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+  exec "$(dirname "$0")/setup-buf.sh"
+fi
 
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -25,3 +32,4 @@ if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mtime -1 2>/d
   $sudo apt-get update -qq
 fi
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+exec "$(dirname "$0")/setup-buf.sh"

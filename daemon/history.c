@@ -1,0 +1,243 @@
+/* history.c — answers computed from the committed log, off the loop (shell.h).
+ *
+ * Owns the jobs that fold a state on the libuv thread pool: Explain with
+ * as_of (§11: the state as it was) and the state digest of Stats. A job starts
+ * from the nearest archived snapshot at or before its target ("core@<seq>.<ms>",
+ * written beside "core" by batches.c, the last LD_HISTORY_KEEP kept) and folds
+ * the log after it in a read transaction, so its cost is bounded by the
+ * snapshot interval and not by the length of the log, and the loop and the
+ * writer never wait for it. The reply is packed by the job and sent by the
+ * loop when the job returns; nothing of it is held with a batch.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "log.h"
+#include "replay.h"
+#include "shell.h"
+
+#define E(x) LADDER__V1__ERROR_CODE__##x
+
+typedef struct {
+    uv_work_t work;
+    server_t *s;
+    uint8_t ident[256];
+    uint8_t ident_len;
+    uint8_t rid[LD_REQUEST_ID_MAX];
+    uint8_t rid_len;
+    Ladder__V1__Query *q;   /* Explain: owned copy of the query */
+    uint64_t to_seq;        /* Stats digest: the head when asked */
+    int64_t to_ms;
+    Ladder__V1__StatsView view; /* Stats: the counters when asked */
+    uint64_t bh[LD_HIST], ch[LD_HIST];
+    uint8_t digest[32];
+    uint8_t *reply;         /* packed Reply, set by the job */
+    size_t reply_len;
+} job_t;
+
+static void pack_reply(job_t *j, const Ladder__V1__Reply *r)
+{
+    j->reply_len = ladder__v1__reply__get_packed_size(r);
+    j->reply = malloc(j->reply_len ? j->reply_len : 1);
+    if (!j->reply)
+        abort();
+    ladder__v1__reply__pack(r, j->reply);
+}
+
+static void pack_error(job_t *j, int code, const char *section, const char *field, const char *msg)
+{
+    Ladder__V1__Error e = LADDER__V1__ERROR__INIT;
+    e.code = (Ladder__V1__ErrorCode)code;
+    e.message = (char *)msg;
+    e.field = (char *)field;
+    e.section = (char *)section;
+    Ladder__V1__Reply r = LADDER__V1__REPLY__INIT;
+    r.request_id = (ProtobufCBinaryData){j->rid_len, j->rid};
+    r.outcome_case = LADDER__V1__REPLY__OUTCOME_ERROR;
+    r.error = &e;
+    pack_reply(j, &r);
+}
+
+/* "core@<seq>.<ms>": seq and the time of its last event, zero-padded so that
+ * byte order is seq order. */
+static bool parse_name(const char *name, uint64_t *seq, int64_t *ms)
+{
+    unsigned long long sq;
+    long long m;
+    if (sscanf(name, "core@%20llu.%20lld", &sq, &m) != 2)
+        return false;
+    *seq = sq, *ms = m;
+    return true;
+}
+
+int ld_history_name(char *buf, size_t len, uint64_t seq, int64_t ms)
+{
+    int n = snprintf(buf, len, "core@%020" PRIu64 ".%020" PRId64, seq, ms < 0 ? 0 : ms);
+    return n > 0 && (size_t)n < len ? 0 : LD_EINVAL;
+}
+
+/* The state at to_seq (0: the head) and before the first event after to_ms
+ * (0: no limit), from the nearest archived snapshot. Returns NULL with *rc. */
+static ld_core_t *fold_to(ld_store_t *st, uint64_t to_seq, int64_t to_ms, int *rc)
+{
+    char names[LD_HISTORY_KEEP * 4][LD_SNAPSHOT_NAME];
+    size_t n = 0;
+    ld_core_t *c = NULL;
+    *rc = ld_store_snapshot_names(st, "core@", names, LD_HISTORY_KEEP * 4, &n);
+    for (size_t i = n; !*rc && i-- > 0 && !c;) {
+        uint64_t seq, got;
+        int64_t ms;
+        if (!parse_name(names[i], &seq, &ms) || (to_seq && seq > to_seq) || (to_ms && ms > to_ms))
+            continue;
+        void *data;
+        size_t len;
+        if (ld_store_snapshot_get(st, names[i], &got, &data, &len))
+            continue;
+        c = got == seq ? ld_core_from_snapshot(data, len) : NULL;
+        free(data);
+        if (c && ld_core_next_seq(c) != seq + 1)
+            ld_core_destroy(&c);
+    }
+    if (*rc)
+        return NULL;
+    if (!c)
+        c = ld_core_new(1); /* no snapshot early enough: the whole log */
+    uint64_t folded;
+    if ((*rc = ld_replay_until(st, c, to_seq, to_ms, &folded)))
+        ld_core_destroy(&c);
+    return c;
+}
+
+static void explain_job(job_t *j)
+{
+    int rc;
+    ld_core_t *past = fold_to(j->s->store, j->q->explain->as_of_seq, j->q->explain->as_of_ms, &rc);
+    if (!past) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "explain: cannot fold the log: %s", ld_strerror(rc));
+        pack_error(j, E(ERR_UNAVAILABLE), "§11", "explain", msg);
+        return;
+    }
+    ld_out_t *out = ld_out_new();
+    Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
+    ld_refusal_t why;
+    if (ld_core_query(past, j->q, ld_core_last_at(past), out, &ok, &why) != 0) {
+        pack_error(j, why.code, why.section, why.field, why.message);
+    } else {
+        Ladder__V1__Reply r = LADDER__V1__REPLY__INIT;
+        r.request_id = (ProtobufCBinaryData){j->rid_len, j->rid};
+        r.outcome_case = LADDER__V1__REPLY__OUTCOME_OK;
+        r.ok = &ok;
+        pack_reply(j, &r);
+    }
+    ld_out_destroy(&out);
+    ld_core_destroy(&past);
+}
+
+static void digest_job(job_t *j)
+{
+    int rc;
+    ld_core_t *c = fold_to(j->s->store, j->to_seq, 0, &rc);
+    if (!c) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "stats: cannot fold the log for the digest: %s", ld_strerror(rc));
+        pack_error(j, E(ERR_UNAVAILABLE), "", "stats.with_digest", msg);
+        return;
+    }
+    uint8_t *buf;
+    size_t len;
+    ld_core_snapshot(c, &buf, &len);
+    crypto_generichash(j->digest, sizeof j->digest, buf, len, NULL, 0);
+    free(buf);
+    j->view.state_digest = (ProtobufCBinaryData){sizeof j->digest, j->digest};
+    j->view.digest_seq = ld_core_next_seq(c) - 1;
+    ld_core_destroy(&c);
+    Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
+    ok.result_case = LADDER__V1__OK__RESULT_STATS;
+    ok.stats = &j->view;
+    Ladder__V1__Reply r = LADDER__V1__REPLY__INIT;
+    r.request_id = (ProtobufCBinaryData){j->rid_len, j->rid};
+    r.outcome_case = LADDER__V1__REPLY__OUTCOME_OK;
+    r.ok = &ok;
+    pack_reply(j, &r);
+}
+
+static void work_cb(uv_work_t *w)
+{
+    job_t *j = ld_container_of(w, job_t, work);
+    if (j->q)
+        explain_job(j);
+    else
+        digest_job(j);
+}
+
+static void after_cb(uv_work_t *w, int status)
+{
+    job_t *j = ld_container_of(w, job_t, work);
+    server_t *s = j->s;
+    s->history.jobs--;
+    if (status == 0 && j->reply)
+        ld_router_send(s, j->ident, j->ident_len, j->reply, j->reply_len);
+    if (j->q)
+        ladder__v1__query__free_unpacked(j->q, NULL);
+    free(j->reply);
+    free(j);
+}
+
+/* Queues j; on failure answers ERR_UNAVAILABLE at once. */
+static void queue(server_t *s, job_t *j, pending_t *p)
+{
+    int rc = uv_queue_work(s->loop, &j->work, work_cb, after_cb);
+    s->history.jobs++;
+    if (rc) {
+        ld_log(LD_LOG_ERROR, "cannot queue a read job", "error=\"%s\"", uv_strerror(rc));
+        pack_error(j, E(ERR_UNAVAILABLE), "", "", "the thread pool refused the job; ask again");
+        after_cb(&j->work, 0);
+    }
+    p->sent = true; /* answered by the job, not with the batch */
+}
+
+static job_t *job_new(server_t *s, const pending_t *p)
+{
+    job_t *j = calloc(1, sizeof *j);
+    if (!j)
+        abort();
+    j->s = s;
+    j->ident_len = p->ident_len;
+    memcpy(j->ident, p->ident, p->ident_len);
+    j->rid_len = p->rid_len;
+    memcpy(j->rid, p->rid, p->rid_len);
+    return j;
+}
+
+void ld_history_explain(server_t *s, pending_t *p, const Ladder__V1__Query *q)
+{
+    job_t *j = job_new(s, p);
+    /* the request is freed when the loop returns: the job keeps its own copy */
+    size_t len = ladder__v1__query__get_packed_size(q);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf)
+        abort();
+    ladder__v1__query__pack(q, buf);
+    j->q = ladder__v1__query__unpack(NULL, len, buf);
+    free(buf);
+    if (!j->q)
+        abort(); /* it was decoded from the same bytes a moment ago */
+    queue(s, j, p);
+}
+
+void ld_history_digest(server_t *s, pending_t *p, const Ladder__V1__StatsView *v,
+                       const uint64_t *bh, const uint64_t *ch)
+{
+    job_t *j = job_new(s, p);
+    j->view = *v;
+    memcpy(j->bh, bh, sizeof j->bh);
+    memcpy(j->ch, ch, sizeof j->ch);
+    j->view.batch_size_hist = j->bh;
+    j->view.commit_latency_us_hist = j->ch;
+    j->to_seq = s->batches.committed_seq;
+    queue(s, j, p);
+}
