@@ -61,6 +61,8 @@ void ld_core_destroy(ld_core_t **cp)
     }
     free(c->recs);
     idmap_free(&c->rec_ix);
+    free(c->facts);
+    free(c->pays);
     for (uint32_t i = 0; i < c->g.n_strings; i++)
         free(c->strings[i]);
     for (uint32_t i = 0; i < c->g.n_rules; i++)
@@ -255,6 +257,43 @@ void touch_sub(ld_core_t *c, uint32_t i)
     journal(c, U_SUB, i, s);
 }
 
+void touch_fact(ld_core_t *c, uint32_t i)
+{
+    fact_t *e = &c->facts[i];
+    if (!c->depth || e->stamp == c->stamp_seq)
+        return;
+    fact_t *s = arena_alloc(&c->undo_arena, sizeof *s);
+    *s = *e;
+    e->stamp = c->stamp_seq;
+    journal(c, U_FACT, i, s);
+}
+
+uint32_t fact_new(ld_core_t *c, uint64_t seq)
+{
+    touch_globals(c);
+    GROW(c->facts, c->facts_cap, c->g.n_facts);
+    uint32_t i = c->g.n_facts++;
+    fact_t *f = &c->facts[i];
+    memset(f, 0, sizeof *f);
+    f->seq = seq;
+    f->emp = f->n2 = NONE;
+    f->pay0 = c->g.n_pays;
+    f->stamp = c->stamp_seq;
+    return i;
+}
+
+void fact_pay(ld_core_t *c, uint32_t f, uint32_t emp, uint32_t amount)
+{
+    /* pays follow their fact: only the last fact takes new ones */
+    if (f + 1 != c->g.n_facts || c->facts[f].pay0 + c->facts[f].npay != c->g.n_pays)
+        return;
+    touch_globals(c);
+    touch_fact(c, f);
+    GROW(c->pays, c->pays_cap, c->g.n_pays);
+    c->pays[c->g.n_pays++] = (pay_t){emp, amount};
+    c->facts[f].npay++;
+}
+
 void touch_rec(ld_core_t *c, uint32_t i)
 {
     rec_t *e = &c->recs[i];
@@ -352,6 +391,10 @@ static void undo_one(ld_core_t *c, const undo_t *u)
     case U_EXAM:
         if (u->idx < c->g.n_exams)
             c->exams[u->idx] = *(const exam_t *)u->saved;
+        break;
+    case U_FACT:
+        if (u->idx < c->g.n_facts)
+            c->facts[u->idx] = *(const fact_t *)u->saved;
         break;
     case U_REC: {
         const rec_t *s = u->saved;

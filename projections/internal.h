@@ -311,11 +311,27 @@ typedef struct {
 
 /* One generic record for the smaller things of part 2 (§4 KB, §4 quality
  * awards, §8 suggestions and QC projects), keyed "<kind>:<id>". */
-/* REC_FACT (§12 v2, reversal.c): a reversible fact keyed by its seq: b = body
- * case, a = employee or NONE, list/list2 = points awarded (employee, amount),
- * n1 = kind-specific flags, n2 = the exam, case or task index (no text: no
- * allocation per fact), state = 1 once reversed. */
-enum { REC_FACT = 40 };
+/* §12 v2 (reversal.c): a reversible fact, remembered by its seq in a few
+ * dozen bytes (its text stays in the log): facts are kept in seq order, so a
+ * seq is found by binary search; the points it paid are pays[pay0, pay0+npay)
+ * (they follow the fact as its derived events, so they are contiguous). */
+typedef struct {
+    uint64_t seq;
+    int64_t value;          /* a query test's total_ms; a placement's level */
+    int64_t at_ms;
+    uint32_t emp;           /* NONE for points-only facts */
+    uint32_t n1;            /* kind-specific flags; a placement's former level */
+    uint32_t n2;            /* the exam, case or task index */
+    uint32_t pay0, npay;
+    uint32_t stamp;
+    uint16_t body;          /* the event's body case */
+    uint8_t reversed;
+} fact_t;
+
+typedef struct {
+    uint32_t emp;
+    uint32_t amount;
+} pay_t;
 enum { REC_KB_ITEM = 1, REC_KB_PROPOSAL, REC_SUGGESTION, REC_QC_PROJECT, REC_QC_GROUP, REC_QUALITY };
 enum { RS_PENDING = 0, RS_ACCEPTED, RS_REJECTED };
 /* rec_t.flags of a KB proposal (§4 v2); a KB item's state is KB_DELETED once
@@ -348,12 +364,13 @@ typedef struct {
     uint64_t next_seq;
     int64_t last_at_ms;
     uint32_t n_emps, n_cases, n_exams, n_tasks, n_changes, n_strings, n_rules, n_subs, n_recs;
+    uint32_t n_facts, n_pays;
     uint32_t stamp;
     uint32_t lib_count[LD_LEVELS][3];  /* §4: live cases per level and half */
 } globals_t;
 
 /* Undo journal record kinds. */
-enum { U_GLOBALS = 1, U_EMP, U_CASE, U_EXAM, U_SUB, U_REC, U_PAIR_ADD, U_PAIR_SET };
+enum { U_GLOBALS = 1, U_EMP, U_CASE, U_EXAM, U_SUB, U_REC, U_PAIR_ADD, U_PAIR_SET, U_FACT };
 
 typedef struct {
     uint8_t kind;
@@ -400,6 +417,11 @@ struct ld_core {
     rec_t *recs;
     size_t recs_cap;
     idmap_t rec_ix;
+
+    fact_t *facts;          /* §12: in seq order */
+    size_t facts_cap;
+    pay_t *pays;
+    size_t pays_cap;
 
     char **strings;         /* interned: teams, centres, categories, medals */
     size_t strings_cap;
@@ -462,6 +484,10 @@ void touch_case(ld_core_t *c, uint32_t i);
 void touch_exam(ld_core_t *c, uint32_t i);
 void touch_sub(ld_core_t *c, uint32_t i);
 void touch_rec(ld_core_t *c, uint32_t i);
+void touch_fact(ld_core_t *c, uint32_t i);
+/* §12: appends a fact (seq above every kept one) or a pay of the last fact. */
+uint32_t fact_new(ld_core_t *c, uint64_t seq);
+void fact_pay(ld_core_t *c, uint32_t f, uint32_t emp, uint32_t amount);
 void pair_add(ld_core_t *c, int set, uint32_t a, uint32_t b, uint32_t val);
 
 uint32_t emp_new(ld_core_t *c, const char *id);

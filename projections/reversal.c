@@ -1,7 +1,7 @@
 /* reversal.c — corrections as new events (DOMAIN.md §12 v2): every fact a
  * manager records (query test, exam grade, study, task, volunteer hours, QC
- * completion, quality award, placement) is remembered by its seq (REC_FACT,
- * with the points it paid), and can be reversed by naming that seq with a
+ * completion, quality award, placement) is remembered by its seq in a few
+ * dozen bytes (fact_t, with the points it paid), and can be reversed by naming that seq with a
  * reason. The reversal undoes the fact's effects from then on (points as
  * derived negative PointsAwarded, counters, the make-up it used up); decisions
  * already taken stand, and the reversal names the level changes that used it.
@@ -18,11 +18,18 @@
 enum { QF_RETENTION = 1, QF_MAKEUP = 2, QF_PASSED = 4 };
 #define LEVEL_TASK 0x80000000u /* n2 of a level task: this bit | the level */
 
+/* The fact recorded at seq: facts are kept in seq order. */
 static uint32_t fact_find(const ld_core_t *c, uint64_t seq)
 {
-    char id[24];
-    snprintf(id, sizeof id, "%llu", (unsigned long long)seq);
-    return rec_find(c, REC_FACT, id);
+    uint32_t lo = 0, hi = c->g.n_facts;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (c->facts[mid].seq < seq)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < c->g.n_facts && c->facts[lo].seq == seq ? lo : NONE;
 }
 
 static const char *kind_name(int body)
@@ -56,9 +63,7 @@ void facts_note(ld_core_t *c, const Ladder__V1__Event *ev)
         uint32_t f = fact_find(c, ev->cause_seq), i = emp_find(c, ev->points_awarded->employee_id);
         if (f == NONE || i == NONE || ev->points_awarded->amount <= 0)
             return;
-        touch_rec(c, f);
-        vec_push(&c->recs[f].list, i);
-        vec_push(&c->recs[f].list2, (uint32_t)ev->points_awarded->amount);
+        fact_pay(c, f, i, (uint32_t)ev->points_awarded->amount);
         return;
     }
     const char *emp = NULL;
@@ -95,16 +100,15 @@ void facts_note(ld_core_t *c, const Ladder__V1__Event *ev)
     case B(QUALITY_AWARDED): break; /* points only: they follow as derived events */
     default: return;
     }
-    char id[24];
-    snprintf(id, sizeof id, "%llu", (unsigned long long)ev->seq);
-    uint32_t f = rec_new(c, REC_FACT, id);
-    rec_t *r = &c->recs[f];
-    r->b = (uint32_t)ev->body_case;
-    r->a = emp ? emp_find(c, emp) : NONE;
+    if (c->g.n_facts && c->facts[c->g.n_facts - 1].seq >= ev->seq)
+        return; /* facts arrive in seq order; a replayed one is known */
+    uint32_t f = fact_new(c, ev->seq);
+    fact_t *r = &c->facts[f];
+    r->body = (uint16_t)ev->body_case;
+    r->emp = emp ? emp_find(c, emp) : NONE;
     r->n1 = n1;
     r->value = value;
     r->at_ms = ev->at_ms;
-    r->seq = ev->seq;
     r->n2 = n2;
 }
 
@@ -138,14 +142,14 @@ static int reverse(ld_core_t *c, const Ladder__V1__ReverseFact *m, const ld_ctx_
                       "§12: seq %llu is not a fact a manager recorded (query test, exam grade, "
                       "study, task, volunteer hours, QC completion, quality award, placement)",
                       (unsigned long long)m->seq);
-    const rec_t *r = &c->recs[f];
-    if (r->state)
+    const fact_t *r = &c->facts[f];
+    if (r->reversed)
         return refuse(c, E(ERR_DUPLICATE), "§12", "reverse_fact.seq",
-                      "§12: the %s at seq %llu was already reversed", kind_name((int)r->b),
+                      "§12: the %s at seq %llu was already reversed", kind_name((int)r->body),
                       (unsigned long long)m->seq);
-    uint32_t exam = r->b == B(EXAM_GRADED) ? r->n2 : NONE;
-    if (r->a != NONE && r->b == B(EMPLOYEE_PLACED)) {
-        const emp_t *e = &c->emps[r->a];
+    uint32_t exam = r->body == B(EXAM_GRADED) ? r->n2 : NONE;
+    if (r->emp != NONE && r->body == B(EMPLOYEE_PLACED)) {
+        const emp_t *e = &c->emps[r->emp];
         const change_t *last = e->changes.len ? &c->changes[e->changes.v[e->changes.len - 1]] : NULL;
         if (!last || last->seq != r->seq)
             return refuse(c, E(ERR_REFUSED), "§12", "reverse_fact.seq",
@@ -156,14 +160,15 @@ static int reverse(ld_core_t *c, const Ladder__V1__ReverseFact *m, const ld_ctx_
     /* who is affected, and which decisions used the fact */
     uint32_t emps[64];
     size_t ne = 0;
-    if (r->a != NONE)
-        emps[ne++] = r->a;
-    for (uint32_t k = 0; k < r->list.len && ne < 64; k++) {
+    if (r->emp != NONE)
+        emps[ne++] = r->emp;
+    for (uint32_t k = 0; k < r->npay && ne < 64; k++) {
+        uint32_t who = c->pays[r->pay0 + k].emp;
         bool seen = false;
         for (size_t j = 0; j < ne; j++)
-            seen |= emps[j] == r->list.v[k];
+            seen |= emps[j] == who;
         if (!seen)
-            emps[ne++] = r->list.v[k];
+            emps[ne++] = who;
     }
     uint64_t dec[32];
     size_t nd = 0;
@@ -178,7 +183,7 @@ static int reverse(ld_core_t *c, const Ladder__V1__ReverseFact *m, const ld_ctx_
     Ladder__V1__FactReversed *b = body_new(out, &ladder__v1__fact_reversed__descriptor);
     b->seq = r->seq;
     b->reason = ostr(out, m->reason);
-    b->kind = ostr(out, kind_name((int)r->b));
+    b->kind = ostr(out, kind_name((int)r->body));
     b->n_employee_ids = ne;
     b->employee_ids = arena_alloc(&out->arena, (ne + 1) * sizeof *b->employee_ids);
     for (size_t k = 0; k < ne; k++)
@@ -188,7 +193,7 @@ static int reverse(ld_core_t *c, const Ladder__V1__ReverseFact *m, const ld_ctx_
     memcpy(b->decision_seqs, dec, nd * sizeof *dec);
     char expl[400];
     size_t len = (size_t)snprintf(expl, sizeof expl, "§12: the %s at seq %llu is reversed",
-                                  kind_name((int)r->b), (unsigned long long)r->seq);
+                                  kind_name((int)r->body), (unsigned long long)r->seq);
     if (nd) {
         len += (size_t)snprintf(expl + len, sizeof expl - len,
                                 "; decisions that used it stand (an appeal is the remedy): seq");
@@ -199,18 +204,18 @@ static int reverse(ld_core_t *c, const Ladder__V1__ReverseFact *m, const ld_ctx_
     b->explanation = ostr(out, expl);
     ev->fact_reversed = b;
     uint64_t fseq = r->seq;
-    uint32_t npts = r->list.len, placed = r->b == B(EMPLOYEE_PLACED) ? r->a : NONE;
+    uint32_t npts = r->npay, pay0 = r->pay0, body = r->body;
+    uint32_t placed = r->body == B(EMPLOYEE_PLACED) ? r->emp : NONE;
     if (apply(c, ev))
         return -1;
     char ref[32];
     snprintf(ref, sizeof ref, "reversal:%llu", (unsigned long long)fseq);
     for (uint32_t k = 0; k < npts; k++) {
-        r = &c->recs[f]; /* award may grow the records */
-        uint32_t who = r->list.v[k];
-        int64_t amount = (int64_t)r->list2.v[k];
-        int src = r->b == B(TASK_COMPLETED) ? LADDER__V1__POINT_SOURCE__P1_RULES_TASK
-                  : r->b == B(VOLUNTEER_REPORTED) ? LADDER__V1__POINT_SOURCE__P11_VOLUNTEER
-                  : r->b == B(QC_COMPLETED) ? LADDER__V1__POINT_SOURCE__P10_QC_PROJECT
+        uint32_t who = c->pays[pay0 + k].emp; /* award may grow the arrays: by index */
+        int64_t amount = (int64_t)c->pays[pay0 + k].amount;
+        int src = body == B(TASK_COMPLETED) ? LADDER__V1__POINT_SOURCE__P1_RULES_TASK
+                  : body == B(VOLUNTEER_REPORTED) ? LADDER__V1__POINT_SOURCE__P11_VOLUNTEER
+                  : body == B(QC_COMPLETED) ? LADDER__V1__POINT_SOURCE__P10_QC_PROJECT
                                             : LADDER__V1__POINT_SOURCE__P5_QUALITY_CASE;
         if (award(c, out, ctx, who, -amount, src, ref, ev->seq))
             return -1;
@@ -232,8 +237,8 @@ int reversal_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t
 static uint32_t previous_test(const ld_core_t *c, uint32_t i, uint32_t f)
 {
     while (f-- > 0) {
-        const rec_t *r = &c->recs[f];
-        if (r->kind == REC_FACT && r->b == B(QUERY_TEST_RECORDED) && r->a == i && !r->state)
+        const fact_t *r = &c->facts[f];
+        if (r->body == B(QUERY_TEST_RECORDED) && r->emp == i && !r->reversed)
             return f;
     }
     return NONE;
@@ -245,25 +250,25 @@ int reversal_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         return 1;
     const Ladder__V1__FactReversed *m = ev->fact_reversed;
     uint32_t f = fact_find(c, m->seq);
-    if (f == NONE || c->recs[f].state)
+    if (f == NONE || c->facts[f].reversed)
         return -1;
-    touch_rec(c, f);
-    rec_t *r = &c->recs[f];
-    r->state = 1;
-    uint32_t i = r->a;
+    touch_fact(c, f);
+    fact_t *r = &c->facts[f];
+    r->reversed = 1;
+    uint32_t i = r->emp;
 
     if (i == NONE)
         return 0; /* points only: the derived PointsAwarded follow */
     emp_t *e = &c->emps[i];
     touch_emp(c, i);
     bool this_year = r->seq > e->year_seq && e->year_end_ms;
-    switch (r->b) {
+    switch (r->body) {
     case B(QUERY_TEST_RECORDED):
         if (e->qt_seq == r->seq) {
             uint32_t p = previous_test(c, i, f);
-            e->qt_seq = p == NONE ? 0 : c->recs[p].seq;
-            e->qt_at_ms = p == NONE ? 0 : c->recs[p].at_ms;
-            e->qt_total_ms = p == NONE ? 0 : c->recs[p].value;
+            e->qt_seq = p == NONE ? 0 : c->facts[p].seq;
+            e->qt_at_ms = p == NONE ? 0 : c->facts[p].at_ms;
+            e->qt_total_ms = p == NONE ? 0 : c->facts[p].value;
         }
         if ((r->n1 & QF_RETENTION) && this_year) {
             /* the test no longer counts: the try (and the make-up) is free again */

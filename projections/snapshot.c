@@ -181,6 +181,33 @@ int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len)
         st.recs[i] = s;
     }
 
+    /* §12 facts as columns (packed: a few bytes a fact) */
+    uint32_t nf = c->g.n_facts, np = c->g.n_pays;
+    st.n_fact_seq = st.n_fact_value = st.n_fact_at_ms = st.n_fact_emp = nf;
+    st.n_fact_n1 = st.n_fact_n2 = st.n_fact_body = st.n_fact_npay = st.n_fact_reversed = nf;
+    st.fact_seq = arena_alloc(&a, (nf + 1) * sizeof *st.fact_seq);
+    st.fact_value = arena_alloc(&a, (nf + 1) * sizeof *st.fact_value);
+    st.fact_at_ms = arena_alloc(&a, (nf + 1) * sizeof *st.fact_at_ms);
+    st.fact_emp = arena_alloc(&a, (nf + 1) * sizeof *st.fact_emp);
+    st.fact_n1 = arena_alloc(&a, (nf + 1) * sizeof *st.fact_n1);
+    st.fact_n2 = arena_alloc(&a, (nf + 1) * sizeof *st.fact_n2);
+    st.fact_body = arena_alloc(&a, (nf + 1) * sizeof *st.fact_body);
+    st.fact_npay = arena_alloc(&a, (nf + 1) * sizeof *st.fact_npay);
+    st.fact_reversed = arena_alloc(&a, (nf + 1) * sizeof *st.fact_reversed);
+    for (uint32_t i = 0; i < nf; i++) {
+        const fact_t *f = &c->facts[i];
+        st.fact_seq[i] = f->seq, st.fact_value[i] = f->value, st.fact_at_ms[i] = f->at_ms;
+        st.fact_emp[i] = f->emp == NONE ? 0 : f->emp + 1;
+        st.fact_n1[i] = f->n1;
+        st.fact_n2[i] = f->n2 == NONE ? 0 : f->n2 + 1;
+        st.fact_body[i] = f->body, st.fact_npay[i] = f->npay, st.fact_reversed[i] = f->reversed;
+    }
+    st.n_pay_emp = st.n_pay_amount = np;
+    st.pay_emp = arena_alloc(&a, (np + 1) * sizeof *st.pay_emp);
+    st.pay_amount = arena_alloc(&a, (np + 1) * sizeof *st.pay_amount);
+    for (uint32_t i = 0; i < np; i++)
+        st.pay_emp[i] = c->pays[i].emp, st.pay_amount[i] = c->pays[i].amount;
+
     st.n_pairs = PS_COUNT;
     st.pairs = arena_alloc(&a, PS_COUNT * sizeof *st.pairs);
     for (int p = 0; p < PS_COUNT; p++) {
@@ -427,7 +454,7 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
     for (size_t i = 0; i < st->n_recs; i++) {
         const Ladder__V1__SnapRec *s = st->recs[i];
         const char *colon = strchr(s->key, ':');
-        if (!colon || s->kind < REC_KB_ITEM || (s->kind > REC_QUALITY && s->kind != REC_FACT) ||
+        if (!colon || s->kind < REC_KB_ITEM || s->kind > REC_QUALITY ||
             rec_find(c, (int)s->kind, colon + 1) != NONE)
             goto bad;
         uint32_t ri = rec_new(c, (int)s->kind, colon + 1);
@@ -442,6 +469,39 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
         for (size_t j = 0; j < s->n_list2; j++)
             vec_push(&r->list2, s->list2[j]);
     }
+    size_t nf = st->n_fact_seq, np = st->n_pay_emp;
+    if (st->n_fact_value != nf || st->n_fact_at_ms != nf || st->n_fact_emp != nf ||
+        st->n_fact_n1 != nf || st->n_fact_n2 != nf || st->n_fact_body != nf ||
+        st->n_fact_npay != nf || st->n_fact_reversed != nf || st->n_pay_amount != np ||
+        nf > UINT32_MAX || np > UINT32_MAX)
+        goto bad;
+    c->facts_cap = nf + 1, c->facts = xmalloc(c->facts_cap * sizeof *c->facts);
+    c->pays_cap = np + 1, c->pays = xmalloc(c->pays_cap * sizeof *c->pays);
+    uint64_t pay0 = 0;
+    for (size_t i = 0; i < nf; i++) {
+        fact_t *f = &c->facts[i];
+        if ((i && st->fact_seq[i] <= st->fact_seq[i - 1]) ||
+            (st->fact_emp[i] && !IDX_OK(st->fact_emp[i] - 1, c->g.n_emps)) ||
+            pay0 + st->fact_npay[i] > np)
+            goto bad;
+        memset(f, 0, sizeof *f);
+        f->seq = st->fact_seq[i], f->value = st->fact_value[i], f->at_ms = st->fact_at_ms[i];
+        f->emp = st->fact_emp[i] ? st->fact_emp[i] - 1 : NONE;
+        f->n1 = st->fact_n1[i];
+        f->n2 = st->fact_n2[i] ? st->fact_n2[i] - 1 : NONE;
+        f->body = (uint16_t)st->fact_body[i];
+        f->pay0 = (uint32_t)pay0, f->npay = st->fact_npay[i];
+        f->reversed = st->fact_reversed[i] ? 1 : 0;
+        pay0 += f->npay;
+    }
+    if (pay0 != np)
+        goto bad;
+    for (size_t i = 0; i < np; i++) {
+        if (!IDX_OK(st->pay_emp[i], c->g.n_emps))
+            goto bad;
+        c->pays[i] = (pay_t){st->pay_emp[i], st->pay_amount[i]};
+    }
+    c->g.n_facts = (uint32_t)nf, c->g.n_pays = (uint32_t)np;
     memcpy(&c->g.lib_count[0][0], st->lib_count, sizeof c->g.lib_count);
 #undef IDX_OK
     deadlines_rebuild(c);
