@@ -18,7 +18,7 @@ static const char usage[] =
     "  --log-level L          debug | info (default) | warn | error\n"
     "  --max-request BYTES    largest request frame accepted (default 1048576)\n"
     "  --keys DIR             CURVE keys (server key pair and authorized clients)\n"
-"  --verify WHAT          hash chain checked at start: tail (from the last snapshot,\n"
+    "  --verify WHAT          hash chain checked at start: tail (from the last snapshot,\n"
     "                         default) | all (from seq 1)\n"
     "  --config FILE          read the same keys from FILE, one 'key = value' a line\n"
     "  --help                 this text\n"

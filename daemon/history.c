@@ -1,8 +1,9 @@
 /* history.c — answers computed from the committed log, off the loop (shell.h).
  *
  * Owns the jobs that read the log on the libuv thread pool: ReadEvents (a
- * stream's unindexed tail is a scan), and the folds of Explain with as_of
- * (§11: the state as it was) and of the Stats digest. A fold starts
+ * stream's unindexed tail is a scan), the periodic snapshot, and the folds of
+ * Explain with as_of (§11: the state as it was), the rules what-if (§10,
+ * whatif.h) and the Stats digest. A fold starts
  * from the nearest archived snapshot at or before its target ("core@<seq>.<ms>",
  * written beside "core" by batches.c, the last LD_HISTORY_KEEP kept) and folds
  * the log after it in a read transaction, so its cost is bounded by the
@@ -19,6 +20,7 @@
 #include "log.h"
 #include "replay.h"
 #include "shell.h"
+#include "whatif.h"
 
 #define E(x) LADDER__V1__ERROR_CODE__##x
 
@@ -215,6 +217,71 @@ static void snapshot_job(job_t *j)
     ld_core_destroy(&c);
 }
 
+typedef struct {
+    ld_whatif_t *w;
+    ld_refusal_t why;
+    int failed;
+} feed_t;
+
+static int whatif_feed(void *ctx, const Ladder__V1__Event *ev)
+{
+    feed_t *f = ctx;
+    int rc = ld_whatif_feed(f->w, ev, &f->why);
+    if (rc < 0)
+        f->failed = 1;
+    return rc ? 1 : 0;
+}
+
+/* §10: the what-if from the nearest snapshot before its span, over the log
+ * committed when it runs; it never writes. */
+static void whatif_job(job_t *j)
+{
+    const Ladder__V1__WhatIf *q = j->q->what_if;
+    ld_core_t *base = NULL;
+    int rc = 0;
+    if (q->from_seq > 1 || q->from_ms > 0) {
+        base = fold_to(j->s->store, q->from_seq > 1 ? q->from_seq - 1 : 0,
+                       q->from_seq > 1 ? 0 : q->from_ms - 1, &rc);
+        if (!base) {
+            char msg[256];
+            snprintf(msg, sizeof msg, "what-if: cannot fold the log: %s", ld_strerror(rc));
+            pack_error(j, E(ERR_UNAVAILABLE), "§10", "what_if", msg);
+            return;
+        }
+    }
+    ld_refusal_t why;
+    ld_whatif_t *w = ld_whatif_new(base, q, &why);
+    if (!w) {
+        pack_error(j, why.code ? why.code : E(ERR_INVALID), "§10", "what_if.rules_json",
+                   why.message);
+        return;
+    }
+    feed_t f = {.w = w};
+    uint64_t bad = 0;
+    rc = ld_replay_each(j->s->store, ld_whatif_next_seq(w), whatif_feed, &f, &bad);
+    if (f.failed || (rc != 0 && rc != 1)) {
+        char msg[400];
+        snprintf(msg, sizeof msg, "what-if: %s",
+                 f.failed ? f.why.message : "the log does not decode (run ladderctl verify)");
+        pack_error(j, E(ERR_INTERNAL), "§10", "what_if", msg);
+        ld_whatif_destroy(&w);
+        return;
+    }
+    ld_out_t *out = ld_out_new();
+    Ladder__V1__WhatIfReport rep = LADDER__V1__WHAT_IF_REPORT__INIT;
+    ld_whatif_report(w, out, &rep);
+    Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
+    ok.result_case = LADDER__V1__OK__RESULT_WHAT_IF;
+    ok.what_if = &rep;
+    Ladder__V1__Reply r = LADDER__V1__REPLY__INIT;
+    r.request_id = (ProtobufCBinaryData){j->rid_len, j->rid};
+    r.outcome_case = LADDER__V1__REPLY__OUTCOME_OK;
+    r.ok = &ok;
+    pack_reply(j, &r);
+    ld_out_destroy(&out);
+    ld_whatif_destroy(&w);
+}
+
 static void work_cb(uv_work_t *w)
 {
     job_t *j = ld_container_of(w, job_t, work);
@@ -222,6 +289,8 @@ static void work_cb(uv_work_t *w)
         snapshot_job(j);
     else if (j->read)
         read_job(j);
+    else if (j->q && j->q->q_case == LADDER__V1__QUERY__Q_WHAT_IF)
+        whatif_job(j);
     else if (j->q)
         explain_job(j);
     else

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "access.h"
 #include "log.h"
 #include "shell.h"
 
@@ -110,7 +111,9 @@ void ld_publisher_hold(server_t *s, batch_t *b, size_t from, size_t to)
         u.seq = e->seq;
         u.prev_seq = ld_topics_swap(s->publisher.topics, topic, e->seq);
         u.payload_case = LADDER__V1__UPDATE__PAYLOAD_EVENT;
-        u.event = (Ladder__V1__Event *)e;
+        /* PUB is a broadcast: evt.* carries the public view (§1, access.h) */
+        ld_view_t view;
+        u.event = (Ladder__V1__Event *)ld_access_view(e, NULL, 0, &view);
         add_update(b, topic, &u);
         switch (e->body_case) {
         case LADDER__V1__EVENT__BODY_POINTS_AWARDED:
@@ -210,7 +213,7 @@ static void publish_cases(server_t *s, const dirty_t *d, uint8_t **buf, size_t *
     ld_out_reset(s->qout);
     if (ld_core_query(s->core, &q, ld_server_now(s), s->qout, &ok, NULL) != 0)
         return;
-    char topic[128];
+    char topic[sizeof d->value + 32];
     snprintf(topic, sizeof topic, "cases.%u.%s", d->scope, d->value);
     Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
     u.topic = topic;
@@ -237,7 +240,7 @@ static void publish_board(server_t *s, const dirty_t *d, uint8_t **buf, size_t *
     ld_out_reset(s->qout);
     if (ld_core_query(s->core, &q, ld_server_now(s), s->qout, &ok, NULL) != 0)
         return;
-    char topic[128];
+    char topic[sizeof d->value + 32];
     snprintf(topic, sizeof topic, "board.%s/%s%s%s", win[d->window], scope[d->scope],
              d->scope ? ":" : "", d->scope ? d->value : "");
     Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
@@ -285,12 +288,11 @@ void ld_publisher_committed(server_t *s, batch_t *b)
     Ladder__V1__Event **ev = ld_out_events(b->out);
     for (size_t i = 0; i < ld_out_count(b->out); i++) {
         const Ladder__V1__Event *e = ev[i];
-        if (e->body_case == LADDER__V1__EVENT__BODY_POINTS_AWARDED)
-            mark_employee(s, e->points_awarded->employee_id, e->seq);
-        else if (e->body_case == LADDER__V1__EVENT__BODY_POINTS_ADJUSTED)
-            mark_employee(s, e->points_adjusted->employee_id, e->seq);
-        else if (e->body_case == LADDER__V1__EVENT__BODY_PROMOTED)
-            mark_employee(s, e->promoted->employee_id, e->seq);
+        /* what an event changes, it changes in its stream: any event of an
+         * employee's stream (points, promotion, demotion, hire, leave,
+         * appeal, placement...) may move them on their 20 boards */
+        if (e->stream && !strncmp(e->stream, "emp/", 4))
+            mark_employee(s, e->stream + 4, e->seq);
         else if (e->body_case == LADDER__V1__EVENT__BODY_CASE_ACCEPTED)
             mark_case(s, e->case_accepted->case_id, e->seq);
         else if (e->body_case == LADDER__V1__EVENT__BODY_CASE_RETIRED)

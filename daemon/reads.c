@@ -15,6 +15,7 @@
 
 #include "replay.h"
 #include "rules.h"
+#include "access.h"
 #include "shell.h"
 #include "version.h"
 
@@ -166,13 +167,15 @@ static void topic_snapshot(server_t *s, batch_t *b, pending_t *p, const char *pr
 }
 
 /* The core's queries on the live state. Explain with as_of (§11: the state
- * as it was) is folded from the log on the thread pool (history.c). */
+ * as it was) and the rules what-if (§10) are folded from the log on the
+ * thread pool (history.c). */
 static void core_query(server_t *s, batch_t *b, pending_t *p, Ladder__V1__Query *q,
                        Ladder__V1__Reply *r)
 {
-    if (q->q_case == LADDER__V1__QUERY__Q_EXPLAIN &&
-        (q->explain->as_of_seq || q->explain->as_of_ms)) {
-        ld_history_explain(s, p, q);
+    if ((q->q_case == LADDER__V1__QUERY__Q_EXPLAIN &&
+         (q->explain->as_of_seq || q->explain->as_of_ms)) ||
+        q->q_case == LADDER__V1__QUERY__Q_WHAT_IF) {
+        ld_history_explain(s, p, q); /* explain as of, or a what-if (§10) */
         return;
     }
     ld_refusal_t why;
@@ -263,9 +266,15 @@ void ld_reads_query(server_t *s, pending_t *p, Ladder__V1__Query *q)
     }
 }
 
+/* A ReadEvents page holds at most this many bytes of events (and at least
+ * one event), so that a client that asks and never reads pins little. */
+#define PAGE_BYTES ((size_t)1 << 20)
+
 typedef struct {
     Ladder__V1__Event **ev;
     size_t n, cap;
+    size_t bytes;           /* of the events in the page */
+    bool full;              /* stopped at the byte bound */
     const pending_t *p;     /* the filters */
     uint64_t last;          /* seq (or stream version) of the last entry read */
 } page_t;
@@ -322,10 +331,14 @@ static bool page_may_match(const pending_t *p, const uint8_t *data, size_t len)
 static int page_cb(void *ctx, uint64_t seq, const uint8_t *data, size_t len)
 {
     page_t *pg = ctx;
-    if (pg->p->filtered && !pg->p->stream[0]) {
+    if (pg->p->filtered && !pg->p->stream[0] && !page_may_match(pg->p, data, len)) {
         pg->last = seq;
-        if (!page_may_match(pg->p, data, len))
-            return 0;
+        return 0;
+    }
+    /* the byte bound: the event that does not fit starts the next page */
+    if (pg->n && pg->bytes + len > PAGE_BYTES) {
+        pg->full = true;
+        return PAGE_FULL;
     }
     Ladder__V1__Event *ev = ladder__v1__event__unpack(NULL, len, data);
     if (!ev)
@@ -335,6 +348,7 @@ static int page_cb(void *ctx, uint64_t seq, const uint8_t *data, size_t len)
         ladder__v1__event__free_unpacked(ev, NULL);
         return 0;
     }
+    pg->bytes += len;
     pg->ev = ld_grow(pg->ev, &pg->cap, pg->n + 1, sizeof *pg->ev);
     pg->ev[pg->n++] = ev;
     return pg->p->filtered && pg->n == pg->p->max ? PAGE_FULL : 0;
@@ -353,6 +367,8 @@ static void pack_new(const Ladder__V1__Reply *r, uint8_t **out, size_t *len)
 void ld_reads_events(ld_store_t *st, const pending_t *p, uint8_t **out, size_t *len)
 {
     page_t pg = {.p = p};
+    ld_view_t *views = NULL;
+    Ladder__V1__Event **shown = NULL;
     uint64_t budget = p->filtered ? FILTER_SCAN_MAX : p->max, scanned_to = p->from - 1;
     int rc = p->stream[0] ? ld_store_scan_stream(st, p->stream, p->from, budget, page_cb, &pg)
                           : ld_store_scan(st, p->from, budget, page_cb, &pg);
@@ -376,11 +392,21 @@ void ld_reads_events(ld_store_t *st, const pending_t *p, uint8_t **out, size_t *
     } else {
         uint64_t head;
         ld_store_head(st, &head, NULL);
+        /* §1: what this principal may not read is removed (access.h) */
+        views = pg.n ? malloc(pg.n * (sizeof *views + sizeof *shown)) : NULL;
+        shown = views ? (Ladder__V1__Event **)(views + pg.n) : NULL;
+        if (pg.n && !views)
+            abort();
+        for (size_t i = 0; i < pg.n; i++)
+            shown[i] = (Ladder__V1__Event *)ld_access_view(pg.ev[i], p->who[0] ? p->who : NULL,
+                                                            p->roles, &views[i]);
         Ladder__V1__EventPage page = LADDER__V1__EVENT_PAGE__INIT;
         page.n_events = pg.n;
-        page.events = pg.ev;
+        page.events = shown;
         page.head_seq = head;
-        if (pg.n == p->max || (p->filtered && scanned_to - (p->from - 1) >= budget))
+        page.more = pg.full || pg.n == p->max ||
+                    (p->filtered && scanned_to - (p->from - 1) >= budget);
+        if (page.more)
             page.next_seq = scanned_to + 1;
         Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
         ok.result_case = LADDER__V1__OK__RESULT_EVENTS;
@@ -392,4 +418,5 @@ void ld_reads_events(ld_store_t *st, const pending_t *p, uint8_t **out, size_t *
     for (size_t i = 0; i < pg.n; i++)
         ladder__v1__event__free_unpacked(pg.ev[i], NULL);
     free(pg.ev);
+    free(views);
 }

@@ -186,7 +186,9 @@ void *ld_router_socket(server_t *s, int type, const char *ep)
     /* a slow subscriber holds at most 10 000 updates (then PUB drops and the
      * subscriber sees a gap in seqs); clients may keep 100 000 requests */
     int hwm = type == ZMQ_PUB ? 10000 : 100000, linger = 1000, one = 1;
-    int64_t nolimit = -1;
+    /* PUB reads only subscriptions: topics are short, so a subscription over
+     * 1 KiB drops its peer (issue 10 item 8: a 4 MiB one pinned 130 MB) */
+    int64_t submax = 1024;
     /* frames over --max-request still arrive, so that they get an answer;
      * the hard ceiling is 64 times that, where ZeroMQ drops the peer */
     int64_t hard = (int64_t)s->cfg.max_request * 64;
@@ -197,7 +199,7 @@ void *ld_router_socket(server_t *s, int type, const char *ep)
         what = "ZMQ_RCVHWM";
     else if (zmq_setsockopt(z, ZMQ_LINGER, &linger, sizeof linger))
         what = "ZMQ_LINGER";
-    else if (zmq_setsockopt(z, ZMQ_MAXMSGSIZE, type == ZMQ_ROUTER ? &hard : &nolimit, sizeof hard))
+    else if (zmq_setsockopt(z, ZMQ_MAXMSGSIZE, type == ZMQ_ROUTER ? &hard : &submax, sizeof hard))
         what = "ZMQ_MAXMSGSIZE";
     else if (type == ZMQ_ROUTER && zmq_setsockopt(z, ZMQ_ROUTER_MANDATORY, &one, sizeof one))
         what = "ZMQ_ROUTER_MANDATORY"; /* an undeliverable reply is an error, not silence */

@@ -57,6 +57,8 @@ typedef struct {
     uint64_t from;
     uint32_t max;
     uint32_t n_commands;    /* commands decided (counted as accepted once committed) */
+    uint32_t roles;                  /* of the principal: what ReadEvents may show (§1) */
+    char who[LD_PRINCIPAL_MAX + 1];
     char stream[LD_STREAM_MAX + 1];
     /* ReadEvents filters (gap fill): body field numbers, stream and topic prefixes */
     bool filtered;
@@ -96,7 +98,7 @@ typedef struct {
 
 /* A board whose top changed since it was last published (§9, board.*). */
 typedef struct {
-    char value[64];
+    char value[LD_STREAM_MAX + 1]; /* a team or centre (§1: at most 64 bytes), a level or a category */
     uint8_t window, scope;
     uint64_t seq;
 } dirty_t;

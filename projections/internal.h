@@ -18,6 +18,7 @@
 
 #define LD_ID_MAX 32         /* ids: 1..32 bytes of [A-Za-z0-9._:@-] */
 #define LD_NAME_MAX 200      /* display names and short texts, bytes */
+#define LD_GROUP_NAME_MAX 64 /* team and centre names (§1), bytes: boards are named by them */
 #define LD_EXAM_MAX 20
 #define NONE UINT32_MAX
 

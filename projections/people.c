@@ -161,6 +161,11 @@ static int hire(ld_core_t *c, const Ladder__V1__Hire *m, const ld_ctx_t *ctx, ld
         check_text(c, "hire.name", m->name, true) || check_text(c, "hire.team", m->team, false) ||
         check_text(c, "hire.centre", m->centre, false))
         return -1;
+    const char *group = m->team && strlen(m->team) > LD_GROUP_NAME_MAX ? "hire.team"
+                        : m->centre && strlen(m->centre) > LD_GROUP_NAME_MAX ? "hire.centre" : NULL;
+    if (group)
+        return refuse(c, E(ERR_INVALID), "§1", group, "%s: §1: team and centre names are at most %d bytes",
+                      group, LD_GROUP_NAME_MAX);
     if (strlen(m->name) > LD_NAME_MAX)
         return refuse(c, E(ERR_INVALID), NULL, "hire.name", "hire.name: at most %d bytes",
                       LD_NAME_MAX);

@@ -28,9 +28,6 @@ import time
 import zmq
 
 
-DAEMONS = []     # every ladderd started: killed on the way out, pass or fail
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("ladderd")
@@ -49,11 +46,14 @@ def main():
         import ladder_pb2 as pb
         return run(args, rnd, work, pb)
     finally:
-        for p in DAEMONS:   # a failing trial must not leave ladderd holding ctest's pipe
+        for p in DAEMONS:  # a failed check must not leave its ladderd behind
             if p.poll() is None:
                 p.kill()
                 p.wait()
         shutil.rmtree(work, ignore_errors=True)
+
+
+DAEMONS = []  # every ladderd started
 
 
 def digest_of(text):
@@ -71,7 +71,8 @@ def run(args, rnd, work, pb):
 
     def start():
         p = subprocess.Popen([args.ladderd, "--data", data, "--command", cmd_ep,
-                              "--publish", pub_ep, "--snapshot-every", "2000"], stderr=log)
+                              "--publish", pub_ep, "--snapshot-every", "2000"],
+                             stdout=subprocess.DEVNULL, stderr=log)
         DAEMONS.append(p)
         return p
 
@@ -95,12 +96,13 @@ def run(args, rnd, work, pb):
     proc = start()
     wait_ready()
     sent = {}        # rid -> number of commands (one event each)
+    sent_bytes = {}  # rid -> the request as sent
     acked = {}       # rid -> seqs acknowledged
-    bodies = {}      # rid -> the request as sent (a repeat sends the same)
     lock = threading.Lock()
     total_acked = 0
     employees = []
     counts = {}      # rid -> events in the log, for the part of the log checked so far
+    logged = {}      # rid -> the seqs of its events in the log
     checked = 1      # the next seq to read
 
     for trial in range(args.trials):
@@ -128,10 +130,11 @@ def run(args, rnd, work, pb):
                             c.adjust_points.employee_id = crnd.choice(employees)
                             c.adjust_points.amount = crnd.randint(1, 20)
                             c.adjust_points.reason = "load"
+                    raw = r.SerializeToString()
                     with lock:
                         sent[rid] = cmds
-                        bodies[rid] = r.SerializeToString()
-                    s.send_multipart([b"", r.SerializeToString()], zmq.NOBLOCK)
+                        sent_bytes[rid] = raw
+                    s.send_multipart([b"", raw], zmq.NOBLOCK)
                     inflight += 1
                 if s.poll(50):
                     while True:
@@ -164,18 +167,6 @@ def run(args, rnd, work, pb):
         check.setsockopt(zmq.RCVTIMEO, 20000)
         check.connect(cmd_ep)
         digest = digest_of(ctl("stats", "--digest").stdout)
-        # every request acknowledged in this trial answers with the same seqs
-        # (a repeat writes nothing); the last trial checks them all
-        with lock:
-            items = [(r, q) for r, q in acked.items()
-                     if trial == args.trials - 1 or r.startswith("t%d-" % trial)]
-        for rid, seqs in items:
-            # the same request again (§12: same principal, id and commands)
-            r = pb.Request()
-            r.ParseFromString(bodies[rid])
-            rep = call(check, r)
-            if rep.WhichOneof("outcome") != "ok" or list(rep.ok.seqs) != seqs:
-                raise SystemExit("trial %d: acknowledged %s at %s, now %s" % (trial, rid, seqs, rep))
         # no partial batch: count the events of every request id written since
         # the last check (at a restart nothing is in flight, so batches are whole)
         frm = checked
@@ -186,6 +177,7 @@ def run(args, rnd, work, pb):
             for e in page.events:
                 rid = e.request_id.decode()
                 counts[rid] = counts.get(rid, 0) + 1
+                logged.setdefault(rid, []).append(e.seq)
                 if e.HasField("employee_hired") and e.employee_hired.employee_id not in employees:
                     employees.append(e.employee_hired.employee_id)
             if page.events:
@@ -199,6 +191,23 @@ def run(args, rnd, work, pb):
         for rid in acked:
             if counts.get(rid, 0) != len(acked[rid]):
                 raise SystemExit("trial %d: acknowledged %s missing from the log" % (trial, rid))
+            if logged.get(rid) != acked[rid]:
+                raise SystemExit("trial %d: acknowledged %s at %s, the log has it at %s"
+                                 % (trial, rid, acked[rid], logged.get(rid)))
+        # read from the log first: a repeat of a lost request would write it again
+        # every request acknowledged in this trial answers with the same seqs
+        # (a repeat writes nothing); the last trial checks them all
+        with lock:
+            items = [(r, q) for r, q in acked.items()
+                     if trial == args.trials - 1 or r.startswith("t%d-" % trial)]
+        for rid, seqs in items:
+            # the same request again (the same commands: a request id reused
+            # for other commands is refused, §12)
+            r = pb.Request()
+            r.ParseFromString(sent_bytes[rid])
+            rep = call(check, r)
+            if rep.WhichOneof("outcome") != "ok" or list(rep.ok.seqs) != seqs:
+                raise SystemExit("trial %d: acknowledged %s at %s, now %s" % (trial, rid, seqs, rep))
         check.close()
         proc.send_signal(signal.SIGTERM)
         proc.wait()

@@ -62,7 +62,16 @@ int main(int argc, char **argv)
             first = last;
         for (uint64_t q = first; q && q <= last; q++) {
             natsMsg *m = NULL;
-            if ((s = js_GetMsg(&m, js, argv[3], q, NULL, NULL)) != NATS_OK) {
+            jsErrCode jerr = 0;
+            /* a cluster that just lost a node may answer an API request with an
+             * error while it settles: ask again, for up to 10 s */
+            for (int tries = 0; tries < 50; tries++) {
+                if ((s = js_GetMsg(&m, js, argv[3], q, NULL, &jerr)) == NATS_OK)
+                    break;
+                nats_Sleep(200);
+            }
+            if (s != NATS_OK) {
+                fprintf(stderr, "nats_check: get %" PRIu64 ": code %d\n", q, (int)jerr);
                 rc = fail("get", s);
                 break;
             }

@@ -1030,6 +1030,112 @@ static void test_unsendable_replies_are_counted_and_logged(void **s)
     hire("u-after");
 }
 
+static long rss_kb(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
+    FILE *f = fopen(path, "r");
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmRSS:", 6))
+            kb = atol(line + 6);
+    if (f)
+        fclose(f);
+    return kb;
+}
+
+static Ladder__V1__EventPage *read_page(uint64_t from, Ladder__V1__Reply **keep)
+{
+    Ladder__V1__ReadEvents re = LADDER__V1__READ_EVENTS__INIT;
+    re.from_seq = from;
+    re.max = 1000;
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_READ_EVENTS;
+    q.read_events = &re;
+    *keep = d_query(&D, &q);
+    ok_or_fail(*keep, "read_events");
+    return (*keep)->ok->events;
+}
+
+/* Issue 10 item 7: a ReadEvents page holds at most 1 MiB of events, says
+ * `more` and where to go on; item 8: large subscriptions do not pin the
+ * daemon's memory (PUB takes at most 1 KiB from a subscriber). */
+static void test_read_pages_bounded_in_bytes_and_subscriptions_bounded(void **s)
+{
+    (void)s;
+    advance(T0);
+    hire("e1");
+    static char big[100001];
+    memset(big, 'a', sizeof big - 1);
+    for (int i = 0; i < 24; i++) {
+        char sub[16], cid[16];
+        snprintf(sub, sizeof sub, "sb%d", i);
+        snprintf(cid, sizeof cid, "cb%d", i);
+        Ladder__V1__CaseNode root = LADDER__V1__CASE_NODE__INIT;
+        root.customer_says = big;
+        Ladder__V1__CaseContent ct = LADDER__V1__CASE_CONTENT__INIT;
+        ct.kind = LADDER__V1__CASE_KIND__CASE_KIND_TEXT, ct.title = "Big", ct.root = &root;
+        Ladder__V1__SubmitCase sc = LADDER__V1__SUBMIT_CASE__INIT;
+        sc.submission_id = sub, sc.case_id = cid, sc.author_id = "e1", sc.content = &ct;
+        Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+        c.cmd_case = LADDER__V1__COMMAND__CMD_SUBMIT_CASE;
+        c.submit_case = &sc;
+        Ladder__V1__Reply *r = d_cmd_as(&D, &c, "e1", LADDER__V1__ROLE__ROLE_EMPLOYEE);
+        ok_or_fail(r, "submit big");
+        ladder__v1__reply__free_unpacked(r, NULL);
+    }
+    uint64_t head = head_seq(), from = 1, seen = 0;
+    int pages = 0;
+    for (;;) {
+        Ladder__V1__Reply *keep;
+        Ladder__V1__EventPage *pg = read_page(from, &keep);
+        size_t bytes = 0;
+        for (size_t i = 0; i < pg->n_events; i++)
+            bytes += ladder__v1__event__get_packed_size(pg->events[i]);
+        assert_true(pg->n_events >= 1);
+        if (bytes > ((size_t)1 << 20) + 4096) /* prev_hash etc. differ from the stored bytes */
+            fail_msg("page of %zu bytes", bytes);
+        seen += pg->n_events;
+        pages++;
+        bool more = pg->more;
+        uint64_t next = pg->next_seq;
+        ladder__v1__reply__free_unpacked(keep, NULL);
+        if (!more)
+            break;
+        assert_int_equal(next, from + (next - from)); /* it moves on */
+        assert_true(next > from);
+        from = next;
+    }
+    assert_int_equal(seen, head);
+    assert_true(pages >= 3); /* 2.4 MB of events */
+
+    /* 32 subscriptions of 32 KiB each. (libzmq's SUB keeps a trie walked by
+     * recursion per byte: a 1 MiB topic overflows the client's own stack; the
+     * daemon's PUB kept one such trie node per byte, ~130 MB for 4 MiB.) */
+    long rss0 = rss_kb(D.pid);
+    enum { NSUB = 32 };
+    void *sub[NSUB];
+    size_t n = 32u << 10;
+    char *topic = malloc(n);
+    for (int i = 0; i < NSUB; i++) {
+        memset(topic, 'a' + i % 26, n); /* distinct: no shared trie prefix */
+        topic[0] = (char)('A' + i);
+        sub[i] = zmq_socket(D.zctx, ZMQ_SUB);
+        int linger = 0;
+        zmq_setsockopt(sub[i], ZMQ_LINGER, &linger, sizeof linger);
+        zmq_setsockopt(sub[i], ZMQ_SUBSCRIBE, topic, n);
+        zmq_connect(sub[i], D.pub_ep);
+    }
+    free(topic);
+    usleep(500000);
+    hire("e2");
+    long rss1 = rss_kb(D.pid);
+    print_message("RSS %ld kB before 32 subscriptions of 32 KiB, %ld kB after\n", rss0, rss1);
+    assert_true(rss1 - rss0 < 4096);
+    for (int i = 0; i < NSUB; i++)
+        zmq_close(sub[i]);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1049,6 +1155,7 @@ int main(void)
         T(test_s12_request_ids_per_principal_and_deadline_ids_unreachable),
         T(test_data_directory_locked_and_bind_before_append),
         T(test_unsendable_replies_are_counted_and_logged),
+        T(test_read_pages_bounded_in_bytes_and_subscriptions_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -580,15 +580,127 @@ static void test_after_catalogue_alive_and_unchanged(void **s)
     assert_int_equal(head(), before + 1);
 }
 
+/* ReadEvents from seq 1 as principal who with roles. */
+static Ladder__V1__Reply *read_as(const char *who, uint32_t roles)
+{
+    Ladder__V1__ReadEvents re = LADDER__V1__READ_EVENTS__INIT;
+    re.from_seq = 1;
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_READ_EVENTS;
+    q.read_events = &re;
+    Ladder__V1__Principal p = LADDER__V1__PRINCIPAL__INIT;
+    p.id = (char *)who, p.roles = roles;
+    Ladder__V1__Request req = LADDER__V1__REQUEST__INIT;
+    req.query = &q;
+    req.principal = &p;
+    Ladder__V1__Reply *r = d_call(&D, &req);
+    assert_non_null(r);
+    assert_int_equal(r->outcome_case, LADDER__V1__REPLY__OUTCOME_OK);
+    return r;
+}
+
+/* What one reader sees of the adjustment to e1 and of case s1's content. */
+typedef struct {
+    bool reason, content, redacted_adjust, redacted_case;
+} seen_t;
+
+static seen_t seen_by(const char *who, uint32_t roles)
+{
+    Ladder__V1__Reply *r = read_as(who, roles);
+    seen_t v = {0};
+    for (size_t i = 0; i < r->ok->events->n_events; i++) {
+        const Ladder__V1__Event *e = r->ok->events->events[i];
+        if (e->body_case == LADDER__V1__EVENT__BODY_POINTS_ADJUSTED &&
+            !strcmp(e->points_adjusted->employee_id, "e1")) {
+            v.reason = e->points_adjusted->reason && !strcmp(e->points_adjusted->reason, "private reason");
+            v.redacted_adjust = e->redacted;
+        }
+        if (e->body_case == LADDER__V1__EVENT__BODY_CASE_SUBMITTED &&
+            !strcmp(e->case_submitted->submission_id, "s1")) {
+            v.content = e->case_submitted->content && e->case_submitted->content->root &&
+                        !strcmp(e->case_submitted->content->root->customer_says, "Where is my refund?");
+            v.redacted_case = e->redacted;
+        }
+    }
+    ladder__v1__reply__free_unpacked(r, NULL);
+    return v;
+}
+
+/* Issue 10 item 6, DOMAIN §1 v2: adjustment reasons are seen by the person,
+ * managers and auditors; case content by reviewers and up and its author;
+ * others get the event with that content removed and `redacted` set; evt.*
+ * on PUB always carries the public view. */
+static void test_s1_who_may_read_what(void **s)
+{
+    (void)s;
+    void *sub = zmq_socket(D.zctx, ZMQ_SUB);
+    int linger = 0, tmo = 5000;
+    zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(sub, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "evt.", 4);
+    zmq_connect(sub, D.pub_ep);
+    usleep(300000);
+    Ladder__V1__AdjustPoints ap = LADDER__V1__ADJUST_POINTS__INIT;
+    ap.employee_id = "e1", ap.reason = "private reason", ap.amount = 7;
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_ADJUST_POINTS;
+    c.adjust_points = &ap;
+    must_ok(d_cmd(&D, &c), "adjust");
+    /* evt.points_adjusted: the public view */
+    bool got = false;
+    for (int i = 0; i < 50 && !got; i++) {
+        zmq_msg_t t, m;
+        zmq_msg_init(&t), zmq_msg_init(&m);
+        if (zmq_msg_recv(&t, sub, 0) < 0 || zmq_msg_recv(&m, sub, 0) < 0)
+            fail_msg("no evt.* update");
+        Ladder__V1__Update *u = ladder__v1__update__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+        if (u && u->payload_case == LADDER__V1__UPDATE__PAYLOAD_EVENT &&
+            u->event->body_case == LADDER__V1__EVENT__BODY_POINTS_ADJUSTED) {
+            got = true;
+            assert_true(u->event->redacted);
+            assert_true(!u->event->points_adjusted->reason || !*u->event->points_adjusted->reason);
+            assert_int_equal(u->event->points_adjusted->amount, 7); /* points stay public */
+        }
+        ladder__v1__update__free_unpacked(u, NULL);
+        zmq_msg_close(&t), zmq_msg_close(&m);
+    }
+    assert_true(got);
+    zmq_close(sub);
+
+    const struct {
+        const char *who;
+        uint32_t roles;
+        bool reason, content;
+    } want[] = {
+        {"e2", EMPLOYEE, false, false},                          /* another employee */
+        {"e1", EMPLOYEE, true, true},                            /* the person, the author */
+        {"m1", MANAGER, true, true},
+        {"a1", LADDER__V1__ROLE__ROLE_AUDITOR, true, true},
+        {"r1", LADDER__V1__ROLE__ROLE_REVIEWER, false, true},
+        {"c1", LADDER__V1__ROLE__ROLE_CHAIR, false, true},
+        {"svc", LADDER__V1__ROLE__ROLE_SERVICE, false, true},
+        {"", 0, false, false},                                   /* nobody */
+    };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        seen_t v = seen_by(want[i].who, want[i].roles);
+        if (v.reason != want[i].reason || v.redacted_adjust == want[i].reason ||
+            v.content != want[i].content || v.redacted_case == want[i].content)
+            fail_msg("%s (roles %u): reason %d/redacted %d (want %d), content %d/redacted %d (want %d)",
+                     want[i].who, want[i].roles, v.reason, v.redacted_adjust, want[i].reason,
+                     v.content, v.redacted_case, want[i].content);
+    }
+}
+
 int main(void)
 {
     enum { N = sizeof rows / sizeof *rows };
-    static struct CMUnitTest tests[N + 1];
+    static struct CMUnitTest tests[N + 2];
     static char names[N][160];
     for (size_t i = 0; i < N; i++) {
         snprintf(names[i], sizeof names[i], "hostile: %s", rows[i].name);
         tests[i] = (struct CMUnitTest){names[i], run_row, NULL, NULL, (void *)&rows[i]};
     }
     tests[N] = (struct CMUnitTest)cmocka_unit_test(test_after_catalogue_alive_and_unchanged);
-    return _cmocka_run_group_tests("test_hostile", tests, N + 1, group_setup, group_teardown);
+    tests[N + 1] = (struct CMUnitTest)cmocka_unit_test(test_s1_who_may_read_what);
+    return _cmocka_run_group_tests("test_hostile", tests, N + 2, group_setup, group_teardown);
 }

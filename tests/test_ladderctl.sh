@@ -181,7 +181,8 @@ check no-id         c employee
 expect stats        'head seq [0-9]+, 6[0-9] employees' c stats
 expect help         'exit codes'                          c --help
 for sub in send hire award task study rate submit-case review mentor confirm-mentor place extend reverse query-test exam appeal \
-           decide-appeal clock employee ready explain board cases kb pending committee propose-kb review-kb suggest judge stats events tail verify audit demo keygen; do
+           decide-appeal clock employee ready explain board cases kb pending committee propose-kb review-kb suggest judge stats events tail verify audit demo keygen \
+           retire-case restore-case check-library adopt-rules rules-in-force; do
     expect "help-$sub" "^usage: ladderctl $sub" c "$sub" --help
 done
 # tail: the Clone pattern prints the level update of a promotion made meanwhile
@@ -198,6 +199,24 @@ c exam grade xt 90 90 90 90 90 90 90 90 90 90 >/dev/null
 sleep 0.5
 kill -INT $tpid; wait $tpid 2>/dev/null || true; tpid=""
 expect tail 'level\.x1 +level 0 -> 1 .* Undergraduate \(promoted\)' cat "$work/tail.out"
+# §4 v2: the demo deleted a KB item by quorum; a chair retires and restores; the library
+# check has nothing to do (no partition above its cap); §10 v2: documents merge
+expect kb-deleted    'item outage, version 2, deleted .*history stays readable' c kb outage
+expect kb-deleted-v  'v2 .*deleted: Outages are now announced' c kb outage
+expect kb-revise-deleted 'was deleted at version 2' c --as e001 --roles employee propose-kb kx outage e001 --text again
+expect kb-delete     '^ok: 1 event' c --as e001 --roles employee propose-kb kd refund-days e001 --delete --text obsolete
+expect retire-mgr    'may not retire cases \(a chair does\)' c retire-case L4-billing-14 --reason old
+expect retire        '^ok: 1 event' c --as chair-b --roles chair retire-case L4-billing-14 --reason "tariff withdrawn"
+expect retired       'L4-billing-14 .*' c cases 4 billing --history
+expect restore-case  '^ok: 1 event' c --as chair-b --roles chair restore-case L4-billing-14 --reason "asked again"
+expect check-library 'no partition above its cap of 120' c --as system --roles system check-library
+expect adopt-1       '^ok: 1 event' c adopt-rules '{"case":{"cap":100}}'
+expect adopt-2       '^ok: 1 event' c adopt-rules '{"retention":{"points":300}}'
+expect rules-cap     '"cap": 100' c rules-in-force
+expect rules-points  '"points": 300' c rules-in-force
+expect rules-list    'v2 +seq [0-9]+ .*\(in force\)' c rules-in-force
+expect rules-v1      '"points": 200' c rules-in-force 1
+expect rules-none    'no rules version 9' c rules-in-force 9
 # keygen writes a Z85 key pair
 expect keygen '^.{40}$' c keygen demo-client --dir "$work"
 expect keygen-files 'demo-client.key' ls "$work"

@@ -17,15 +17,20 @@ pid=$!
 c() { "$CTL" --endpoint "ipc://$work/cmd" --publish "ipc://$work/pub" --timeout 20000 "$@"; }
 for _ in $(seq 50); do c stats >/dev/null 2>&1 && break; sleep 0.1; done
 c demo --employees 40 >"$work/demo.out" 2>&1
-kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 
 fail=0
 bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
+echo '{"retention":{"points":400}}' >"$work/r400.json"
+# the same what-if asked of ladderd (its thread pool, from the nearest snapshot)
+c what-if "$work/r400.json" >"$work/online.txt" || bad "online what-if exit $?"
+rc=0; c --as e001 --roles employee what-if "$work/r400.json" >"$work/forbidden.out" 2>&1 || rc=$?
+[ "$rc" -eq 1 ] && grep -q '§10' "$work/forbidden.out" || bad "an employee's what-if: exit $rc, $(cat "$work/forbidden.out")"
+kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 sum() { sha256sum "$work/data/data.mdb" | cut -d' ' -f1; }
 before=$(sum)
 
-echo '{"retention":{"points":400}}' >"$work/r400.json"
 "$CTL" what-if "$work/r400.json" --data "$work/data" >"$work/r400.txt" || bad "what-if r400 exit $?"
+diff -u "$work/r400.txt" "$work/online.txt" >"$work/online.diff" || bad "ladderd's what-if differs: $(head -20 "$work/online.diff")"
 n=$(sed -n 's/^employees whose outcome differs: \([0-9]*\)$/\1/p' "$work/r400.txt")
 [ "${n:-0}" -ge 1 ] || bad "400 points: nobody would be demoted"
 # every listed decision is a demotion at the year's close for fewer than 400 points
@@ -65,7 +70,7 @@ head -1 "$work/r400.csv" | grep -q '^employee_id,name,date,seq,section,actual,wh
 [ "$(($(wc -l <"$work/r400.csv") - 1))" -eq "$n" ] || bad "CSV rows != employees"
 
 # bad invocations: exit 2 with the field named
-for args in "--data $work/data" "$work/r400.json" "$work/r400.json --data /no/such/dir" \
+for args in "--data $work/data" "$work/r400.json --data /no/such/dir" \
             "$work/r400.json --data $work/data --from yesterday" \
             "$work/r400.json --data $work/data --to 2026-02-30" \
             "$work/r400.json --data $work/data --csv --json"; do

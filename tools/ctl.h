@@ -131,6 +131,7 @@ void ctl_show_cases(const Ladder__V1__Ok *ok, json_t *body);
 void ctl_show_kb(const Ladder__V1__Ok *ok, json_t *body);
 void ctl_show_pending(const Ladder__V1__Ok *ok, json_t *body);
 void ctl_show_committee(const Ladder__V1__Ok *ok, json_t *body);
+void ctl_show_rules(const Ladder__V1__Ok *ok, json_t *body);
 void ctl_show_stats(const Ladder__V1__Ok *ok, json_t *body);
 /* One line for an event: seq, time, stream, type, body. */
 void ctl_show_event(const Ladder__V1__Event *e);

@@ -181,7 +181,13 @@ int ctl_run_commands(Ladder__V1__Command **cmds, size_t n)
 
 int ctl_answer(Ladder__V1__Query *q, Ladder__V1__Reply **reply, const Ladder__V1__Ok **out)
 {
+    /* queries too are asked in the name of --as with --roles: ladderd decides
+     * what each reader may see (§1) */
+    Ladder__V1__Principal p = LADDER__V1__PRINCIPAL__INIT;
+    p.id = (char *)G.as;
+    p.roles = G.roles;
     Ladder__V1__Request req = LADDER__V1__REQUEST__INIT;
+    req.principal = &p;
     req.query = q;
     Ladder__V1__Reply *r = ctl_call(&req);
     *reply = NULL;

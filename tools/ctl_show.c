@@ -142,11 +142,13 @@ void ctl_show_kb(const Ladder__V1__Ok *ok, json_t *body)
 {
     (void)body;
     const Ladder__V1__KbItemView *v = ok->kb_item;
-    printf("knowledge-base item %s, version %u\n  %s\n", v->item_id, v->version, v->text);
+    printf("knowledge-base item %s, version %u%s\n  %s\n", v->item_id, v->version,
+           v->deleted ? ", deleted (out of the base; its history stays readable, §4)" : "",
+           v->text);
     for (size_t i = 0; i < v->n_history; i++)
-        printf("  v%-3u seq %-8llu proposal %-12s %s\n", v->history[i]->version,
+        printf("  v%-3u seq %-8llu proposal %-12s %s%s\n", v->history[i]->version,
                (unsigned long long)v->history[i]->seq, v->history[i]->proposal_id,
-               v->history[i]->text);
+               v->history[i]->deleted ? "deleted: " : "", v->history[i]->text);
     printf("  open proposals:");
     for (size_t i = 0; i < v->n_open_proposals; i++)
         printf(" %s", v->open_proposals[i]);
@@ -182,6 +184,29 @@ void ctl_show_committee(const Ladder__V1__Ok *ok, json_t *body)
     for (size_t i = 0; i < v->n_applications; i++)
         printf(" %s", v->applications[i]);
     printf("%s\n", v->n_applications ? "" : " -");
+}
+
+/* §10: the versions, then the document (indented, sorted keys). */
+void ctl_show_rules(const Ladder__V1__Ok *ok, json_t *body)
+{
+    (void)body;
+    const Ladder__V1__RulesView *v = ok->rules;
+    if (v->version)
+        printf("rules version %u (%u in force)\n", v->version, v->in_force);
+    else
+        printf("rules: the built-in defaults (no document adopted)\n");
+    for (size_t i = 0; i < v->n_versions; i++) {
+        char t[64];
+        ctl_fmt_time(t, sizeof t, v->versions[i]->at_ms);
+        printf("  v%-4u seq %-8llu %s%s\n", v->versions[i]->version,
+               (unsigned long long)v->versions[i]->seq, t,
+               v->versions[i]->version == v->in_force ? "  (in force)" : "");
+    }
+    json_t *doc = json_loads(v->rules_json, 0, NULL);
+    char *s = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+    printf("%s\n", s ? s : v->rules_json);
+    free(s);
+    json_decref(doc);
 }
 
 void ctl_show_stats(const Ladder__V1__Ok *ok, json_t *body)

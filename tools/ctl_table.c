@@ -229,15 +229,48 @@ const ctl_row_t ctl_rows[] = {
      .summary = "Review committee members and applications (§5)",
      .example = "ladderctl committee",
      .query = "committee", .show = ctl_show_committee},
-    {.name = "propose-kb", .synopsis = "PROPOSAL ITEM AUTHOR --text T [--new]",
-     .summary = "A knowledge-base revision, or a new item (§4)",
-     .example = "ladderctl --as e042 --roles employee propose-kb p1 refund-days e042 --text \"3 days\"",
+    {.name = "propose-kb", .synopsis = "PROPOSAL ITEM AUTHOR --text T [--new|--delete]",
+     .summary = "A knowledge-base revision, a new item, or the deletion of an item (§4;\n"
+                "a deletion passes the same quorum, its text says why)",
+     .example = "ladderctl --as e042 --roles employee propose-kb p1 refund-days e042 --text \"3 days\"\n"
+                "ladderctl --as e042 --roles employee propose-kb p2 outage e042 --delete --text \"obsolete\"",
      .command = "proposeKb",
      .args = {{"PROPOSAL", "proposalId", A_STR, NULL, 1, NULL},
               {"ITEM", "itemId", A_STR, NULL, 1, NULL},
               {"AUTHOR", "proposerId", A_STR, NULL, 1, NULL}},
      .opts = {{"text", "text", A_STR, "T", 1, "the item's text"},
-              {"new", "newItem", A_FLAG, NULL, 0, "a new item rather than a revision"}}},
+              {"new", "newItem", A_FLAG, NULL, 0, "a new item rather than a revision"},
+              {"delete", "deleteItem", A_FLAG, NULL, 0, "delete the item (§4 v2)"}}},
+    {.name = "retire-case", .synopsis = "CASE --reason R",
+     .summary = "A chair retires a case to the history library, readable still (§4)",
+     .example = "ladderctl --as chair-a --roles chair retire-case L3-roaming-14 --reason \"tariff withdrawn\"",
+     .command = "retireCase",
+     .args = {{"CASE", "caseId", A_STR, NULL, 1, NULL}},
+     .opts = {{"reason", "reason", A_STR, "R", 1, "why (recorded with the event)"}}},
+    {.name = "restore-case", .synopsis = "CASE --reason R",
+     .summary = "A chair restores a retired case to its partition and half; refused while\n"
+                "the partition is at its cap (§4)",
+     .example = "ladderctl --as chair-a --roles chair restore-case L3-roaming-14 --reason \"asked again\"",
+     .command = "restoreCase",
+     .args = {{"CASE", "caseId", A_STR, NULL, 1, NULL}},
+     .opts = {{"reason", "reason", A_STR, "R", 1, "why (recorded with the event)"}}},
+    {.name = "check-library", .synopsis = "",
+     .summary = "The library check (§4): partitions above their cap retire the cases old\n"
+                "enough to leave (case.protect_days); ladderd runs it itself when due",
+     .example = "ladderctl --as system --roles system check-library",
+     .command = "checkLibrary"},
+    {.name = "adopt-rules", .synopsis = "JSON",
+     .summary = "Adopt a rules document, merged over the rules in force (§10): a key it\n"
+                "leaves out keeps its current value",
+     .example = "ladderctl adopt-rules '{\"case\":{\"cap\":100}}'",
+     .command = "adoptRules",
+     .args = {{"JSON", "rulesJson", A_STR, NULL, 1, NULL}}},
+    {.name = "rules-in-force", .synopsis = "[VERSION]",
+     .summary = "The rules in force (or an adopted VERSION) and every adopted version with\n"
+                "its seq (§10)",
+     .example = "ladderctl rules-in-force\nladderctl rules-in-force 1",
+     .query = "rules", .show = ctl_show_rules,
+     .args = {{"VERSION", "version", A_U32, NULL, 0, NULL}}},
     {.name = "review-kb", .synopsis = "PROPOSAL (--approve --amount N | --reject)",
      .summary = "A review of a knowledge-base proposal in the name of --as (§4 P2)",
      .example = "ladderctl --as mgr-a review-kb p1 --approve --amount 3",
@@ -298,20 +331,23 @@ const ctl_row_t ctl_rows[] = {
      .example = "ladderctl audit --data /var/lib/ladder",
      .offline = 1, .run = ctl_run_audit,
      .opts = {{"data", "data", A_STR, "DIR", 1, "a data directory (or a copy of one)"}}},
-    {.name = "what-if", .synopsis = "RULES.json --data DIR [--from DATE|SEQ] [--to DATE|SEQ] [--csv]",
+    {.name = "what-if", .synopsis = "RULES.json [--data DIR] [--from DATE|SEQ] [--to DATE|SEQ] [--csv]",
      .summary = "Offline (§10): what a proposed rules document would have decided. Folds\n"
                 "the log up to --from under the rules in force, adopts RULES.json there\n"
                 "(merged over them), decides every later fact again: facts stay facts,\n"
                 "promotions, year closes, demotions, points and retirements are derived\n"
                 "again. Lists each employee whose outcome differs (decision, date, seq,\n"
                 "rule), totals actual vs what-if, and the facts the proposal refuses, by\n"
-                "§. Reads only (the store is opened read-only). --json: the WhatIfReport\n"
+                "§. Reads only. With --data: offline, on a data directory (opened\n"
+                "read-only); without: ladderd runs it on its thread pool from the nearest\n"
+                "snapshot (managers, chairs and auditors). --json: the WhatIfReport\n"
                 "message; --csv: one row per differing decision, for spreadsheets",
      .example = "ladderctl what-if proposal.json --data /var/lib/ladder --from 2026-01-01\n"
-                "echo '{\"retention\":{\"points\":400}}' | ladderctl what-if - --data copy --csv",
+                "echo '{\"retention\":{\"points\":400}}' | ladderctl what-if - --data copy --csv\n"
+                "ladderctl --as hr-lead --roles manager what-if proposal.json --from 2026-01-01",
      .offline = 1, .run = ctl_run_whatif,
      .args = {{"RULES.json", "rules", A_STR, NULL, 1, NULL}},
-     .opts = {{"data", "data", A_STR, "DIR", 1, "a data directory (or a copy of one)"},
+     .opts = {{"data", "data", A_STR, "DIR", 0, "offline, on a data directory (or a copy of one)"},
               {"from", "from", A_STR, "DATE|SEQ", 0,
                "adopt before this seq, or this date YYYY-MM-DD[THH:MM] in the rules' offset"},
               {"to", "to", A_STR, "DATE|SEQ", 0, "stop after this seq, or before this date"},

@@ -3,7 +3,8 @@
  * given --seed on a --clock manual daemon (exam seeds are chosen here).
  *
  * Three centres of four teams; a case library across five levels and three
- * categories built by submission and review; six months of weekly activity
+ * categories built by submission and review (a KB item deleted by quorum, cases
+ * retired and restored by a chair); six months of weekly activity
  * (points, studies, ratings, query tests, volunteer reports); a cohort
  * promoted through exams with mentors credited; then, on a manual clock, a
  * year later the retention years close: the idle ones are demoted, one
@@ -95,8 +96,54 @@ static void adjust(const char *id, int64_t amount, const char *why)
     run(&c, "mgr-north", MGR);
 }
 
+/* Who studied what: §4 counts a study once per person and refuses the
+ * second, so the demo's weekly reading skips what a person has read. */
+static struct {
+    char (*key)[64];
+    size_t cap, n;
+} studied;
+
+static int studied_before(const char *id, const char *case_id)
+{
+    char key[64];
+    snprintf(key, sizeof key, "%s|%s", id, case_id);
+    if (2 * (studied.n + 1) > studied.cap) {
+        size_t cap = studied.cap ? studied.cap * 2 : 4096;
+        char(*keys)[64] = calloc(cap, sizeof *keys);
+        if (!keys)
+            abort();
+        for (size_t i = 0; i < studied.cap; i++) {
+            if (!studied.key[i][0])
+                continue;
+            size_t h = 0;
+            for (const char *c = studied.key[i]; *c; c++)
+                h = h * 31 + (unsigned char)*c;
+            while (keys[h % cap][0])
+                h++;
+            memcpy(keys[h % cap], studied.key[i], 64);
+        }
+        free(studied.key);
+        studied.key = keys, studied.cap = cap;
+    }
+    size_t h = 0;
+    for (const char *c = key; *c; c++)
+        h = h * 31 + (unsigned char)*c;
+    for (;; h++) {
+        char *slot = studied.key[h % studied.cap];
+        if (!slot[0]) {
+            memcpy(slot, key, sizeof key);
+            studied.n++;
+            return 0;
+        }
+        if (strcmp(slot, key) == 0)
+            return 1;
+    }
+}
+
 static void study(const char *id, const char *case_id)
 {
+    if (studied_before(id, case_id))
+        return;
     Ladder__V1__StudyCase m = LADDER__V1__STUDY_CASE__INIT;
     m.employee_id = (char *)id, m.case_id = (char *)case_id;
     Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
@@ -347,6 +394,50 @@ int demo_run(unsigned employees_, uint64_t seed, const Ladder__V1__StatsView *st
             run(&c, mgr[r], MGR);
         }
         progress((unsigned)i + 1, 12);
+    }
+
+    /* §4 v2: the centre deletes an item by the same quorum; it stays readable in
+     * its history */
+    {
+        Ladder__V1__ProposeKb pk = LADDER__V1__PROPOSE_KB__INIT;
+        pk.proposal_id = "kbp-outage-delete", pk.item_id = "outage", pk.proposer_id = "e001";
+        pk.text = "Outages are now announced by SMS; the standard answer is obsolete.";
+        pk.delete_item = 1;
+        Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+        c.cmd_case = LADDER__V1__COMMAND__CMD_PROPOSE_KB;
+        c.propose_kb = &pk;
+        run(&c, "e001", EMP);
+        for (int r = 0; r < 3; r++) {
+            static const char *const mgr[] = {"mgr-north", "mgr-south", "mgr-east"};
+            Ladder__V1__ReviewKb rk = LADDER__V1__REVIEW_KB__INIT;
+            rk.proposal_id = "kbp-outage-delete", rk.reviewer_id = (char *)mgr[r];
+            rk.verdict = LADDER__V1__VERDICT__VERDICT_APPROVE, rk.amount = 2;
+            c.cmd_case = LADDER__V1__COMMAND__CMD_REVIEW_KB;
+            c.review_kb = &rk;
+            run(&c, mgr[r], MGR);
+        }
+    }
+    /* §4 v2: a chair retires two level-3 cases to the history library and
+     * restores one of them */
+    {
+        static const struct { int which; const char *id, *reason; } chair[] = {
+            {LADDER__V1__COMMAND__CMD_RETIRE_CASE, "L3-roaming-14", "roaming tariff withdrawn"},
+            {LADDER__V1__COMMAND__CMD_RETIRE_CASE, "L3-roaming-15", "roaming tariff withdrawn"},
+            {LADDER__V1__COMMAND__CMD_RESTORE_CASE, "L3-roaming-15", "still asked about abroad"},
+        };
+        for (size_t i = 0; i < sizeof chair / sizeof *chair; i++) {
+            Ladder__V1__RetireCase rt = LADDER__V1__RETIRE_CASE__INIT;
+            Ladder__V1__RestoreCase rs = LADDER__V1__RESTORE_CASE__INIT;
+            rt.case_id = rs.case_id = (char *)chair[i].id;
+            rt.reason = rs.reason = (char *)chair[i].reason;
+            Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+            c.cmd_case = (Ladder__V1__Command__CmdCase)chair[i].which;
+            if (chair[i].which == LADDER__V1__COMMAND__CMD_RETIRE_CASE)
+                c.retire_case = &rt;
+            else
+                c.restore_case = &rs;
+            run(&c, "chair-roaming", LADDER__V1__ROLE__ROLE_CHAIR);
+        }
     }
 
     /* a cohort of mentors: e000..e011 go to level 2; from there each takes

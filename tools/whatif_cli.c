@@ -169,8 +169,8 @@ static void print_text(const Ladder__V1__WhatIfReport *r, int32_t off, double se
     fprintf(out, "what-if: rules version %u adopted before seq %" PRIu64 "; %" PRIu64
                  " events read to seq %" PRIu64 ", %" PRIu64 " facts decided again\n",
             r->rules_version, r->from_seq, r->events, r->to_seq, r->facts);
-    if (isatty(2))
-        fprintf(stderr, "what-if: %.0f events/s\n", secs > 0 ? (double)r->events / secs : 0.0);
+    if (isatty(2) && secs > 0)
+        fprintf(stderr, "what-if: %.0f events/s\n", (double)r->events / secs);
     fprintf(out, "\n");
     const Ladder__V1__WhatIfTotals *a = r->actual, *w = r->what_if;
     fprintf(out, "%-16s %10s %10s\n", "", "actual", "what-if");
@@ -216,6 +216,53 @@ static double mono(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Without --data: ladderd answers (a query run on its thread pool). */
+static int online(const char *rules, const char *from, const char *to, bool csv)
+{
+    int rc = ctl_connect();
+    if (rc)
+        return rc;
+    const Ladder__V1__StatsView *st = ctl_stats();
+    if (!st)
+        return EXIT_NOANSWER;
+    int32_t off = st->utc_offset_minutes;
+    Ladder__V1__WhatIf w = LADDER__V1__WHAT_IF__INIT;
+    w.rules_json = (char *)rules;
+    if (from && parse_point(from, off, &w.from_seq, &w.from_ms) != 0)
+        return usage("--from %s: give a seq or a date YYYY-MM-DD[THH:MM]", from);
+    if (to && parse_point(to, off, &w.to_seq, &w.to_ms) != 0)
+        return usage("--to %s: give a seq or a date YYYY-MM-DD[THH:MM]", to);
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_WHAT_IF;
+    q.what_if = &w;
+    Ladder__V1__Reply *reply;
+    const Ladder__V1__Ok *ok;
+    if ((rc = ctl_answer(&q, &reply, &ok)) != 0 || !ok)
+        return rc;
+    if (!ok->what_if) {
+        ladder__v1__reply__free_unpacked(reply, NULL);
+        fprintf(stderr, "ladderctl: what-if: the reply holds no report\n");
+        return EXIT_NOANSWER;
+    }
+    if (csv)
+        print_csv(ok->what_if, off, stdout);
+    else
+        print_text(ok->what_if, off, 0, stdout);
+    ladder__v1__reply__free_unpacked(reply, NULL);
+    return EXIT_OK;
+}
+
+static char *read_rules(const char *path)
+{
+    FILE *rf = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    if (!rf)
+        return NULL;
+    char *rules = read_all(rf);
+    if (rf != stdin)
+        fclose(rf);
+    return rules;
+}
+
 int ctl_run_whatif(const ctl_row_t *row, json_t *body)
 {
     (void)row;
@@ -224,6 +271,14 @@ int ctl_run_whatif(const ctl_row_t *row, json_t *body)
     bool json = G.json, csv = json_is_true(json_object_get(body, "csv"));
     if (json && csv)
         return usage("%s", "--json and --csv exclude each other");
+    if (!dir) {
+        char *rules = read_rules(rules_path);
+        if (!rules)
+            return usage("cannot read %s", rules_path);
+        int rc = online(rules, from, to, csv);
+        free(rules);
+        return rc;
+    }
 
     char path[4096];
     struct stat st;
@@ -231,12 +286,9 @@ int ctl_run_whatif(const ctl_row_t *row, json_t *body)
     if (stat(path, &st) != 0 || st.st_size == 0)
         return usage("%s holds no store (no data.mdb, or an empty one)", dir);
 
-    FILE *rf = strcmp(rules_path, "-") == 0 ? stdin : fopen(rules_path, "r");
-    if (!rf)
+    char *rules = read_rules(rules_path);
+    if (!rules)
         return usage("cannot read %s", rules_path);
-    char *rules = read_all(rf);
-    if (rf != stdin)
-        fclose(rf);
 
     int rc = OK;
     ld_store_t *s = NULL;
