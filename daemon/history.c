@@ -1,9 +1,9 @@
 /* history.c — answers computed from the committed log, off the loop (shell.h).
  *
  * Owns the jobs that read the log on the libuv thread pool: ReadEvents (a
- * stream's unindexed tail is a scan), the folds of Explain with as_of (§11:
- * the state as it was) and of the Stats digest, and the rules what-if (§10,
- * whatif.h). A fold starts
+ * stream's unindexed tail is a scan), the periodic snapshot, and the folds of
+ * Explain with as_of (§11: the state as it was), the rules what-if (§10,
+ * whatif.h) and the Stats digest. A fold starts
  * from the nearest archived snapshot at or before its target ("core@<seq>.<ms>",
  * written beside "core" by batches.c, the last LD_HISTORY_KEEP kept) and folds
  * the log after it in a read transaction, so its cost is bounded by the
@@ -173,6 +173,50 @@ static void digest_job(job_t *j)
     pack_reply(j, &r);
 }
 
+/* ReadEvents: committed events only, paged and filtered (reads.c). A
+ * stream's events after the index are a scan of that tail of the log, and a
+ * filter may read up to FILTER_SCAN_MAX entries: so it runs here. */
+static void read_job(job_t *j)
+{
+    ld_reads_events(j->s->store, &j->p, &j->reply, &j->reply_len);
+}
+
+int ld_history_write_snapshot(ld_store_t *st, const ld_core_t *c, uint64_t seq, size_t *len)
+{
+    uint8_t *buf;
+    ld_core_snapshot(c, &buf, len);
+    /* "core" starts ladderd; the archived copy starts the folds here */
+    char name[LD_SNAPSHOT_NAME];
+    int rc = ld_store_snapshot_put(st, "core", seq, buf, *len);
+    if (!rc && !(rc = ld_history_name(name, sizeof name, seq, ld_core_last_at(c))))
+        rc = ld_store_snapshot_put(st, name, seq, buf, *len);
+    free(buf);
+    if (rc)
+        return rc;
+    char names[LD_HISTORY_KEEP * 4][LD_SNAPSHOT_NAME];
+    size_t n = 0;
+    if (!ld_store_snapshot_names(st, "core@", names, LD_HISTORY_KEEP * 4, &n))
+        for (size_t i = 0; i + LD_HISTORY_KEEP < n; i++)
+            ld_store_snapshot_del(st, names[i]); /* the oldest beyond the kept */
+    return 0;
+}
+
+/* The periodic snapshot: the state at to_seq folded from the last archived
+ * snapshot, serialized and stored here, so that neither the loop nor a
+ * commit waits for the serialization (a commit waits only while LMDB writes
+ * the snapshot's pages, its transactions being one at a time). */
+static void snapshot_job(job_t *j)
+{
+    int rc;
+    ld_core_t *c = fold_to(j->s->store, j->to_seq, 0, &rc);
+    if (c && ld_core_next_seq(c) != j->to_seq + 1)
+        rc = LD_EINTERNAL; /* the log ended before to_seq: not the state asked for */
+    if (c && !rc)
+        rc = ld_history_write_snapshot(j->s->store, c, j->to_seq, &j->reply_len);
+    j->rc = rc;
+    ld_core_destroy(&c);
+}
+
 typedef struct {
     ld_whatif_t *w;
     ld_refusal_t why;
@@ -236,50 +280,6 @@ static void whatif_job(job_t *j)
     pack_reply(j, &r);
     ld_out_destroy(&out);
     ld_whatif_destroy(&w);
-}
-
-/* ReadEvents: committed events only, paged and filtered (reads.c). A
- * stream's events after the index are a scan of that tail of the log, and a
- * filter may read up to FILTER_SCAN_MAX entries: so it runs here. */
-static void read_job(job_t *j)
-{
-    ld_reads_events(j->s->store, &j->p, &j->reply, &j->reply_len);
-}
-
-int ld_history_write_snapshot(ld_store_t *st, const ld_core_t *c, uint64_t seq, size_t *len)
-{
-    uint8_t *buf;
-    ld_core_snapshot(c, &buf, len);
-    /* "core" starts ladderd; the archived copy starts the folds here */
-    char name[LD_SNAPSHOT_NAME];
-    int rc = ld_store_snapshot_put(st, "core", seq, buf, *len);
-    if (!rc && !(rc = ld_history_name(name, sizeof name, seq, ld_core_last_at(c))))
-        rc = ld_store_snapshot_put(st, name, seq, buf, *len);
-    free(buf);
-    if (rc)
-        return rc;
-    char names[LD_HISTORY_KEEP * 4][LD_SNAPSHOT_NAME];
-    size_t n = 0;
-    if (!ld_store_snapshot_names(st, "core@", names, LD_HISTORY_KEEP * 4, &n))
-        for (size_t i = 0; i + LD_HISTORY_KEEP < n; i++)
-            ld_store_snapshot_del(st, names[i]); /* the oldest beyond the kept */
-    return 0;
-}
-
-/* The periodic snapshot: the state at to_seq folded from the last archived
- * snapshot, serialized and stored here, so that neither the loop nor a
- * commit waits for the serialization (a commit waits only while LMDB writes
- * the snapshot's pages, its transactions being one at a time). */
-static void snapshot_job(job_t *j)
-{
-    int rc;
-    ld_core_t *c = fold_to(j->s->store, j->to_seq, 0, &rc);
-    if (c && ld_core_next_seq(c) != j->to_seq + 1)
-        rc = LD_EINTERNAL; /* the log ended before to_seq: not the state asked for */
-    if (c && !rc)
-        rc = ld_history_write_snapshot(j->s->store, c, j->to_seq, &j->reply_len);
-    j->rc = rc;
-    ld_core_destroy(&c);
 }
 
 static void work_cb(uv_work_t *w)

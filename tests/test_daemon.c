@@ -987,6 +987,49 @@ static void test_data_directory_locked_and_bind_before_append(void **s)
     assert_int_equal(system(cmd), 0);
 }
 
+/* A reply whose client is gone is counted in Stats and logged, never lost
+ * silently: clients ask for the digest (answered when its fold returns) and
+ * hang up at once; at least one of them is gone when its answer is sent. */
+static void test_unsendable_replies_are_counted_and_logged(void **s)
+{
+    (void)s;
+    advance(T0);
+    for (int i = 0; i < 50; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "u%d", i);
+        hire(id);
+    }
+    Ladder__V1__Stats st = LADDER__V1__STATS__INIT;
+    st.with_digest = 1;
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_STATS;
+    q.stats = &st;
+    Ladder__V1__Request req = LADDER__V1__REQUEST__INIT;
+    req.query = &q;
+    uint8_t buf[64];
+    size_t len = ladder__v1__request__pack(&req, buf);
+    uint64_t unsent = 0;
+    for (int round = 0; round < 50 && !unsent; round++) {
+        for (int k = 0; k < 20; k++) {
+            void *gone = zmq_socket(D.zctx, ZMQ_DEALER);
+            int linger = 2000; /* the request leaves; the connection closes after it */
+            zmq_setsockopt(gone, ZMQ_LINGER, &linger, sizeof linger);
+            assert_int_equal(zmq_connect(gone, D.cmd_ep), 0);
+            assert_true(zmq_send(gone, "", 0, ZMQ_SNDMORE) == 0);
+            assert_true(zmq_send(gone, buf, len, 0) == (int)len);
+            zmq_close(gone);
+        }
+        usleep(100000);
+        Ladder__V1__Reply *keep;
+        unsent = stats(&keep)->unsent_replies;
+        ladder__v1__reply__free_unpacked(keep, NULL);
+    }
+    assert_true(unsent >= 1);
+    assert_true(log_has(D.dir, "reply not sent"));
+    /* and the daemon carries on */
+    hire("u-after");
+}
+
 static long rss_kb(pid_t pid)
 {
     char path[64], line[256];
@@ -1093,49 +1136,6 @@ static void test_read_pages_bounded_in_bytes_and_subscriptions_bounded(void **s)
         zmq_close(sub[i]);
 }
 
-/* A reply whose client is gone is counted in Stats and logged, never lost
- * silently: clients ask for the digest (answered when its fold returns) and
- * hang up at once; at least one of them is gone when its answer is sent. */
-static void test_unsendable_replies_are_counted_and_logged(void **s)
-{
-    (void)s;
-    advance(T0);
-    for (int i = 0; i < 50; i++) {
-        char id[8];
-        snprintf(id, sizeof id, "u%d", i);
-        hire(id);
-    }
-    Ladder__V1__Stats st = LADDER__V1__STATS__INIT;
-    st.with_digest = 1;
-    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
-    q.q_case = LADDER__V1__QUERY__Q_STATS;
-    q.stats = &st;
-    Ladder__V1__Request req = LADDER__V1__REQUEST__INIT;
-    req.query = &q;
-    uint8_t buf[64];
-    size_t len = ladder__v1__request__pack(&req, buf);
-    uint64_t unsent = 0;
-    for (int round = 0; round < 50 && !unsent; round++) {
-        for (int k = 0; k < 20; k++) {
-            void *gone = zmq_socket(D.zctx, ZMQ_DEALER);
-            int linger = 2000; /* the request leaves; the connection closes after it */
-            zmq_setsockopt(gone, ZMQ_LINGER, &linger, sizeof linger);
-            assert_int_equal(zmq_connect(gone, D.cmd_ep), 0);
-            assert_true(zmq_send(gone, "", 0, ZMQ_SNDMORE) == 0);
-            assert_true(zmq_send(gone, buf, len, 0) == (int)len);
-            zmq_close(gone);
-        }
-        usleep(100000);
-        Ladder__V1__Reply *keep;
-        unsent = stats(&keep)->unsent_replies;
-        ladder__v1__reply__free_unpacked(keep, NULL);
-    }
-    assert_true(unsent >= 1);
-    assert_true(log_has(D.dir, "reply not sent"));
-    /* and the daemon carries on */
-    hire("u-after");
-}
-
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1154,8 +1154,8 @@ int main(void)
         T(test_100k_queries_stream_over_one_connection),
         T(test_s12_request_ids_per_principal_and_deadline_ids_unreachable),
         T(test_data_directory_locked_and_bind_before_append),
-        T(test_read_pages_bounded_in_bytes_and_subscriptions_bounded),
         T(test_unsendable_replies_are_counted_and_logged),
+        T(test_read_pages_bounded_in_bytes_and_subscriptions_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
