@@ -98,6 +98,8 @@ int ctl_run_commands(Ladder__V1__Command **cmds, size_t n);
 int ctl_answer(Ladder__V1__Query *q, Ladder__V1__Reply **reply, const Ladder__V1__Ok **out);
 /* The daemon's stats (utc offset, clock), fetched once; NULL (said why) without answer. */
 const Ladder__V1__StatsView *ctl_stats(void);
+/* Frees the stats fetched by ctl_stats (at exit). */
+void ctl_stats_forget(void);
 void ctl_print_json(const ProtobufCMessage *m, int compact);
 int ctl_print_error(const Ladder__V1__Error *e);
 

@@ -209,6 +209,14 @@ int ctl_answer(Ladder__V1__Query *q, Ladder__V1__Reply **reply, const Ladder__V1
     return EXIT_OK;
 }
 
+void ctl_stats_forget(void)
+{
+    if (stats_reply)
+        ladder__v1__reply__free_unpacked(stats_reply, NULL);
+    stats_reply = NULL;
+    G.stats = NULL;
+}
+
 const Ladder__V1__StatsView *ctl_stats(void)
 {
     if (G.stats)
@@ -313,8 +321,8 @@ int ctl_parse_date(const char *s, int64_t *ms)
 void ctl_fmt_offset(char *buf, size_t len)
 {
     int32_t off = offset_min();
-    int32_t a = off < 0 ? -off : off;
-    snprintf(buf, len, "%c%02d:%02d", off < 0 ? '-' : '+', (int)(a / 60), (int)(a % 60));
+    uint32_t a = off < 0 ? (uint32_t)(-(int64_t)off) : (uint32_t)off;
+    snprintf(buf, len, "%c%02u:%02u", off < 0 ? '-' : '+', (a / 60) % 100, a % 60);
 }
 
 void ctl_fmt_time(char *buf, size_t len, int64_t ms)

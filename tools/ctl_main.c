@@ -702,6 +702,7 @@ int main(int argc, char **argv)
             av[ac++] = argv[i];
     int rc = run_row(row, ac, av);
     free(av);
+    ctl_stats_forget();
     if (G.dealer)
         zmq_close(G.dealer);
     if (G.zctx)
