@@ -642,7 +642,8 @@ int ld_whatif_report(ld_whatif_t *w, ld_out_t *out, Ladder__V1__WhatIfReport *re
                      "accepted them cannot be known; a fact that never happened (an exam nobody "
                      "drew) stays undrawn.");
 
-    qsort(w->steps, w->nsteps, sizeof *w->steps, step_cmp);
+    if (w->nsteps)
+        qsort(w->steps, w->nsteps, sizeof *w->steps, step_cmp);
     size_t cap = 16, n = 0;
     Ladder__V1__WhatIfEmployee **emps = arena_alloc(&out->arena, cap * sizeof *emps);
     for (size_t i = 0; i < w->nsteps;) {
@@ -666,7 +667,8 @@ int ld_whatif_report(ld_whatif_t *w, ld_out_t *out, Ladder__V1__WhatIfReport *re
     }
     rep->employees = emps, rep->n_employees = n;
 
-    qsort(w->secs, w->nsecs, sizeof *w->secs, sec_cmp);
+    if (w->nsecs)
+        qsort(w->secs, w->nsecs, sizeof *w->secs, sec_cmp);
     rep->refused = arena_alloc(&out->arena, (w->nsecs ? w->nsecs : 1) * sizeof *rep->refused);
     for (size_t i = 0; i < w->nsecs; i++) {
         Ladder__V1__WhatIfRefusals *x = body_new(out, &ladder__v1__what_if_refusals__descriptor);
