@@ -117,7 +117,8 @@ static uint8_t *boards_digest(ld_core_t *c, int64_t now, size_t *len)
                 uint8_t *b = board_ask(c, out, now, w, s, values[s][v], NULL, &l);
                 all = realloc(all, n + l + 1);
                 all[n++] = b != NULL;
-                memcpy(all + n, b, l);
+                if (b)
+                    memcpy(all + n, b, l);
                 n += l;
                 free(b);
             }
@@ -129,7 +130,8 @@ static uint8_t *boards_digest(ld_core_t *c, int64_t now, size_t *len)
             uint8_t *b = board_ask(c, out, now, w, 0, "", e.id, &l);
             all = realloc(all, n + l + 1);
             all[n++] = b != NULL;
-            memcpy(all + n, b, l);
+            if (b)
+                memcpy(all + n, b, l);
             n += l;
             free(b);
             ld_out_reset(out);
