@@ -257,14 +257,14 @@ void touch_sub(ld_core_t *c, uint32_t i)
     journal(c, U_SUB, i, s);
 }
 
+/* Facts carry no savepoint stamp (32 bytes each): every change is journaled,
+ * and the oldest saved copy is the one a rollback leaves. */
 void touch_fact(ld_core_t *c, uint32_t i)
 {
-    fact_t *e = &c->facts[i];
-    if (!c->depth || e->stamp == c->stamp_seq)
+    if (!c->depth)
         return;
     fact_t *s = arena_alloc(&c->undo_arena, sizeof *s);
-    *s = *e;
-    e->stamp = c->stamp_seq;
+    *s = c->facts[i];
     journal(c, U_FACT, i, s);
 }
 
@@ -277,21 +277,17 @@ uint32_t fact_new(ld_core_t *c, uint64_t seq)
     memset(f, 0, sizeof *f);
     f->seq = seq;
     f->emp = f->n2 = NONE;
-    f->pay0 = c->g.n_pays;
-    f->stamp = c->stamp_seq;
     return i;
 }
 
 void fact_pay(ld_core_t *c, uint32_t f, uint32_t emp, uint32_t amount)
 {
     /* pays follow their fact: only the last fact takes new ones */
-    if (f + 1 != c->g.n_facts || c->facts[f].pay0 + c->facts[f].npay != c->g.n_pays)
+    if (f + 1 != c->g.n_facts)
         return;
     touch_globals(c);
-    touch_fact(c, f);
     GROW(c->pays, c->pays_cap, c->g.n_pays);
-    c->pays[c->g.n_pays++] = (pay_t){emp, amount};
-    c->facts[f].npay++;
+    c->pays[c->g.n_pays++] = (pay_t){f, emp, amount};
 }
 
 void touch_rec(ld_core_t *c, uint32_t i)

@@ -311,25 +311,23 @@ typedef struct {
 
 /* One generic record for the smaller things of part 2 (§4 KB, §4 quality
  * awards, §8 suggestions and QC projects), keyed "<kind>:<id>". */
-/* §12 v2 (reversal.c): a reversible fact, remembered by its seq in a few
- * dozen bytes (its text stays in the log): facts are kept in seq order, so a
- * seq is found by binary search; the points it paid are pays[pay0, pay0+npay)
- * (they follow the fact as its derived events, so they are contiguous). */
+/* §12 v2 (reversal.c): a reversible fact, remembered by its seq in 32 bytes
+ * (its text stays in the log). Facts are kept in seq order, so a seq is found
+ * by binary search; the points a fact paid are the pays whose `fact` is its
+ * index (they follow the fact as its derived events: pays are in fact order). */
 typedef struct {
     uint64_t seq;
-    int64_t value;          /* a query test's total_ms; a placement's level */
-    int64_t at_ms;
+    uint32_t at_s;          /* when, in seconds (a query test counted again) */
+    int32_t value;          /* a query test's total_ms (clamped); a placement's level */
     uint32_t emp;           /* NONE for points-only facts */
-    uint32_t n1;            /* kind-specific flags; a placement's former level */
     uint32_t n2;            /* the exam, case or task index */
-    uint32_t pay0, npay;
-    uint32_t stamp;
-    uint16_t body;          /* the event's body case */
+    uint8_t body;           /* the event's body case (every reversible one is < 256) */
+    uint8_t n1;             /* kind-specific flags; a placement's former level */
     uint8_t reversed;
 } fact_t;
 
 typedef struct {
-    uint32_t emp;
+    uint32_t fact, emp;
     uint32_t amount;
 } pay_t;
 enum { REC_KB_ITEM = 1, REC_KB_PROPOSAL, REC_SUGGESTION, REC_QC_PROJECT, REC_QC_GROUP, REC_QUALITY };

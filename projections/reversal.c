@@ -32,6 +32,20 @@ static uint32_t fact_find(const ld_core_t *c, uint64_t seq)
     return lo < c->g.n_facts && c->facts[lo].seq == seq ? lo : NONE;
 }
 
+/* The first pay of fact f (pays are in fact order), or n_pays. */
+static uint32_t pays_of(const ld_core_t *c, uint32_t f)
+{
+    uint32_t lo = 0, hi = c->g.n_pays;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (c->pays[mid].fact < f)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 static const char *kind_name(int body)
 {
     switch (body) {
@@ -104,11 +118,11 @@ void facts_note(ld_core_t *c, const Ladder__V1__Event *ev)
         return; /* facts arrive in seq order; a replayed one is known */
     uint32_t f = fact_new(c, ev->seq);
     fact_t *r = &c->facts[f];
-    r->body = (uint16_t)ev->body_case;
+    r->body = (uint8_t)ev->body_case;
     r->emp = emp ? emp_find(c, emp) : NONE;
-    r->n1 = n1;
-    r->value = value;
-    r->at_ms = ev->at_ms;
+    r->n1 = (uint8_t)n1;
+    r->value = value > INT32_MAX ? INT32_MAX : value < INT32_MIN ? INT32_MIN : (int32_t)value;
+    r->at_s = (uint32_t)(ev->at_ms / 1000);
     r->n2 = n2;
 }
 
@@ -162,8 +176,11 @@ static int reverse(ld_core_t *c, const Ladder__V1__ReverseFact *m, const ld_ctx_
     size_t ne = 0;
     if (r->emp != NONE)
         emps[ne++] = r->emp;
-    for (uint32_t k = 0; k < r->npay && ne < 64; k++) {
-        uint32_t who = c->pays[r->pay0 + k].emp;
+    uint32_t pay0 = pays_of(c, f), npts = 0;
+    while (pay0 + npts < c->g.n_pays && c->pays[pay0 + npts].fact == f)
+        npts++;
+    for (uint32_t k = 0; k < npts && ne < 64; k++) {
+        uint32_t who = c->pays[pay0 + k].emp;
         bool seen = false;
         for (size_t j = 0; j < ne; j++)
             seen |= emps[j] == who;
@@ -204,7 +221,7 @@ static int reverse(ld_core_t *c, const Ladder__V1__ReverseFact *m, const ld_ctx_
     b->explanation = ostr(out, expl);
     ev->fact_reversed = b;
     uint64_t fseq = r->seq;
-    uint32_t npts = r->npay, pay0 = r->pay0, body = r->body;
+    uint32_t body = r->body;
     uint32_t placed = r->body == B(EMPLOYEE_PLACED) ? r->emp : NONE;
     if (apply(c, ev))
         return -1;
@@ -267,7 +284,7 @@ int reversal_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         if (e->qt_seq == r->seq) {
             uint32_t p = previous_test(c, i, f);
             e->qt_seq = p == NONE ? 0 : c->facts[p].seq;
-            e->qt_at_ms = p == NONE ? 0 : c->facts[p].at_ms;
+            e->qt_at_ms = p == NONE ? 0 : (int64_t)c->facts[p].at_s * 1000;
             e->qt_total_ms = p == NONE ? 0 : c->facts[p].value;
         }
         if ((r->n1 & QF_RETENTION) && this_year) {

@@ -196,12 +196,15 @@ int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len)
     st.fact_reversed = arena_alloc(&a, (nf + 1) * sizeof *st.fact_reversed);
     for (uint32_t i = 0; i < nf; i++) {
         const fact_t *f = &c->facts[i];
-        st.fact_seq[i] = f->seq, st.fact_value[i] = f->value, st.fact_at_ms[i] = f->at_ms;
+        st.fact_seq[i] = f->seq, st.fact_value[i] = f->value;
+        st.fact_at_ms[i] = (int64_t)f->at_s * 1000;
         st.fact_emp[i] = f->emp == NONE ? 0 : f->emp + 1;
         st.fact_n1[i] = f->n1;
         st.fact_n2[i] = f->n2 == NONE ? 0 : f->n2 + 1;
-        st.fact_body[i] = f->body, st.fact_npay[i] = f->npay, st.fact_reversed[i] = f->reversed;
+        st.fact_body[i] = f->body, st.fact_npay[i] = 0, st.fact_reversed[i] = f->reversed;
     }
+    for (uint32_t i = 0; i < np; i++)
+        st.fact_npay[c->pays[i].fact]++;
     st.n_pay_emp = st.n_pay_amount = np;
     st.pay_emp = arena_alloc(&a, (np + 1) * sizeof *st.pay_emp);
     st.pay_amount = arena_alloc(&a, (np + 1) * sizeof *st.pay_amount);
@@ -484,23 +487,25 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
             (st->fact_emp[i] && !IDX_OK(st->fact_emp[i] - 1, c->g.n_emps)) ||
             pay0 + st->fact_npay[i] > np)
             goto bad;
+        if (st->fact_value[i] > INT32_MAX || st->fact_value[i] < INT32_MIN || st->fact_n1[i] > 255 ||
+            st->fact_body[i] > 255 || st->fact_at_ms[i] < 0 || st->fact_at_ms[i] / 1000 > UINT32_MAX)
+            goto bad;
         memset(f, 0, sizeof *f);
-        f->seq = st->fact_seq[i], f->value = st->fact_value[i], f->at_ms = st->fact_at_ms[i];
+        f->seq = st->fact_seq[i], f->value = (int32_t)st->fact_value[i];
+        f->at_s = (uint32_t)(st->fact_at_ms[i] / 1000);
         f->emp = st->fact_emp[i] ? st->fact_emp[i] - 1 : NONE;
-        f->n1 = st->fact_n1[i];
+        f->n1 = (uint8_t)st->fact_n1[i];
         f->n2 = st->fact_n2[i] ? st->fact_n2[i] - 1 : NONE;
-        f->body = (uint16_t)st->fact_body[i];
-        f->pay0 = (uint32_t)pay0, f->npay = st->fact_npay[i];
+        f->body = (uint8_t)st->fact_body[i];
         f->reversed = st->fact_reversed[i] ? 1 : 0;
-        pay0 += f->npay;
+        for (uint32_t k = 0; k < st->fact_npay[i]; k++, pay0++) {
+            if (!IDX_OK(st->pay_emp[pay0], c->g.n_emps))
+                goto bad;
+            c->pays[pay0] = (pay_t){(uint32_t)i, st->pay_emp[pay0], st->pay_amount[pay0]};
+        }
     }
     if (pay0 != np)
         goto bad;
-    for (size_t i = 0; i < np; i++) {
-        if (!IDX_OK(st->pay_emp[i], c->g.n_emps))
-            goto bad;
-        c->pays[i] = (pay_t){st->pay_emp[i], st->pay_amount[i]};
-    }
     c->g.n_facts = (uint32_t)nf, c->g.n_pays = (uint32_t)np;
     memcpy(&c->g.lib_count[0][0], st->lib_count, sizeof c->g.lib_count);
 #undef IDX_OK

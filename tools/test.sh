@@ -17,6 +17,4 @@ cmake --build "$build" -j"$(nproc)"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 cd "$build"
-# test_scale (label "scale") is known to fail until issue 17's memory work lands:
-# tools/scale.sh runs it on its own
-ctest --output-on-failure -j"$(nproc)" -LE scale "$@"
+ctest --output-on-failure -j"$(nproc)" "$@"
