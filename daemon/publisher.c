@@ -202,6 +202,20 @@ static void mark_case(server_t *s, const char *case_id, uint64_t seq)
         mark_board(s, CASES, (int)level, cat, seq);
 }
 
+/* A coalesced value (a board or a case partition) on its topic, with the seq
+ * of its cause and the previous publication of this topic (prev_seq). */
+static void publish_value(server_t *s, Ladder__V1__Update *u, char *topic, uint64_t seq,
+                          uint8_t **buf, size_t *cap)
+{
+    u->topic = topic;
+    u->seq = seq;
+    u->prev_seq = ld_topics_swap(s->publisher.shown, topic, seq);
+    size_t n = ladder__v1__update__get_packed_size(u);
+    *buf = ld_grow(*buf, cap, n, 1);
+    ladder__v1__update__pack(u, *buf);
+    pub_send(s, topic, strlen(topic), *buf, n);
+}
+
 static void publish_cases(server_t *s, const dirty_t *d, uint8_t **buf, size_t *cap)
 {
     Ladder__V1__GetCaseRanking g = LADDER__V1__GET_CASE_RANKING__INIT;
@@ -216,15 +230,9 @@ static void publish_cases(server_t *s, const dirty_t *d, uint8_t **buf, size_t *
     char topic[sizeof d->value + 32];
     snprintf(topic, sizeof topic, "cases.%u.%s", d->scope, d->value);
     Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
-    u.topic = topic;
-    u.seq = d->seq;
-    u.prev_seq = ld_topics_swap(s->publisher.shown, topic, d->seq);
     u.payload_case = LADDER__V1__UPDATE__PAYLOAD_CASES;
     u.cases = ok.case_ranking;
-    size_t n = ladder__v1__update__get_packed_size(&u);
-    *buf = ld_grow(*buf, cap, n, 1);
-    ladder__v1__update__pack(&u, *buf);
-    pub_send(s, topic, strlen(topic), *buf, n);
+    publish_value(s, &u, topic, d->seq, buf, cap);
 }
 
 static void publish_board(server_t *s, const dirty_t *d, uint8_t **buf, size_t *cap)
@@ -244,15 +252,9 @@ static void publish_board(server_t *s, const dirty_t *d, uint8_t **buf, size_t *
     snprintf(topic, sizeof topic, "board.%s/%s%s%s", win[d->window], scope[d->scope],
              d->scope ? ":" : "", d->scope ? d->value : "");
     Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
-    u.topic = topic;
-    u.seq = d->seq;
-    u.prev_seq = ld_topics_swap(s->publisher.shown, topic, d->seq);
     u.payload_case = LADDER__V1__UPDATE__PAYLOAD_BOARD;
     u.board = ok.board;
-    size_t n = ladder__v1__update__get_packed_size(&u);
-    *buf = ld_grow(*buf, cap, n, 1);
-    ladder__v1__update__pack(&u, *buf);
-    pub_send(s, topic, strlen(topic), *buf, n);
+    publish_value(s, &u, topic, d->seq, buf, cap);
 }
 
 /* Publishes each dirty board's top 10 (and each dirty case partition's
