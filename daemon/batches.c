@@ -167,7 +167,7 @@ static void finish(server_t *s, batch_t *b)
     batch_reset(b);
 }
 
-static void writer_idle(server_t *s);
+static void writer_idle(server_t *s, bool after_index);
 static void start_index(server_t *s);
 static void arm_index(server_t *s);
 static void start_sync(server_t *s);
@@ -203,14 +203,19 @@ static void after_work_cb(uv_work_t *w, int status)
     finish(s, b);
     if (!s->core)
         return; /* failed for good: ld_server_fail stopped the loop */
-    writer_idle(s);
+    writer_idle(s, false);
 }
 
 /* The writer is free: the next batch if one is waiting, else background
  * work that no acknowledgment waits for. */
-static void writer_idle(server_t *s)
+static void writer_idle(server_t *s, bool after_index)
 {
-    if (s->batches.cur->n) {
+    if (s->batches.cur->n && !s->stopping && !after_index &&
+        ld_store_index_pending(s->store) >= LD_INDEX_FORCE) {
+        start_index(s); /* the tail is at its bound: one step before the batch */
+        if (!s->batches.busy)
+            ld_batches_submit(s);
+    } else if (s->batches.cur->n) {
         ld_batches_submit(s);
     } else if (!s->stopping) {
         uint64_t since = s->batches.committed_seq - s->batches.snap_seq;
@@ -230,7 +235,7 @@ static void writer_idle(server_t *s)
 static void index_cb(uv_work_t *w)
 {
     server_t *s = ld_container_of(w, server_t, batches.index_work);
-    s->batches.index_rc = ld_store_index_flush(s->store);
+    s->batches.index_rc = ld_store_index_step(s->store, LD_INDEX_CHUNK);
 }
 
 static void after_index_cb(uv_work_t *w, int status)
@@ -239,19 +244,29 @@ static void after_index_cb(uv_work_t *w, int status)
     (void)status;
     s->batches.busy = false;
     uint64_t ms = (ld_mono_ns() - s->batches.index_t0) / 1000000;
-    if (s->batches.index_rc) /* the store writes it with a later commit */
+    if (s->batches.index_rc) /* the pending entries stay: the next quiet time retries */
         ld_log(LD_LOG_WARN, "stream index not written", "error=\"%s\"",
                ld_strerror(s->batches.index_rc));
     else
-        ld_log(LD_LOG_DEBUG, "stream index written", "ms=%llu", (unsigned long long)ms);
-    writer_idle(s);
+        ld_log(LD_LOG_DEBUG, "stream index step written", "ms=%llu pending=%zu",
+               (unsigned long long)ms, ld_store_index_pending(s->store));
+    /* still quiet (nothing was submitted meanwhile): the next step at once */
+    if (!s->batches.index_rc && !s->batches.cur->n && !s->stopping &&
+        ld_store_index_pending(s->store) >= LD_INDEX_IDLE) {
+        start_index(s);
+        if (s->batches.busy)
+            return;
+    }
+    writer_idle(s, true);
 }
 
 /* The stream index, written behind the log (store.h), when the log has been
- * quiet for LD_INDEX_QUIET_MS: all waiting entries in one transaction. A batch
- * decided meanwhile waits for it, so it is never started while requests flow;
- * under continuous load the store writes it inside a commit once index_every
- * events wait (the remaining latency cost of the index). */
+ * quiet for LD_INDEX_QUIET_MS, in steps of LD_INDEX_CHUNK entries, one
+ * transaction each: a batch decided meanwhile waits for one step at most, and
+ * the steps go on only while nothing is submitted. No commit carries index
+ * entries (loop.c opens the store so); only when LD_INDEX_FORCE events wait
+ * does one step run between two commits however busy the log is, so the
+ * unindexed tail (its memory, the stream readers' scan) stays bounded. */
 static void on_index_timer(uv_timer_t *t)
 {
     server_t *s = ld_container_of(t, server_t, batches.index_timer);
@@ -324,6 +339,10 @@ void ld_batches_submit(server_t *s)
     batch_t *b = bs->cur;
     if (!b->n || bs->busy)
         return;
+    if (s->deadlines_due) { /* what this batch's decisions made due joins it */
+        s->deadlines_due = false;
+        ld_deadlines_fire(s);
+    }
     s->st.batches++;
     ld_hist_add(s->st.batch_hist, b->n);
     Ladder__V1__Event **ev = ld_out_events(b->out);
@@ -338,6 +357,8 @@ void ld_batches_submit(server_t *s)
                                           .n_events = p->ev_end - p->ev_start};
         memcpy(b->apps[b->napps++].digest, p->digest, LD_HASH_LEN);
     }
+    if (b->napps && b->n <= LD_BOARDS_EAGER)
+        ld_publisher_catch_up(s);
     bs->cur = b == &bs->b[0] ? &bs->b[1] : &bs->b[0];
     bs->writing = b;
     b->t_submit = bs->last_submit_ns = ld_mono_ns();

@@ -406,15 +406,15 @@ static void index_advance(ld_store_t *s, size_t done)
         tail_clear(s); /* every stream's version is in the index again */
 }
 
-int ld_store_index_flush(ld_store_t *s)
+/* One transaction of at most max pending index entries (growing the map
+ * once when full). Returns how many were written, or a negative code. */
+static long index_txn(ld_store_t *s, size_t max)
 {
-    if (s->read_only)
-        return LD_EINVAL;
-    while (s->pend_start < s->pend_n) {
+    for (;;) {
         MDB_txn *txn;
         pthread_rwlock_rdlock(&s->resize);
         int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
-        long done = rc ? from_mdb(rc) : index_chunk(s, txn, 65536);
+        long done = rc ? from_mdb(rc) : index_chunk(s, txn, max);
         if (done > 0 && (rc = mdb_txn_commit(txn)))
             done = from_mdb(rc);
         else if (done <= 0 && !rc)
@@ -422,11 +422,30 @@ int ld_store_index_flush(ld_store_t *s)
         pthread_rwlock_unlock(&s->resize);
         if (done == LD_EMAPFULL && s->map_size < ((size_t)1 << 40) && grow_map(s) == 0)
             continue;
+        if (done > 0)
+            index_advance(s, (size_t)done);
+        return done;
+    }
+}
+
+int ld_store_index_flush(ld_store_t *s)
+{
+    if (s->read_only)
+        return LD_EINVAL;
+    while (s->pend_start < s->pend_n) {
+        long done = index_txn(s, 65536);
         if (done < 0)
             return (int)done;
-        index_advance(s, (size_t)done);
     }
     return 0;
+}
+
+int ld_store_index_step(ld_store_t *s, size_t max)
+{
+    if (s->read_only || !max)
+        return LD_EINVAL;
+    long done = index_txn(s, max);
+    return done < 0 ? (int)done : 0;
 }
 
 /* ---------------------------------------------------------------- open ---- */

@@ -87,7 +87,8 @@ typedef enum {
 typedef struct {
     ld_durability_t durability;
     size_t map_size; /* initial map size in bytes; 0 = 64 MiB. Grows on demand. */
-    uint64_t index_every; /* events between stream-index flushes; 0 = 65536 */
+    uint64_t index_every; /* events between stream-index flushes inside a commit;
+                             0 = 65536, UINT64_MAX = never (the caller steps it) */
     bool read_only;       /* MDB_RDONLY, no lock, no file created; refuses a missing store */
     bool verify_all;      /* writers: verify the whole chain at open, not only the tail */
 } ld_store_options_t;
@@ -181,6 +182,11 @@ int ld_store_snapshot_names(ld_store_t *s, const char *prefix, char (*names)[LD_
 /* Writes the stream index up to the head now (also done every index_every
  * events and at close). Writer thread only. */
 int ld_store_index_flush(ld_store_t *s);
+
+/* Writes the index entries of at most max of the oldest unindexed events in
+ * one transaction: a caller with short idle slots (ladderd) bounds how long a
+ * commit can wait behind the index. Writer thread only. Returns 0 or a code. */
+int ld_store_index_step(ld_store_t *s, size_t max);
 
 /* Events whose stream-index entries are not written yet. Writer thread, or
  * any thread while no write runs. */
