@@ -218,6 +218,7 @@ static void writer_idle(server_t *s, bool after_index)
     } else if (s->batches.cur->n) {
         ld_batches_submit(s);
     } else if (!s->stopping) {
+        ld_publisher_catch_up(s, 0); /* nothing waits: whatever it costs */
         uint64_t since = s->batches.committed_seq - s->batches.snap_seq;
         if (since >= s->cfg.snapshot_every)
             ld_history_snapshot(s, s->batches.committed_seq);
@@ -357,8 +358,8 @@ void ld_batches_submit(server_t *s)
                                           .n_events = p->ev_end - p->ev_start};
         memcpy(b->apps[b->napps++].digest, p->digest, LD_HASH_LEN);
     }
-    if (b->napps && b->n <= LD_BOARDS_EAGER)
-        ld_publisher_catch_up(s);
+    if (b->napps)
+        ld_publisher_catch_up(s, b->n);
     bs->cur = b == &bs->b[0] ? &bs->b[1] : &bs->b[0];
     bs->writing = b;
     b->t_submit = bs->last_submit_ns = ld_mono_ns();

@@ -9,9 +9,15 @@
  * decisions not yet written, so like per-event updates they are held in the
  * last batch those decisions belong to and go out when it has committed.
  * Building them brings the boards up to date (boards_flush), which costs with
- * the changes since the last time: the next round waits at least
- * LD_BOARDS_SHARE times as long as this one took, so boards take at most
- * 1/LD_BOARDS_SHARE of the loop however fast the commands come.
+ * the changes since the last time, on the loop: a round after 100 ms of 10 k/s
+ * is a stall of milliseconds in front of every request read meanwhile. So
+ * the boards catch up in small steps: with each batch of at most
+ * LD_BOARDS_EAGER requests (light load: a few employees each time) and
+ * whenever the writer finds nothing waiting (batches.c). Under heavy load
+ * (batches of more than LD_BOARDS_EAGER requests on average) only the rounds
+ * do it, and the next round waits at least LD_BOARDS_SHARE
+ * times as long as this one took, so boards take at most 1/LD_BOARDS_SHARE of
+ * the loop however fast the commands come.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -270,8 +276,14 @@ static void publish_board(server_t *s, const dirty_t *d, batch_t *hold, uint8_t 
     publish_value(s, &u, topic, d->seq, hold, buf, cap);
 }
 
-void ld_publisher_catch_up(server_t *s)
+void ld_publisher_catch_up(server_t *s, size_t batch)
 {
+    ld_publisher_t *pb = &s->publisher;
+    if (batch) /* requests per batch, averaged over the last eight or so */
+        pb->avg_batch = (7 * pb->avg_batch + 16 * batch) / 8;
+    if (batch && pb->avg_batch > 16 * LD_BOARDS_EAGER)
+        return; /* a heavy load: the timer's rounds catch up, at their share */
+    uint64_t t0 = ld_mono_ns();
     Ladder__V1__GetBoard g = LADDER__V1__GET_BOARD__INIT;
     g.top = 1;
     Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
@@ -280,6 +292,9 @@ void ld_publisher_catch_up(server_t *s)
     Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
     ld_out_reset(s->qout);
     (void)ld_core_query(s->core, &q, ld_server_now(s), s->qout, &ok, NULL);
+    uint64_t us = (ld_mono_ns() - t0) / 1000;
+    if (us > 1000)
+        ld_log(LD_LOG_DEBUG, "boards caught up", "us=%llu batch=%zu", (unsigned long long)us, batch);
 }
 
 /* Publishes each dirty board's top 10 (and each dirty case partition's

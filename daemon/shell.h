@@ -36,7 +36,7 @@
 #define LD_INDEX_IDLE 4096  /* unindexed events worth an index write when quiet */
 #define LD_INDEX_QUIET_MS 50 /* no commit submitted for this long: quiet */
 #define LD_BOARDS_EAGER 64  /* batches of at most this many requests bring the boards up to date */
-#define LD_INDEX_CHUNK 4096 /* index entries per step (one transaction) */
+#define LD_INDEX_CHUNK 2048 /* index entries per step (one transaction) */
 #define LD_INDEX_FORCE (1u << 19) /* unindexed events that force a step between commits */
 
 #define ld_container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
@@ -163,6 +163,7 @@ typedef struct {
     uv_poll_t monitor_poll;
     uv_timer_t timer;       /* publishes dirty boards, at most every 100 ms */
     uint64_t next_ms;       /* the next round's delay: 100 ms, or 20x the last round's cost */
+    uint64_t avg_batch;     /* requests per batch x 16, a moving average (catch-up) */
     bool timer_inited;
     dirty_t *dirty;
     size_t ndirty, capdirty;
@@ -330,9 +331,10 @@ void ld_publisher_committed(server_t *s, batch_t *b);
 /* Rebuilds the per-topic last seqs from the store (after a failed commit); 0 or a code. */
 int ld_publisher_reload(server_t *s);
 /* Brings the core's boards up to date with the decisions so far (a board
- * query does): called per small batch, so that the boards' catch-up is spread
- * over the turns instead of falling on one publishing round. */
-void ld_publisher_catch_up(server_t *s);
+ * query does) unless batches (batch: the requests of the one being
+ * submitted, 0 when the writer is idle) are large on average: the boards'
+ * catch-up is spread over the turns instead of falling on one round. */
+void ld_publisher_catch_up(server_t *s, size_t batch);
 /* Closes the publisher's handles. */
 void ld_publisher_close(server_t *s);
 /* Closes the PUB socket and frees the dirty list; idempotent. */
