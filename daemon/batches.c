@@ -168,6 +168,7 @@ static void finish(server_t *s, batch_t *b)
 }
 
 static void writer_idle(server_t *s, bool after_index);
+static bool start_reserve(server_t *s);
 static void start_index(server_t *s);
 static void arm_index(server_t *s);
 static void start_sync(server_t *s);
@@ -222,7 +223,8 @@ static void writer_idle(server_t *s, bool after_index)
         uint64_t since = s->batches.committed_seq - s->batches.snap_seq;
         if (since >= s->cfg.snapshot_every)
             ld_history_snapshot(s, s->batches.committed_seq);
-        arm_index(s);
+        if (!start_reserve(s))
+            arm_index(s);
     }
     start_sync(s);
     ld_deadlines_arm(s);
@@ -300,6 +302,46 @@ static void start_index(server_t *s)
         return;
     }
     bs->busy = true;
+}
+
+/* Written zeros ahead of LMDB's last page (ld_store_reserve), a step at a
+ * time when the writer is idle, at most every LD_RESERVE_EVERY_MS: commits
+ * then write inside the file and their one flush (nometasync) commits no
+ * file-size change. After a full disk it waits LD_RESERVE_BACKOFF_MS. */
+static void reserve_cb(uv_work_t *w)
+{
+    server_t *s = ld_container_of(w, server_t, batches.reserve_work);
+    s->batches.reserve_rc = ld_store_reserve(s->store, LD_RESERVE_AHEAD, LD_RESERVE_STEP);
+}
+
+static void after_reserve_cb(uv_work_t *w, int status)
+{
+    server_t *s = ld_container_of(w, server_t, batches.reserve_work);
+    ld_batches_t *bs = &s->batches;
+    (void)status;
+    bs->busy = false;
+    if (bs->reserve_rc) {
+        bs->reserve_ns += LD_RESERVE_BACKOFF_MS * 1000000ull;
+        ld_log(LD_LOG_DEBUG, "no zeros written ahead of the log", "error=\"%s\"",
+               ld_strerror(bs->reserve_rc));
+    }
+    writer_idle(s, true);
+}
+
+static bool start_reserve(server_t *s)
+{
+    ld_batches_t *bs = &s->batches;
+    uint64_t now = ld_mono_ns();
+    if (bs->busy || now < bs->reserve_ns + LD_RESERVE_EVERY_MS * 1000000ull)
+        return false;
+    bs->reserve_ns = now;
+    int rc = uv_queue_work(s->loop, &bs->reserve_work, reserve_cb, after_reserve_cb);
+    if (rc) {
+        ld_log(LD_LOG_WARN, "zeros ahead of the log not queued", "error=\"%s\"", uv_strerror(rc));
+        return false;
+    }
+    bs->busy = true;
+    return true;
 }
 
 static void sync_cb(uv_work_t *w)

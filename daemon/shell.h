@@ -36,6 +36,10 @@
 #define LD_INDEX_IDLE 4096  /* unindexed events worth an index write when quiet */
 #define LD_INDEX_QUIET_MS 50 /* no commit submitted for this long: quiet */
 #define LD_BOARDS_EAGER 64  /* batches of at most this many requests bring the boards up to date */
+#define LD_RESERVE_AHEAD (4u << 20) /* written zeros kept past LMDB's last page */
+#define LD_RESERVE_STEP (256u << 10) /* at most this much per idle slot */
+#define LD_RESERVE_EVERY_MS 10
+#define LD_RESERVE_BACKOFF_MS 10000 /* after a full disk */
 #define LD_INDEX_CHUNK 2048 /* index entries per step (one transaction) */
 #define LD_INDEX_FORCE (1u << 19) /* unindexed events that force a step between commits */
 
@@ -149,6 +153,9 @@ typedef struct {
     uv_work_t index_work;   /* the stream index, when the writer is idle */
     int index_rc;
     uint64_t index_t0;
+    uv_work_t reserve_work; /* zeros ahead of LMDB's last page, when the writer is idle */
+    int reserve_rc;
+    uint64_t reserve_ns;    /* the last one started (pushed ahead after a failure) */
     uv_work_t sync_work;    /* nometasync: the meta page, when the writer is idle */
     bool syncing;
     int sync_rc;

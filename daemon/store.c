@@ -1552,3 +1552,53 @@ int ld_store_sync(ld_store_t *s)
 {
     return from_mdb(mdb_env_sync(s->env, 1));
 }
+
+int ld_store_reserve(ld_store_t *s, size_t ahead, size_t step)
+{
+    if (s->read_only || !step)
+        return LD_EINVAL;
+    /* a write transaction, aborted at the end, holds LMDB's writer lock: no
+     * commit, index step or snapshot writes a page while the file grows */
+    MDB_txn *txn;
+    pthread_rwlock_rdlock(&s->resize);
+    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (rc) {
+        pthread_rwlock_unlock(&s->resize);
+        return from_mdb(rc);
+    }
+    int fd;
+    MDB_envinfo info;
+    MDB_stat st;
+    struct stat fs;
+    rc = 0;
+    if (mdb_env_get_fd(s->env, &fd) || mdb_env_info(s->env, &info) || mdb_env_stat(s->env, &st) ||
+        fstat(fd, &fs)) {
+        rc = LD_EIO;
+        goto out;
+    }
+    off_t used = (off_t)(info.me_last_pgno + 1) * st.ms_psize, end = fs.st_size;
+    off_t cap = (off_t)s->map_size; /* LMDB writes no page past its map */
+    if (end < used || end - used >= (off_t)ahead || end >= cap)
+        goto out;
+    off_t to = end + (off_t)step < cap ? end + (off_t)step : cap;
+    static const uint8_t zeros[1 << 16];
+    for (off_t o = end; o < to;) {
+        size_t n = to - o < (off_t)sizeof zeros ? (size_t)(to - o) : sizeof zeros;
+        ssize_t w = pwrite(fd, zeros, n, o);
+        if (w <= 0) {
+            int err = w < 0 ? errno : ENOSPC;
+            if (ftruncate(fd, end)) /* give the space back: the log needs it more */
+                err = errno;
+            rc = err == ENOSPC ? LD_ENOSPC : LD_EIO;
+            goto out;
+        }
+        o += w;
+    }
+    /* start writing the zeros out now, so that the next flush (the idle
+     * sync, or a commit) finds little of them left to wait for */
+    (void)sync_file_range(fd, end, to - end, SYNC_FILE_RANGE_WRITE);
+out:
+    mdb_txn_abort(txn);
+    pthread_rwlock_unlock(&s->resize);
+    return rc;
+}
