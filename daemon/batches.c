@@ -219,7 +219,7 @@ static void writer_idle(server_t *s, bool after_index)
     } else if (s->batches.cur->n) {
         ld_batches_submit(s);
     } else if (!s->stopping) {
-        ld_publisher_catch_up(s, 0); /* nothing waits: whatever it costs */
+        ld_publisher_idle(s); /* the boards catch up if it stays quiet */
         uint64_t since = s->batches.committed_seq - s->batches.snap_seq;
         if (since >= s->cfg.snapshot_every)
             ld_history_snapshot(s, s->batches.committed_seq);

@@ -13,7 +13,7 @@
  * is a stall of milliseconds in front of every request read meanwhile. So
  * the boards catch up in small steps: with each batch of at most
  * LD_BOARDS_EAGER requests (light load: a few employees each time) and
- * whenever the writer finds nothing waiting (batches.c). Under heavy load
+ * when the log has been quiet for LD_BOARDS_QUIET_MS. Under heavy load
  * (batches of more than LD_BOARDS_EAGER requests on average) only the rounds
  * do it, and the next round waits at least LD_BOARDS_SHARE
  * times as long as this one took, so boards take at most 1/LD_BOARDS_SHARE of
@@ -33,6 +33,7 @@
 #define CASES 255 /* a dirty_t of a case partition: scope = level, value = category */
 #define LD_BOARDS_MS 100    /* §9: at most one update per board per this many ms */
 #define LD_BOARDS_SHARE 20  /* the next round waits >= 20x this round's cost */
+#define LD_BOARDS_QUIET_MS 5 /* nothing submitted for this long: catch up now */
 
 /* Publishes one update. PUB drops for a subscriber at its high-water mark by
  * design (the subscriber sees the gap in seqs); anything ZeroMQ refuses
@@ -297,6 +298,29 @@ void ld_publisher_catch_up(server_t *s, size_t batch)
         ld_log(LD_LOG_DEBUG, "boards caught up", "us=%llu batch=%zu", (unsigned long long)us, batch);
 }
 
+/* LD_BOARDS_QUIET_MS after the writer found nothing waiting, if nothing was
+ * submitted since: the log is quiet, catch up whatever it costs. (At once
+ * would be on every commit of a saturated daemon whose clients wait for
+ * their replies before sending more: a rebuild of every board each time.) */
+static void on_quiet(uv_timer_t *t)
+{
+    server_t *s = ld_container_of(t, server_t, publisher.quiet);
+    ld_batches_t *bs = &s->batches;
+    if (bs->busy || bs->cur->n || s->stopping ||
+        ld_mono_ns() - bs->last_submit_ns < LD_BOARDS_QUIET_MS * 1000000ull)
+        return;
+    ld_publisher_catch_up(s, 0);
+}
+
+void ld_publisher_idle(server_t *s)
+{
+    if (!s->publisher.quiet_inited || uv_is_active((uv_handle_t *)&s->publisher.quiet))
+        return;
+    int rc = uv_timer_start(&s->publisher.quiet, on_quiet, LD_BOARDS_QUIET_MS, 0);
+    if (rc)
+        ld_log(LD_LOG_WARN, "board catch-up not scheduled", "error=\"%s\"", uv_strerror(rc));
+}
+
 /* Publishes each dirty board's top 10 (and each dirty case partition's
  * ranking) once, with the seq of its last change. Decisions not yet on disk
  * must not show before they are: the updates are held by the batch that
@@ -420,6 +444,11 @@ int ld_publisher_open(server_t *s)
         return LD_EIO;
     }
     s->publisher.timer_inited = true;
+    if ((rc = uv_timer_init(s->loop, &s->publisher.quiet))) {
+        ld_log(LD_LOG_ERROR, "cannot set up the loop", "handle=quiet error=\"%s\"", uv_strerror(rc));
+        return LD_EIO;
+    }
+    s->publisher.quiet_inited = true;
     open_monitor(s);
     s->publisher.shown = ld_topics_new();
     return ld_publisher_reload(s);
@@ -452,6 +481,9 @@ void ld_publisher_close(server_t *s)
     if (s->publisher.timer_inited)
         uv_close((uv_handle_t *)&s->publisher.timer, close_cb);
     s->publisher.timer_inited = false;
+    if (s->publisher.quiet_inited)
+        uv_close((uv_handle_t *)&s->publisher.quiet, close_cb);
+    s->publisher.quiet_inited = false;
     if (s->publisher.monitor)
         uv_close((uv_handle_t *)&s->publisher.monitor_poll, close_cb);
 }

@@ -171,6 +171,8 @@ typedef struct {
     uv_timer_t timer;       /* publishes dirty boards, at most every 100 ms */
     uint64_t next_ms;       /* the next round's delay: 100 ms, or 20x the last round's cost */
     uint64_t avg_batch;     /* requests per batch x 16, a moving average (catch-up) */
+    uv_timer_t quiet;       /* the boards catch up when the log is quiet */
+    bool quiet_inited;
     bool timer_inited;
     dirty_t *dirty;
     size_t ndirty, capdirty;
@@ -342,6 +344,9 @@ int ld_publisher_reload(server_t *s);
  * submitted, 0 when the writer is idle) are large on average: the boards'
  * catch-up is spread over the turns instead of falling on one round. */
 void ld_publisher_catch_up(server_t *s, size_t batch);
+/* The writer found nothing waiting: the boards catch up if the log stays
+ * quiet for a few milliseconds. */
+void ld_publisher_idle(server_t *s);
 /* Closes the publisher's handles. */
 void ld_publisher_close(server_t *s);
 /* Closes the PUB socket and frees the dirty list; idempotent. */
