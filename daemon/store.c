@@ -13,6 +13,7 @@
 #include <lmdb.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,11 @@ struct ld_store {
     /* events after indexed_seq, in seq order; names point into `tail` */
     struct pend { uint64_t seq, version; const char *name; size_t len; } *pend;
     size_t pend_n, pend_cap, pend_start;
+    /* Event packer (see packer_init): per body case, Event's descriptor cut
+     * down to the envelope fields and that one body member */
+    ProtobufCMessageDescriptor *pk_desc;
+    ProtobufCFieldDescriptor *pk_fields;
+    size_t pk_n;
     struct ientry *ibuf;   /* scratch for index writes */
     size_t icap;
     uint8_t *kbuf;
@@ -606,6 +612,7 @@ static int check_size(ld_store_t *s, const char *path, char *errbuf, size_t errl
 }
 
 static int verify_range(ld_store_t *s, uint64_t from, uint64_t *bad_seq, char *why, size_t whylen);
+static int packer_init(ld_store_t *s);
 
 /* The seq of the newest snapshot (0 when none), where a replay starts. */
 static uint64_t last_snapshot_seq(ld_store_t *s)
@@ -705,6 +712,10 @@ int ld_store_open(ld_store_t **out, const char *path, const ld_store_options_t *
         goto fail;
     }
     s->index_every = opt->index_every ? opt->index_every : 65536;
+    if ((rc = packer_init(s))) {
+        errf(errbuf, errlen, "%s%s", "out of memory", "");
+        goto fail;
+    }
     if ((rc = tail_rebuild(s))) {
         errf(errbuf, errlen, "reading the unindexed tail of the log: %s%s", ld_strerror(rc), "");
         goto fail;
@@ -735,6 +746,8 @@ void ld_store_close(ld_store_t **sp)
     pthread_rwlock_destroy(&s->resize);
     pthread_mutex_destroy(&s->head_lock);
     free(s->vcache);
+    free(s->pk_desc);
+    free(s->pk_fields);
     free(s->btab);
     free(s->eslot);
     free(s);
@@ -893,6 +906,67 @@ static int btab_find(ld_store_t *s, MDB_txn *txn, const char *name, size_t len, 
     return 0;
 }
 
+/* ---------------------------------------------------------------- packer -- */
+
+/* protobuf-c packs a message by walking every field of its descriptor, and
+ * Event has one field per fact kind in its `body` oneof (~60 fields, about
+ * 5k instructions per event for the size and the pack). protobuf-c writes
+ * nothing for a oneof member that is not the set one, so the store packs
+ * with copies of Event's descriptor that list the envelope fields and one
+ * body member each, in the same (field number) order: the same bytes for a
+ * fraction of the walk. test_store compares them with protobuf-c's own
+ * packing for every body kind. Should Event ever get a second oneof, the
+ * store packs with the generated descriptor as before. */
+static int packer_init(ld_store_t *s)
+{
+    const ProtobufCMessageDescriptor *d = &ladder__v1__event__descriptor;
+    unsigned n_env = 0, max_id = 0;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        if (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
+            n_env++;
+        else if (f->quantifier_offset != offsetof(Ladder__V1__Event, body_case))
+            return 0; /* another oneof: generic packing */
+        else if (f->id > max_id)
+            max_id = f->id;
+    }
+    s->pk_n = (size_t)max_id + 1;
+    s->pk_desc = calloc(s->pk_n, sizeof *s->pk_desc);
+    s->pk_fields = calloc(s->pk_n * (n_env + 1), sizeof *s->pk_fields);
+    if (!s->pk_desc || !s->pk_fields)
+        return LD_ENOMEM;
+    /* case 0 (no body): the envelope only; case id: the envelope and member id */
+    for (unsigned id = 0; id <= max_id; id++) {
+        ProtobufCFieldDescriptor *out = s->pk_fields + (size_t)id * (n_env + 1);
+        unsigned n = 0;
+        bool member = id == 0;
+        for (unsigned i = 0; i < d->n_fields; i++) {
+            const ProtobufCFieldDescriptor *f = &d->fields[i];
+            if (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
+                out[n++] = *f;
+            else if (f->id == id)
+                out[n++] = *f, member = true;
+        }
+        if (!member)
+            continue; /* not a body member: fields stays NULL */
+        s->pk_desc[id] = *d;
+        s->pk_desc[id].n_fields = n;
+        s->pk_desc[id].fields = out;
+    }
+    return 0;
+}
+
+/* The descriptor to pack ev with (the generated one when no cut fits). */
+static const ProtobufCMessageDescriptor *packer_desc(const ld_store_t *s,
+                                                     const Ladder__V1__Event *ev)
+{
+    size_t c = (size_t)ev->body_case;
+    if (ev->base.descriptor == &ladder__v1__event__descriptor && c < s->pk_n &&
+        s->pk_desc[c].fields)
+        return &s->pk_desc[c];
+    return ev->base.descriptor;
+}
+
 /* ---------------------------------------------------------------- append -- */
 
 static int valid_stream(const char *name, size_t len)
@@ -1019,21 +1093,22 @@ static int append_one(ld_store_t *s, MDB_txn *txn, MDB_cursor *ecur, MDB_cursor 
     for (size_t i = 0; i < r->n_events; i++) {
         Ladder__V1__Event *ev = r->events[i];
         ev->seq = ++*seq;
-        ev->prev_hash.data = hash;
-        ev->prev_hash.len = LD_HASH_LEN;
+        /* a shallow copy carries the link and the cut descriptor: the
+         * caller's event keeps its own (no prev_hash) */
+        Ladder__V1__Event e = *ev;
+        e.base.descriptor = packer_desc(s, ev);
+        e.prev_hash = (ProtobufCBinaryData){LD_HASH_LEN, hash};
         uint8_t kbuf[8];
         put_be64(kbuf, ev->seq);
-        MDB_val k = {8, kbuf}, v = {protobuf_c_message_get_packed_size(&ev->base), NULL};
+        MDB_val k = {8, kbuf}, v = {protobuf_c_message_get_packed_size(&e.base), NULL};
         if ((rc = mdb_cursor_put(ecur, &k, &v, MDB_APPEND | MDB_RESERVE)))
             return from_mdb(rc);
-        size_t packed = protobuf_c_message_pack(&ev->base, v.mv_data);
+        size_t packed = protobuf_c_message_pack(&e.base, v.mv_data);
         if (packed != v.mv_size)
             return LD_EINTERNAL;
         uint8_t next[LD_HASH_LEN];
         crypto_generichash(next, LD_HASH_LEN, v.mv_data, v.mv_size, NULL, 0);
         memcpy(hash, next, LD_HASH_LEN);
-        ev->prev_hash.data = NULL;
-        ev->prev_hash.len = 0;
         s->eslot[s->eslot_n + i].seq = ev->seq;
     }
     r->count = (uint32_t)r->n_events;
