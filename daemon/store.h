@@ -3,15 +3,16 @@
  * Design: daemon/DESIGN.md, "The store". One LMDB environment in the data
  * directory, opened with MDB_NOTLS so read transactions may move between threads.
  *
- * On-disk layout (format version 2). All integers are big-endian so that
+ * On-disk layout (format version 3). All integers are big-endian so that
  * LMDB's default memcmp order is numeric order.
  *
  * | database  | key                                    | value                                  |
  * |-----------|----------------------------------------|----------------------------------------|
  * | events    | u64 seq (8 bytes), gapless from 1      | serialized ladder.v1.Event, as given   |
- * | streams   | stream name, 0x00, u64 version (1-based)| u64 seq                               |
+ * | streams   | stream name, 0x00, u64 first version   | u64 seq of each version from the first |
+ * |           | of a chunk (1-based)                   | on: 1..LD_INDEX_CHUNK of them          |
  * | requests  | request key (ld_store_request_key)     | u64 first seq, u32 count, 32-byte digest|
- * | meta      | "format"                               | u32 format version (= 2)               |
+ * | meta      | "format"                               | u32 format version (= 3)               |
  * |           | "head"                                 | u64 head seq, 32-byte head hash        |
  * |           | "indexed"                              | u64: `streams` covers seqs <= this     |
  * | snapshots | name (UTF-8)                           | u64 seq, then the snapshot bytes       |
@@ -23,6 +24,17 @@
  * BLAKE2b-256 of the request's commands: a repeat with the same digest gets
  * the first outcome, a repeat with another digest is refused (LD_EREUSED).
  * Format 1 (global ids, no digest) is refused at open with a sentence saying so.
+ *
+ * Stream index (format 3): a stream's seqs in order, LD_INDEX_CHUNK to a
+ * chunk, one LMDB value per chunk keyed by the chunk's first version. Only a
+ * stream's last chunk is ever rewritten (extended until full); earlier ones
+ * are written once. Format 2 kept one entry per (stream, version), which put
+ * every event's entry on a random page. A writer opening a format 2 store
+ * migrates it in one transaction (the old index is dropped, meta "indexed"
+ * goes to 0 and the format to 3) and then rebuilds the index from the log,
+ * 65536 events a transaction; a crash in between leaves a valid format 3
+ * store whose unindexed tail the next open rebuilds. A read-only open of a
+ * format 2 store reads it without its index (stream reads scan the log).
  *
  * Open checks (refused with a sentence naming the fault): a data.mdb of 0
  * bytes (only a directory without data.mdb starts a new store), a file
@@ -64,7 +76,8 @@
 #include "ladder.pb-c.h"
 #include "ld_error.h"
 
-#define LD_STORE_FORMAT 2u
+#define LD_STORE_FORMAT 3u
+#define LD_INDEX_CHUNK 64 /* seqs per stream-index value (layout above) */
 #define LD_HASH_LEN 32
 #define LD_REQUEST_ID_MAX 64
 #define LD_PRINCIPAL_MAX 64
