@@ -264,6 +264,10 @@ static int serve(server_t *s)
     uv_run(s->loop, UV_RUN_DEFAULT);
 
     ld_batches_snapshot(s, true);
+    /* nometasync: the last commit's meta page, durable before we say stopped */
+    int src = cfg->durability == LD_DURABILITY_NOMETASYNC ? ld_store_sync(s->store) : 0;
+    if (src)
+        ld_log(LD_LOG_ERROR, "sync at stop failed", "error=\"%s\"", ld_strerror(src));
     uint64_t head;
     ld_store_head(s->store, &head, NULL);
     ld_log(LD_LOG_INFO, "stopped", "head=%llu requests=%llu events=%llu", (unsigned long long)head,

@@ -40,6 +40,7 @@
 #define LD_RESERVE_STEP (256u << 10) /* at most this much per idle slot */
 #define LD_RESERVE_EVERY_MS 10
 #define LD_RESERVE_BACKOFF_MS 10000 /* after a full disk */
+#define LD_SYNC_QUIET_MS 2  /* nometasync: the idle sync waits for this much quiet */
 #define LD_INDEX_STEP 2048 /* index entries per step (one transaction) */
 #define LD_INDEX_FORCE (1u << 19) /* unindexed events that force a step between commits */
 
@@ -157,6 +158,8 @@ typedef struct {
     int reserve_rc;
     uint64_t reserve_ns;    /* the last one started (pushed ahead after a failure) */
     uv_work_t sync_work;    /* nometasync: the meta page, when the writer is idle */
+    uv_timer_t sync_timer;  /* ... for LD_SYNC_QUIET_MS */
+    bool sync_timer_inited;
     bool syncing;
     int sync_rc;
     uint64_t snap_seq;
