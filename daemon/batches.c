@@ -201,6 +201,14 @@ static void after_work_cb(uv_work_t *w, int status)
                    b->apps[i].rc, b->apps[i].duplicate);
             b->rc = LD_EINTERNAL;
         }
+    /* the next batch's commit starts before this one's replies and updates
+     * go out (they take the loop a while; the writer need not wait for
+     * them). Only when it writes events: a batch of queries only would be
+     * answered at once, ahead of this one's replies. */
+    ld_batches_t *bs = &s->batches;
+    if (!b->rc && !s->stopping && ld_out_count(bs->cur->out) &&
+        ld_store_index_pending(s->store) < LD_INDEX_FORCE)
+        ld_batches_submit(s);
     finish(s, b);
     if (!s->core)
         return; /* failed for good: ld_server_fail stopped the loop */
@@ -218,7 +226,7 @@ static void writer_idle(server_t *s, bool after_index)
             ld_batches_submit(s);
     } else if (s->batches.cur->n) {
         ld_batches_submit(s);
-    } else if (!s->stopping) {
+    } else if (!s->stopping && !s->batches.busy) {
         ld_publisher_idle(s); /* the boards catch up if it stays quiet */
         uint64_t since = s->batches.committed_seq - s->batches.snap_seq;
         if (since >= s->cfg.snapshot_every)
@@ -416,8 +424,6 @@ void ld_batches_submit(server_t *s)
                                           .n_events = p->ev_end - p->ev_start};
         memcpy(b->apps[b->napps++].digest, p->digest, LD_HASH_LEN);
     }
-    if (b->napps)
-        ld_publisher_catch_up(s, b->n);
     bs->cur = b == &bs->b[0] ? &bs->b[1] : &bs->b[0];
     bs->writing = b;
     b->t_submit = bs->last_submit_ns = ld_mono_ns();
@@ -435,6 +441,8 @@ void ld_batches_submit(server_t *s)
         return;
     }
     bs->busy = true;
+    /* while it commits: the boards catch up with what it decided */
+    ld_publisher_catch_up(s, b->n);
 }
 
 /* After each loop turn's I/O: the batch decided in it goes to the writer. */
