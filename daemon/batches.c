@@ -185,7 +185,7 @@ static void after_work_cb(uv_work_t *w, int status)
     server_t *s = ld_container_of(w, server_t, batches.work);
     batch_t *b = s->batches.writing;
     (void)status;
-    s->batches.busy = false;
+    s->batches.busy = s->batches.committing = false;
     uint64_t us = (ld_mono_ns() - b->t_submit) / 1000;
     ld_hist_add(s->st.commit_hist, us);
     static const uint64_t le[LD_COMMIT_BUCKETS] = LD_COMMIT_LE_US;
@@ -440,7 +440,7 @@ void ld_batches_submit(server_t *s)
         finish(s, b);
         return;
     }
-    bs->busy = true;
+    bs->busy = bs->committing = true;
     /* while it commits: the boards catch up with what it decided */
     ld_publisher_catch_up(s, b->n);
 }

@@ -332,7 +332,7 @@ static void on_timer(uv_timer_t *t)
     server_t *s = ld_container_of(t, server_t, publisher.timer);
     ld_publisher_t *pb = &s->publisher;
     ld_batches_t *bs = &s->batches;
-    batch_t *hold = bs->cur->n ? bs->cur : bs->busy ? bs->writing : NULL;
+    batch_t *hold = bs->cur->n ? bs->cur : bs->committing ? bs->writing : NULL;
     uint8_t *buf = NULL;
     size_t cap = 0;
     uint64_t t0 = ld_mono_ns();

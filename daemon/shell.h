@@ -144,7 +144,8 @@ typedef struct {
 typedef struct {
     batch_t b[2];
     batch_t *cur, *writing;
-    bool busy;              /* a commit is on the thread pool */
+    bool busy;              /* the writer is taken: a commit, an index step or zeros */
+    bool committing;        /* ... by a commit (of batch writing) */
     uv_work_t work;
     uv_check_t check;       /* submits the batch decided in a loop turn */
     bool check_inited;
