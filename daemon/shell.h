@@ -9,7 +9,9 @@
  *   reads.c      queries, Stats, Snapshot (Clone), ReadEvents after the commit
  *   history.c    Explain as_of and the Stats digest, folded on the thread pool
  *   batches.c    the group-commit pipeline, a failed commit and the reload
- *   publisher.c  per-event updates (held until commit), coalesced boards/cases
+ *   background.c the writer's idle work: index steps, zeros ahead, idle sync
+ *   publisher.c  per-event updates (held until commit), the PUB socket
+ *   coalesce.c   coalesced boards/cases, the boards' catch-up
  *   deadlines.c  §7 deadlines fired by the system
  *   loop.c       start-up, the clock, signals, shutdown
  * DESIGN.md, "The write path" and "The read path".
@@ -323,6 +325,10 @@ void ld_batches_submit(server_t *s);
  * and (without force) snapshot_every events are past the last: the clean stop.
  * The periodic ones are written off the loop (ld_history_snapshot). */
 void ld_batches_snapshot(server_t *s, bool force);
+/* The writer is free: submits the waiting batch (after one index step when
+ * the unindexed tail is at its bound, unless after_index), else starts the
+ * background work; then the idle sync, deadlines and a drain. */
+void ld_batches_idle(server_t *s, bool after_index);
 /* Closes the batches' handles. */
 void ld_batches_close(server_t *s);
 /* Frees the batches; idempotent. */
@@ -334,6 +340,21 @@ size_t ld_batch_put(batch_t *b, const void *data, size_t len);
 /* Packs m into b's blob; returns its offset, *len its size. */
 size_t ld_batch_pack(batch_t *b, const ProtobufCMessage *m, size_t *len);
 
+/* background.c */
+/* Sets up the index and sync timers; returns 0 or a negative code. */
+int ld_background_open(server_t *s);
+/* One step of the stream index on the writer, if it is free and enough waits. */
+void ld_background_index(server_t *s);
+/* Arms the index step for when the log has been quiet for LD_INDEX_QUIET_MS. */
+void ld_background_arm_index(server_t *s);
+/* Writes zeros ahead of LMDB's last page on the free writer (at most every
+ * LD_RESERVE_EVERY_MS); returns whether it started. */
+bool ld_background_reserve(server_t *s);
+/* nometasync: (re)arms the idle sync of the last meta page. */
+void ld_background_sync(server_t *s);
+/* Closes the timers. */
+void ld_background_close(server_t *s);
+
 /* publisher.c */
 /* Binds the PUB socket and sets up the board timer; returns 0 or a negative code. */
 int ld_publisher_open(server_t *s);
@@ -343,14 +364,29 @@ void ld_publisher_hold(server_t *s, batch_t *b, size_t from, size_t to);
 void ld_publisher_committed(server_t *s, batch_t *b);
 /* Rebuilds the per-topic last seqs from the store (after a failed commit); 0 or a code. */
 int ld_publisher_reload(server_t *s);
+/* Publishes one update now (PUB drops at a subscriber's high-water mark by
+ * design; what ZeroMQ refuses outright is counted in Stats and logged). */
+void ld_publisher_send(server_t *s, const void *topic, size_t tlen, const void *body, size_t blen);
+/* Holds update u on topic in batch b, published once b has committed. */
+void ld_publisher_add(batch_t *b, const char *topic, const Ladder__V1__Update *u);
+
+/* coalesce.c */
+/* Sets up the boards' timers; returns 0 or a negative code. */
+int ld_coalesce_open(server_t *s);
+/* Marks the 20 boards employee emp stands on as changed at seq. */
+void ld_coalesce_employee(server_t *s, const char *emp, uint64_t seq);
+/* Marks the case partition of case_id as changed at seq. */
+void ld_coalesce_case(server_t *s, const char *case_id, uint64_t seq);
+/* Closes the boards' timers. */
+void ld_coalesce_close(server_t *s);
 /* Brings the core's boards up to date with the decisions so far (a board
  * query does) unless batches (batch: the requests of the one being
  * submitted, 0 when the writer is idle) are large on average: the boards'
  * catch-up is spread over the turns instead of falling on one round. */
-void ld_publisher_catch_up(server_t *s, size_t batch);
+void ld_coalesce_catch_up(server_t *s, size_t batch);
 /* The writer found nothing waiting: the boards catch up if the log stays
  * quiet for a few milliseconds. */
-void ld_publisher_idle(server_t *s);
+void ld_coalesce_idle(server_t *s);
 /* Closes the publisher's handles. */
 void ld_publisher_close(server_t *s);
 /* Closes the PUB socket and frees the dirty list; idempotent. */
