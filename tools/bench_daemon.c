@@ -126,7 +126,8 @@ static void *client_run(void *arg)
                 if (!c->sent || !c->lat)
                     fatal("client", "out of memory");
             }
-            snprintf(rid, sizeof rid, "c%d-%llu", c->id, (unsigned long long)n);
+            /* fixed-width, time-ordered ids, as DESIGN.md asks of clients */
+            snprintf(rid, sizeof rid, "c%d-%012llu", c->id, (unsigned long long)n);
             size_t len = pack_request(buf, sizeof buf, rid, &cmd, 1, g.principal, g.roles);
             c->sent[n++] = ns_now();
             zmq_send(d, "", 0, ZMQ_SNDMORE);
@@ -196,7 +197,7 @@ static void latency_run(void *zctx, const char *ep, uint32_t employees, double r
         while (next < n && now >= start + next * interval) {
             Ladder__V1__Command *cmd = gen_command(&g);
             char rid[32];
-            snprintf(rid, sizeof rid, "L%zu", next);
+            snprintf(rid, sizeof rid, "L%012zu", next);
             size_t len = pack_request(buf, sizeof buf, rid, &cmd, 1, g.principal, g.roles);
             sent[next++] = ns_now();
             zmq_send(d, "", 0, ZMQ_SNDMORE);
