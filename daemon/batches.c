@@ -238,7 +238,7 @@ static void writer_idle(server_t *s, bool after_index)
 static void index_cb(uv_work_t *w)
 {
     server_t *s = ld_container_of(w, server_t, batches.index_work);
-    s->batches.index_rc = ld_store_index_step(s->store, LD_INDEX_CHUNK);
+    s->batches.index_rc = ld_store_index_step(s->store, LD_INDEX_STEP);
 }
 
 static void after_index_cb(uv_work_t *w, int status)
@@ -264,7 +264,7 @@ static void after_index_cb(uv_work_t *w, int status)
 }
 
 /* The stream index, written behind the log (store.h), when the log has been
- * quiet for LD_INDEX_QUIET_MS, in steps of LD_INDEX_CHUNK entries, one
+ * quiet for LD_INDEX_QUIET_MS, in steps of LD_INDEX_STEP entries, one
  * transaction each: a batch decided meanwhile waits for one step at most, and
  * the steps go on only while nothing is submitted. No commit carries index
  * entries (loop.c opens the store so); only when LD_INDEX_FORCE events wait

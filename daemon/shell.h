@@ -40,7 +40,7 @@
 #define LD_RESERVE_STEP (256u << 10) /* at most this much per idle slot */
 #define LD_RESERVE_EVERY_MS 10
 #define LD_RESERVE_BACKOFF_MS 10000 /* after a full disk */
-#define LD_INDEX_CHUNK 2048 /* index entries per step (one transaction) */
+#define LD_INDEX_STEP 2048 /* index entries per step (one transaction) */
 #define LD_INDEX_FORCE (1u << 19) /* unindexed events that force a step between commits */
 
 #define ld_container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
