@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "log.h"
 #include "shell.h"
 
@@ -115,6 +116,7 @@ static void publish_cases(server_t *s, const dirty_t *d, batch_t *hold, uint8_t 
     ld_out_reset(s->qout);
     if (ld_core_query(s->core, &q, ld_server_now(s), s->qout, &ok, NULL) != 0)
         return;
+    ld_access_public(&ok); /* §1 v2: a broadcast carries no test-half titles */
     char topic[sizeof d->value + 32];
     snprintf(topic, sizeof topic, "cases.%u.%s", d->scope, d->value);
     Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
