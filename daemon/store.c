@@ -510,15 +510,15 @@ static void index_advance(ld_store_t *s, size_t done)
     }
 }
 
-int ld_store_index_flush(ld_store_t *s)
+/* One transaction of at most max pending index entries (growing the map
+ * once when full). Returns how many were written, or a negative code. */
+static long index_txn(ld_store_t *s, size_t max)
 {
-    if (s->read_only)
-        return LD_EINVAL;
-    while (s->pend_start < s->pend_n) {
+    for (;;) {
         MDB_txn *txn;
         pthread_rwlock_rdlock(&s->resize);
         int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
-        long done = rc ? from_mdb(rc) : index_chunk(s, txn, 65536);
+        long done = rc ? from_mdb(rc) : index_chunk(s, txn, max);
         if (done > 0 && (rc = mdb_txn_commit(txn)))
             done = from_mdb(rc);
         else if (done <= 0 && !rc)
@@ -526,11 +526,30 @@ int ld_store_index_flush(ld_store_t *s)
         pthread_rwlock_unlock(&s->resize);
         if (done == LD_EMAPFULL && s->map_size < ((size_t)1 << 40) && grow_map(s) == 0)
             continue;
+        if (done > 0)
+            index_advance(s, (size_t)done);
+        return done;
+    }
+}
+
+int ld_store_index_flush(ld_store_t *s)
+{
+    if (s->read_only)
+        return LD_EINVAL;
+    while (s->pend_start < s->pend_n) {
+        long done = index_txn(s, 65536);
         if (done < 0)
             return (int)done;
-        index_advance(s, (size_t)done);
     }
     return 0;
+}
+
+int ld_store_index_step(ld_store_t *s, size_t max)
+{
+    if (s->read_only || !max)
+        return LD_EINVAL;
+    long done = index_txn(s, max);
+    return done < 0 ? (int)done : 0;
 }
 
 /* ---------------------------------------------------------------- open ---- */
@@ -1947,4 +1966,54 @@ size_t ld_store_index_pending(ld_store_t *s)
 int ld_store_sync(ld_store_t *s)
 {
     return from_mdb(mdb_env_sync(s->env, 1));
+}
+
+int ld_store_reserve(ld_store_t *s, size_t ahead, size_t step)
+{
+    if (s->read_only || !step)
+        return LD_EINVAL;
+    /* a write transaction, aborted at the end, holds LMDB's writer lock: no
+     * commit, index step or snapshot writes a page while the file grows */
+    MDB_txn *txn;
+    pthread_rwlock_rdlock(&s->resize);
+    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (rc) {
+        pthread_rwlock_unlock(&s->resize);
+        return from_mdb(rc);
+    }
+    int fd;
+    MDB_envinfo info;
+    MDB_stat st;
+    struct stat fs;
+    rc = 0;
+    if (mdb_env_get_fd(s->env, &fd) || mdb_env_info(s->env, &info) || mdb_env_stat(s->env, &st) ||
+        fstat(fd, &fs)) {
+        rc = LD_EIO;
+        goto out;
+    }
+    off_t used = (off_t)(info.me_last_pgno + 1) * st.ms_psize, end = fs.st_size;
+    off_t cap = (off_t)s->map_size; /* LMDB writes no page past its map */
+    if (end < used || end - used >= (off_t)ahead || end >= cap)
+        goto out;
+    off_t to = end + (off_t)step < cap ? end + (off_t)step : cap;
+    static const uint8_t zeros[1 << 16];
+    for (off_t o = end; o < to;) {
+        size_t n = to - o < (off_t)sizeof zeros ? (size_t)(to - o) : sizeof zeros;
+        ssize_t w = pwrite(fd, zeros, n, o);
+        if (w <= 0) {
+            int err = w < 0 ? errno : ENOSPC;
+            if (ftruncate(fd, end)) /* give the space back: the log needs it more */
+                err = errno;
+            rc = err == ENOSPC ? LD_ENOSPC : LD_EIO;
+            goto out;
+        }
+        o += w;
+    }
+    /* start writing the zeros out now, so that the next flush (the idle
+     * sync, or a commit) finds little of them left to wait for */
+    (void)sync_file_range(fd, end, to - end, SYNC_FILE_RANGE_WRITE);
+out:
+    mdb_txn_abort(txn);
+    pthread_rwlock_unlock(&s->resize);
+    return rc;
 }

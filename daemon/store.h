@@ -100,7 +100,8 @@ typedef enum {
 typedef struct {
     ld_durability_t durability;
     size_t map_size; /* initial map size in bytes; 0 = 64 MiB. Grows on demand. */
-    uint64_t index_every; /* events between stream-index flushes; 0 = 65536 */
+    uint64_t index_every; /* events between stream-index flushes inside a commit;
+                             0 = 65536, UINT64_MAX = never (the caller steps it) */
     bool read_only;       /* MDB_RDONLY, no lock, no file created; refuses a missing store */
     bool verify_all;      /* writers: verify the whole chain at open, not only the tail */
 } ld_store_options_t;
@@ -195,6 +196,11 @@ int ld_store_snapshot_names(ld_store_t *s, const char *prefix, char (*names)[LD_
  * events and at close). Writer thread only. */
 int ld_store_index_flush(ld_store_t *s);
 
+/* Writes the index entries of at most max of the oldest unindexed events in
+ * one transaction: a caller with short idle slots (ladderd) bounds how long a
+ * commit can wait behind the index. Writer thread only. Returns 0 or a code. */
+int ld_store_index_step(ld_store_t *s, size_t max);
+
 /* Events whose stream-index entries are not written yet. Writer thread, or
  * any thread while no write runs. */
 size_t ld_store_index_pending(ld_store_t *s);
@@ -203,6 +209,14 @@ size_t ld_store_index_pending(ld_store_t *s);
  * writer commits: under LD_DURABILITY_NOMETASYNC it makes the last commit's
  * meta page durable without waiting for the next commit. */
 int ld_store_sync(ld_store_t *s);
+
+/* Keeps at least ahead bytes of written zeros past LMDB's last page in the
+ * data file (never past the map), adding at most step bytes per call. A commit
+ * then writes inside the file: its fdatasync flushes data only, with no journal
+ * commit for a new file size (about half the cost of an append, measured).
+ * The zeros become durable with the next sync or commit. On a full disk it
+ * gives the space back (LD_ENOSPC). Writer thread only. Returns 0 or a code. */
+int ld_store_reserve(ld_store_t *s, size_t ahead, size_t step);
 
 /* Current map size in bytes (it grows on demand). */
 size_t ld_store_map_size(ld_store_t *s);
