@@ -365,8 +365,11 @@ static int tail_rebuild(ld_store_t *s)
     return rc;
 }
 
-static int last_chunk(ld_store_t *s, MDB_cursor *c, const char *name, size_t len,
-                      uint64_t *first, size_t *n);
+/* The first version of the index chunk that holds version v (v >= 1). */
+static uint64_t chunk_first(uint64_t v)
+{
+    return (v - 1) / LD_INDEX_CHUNK * LD_INDEX_CHUNK + 1;
+}
 
 /* A run of one stream's entries in ibuf. */
 struct igroup {
@@ -387,25 +390,27 @@ static int igroup_cmp(const void *a, const void *b)
  * LD_INDEX_CHUNK seqs, the rest go into new chunks after it. */
 static int index_stream(ld_store_t *s, MDB_cursor *c, const struct pend *p, size_t n)
 {
+    (void)s;
     size_t len = p->len;
     uint8_t key[LD_STREAM_MAX + 9], val[LD_INDEX_CHUNK * 8];
-    uint64_t first;
-    size_t have;
-    int rc = last_chunk(s, c, p->name, len, &first, &have);
-    if (rc)
-        return rc;
-    if (!have) {
-        first = 1;
-    } else if (have < LD_INDEX_CHUNK) {
-        MDB_val k, v; /* the cursor is on it */
-        if ((rc = mdb_cursor_get(c, &k, &v, MDB_GET_CURRENT)))
-            return from_mdb(rc);
-        memcpy(val, v.mv_data, v.mv_size);
-    } else {
-        first += have, have = 0; /* full: the next chunk starts after it */
-    }
     memcpy(key, p->name, len);
     key[len] = 0;
+    /* chunks start at versions 1, 1 + LD_INDEX_CHUNK, ... (store.h): the
+     * chunk p[0] belongs to is known without a search for the last one */
+    uint64_t first = chunk_first(p[0].version);
+    size_t have = (size_t)(p[0].version - first);
+    unsigned put = 0; /* MDB_CURRENT: the cursor is on the chunk extended */
+    int rc;
+    if (have) {
+        put_be64(key + len + 1, first);
+        MDB_val k = {len + 9, key}, v;
+        if ((rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY)))
+            return rc == MDB_NOTFOUND ? LD_ECORRUPT : from_mdb(rc);
+        if (v.mv_size != have * 8)
+            return LD_ECORRUPT; /* the index and the log disagree */
+        memcpy(val, v.mv_data, v.mv_size);
+        put = MDB_CURRENT;
+    }
     for (size_t i = 0; i < n;) {
         for (; have < LD_INDEX_CHUNK && i < n; i++) {
             if (p[i].version != first + have)
@@ -414,10 +419,11 @@ static int index_stream(ld_store_t *s, MDB_cursor *c, const struct pend *p, size
         }
         put_be64(key + len + 1, first);
         MDB_val k = {len + 9, key}, v = {have * 8, val};
-        if ((rc = mdb_cursor_put(c, &k, &v, 0)))
+        if ((rc = mdb_cursor_put(c, &k, &v, put)))
             return from_mdb(rc);
         first += have;
         have = 0;
+        put = 0;
     }
     return 0;
 }
@@ -975,7 +981,7 @@ static int last_chunk(ld_store_t *s, MDB_cursor *c, const char *name, size_t len
         return LD_ECORRUPT;
     *first = get_be64((uint8_t *)k.mv_data + len + 1);
     *n = v.mv_size / 8;
-    return 0;
+    return *first && chunk_first(*first) == *first ? 0 : LD_ECORRUPT;
 }
 
 /* Last version of a stream as stored in the index of txn (0 = none). */
@@ -1654,24 +1660,16 @@ int ld_store_scan_stream(ld_store_t *s, const char *stream, uint64_t from_versio
     uint8_t key[LD_STREAM_MAX + 9];
     memcpy(key, stream, len);
     key[len] = 0;
-    put_be64(key + len + 1, from);
+    /* from the chunk that holds version `from` (chunks start at known
+     * versions, store.h), then the stream's next ones */
+    put_be64(key + len + 1, chunk_first(from));
     MDB_val k = {len + 9, key}, v;
     uint64_t n = 0;
     bool done = false;
-    /* from the chunk that holds version `from`: the last one starting at or
-     * before it (the key before the first one at or after it, unless equal) */
-    rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-    if (rc == 0 && (k.mv_size != len + 9 || memcmp(k.mv_data, key, len + 9) != 0))
-        rc = mdb_cursor_get(c, &k, &v, MDB_PREV);
-    else if (rc == MDB_NOTFOUND)
-        rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
-    for (bool before = true; rc == 0 && !done && !s->no_index;
-         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT), before = false) {
-        if (k.mv_size != len + 9 || memcmp(k.mv_data, key, len + 1) != 0) {
-            if (before)
-                continue; /* another stream's last chunk, just before ours */
+    for (rc = s->no_index ? MDB_NOTFOUND : mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+         rc == 0 && !done; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != len + 9 || memcmp(k.mv_data, key, len + 1) != 0)
             break;
-        }
         if (v.mv_size % 8 || v.mv_size == 0 || v.mv_size > LD_INDEX_CHUNK * 8) {
             rc = LD_ECORRUPT;
             goto out;

@@ -26,9 +26,10 @@
  * Format 1 (global ids, no digest) is refused at open with a sentence saying so.
  *
  * Stream index (format 3): a stream's seqs in order, LD_INDEX_CHUNK to a
- * chunk, one LMDB value per chunk keyed by the chunk's first version. Only a
- * stream's last chunk is ever rewritten (extended until full); earlier ones
- * are written once. Format 2 kept one entry per (stream, version), which put
+ * chunk, one LMDB value per chunk keyed by the chunk's first version; chunks
+ * start at versions 1, 1 + LD_INDEX_CHUNK, 1 + 2 * LD_INDEX_CHUNK, ..., so the
+ * chunk of any version is found by one exact lookup. Only a stream's last
+ * chunk is ever rewritten (extended until full); earlier ones are written once. Format 2 kept one entry per (stream, version), which put
  * every event's entry on a random page. A writer opening a format 2 store
  * migrates it in one transaction (the old index is dropped, meta "indexed"
  * goes to 0 and the format to 3) and then rebuilds the index from the log,
