@@ -285,6 +285,7 @@ static void tail_clear(ld_store_t *s)
 
 static int read_begin(ld_store_t *s, MDB_txn **txn);
 static void read_end(ld_store_t *s, MDB_txn *txn);
+static void vcache_put(ld_store_t *s, const char *name, size_t len, uint64_t h, uint64_t v);
 static int grow_map(ld_store_t *s);
 
 /* Stream and version of a stored event, decoded into a small stack arena. */
@@ -506,7 +507,12 @@ static void index_advance(ld_store_t *s, size_t done)
     s->pend_start += done;
     s->indexed_seq = s->pend[s->pend_start - 1].seq;
     if (s->pend_start == s->pend_n) {
-        tail_clear(s); /* every stream's version is in the index again */
+        /* every stream's version is in the index again; the cache keeps
+         * them, so that the next writes to these streams find them there */
+        for (size_t i = 0; i < s->tail_cap; i++)
+            if (s->tail[i].h)
+                vcache_put(s, s->tail[i].name, s->tail[i].len, s->tail[i].h, s->tail[i].version);
+        tail_clear(s);
     } else if (s->pend_start >= s->pend_n - s->pend_start) {
         /* under steady load the queue never empties: move what waits to
          * the front rather than growing the array for ever */
@@ -1529,7 +1535,6 @@ static int append_txn(ld_store_t *s, ld_append_t *reqs, size_t n)
         bslot_t *b = s->bused[i];
         if (b->version == b->loaded)
             continue;
-        vcache_put(s, b->name, b->len, b->h, b->version);
         b->t = tail_put(s, b->t, b->name, b->len, b->h, b->version);
     }
     for (size_t i = 0; i < s->eslot_n; i++) {
