@@ -389,9 +389,8 @@ static int igroup_cmp(const void *a, const void *b)
 /* Writes one stream's pending entries p[0..n) (consecutive versions, in
  * order) into its chunks: the stream's last chunk is extended up to
  * LD_INDEX_CHUNK seqs, the rest go into new chunks after it. */
-static int index_stream(ld_store_t *s, MDB_cursor *c, const struct pend *p, size_t n)
+static int index_stream(MDB_cursor *c, const struct pend *p, size_t n)
 {
-    (void)s;
     size_t len = p->len;
     uint8_t key[LD_STREAM_MAX + 9], val[LD_INDEX_CHUNK * 8];
     memcpy(key, p->name, len);
@@ -456,10 +455,12 @@ static long index_chunk(ld_store_t *s, MDB_txn *txn, size_t max)
         s->gbuf = malloc(k * sizeof *s->gbuf);
         s->egrp = malloc(k * sizeof *s->egrp);
         s->gtab = malloc(tcap * sizeof *s->gtab);
-        if (!s->ibuf || !s->gbuf || !s->egrp || !s->gtab)
-            abort();
         s->icap = k;
         s->gtcap = tcap;
+        if (!s->ibuf || !s->gbuf || !s->egrp || !s->gtab) {
+            s->icap = s->gtcap = 0; /* nothing written yet: the txn is aborted */
+            return LD_ENOMEM;
+        }
     }
     memset(s->gtab, 0, tcap * sizeof *s->gtab);
     const struct pend *pe = s->pend + s->pend_start;
@@ -487,7 +488,7 @@ static long index_chunk(ld_store_t *s, MDB_txn *txn, size_t max)
     if (rc)
         return from_mdb(rc);
     for (size_t g = 0; g < ng && !rc; g++)
-        rc = index_stream(s, c, s->ibuf + s->gbuf[g].at, s->gbuf[g].n);
+        rc = index_stream(c, s->ibuf + s->gbuf[g].at, s->gbuf[g].n);
     mdb_cursor_close(c);
     if (rc)
         return rc;
