@@ -53,10 +53,11 @@
  * so a change to the last event is detectable too.
  *
  * The stream index is written behind the log: each commit writes only
- * `events`, `requests` and `meta`; every index_every events (and at close) one
- * transaction adds the sorted (stream, version) entries of the events after
- * "indexed". Random index pages are thus written once per flush rather than
- * once per commit. Until then the writer knows the versions of those streams
+ * `events`, `requests` and `meta`; every index_every events (and at close, or
+ * in ld_store_index_step's bounded steps) one transaction extends the chunks
+ * of the streams of the events after "indexed", one stream after another.
+ * Index pages are thus written once per index write rather than once per
+ * commit. Until then the writer knows the versions of those streams
  * in memory (rebuilt at open from the events after "indexed"), and readers
  * of a stream scan that tail of the log after the index.
  *
