@@ -46,6 +46,11 @@ static void stats_view(server_t *s, Ladder__V1__StatsView *v, uint64_t *bh, uint
     v->events_replayed_at_start = s->st.replayed_at_start;
     v->unsent_replies = s->st.unsent_replies;
     v->unsent_updates = s->st.unsent_updates;
+    v->peers_dropped = s->st.peers_dropped;
+    v->peer_requests_discarded = s->st.peer_requests_discarded;
+    v->peer_queue_bytes = atomic_load_explicit(&s->st.peer_queue_bytes, memory_order_relaxed);
+    v->subscriptions_refused = s->st.subscriptions_refused;
+    v->subscriptions = s->st.subscriptions;
     v->server_version = LADDER_SERVER_VERSION;
     v->contract_version = LADDER_CONTRACT_VERSION;
     v->utc_offset_minutes = ld_core_rules(s->core)->utc_offset_min;

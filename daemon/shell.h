@@ -17,6 +17,7 @@
 #ifndef LD_SHELL_H
 #define LD_SHELL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -114,6 +115,9 @@ typedef struct {
     uint64_t batch_hist[LD_HIST], commit_hist[LD_HIST];
     uint64_t replayed_at_start;
     uint64_t unsent_replies, unsent_updates;
+    uint64_t peers_dropped, peer_requests_discarded; /* issue 10 item 7 */
+    _Atomic uint64_t peer_queue_bytes;  /* all peers; the I/O thread subtracts */
+    uint64_t subscriptions_refused, subscriptions;  /* issue 10 item 8 */
     /* for ladder-web's /metrics (issue 15) */
     uint64_t commands_accepted, refused[LD_ERROR_CODES];
     uint64_t commit_le[LD_COMMIT_BUCKETS + 1], commit_sum_us;
@@ -121,9 +125,20 @@ typedef struct {
     int64_t subscribers;    /* PUB peers, from the socket monitor */
 } stats_t;
 
-/* router.c */
+/* router.c: what libzmq holds for one ROUTER peer (issue 10 item 7). */
+#define LD_PEER_SLOTS 4096      /* peers tracked at once (power of two) */
+#define LD_PEER_PROBE 64        /* slots looked at for one routing id */
+typedef struct {
+    uint8_t ident[256];
+    uint8_t ident_len;          /* 0: free */
+    bool dropped;               /* over the bound: replies dropped, requests discarded */
+    uint64_t discarded;         /* requests discarded since it was dropped */
+    _Atomic uint64_t queued;    /* reply bytes not yet written out by libzmq */
+} ld_peer_t;
+
 typedef struct {
     void *zctx, *sock;
+    ld_peer_t *peers;       /* LD_PEER_SLOTS; freed after the context ends */
     ld_auth_t *auth;        /* CURVE keys and principals; NULL without --keys */
     void *zap;              /* the ZAP handler (REP on inproc://zeromq.zap.01) */
     uv_poll_t poll, zap_poll;
