@@ -338,9 +338,11 @@ void *ld_router_socket(server_t *s, int type, const char *ep)
     }
     /* a slow subscriber holds at most 10 000 updates (then PUB drops and the
      * subscriber sees a gap in seqs); clients may keep 100 000 requests */
-    int hwm = type == ZMQ_PUB ? 10000 : 100000, linger = 1000, one = 1;
+    bool pub = type == ZMQ_PUB || type == ZMQ_XPUB;
+    int hwm = pub ? 10000 : 100000, linger = 1000, one = 1;
     /* PUB reads only subscriptions: topics are short, so a subscription over
-     * 1 KiB drops its peer (issue 10 item 8: a 4 MiB one pinned 130 MB) */
+     * 1 KiB drops its peer (issue 10 item 8: a 4 MiB one pinned 130 MB);
+     * how many are applied is subs.c's business (XPUB, manual mode) */
     int64_t submax = 1024;
     /* frames over --max-request still arrive, so that they get an answer;
      * the hard ceiling is 64 times that, where ZeroMQ drops the peer */
@@ -354,6 +356,8 @@ void *ld_router_socket(server_t *s, int type, const char *ep)
         what = "ZMQ_LINGER";
     else if (zmq_setsockopt(z, ZMQ_MAXMSGSIZE, type == ZMQ_ROUTER ? &hard : &submax, sizeof hard))
         what = "ZMQ_MAXMSGSIZE";
+    else if (type == ZMQ_XPUB && zmq_setsockopt(z, ZMQ_XPUB_MANUAL, &one, sizeof one))
+        what = "ZMQ_XPUB_MANUAL";
     else if (type == ZMQ_ROUTER && zmq_setsockopt(z, ZMQ_ROUTER_MANDATORY, &one, sizeof one))
         what = "ZMQ_ROUTER_MANDATORY"; /* an undeliverable reply is an error, not silence */
     else if (s->router.auth && zmq_setsockopt(z, ZMQ_CURVE_SERVER, &one, sizeof one))

@@ -182,6 +182,24 @@ typedef struct {
     ld_topics_t *shown;     /* last publication per board/cases topic in this process */
 } ld_publisher_t;
 
+/* subs.c: PUB subscriptions per origin (issue 10 item 8) */
+#define LD_SUBS_TOTAL 100000    /* distinct (origin, topic) subscriptions applied at once */
+typedef struct {
+    uint64_t k1, k2, v1, v2;    /* k1 0: empty, 1: deleted */
+} ld_subslot_t;
+typedef struct {
+    ld_subslot_t *s;
+    size_t cap, n, dead;
+} ld_submap_t;
+typedef struct {
+    ld_submap_t pairs, origins, topics;
+    bool curve;                 /* origins include the CURVE User-Id */
+    uv_poll_t poll;             /* the XPUB's ZMQ_FD */
+    uv_timer_t timer;           /* drains edges consumed by publishing */
+    bool poll_inited, timer_inited;
+    uint64_t refused_logged_ns;
+} ld_subs_t;
+
 /* history.c */
 typedef struct {
     size_t jobs;            /* folds on the thread pool */
@@ -205,6 +223,7 @@ typedef struct {
     ld_publisher_t publisher;
     ld_deadlines_t deadlines;
     ld_history_t history;
+    ld_subs_t subs;
     uv_signal_t sigint, sigterm;
     bool stopping;
     int signals;
@@ -342,6 +361,16 @@ int ld_publisher_reload(server_t *s);
 void ld_publisher_close(server_t *s);
 /* Closes the PUB socket and frees the dirty list; idempotent. */
 void ld_publisher_destroy(server_t *s);
+
+/* subs.c */
+/* Polls the publishing XPUB for (un)subscriptions; returns 0 or a negative code. */
+int ld_subs_open(server_t *s);
+/* Applies or refuses every (un)subscription waiting on the XPUB. */
+void ld_subs_drain(server_t *s);
+/* Forgets every subscription counted (the last subscriber left); frees the maps. */
+void ld_subs_reset(server_t *s);
+/* Closes the subscriptions' handles. */
+void ld_subs_close(server_t *s);
 
 /* deadlines.c */
 /* Sets up the deadline timer; returns 0 or a negative code. */

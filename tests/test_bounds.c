@@ -282,11 +282,107 @@ static void test_issue10_7_pipelining_client_loses_no_reply(void **s)
     ladder__v1__reply__free_unpacked(keep, NULL);
 }
 
+static void adjust_e1(void)
+{
+    Ladder__V1__AdjustPoints ap = LADDER__V1__ADJUST_POINTS__INIT;
+    ap.employee_id = "e1", ap.reason = "x", ap.amount = 1;
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_ADJUST_POINTS;
+    c.adjust_points = &ap;
+    must_ok(d_cmd(&D, &c), "adjust");
+}
+
+/* The topics of the updates that arrive on sub within ms (comma-joined). */
+static void received(void *sub, int ms, char *out, size_t cap)
+{
+    out[0] = 0;
+    zmq_setsockopt(sub, ZMQ_RCVTIMEO, &ms, sizeof ms);
+    for (;;) {
+        char topic[128];
+        int n = zmq_recv(sub, topic, sizeof topic - 1, 0);
+        if (n < 0)
+            return;
+        topic[n < (int)sizeof topic - 1 ? n : (int)sizeof topic - 1] = 0;
+        int more = 0;
+        size_t sz = sizeof more;
+        zmq_getsockopt(sub, ZMQ_RCVMORE, &more, &sz);
+        if (more) {
+            zmq_msg_t m;
+            zmq_msg_init(&m);
+            zmq_msg_recv(&m, sub, 0);
+            zmq_msg_close(&m);
+        }
+        size_t at = strlen(out);
+        snprintf(out + at, cap - at, "%s%s", at ? "," : "", topic);
+    }
+}
+
+/* Waits until Stats shows subs live subscriptions; returns the refused count. */
+static uint64_t wait_subscriptions(uint64_t subs)
+{
+    Ladder__V1__Reply *keep;
+    uint64_t live = 0, refused = 0;
+    for (int i = 0; i < 50; i++) {
+        Ladder__V1__StatsView *v = stats(&keep);
+        live = v->subscriptions, refused = v->subscriptions_refused;
+        ladder__v1__reply__free_unpacked(keep, NULL);
+        if (live == subs)
+            return refused;
+        usleep(100000);
+    }
+    fail_msg("%llu live subscriptions, want %llu", (unsigned long long)live,
+             (unsigned long long)subs);
+    return 0;
+}
+
+/* Issue 10 item 8: one process subscribes MAX_SUBS topics, then one more:
+ * that one is not applied (no update on it arrives) and is counted; after an
+ * unsubscribe it is applied; when the subscriber goes away its subscriptions
+ * leave the count. */
+static void test_issue10_8_subscriptions_per_origin_bounded(void **s)
+{
+    (void)s;
+    Ladder__V1__Reply *keep;
+    Ladder__V1__StatsView *v = stats(&keep);
+    uint64_t refused0 = v->subscriptions_refused;
+    ladder__v1__reply__free_unpacked(keep, NULL);
+    void *sub = zmq_socket(D.zctx, ZMQ_SUB);
+    int linger = 0;
+    zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof linger);
+    socks[nsocks++] = sub;
+    assert_int_equal(zmq_connect(sub, D.pub_ep), 0);
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "evt.points_adjusted", 19);
+    for (int i = 1; i < MAX_SUBS; i++) {
+        char t[32];
+        int n = snprintf(t, sizeof t, "junk.%d", i);
+        zmq_setsockopt(sub, ZMQ_SUBSCRIBE, t, (size_t)n);
+    }
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "points.e1", 9); /* the 51st */
+    assert_int_equal(wait_subscriptions(MAX_SUBS) - refused0, 1);
+    adjust_e1();
+    char got[512];
+    received(sub, 1000, got, sizeof got);
+    assert_string_equal(got, "evt.points_adjusted"); /* nothing on points.e1 */
+
+    zmq_setsockopt(sub, ZMQ_UNSUBSCRIBE, "junk.1", 6);
+    wait_subscriptions(MAX_SUBS - 1);
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "points.e1", 9);
+    assert_int_equal(wait_subscriptions(MAX_SUBS) - refused0, 1);
+    adjust_e1();
+    received(sub, 1000, got, sizeof got);
+    assert_string_equal(got, "evt.points_adjusted,points.e1");
+
+    zmq_close(sub);
+    socks[--nsocks] = NULL;
+    wait_subscriptions(0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_issue10_7_pipelining_client_loses_no_reply),
         cmocka_unit_test(test_issue10_7_never_reading_client_is_dropped_with_bounded_bytes),
+        cmocka_unit_test(test_issue10_8_subscriptions_per_origin_bounded),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
