@@ -81,7 +81,6 @@ static void metrics_view(server_t *s, Ladder__V1__StatsView *v, uint64_t *le, ui
     v->commit_latency_sum_us = s->st.commit_sum_us;
     v->events = s->st.events;
     v->subscribers = s->st.subscribers > 0 ? (uint64_t)s->st.subscribers : 0;
-    v->dropped_replies = s->st.unsent_replies;
     v->snapshot_seq = s->batches.snap_seq;
     v->snapshot_age_s = (ld_mono_ns() - s->st.snapshot_ns) / 1000000000ull;
     v->version = LADDER_VERSION " " LADDER_BUILD;

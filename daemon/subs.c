@@ -204,11 +204,8 @@ void ld_subs_drain(server_t *s)
     void *z = s->publisher.sock;
     if (!z)
         return;
+    /* until EAGAIN, which leaves the edge-triggered ZMQ_FD armed */
     for (;;) {
-        int ev = 0;
-        size_t sz = sizeof ev;
-        if (zmq_getsockopt(z, ZMQ_EVENTS, &ev, &sz) || !(ev & ZMQ_POLLIN))
-            return;
         zmq_msg_t m;
         zmq_msg_init(&m);
         if (zmq_msg_recv(&m, z, ZMQ_DONTWAIT) < 0) {

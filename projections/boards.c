@@ -25,34 +25,34 @@
 
 #define NODE(c, e, slot) (&(c)->bn[(size_t)(e) * LD_SLOTS + (slot)])
 
-int32_t window_period(const ld_core_t *c, int window, int64_t at)
+int32_t ld_window_period(const ld_core_t *c, int window, int64_t at)
 {
-    const ld_rules_t *r = cur_rules(c);
+    const ld_rules_t *r = ld_cur_rules(c);
     int64_t start;
     switch (window) {
-    case 1: start = cal_week_start(at, r->utc_offset_min, r->week_start); break;
-    case 2: start = cal_month_start(at, r->utc_offset_min, 1); break;
-    case 3: start = cal_month_start(at, r->utc_offset_min, 3); break;
-    case 4: start = cal_month_start(at, r->utc_offset_min, 12); break;
+    case 1: start = ld_cal_week_start(at, r->utc_offset_min, r->week_start); break;
+    case 2: start = ld_cal_month_start(at, r->utc_offset_min, 1); break;
+    case 3: start = ld_cal_month_start(at, r->utc_offset_min, 3); break;
+    case 4: start = ld_cal_month_start(at, r->utc_offset_min, 12); break;
     default: return 0;
     }
-    return (int32_t)cal_day_index(start, r->utc_offset_min) + 1; /* +1: 0 means "none" */
+    return (int32_t)ld_cal_day_index(start, r->utc_offset_min) + 1; /* +1: 0 means "none" */
 }
 
 static uint32_t board_get(ld_core_t *c, uint32_t slot, uint32_t value, int32_t period, bool create)
 {
     uint32_t idx;
-    if (pairset_get(&c->board_ix, (uint32_t)period, slot << 24 | value, &idx))
+    if (ld_pairset_get(&c->board_ix, (uint32_t)period, slot << 24 | value, &idx))
         return idx;
     if (!create)
         return NONE;
     if (c->n_boards == c->boards_cap) {
         c->boards_cap = c->boards_cap ? c->boards_cap * 2 : 64;
-        c->boards = xrealloc(c->boards, c->boards_cap * sizeof *c->boards);
+        c->boards = ld_xrealloc(c->boards, c->boards_cap * sizeof *c->boards);
     }
     idx = (uint32_t)c->n_boards++;
     c->boards[idx] = (board_t){.slot = slot, .value = value, .period = period};
-    pairset_put(&c->board_ix, (uint32_t)period, slot << 24 | value, idx);
+    ld_pairset_put(&c->board_ix, (uint32_t)period, slot << 24 | value, idx);
     return idx;
 }
 
@@ -81,7 +81,7 @@ static void idkey_set(ld_core_t *c, uint32_t emp)
         size_t cap = c->bidkey_cap ? c->bidkey_cap : 64;
         while (cap <= emp)
             cap *= 2;
-        c->bidkey = xrealloc(c->bidkey, cap * sizeof *c->bidkey);
+        c->bidkey = ld_xrealloc(c->bidkey, cap * sizeof *c->bidkey);
         c->bidkey_cap = cap;
     }
     const unsigned char *id = (const unsigned char *)c->emps[emp].id;
@@ -98,7 +98,7 @@ static void idkey_set(ld_core_t *c, uint32_t emp)
 
 static bblock_t *block_new(uint32_t cap)
 {
-    bblock_t *b = xmalloc(sizeof *b + cap * sizeof b->e[0]);
+    bblock_t *b = ld_xmalloc(sizeof *b + cap * sizeof b->e[0]);
     b->n = 0;
     b->cap = cap;
     return b;
@@ -124,10 +124,10 @@ static void blocks_open(board_t *b, uint32_t j, bblock_t *blk)
 {
     if (b->n_blocks == b->cap_blocks) {
         b->cap_blocks = b->cap_blocks ? b->cap_blocks * 2 : 4;
-        b->blk = xrealloc(b->blk, b->cap_blocks * sizeof *b->blk);
-        b->first = xrealloc(b->first, b->cap_blocks * sizeof *b->first);
-        b->fscore = xrealloc(b->fscore, b->cap_blocks * sizeof *b->fscore);
-        b->prefix = xrealloc(b->prefix, b->cap_blocks * sizeof *b->prefix);
+        b->blk = ld_xrealloc(b->blk, b->cap_blocks * sizeof *b->blk);
+        b->first = ld_xrealloc(b->first, b->cap_blocks * sizeof *b->first);
+        b->fscore = ld_xrealloc(b->fscore, b->cap_blocks * sizeof *b->fscore);
+        b->prefix = ld_xrealloc(b->prefix, b->cap_blocks * sizeof *b->prefix);
     }
     uint32_t m = b->n_blocks - j;
     memmove(b->blk + j + 1, b->blk + j, m * sizeof *b->blk);
@@ -206,7 +206,7 @@ static void board_put(ld_core_t *c, board_t *b, const bent_t *x)
             blk = r, j++;
     } else if (blk->n == blk->cap) {
         uint32_t cap = blk->cap * 2 < LD_BLOCK ? blk->cap * 2 : LD_BLOCK;
-        blk = xrealloc(blk, sizeof *blk + cap * sizeof blk->e[0]);
+        blk = ld_xrealloc(blk, sizeof *blk + cap * sizeof blk->e[0]);
         blk->cap = cap;
         b->blk[j] = blk;
     }
@@ -246,7 +246,7 @@ static void board_take(ld_core_t *c, board_t *b, const bent_t *x)
         blk->n + b->blk[j + 1]->n <= LD_BLOCK * 3 / 4) {
         bblock_t *r = b->blk[j + 1];
         if (blk->cap < blk->n + r->n) {
-            blk = xrealloc(blk, sizeof *blk + LD_BLOCK * sizeof blk->e[0]);
+            blk = ld_xrealloc(blk, sizeof *blk + LD_BLOCK * sizeof blk->e[0]);
             blk->cap = LD_BLOCK;
             b->blk[j] = blk;
         }
@@ -365,7 +365,7 @@ static void note(ld_core_t *c, uint32_t emp, bool before)
         size_t cap = c->bdirty_cap ? c->bdirty_cap : 64;
         while (cap <= emp)
             cap *= 2;
-        c->bdirty = xrealloc(c->bdirty, cap * sizeof *c->bdirty);
+        c->bdirty = ld_xrealloc(c->bdirty, cap * sizeof *c->bdirty);
         memset(c->bdirty + c->bdirty_cap, 0, (cap - c->bdirty_cap) * sizeof *c->bdirty);
         c->bdirty_cap = cap;
     }
@@ -373,7 +373,7 @@ static void note(ld_core_t *c, uint32_t emp, bool before)
         return; /* the image of the last flush is already kept */
     if (c->n_bimg == c->bimg_cap) {
         c->bimg_cap = c->bimg_cap ? c->bimg_cap * 2 : 64;
-        c->bimg = xrealloc(c->bimg, c->bimg_cap * sizeof *c->bimg);
+        c->bimg = ld_xrealloc(c->bimg, c->bimg_cap * sizeof *c->bimg);
     }
     bimage_t *m = &c->bimg[c->n_bimg++];
     if (before) {
@@ -385,10 +385,10 @@ static void note(ld_core_t *c, uint32_t emp, bool before)
     c->bdirty[emp] = (uint32_t)c->n_bimg;
 }
 
-void boards_remove(ld_core_t *c, uint32_t emp) { note(c, emp, true); }
-void boards_insert(ld_core_t *c, uint32_t emp) { note(c, emp, false); }
+void ld_boards_remove(ld_core_t *c, uint32_t emp) { note(c, emp, true); }
+void ld_boards_insert(ld_core_t *c, uint32_t emp) { note(c, emp, false); }
 
-void boards_drop(ld_core_t *c, uint32_t emp)
+void ld_boards_drop(ld_core_t *c, uint32_t emp)
 {
     if (!c->boards_built)
         return;
@@ -407,11 +407,11 @@ void boards_drop(ld_core_t *c, uint32_t emp)
 /* Points earned at `at`: the employee's window scores move into the period
  * of `at` (a new period starts from zero). The caller has touched the emp and
  * called boards_remove; it calls boards_insert after. */
-void boards_add_points(ld_core_t *c, uint32_t emp, int64_t amount, int64_t at)
+void ld_boards_add_points(ld_core_t *c, uint32_t emp, int64_t amount, int64_t at)
 {
     emp_t *e = &c->emps[emp];
     for (int w = 1; w < LD_WINDOWS; w++) {
-        int32_t p = window_period(c, w, at);
+        int32_t p = ld_window_period(c, w, at);
         if (e->win_period[w - 1] != p) {
             e->win_period[w - 1] = p;
             e->win_score[w - 1] = 0;
@@ -488,11 +488,11 @@ static void boards_build(ld_core_t *c)
     size_t n = c->g.n_emps;
     for (uint32_t i = 0; i < n; i++)
         idkey_set(c, i);
-    sortent_t *v = xmalloc((n + 1) * sizeof *v), *tmp = xmalloc((n + 1) * sizeof *tmp);
+    sortent_t *v = ld_xmalloc((n + 1) * sizeof *v), *tmp = ld_xmalloc((n + 1) * sizeof *tmp);
     /* the id order: the employees sorted by id once */
-    uint32_t *idrank = xmalloc((n + 1) * sizeof *idrank);
+    uint32_t *idrank = ld_xmalloc((n + 1) * sizeof *idrank);
     {
-        uint32_t *ix = xmalloc((n + 1) * sizeof *ix), *t2 = xmalloc((n + 1) * sizeof *t2);
+        uint32_t *ix = ld_xmalloc((n + 1) * sizeof *ix), *t2 = ld_xmalloc((n + 1) * sizeof *t2);
         for (uint32_t i = 0; i < n; i++)
             ix[i] = i;
         uint32_t *src = ix, *dst = t2;
@@ -545,7 +545,7 @@ static void boards_build(ld_core_t *c)
     free(v), free(tmp), free(idrank);
 }
 
-void boards_flush(ld_core_t *c)
+void ld_boards_flush(ld_core_t *c)
 {
     if (!c->boards_built || c->n_bimg > c->g.n_emps / 8 + 64) {
         boards_build(c);
@@ -567,7 +567,7 @@ void boards_flush(ld_core_t *c)
     c->n_bimg = 0;
 }
 
-void boards_rebuild(ld_core_t *c)
+void ld_boards_rebuild(ld_core_t *c)
 {
     for (size_t i = 0; i < c->n_boards; i++)
         board_clear(&c->boards[i]);
@@ -578,12 +578,12 @@ void boards_rebuild(ld_core_t *c)
     c->boards_built = false;
 }
 
-void boards_free(ld_core_t *c)
+void ld_boards_free(ld_core_t *c)
 {
     for (size_t i = 0; i < c->n_boards; i++)
         board_clear(&c->boards[i]);
     free(c->boards);
-    pairset_free(&c->board_ix);
+    ld_pairset_free(&c->board_ix);
     free(c->bdirty);
     free(c->bidkey);
     free(c->bimg);
@@ -598,47 +598,47 @@ static void add_row(ld_core_t *c, ld_out_t *out, Ladder__V1__Board *b, const ben
                     uint32_t rank)
 {
     const emp_t *e = &c->emps[x->emp];
-    Ladder__V1__BoardRow *row = body_new(out, &ladder__v1__board_row__descriptor);
+    Ladder__V1__BoardRow *row = ld_body_new(out, &ladder__v1__board_row__descriptor);
     row->rank = rank;
-    row->employee_id = ostr(out, e->id);
-    row->name = ostr(out, e->name);
+    row->employee_id = ld_ostr(out, e->id);
+    row->name = ld_ostr(out, e->name);
     row->points = x->score;
     row->level = e->level;
     b->rows[b->n_rows++] = row;
 }
 
-int boards_query(ld_core_t *c, const Ladder__V1__GetBoard *q, int64_t now, ld_out_t *out,
+int ld_boards_query(ld_core_t *c, const Ladder__V1__GetBoard *q, int64_t now, ld_out_t *out,
                  Ladder__V1__Board **res)
 {
     if (q->window > 4 || q->scope > 3)
-        return refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, "§9", "board.window",
+        return ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, "§9", "board.window",
                       "§9: unknown window or scope");
     uint32_t slot = q->window * LD_SCOPES + q->scope, value = 0;
     const char *sv = q->scope_value ? q->scope_value : "";
     if (q->scope == 1 || q->scope == 2) {
-        value = intern_find(c, sv);
+        value = ld_intern_find(c, sv);
         if (!*sv)
-            return refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, "§9", "board.scope_value",
+            return ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, "§9", "board.scope_value",
                           "§9: a %s board needs its name in scope_value", scope_names[q->scope]);
     } else if (q->scope == 3) {
         char *end;
         unsigned long l = strtoul(sv, &end, 10);
         if (!*sv || *end || l >= LD_LEVELS)
-            return refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, "§9", "board.scope_value",
+            return ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, "§9", "board.scope_value",
                           "§9: a level board needs a level 0 to 5 in scope_value");
         value = (uint32_t)l;
     }
-    boards_flush(c);
-    int32_t period = window_period(c, (int)q->window, now);
+    ld_boards_flush(c);
+    int32_t period = ld_window_period(c, (int)q->window, now);
     uint32_t bi = value == NONE ? NONE : board_get(c, slot, value, period, false);
     board_t *bd = bi == NONE ? NULL : &c->boards[bi];
-    Ladder__V1__Board *b = body_new(out, &ladder__v1__board__descriptor);
+    Ladder__V1__Board *b = ld_body_new(out, &ladder__v1__board__descriptor);
     char name[96];
     snprintf(name, sizeof name, "%s/%s%s%.60s", window_names[q->window], scope_names[q->scope],
              q->scope ? ":" : "", q->scope ? sv : "");
-    b->name = ostr(out, name);
+    b->name = ld_ostr(out, name);
     if (q->window) {
-        const ld_rules_t *r = cur_rules(c);
+        const ld_rules_t *r = ld_cur_rules(c);
         b->window_start_ms = ((int64_t)period - 1) * 86400000LL - (int64_t)r->utc_offset_min * 60000;
     }
     uint32_t size = bd ? bd->size : 0;
@@ -652,9 +652,9 @@ int boards_query(ld_core_t *c, const Ladder__V1__GetBoard *q, int64_t now, ld_ou
     uint32_t first = 1, last = top < size ? top : size;
     uint32_t around_rank = 0, aj = 0, ap = 0;
     if (q->around && *q->around) {
-        uint32_t e = emp_find(c, q->around);
+        uint32_t e = ld_emp_find(c, q->around);
         if (e == NONE)
-            return refuse(c, LADDER__V1__ERROR_CODE__ERR_NOT_FOUND, "§1", "board.around",
+            return ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_NOT_FOUND, "§1", "board.around",
                           "§1: no employee %s", q->around);
         bimage_t m;
         image_of(c, e, &m);
@@ -664,7 +664,7 @@ int boards_query(ld_core_t *c, const Ladder__V1__GetBoard *q, int64_t now, ld_ou
             around_rank = board_rank(c, bd, &x, &aj, &ap);
         }
         if (!around_rank)
-            return refuse(c, LADDER__V1__ERROR_CODE__ERR_NOT_FOUND, "§9", "board.around",
+            return ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_NOT_FOUND, "§9", "board.around",
                           "§9: %s is not on board %s (no points in this period)", q->around, name);
         if (!top) {
             first = around_rank > radius ? around_rank - radius : 1;
@@ -672,7 +672,7 @@ int boards_query(ld_core_t *c, const Ladder__V1__GetBoard *q, int64_t now, ld_ou
         }
     }
     size_t cap = (last >= first ? last - first + 1 : 0) + 2 * radius + 2;
-    b->rows = arena_alloc(&out->arena, cap * sizeof *b->rows);
+    b->rows = ld_arena_alloc(&out->arena, cap * sizeof *b->rows);
     if (size && first <= last) {
         /* one search, then along the blocks */
         uint32_t j, p;

@@ -12,9 +12,9 @@
 #define R(x) LADDER__V1__ROLE__ROLE_##x
 #define EV(x) LADDER__V1__EVENT__BODY_##x
 
-void contrib_decided(ld_core_t *c, uint32_t emp, bool accepted)
+void ld_contrib_decided(ld_core_t *c, uint32_t emp, bool accepted)
 {
-    touch_emp(c, emp);
+    ld_touch_emp(c, emp);
     c->emps[emp].contrib_decided++;
     if (accepted)
         c->emps[emp].contrib_accepted++;
@@ -26,131 +26,131 @@ void contrib_decided(ld_core_t *c, uint32_t emp, bool accepted)
 static int propose_kb(ld_core_t *c, const Ladder__V1__ProposeKb *m, const ld_ctx_t *ctx, ld_out_t *out)
 {
     uint32_t a;
-    if (need_emp(c, "propose_kb.proposer_id", m->proposer_id, &a) ||
-        need_role(c, ctx, R(MANAGER), m->proposer_id, "§4", "propose in another's name") ||
-        check_id(c, "propose_kb.proposal_id", m->proposal_id) ||
-        check_id(c, "propose_kb.item_id", m->item_id) ||
-        check_text(c, "propose_kb.text", m->text, true))
+    if (ld_need_emp(c, "propose_kb.proposer_id", m->proposer_id, &a) ||
+        ld_need_role(c, ctx, R(MANAGER), m->proposer_id, "§4", "propose in another's name") ||
+        ld_check_id(c, "propose_kb.proposal_id", m->proposal_id) ||
+        ld_check_id(c, "propose_kb.item_id", m->item_id) ||
+        ld_check_text(c, "propose_kb.text", m->text, true))
         return -1;
-    if (rec_find(c, REC_KB_PROPOSAL, m->proposal_id) != NONE)
-        return refuse(c, E(ERR_DUPLICATE), "§4", "propose_kb.proposal_id",
+    if (ld_rec_find(c, REC_KB_PROPOSAL, m->proposal_id) != NONE)
+        return ld_refuse(c, E(ERR_DUPLICATE), "§4", "propose_kb.proposal_id",
                       "§4: proposal %s already exists", m->proposal_id);
-    uint32_t it = rec_find(c, REC_KB_ITEM, m->item_id);
+    uint32_t it = ld_rec_find(c, REC_KB_ITEM, m->item_id);
     bool deleted = it != NONE && c->recs[it].state == KB_DELETED;
     bool exists = it != NONE && c->recs[it].value > 0 && !deleted;
     if (m->new_item && m->delete_item)
-        return refuse(c, E(ERR_INVALID), "§4", "propose_kb.delete_item",
+        return ld_refuse(c, E(ERR_INVALID), "§4", "propose_kb.delete_item",
                       "§4: a proposal creates a new item or deletes an existing one, not both");
     if (m->new_item && exists)
-        return refuse(c, E(ERR_DUPLICATE), "§4", "propose_kb.item_id",
+        return ld_refuse(c, E(ERR_DUPLICATE), "§4", "propose_kb.item_id",
                       "§4: knowledge-base item %s already exists; propose a revision", m->item_id);
     if (!m->new_item && deleted)
-        return refuse(c, E(ERR_REFUSED), "§4", "propose_kb.item_id",
+        return ld_refuse(c, E(ERR_REFUSED), "§4", "propose_kb.item_id",
                       "§4: knowledge-base item %s was deleted at version %lld; it stays readable "
                       "in its history (set new_item to create it again)",
                       m->item_id, (long long)c->recs[it].value);
     if (!m->new_item && !exists)
-        return refuse(c, E(ERR_NOT_FOUND), "§4", "propose_kb.item_id",
+        return ld_refuse(c, E(ERR_NOT_FOUND), "§4", "propose_kb.item_id",
                       "§4: no knowledge-base item %s (set new_item to create it)", m->item_id);
-    Ladder__V1__Event *ev = emit(c, out, ctx, "kb", m->item_id, EV(KB_PROPOSED), 0);
-    Ladder__V1__KbProposed *b = body_new(out, &ladder__v1__kb_proposed__descriptor);
-    b->proposal_id = ostr(out, m->proposal_id);
-    b->item_id = ostr(out, m->item_id);
-    b->proposer_id = ostr(out, m->proposer_id);
-    b->text = ostr(out, m->text);
+    Ladder__V1__Event *ev = ld_emit(c, out, ctx, "kb", m->item_id, EV(KB_PROPOSED), 0);
+    Ladder__V1__KbProposed *b = ld_body_new(out, &ladder__v1__kb_proposed__descriptor);
+    b->proposal_id = ld_ostr(out, m->proposal_id);
+    b->item_id = ld_ostr(out, m->item_id);
+    b->proposer_id = ld_ostr(out, m->proposer_id);
+    b->text = ld_ostr(out, m->text);
     b->new_item = m->new_item;
     b->delete_item = m->delete_item;
     b->base_version = it != NONE ? (uint32_t)c->recs[it].value : 0;
     ev->kb_proposed = b;
-    return apply(c, ev);
+    return ld_apply(c, ev);
 }
 
 static int review_kb(ld_core_t *c, const Ladder__V1__ReviewKb *m, const ld_ctx_t *ctx, ld_out_t *out)
 {
-    const ld_rules_t *r = cur_rules(c);
-    if (check_id(c, "review_kb.proposal_id", m->proposal_id) ||
-        check_id(c, "review_kb.reviewer_id", m->reviewer_id) ||
-        check_text(c, "review_kb.comment", m->comment, false))
+    const ld_rules_t *r = ld_cur_rules(c);
+    if (ld_check_id(c, "review_kb.proposal_id", m->proposal_id) ||
+        ld_check_id(c, "review_kb.reviewer_id", m->reviewer_id) ||
+        ld_check_text(c, "review_kb.comment", m->comment, false))
         return -1;
     if (!ctx->principal || strcmp(ctx->principal, m->reviewer_id))
-        return refuse(c, E(ERR_FORBIDDEN), "§5", "review_kb.reviewer_id",
+        return ld_refuse(c, E(ERR_FORBIDDEN), "§5", "review_kb.reviewer_id",
                       "§5: reviews are made in one's own name (%s is not %s)",
                       ctx->principal ? ctx->principal : "", m->reviewer_id);
-    if (!may_review(c, ctx))
-        return refuse(c, E(ERR_FORBIDDEN), "§5", "review_kb.reviewer_id",
+    if (!ld_may_review(c, ctx))
+        return ld_refuse(c, E(ERR_FORBIDDEN), "§5", "review_kb.reviewer_id",
                       "§5: only committee members and managers may review; %s is neither "
                       "(a claimed reviewer role counts for nothing, §1)",
                       m->reviewer_id);
-    uint32_t pi = rec_find(c, REC_KB_PROPOSAL, m->proposal_id);
+    uint32_t pi = ld_rec_find(c, REC_KB_PROPOSAL, m->proposal_id);
     if (pi == NONE)
-        return refuse(c, E(ERR_NOT_FOUND), "§4", "review_kb.proposal_id", "§4: no proposal %s",
+        return ld_refuse(c, E(ERR_NOT_FOUND), "§4", "review_kb.proposal_id", "§4: no proposal %s",
                       m->proposal_id);
     const rec_t *p = &c->recs[pi];
     if (p->state != RS_PENDING)
-        return refuse(c, E(ERR_REFUSED), "§4", "review_kb.proposal_id",
+        return ld_refuse(c, E(ERR_REFUSED), "§4", "review_kb.proposal_id",
                       "§4: proposal %s was already %s", m->proposal_id,
                       p->state == RS_ACCEPTED ? "accepted" : "rejected");
     if (!strcmp(c->emps[p->a].id, m->reviewer_id))
-        return refuse(c, E(ERR_REFUSED), "§4", "review_kb.reviewer_id",
+        return ld_refuse(c, E(ERR_REFUSED), "§4", "review_kb.reviewer_id",
                       "§4: a reviewer may not review their own proposal");
     if (!(p->flags & REC_F_NEW_ITEM) && c->recs[p->b].state == KB_DELETED)
-        return refuse(c, E(ERR_REFUSED), "§4", "review_kb.proposal_id",
+        return ld_refuse(c, E(ERR_REFUSED), "§4", "review_kb.proposal_id",
                       "§4: item %s was deleted; proposal %s can no longer pass",
                       c->recs[p->b].key + 2, m->proposal_id);
-    uint32_t rv = intern_find(c, m->reviewer_id);
-    if (rv != NONE && vec_has(&p->list, rv))
-        return refuse(c, E(ERR_DUPLICATE), "§4", "review_kb.reviewer_id",
+    uint32_t rv = ld_intern_find(c, m->reviewer_id);
+    if (rv != NONE && ld_vec_has(&p->list, rv))
+        return ld_refuse(c, E(ERR_DUPLICATE), "§4", "review_kb.reviewer_id",
                       "§4: %s already reviewed proposal %s", m->reviewer_id, m->proposal_id);
     bool approve = m->verdict == LADDER__V1__VERDICT__VERDICT_APPROVE;
     if (!approve && m->verdict != LADDER__V1__VERDICT__VERDICT_REJECT)
-        return refuse(c, E(ERR_INVALID), "§4", "review_kb.verdict", "review_kb.verdict: approve or reject");
+        return ld_refuse(c, E(ERR_INVALID), "§4", "review_kb.verdict", "review_kb.verdict: approve or reject");
     if (approve && (m->amount < r->kb_revision_min || m->amount > r->kb_revision_max))
-        return refuse(c, E(ERR_INVALID), "§3", "review_kb.amount",
+        return ld_refuse(c, E(ERR_INVALID), "§3", "review_kb.amount",
                       "§3 P2: the proposed amount must be %lld to %lld",
                       (long long)r->kb_revision_min, (long long)r->kb_revision_max);
     const rec_t *item = &c->recs[p->b];
     char item_id[LD_ID_MAX + 1];
     snprintf(item_id, sizeof item_id, "%s", item->key + 2);
-    Ladder__V1__Event *ev = emit(c, out, ctx, "kb", item_id, EV(KB_REVIEWED), 0);
-    Ladder__V1__KbReviewed *b = body_new(out, &ladder__v1__kb_reviewed__descriptor);
-    b->proposal_id = ostr(out, m->proposal_id);
-    b->reviewer_id = ostr(out, m->reviewer_id);
+    Ladder__V1__Event *ev = ld_emit(c, out, ctx, "kb", item_id, EV(KB_REVIEWED), 0);
+    Ladder__V1__KbReviewed *b = ld_body_new(out, &ladder__v1__kb_reviewed__descriptor);
+    b->proposal_id = ld_ostr(out, m->proposal_id);
+    b->reviewer_id = ld_ostr(out, m->reviewer_id);
     b->verdict = m->verdict;
     b->amount = approve ? m->amount : 0;
-    b->comment = ostr(out, m->comment);
+    b->comment = ld_ostr(out, m->comment);
     ev->kb_reviewed = b;
-    if (apply(c, ev))
+    if (ld_apply(c, ev))
         return -1;
     uint64_t reviewed = ev->seq;
-    uint32_t reviewer = emp_find(c, m->reviewer_id);
+    uint32_t reviewer = ld_emp_find(c, m->reviewer_id);
     if (reviewer != NONE &&
-        award(c, out, ctx, reviewer, r->kb_review, LADDER__V1__POINT_SOURCE__P6_KB_REVIEW,
+        ld_award(c, out, ctx, reviewer, r->kb_review, LADDER__V1__POINT_SOURCE__P6_KB_REVIEW,
               m->proposal_id, reviewed))
         return -1;
     p = &c->recs[pi];
     if (p->n1 >= r->kb_quorum) {
-        uint32_t amount = median_u32(&p->list2), proposer = p->a;
+        uint32_t amount = ld_median_u32(&p->list2), proposer = p->a;
         bool deletion = (p->flags & REC_F_DELETE) != 0;
-        ev = emit(c, out, ctx, "kb", item_id, EV(KB_ACCEPTED), reviewed);
-        Ladder__V1__KbAccepted *ab = body_new(out, &ladder__v1__kb_accepted__descriptor);
-        ab->proposal_id = ostr(out, m->proposal_id);
-        ab->item_id = ostr(out, item_id);
+        ev = ld_emit(c, out, ctx, "kb", item_id, EV(KB_ACCEPTED), reviewed);
+        Ladder__V1__KbAccepted *ab = ld_body_new(out, &ladder__v1__kb_accepted__descriptor);
+        ab->proposal_id = ld_ostr(out, m->proposal_id);
+        ab->item_id = ld_ostr(out, item_id);
         ab->new_version = (uint32_t)c->recs[p->b].value + 1;
         ab->award = amount;
         ab->deleted = deletion;
         ev->kb_accepted = ab;
-        if (apply(c, ev))
+        if (ld_apply(c, ev))
             return -1;
-        return award(c, out, ctx, proposer, amount, LADDER__V1__POINT_SOURCE__P2_KB_REVISION,
+        return ld_award(c, out, ctx, proposer, amount, LADDER__V1__POINT_SOURCE__P2_KB_REVISION,
                      m->proposal_id, ev->seq);
     }
     if (p->n2 >= r->kb_reject_quorum) {
-        ev = emit(c, out, ctx, "kb", item_id, EV(KB_REJECTED), reviewed);
-        Ladder__V1__KbRejected *rb = body_new(out, &ladder__v1__kb_rejected__descriptor);
-        rb->proposal_id = ostr(out, m->proposal_id);
-        rb->item_id = ostr(out, item_id);
+        ev = ld_emit(c, out, ctx, "kb", item_id, EV(KB_REJECTED), reviewed);
+        Ladder__V1__KbRejected *rb = ld_body_new(out, &ladder__v1__kb_rejected__descriptor);
+        rb->proposal_id = ld_ostr(out, m->proposal_id);
+        rb->item_id = ld_ostr(out, item_id);
         ev->kb_rejected = rb;
-        return apply(c, ev);
+        return ld_apply(c, ev);
     }
     return 0;
 }
@@ -171,38 +171,38 @@ static int apply_quality(ld_core_t *c, const Ladder__V1__ApplyQuality *m, const 
                          ld_out_t *out)
 {
     uint32_t k;
-    if (check_id(c, "apply_quality.case_id", m->case_id))
+    if (ld_check_id(c, "apply_quality.case_id", m->case_id))
         return -1;
-    if ((k = case_find(c, m->case_id)) == NONE || !c->cases[k].accepted)
-        return refuse(c, E(ERR_NOT_FOUND), "§4", "apply_quality.case_id",
+    if ((k = ld_case_find(c, m->case_id)) == NONE || !c->cases[k].accepted)
+        return ld_refuse(c, E(ERR_NOT_FOUND), "§4", "apply_quality.case_id",
                       "§4: no case %s in the library", m->case_id);
-    if (rec_find(c, REC_QUALITY, m->case_id) != NONE)
-        return refuse(c, E(ERR_DUPLICATE), "§4", "apply_quality.case_id",
+    if (ld_rec_find(c, REC_QUALITY, m->case_id) != NONE)
+        return ld_refuse(c, E(ERR_DUPLICATE), "§4", "apply_quality.case_id",
                       "§4: case %s has already applied for the quality award", m->case_id);
     if (m->n_contributor_ids == 0 || m->n_contributor_ids > 20)
-        return refuse(c, E(ERR_INVALID), "§4", "apply_quality.contributor_ids",
+        return ld_refuse(c, E(ERR_INVALID), "§4", "apply_quality.contributor_ids",
                       "§4: 1 to 20 contributors");
     bool self = false;
     for (size_t i = 0; i < m->n_contributor_ids; i++) {
         uint32_t e;
         char field[64];
         snprintf(field, sizeof field, "apply_quality.contributor_ids[%zu]", i);
-        if (need_emp(c, field, m->contributor_ids[i], &e))
+        if (ld_need_emp(c, field, m->contributor_ids[i], &e))
             return -1;
         for (size_t j = 0; j < i; j++)
             if (!strcmp(m->contributor_ids[i], m->contributor_ids[j]))
-                return refuse(c, E(ERR_INVALID), "§4", field, "§4: %s is listed twice",
+                return ld_refuse(c, E(ERR_INVALID), "§4", field, "§4: %s is listed twice",
                               m->contributor_ids[i]);
         self |= ctx->principal && !strcmp(ctx->principal, m->contributor_ids[i]);
     }
-    if (!self && !has_role(ctx, R(MANAGER)))
-        return refuse(c, E(ERR_FORBIDDEN), "§4", "apply_quality.contributor_ids",
+    if (!self && !ld_has_role(ctx, R(MANAGER)))
+        return ld_refuse(c, E(ERR_FORBIDDEN), "§4", "apply_quality.contributor_ids",
                       "§4: contributors apply for themselves (or a manager for them)");
     for (size_t i = 0; i < m->n_contributor_ids; i++) {
         char field[64];
         snprintf(field, sizeof field, "apply_quality.contributor_ids[%zu]", i);
-        if (!case_contributor(c, k, emp_find(c, m->contributor_ids[i])))
-            return refuse(c, E(ERR_REFUSED), "§4", field,
+        if (!case_contributor(c, k, ld_emp_find(c, m->contributor_ids[i])))
+            return ld_refuse(c, E(ERR_REFUSED), "§4", field,
                           "§4: %s is neither the author of case %s nor of an accepted revision "
                           "of it", m->contributor_ids[i], m->case_id);
     }
@@ -211,58 +211,58 @@ static int apply_quality(ld_core_t *c, const Ladder__V1__ApplyQuality *m, const 
         for (size_t i = 0; i < m->n_contributor_ids; i++)
             listed |= !strcmp(m->contributor_ids[i], m->outstanding_id);
         if (!listed)
-            return refuse(c, E(ERR_INVALID), "§4", "apply_quality.outstanding_id",
+            return ld_refuse(c, E(ERR_INVALID), "§4", "apply_quality.outstanding_id",
                           "§4: the outstanding contributor must be one of the contributors");
     }
-    Ladder__V1__Event *ev = emit(c, out, ctx, "case", m->case_id, EV(QUALITY_APPLIED), 0);
-    Ladder__V1__QualityApplied *b = body_new(out, &ladder__v1__quality_applied__descriptor);
-    b->case_id = ostr(out, m->case_id);
+    Ladder__V1__Event *ev = ld_emit(c, out, ctx, "case", m->case_id, EV(QUALITY_APPLIED), 0);
+    Ladder__V1__QualityApplied *b = ld_body_new(out, &ladder__v1__quality_applied__descriptor);
+    b->case_id = ld_ostr(out, m->case_id);
     b->n_contributor_ids = m->n_contributor_ids;
-    b->contributor_ids = arena_alloc(&out->arena, m->n_contributor_ids * sizeof(char *));
+    b->contributor_ids = ld_arena_alloc(&out->arena, m->n_contributor_ids * sizeof(char *));
     for (size_t i = 0; i < m->n_contributor_ids; i++)
-        b->contributor_ids[i] = ostr(out, m->contributor_ids[i]);
-    b->outstanding_id = ostr(out, m->outstanding_id);
+        b->contributor_ids[i] = ld_ostr(out, m->contributor_ids[i]);
+    b->outstanding_id = ld_ostr(out, m->outstanding_id);
     ev->quality_applied = b;
-    return apply(c, ev);
+    return ld_apply(c, ev);
 }
 
 static int award_quality(ld_core_t *c, const Ladder__V1__AwardQuality *m, const ld_ctx_t *ctx,
                          ld_out_t *out)
 {
-    const ld_rules_t *r = cur_rules(c);
-    if (!may_review(c, ctx))
-        return refuse(c, E(ERR_FORBIDDEN), "§4", "award_quality",
+    const ld_rules_t *r = ld_cur_rules(c);
+    if (!ld_may_review(c, ctx))
+        return ld_refuse(c, E(ERR_FORBIDDEN), "§4", "award_quality",
                       "§4: quality awards are decided by reviewers or managers");
-    uint32_t qi = m->case_id ? rec_find(c, REC_QUALITY, m->case_id) : NONE;
+    uint32_t qi = m->case_id ? ld_rec_find(c, REC_QUALITY, m->case_id) : NONE;
     if (qi == NONE)
-        return refuse(c, E(ERR_NOT_FOUND), "§4", "award_quality.case_id",
+        return ld_refuse(c, E(ERR_NOT_FOUND), "§4", "award_quality.case_id",
                       "§4: case %s has not applied for the quality award", m->case_id ? m->case_id : "");
     if (c->recs[qi].state != RS_PENDING)
-        return refuse(c, E(ERR_DUPLICATE), "§4", "award_quality.case_id",
+        return ld_refuse(c, E(ERR_DUPLICATE), "§4", "award_quality.case_id",
                       "§4: the quality award of case %s was already decided", m->case_id);
     if (m->approve && (m->amount_each < r->quality_each_min || m->amount_each > r->quality_each_max))
-        return refuse(c, E(ERR_INVALID), "§3", "award_quality.amount_each",
+        return ld_refuse(c, E(ERR_INVALID), "§3", "award_quality.amount_each",
                       "§3 P5: each contributor gets %lld to %lld",
                       (long long)r->quality_each_min, (long long)r->quality_each_max);
     const rec_t *q = &c->recs[qi];
-    Ladder__V1__Event *ev = emit(c, out, ctx, "case", m->case_id, EV(QUALITY_AWARDED), 0);
-    Ladder__V1__QualityAwarded *b = body_new(out, &ladder__v1__quality_awarded__descriptor);
-    b->case_id = ostr(out, m->case_id);
+    Ladder__V1__Event *ev = ld_emit(c, out, ctx, "case", m->case_id, EV(QUALITY_AWARDED), 0);
+    Ladder__V1__QualityAwarded *b = ld_body_new(out, &ladder__v1__quality_awarded__descriptor);
+    b->case_id = ld_ostr(out, m->case_id);
     b->n_contributor_ids = m->approve ? q->list.len : 0;
-    b->contributor_ids = arena_alloc(&out->arena, (q->list.len + 1) * sizeof(char *));
+    b->contributor_ids = ld_arena_alloc(&out->arena, (q->list.len + 1) * sizeof(char *));
     for (size_t i = 0; i < b->n_contributor_ids; i++)
-        b->contributor_ids[i] = ostr(out, c->emps[q->list.v[i]].id);
+        b->contributor_ids[i] = ld_ostr(out, c->emps[q->list.v[i]].id);
     b->amount_each = m->approve ? m->amount_each : 0;
-    b->outstanding_id = ostr(out, m->approve && q->a != NONE ? c->emps[q->a].id : "");
+    b->outstanding_id = ld_ostr(out, m->approve && q->a != NONE ? c->emps[q->a].id : "");
     b->outstanding_amount = m->approve && q->a != NONE ? r->quality_outstanding : 0;
     ev->quality_awarded = b;
     uint32_t members[20], n = q->list.len < 20 ? q->list.len : 20, outstanding = q->a;
     memcpy(members, q->list.v, n * sizeof *members);
-    if (apply(c, ev) || !m->approve)
+    if (ld_apply(c, ev) || !m->approve)
         return c->why->code ? -1 : 0;
     /* P5: the outstanding contributor gets the outstanding amount, the others each */
     for (uint32_t i = 0; i < n; i++)
-        if (award(c, out, ctx, members[i], members[i] == outstanding ? r->quality_outstanding
+        if (ld_award(c, out, ctx, members[i], members[i] == outstanding ? r->quality_outstanding
                                                                      : m->amount_each,
                   LADDER__V1__POINT_SOURCE__P5_QUALITY_CASE, m->case_id, ev->seq))
             return -1;
@@ -274,93 +274,93 @@ static int award_quality(ld_core_t *c, const Ladder__V1__AwardQuality *m, const 
 static int apply_committee(ld_core_t *c, const Ladder__V1__ApplyCommittee *m, const ld_ctx_t *ctx,
                            ld_out_t *out)
 {
-    const ld_rules_t *r = cur_rules(c);
+    const ld_rules_t *r = ld_cur_rules(c);
     uint32_t i;
-    if (need_emp(c, "apply_committee.employee_id", m->employee_id, &i) ||
-        need_role(c, ctx, 0, m->employee_id, "§5", "apply for another employee"))
+    if (ld_need_emp(c, "apply_committee.employee_id", m->employee_id, &i) ||
+        ld_need_role(c, ctx, 0, m->employee_id, "§5", "apply for another employee"))
         return -1;
     const emp_t *e = &c->emps[i];
     if (e->flags & EF_COMMITTEE)
-        return refuse(c, E(ERR_DUPLICATE), "§5", "apply_committee.employee_id",
+        return ld_refuse(c, E(ERR_DUPLICATE), "§5", "apply_committee.employee_id",
                       "§5: %s is already a member", e->id);
     if (e->flags & EF_APPLIED)
-        return refuse(c, E(ERR_DUPLICATE), "§5", "apply_committee.employee_id",
+        return ld_refuse(c, E(ERR_DUPLICATE), "§5", "apply_committee.employee_id",
                       "§5: %s already applied; a manager has yet to decide", e->id);
     if (e->points_total < r->committee_points)
-        return refuse(c, E(ERR_REFUSED), "§5", "apply_committee.employee_id",
+        return ld_refuse(c, E(ERR_REFUSED), "§5", "apply_committee.employee_id",
                       "§5: needs %lld points, has %lld", (long long)r->committee_points,
                       (long long)e->points_total);
     if (e->level < r->committee_min_level) /* §5 v2: level 4 and up as well */
-        return refuse(c, E(ERR_REFUSED), "§5", "apply_committee.employee_id",
+        return ld_refuse(c, E(ERR_REFUSED), "§5", "apply_committee.employee_id",
                       "§5: needs level %u, %s is level %u", r->committee_min_level, e->id,
                       e->level);
     if (e->contrib_decided < r->committee_min_decided)
-        return refuse(c, E(ERR_REFUSED), "§5", "apply_committee.employee_id",
+        return ld_refuse(c, E(ERR_REFUSED), "§5", "apply_committee.employee_id",
                       "§5: needs at least %u decided contributions, has %u",
                       r->committee_min_decided, e->contrib_decided);
     /* strictly more than pct_x10 / 10 percent, in integers: acc * 1000 > pct * decided */
     if ((uint64_t)e->contrib_accepted * 1000 <= (uint64_t)r->committee_pct_x10 * e->contrib_decided)
-        return refuse(c, E(ERR_REFUSED), "§5", "apply_committee.employee_id",
+        return ld_refuse(c, E(ERR_REFUSED), "§5", "apply_committee.employee_id",
                       "§5: more than %u.%u%% of decided contributions must be accepted; %u of %u is "
                       "%llu.%llu%%",
                       r->committee_pct_x10 / 10, r->committee_pct_x10 % 10, e->contrib_accepted,
                       e->contrib_decided,
                       (unsigned long long)(e->contrib_accepted * 1000ull / e->contrib_decided / 10),
                       (unsigned long long)(e->contrib_accepted * 1000ull / e->contrib_decided % 10));
-    Ladder__V1__Event *ev = emit(c, out, ctx, "emp", e->id, EV(COMMITTEE_APPLIED), 0);
-    Ladder__V1__CommitteeApplied *b = body_new(out, &ladder__v1__committee_applied__descriptor);
-    b->employee_id = ostr(out, e->id);
+    Ladder__V1__Event *ev = ld_emit(c, out, ctx, "emp", e->id, EV(COMMITTEE_APPLIED), 0);
+    Ladder__V1__CommitteeApplied *b = ld_body_new(out, &ladder__v1__committee_applied__descriptor);
+    b->employee_id = ld_ostr(out, e->id);
     b->points = e->points_total;
     b->accepted = e->contrib_accepted;
     b->decided = e->contrib_decided;
     ev->committee_applied = b;
-    return apply(c, ev);
+    return ld_apply(c, ev);
 }
 
 static int decide_committee(ld_core_t *c, const Ladder__V1__DecideCommittee *m, const ld_ctx_t *ctx,
                             ld_out_t *out)
 {
     uint32_t i;
-    if (need_role(c, ctx, R(MANAGER) | R(CHAIR), NULL, "§5", "decide committee applications") ||
-        need_emp(c, "decide_committee.employee_id", m->employee_id, &i) ||
-        check_text(c, "decide_committee.reason", m->reason, true))
+    if (ld_need_role(c, ctx, R(MANAGER) | R(CHAIR), NULL, "§5", "decide committee applications") ||
+        ld_need_emp(c, "decide_committee.employee_id", m->employee_id, &i) ||
+        ld_check_text(c, "decide_committee.reason", m->reason, true))
         return -1;
     if (!(c->emps[i].flags & EF_APPLIED))
-        return refuse(c, E(ERR_REFUSED), "§5", "decide_committee.employee_id",
+        return ld_refuse(c, E(ERR_REFUSED), "§5", "decide_committee.employee_id",
                       "§5: %s has no application pending", m->employee_id);
-    Ladder__V1__Event *ev = emit(c, out, ctx, "emp", m->employee_id,
+    Ladder__V1__Event *ev = ld_emit(c, out, ctx, "emp", m->employee_id,
                                  m->admit ? EV(COMMITTEE_ADMITTED) : EV(COMMITTEE_REFUSED), 0);
     if (m->admit) {
-        Ladder__V1__CommitteeAdmitted *b = body_new(out, &ladder__v1__committee_admitted__descriptor);
-        b->employee_id = ostr(out, m->employee_id);
-        b->reason = ostr(out, m->reason);
+        Ladder__V1__CommitteeAdmitted *b = ld_body_new(out, &ladder__v1__committee_admitted__descriptor);
+        b->employee_id = ld_ostr(out, m->employee_id);
+        b->reason = ld_ostr(out, m->reason);
         ev->committee_admitted = b;
     } else {
-        Ladder__V1__CommitteeRefused *b = body_new(out, &ladder__v1__committee_refused__descriptor);
-        b->employee_id = ostr(out, m->employee_id);
-        b->reason = ostr(out, m->reason);
+        Ladder__V1__CommitteeRefused *b = ld_body_new(out, &ladder__v1__committee_refused__descriptor);
+        b->employee_id = ld_ostr(out, m->employee_id);
+        b->reason = ld_ostr(out, m->reason);
         ev->committee_refused = b;
     }
-    return apply(c, ev);
+    return ld_apply(c, ev);
 }
 
 static int remove_committee(ld_core_t *c, const Ladder__V1__RemoveCommittee *m, const ld_ctx_t *ctx,
                             ld_out_t *out)
 {
     uint32_t i;
-    if (need_role(c, ctx, R(MANAGER), NULL, "§5", "remove committee members") ||
-        need_emp(c, "remove_committee.employee_id", m->employee_id, &i) ||
-        check_text(c, "remove_committee.reason", m->reason, true))
+    if (ld_need_role(c, ctx, R(MANAGER), NULL, "§5", "remove committee members") ||
+        ld_need_emp(c, "remove_committee.employee_id", m->employee_id, &i) ||
+        ld_check_text(c, "remove_committee.reason", m->reason, true))
         return -1;
     if (!(c->emps[i].flags & EF_COMMITTEE))
-        return refuse(c, E(ERR_REFUSED), "§5", "remove_committee.employee_id",
+        return ld_refuse(c, E(ERR_REFUSED), "§5", "remove_committee.employee_id",
                       "§5: %s is not a committee member", m->employee_id);
-    Ladder__V1__Event *ev = emit(c, out, ctx, "emp", m->employee_id, EV(COMMITTEE_REMOVED), 0);
-    Ladder__V1__CommitteeRemoved *b = body_new(out, &ladder__v1__committee_removed__descriptor);
-    b->employee_id = ostr(out, m->employee_id);
-    b->reason = ostr(out, m->reason);
+    Ladder__V1__Event *ev = ld_emit(c, out, ctx, "emp", m->employee_id, EV(COMMITTEE_REMOVED), 0);
+    Ladder__V1__CommitteeRemoved *b = ld_body_new(out, &ladder__v1__committee_removed__descriptor);
+    b->employee_id = ld_ostr(out, m->employee_id);
+    b->reason = ld_ostr(out, m->reason);
     ev->committee_removed = b;
-    return apply(c, ev);
+    return ld_apply(c, ev);
 }
 
 /* ----------------------------------------------------------- suggestions -- */
@@ -369,38 +369,38 @@ static int submit_suggestion(ld_core_t *c, const Ladder__V1__SubmitSuggestion *m
                              const ld_ctx_t *ctx, ld_out_t *out)
 {
     uint32_t i;
-    if (need_emp(c, "submit_suggestion.employee_id", m->employee_id, &i) ||
-        need_role(c, ctx, R(MANAGER), m->employee_id, "§8", "suggest in another's name") ||
-        check_id(c, "submit_suggestion.suggestion_id", m->suggestion_id) ||
-        check_text(c, "submit_suggestion.text", m->text, true))
+    if (ld_need_emp(c, "submit_suggestion.employee_id", m->employee_id, &i) ||
+        ld_need_role(c, ctx, R(MANAGER), m->employee_id, "§8", "suggest in another's name") ||
+        ld_check_id(c, "submit_suggestion.suggestion_id", m->suggestion_id) ||
+        ld_check_text(c, "submit_suggestion.text", m->text, true))
         return -1;
-    if (rec_find(c, REC_SUGGESTION, m->suggestion_id) != NONE)
-        return refuse(c, E(ERR_DUPLICATE), "§8", "submit_suggestion.suggestion_id",
+    if (ld_rec_find(c, REC_SUGGESTION, m->suggestion_id) != NONE)
+        return ld_refuse(c, E(ERR_DUPLICATE), "§8", "submit_suggestion.suggestion_id",
                       "§8: suggestion %s already exists", m->suggestion_id);
-    Ladder__V1__Event *ev = emit(c, out, ctx, "suggestion", m->suggestion_id,
+    Ladder__V1__Event *ev = ld_emit(c, out, ctx, "suggestion", m->suggestion_id,
                                  EV(SUGGESTION_SUBMITTED), 0);
-    Ladder__V1__SuggestionSubmitted *b = body_new(out, &ladder__v1__suggestion_submitted__descriptor);
-    b->suggestion_id = ostr(out, m->suggestion_id);
-    b->employee_id = ostr(out, m->employee_id);
-    b->text = ostr(out, m->text);
+    Ladder__V1__SuggestionSubmitted *b = ld_body_new(out, &ladder__v1__suggestion_submitted__descriptor);
+    b->suggestion_id = ld_ostr(out, m->suggestion_id);
+    b->employee_id = ld_ostr(out, m->employee_id);
+    b->text = ld_ostr(out, m->text);
     ev->suggestion_submitted = b;
-    return apply(c, ev);
+    return ld_apply(c, ev);
 }
 
 static int judge_suggestion(ld_core_t *c, const Ladder__V1__JudgeSuggestion *m, const ld_ctx_t *ctx,
                             ld_out_t *out)
 {
-    const ld_rules_t *r = cur_rules(c);
-    if (need_role(c, ctx, R(MANAGER), NULL, "§8", "judge suggestions") ||
-        check_id(c, "judge_suggestion.suggestion_id", m->suggestion_id) ||
-        check_text(c, "judge_suggestion.reason", m->reason, false))
+    const ld_rules_t *r = ld_cur_rules(c);
+    if (ld_need_role(c, ctx, R(MANAGER), NULL, "§8", "judge suggestions") ||
+        ld_check_id(c, "judge_suggestion.suggestion_id", m->suggestion_id) ||
+        ld_check_text(c, "judge_suggestion.reason", m->reason, false))
         return -1;
-    uint32_t si = rec_find(c, REC_SUGGESTION, m->suggestion_id);
+    uint32_t si = ld_rec_find(c, REC_SUGGESTION, m->suggestion_id);
     if (si == NONE)
-        return refuse(c, E(ERR_NOT_FOUND), "§8", "judge_suggestion.suggestion_id",
+        return ld_refuse(c, E(ERR_NOT_FOUND), "§8", "judge_suggestion.suggestion_id",
                       "§8: no suggestion %s", m->suggestion_id);
     if (c->recs[si].state != RS_PENDING)
-        return refuse(c, E(ERR_DUPLICATE), "§8", "judge_suggestion.suggestion_id",
+        return ld_refuse(c, E(ERR_DUPLICATE), "§8", "judge_suggestion.suggestion_id",
                       "§8: suggestion %s was already judged", m->suggestion_id);
     int64_t amount = 0;
     switch (m->verdict) {
@@ -412,39 +412,39 @@ static int judge_suggestion(ld_core_t *c, const Ladder__V1__JudgeSuggestion *m, 
         int64_t lo = feasible ? r->feasible_min : r->suggestion_min;
         int64_t hi = feasible ? r->feasible_max : r->suggestion_max;
         if (m->amount < lo || m->amount > hi)
-            return refuse(c, E(ERR_INVALID), "§8", "judge_suggestion.amount",
+            return ld_refuse(c, E(ERR_INVALID), "§8", "judge_suggestion.amount",
                           "§8 P9: an %s suggestion earns %lld to %lld",
                           feasible ? "adopted and feasible" : "adopted", (long long)lo, (long long)hi);
         amount = m->amount;
         break;
     }
     case LADDER__V1__SUGGESTION_VERDICT__SUGGESTION_DUPLICATE: {
-        uint32_t di = m->duplicate_of && *m->duplicate_of ? rec_find(c, REC_SUGGESTION, m->duplicate_of) : NONE;
+        uint32_t di = m->duplicate_of && *m->duplicate_of ? ld_rec_find(c, REC_SUGGESTION, m->duplicate_of) : NONE;
         if (di == NONE)
-            return refuse(c, E(ERR_INVALID), "§8", "judge_suggestion.duplicate_of",
+            return ld_refuse(c, E(ERR_INVALID), "§8", "judge_suggestion.duplicate_of",
                           "§8: a duplicate names the earlier suggestion it repeats");
         if (c->recs[di].seq >= c->recs[si].seq)
-            return refuse(c, E(ERR_INVALID), "§8", "judge_suggestion.duplicate_of",
+            return ld_refuse(c, E(ERR_INVALID), "§8", "judge_suggestion.duplicate_of",
                           "§8: %s is not earlier than %s", m->duplicate_of, m->suggestion_id);
         break;
     }
     default:
-        return refuse(c, E(ERR_INVALID), "§8", "judge_suggestion.verdict",
+        return ld_refuse(c, E(ERR_INVALID), "§8", "judge_suggestion.verdict",
                       "§8: not adopted, adopted, adopted and feasible, or duplicate");
     }
     uint32_t proposer = c->recs[si].a;
-    Ladder__V1__Event *ev = emit(c, out, ctx, "suggestion", m->suggestion_id, EV(SUGGESTION_JUDGED), 0);
-    Ladder__V1__SuggestionJudged *b = body_new(out, &ladder__v1__suggestion_judged__descriptor);
-    b->suggestion_id = ostr(out, m->suggestion_id);
+    Ladder__V1__Event *ev = ld_emit(c, out, ctx, "suggestion", m->suggestion_id, EV(SUGGESTION_JUDGED), 0);
+    Ladder__V1__SuggestionJudged *b = ld_body_new(out, &ladder__v1__suggestion_judged__descriptor);
+    b->suggestion_id = ld_ostr(out, m->suggestion_id);
     b->verdict = m->verdict;
     b->amount = amount;
-    b->duplicate_of = ostr(out, m->verdict == LADDER__V1__SUGGESTION_VERDICT__SUGGESTION_DUPLICATE
+    b->duplicate_of = ld_ostr(out, m->verdict == LADDER__V1__SUGGESTION_VERDICT__SUGGESTION_DUPLICATE
                                     ? m->duplicate_of : "");
-    b->reason = ostr(out, m->reason);
+    b->reason = ld_ostr(out, m->reason);
     ev->suggestion_judged = b;
-    if (apply(c, ev))
+    if (ld_apply(c, ev))
         return -1;
-    return amount ? award(c, out, ctx, proposer, amount, LADDER__V1__POINT_SOURCE__P9_SUGGESTION,
+    return amount ? ld_award(c, out, ctx, proposer, amount, LADDER__V1__POINT_SOURCE__P9_SUGGESTION,
                           m->suggestion_id, ev->seq)
                   : 0;
 }
@@ -453,23 +453,23 @@ static int judge_suggestion(ld_core_t *c, const Ladder__V1__JudgeSuggestion *m, 
 
 static int publish_qc(ld_core_t *c, const Ladder__V1__PublishQc *m, const ld_ctx_t *ctx, ld_out_t *out)
 {
-    if (need_role(c, ctx, R(MANAGER), NULL, "§8", "publish QC topics") ||
-        check_id(c, "publish_qc.project_id", m->project_id) ||
-        check_text(c, "publish_qc.topic", m->topic, true))
+    if (ld_need_role(c, ctx, R(MANAGER), NULL, "§8", "publish QC topics") ||
+        ld_check_id(c, "publish_qc.project_id", m->project_id) ||
+        ld_check_text(c, "publish_qc.topic", m->topic, true))
         return -1;
-    if (rec_find(c, REC_QC_PROJECT, m->project_id) != NONE)
-        return refuse(c, E(ERR_DUPLICATE), "§8", "publish_qc.project_id",
+    if (ld_rec_find(c, REC_QC_PROJECT, m->project_id) != NONE)
+        return ld_refuse(c, E(ERR_DUPLICATE), "§8", "publish_qc.project_id",
                       "§8: QC project %s already exists", m->project_id);
     if (m->points <= 0 || m->points > 100000)
-        return refuse(c, E(ERR_INVALID), "§8", "publish_qc.points",
+        return ld_refuse(c, E(ERR_INVALID), "§8", "publish_qc.points",
                       "§8 P10: points must be 1 to 100000");
-    Ladder__V1__Event *ev = emit(c, out, ctx, "qc", m->project_id, EV(QC_PUBLISHED), 0);
-    Ladder__V1__QcPublished *b = body_new(out, &ladder__v1__qc_published__descriptor);
-    b->project_id = ostr(out, m->project_id);
-    b->topic = ostr(out, m->topic);
+    Ladder__V1__Event *ev = ld_emit(c, out, ctx, "qc", m->project_id, EV(QC_PUBLISHED), 0);
+    Ladder__V1__QcPublished *b = ld_body_new(out, &ladder__v1__qc_published__descriptor);
+    b->project_id = ld_ostr(out, m->project_id);
+    b->topic = ld_ostr(out, m->topic);
     b->points = m->points;
     ev->qc_published = b;
-    return apply(c, ev);
+    return ld_apply(c, ev);
 }
 
 static void group_key(char *buf, const char *project, const char *group)
@@ -479,24 +479,24 @@ static void group_key(char *buf, const char *project, const char *group)
 
 static int claim_qc(ld_core_t *c, const Ladder__V1__ClaimQc *m, const ld_ctx_t *ctx, ld_out_t *out)
 {
-    const ld_rules_t *r = cur_rules(c);
-    if (check_id(c, "claim_qc.project_id", m->project_id) || check_id(c, "claim_qc.group_id", m->group_id))
+    const ld_rules_t *r = ld_cur_rules(c);
+    if (ld_check_id(c, "claim_qc.project_id", m->project_id) || ld_check_id(c, "claim_qc.group_id", m->group_id))
         return -1;
-    uint32_t pi = rec_find(c, REC_QC_PROJECT, m->project_id);
+    uint32_t pi = ld_rec_find(c, REC_QC_PROJECT, m->project_id);
     if (pi == NONE)
-        return refuse(c, E(ERR_NOT_FOUND), "§8", "claim_qc.project_id", "§8: no QC project %s",
+        return ld_refuse(c, E(ERR_NOT_FOUND), "§8", "claim_qc.project_id", "§8: no QC project %s",
                       m->project_id);
     char gk[72];
     group_key(gk, m->project_id, m->group_id);
-    if (rec_find(c, REC_QC_GROUP, gk) != NONE)
-        return refuse(c, E(ERR_DUPLICATE), "§8", "claim_qc.group_id",
+    if (ld_rec_find(c, REC_QC_GROUP, gk) != NONE)
+        return ld_refuse(c, E(ERR_DUPLICATE), "§8", "claim_qc.group_id",
                       "§8: group %s already claimed project %s", m->group_id, m->project_id);
     if (m->n_member_ids < r->qc_min_group || m->n_member_ids > r->qc_max_group)
-        return refuse(c, E(ERR_REFUSED), "§8", "claim_qc.member_ids",
+        return ld_refuse(c, E(ERR_REFUSED), "§8", "claim_qc.member_ids",
                       "§8: a QC group has %u to %u members, not %zu", r->qc_min_group,
                       r->qc_max_group, m->n_member_ids);
     if (c->recs[pi].n1 >= r->qc_max_groups)
-        return refuse(c, E(ERR_REFUSED), "§8", "claim_qc.project_id",
+        return ld_refuse(c, E(ERR_REFUSED), "§8", "claim_qc.project_id",
                       "§8: at most %u groups per topic; %s has %u", r->qc_max_groups,
                       m->project_id, c->recs[pi].n1);
     bool member = false;
@@ -504,66 +504,66 @@ static int claim_qc(ld_core_t *c, const Ladder__V1__ClaimQc *m, const ld_ctx_t *
         uint32_t e;
         char field[48];
         snprintf(field, sizeof field, "claim_qc.member_ids[%zu]", i);
-        if (need_emp(c, field, m->member_ids[i], &e))
+        if (ld_need_emp(c, field, m->member_ids[i], &e))
             return -1;
         for (size_t j = 0; j < i; j++)
             if (!strcmp(m->member_ids[i], m->member_ids[j]))
-                return refuse(c, E(ERR_INVALID), "§8", field, "§8: %s is listed twice",
+                return ld_refuse(c, E(ERR_INVALID), "§8", field, "§8: %s is listed twice",
                               m->member_ids[i]);
-        if (vec_has(&c->recs[pi].list2, e)) /* §8 v2: one group per topic */
-            return refuse(c, E(ERR_REFUSED), "§8", field,
+        if (ld_vec_has(&c->recs[pi].list2, e)) /* §8 v2: one group per topic */
+            return ld_refuse(c, E(ERR_REFUSED), "§8", field,
                           "§8: %s already sits in a group of topic %s; a person sits in at "
                           "most one group of a topic", m->member_ids[i], m->project_id);
         member |= ctx->principal && !strcmp(ctx->principal, m->member_ids[i]);
     }
-    if (!member && !has_role(ctx, R(MANAGER)))
-        return refuse(c, E(ERR_FORBIDDEN), "§8", "claim_qc.member_ids",
+    if (!member && !ld_has_role(ctx, R(MANAGER)))
+        return ld_refuse(c, E(ERR_FORBIDDEN), "§8", "claim_qc.member_ids",
                       "§8: a group claims a topic through one of its members or a manager");
-    Ladder__V1__Event *ev = emit(c, out, ctx, "qc", m->project_id, EV(QC_CLAIMED), 0);
-    Ladder__V1__QcClaimed *b = body_new(out, &ladder__v1__qc_claimed__descriptor);
-    b->project_id = ostr(out, m->project_id);
-    b->group_id = ostr(out, m->group_id);
+    Ladder__V1__Event *ev = ld_emit(c, out, ctx, "qc", m->project_id, EV(QC_CLAIMED), 0);
+    Ladder__V1__QcClaimed *b = ld_body_new(out, &ladder__v1__qc_claimed__descriptor);
+    b->project_id = ld_ostr(out, m->project_id);
+    b->group_id = ld_ostr(out, m->group_id);
     b->n_member_ids = m->n_member_ids;
-    b->member_ids = arena_alloc(&out->arena, m->n_member_ids * sizeof(char *));
+    b->member_ids = ld_arena_alloc(&out->arena, m->n_member_ids * sizeof(char *));
     for (size_t i = 0; i < m->n_member_ids; i++)
-        b->member_ids[i] = ostr(out, m->member_ids[i]);
+        b->member_ids[i] = ld_ostr(out, m->member_ids[i]);
     ev->qc_claimed = b;
-    return apply(c, ev);
+    return ld_apply(c, ev);
 }
 
 static int complete_qc(ld_core_t *c, const Ladder__V1__CompleteQc *m, const ld_ctx_t *ctx, ld_out_t *out)
 {
-    if (need_role(c, ctx, R(MANAGER), NULL, "§8", "record QC completions") ||
-        check_id(c, "complete_qc.project_id", m->project_id) ||
-        check_id(c, "complete_qc.group_id", m->group_id))
+    if (ld_need_role(c, ctx, R(MANAGER), NULL, "§8", "record QC completions") ||
+        ld_check_id(c, "complete_qc.project_id", m->project_id) ||
+        ld_check_id(c, "complete_qc.group_id", m->group_id))
         return -1;
     char gk[72];
     group_key(gk, m->project_id, m->group_id);
-    uint32_t gi = rec_find(c, REC_QC_GROUP, gk);
+    uint32_t gi = ld_rec_find(c, REC_QC_GROUP, gk);
     if (gi == NONE)
-        return refuse(c, E(ERR_NOT_FOUND), "§8", "complete_qc.group_id",
+        return ld_refuse(c, E(ERR_NOT_FOUND), "§8", "complete_qc.group_id",
                       "§8: group %s has not claimed project %s", m->group_id, m->project_id);
     if (c->recs[gi].state != RS_PENDING)
-        return refuse(c, E(ERR_DUPLICATE), "§8", "complete_qc.group_id",
+        return ld_refuse(c, E(ERR_DUPLICATE), "§8", "complete_qc.group_id",
                       "§8: group %s already completed %s", m->group_id, m->project_id);
     int64_t points = c->recs[c->recs[gi].a].value;
     uint32_t members[16], n = c->recs[gi].list.len < 16 ? c->recs[gi].list.len : 16;
     memcpy(members, c->recs[gi].list.v, n * sizeof *members);
-    Ladder__V1__Event *ev = emit(c, out, ctx, "qc", m->project_id, EV(QC_COMPLETED), 0);
-    Ladder__V1__QcCompleted *b = body_new(out, &ladder__v1__qc_completed__descriptor);
-    b->project_id = ostr(out, m->project_id);
-    b->group_id = ostr(out, m->group_id);
+    Ladder__V1__Event *ev = ld_emit(c, out, ctx, "qc", m->project_id, EV(QC_COMPLETED), 0);
+    Ladder__V1__QcCompleted *b = ld_body_new(out, &ladder__v1__qc_completed__descriptor);
+    b->project_id = ld_ostr(out, m->project_id);
+    b->group_id = ld_ostr(out, m->group_id);
     ev->qc_completed = b;
-    if (apply(c, ev))
+    if (ld_apply(c, ev))
         return -1;
     for (uint32_t i = 0; i < n; i++)
-        if (award(c, out, ctx, members[i], points, LADDER__V1__POINT_SOURCE__P10_QC_PROJECT,
+        if (ld_award(c, out, ctx, members[i], points, LADDER__V1__POINT_SOURCE__P10_QC_PROJECT,
                   m->project_id, ev->seq))
             return -1;
     return 0;
 }
 
-int contrib_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx, ld_out_t *out)
+int ld_contrib_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx, ld_out_t *out)
 {
     switch (cmd->cmd_case) {
     case LADDER__V1__COMMAND__CMD_PROPOSE_KB: return propose_kb(c, cmd->propose_kb, ctx, out);
@@ -586,45 +586,45 @@ int contrib_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t 
 
 static int set_flag(ld_core_t *c, const char *emp, uint8_t set, uint8_t clear)
 {
-    uint32_t i = emp ? emp_find(c, emp) : NONE;
+    uint32_t i = emp ? ld_emp_find(c, emp) : NONE;
     if (i == NONE)
         return -1;
-    touch_emp(c, i);
+    ld_touch_emp(c, i);
     c->emps[i].flags = (uint8_t)((c->emps[i].flags | set) & ~clear);
     return 0;
 }
 
-int contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
+int ld_contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
 {
     uint32_t i, j;
     switch (ev->body_case) {
     case EV(KB_PROPOSED): {
         const Ladder__V1__KbProposed *m = ev->kb_proposed;
-        if ((i = emp_find(c, m->proposer_id)) == NONE || !m->proposal_id || !*m->proposal_id ||
-            rec_find(c, REC_KB_PROPOSAL, m->proposal_id) != NONE || !m->item_id || !*m->item_id)
+        if ((i = ld_emp_find(c, m->proposer_id)) == NONE || !m->proposal_id || !*m->proposal_id ||
+            ld_rec_find(c, REC_KB_PROPOSAL, m->proposal_id) != NONE || !m->item_id || !*m->item_id)
             return -1;
-        uint32_t it = rec_find(c, REC_KB_ITEM, m->item_id);
+        uint32_t it = ld_rec_find(c, REC_KB_ITEM, m->item_id);
         if (it == NONE)
-            it = rec_new(c, REC_KB_ITEM, m->item_id);
-        uint32_t p = rec_new(c, REC_KB_PROPOSAL, m->proposal_id);
+            it = ld_rec_new(c, REC_KB_ITEM, m->item_id);
+        uint32_t p = ld_rec_new(c, REC_KB_PROPOSAL, m->proposal_id);
         rec_t *r = &c->recs[p];
         r->a = i, r->b = it, r->at_ms = ev->at_ms, r->seq = ev->seq;
         r->flags = (uint8_t)((m->delete_item ? REC_F_DELETE : 0) | (m->new_item ? REC_F_NEW_ITEM : 0));
-        r->text = xstrdup(m->text ? m->text : "");
+        r->text = ld_xstrdup(m->text ? m->text : "");
         return 0;
     }
     case EV(KB_REVIEWED): {
         const Ladder__V1__KbReviewed *m = ev->kb_reviewed;
-        uint32_t p = m->proposal_id ? rec_find(c, REC_KB_PROPOSAL, m->proposal_id) : NONE;
+        uint32_t p = m->proposal_id ? ld_rec_find(c, REC_KB_PROPOSAL, m->proposal_id) : NONE;
         if (p == NONE || c->recs[p].state != RS_PENDING || !m->reviewer_id)
             return -1;
-        uint32_t rv = intern(c, m->reviewer_id);
-        touch_rec(c, p);
+        uint32_t rv = ld_intern(c, m->reviewer_id);
+        ld_touch_rec(c, p);
         rec_t *r = &c->recs[p];
-        vec_push(&r->list, rv);
+        ld_vec_push(&r->list, rv);
         if (m->verdict == LADDER__V1__VERDICT__VERDICT_APPROVE) {
             r->n1++;
-            vec_push(&r->list2, (uint32_t)m->amount);
+            ld_vec_push(&r->list2, (uint32_t)m->amount);
         } else {
             r->n2++;
         }
@@ -632,49 +632,49 @@ int contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
     }
     case EV(KB_ACCEPTED): {
         const Ladder__V1__KbAccepted *m = ev->kb_accepted;
-        uint32_t p = m->proposal_id ? rec_find(c, REC_KB_PROPOSAL, m->proposal_id) : NONE;
+        uint32_t p = m->proposal_id ? ld_rec_find(c, REC_KB_PROPOSAL, m->proposal_id) : NONE;
         if (p == NONE || c->recs[p].state != RS_PENDING)
             return -1;
         uint32_t it = c->recs[p].b;
-        touch_rec(c, p);
-        touch_rec(c, it);
+        ld_touch_rec(c, p);
+        ld_touch_rec(c, it);
         c->recs[p].state = RS_ACCEPTED;
         c->recs[p].value = m->new_version;
         c->recs[p].seq = ev->seq;
         c->recs[it].value = m->new_version;
         c->recs[it].state = m->deleted ? KB_DELETED : KB_LIVE; /* §4 v2 */
-        vec_push(&c->recs[it].list, p);
-        contrib_decided(c, c->recs[p].a, true);
+        ld_vec_push(&c->recs[it].list, p);
+        ld_contrib_decided(c, c->recs[p].a, true);
         return 0;
     }
     case EV(KB_REJECTED): {
-        uint32_t p = ev->kb_rejected->proposal_id ? rec_find(c, REC_KB_PROPOSAL, ev->kb_rejected->proposal_id) : NONE;
+        uint32_t p = ev->kb_rejected->proposal_id ? ld_rec_find(c, REC_KB_PROPOSAL, ev->kb_rejected->proposal_id) : NONE;
         if (p == NONE || c->recs[p].state != RS_PENDING)
             return -1;
-        touch_rec(c, p);
+        ld_touch_rec(c, p);
         c->recs[p].state = RS_REJECTED;
-        contrib_decided(c, c->recs[p].a, false);
+        ld_contrib_decided(c, c->recs[p].a, false);
         return 0;
     }
     case EV(QUALITY_APPLIED): {
         const Ladder__V1__QualityApplied *m = ev->quality_applied;
-        if (!m->case_id || rec_find(c, REC_QUALITY, m->case_id) != NONE)
+        if (!m->case_id || ld_rec_find(c, REC_QUALITY, m->case_id) != NONE)
             return -1;
-        uint32_t q = rec_new(c, REC_QUALITY, m->case_id);
+        uint32_t q = ld_rec_new(c, REC_QUALITY, m->case_id);
         for (size_t k = 0; k < m->n_contributor_ids; k++) {
-            if ((i = emp_find(c, m->contributor_ids[k])) == NONE)
+            if ((i = ld_emp_find(c, m->contributor_ids[k])) == NONE)
                 return -1;
-            vec_push(&c->recs[q].list, i);
+            ld_vec_push(&c->recs[q].list, i);
         }
         if (m->outstanding_id && *m->outstanding_id)
-            c->recs[q].a = emp_find(c, m->outstanding_id);
+            c->recs[q].a = ld_emp_find(c, m->outstanding_id);
         return 0;
     }
     case EV(QUALITY_AWARDED): {
-        uint32_t q = ev->quality_awarded->case_id ? rec_find(c, REC_QUALITY, ev->quality_awarded->case_id) : NONE;
+        uint32_t q = ev->quality_awarded->case_id ? ld_rec_find(c, REC_QUALITY, ev->quality_awarded->case_id) : NONE;
         if (q == NONE)
             return -1;
-        touch_rec(c, q);
+        ld_touch_rec(c, q);
         c->recs[q].state = ev->quality_awarded->amount_each ? RS_ACCEPTED : RS_REJECTED;
         return 0;
     }
@@ -688,18 +688,18 @@ int contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         return set_flag(c, ev->committee_removed->employee_id, 0, EF_COMMITTEE);
     case EV(SUGGESTION_SUBMITTED): {
         const Ladder__V1__SuggestionSubmitted *m = ev->suggestion_submitted;
-        if ((i = emp_find(c, m->employee_id)) == NONE || !m->suggestion_id ||
-            rec_find(c, REC_SUGGESTION, m->suggestion_id) != NONE)
+        if ((i = ld_emp_find(c, m->employee_id)) == NONE || !m->suggestion_id ||
+            ld_rec_find(c, REC_SUGGESTION, m->suggestion_id) != NONE)
             return -1;
-        j = rec_new(c, REC_SUGGESTION, m->suggestion_id);
+        j = ld_rec_new(c, REC_SUGGESTION, m->suggestion_id);
         c->recs[j].a = i, c->recs[j].seq = ev->seq, c->recs[j].at_ms = ev->at_ms;
         return 0;
     }
     case EV(SUGGESTION_JUDGED): {
-        j = ev->suggestion_judged->suggestion_id ? rec_find(c, REC_SUGGESTION, ev->suggestion_judged->suggestion_id) : NONE;
+        j = ev->suggestion_judged->suggestion_id ? ld_rec_find(c, REC_SUGGESTION, ev->suggestion_judged->suggestion_id) : NONE;
         if (j == NONE || c->recs[j].state != RS_PENDING)
             return -1;
-        touch_rec(c, j);
+        ld_touch_rec(c, j);
         c->recs[j].state = RS_ACCEPTED;
         c->recs[j].value = ev->suggestion_judged->amount;
         c->recs[j].n1 = (uint32_t)ev->suggestion_judged->verdict;
@@ -707,32 +707,32 @@ int contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
     }
     case EV(QC_PUBLISHED): {
         const Ladder__V1__QcPublished *m = ev->qc_published;
-        if (!m->project_id || rec_find(c, REC_QC_PROJECT, m->project_id) != NONE)
+        if (!m->project_id || ld_rec_find(c, REC_QC_PROJECT, m->project_id) != NONE)
             return -1;
-        j = rec_new(c, REC_QC_PROJECT, m->project_id);
+        j = ld_rec_new(c, REC_QC_PROJECT, m->project_id);
         c->recs[j].value = m->points;
-        c->recs[j].text = xstrdup(m->topic ? m->topic : "");
+        c->recs[j].text = ld_xstrdup(m->topic ? m->topic : "");
         return 0;
     }
     case EV(QC_CLAIMED): {
         const Ladder__V1__QcClaimed *m = ev->qc_claimed;
-        uint32_t p = m->project_id ? rec_find(c, REC_QC_PROJECT, m->project_id) : NONE;
+        uint32_t p = m->project_id ? ld_rec_find(c, REC_QC_PROJECT, m->project_id) : NONE;
         char gk[72];
         if (p == NONE || !m->group_id)
             return -1;
         group_key(gk, m->project_id, m->group_id);
-        if (rec_find(c, REC_QC_GROUP, gk) != NONE)
+        if (ld_rec_find(c, REC_QC_GROUP, gk) != NONE)
             return -1;
-        touch_rec(c, p);
+        ld_touch_rec(c, p);
         c->recs[p].n1++;
-        j = rec_new(c, REC_QC_GROUP, gk);
+        j = ld_rec_new(c, REC_QC_GROUP, gk);
         c->recs[j].a = p;
         for (size_t k = 0; k < m->n_member_ids; k++) {
-            if ((i = emp_find(c, m->member_ids[k])) == NONE)
+            if ((i = ld_emp_find(c, m->member_ids[k])) == NONE)
                 return -1;
-            vec_push(&c->recs[j].list, i);
-            if (!vec_has(&c->recs[p].list2, i)) /* §8 v2: the topic's members */
-                vec_push(&c->recs[p].list2, i);
+            ld_vec_push(&c->recs[j].list, i);
+            if (!ld_vec_has(&c->recs[p].list2, i)) /* §8 v2: the topic's members */
+                ld_vec_push(&c->recs[p].list2, i);
         }
         return 0;
     }
@@ -741,10 +741,10 @@ int contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         if (!ev->qc_completed->project_id || !ev->qc_completed->group_id)
             return -1;
         group_key(gk, ev->qc_completed->project_id, ev->qc_completed->group_id);
-        j = rec_find(c, REC_QC_GROUP, gk);
+        j = ld_rec_find(c, REC_QC_GROUP, gk);
         if (j == NONE || c->recs[j].state != RS_PENDING)
             return -1;
-        touch_rec(c, j);
+        ld_touch_rec(c, j);
         c->recs[j].state = RS_ACCEPTED;
         return 0;
     }
@@ -758,17 +758,17 @@ int contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
 static Ladder__V1__KbItemView *kb_view(ld_core_t *c, ld_out_t *out, uint32_t it)
 {
     const rec_t *item = &c->recs[it];
-    Ladder__V1__KbItemView *v = body_new(out, &ladder__v1__kb_item_view__descriptor);
-    v->item_id = ostr(out, item->key + 2);
+    Ladder__V1__KbItemView *v = ld_body_new(out, &ladder__v1__kb_item_view__descriptor);
+    v->item_id = ld_ostr(out, item->key + 2);
     v->version = (uint32_t)item->value;
     v->deleted = item->state == KB_DELETED;
-    v->history = arena_alloc(&out->arena, (item->list.len + 1) * sizeof *v->history);
+    v->history = ld_arena_alloc(&out->arena, (item->list.len + 1) * sizeof *v->history);
     for (uint32_t k = 0; k < item->list.len; k++) {
         const rec_t *p = &c->recs[item->list.v[k]];
-        Ladder__V1__KbVersion *h = body_new(out, &ladder__v1__kb_version__descriptor);
+        Ladder__V1__KbVersion *h = ld_body_new(out, &ladder__v1__kb_version__descriptor);
         h->version = (uint32_t)p->value;
-        h->text = ostr(out, p->text);
-        h->proposal_id = ostr(out, p->key + 2);
+        h->text = ld_ostr(out, p->text);
+        h->proposal_id = ld_ostr(out, p->key + 2);
         h->seq = p->seq;
         h->deleted = (p->flags & REC_F_DELETE) != 0;
         v->history[v->n_history++] = h;
@@ -776,25 +776,25 @@ static Ladder__V1__KbItemView *kb_view(ld_core_t *c, ld_out_t *out, uint32_t it)
             v->text = h->text; /* a deleted item reads as its last text */
     }
     if (!v->text)
-        v->text = ostr(out, "");
+        v->text = ld_ostr(out, "");
     size_t open = 0;
     for (uint32_t k = 0; k < c->g.n_recs; k++)
         open += c->recs[k].kind == REC_KB_PROPOSAL && c->recs[k].b == it && c->recs[k].state == RS_PENDING;
-    v->open_proposals = arena_alloc(&out->arena, (open + 1) * sizeof *v->open_proposals);
+    v->open_proposals = ld_arena_alloc(&out->arena, (open + 1) * sizeof *v->open_proposals);
     for (uint32_t k = 0; k < c->g.n_recs; k++)
         if (c->recs[k].kind == REC_KB_PROPOSAL && c->recs[k].b == it && c->recs[k].state == RS_PENDING)
-            v->open_proposals[v->n_open_proposals++] = ostr(out, c->recs[k].key + 2);
+            v->open_proposals[v->n_open_proposals++] = ld_ostr(out, c->recs[k].key + 2);
     return v;
 }
 
-int contrib_query(ld_core_t *c, const Ladder__V1__Query *q, ld_out_t *out, Ladder__V1__Ok *ok)
+int ld_contrib_query(ld_core_t *c, const Ladder__V1__Query *q, ld_out_t *out, Ladder__V1__Ok *ok)
 {
     switch (q->q_case) {
     case LADDER__V1__QUERY__Q_KB_ITEM: {
         const char *id = q->kb_item->item_id ? q->kb_item->item_id : "";
-        uint32_t it = rec_find(c, REC_KB_ITEM, id);
+        uint32_t it = ld_rec_find(c, REC_KB_ITEM, id);
         if (it == NONE)
-            return refuse(c, E(ERR_NOT_FOUND), "§4", "kb_item.item_id",
+            return ld_refuse(c, E(ERR_NOT_FOUND), "§4", "kb_item.item_id",
                           "§4: no knowledge-base item %s", id);
         ok->result_case = LADDER__V1__OK__RESULT_KB_ITEM;
         ok->kb_item = kb_view(c, out, it);
@@ -804,33 +804,33 @@ int contrib_query(ld_core_t *c, const Ladder__V1__Query *q, ld_out_t *out, Ladde
         /* what awaits review: KB proposals and case submissions, less those the
          * reviewer wrote or already reviewed */
         const char *who = q->pending->reviewer_id ? q->pending->reviewer_id : "";
-        uint32_t rv = *who ? intern_find(c, who) : NONE;
-        Ladder__V1__Pending *p = body_new(out, &ladder__v1__pending__descriptor);
-        p->items = arena_alloc(&out->arena, (c->g.n_recs + c->g.n_subs + 1) * sizeof *p->items);
+        uint32_t rv = *who ? ld_intern_find(c, who) : NONE;
+        Ladder__V1__Pending *p = ld_body_new(out, &ladder__v1__pending__descriptor);
+        p->items = ld_arena_alloc(&out->arena, (c->g.n_recs + c->g.n_subs + 1) * sizeof *p->items);
         for (uint32_t k = 0; k < c->g.n_recs; k++) {
             const rec_t *r = &c->recs[k];
             if (r->kind != REC_KB_PROPOSAL || r->state != RS_PENDING ||
-                (*who && !strcmp(c->emps[r->a].id, who)) || (rv != NONE && vec_has(&r->list, rv)) ||
+                (*who && !strcmp(c->emps[r->a].id, who)) || (rv != NONE && ld_vec_has(&r->list, rv)) ||
                 (!(r->flags & REC_F_NEW_ITEM) && c->recs[r->b].state == KB_DELETED))
                 continue;
-            Ladder__V1__PendingItem *it = body_new(out, &ladder__v1__pending_item__descriptor);
-            it->kind = ostr(out, "kb");
-            it->id = ostr(out, r->key + 2);
-            it->subject = ostr(out, c->recs[r->b].key + 2);
-            it->author_id = ostr(out, c->emps[r->a].id);
+            Ladder__V1__PendingItem *it = ld_body_new(out, &ladder__v1__pending_item__descriptor);
+            it->kind = ld_ostr(out, "kb");
+            it->id = ld_ostr(out, r->key + 2);
+            it->subject = ld_ostr(out, c->recs[r->b].key + 2);
+            it->author_id = ld_ostr(out, c->emps[r->a].id);
             it->approvals = r->n1, it->rejections = r->n2;
             p->items[p->n_items++] = it;
         }
         for (uint32_t k = 0; k < c->g.n_subs; k++) {
             const sub_t *u = &c->subs[k];
             if (u->state != SUB_PENDING || (*who && !strcmp(c->emps[u->author].id, who)) ||
-                (rv != NONE && vec_has(&u->reviewers, rv)))
+                (rv != NONE && ld_vec_has(&u->reviewers, rv)))
                 continue;
-            Ladder__V1__PendingItem *it = body_new(out, &ladder__v1__pending_item__descriptor);
-            it->kind = ostr(out, "case");
-            it->id = ostr(out, u->id);
-            it->subject = ostr(out, c->cases[u->case_idx].id);
-            it->author_id = ostr(out, c->emps[u->author].id);
+            Ladder__V1__PendingItem *it = ld_body_new(out, &ladder__v1__pending_item__descriptor);
+            it->kind = ld_ostr(out, "case");
+            it->id = ld_ostr(out, u->id);
+            it->subject = ld_ostr(out, c->cases[u->case_idx].id);
+            it->author_id = ld_ostr(out, c->emps[u->author].id);
             it->approvals = u->approvals, it->rejections = u->rejections;
             p->items[p->n_items++] = it;
         }
@@ -839,14 +839,14 @@ int contrib_query(ld_core_t *c, const Ladder__V1__Query *q, ld_out_t *out, Ladde
         return 0;
     }
     case LADDER__V1__QUERY__Q_COMMITTEE: {
-        Ladder__V1__CommitteeView *v = body_new(out, &ladder__v1__committee_view__descriptor);
-        v->members = arena_alloc(&out->arena, (c->g.n_emps + 1) * sizeof(char *));
-        v->applications = arena_alloc(&out->arena, (c->g.n_emps + 1) * sizeof(char *));
+        Ladder__V1__CommitteeView *v = ld_body_new(out, &ladder__v1__committee_view__descriptor);
+        v->members = ld_arena_alloc(&out->arena, (c->g.n_emps + 1) * sizeof(char *));
+        v->applications = ld_arena_alloc(&out->arena, (c->g.n_emps + 1) * sizeof(char *));
         for (uint32_t k = 0; k < c->g.n_emps; k++) {
             if (c->emps[k].flags & EF_COMMITTEE)
-                v->members[v->n_members++] = ostr(out, c->emps[k].id);
+                v->members[v->n_members++] = ld_ostr(out, c->emps[k].id);
             if (c->emps[k].flags & EF_APPLIED)
-                v->applications[v->n_applications++] = ostr(out, c->emps[k].id);
+                v->applications[v->n_applications++] = ld_ostr(out, c->emps[k].id);
         }
         ok->result_case = LADDER__V1__OK__RESULT_COMMITTEE;
         ok->committee = v;

@@ -25,11 +25,11 @@ static const char *rec_key(const void *ctx, uint32_t i) { return ((const ld_core
 
 ld_core_t *ld_core_new(uint64_t next_seq)
 {
-    ld_core_t *c = xcalloc(1, sizeof *c);
+    ld_core_t *c = ld_xcalloc(1, sizeof *c);
     ld_rules_default(&c->defaults);
     c->g.next_seq = next_seq ? next_seq : 1;
     c->lib_dirty = true;
-    intern(c, ""); /* string 0: "none" */
+    ld_intern(c, ""); /* string 0: "none" */
     return c;
 }
 
@@ -41,8 +41,8 @@ void ld_core_destroy(ld_core_t **cp)
     for (uint32_t i = 0; i < c->g.n_emps; i++) {
         emp_t *e = &c->emps[i];
         free(e->name);
-        vec_free(&e->studied), vec_free(&e->examined), vec_free(&e->apprentices);
-        vec_free(&e->changes), vec_free(&e->medals);
+        ld_vec_free(&e->studied), ld_vec_free(&e->examined), ld_vec_free(&e->apprentices);
+        ld_vec_free(&e->changes), ld_vec_free(&e->medals);
     }
     for (uint32_t i = 0; i < c->g.n_cases; i++)
         free(c->cases[i].title);
@@ -50,17 +50,17 @@ void ld_core_destroy(ld_core_t **cp)
         free(c->tasks[i].title);
     for (uint32_t i = 0; i < c->g.n_subs; i++) {
         sub_t *u = &c->subs[i];
-        vec_free(&u->reviewers), vec_free(&u->amounts), vec_free(&u->levels);
-        vec_free(&u->categories);
+        ld_vec_free(&u->reviewers), ld_vec_free(&u->amounts), ld_vec_free(&u->levels);
+        ld_vec_free(&u->categories);
     }
     free(c->subs);
-    idmap_free(&c->sub_ix);
+    ld_idmap_free(&c->sub_ix);
     for (uint32_t i = 0; i < c->g.n_recs; i++) {
         free(c->recs[i].text);
-        vec_free(&c->recs[i].list), vec_free(&c->recs[i].list2);
+        ld_vec_free(&c->recs[i].list), ld_vec_free(&c->recs[i].list2);
     }
     free(c->recs);
-    idmap_free(&c->rec_ix);
+    ld_idmap_free(&c->rec_ix);
     free(c->facts);
     free(c->pays);
     for (uint32_t i = 0; i < c->g.n_strings; i++)
@@ -70,12 +70,12 @@ void ld_core_destroy(ld_core_t **cp)
     free(c->rules), free(c->rules_json), free(c->emps), free(c->cases), free(c->exams);
     free(c->rules_seq), free(c->rules_at);
     free(c->tasks), free(c->changes), free(c->strings), free(c->heap), free(c->undo);
-    idmap_free(&c->emp_ix), idmap_free(&c->case_ix), idmap_free(&c->exam_ix);
-    idmap_free(&c->task_ix), idmap_free(&c->string_ix);
+    ld_idmap_free(&c->emp_ix), ld_idmap_free(&c->case_ix), ld_idmap_free(&c->exam_ix);
+    ld_idmap_free(&c->task_ix), ld_idmap_free(&c->string_ix);
     for (int i = 0; i < PS_COUNT; i++)
-        pairset_free(&c->pairs[i]);
-    arena_free(&c->undo_arena);
-    boards_free(c);
+        ld_pairset_free(&c->pairs[i]);
+    ld_arena_free(&c->undo_arena);
+    ld_boards_free(c);
     free(c);
     *cp = NULL;
 }
@@ -94,7 +94,7 @@ void ld_core_employee_at(const ld_core_t *c, size_t i, ld_emp_summary_t *o)
 bool ld_core_case_partition(const ld_core_t *c, const char *case_id, uint32_t *level,
                             const char **category)
 {
-    uint32_t k = case_id ? case_find(c, case_id) : NONE;
+    uint32_t k = case_id ? ld_case_find(c, case_id) : NONE;
     if (k == NONE || !c->cases[k].accepted)
         return false;
     *level = c->cases[k].level;
@@ -104,56 +104,56 @@ bool ld_core_case_partition(const ld_core_t *c, const char *case_id, uint32_t *l
 
 long ld_core_employee_find(const ld_core_t *c, const char *id)
 {
-    uint32_t i = emp_find(c, id);
+    uint32_t i = ld_emp_find(c, id);
     return i == NONE ? -1 : (long)i;
 }
 
-const ld_rules_t *cur_rules(const ld_core_t *c)
+const ld_rules_t *ld_cur_rules(const ld_core_t *c)
 {
     return c->g.n_rules ? &c->rules[c->g.n_rules - 1] : &c->defaults;
 }
 
-const ld_rules_t *ld_core_rules(const ld_core_t *c) { return cur_rules(c); }
+const ld_rules_t *ld_core_rules(const ld_core_t *c) { return ld_cur_rules(c); }
 
-uint32_t emp_find(const ld_core_t *c, const char *id) { return idmap_get(&c->emp_ix, id, emp_key, c); }
-uint32_t case_find(const ld_core_t *c, const char *id) { return idmap_get(&c->case_ix, id, case_key, c); }
-uint32_t exam_find(const ld_core_t *c, const char *id) { return idmap_get(&c->exam_ix, id, exam_key, c); }
-uint32_t task_find(const ld_core_t *c, const char *id) { return idmap_get(&c->task_ix, id, task_key, c); }
-uint32_t intern_find(const ld_core_t *c, const char *s) { return idmap_get(&c->string_ix, s, str_key, c); }
-uint32_t sub_find(const ld_core_t *c, const char *id) { return idmap_get(&c->sub_ix, id, sub_key, c); }
+uint32_t ld_emp_find(const ld_core_t *c, const char *id) { return ld_idmap_get(&c->emp_ix, id, emp_key, c); }
+uint32_t ld_case_find(const ld_core_t *c, const char *id) { return ld_idmap_get(&c->case_ix, id, case_key, c); }
+uint32_t ld_exam_find(const ld_core_t *c, const char *id) { return ld_idmap_get(&c->exam_ix, id, exam_key, c); }
+uint32_t ld_task_find(const ld_core_t *c, const char *id) { return ld_idmap_get(&c->task_ix, id, task_key, c); }
+uint32_t ld_intern_find(const ld_core_t *c, const char *s) { return ld_idmap_get(&c->string_ix, s, str_key, c); }
+uint32_t ld_sub_find(const ld_core_t *c, const char *id) { return ld_idmap_get(&c->sub_ix, id, sub_key, c); }
 
 static void rec_name(char *key, int kind, const char *id)
 {
     snprintf(key, 80, "%d:%.76s", kind, id);
 }
 
-uint32_t rec_find(const ld_core_t *c, int kind, const char *id)
+uint32_t ld_rec_find(const ld_core_t *c, int kind, const char *id)
 {
     char key[80];
     rec_name(key, kind, id);
-    return idmap_get(&c->rec_ix, key, rec_key, c);
+    return ld_idmap_get(&c->rec_ix, key, rec_key, c);
 }
 
 #define GROW(arr, cap, n)                                                  \
     do {                                                                   \
         if ((n) >= (cap)) {                                                \
             (cap) = (cap) ? (cap) * 2 : 64;                                \
-            (arr) = xrealloc((arr), (cap) * sizeof *(arr));                \
+            (arr) = ld_xrealloc((arr), (cap) * sizeof *(arr));                \
         }                                                                  \
     } while (0)
 
 /* Interned strings (teams, centres, categories, medals, used ids) are listed
  * in snapshots in order, so a rollback removes what it added (U_GLOBALS). */
-uint32_t intern(ld_core_t *c, const char *s)
+uint32_t ld_intern(ld_core_t *c, const char *s)
 {
-    uint32_t i = intern_find(c, s);
+    uint32_t i = ld_intern_find(c, s);
     if (i != NONE)
         return i;
-    touch_globals(c);
+    ld_touch_globals(c);
     GROW(c->strings, c->strings_cap, c->g.n_strings);
     i = c->g.n_strings++;
-    c->strings[i] = xstrdup(s);
-    idmap_put(&c->string_ix, s, i, str_key, c);
+    c->strings[i] = ld_xstrdup(s);
+    ld_idmap_put(&c->string_ix, s, i, str_key, c);
     return i;
 }
 
@@ -165,11 +165,11 @@ static void journal(ld_core_t *c, uint8_t kind, uint32_t idx, void *saved)
     c->undo[c->undo_n++] = (undo_t){.kind = kind, .idx = idx, .saved = saved};
 }
 
-void touch_globals(ld_core_t *c)
+void ld_touch_globals(ld_core_t *c)
 {
     if (!c->depth || c->g.stamp == c->stamp_seq)
         return;
-    globals_t *s = arena_alloc(&c->undo_arena, sizeof *s);
+    globals_t *s = ld_arena_alloc(&c->undo_arena, sizeof *s);
     *s = c->g;
     c->g.stamp = c->stamp_seq;
     journal(c, U_GLOBALS, 0, s);
@@ -179,7 +179,7 @@ static void save_vec(ld_core_t *c, vec_t *dst, const vec_t *src)
 {
     dst->len = src->len;
     dst->cap = src->len;
-    dst->v = src->len ? memcpy(arena_alloc(&c->undo_arena, src->len * sizeof *src->v), src->v,
+    dst->v = src->len ? memcpy(ld_arena_alloc(&c->undo_arena, src->len * sizeof *src->v), src->v,
                                src->len * sizeof *src->v)
                       : NULL;
 }
@@ -192,12 +192,12 @@ static void restore_vec(vec_t *cur, const vec_t *saved)
     cur->len = saved->len;
 }
 
-void touch_emp(ld_core_t *c, uint32_t i)
+void ld_touch_emp(ld_core_t *c, uint32_t i)
 {
     emp_t *e = &c->emps[i];
     if (!c->depth || e->stamp == c->stamp_seq)
         return;
-    emp_t *s = arena_alloc(&c->undo_arena, sizeof *s);
+    emp_t *s = ld_arena_alloc(&c->undo_arena, sizeof *s);
     *s = *e;
     save_vec(c, &s->studied, &e->studied);
     save_vec(c, &s->examined, &e->examined);
@@ -208,46 +208,46 @@ void touch_emp(ld_core_t *c, uint32_t i)
     journal(c, U_EMP, i, s);
 }
 
-void touch_case(ld_core_t *c, uint32_t i)
+void ld_touch_case(ld_core_t *c, uint32_t i)
 {
     case_t *e = &c->cases[i];
     if (!c->depth || e->stamp == c->stamp_seq)
         return;
-    case_t *s = arena_alloc(&c->undo_arena, sizeof *s);
+    case_t *s = ld_arena_alloc(&c->undo_arena, sizeof *s);
     *s = *e;
     e->stamp = c->stamp_seq;
     journal(c, U_CASE, i, s);
 }
 
-void touch_exam(ld_core_t *c, uint32_t i)
+void ld_touch_exam(ld_core_t *c, uint32_t i)
 {
     exam_t *e = &c->exams[i];
     if (!c->depth || e->stamp == c->stamp_seq)
         return;
-    exam_t *s = arena_alloc(&c->undo_arena, sizeof *s);
+    exam_t *s = ld_arena_alloc(&c->undo_arena, sizeof *s);
     *s = *e;
     e->stamp = c->stamp_seq;
     journal(c, U_EXAM, i, s);
 }
 
-void pair_add(ld_core_t *c, int set, uint32_t a, uint32_t b, uint32_t val)
+void ld_pair_add(ld_core_t *c, int set, uint32_t a, uint32_t b, uint32_t val)
 {
     uint32_t old;
-    bool had = pairset_get(&c->pairs[set], a, b, &old);
+    bool had = ld_pairset_get(&c->pairs[set], a, b, &old);
     if (c->depth) {
         GROW(c->undo, c->undo_cap, c->undo_n);
         c->undo[c->undo_n++] = (undo_t){.kind = had ? U_PAIR_SET : U_PAIR_ADD, .set = (uint8_t)set,
                                         .idx = a, .b = b, .old_val = old};
     }
-    pairset_put(&c->pairs[set], a, b, val);
+    ld_pairset_put(&c->pairs[set], a, b, val);
 }
 
-void touch_sub(ld_core_t *c, uint32_t i)
+void ld_touch_sub(ld_core_t *c, uint32_t i)
 {
     sub_t *e = &c->subs[i];
     if (!c->depth || e->stamp == c->stamp_seq)
         return;
-    sub_t *s = arena_alloc(&c->undo_arena, sizeof *s);
+    sub_t *s = ld_arena_alloc(&c->undo_arena, sizeof *s);
     *s = *e;
     save_vec(c, &s->reviewers, &e->reviewers);
     save_vec(c, &s->amounts, &e->amounts);
@@ -259,18 +259,18 @@ void touch_sub(ld_core_t *c, uint32_t i)
 
 /* Facts carry no savepoint stamp (32 bytes each): every change is journaled,
  * and the oldest saved copy is the one a rollback leaves. */
-void touch_fact(ld_core_t *c, uint32_t i)
+void ld_touch_fact(ld_core_t *c, uint32_t i)
 {
     if (!c->depth)
         return;
-    fact_t *s = arena_alloc(&c->undo_arena, sizeof *s);
+    fact_t *s = ld_arena_alloc(&c->undo_arena, sizeof *s);
     *s = c->facts[i];
     journal(c, U_FACT, i, s);
 }
 
-uint32_t fact_new(ld_core_t *c, uint64_t seq)
+uint32_t ld_fact_new(ld_core_t *c, uint64_t seq)
 {
-    touch_globals(c);
+    ld_touch_globals(c);
     GROW(c->facts, c->facts_cap, c->g.n_facts);
     uint32_t i = c->g.n_facts++;
     fact_t *f = &c->facts[i];
@@ -280,22 +280,22 @@ uint32_t fact_new(ld_core_t *c, uint64_t seq)
     return i;
 }
 
-void fact_pay(ld_core_t *c, uint32_t f, uint32_t emp, uint32_t amount)
+void ld_fact_pay(ld_core_t *c, uint32_t f, uint32_t emp, uint32_t amount)
 {
     /* pays follow their fact: only the last fact takes new ones */
     if (f + 1 != c->g.n_facts)
         return;
-    touch_globals(c);
+    ld_touch_globals(c);
     GROW(c->pays, c->pays_cap, c->g.n_pays);
     c->pays[c->g.n_pays++] = (pay_t){f, emp, amount};
 }
 
-void touch_rec(ld_core_t *c, uint32_t i)
+void ld_touch_rec(ld_core_t *c, uint32_t i)
 {
     rec_t *e = &c->recs[i];
     if (!c->depth || e->stamp == c->stamp_seq)
         return;
-    rec_t *s = arena_alloc(&c->undo_arena, sizeof *s);
+    rec_t *s = ld_arena_alloc(&c->undo_arena, sizeof *s);
     *s = *e;
     save_vec(c, &s->list, &e->list);
     save_vec(c, &s->list2, &e->list2);
@@ -318,36 +318,36 @@ static void undo_one(ld_core_t *c, const undo_t *u)
         /* drop records created since: the arrays shrink back */
         for (uint32_t i = s->n_emps; i < c->g.n_emps; i++) {
             emp_t *e = &c->emps[i];
-            boards_drop(c, i);
-            idmap_del(&c->emp_ix, e->id, emp_key, c);
+            ld_boards_drop(c, i);
+            ld_idmap_del(&c->emp_ix, e->id, emp_key, c);
             free(e->name);
-            vec_free(&e->studied), vec_free(&e->examined), vec_free(&e->apprentices);
-            vec_free(&e->changes), vec_free(&e->medals);
+            ld_vec_free(&e->studied), ld_vec_free(&e->examined), ld_vec_free(&e->apprentices);
+            ld_vec_free(&e->changes), ld_vec_free(&e->medals);
         }
         for (uint32_t i = s->n_cases; i < c->g.n_cases; i++) {
-            idmap_del(&c->case_ix, c->cases[i].id, case_key, c);
+            ld_idmap_del(&c->case_ix, c->cases[i].id, case_key, c);
             free(c->cases[i].title);
         }
         for (uint32_t i = s->n_exams; i < c->g.n_exams; i++)
-            idmap_del(&c->exam_ix, c->exams[i].id, exam_key, c);
+            ld_idmap_del(&c->exam_ix, c->exams[i].id, exam_key, c);
         for (uint32_t i = s->n_tasks; i < c->g.n_tasks; i++) {
-            idmap_del(&c->task_ix, c->tasks[i].id, task_key, c);
+            ld_idmap_del(&c->task_ix, c->tasks[i].id, task_key, c);
             free(c->tasks[i].title);
         }
         for (uint32_t i = s->n_subs; i < c->g.n_subs; i++) {
             sub_t *u = &c->subs[i];
-            idmap_del(&c->sub_ix, u->id, sub_key, c);
-            vec_free(&u->reviewers), vec_free(&u->amounts), vec_free(&u->levels);
-            vec_free(&u->categories);
+            ld_idmap_del(&c->sub_ix, u->id, sub_key, c);
+            ld_vec_free(&u->reviewers), ld_vec_free(&u->amounts), ld_vec_free(&u->levels);
+            ld_vec_free(&u->categories);
         }
         for (uint32_t i = s->n_recs; i < c->g.n_recs; i++) {
             rec_t *r = &c->recs[i];
-            idmap_del(&c->rec_ix, r->key, rec_key, c);
+            ld_idmap_del(&c->rec_ix, r->key, rec_key, c);
             free(r->text);
-            vec_free(&r->list), vec_free(&r->list2);
+            ld_vec_free(&r->list), ld_vec_free(&r->list2);
         }
         for (uint32_t i = s->n_strings; i < c->g.n_strings; i++) {
-            idmap_del(&c->string_ix, c->strings[i], str_key, c);
+            ld_idmap_del(&c->string_ix, c->strings[i], str_key, c);
             free(c->strings[i]);
         }
         for (uint32_t i = s->n_rules; i < c->g.n_rules; i++)
@@ -360,7 +360,7 @@ static void undo_one(ld_core_t *c, const undo_t *u)
         emp_t *e = &c->emps[u->idx];
         if (u->idx >= c->g.n_emps)
             break; /* created after the mark: U_GLOBALS frees it */
-        boards_remove(c, u->idx);
+        ld_boards_remove(c, u->idx);
         emp_t cur = *e;
         restore_vec(&cur.studied, &s->studied);
         restore_vec(&cur.examined, &s->examined);
@@ -371,13 +371,13 @@ static void undo_one(ld_core_t *c, const undo_t *u)
         e->studied = cur.studied, e->examined = cur.examined, e->apprentices = cur.apprentices;
         e->changes = cur.changes, e->medals = cur.medals;
         if (e->year_end_ms)
-            deadline_push(c, e->year_end_ms, u->idx, LD_DEADLINE_RETENTION);
+            ld_deadline_push(c, e->year_end_ms, u->idx, LD_DEADLINE_RETENTION);
         if (e->appeal == AP_OPEN)
-            deadline_push(c, e->appeal_deadline_ms, u->idx, LD_DEADLINE_APPEAL);
+            ld_deadline_push(c, e->appeal_deadline_ms, u->idx, LD_DEADLINE_APPEAL);
         if (e->open_exam != NONE && e->open_exam < c->g.n_exams &&
             c->exams[e->open_exam].expires_ms <= LD_MAX_MS)
-            deadline_push(c, c->exams[e->open_exam].expires_ms, u->idx, LD_DEADLINE_EXAM);
-        boards_insert(c, u->idx);
+            ld_deadline_push(c, c->exams[e->open_exam].expires_ms, u->idx, LD_DEADLINE_EXAM);
+        ld_boards_insert(c, u->idx);
         break;
     }
     case U_CASE:
@@ -414,10 +414,10 @@ static void undo_one(ld_core_t *c, const undo_t *u)
         break;
     }
     case U_PAIR_ADD:
-        pairset_del(&c->pairs[u->set], u->idx, u->b);
+        ld_pairset_del(&c->pairs[u->set], u->idx, u->b);
         break;
     case U_PAIR_SET:
-        pairset_put(&c->pairs[u->set], u->idx, u->b, u->old_val);
+        ld_pairset_put(&c->pairs[u->set], u->idx, u->b, u->old_val);
         break;
     }
 }
@@ -435,14 +435,14 @@ void ld_core_release(ld_core_t *c)
     c->undo_n = 0;
     c->depth = 0;
     c->stamp_seq++;
-    arena_reset(&c->undo_arena);
+    ld_arena_reset(&c->undo_arena);
 }
 
 /* ------------------------------------------------------------- records -- */
 
-uint32_t emp_new(ld_core_t *c, const char *id)
+uint32_t ld_emp_new(ld_core_t *c, const char *id)
 {
-    touch_globals(c);
+    ld_touch_globals(c);
     GROW(c->emps, c->emps_cap, c->g.n_emps);
     uint32_t i = c->g.n_emps++;
     emp_t *e = &c->emps[i];
@@ -451,64 +451,64 @@ uint32_t emp_new(ld_core_t *c, const char *id)
     e->mentor = NONE;
     e->open_exam = NONE;
     e->stamp = c->stamp_seq;
-    idmap_put(&c->emp_ix, e->id, i, emp_key, c);
+    ld_idmap_put(&c->emp_ix, e->id, i, emp_key, c);
     return i;
 }
 
-uint32_t case_new(ld_core_t *c, const char *id)
+uint32_t ld_case_new(ld_core_t *c, const char *id)
 {
-    touch_globals(c);
+    ld_touch_globals(c);
     GROW(c->cases, c->cases_cap, c->g.n_cases);
     uint32_t i = c->g.n_cases++;
     case_t *k = &c->cases[i];
     memset(k, 0, sizeof *k);
     snprintf(k->id, sizeof k->id, "%s", id);
     k->stamp = c->stamp_seq;
-    idmap_put(&c->case_ix, k->id, i, case_key, c);
+    ld_idmap_put(&c->case_ix, k->id, i, case_key, c);
     return i;
 }
 
-uint32_t exam_new(ld_core_t *c, const char *id)
+uint32_t ld_exam_new(ld_core_t *c, const char *id)
 {
-    touch_globals(c);
+    ld_touch_globals(c);
     GROW(c->exams, c->exams_cap, c->g.n_exams);
     uint32_t i = c->g.n_exams++;
     exam_t *x = &c->exams[i];
     memset(x, 0, sizeof *x);
     snprintf(x->id, sizeof x->id, "%s", id);
     x->stamp = c->stamp_seq;
-    idmap_put(&c->exam_ix, x->id, i, exam_key, c);
+    ld_idmap_put(&c->exam_ix, x->id, i, exam_key, c);
     return i;
 }
 
-uint32_t task_new(ld_core_t *c, const char *id)
+uint32_t ld_task_new(ld_core_t *c, const char *id)
 {
-    touch_globals(c);
+    ld_touch_globals(c);
     GROW(c->tasks, c->tasks_cap, c->g.n_tasks);
     uint32_t i = c->g.n_tasks++;
     task_t *t = &c->tasks[i];
     memset(t, 0, sizeof *t);
     snprintf(t->id, sizeof t->id, "%s", id);
-    idmap_put(&c->task_ix, t->id, i, task_key, c);
+    ld_idmap_put(&c->task_ix, t->id, i, task_key, c);
     return i;
 }
 
-uint32_t sub_new(ld_core_t *c, const char *id)
+uint32_t ld_sub_new(ld_core_t *c, const char *id)
 {
-    touch_globals(c);
+    ld_touch_globals(c);
     GROW(c->subs, c->subs_cap, c->g.n_subs);
     uint32_t i = c->g.n_subs++;
     sub_t *u = &c->subs[i];
     memset(u, 0, sizeof *u);
     snprintf(u->id, sizeof u->id, "%s", id);
     u->stamp = c->stamp_seq;
-    idmap_put(&c->sub_ix, u->id, i, sub_key, c);
+    ld_idmap_put(&c->sub_ix, u->id, i, sub_key, c);
     return i;
 }
 
-uint32_t rec_new(ld_core_t *c, int kind, const char *id)
+uint32_t ld_rec_new(ld_core_t *c, int kind, const char *id)
 {
-    touch_globals(c);
+    ld_touch_globals(c);
     GROW(c->recs, c->recs_cap, c->g.n_recs);
     uint32_t i = c->g.n_recs++;
     rec_t *r = &c->recs[i];
@@ -517,13 +517,13 @@ uint32_t rec_new(ld_core_t *c, int kind, const char *id)
     r->kind = (uint8_t)kind;
     r->a = r->b = NONE;
     r->stamp = c->stamp_seq;
-    idmap_put(&c->rec_ix, r->key, i, rec_key, c);
+    ld_idmap_put(&c->rec_ix, r->key, i, rec_key, c);
     return i;
 }
 
-uint32_t change_new(ld_core_t *c)
+uint32_t ld_change_new(ld_core_t *c)
 {
-    touch_globals(c);
+    ld_touch_globals(c);
     GROW(c->changes, c->changes_cap, c->g.n_changes);
     uint32_t i = c->g.n_changes++;
     memset(&c->changes[i], 0, sizeof c->changes[i]);
@@ -556,7 +556,7 @@ static bool heap_less(const deadline_t *a, const deadline_t *b)
     return a->kind < b->kind;
 }
 
-void deadline_push(ld_core_t *c, int64_t at, uint32_t emp, uint32_t kind)
+void ld_deadline_push(ld_core_t *c, int64_t at, uint32_t emp, uint32_t kind)
 {
     GROW(c->heap, c->heap_cap, c->heap_n);
     size_t i = c->heap_n++;
@@ -591,17 +591,17 @@ static void heap_pop(ld_core_t *c)
     }
 }
 
-void deadlines_rebuild(ld_core_t *c)
+void ld_deadlines_rebuild(ld_core_t *c)
 {
     c->heap_n = 0;
     for (uint32_t i = 0; i < c->g.n_emps; i++) {
         const emp_t *e = &c->emps[i];
         if (e->year_end_ms)
-            deadline_push(c, e->year_end_ms, i, LD_DEADLINE_RETENTION);
+            ld_deadline_push(c, e->year_end_ms, i, LD_DEADLINE_RETENTION);
         if (e->appeal == AP_OPEN)
-            deadline_push(c, e->appeal_deadline_ms, i, LD_DEADLINE_APPEAL);
+            ld_deadline_push(c, e->appeal_deadline_ms, i, LD_DEADLINE_APPEAL);
         if (e->open_exam != NONE && c->exams[e->open_exam].expires_ms <= LD_MAX_MS)
-            deadline_push(c, c->exams[e->open_exam].expires_ms, i, LD_DEADLINE_EXAM);
+            ld_deadline_push(c, c->exams[e->open_exam].expires_ms, i, LD_DEADLINE_EXAM);
     }
 }
 
@@ -610,7 +610,7 @@ bool ld_core_next_deadline(ld_core_t *c, int64_t *at_ms, const char **employee_i
     while (c->heap_n && !deadline_valid(c, &c->heap[0]))
         heap_pop(c);
     int64_t lib;
-    if (library_due(c, &lib) && (!c->heap_n || lib < c->heap[0].at)) {
+    if (ld_library_due(c, &lib) && (!c->heap_n || lib < c->heap[0].at)) {
         *at_ms = lib;
         if (employee_id)
             *employee_id = "";
@@ -632,7 +632,7 @@ bool ld_core_next_deadline(ld_core_t *c, int64_t *at_ms, const char **employee_i
 
 static void *out_alloc(void *ctx, size_t n)
 {
-    return arena_alloc(&((ld_out_t *)ctx)->arena, n);
+    return ld_arena_alloc(&((ld_out_t *)ctx)->arena, n);
 }
 
 static void out_free(void *ctx, void *p)
@@ -642,7 +642,7 @@ static void out_free(void *ctx, void *p)
 
 ld_out_t *ld_out_new(void)
 {
-    ld_out_t *o = xcalloc(1, sizeof(ld_out_t));
+    ld_out_t *o = ld_xcalloc(1, sizeof(ld_out_t));
     o->alloc = (ProtobufCAllocator){out_alloc, out_free, o};
     return o;
 }
@@ -651,7 +651,7 @@ void ld_out_destroy(ld_out_t **o)
 {
     if (!o || !*o)
         return;
-    arena_free(&(*o)->arena);
+    ld_arena_free(&(*o)->arena);
     free((*o)->ev);
     free(*o);
     *o = NULL;
@@ -660,7 +660,7 @@ void ld_out_destroy(ld_out_t **o)
 void ld_out_reset(ld_out_t *o)
 {
     o->n = 0;
-    arena_reset(&o->arena);
+    ld_arena_reset(&o->arena);
 }
 
 size_t ld_out_count(const ld_out_t *o) { return o->n; }
@@ -672,19 +672,19 @@ void ld_out_truncate(ld_out_t *o, size_t n)
         o->n = n;
 }
 
-void *body_new(ld_out_t *out, const ProtobufCMessageDescriptor *d)
+void *ld_body_new(ld_out_t *out, const ProtobufCMessageDescriptor *d)
 {
-    void *m = arena_alloc(&out->arena, d->sizeof_message);
+    void *m = ld_arena_alloc(&out->arena, d->sizeof_message);
     protobuf_c_message_init(d, m);
     return m;
 }
 
-char *ostr(ld_out_t *out, const char *s)
+char *ld_ostr(ld_out_t *out, const char *s)
 {
-    return arena_strdup(&out->arena, s ? s : "");
+    return ld_arena_strdup(&out->arena, s ? s : "");
 }
 
-int refuse(ld_core_t *c, int code, const char *section, const char *field, const char *fmt, ...)
+int ld_refuse(ld_core_t *c, int code, const char *section, const char *field, const char *fmt, ...)
 {
     ld_refusal_t *w = c->why;
     if (!w)
@@ -699,18 +699,18 @@ int refuse(ld_core_t *c, int code, const char *section, const char *field, const
     return -1;
 }
 
-Ladder__V1__Event *emit(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, const char *stream_kind,
+Ladder__V1__Event *ld_emit(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, const char *stream_kind,
                         const char *stream_id, Ladder__V1__Event__BodyCase body, uint64_t cause)
 {
     if (out->n == out->cap) {
         out->cap = out->cap ? out->cap * 2 : 64;
-        out->ev = xrealloc(out->ev, out->cap * sizeof *out->ev);
+        out->ev = ld_xrealloc(out->ev, out->cap * sizeof *out->ev);
     }
-    Ladder__V1__Event *ev = body_new(out, &ladder__v1__event__descriptor);
+    Ladder__V1__Event *ev = ld_body_new(out, &ladder__v1__event__descriptor);
     out->ev[out->n++] = ev;
     ev->seq = c->g.next_seq;
     /* A deterministic unique id: the seq, then a hash of the request id. */
-    uint8_t *id = arena_alloc(&out->arena, 16);
+    uint8_t *id = ld_arena_alloc(&out->arena, 16);
     uint64_t h = 0;
     for (size_t i = 0; i < ctx->request_id_len; i++)
         h = (h ^ ctx->request_id[i]) * 1099511628211ull;
@@ -720,7 +720,7 @@ Ladder__V1__Event *emit(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, const 
     }
     ev->id = (ProtobufCBinaryData){16, id};
     size_t kl = strlen(stream_kind), il = stream_id ? strlen(stream_id) : 0;
-    char *stream = arena_alloc(&out->arena, kl + il + 2);
+    char *stream = ld_arena_alloc(&out->arena, kl + il + 2);
     memcpy(stream, stream_kind, kl);
     if (il) {
         stream[kl] = '/';
@@ -728,22 +728,22 @@ Ladder__V1__Event *emit(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, const 
     }
     ev->stream = stream;
     ev->at_ms = ctx->now_ms;
-    ev->actor = ostr(out, ctx->principal && *ctx->principal ? ctx->principal : "system");
+    ev->actor = ld_ostr(out, ctx->principal && *ctx->principal ? ctx->principal : "system");
     if (ctx->request_id_len) {
-        uint8_t *rid = arena_alloc(&out->arena, ctx->request_id_len);
+        uint8_t *rid = ld_arena_alloc(&out->arena, ctx->request_id_len);
         memcpy(rid, ctx->request_id, ctx->request_id_len);
         ev->request_id = (ProtobufCBinaryData){ctx->request_id_len, rid};
     }
     ev->cause_seq = cause;
-    ev->rules_version = cur_rules(c)->version;
+    ev->rules_version = ld_cur_rules(c)->version;
     ev->body_case = body;
     return ev;
 }
 
-int apply(ld_core_t *c, Ladder__V1__Event *ev)
+int ld_apply(ld_core_t *c, Ladder__V1__Event *ev)
 {
     if (ld_core_evolve(c, ev) != 0)
-        return refuse(c, LADDER__V1__ERROR_CODE__ERR_INTERNAL, NULL, NULL,
+        return ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_INTERNAL, NULL, NULL,
                       "internal: event %llu (%s) did not apply", (unsigned long long)ev->seq,
                       ev->stream);
     return 0;
@@ -756,20 +756,20 @@ int apply(ld_core_t *c, Ladder__V1__Event *ev)
 static int rules_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
 {
     const Ladder__V1__RulesAdopted *m = ev->rules_adopted;
-    ld_rules_t r = *cur_rules(c);
+    ld_rules_t r = *ld_cur_rules(c);
     char field[96], msg[256];
     if (!m->rules_json || m->version != c->g.n_rules + 1 ||
         ld_rules_parse(&r, m->rules_json, strlen(m->rules_json), field, sizeof field, msg,
                        sizeof msg))
         return -1;
     r.version = m->version;
-    touch_globals(c);
+    ld_touch_globals(c);
     GROW(c->rules, c->rules_cap, c->g.n_rules);
-    c->rules_json = xrealloc(c->rules_json, c->rules_cap * sizeof *c->rules_json);
-    c->rules_seq = xrealloc(c->rules_seq, c->rules_cap * sizeof *c->rules_seq);
-    c->rules_at = xrealloc(c->rules_at, c->rules_cap * sizeof *c->rules_at);
+    c->rules_json = ld_xrealloc(c->rules_json, c->rules_cap * sizeof *c->rules_json);
+    c->rules_seq = ld_xrealloc(c->rules_seq, c->rules_cap * sizeof *c->rules_seq);
+    c->rules_at = ld_xrealloc(c->rules_at, c->rules_cap * sizeof *c->rules_at);
     c->rules[c->g.n_rules] = r;
-    c->rules_json[c->g.n_rules] = xstrdup(m->rules_json);
+    c->rules_json[c->g.n_rules] = ld_xstrdup(m->rules_json);
     c->rules_seq[c->g.n_rules] = ev->seq;
     c->rules_at[c->g.n_rules] = ev->at_ms;
     c->lib_dirty = true; /* case.cap or case.protect_days may have changed */
@@ -781,23 +781,23 @@ static int rules_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
 static int rules_decide(ld_core_t *c, const Ladder__V1__AdoptRules *m, const ld_ctx_t *ctx,
                         ld_out_t *out)
 {
-    if (!has_role(ctx, LADDER__V1__ROLE__ROLE_MANAGER))
-        return refuse(c, LADDER__V1__ERROR_CODE__ERR_FORBIDDEN, "§10", "adopt_rules",
+    if (!ld_has_role(ctx, LADDER__V1__ROLE__ROLE_MANAGER))
+        return ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_FORBIDDEN, "§10", "adopt_rules",
                       "§10: only a manager may adopt rules");
-    ld_rules_t r = *cur_rules(c); /* §10 v2: merged over the rules in force */
+    ld_rules_t r = *ld_cur_rules(c); /* §10 v2: merged over the rules in force */
     char field[96], msg[256];
     const char *json = m->rules_json ? m->rules_json : "";
     if (ld_rules_parse(&r, json, strlen(json), field, sizeof field, msg, sizeof msg))
-        return refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, "§10", field, "§10: %s", msg);
+        return ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, "§10", field, "§10: %s", msg);
     char *canon = ld_rules_to_json(&r);
-    Ladder__V1__Event *ev = emit(c, out, ctx, "org", NULL,
+    Ladder__V1__Event *ev = ld_emit(c, out, ctx, "org", NULL,
                                  LADDER__V1__EVENT__BODY_RULES_ADOPTED, 0);
-    Ladder__V1__RulesAdopted *b = body_new(out, &ladder__v1__rules_adopted__descriptor);
+    Ladder__V1__RulesAdopted *b = ld_body_new(out, &ladder__v1__rules_adopted__descriptor);
     b->version = c->g.n_rules + 1;
-    b->rules_json = ostr(out, canon);
+    b->rules_json = ld_ostr(out, canon);
     free(canon);
     ev->rules_adopted = b;
-    return apply(c, ev);
+    return ld_apply(c, ev);
 }
 
 /* §10 v2: the rules in force (version 0 asked) or one version, and the list
@@ -807,21 +807,21 @@ static int rules_query(ld_core_t *c, const Ladder__V1__GetRules *q, ld_out_t *ou
 {
     uint32_t v = q->version ? q->version : c->g.n_rules;
     if (v > c->g.n_rules)
-        return refuse(c, LADDER__V1__ERROR_CODE__ERR_NOT_FOUND, "§10", "rules.version",
+        return ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_NOT_FOUND, "§10", "rules.version",
                       "§10: no rules version %u; %u adopted", q->version, c->g.n_rules);
-    Ladder__V1__RulesView *rv = body_new(out, &ladder__v1__rules_view__descriptor);
+    Ladder__V1__RulesView *rv = ld_body_new(out, &ladder__v1__rules_view__descriptor);
     rv->version = v;
     rv->in_force = c->g.n_rules;
     if (v) {
-        rv->rules_json = ostr(out, c->rules_json[v - 1]);
+        rv->rules_json = ld_ostr(out, c->rules_json[v - 1]);
     } else {
         char *canon = ld_rules_to_json(&c->defaults);
-        rv->rules_json = ostr(out, canon);
+        rv->rules_json = ld_ostr(out, canon);
         free(canon);
     }
-    rv->versions = arena_alloc(&out->arena, (c->g.n_rules + 1) * sizeof *rv->versions);
+    rv->versions = ld_arena_alloc(&out->arena, (c->g.n_rules + 1) * sizeof *rv->versions);
     for (uint32_t i = 0; i < c->g.n_rules; i++) {
-        Ladder__V1__RulesVersion *x = body_new(out, &ladder__v1__rules_version__descriptor);
+        Ladder__V1__RulesVersion *x = ld_body_new(out, &ladder__v1__rules_version__descriptor);
         x->version = i + 1;
         x->seq = c->rules_seq[i];
         x->at_ms = c->rules_at[i];
@@ -837,23 +837,23 @@ static int rules_query(ld_core_t *c, const Ladder__V1__GetRules *q, ld_out_t *ou
 static int clock_decide(ld_core_t *c, const Ladder__V1__AdvanceClock *m, const ld_ctx_t *ctx,
                         ld_out_t *out)
 {
-    if (!has_role(ctx, LADDER__V1__ROLE__ROLE_SYSTEM | LADDER__V1__ROLE__ROLE_MANAGER))
-        return refuse(c, LADDER__V1__ERROR_CODE__ERR_FORBIDDEN, NULL, "advance_clock",
+    if (!ld_has_role(ctx, LADDER__V1__ROLE__ROLE_SYSTEM | LADDER__V1__ROLE__ROLE_MANAGER))
+        return ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_FORBIDDEN, NULL, "advance_clock",
                       "only the system or a manager may move the clock");
     if (m->to_ms > LD_MAX_MS)
-        return refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, NULL, "advance_clock.to_ms",
+        return ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, NULL, "advance_clock.to_ms",
                       "advance_clock.to_ms: beyond the year 9999");
     if (m->to_ms < c->g.last_at_ms)
-        return refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, NULL, "advance_clock.to_ms",
+        return ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, NULL, "advance_clock.to_ms",
                       "advance_clock.to_ms: time only moves forward (now %lld)",
                       (long long)c->g.last_at_ms);
     ld_ctx_t at = *ctx;
     at.now_ms = m->to_ms;
-    Ladder__V1__Event *ev = emit(c, out, &at, "clock", NULL, LADDER__V1__EVENT__BODY_CLOCK_ADVANCED, 0);
-    Ladder__V1__ClockAdvanced *b = body_new(out, &ladder__v1__clock_advanced__descriptor);
+    Ladder__V1__Event *ev = ld_emit(c, out, &at, "clock", NULL, LADDER__V1__EVENT__BODY_CLOCK_ADVANCED, 0);
+    Ladder__V1__ClockAdvanced *b = ld_body_new(out, &ladder__v1__clock_advanced__descriptor);
     b->to_ms = m->to_ms;
     ev->clock_advanced = b;
-    return apply(c, ev);
+    return ld_apply(c, ev);
 }
 
 int64_t ld_core_last_at(const ld_core_t *c)
@@ -874,24 +874,24 @@ int ld_core_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         rc = 0;
         break;
     default:
-        rc = people_evolve(c, ev);
+        rc = ld_people_evolve(c, ev);
         if (rc == 1)
-            rc = career_evolve(c, ev);
+            rc = ld_career_evolve(c, ev);
         if (rc == 1)
-            rc = retention_evolve(c, ev);
+            rc = ld_retention_evolve(c, ev);
         if (rc == 1)
-            rc = library_evolve(c, ev);
+            rc = ld_library_evolve(c, ev);
         if (rc == 1)
-            rc = contrib_evolve(c, ev);
+            rc = ld_contrib_evolve(c, ev);
         if (rc == 1)
-            rc = reversal_evolve(c, ev);
+            rc = ld_reversal_evolve(c, ev);
         if (rc == 1)
             rc = 0; /* a fact that changes no state (e.g. a quality application) */
     }
     if (rc)
         return rc;
-    facts_note(c, ev); /* §12 v2: remember what a reversal may name */
-    touch_globals(c);
+    ld_facts_note(c, ev); /* §12 v2: remember what a reversal may name */
+    ld_touch_globals(c);
     c->g.next_seq = ev->seq + 1;
     if (ev->at_ms > c->g.last_at_ms)
         c->g.last_at_ms = ev->at_ms;
@@ -907,34 +907,34 @@ int ld_core_execute(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t
     bool own = c->depth == 0;
     uint32_t mark = ld_core_savepoint(c);
     size_t n0 = out->n;
-    arena_mark_t am = arena_mark(&out->arena);
+    arena_mark_t am = ld_arena_mark(&out->arena);
     int rc;
     if (!cmd)
-        rc = refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, NULL, "commands", "empty command");
+        rc = ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, NULL, "commands", "empty command");
     else if (cmd->cmd_case == LADDER__V1__COMMAND__CMD_ADOPT_RULES)
         rc = rules_decide(c, cmd->adopt_rules, ctx, out);
     else if (cmd->cmd_case == LADDER__V1__COMMAND__CMD_ADVANCE_CLOCK)
         rc = clock_decide(c, cmd->advance_clock, ctx, out);
     else {
-        rc = people_decide(c, cmd, ctx, out);
+        rc = ld_people_decide(c, cmd, ctx, out);
         if (rc == 1)
-            rc = career_decide(c, cmd, ctx, out);
+            rc = ld_career_decide(c, cmd, ctx, out);
         if (rc == 1)
-            rc = retention_decide(c, cmd, ctx, out);
+            rc = ld_retention_decide(c, cmd, ctx, out);
         if (rc == 1)
-            rc = library_decide(c, cmd, ctx, out);
+            rc = ld_library_decide(c, cmd, ctx, out);
         if (rc == 1)
-            rc = contrib_decide(c, cmd, ctx, out);
+            rc = ld_contrib_decide(c, cmd, ctx, out);
         if (rc == 1)
-            rc = reversal_decide(c, cmd, ctx, out);
+            rc = ld_reversal_decide(c, cmd, ctx, out);
         if (rc == 1)
-            rc = refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, NULL, "commands",
+            rc = ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, NULL, "commands",
                         "unknown or empty command (oneof case %d)", (int)cmd->cmd_case);
     }
     if (rc) {
         ld_core_rollback(c, mark);
         out->n = n0;
-        arena_rewind(&out->arena, am); /* a refusal leaves no bytes behind */
+        ld_arena_rewind(&out->arena, am); /* a refusal leaves no bytes behind */
     }
     if (own)
         ld_core_release(c);
@@ -948,9 +948,9 @@ int ld_core_query(ld_core_t *c, const Ladder__V1__Query *q, int64_t now_ms, ld_o
     ld_refusal_t scratch;
     memset(why ? why : &scratch, 0, sizeof scratch);
     c->why = why ? why : &scratch;
-    int rc = !q ? refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, NULL, "query", "empty query")
+    int rc = !q ? ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, NULL, "query", "empty query")
              : q->q_case == LADDER__V1__QUERY__Q_RULES ? rules_query(c, q->rules, out, ok)
-             : queries_run(c, q, now_ms, out, ok);
+             : ld_queries_run(c, q, now_ms, out, ok);
     c->why = NULL;
     return rc;
 }

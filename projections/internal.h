@@ -23,10 +23,10 @@
 #define NONE UINT32_MAX
 
 /* Allocation failure is not bad input: it aborts, through one place. */
-void *xmalloc(size_t n);
-void *xcalloc(size_t n, size_t m);
-void *xrealloc(void *p, size_t n);
-char *xstrdup(const char *s);
+void *ld_xmalloc(size_t n);
+void *ld_xcalloc(size_t n, size_t m);
+void *ld_xrealloc(void *p, size_t n);
+char *ld_xstrdup(const char *s);
 
 /* --------------------------------------------------------------- vec -- */
 
@@ -35,11 +35,11 @@ typedef struct {
     uint32_t len, cap;
 } vec_t;
 
-void vec_push(vec_t *a, uint32_t x);
-void vec_reserve(vec_t *a, uint32_t n);  /* capacity for n, exactly */
-bool vec_has(const vec_t *a, uint32_t x);
-bool vec_remove(vec_t *a, uint32_t x); /* keeps order */
-void vec_free(vec_t *a);
+void ld_vec_push(vec_t *a, uint32_t x);
+void ld_vec_reserve(vec_t *a, uint32_t n);  /* capacity for n, exactly */
+bool ld_vec_has(const vec_t *a, uint32_t x);
+bool ld_vec_remove(vec_t *a, uint32_t x); /* keeps order */
+void ld_vec_free(vec_t *a);
 
 /* ------------------------------------------------------------- arena -- */
 
@@ -49,18 +49,18 @@ typedef struct {
     size_t used, cap;
 } arena_t;
 
-void *arena_alloc(arena_t *a, size_t n);     /* zeroed, 8-aligned */
-char *arena_strdup(arena_t *a, const char *s);
-void arena_reset(arena_t *a);                /* keeps the first chunk */
+void *ld_arena_alloc(arena_t *a, size_t n);     /* zeroed, 8-aligned */
+char *ld_arena_strdup(arena_t *a, const char *s);
+void ld_arena_reset(arena_t *a);                /* keeps the first chunk */
 /* A position in an arena; rewinding frees everything allocated after it
  * (a refused command's output goes, not just its event count). */
 typedef struct {
     arena_chunk_t *head;
     size_t used;
 } arena_mark_t;
-arena_mark_t arena_mark(const arena_t *a);
-void arena_rewind(arena_t *a, arena_mark_t m);
-void arena_free(arena_t *a);
+arena_mark_t ld_arena_mark(const arena_t *a);
+void ld_arena_rewind(arena_t *a, arena_mark_t m);
+void ld_arena_free(arena_t *a);
 
 /* ------------------------------------------------------------- idmap -- */
 
@@ -77,12 +77,12 @@ typedef struct {
     size_t cap, n;
 } idmap_t;
 
-uint64_t hash_str(const char *s, size_t n);
-uint32_t idmap_get(const idmap_t *m, const char *key, idmap_key_fn fn, const void *ctx);
-void idmap_put(idmap_t *m, const char *key, uint32_t idx, idmap_key_fn fn, const void *ctx);
-void idmap_del(idmap_t *m, const char *key, idmap_key_fn fn, const void *ctx);
-void idmap_reserve(idmap_t *m, size_t n);   /* room for n keys without growing */
-void idmap_free(idmap_t *m);
+uint64_t ld_hash_str(const char *s, size_t n);
+uint32_t ld_idmap_get(const idmap_t *m, const char *key, idmap_key_fn fn, const void *ctx);
+void ld_idmap_put(idmap_t *m, const char *key, uint32_t idx, idmap_key_fn fn, const void *ctx);
+void ld_idmap_del(idmap_t *m, const char *key, idmap_key_fn fn, const void *ctx);
+void ld_idmap_reserve(idmap_t *m, size_t n);   /* room for n keys without growing */
+void ld_idmap_free(idmap_t *m);
 
 /* A set of (a, b) pairs with a small value each: who rated/reviewed what. */
 typedef struct {
@@ -91,34 +91,34 @@ typedef struct {
     size_t cap, n;
 } pairset_t;
 
-bool pairset_get(const pairset_t *s, uint32_t a, uint32_t b, uint32_t *val);
-void pairset_put(pairset_t *s, uint32_t a, uint32_t b, uint32_t val);
-void pairset_del(pairset_t *s, uint32_t a, uint32_t b);
-void pairset_reserve(pairset_t *s, size_t n); /* room for n pairs without growing */
-void pairset_free(pairset_t *s);
+bool ld_pairset_get(const pairset_t *s, uint32_t a, uint32_t b, uint32_t *val);
+void ld_pairset_put(pairset_t *s, uint32_t a, uint32_t b, uint32_t val);
+void ld_pairset_del(pairset_t *s, uint32_t a, uint32_t b);
+void ld_pairset_reserve(pairset_t *s, size_t n); /* room for n pairs without growing */
+void ld_pairset_free(pairset_t *s);
 
 /* ---------------------------------------------------------- calendar -- */
 /* All in the rules' fixed UTC offset; pure arithmetic (Howard Hinnant's
  * days-from-civil), no time-zone database. */
 
-int64_t cal_add_months(int64_t ms, int months, int32_t offset_min);
-int64_t cal_add_days(int64_t ms, int days);
-int64_t cal_day_index(int64_t ms, int32_t offset_min);   /* local days since epoch */
-void cal_civil(int64_t ms, int32_t offset_min, int *y, int *m, int *d);
+int64_t ld_cal_add_months(int64_t ms, int months, int32_t offset_min);
+int64_t ld_cal_add_days(int64_t ms, int days);
+int64_t ld_cal_day_index(int64_t ms, int32_t offset_min);   /* local days since epoch */
+void ld_cal_civil(int64_t ms, int32_t offset_min, int *y, int *m, int *d);
 /* Start (UTC ms) of the local week/month/quarter/year containing ms. */
-int64_t cal_week_start(int64_t ms, int32_t offset_min, uint32_t week_start);
-int64_t cal_month_start(int64_t ms, int32_t offset_min, int months_per_period);
+int64_t ld_cal_week_start(int64_t ms, int32_t offset_min, uint32_t week_start);
+int64_t ld_cal_month_start(int64_t ms, int32_t offset_min, int months_per_period);
 #define LD_MIN_MS (-62135596800000LL) /* 0001-01-01T00:00Z */
 #define LD_MAX_MS 253402300799999LL     /* 9999-12-31T23:59:59.999Z */
 #define CAL_FMT_LEN 48
 /* Formats ms as "2026-11-27 10:00+08:00" into buf; returns buf. */
-char *cal_format(char buf[CAL_FMT_LEN], int64_t ms, int32_t offset_min);
+char *ld_cal_format(char buf[CAL_FMT_LEN], int64_t ms, int32_t offset_min);
 
 /* §3: the median of the proposals, rounded down (0 for none). */
-uint32_t median_u32(const vec_t *v);
+uint32_t ld_median_u32(const vec_t *v);
 
 /* splitmix64: the seeded generator of exam draws (seed recorded in the event). */
-uint64_t mix64(uint64_t x);
+uint64_t ld_mix64(uint64_t x);
 
 /* ------------------------------------------------------------ entities -- */
 
@@ -465,78 +465,78 @@ struct ld_out {
 
 /* ------------------------------------------------------- core helpers -- */
 
-const ld_rules_t *cur_rules(const ld_core_t *c);
-uint32_t emp_find(const ld_core_t *c, const char *id);
-uint32_t case_find(const ld_core_t *c, const char *id);
-uint32_t exam_find(const ld_core_t *c, const char *id);
-uint32_t task_find(const ld_core_t *c, const char *id);
-uint32_t sub_find(const ld_core_t *c, const char *id);
-uint32_t rec_find(const ld_core_t *c, int kind, const char *id);
-uint32_t intern(ld_core_t *c, const char *s);
-uint32_t intern_find(const ld_core_t *c, const char *s);
+const ld_rules_t *ld_cur_rules(const ld_core_t *c);
+uint32_t ld_emp_find(const ld_core_t *c, const char *id);
+uint32_t ld_case_find(const ld_core_t *c, const char *id);
+uint32_t ld_exam_find(const ld_core_t *c, const char *id);
+uint32_t ld_task_find(const ld_core_t *c, const char *id);
+uint32_t ld_sub_find(const ld_core_t *c, const char *id);
+uint32_t ld_rec_find(const ld_core_t *c, int kind, const char *id);
+uint32_t ld_intern(ld_core_t *c, const char *s);
+uint32_t ld_intern_find(const ld_core_t *c, const char *s);
 
 /* Undo: call before changing a record during evolve. */
-void touch_globals(ld_core_t *c);
-void touch_emp(ld_core_t *c, uint32_t i);
-void touch_case(ld_core_t *c, uint32_t i);
-void touch_exam(ld_core_t *c, uint32_t i);
-void touch_sub(ld_core_t *c, uint32_t i);
-void touch_rec(ld_core_t *c, uint32_t i);
-void touch_fact(ld_core_t *c, uint32_t i);
+void ld_touch_globals(ld_core_t *c);
+void ld_touch_emp(ld_core_t *c, uint32_t i);
+void ld_touch_case(ld_core_t *c, uint32_t i);
+void ld_touch_exam(ld_core_t *c, uint32_t i);
+void ld_touch_sub(ld_core_t *c, uint32_t i);
+void ld_touch_rec(ld_core_t *c, uint32_t i);
+void ld_touch_fact(ld_core_t *c, uint32_t i);
 /* §12: appends a fact (seq above every kept one) or a pay of the last fact. */
-uint32_t fact_new(ld_core_t *c, uint64_t seq);
-void fact_pay(ld_core_t *c, uint32_t f, uint32_t emp, uint32_t amount);
-void pair_add(ld_core_t *c, int set, uint32_t a, uint32_t b, uint32_t val);
+uint32_t ld_fact_new(ld_core_t *c, uint64_t seq);
+void ld_fact_pay(ld_core_t *c, uint32_t f, uint32_t emp, uint32_t amount);
+void ld_pair_add(ld_core_t *c, int set, uint32_t a, uint32_t b, uint32_t val);
 
-uint32_t emp_new(ld_core_t *c, const char *id);
-uint32_t case_new(ld_core_t *c, const char *id);
-uint32_t exam_new(ld_core_t *c, const char *id);
-uint32_t task_new(ld_core_t *c, const char *id);
-uint32_t sub_new(ld_core_t *c, const char *id);
-uint32_t rec_new(ld_core_t *c, int kind, const char *id);
-uint32_t change_new(ld_core_t *c);
+uint32_t ld_emp_new(ld_core_t *c, const char *id);
+uint32_t ld_case_new(ld_core_t *c, const char *id);
+uint32_t ld_exam_new(ld_core_t *c, const char *id);
+uint32_t ld_task_new(ld_core_t *c, const char *id);
+uint32_t ld_sub_new(ld_core_t *c, const char *id);
+uint32_t ld_rec_new(ld_core_t *c, int kind, const char *id);
+uint32_t ld_change_new(ld_core_t *c);
 
-void deadline_push(ld_core_t *c, int64_t at, uint32_t emp, uint32_t kind);
-void deadlines_rebuild(ld_core_t *c);
+void ld_deadline_push(ld_core_t *c, int64_t at, uint32_t emp, uint32_t kind);
+void ld_deadlines_rebuild(ld_core_t *c);
 
 /* Refusals: fill c->why and return -1. */
-int refuse(ld_core_t *c, int code, const char *section, const char *field, const char *fmt, ...)
+int ld_refuse(ld_core_t *c, int code, const char *section, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
 /* Emits an event (envelope filled, body case set) into out. The caller sets
- * the body from out's arena, then calls apply(). cause = 0 for a fact. */
-Ladder__V1__Event *emit(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, const char *stream_kind,
+ * the body from out's arena, then calls ld_apply(). cause = 0 for a fact. */
+Ladder__V1__Event *ld_emit(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, const char *stream_kind,
                         const char *stream_id, Ladder__V1__Event__BodyCase body, uint64_t cause);
-int apply(ld_core_t *c, Ladder__V1__Event *ev);
+int ld_apply(ld_core_t *c, Ladder__V1__Event *ev);
 /* Allocates and initialises a body message of the given descriptor. */
-void *body_new(ld_out_t *out, const ProtobufCMessageDescriptor *d);
-char *ostr(ld_out_t *out, const char *s);
+void *ld_body_new(ld_out_t *out, const ProtobufCMessageDescriptor *d);
+char *ld_ostr(ld_out_t *out, const char *s);
 
 /* ----------------------------------------------------- module entries -- */
 
 /* Ids used once (volunteer reports, ...) are remembered as interned
  * "<kind>:<id>" strings. */
-bool registry_has(const ld_core_t *c, const char *kind, const char *id);
-void registry_add(ld_core_t *c, const char *kind, const char *id);
+bool ld_registry_has(const ld_core_t *c, const char *kind, const char *id);
+void ld_registry_add(ld_core_t *c, const char *kind, const char *id);
 
 /* Validation shared by the deciders: each refuses naming the field. */
-int check_id(ld_core_t *c, const char *field, const char *id);
-int check_text(ld_core_t *c, const char *field, const char *s, bool required);
-int need_emp(ld_core_t *c, const char *field, const char *id, uint32_t *idx);
-int need_role(ld_core_t *c, const ld_ctx_t *ctx, uint32_t roles, const char *self,
+int ld_check_id(ld_core_t *c, const char *field, const char *id);
+int ld_check_text(ld_core_t *c, const char *field, const char *s, bool required);
+int ld_need_emp(ld_core_t *c, const char *field, const char *id, uint32_t *idx);
+int ld_need_role(ld_core_t *c, const ld_ctx_t *ctx, uint32_t roles, const char *self,
               const char *section, const char *what);
 
 /* people.c: hire, leave, tasks, ledger, adjustments, volunteer, medals. */
-int people_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx, ld_out_t *out);
-int people_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
+int ld_people_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx, ld_out_t *out);
+int ld_people_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
 /* Awards points (a derived PointsAwarded, capped per day by the rules). */
-int award(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, uint32_t emp, int64_t amount,
+int ld_award(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, uint32_t emp, int64_t amount,
           int source, const char *ref, uint64_t cause);
-bool has_role(const ld_ctx_t *ctx, uint32_t roles);
+bool ld_has_role(const ld_ctx_t *ctx, uint32_t roles);
 
 /* career.c: promotion checklist, exams, mentoring. */
-int career_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx, ld_out_t *out);
-int career_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
+int ld_career_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx, ld_out_t *out);
+int ld_career_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
 /* §6 checklist for emp; fills items (up to 6) and returns how many are met in
  * order before the first unmet one. */
 typedef struct {
@@ -546,79 +546,79 @@ typedef struct {
     char gap[96];
 } check_t;
 #define LD_CHECKS 7 /* §6.1-§6.5, §6.7, §6.6 (the exam last) */
-int promotion_check(const ld_core_t *c, uint32_t emp, int64_t now, check_t items[LD_CHECKS],
+int ld_promotion_check(const ld_core_t *c, uint32_t emp, int64_t now, check_t items[LD_CHECKS],
                     int *n_items);
 /* §6.6 v2: emits a derived ExamVoided for the employee's open exam, if any. */
-int void_open_exam(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, uint32_t emp, int cause,
+int ld_void_open_exam(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, uint32_t emp, int cause,
                    const char *reason, uint64_t cause_seq);
 
 /* reversal.c (§12 v2): remembers reversible facts and reverses them. */
-void facts_note(ld_core_t *c, const Ladder__V1__Event *ev);
-int reversal_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+void ld_facts_note(ld_core_t *c, const Ladder__V1__Event *ev);
+int ld_reversal_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
                     ld_out_t *out);
-int reversal_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
+int ld_reversal_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
 
 /* retention.c: §7 years, re-tests, close, appeals. */
-int retention_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+int ld_retention_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
                      ld_out_t *out);
-int retention_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
-bool in_window(const ld_core_t *c, const emp_t *e, int64_t now);
+int ld_retention_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
+bool ld_in_window(const ld_core_t *c, const emp_t *e, int64_t now);
 /* Records a level change of employee i for §11 explain. */
-void add_change(ld_core_t *c, uint32_t i, const Ladder__V1__Event *ev, int from, int to,
+void ld_add_change(ld_core_t *c, uint32_t i, const Ladder__V1__Event *ev, int from, int to,
                 int cause, const uint64_t *evidence, size_t n);
 /* Opens a retention year [at, end) for a level >= 1 (none at level 0), and
  * resets the year's ledger and re-test state (§7). */
-void start_year(ld_core_t *c, emp_t *e, uint32_t i, int64_t at, int64_t end, uint64_t seq);
+void ld_start_year(ld_core_t *c, emp_t *e, uint32_t i, int64_t at, int64_t end, uint64_t seq);
 /* §6.4: the threshold (ms) a query test must beat to qualify for level t. */
-int64_t band_need(const ld_rules_t *r, uint32_t t);
+int64_t ld_band_need(const ld_rules_t *r, uint32_t t);
 /* §7 v2: a failed make-up (gap: GAP_QUERY_TEST or GAP_EXAM) demotes at once. */
-int demote_at_once(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, uint32_t emp,
+int ld_demote_at_once(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, uint32_t emp,
                    uint64_t fact_seq, int gap);
 
 /* library.c: the case library as part 1 needs it (training, test, exams). */
-int library_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+int ld_library_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
                    ld_out_t *out);
-int library_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
-uint32_t library_count(const ld_core_t *c, uint32_t level, int half);
-int library_ranking(ld_core_t *c, const Ladder__V1__GetCaseRanking *q, ld_out_t *out,
+int ld_library_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
+uint32_t ld_library_count(const ld_core_t *c, uint32_t level, int half);
+int ld_library_ranking(ld_core_t *c, const Ladder__V1__GetCaseRanking *q, ld_out_t *out,
                     Ladder__V1__CaseRanking **res);
 /* §4: studies + exam uses + 5 x excellent - 5 x poor (weights from the rules). */
-int64_t classicness(const ld_core_t *c, const case_t *k);
+int64_t ld_classicness(const ld_core_t *c, const case_t *k);
 /* §4 v2: the moment the library check is next due; false when none is. */
-bool library_due(ld_core_t *c, int64_t *at);
+bool ld_library_due(ld_core_t *c, int64_t *at);
 /* §1 v2: the principal reviews: a committee member (a fact of the log), a
  * manager or a chair; a claimed reviewer role alone is not enough. */
-bool may_review(const ld_core_t *c, const ld_ctx_t *ctx);
+bool ld_may_review(const ld_core_t *c, const ld_ctx_t *ctx);
 
 /* contrib.c: §4 knowledge base and quality awards, §5 committee, §8
  * suggestions and QC projects. */
-int contrib_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx, ld_out_t *out);
-int contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
-int contrib_query(ld_core_t *c, const Ladder__V1__Query *q, ld_out_t *out, Ladder__V1__Ok *ok);
-void contrib_decided(ld_core_t *c, uint32_t emp, bool accepted);
+int ld_contrib_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx, ld_out_t *out);
+int ld_contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
+int ld_contrib_query(ld_core_t *c, const Ladder__V1__Query *q, ld_out_t *out, Ladder__V1__Ok *ok);
+void ld_contrib_decided(ld_core_t *c, uint32_t emp, bool accepted);
 
 /* boards.c: §9 leaderboards (derived from the employees; rebuilt on load). */
-int32_t window_period(const ld_core_t *c, int window, int64_t at);
-void boards_add_points(ld_core_t *c, uint32_t emp, int64_t amount, int64_t at);
+int32_t ld_window_period(const ld_core_t *c, int window, int64_t at);
+void ld_boards_add_points(ld_core_t *c, uint32_t emp, int64_t amount, int64_t at);
 /* Call before changing anything of emp the boards order or scope by (points,
  * level, team, centre, leaving)... */
-void boards_remove(ld_core_t *c, uint32_t emp);
+void ld_boards_remove(ld_core_t *c, uint32_t emp);
 /* ...and after (a hire calls only this). Both only note the employee; the
  * boards move at the next boards_flush. */
-void boards_insert(ld_core_t *c, uint32_t emp);
+void ld_boards_insert(ld_core_t *c, uint32_t emp);
 /* Takes an employee whose hire is being undone off the boards now. */
-void boards_drop(ld_core_t *c, uint32_t emp);
+void ld_boards_drop(ld_core_t *c, uint32_t emp);
 /* Brings every board up to date: the noted employees move (a whole rebuild
  * when many did). Queries call it first, so answers are always exact. */
-void boards_flush(ld_core_t *c);
+void ld_boards_flush(ld_core_t *c);
 /* Forgets the boards: the next flush builds them from the employees. */
-void boards_rebuild(ld_core_t *c);
-void boards_free(ld_core_t *c);
-int boards_query(ld_core_t *c, const Ladder__V1__GetBoard *q, int64_t now, ld_out_t *out,
+void ld_boards_rebuild(ld_core_t *c);
+void ld_boards_free(ld_core_t *c);
+int ld_boards_query(ld_core_t *c, const Ladder__V1__GetBoard *q, int64_t now, ld_out_t *out,
                  Ladder__V1__Board **res);
 
 /* queries.c */
-int queries_run(ld_core_t *c, const Ladder__V1__Query *q, int64_t now, ld_out_t *out,
+int ld_queries_run(ld_core_t *c, const Ladder__V1__Query *q, int64_t now, ld_out_t *out,
                 Ladder__V1__Ok *ok);
 
 #endif

@@ -12,7 +12,7 @@
 
 static char *when(char buf[CAL_FMT_LEN], const ld_core_t *c, int64_t ms)
 {
-    return cal_format(buf, ms, cur_rules(c)->utc_offset_min);
+    return ld_cal_format(buf, ms, ld_cur_rules(c)->utc_offset_min);
 }
 
 /* §7 / §11 v2: the conditions of a retention year, each with its numbers and
@@ -27,12 +27,12 @@ typedef struct {
 static void cond_add(conds_t *k, ld_out_t *out, int gap, int64_t have, int64_t need,
                      const uint64_t *ev, size_t nev, const char *text)
 {
-    Ladder__V1__UnmetCondition *u = body_new(out, &ladder__v1__unmet_condition__descriptor);
+    Ladder__V1__UnmetCondition *u = ld_body_new(out, &ladder__v1__unmet_condition__descriptor);
     u->gap = (Ladder__V1__RetentionGap)gap;
-    u->section = ostr(out, "§7");
+    u->section = ld_ostr(out, "§7");
     u->have = have;
     u->need = need;
-    u->evidence_seqs = arena_alloc(&out->arena, (nev + 1) * sizeof *u->evidence_seqs);
+    u->evidence_seqs = ld_arena_alloc(&out->arena, (nev + 1) * sizeof *u->evidence_seqs);
     for (size_t j = 0; j < nev; j++)
         if (ev[j])
             u->evidence_seqs[u->n_evidence_seqs++] = ev[j];
@@ -43,7 +43,7 @@ static void cond_add(conds_t *k, ld_out_t *out, int gap, int64_t have, int64_t n
                                (unsigned long long)u->evidence_seqs[j]);
     if (u->n_evidence_seqs && fl < sizeof full)
         snprintf(full + fl, sizeof full - fl, ")");
-    u->text = ostr(out, full);
+    u->text = ld_ostr(out, full);
     k->v[k->n++] = u;
     k->len += (size_t)snprintf(k->expl + k->len, k->len < sizeof k->expl ? sizeof k->expl - k->len : 0,
                                "%s%s", k->len ? "; " : "", full);
@@ -57,7 +57,7 @@ static void fmt_s(char *b, size_t n, int64_t ms)
 static void query_cond(conds_t *k, ld_out_t *out, const ld_rules_t *r, const emp_t *e, bool makeup)
 {
     char t[240], a[32], b[32], nd[32];
-    int64_t need = band_need(r, e->level);
+    int64_t need = ld_band_need(r, e->level);
     fmt_s(a, sizeof a, e->rt_val[0]);
     fmt_s(b, sizeof b, e->rt_val[1]);
     fmt_s(nd, sizeof nd, need);
@@ -98,7 +98,7 @@ static Ladder__V1__RetentionYearClosed *close_body(ld_core_t *c, ld_out_t *out, 
                                                    conds_t *k, bool waived, bool at_once,
                                                    int64_t now)
 {
-    const ld_rules_t *r = cur_rules(c);
+    const ld_rules_t *r = ld_cur_rules(c);
     bool kept = k->n == 0;
     uint32_t new_level = kept ? e->level : e->level - 1u;
     char full[1100];
@@ -110,20 +110,20 @@ static Ladder__V1__RetentionYearClosed *close_body(ld_core_t *c, ld_out_t *out, 
         snprintf(full, sizeof full, "§7: demoted from %u to %u%s: %s%s", e->level, new_level,
                  at_once ? " at once (failed make-up)" : "", k->expl,
                  waived ? "; the skill exam was waived (too few test cases)" : "");
-    Ladder__V1__RetentionYearClosed *b = body_new(out, &ladder__v1__retention_year_closed__descriptor);
-    b->employee_id = ostr(out, e->id);
+    Ladder__V1__RetentionYearClosed *b = ld_body_new(out, &ladder__v1__retention_year_closed__descriptor);
+    b->employee_id = ld_ostr(out, e->id);
     b->level = e->level;
     b->kept = kept;
     b->new_level = new_level;
     b->n_gaps = k->n;
-    b->gaps = arena_alloc(&out->arena, (k->n + 1) * sizeof *b->gaps);
+    b->gaps = ld_arena_alloc(&out->arena, (k->n + 1) * sizeof *b->gaps);
     b->n_conditions = k->n;
-    b->conditions = arena_alloc(&out->arena, (k->n + 1) * sizeof *b->conditions);
+    b->conditions = ld_arena_alloc(&out->arena, (k->n + 1) * sizeof *b->conditions);
     for (size_t j = 0; j < k->n; j++) {
         b->gaps[j] = k->v[j]->gap;
         b->conditions[j] = k->v[j];
     }
-    b->explanation = ostr(out, full);
+    b->explanation = ld_ostr(out, full);
     b->exam_waived = waived;
     b->at_once = at_once;
     b->year_start_ms = e->year_start_ms;
@@ -131,10 +131,10 @@ static Ladder__V1__RetentionYearClosed *close_body(ld_core_t *c, ld_out_t *out, 
     b->points_in_year = e->points_in_year;
     b->apprentices_in_year = e->credited_in_year;
     /* the next year opens where this one closed (no drift with late closes) */
-    b->next_deadline_ms = new_level >= 1 ? cal_add_months(b->year_end_ms, (int)r->year_months,
+    b->next_deadline_ms = new_level >= 1 ? ld_cal_add_months(b->year_end_ms, (int)r->year_months,
                                                           r->utc_offset_min)
                                          : 0;
-    b->appeal_deadline_ms = kept ? 0 : cal_add_days(now, (int)r->appeal_days);
+    b->appeal_deadline_ms = kept ? 0 : ld_cal_add_days(now, (int)r->appeal_days);
     return b;
 }
 
@@ -142,17 +142,17 @@ static int close_year(ld_core_t *c, const Ladder__V1__CloseRetentionYear *m, con
                       ld_out_t *out)
 {
     char tbuf[CAL_FMT_LEN];
-    const ld_rules_t *r = cur_rules(c);
+    const ld_rules_t *r = ld_cur_rules(c);
     uint32_t i;
-    if (need_role(c, ctx, R(SYSTEM) | R(MANAGER), NULL, "§7", "close retention years") ||
-        need_emp(c, "close_retention_year.employee_id", m->employee_id, &i))
+    if (ld_need_role(c, ctx, R(SYSTEM) | R(MANAGER), NULL, "§7", "close retention years") ||
+        ld_need_emp(c, "close_retention_year.employee_id", m->employee_id, &i))
         return -1;
     const emp_t *e = &c->emps[i];
     if (e->level < 1 || !e->year_end_ms)
-        return refuse(c, E(ERR_REFUSED), "§7", "close_retention_year.employee_id",
+        return ld_refuse(c, E(ERR_REFUSED), "§7", "close_retention_year.employee_id",
                       "§7: %s is at level 0, which has no retention", e->id);
     if (ctx->now_ms < e->year_end_ms)
-        return refuse(c, E(ERR_REFUSED), "§7", "close_retention_year.employee_id",
+        return ld_refuse(c, E(ERR_REFUSED), "§7", "close_retention_year.employee_id",
                       "§7: the retention year of %s closes at %s", e->id, when(tbuf, c, e->year_end_ms));
 
     conds_t k = {.n = 0};
@@ -187,37 +187,37 @@ static int close_year(ld_core_t *c, const Ladder__V1__CloseRetentionYear *m, con
     bool kept = k.n == 0;
     bool retest_open = e->open_exam != NONE &&
                        c->exams[e->open_exam].purpose == LADDER__V1__EXAM_PURPOSE__EXAM_RETENTION;
-    Ladder__V1__Event *ev = emit(c, out, ctx, "emp", e->id,
+    Ladder__V1__Event *ev = ld_emit(c, out, ctx, "emp", e->id,
                                  LADDER__V1__EVENT__BODY_RETENTION_YEAR_CLOSED, 0);
     ev->retention_year_closed = close_body(c, out, e, &k, waived, false, ctx->now_ms);
-    if (apply(c, ev))
+    if (ld_apply(c, ev))
         return -1;
     /* §6.6 v2: a re-test exam is void when its year closes; any exam when the level changes */
     if (retest_open)
-        return void_open_exam(c, out, ctx, i, LADDER__V1__VOID_CAUSE__VOID_YEAR_CLOSED,
+        return ld_void_open_exam(c, out, ctx, i, LADDER__V1__VOID_CAUSE__VOID_YEAR_CLOSED,
                               "§6.6: its retention year closed", ev->seq);
     if (!kept)
-        return void_open_exam(c, out, ctx, i, LADDER__V1__VOID_CAUSE__VOID_LEVEL_CHANGED,
+        return ld_void_open_exam(c, out, ctx, i, LADDER__V1__VOID_CAUSE__VOID_LEVEL_CHANGED,
                               "§6.6: the level changed (demotion)", ev->seq);
     return 0;
 }
 
-int demote_at_once(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, uint32_t i, uint64_t fact_seq,
+int ld_demote_at_once(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, uint32_t i, uint64_t fact_seq,
                    int gap)
 {
-    const ld_rules_t *r = cur_rules(c);
+    const ld_rules_t *r = ld_cur_rules(c);
     const emp_t *e = &c->emps[i];
     conds_t k = {.n = 0};
     if (gap == LADDER__V1__RETENTION_GAP__GAP_QUERY_TEST)
         query_cond(&k, out, r, e, true);
     else
         exam_cond(&k, out, r, e, true);
-    Ladder__V1__Event *ev = emit(c, out, ctx, "emp", e->id,
+    Ladder__V1__Event *ev = ld_emit(c, out, ctx, "emp", e->id,
                                  LADDER__V1__EVENT__BODY_RETENTION_YEAR_CLOSED, fact_seq);
     ev->retention_year_closed = close_body(c, out, e, &k, false, true, ctx->now_ms);
-    if (apply(c, ev))
+    if (ld_apply(c, ev))
         return -1;
-    return void_open_exam(c, out, ctx, i, LADDER__V1__VOID_CAUSE__VOID_LEVEL_CHANGED,
+    return ld_void_open_exam(c, out, ctx, i, LADDER__V1__VOID_CAUSE__VOID_LEVEL_CHANGED,
                           "§6.6: the level changed (demotion)", ev->seq);
 }
 
@@ -227,101 +227,101 @@ static int extend(ld_core_t *c, const Ladder__V1__ExtendRetentionWindow *m, cons
                   ld_out_t *out)
 {
     char tbuf[CAL_FMT_LEN];
-    const ld_rules_t *r = cur_rules(c);
+    const ld_rules_t *r = ld_cur_rules(c);
     uint32_t i;
-    if (need_role(c, ctx, R(MANAGER), NULL, "§7", "extend re-test windows") ||
-        need_emp(c, "extend_retention_window.employee_id", m->employee_id, &i) ||
-        check_text(c, "extend_retention_window.reason", m->reason, true))
+    if (ld_need_role(c, ctx, R(MANAGER), NULL, "§7", "extend re-test windows") ||
+        ld_need_emp(c, "extend_retention_window.employee_id", m->employee_id, &i) ||
+        ld_check_text(c, "extend_retention_window.reason", m->reason, true))
         return -1;
     const emp_t *e = &c->emps[i];
     if (m->days < 1 || m->days > r->extension_max_days)
-        return refuse(c, E(ERR_INVALID), "§7", "extend_retention_window.days",
+        return ld_refuse(c, E(ERR_INVALID), "§7", "extend_retention_window.days",
                       "§7: a window is extended by 1 to %u days, not %u", r->extension_max_days,
                       m->days);
     if (e->level < 1 || !e->year_end_ms)
-        return refuse(c, E(ERR_REFUSED), "§7", "extend_retention_window.employee_id",
+        return ld_refuse(c, E(ERR_REFUSED), "§7", "extend_retention_window.employee_id",
                       "§7: %s is at level 0, which has no retention", e->id);
     if (ctx->now_ms >= e->year_end_ms)
-        return refuse(c, E(ERR_REFUSED), "§7", "extend_retention_window.employee_id",
+        return ld_refuse(c, E(ERR_REFUSED), "§7", "extend_retention_window.employee_id",
                       "§7: the retention year of %s closed at %s", e->id,
                       when(tbuf, c, e->year_end_ms));
     if (e->rt_flags & RT_EXTENDED)
-        return refuse(c, E(ERR_DUPLICATE), "§7", "extend_retention_window.employee_id",
+        return ld_refuse(c, E(ERR_DUPLICATE), "§7", "extend_retention_window.employee_id",
                       "§7: the window of this year of %s was already extended (once per year)",
                       e->id);
-    Ladder__V1__Event *ev = emit(c, out, ctx, "emp", e->id,
+    Ladder__V1__Event *ev = ld_emit(c, out, ctx, "emp", e->id,
                                  LADDER__V1__EVENT__BODY_RETENTION_WINDOW_EXTENDED, 0);
     Ladder__V1__RetentionWindowExtended *b =
-        body_new(out, &ladder__v1__retention_window_extended__descriptor);
-    b->employee_id = ostr(out, e->id);
+        ld_body_new(out, &ladder__v1__retention_window_extended__descriptor);
+    b->employee_id = ld_ostr(out, e->id);
     b->days = m->days;
-    b->reason = ostr(out, m->reason);
-    b->year_end_ms = cal_add_days(e->year_end_ms, (int)m->days);
+    b->reason = ld_ostr(out, m->reason);
+    b->year_end_ms = ld_cal_add_days(e->year_end_ms, (int)m->days);
     ev->retention_window_extended = b;
-    return apply(c, ev);
+    return ld_apply(c, ev);
 }
 
 static int appeal(ld_core_t *c, const Ladder__V1__Appeal *m, const ld_ctx_t *ctx, ld_out_t *out)
 {
     char tbuf[CAL_FMT_LEN];
     uint32_t i;
-    if (need_emp(c, "appeal.employee_id", m->employee_id, &i) ||
-        need_role(c, ctx, R(MANAGER), m->employee_id, "§7", "appeal for this employee") ||
-        check_text(c, "appeal.reason", m->reason, true))
+    if (ld_need_emp(c, "appeal.employee_id", m->employee_id, &i) ||
+        ld_need_role(c, ctx, R(MANAGER), m->employee_id, "§7", "appeal for this employee") ||
+        ld_check_text(c, "appeal.reason", m->reason, true))
         return -1;
     const emp_t *e = &c->emps[i];
     if (e->appeal == AP_PENDING)
-        return refuse(c, E(ERR_DUPLICATE), "§7", "appeal.employee_id",
+        return ld_refuse(c, E(ERR_DUPLICATE), "§7", "appeal.employee_id",
                       "§7: %s already appealed; a manager has yet to decide", e->id);
     if (e->appeal != AP_OPEN)
-        return refuse(c, E(ERR_REFUSED), "§7", "appeal.employee_id",
+        return ld_refuse(c, E(ERR_REFUSED), "§7", "appeal.employee_id",
                       "§7: %s has no demotion open to appeal", e->id);
     if (ctx->now_ms >= e->appeal_deadline_ms)
-        return refuse(c, E(ERR_REFUSED), "§7", "appeal.employee_id",
+        return ld_refuse(c, E(ERR_REFUSED), "§7", "appeal.employee_id",
                       "§7: the appeal window closed at %s", when(tbuf, c, e->appeal_deadline_ms));
-    Ladder__V1__Event *ev = emit(c, out, ctx, "emp", e->id,
+    Ladder__V1__Event *ev = ld_emit(c, out, ctx, "emp", e->id,
                                  LADDER__V1__EVENT__BODY_DEMOTION_APPEALED, 0);
-    Ladder__V1__DemotionAppealed *b = body_new(out, &ladder__v1__demotion_appealed__descriptor);
-    b->employee_id = ostr(out, e->id);
+    Ladder__V1__DemotionAppealed *b = ld_body_new(out, &ladder__v1__demotion_appealed__descriptor);
+    b->employee_id = ld_ostr(out, e->id);
     b->demotion_seq = e->demotion_seq;
-    b->reason = ostr(out, m->reason);
+    b->reason = ld_ostr(out, m->reason);
     ev->demotion_appealed = b;
-    return apply(c, ev);
+    return ld_apply(c, ev);
 }
 
 static int decide_appeal(ld_core_t *c, const Ladder__V1__DecideAppeal *m, const ld_ctx_t *ctx,
                          ld_out_t *out)
 {
-    const ld_rules_t *r = cur_rules(c);
+    const ld_rules_t *r = ld_cur_rules(c);
     uint32_t i;
-    if (need_role(c, ctx, R(MANAGER) | R(CHAIR), NULL, "§7", "decide appeals") ||
-        need_emp(c, "decide_appeal.employee_id", m->employee_id, &i) ||
-        check_text(c, "decide_appeal.reason", m->reason, true))
+    if (ld_need_role(c, ctx, R(MANAGER) | R(CHAIR), NULL, "§7", "decide appeals") ||
+        ld_need_emp(c, "decide_appeal.employee_id", m->employee_id, &i) ||
+        ld_check_text(c, "decide_appeal.reason", m->reason, true))
         return -1;
     const emp_t *e = &c->emps[i];
     if (e->appeal != AP_PENDING)
-        return refuse(c, E(ERR_REFUSED), "§7", "decide_appeal.employee_id",
+        return ld_refuse(c, E(ERR_REFUSED), "§7", "decide_appeal.employee_id",
                       "§7: %s has no appeal pending", e->id);
     /* §7 v2: the decider is a manager or chair other than the appellant */
     const char *who = ctx->principal ? ctx->principal : "";
     if (!strcmp(who, e->id) || (e->appellant && !strcmp(who, c->strings[e->appellant])))
-        return refuse(c, E(ERR_FORBIDDEN), "§7", "decide_appeal.employee_id",
+        return ld_refuse(c, E(ERR_FORBIDDEN), "§7", "decide_appeal.employee_id",
                       "§7: %s appealed (or is appealed for) and cannot decide the appeal; "
                       "another manager or chair decides", who);
-    Ladder__V1__Event *ev = emit(c, out, ctx, "emp", e->id,
+    Ladder__V1__Event *ev = ld_emit(c, out, ctx, "emp", e->id,
                                  LADDER__V1__EVENT__BODY_APPEAL_DECIDED, 0);
-    Ladder__V1__AppealDecided *b = body_new(out, &ladder__v1__appeal_decided__descriptor);
-    b->employee_id = ostr(out, e->id);
+    Ladder__V1__AppealDecided *b = ld_body_new(out, &ladder__v1__appeal_decided__descriptor);
+    b->employee_id = ld_ostr(out, e->id);
     b->overturned = m->overturn;
-    b->reason = ostr(out, m->reason);
+    b->reason = ld_ostr(out, m->reason);
     if (m->overturn) {
         b->restored_level = e->level + 1u;
-        b->retention_deadline_ms = cal_add_months(ctx->now_ms, (int)r->year_months, r->utc_offset_min);
+        b->retention_deadline_ms = ld_cal_add_months(ctx->now_ms, (int)r->year_months, r->utc_offset_min);
     }
     ev->appeal_decided = b;
-    if (apply(c, ev))
+    if (ld_apply(c, ev))
         return -1;
-    return m->overturn ? void_open_exam(c, out, ctx, i, LADDER__V1__VOID_CAUSE__VOID_LEVEL_CHANGED,
+    return m->overturn ? ld_void_open_exam(c, out, ctx, i, LADDER__V1__VOID_CAUSE__VOID_LEVEL_CHANGED,
                                         "§6.6: the level changed (appeal overturned)", ev->seq)
                        : 0;
 }
@@ -331,26 +331,26 @@ static int expire_appeal(ld_core_t *c, const Ladder__V1__ExpireAppeal *m, const 
 {
     char tbuf[CAL_FMT_LEN];
     uint32_t i;
-    if (need_role(c, ctx, R(SYSTEM) | R(MANAGER), NULL, "§7", "close appeal windows") ||
-        need_emp(c, "expire_appeal.employee_id", m->employee_id, &i))
+    if (ld_need_role(c, ctx, R(SYSTEM) | R(MANAGER), NULL, "§7", "close appeal windows") ||
+        ld_need_emp(c, "expire_appeal.employee_id", m->employee_id, &i))
         return -1;
     const emp_t *e = &c->emps[i];
     if (e->appeal != AP_OPEN)
-        return refuse(c, E(ERR_REFUSED), "§7", "expire_appeal.employee_id",
+        return ld_refuse(c, E(ERR_REFUSED), "§7", "expire_appeal.employee_id",
                       "§7: %s has no open appeal window", e->id);
     if (ctx->now_ms < e->appeal_deadline_ms)
-        return refuse(c, E(ERR_REFUSED), "§7", "expire_appeal.employee_id",
+        return ld_refuse(c, E(ERR_REFUSED), "§7", "expire_appeal.employee_id",
                       "§7: the appeal window of %s is open until %s", e->id,
                       when(tbuf, c, e->appeal_deadline_ms));
-    Ladder__V1__Event *ev = emit(c, out, ctx, "emp", e->id, LADDER__V1__EVENT__BODY_APPEAL_EXPIRED, 0);
-    Ladder__V1__AppealExpired *b = body_new(out, &ladder__v1__appeal_expired__descriptor);
-    b->employee_id = ostr(out, e->id);
+    Ladder__V1__Event *ev = ld_emit(c, out, ctx, "emp", e->id, LADDER__V1__EVENT__BODY_APPEAL_EXPIRED, 0);
+    Ladder__V1__AppealExpired *b = ld_body_new(out, &ladder__v1__appeal_expired__descriptor);
+    b->employee_id = ld_ostr(out, e->id);
     b->demotion_seq = e->demotion_seq;
     ev->appeal_expired = b;
-    return apply(c, ev);
+    return ld_apply(c, ev);
 }
 
-int retention_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+int ld_retention_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
                      ld_out_t *out)
 {
     switch (cmd->cmd_case) {
@@ -365,13 +365,13 @@ int retention_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_
     }
 }
 
-int retention_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
+int ld_retention_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
 {
     uint32_t i;
     switch (ev->body_case) {
     case LADDER__V1__EVENT__BODY_RETENTION_YEAR_CLOSED: {
         const Ladder__V1__RetentionYearClosed *m = ev->retention_year_closed;
-        if ((i = emp_find(c, m->employee_id)) == NONE || c->emps[i].level != m->level ||
+        if ((i = ld_emp_find(c, m->employee_id)) == NONE || c->emps[i].level != m->level ||
             m->level < 1 || (!m->kept && m->new_level + 1 != m->level))
             return -1;
         if (!m->kept) {
@@ -384,7 +384,7 @@ int retention_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
                     evidence[ne++] = m->conditions[k]->evidence_seqs[j];
             if (!m->n_conditions && c->emps[i].qt_seq)
                 evidence[ne++] = c->emps[i].qt_seq;
-            add_change(c, i, ev, (int)m->level, (int)m->new_level, CH_DEMOTED, evidence, ne);
+            ld_add_change(c, i, ev, (int)m->level, (int)m->new_level, CH_DEMOTED, evidence, ne);
             change_t *ch = &c->changes[c->g.n_changes - 1];
             ch->cflags = (uint8_t)((m->exam_waived ? CF_WAIVED : 0) | (m->at_once ? CF_AT_ONCE : 0));
             for (size_t k = 0; k < m->n_conditions && k < LD_CONDS; k++) {
@@ -396,8 +396,8 @@ int retention_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
             }
         }
         emp_t *e = &c->emps[i];
-        touch_emp(c, i);
-        boards_remove(c, i);
+        ld_touch_emp(c, i);
+        ld_boards_remove(c, i);
         if (!m->kept) {
             e->level = (uint8_t)m->new_level;
             e->level_ms = ev->at_ms;
@@ -405,64 +405,64 @@ int retention_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
             e->appeal = AP_OPEN;
             e->appeal_deadline_ms = m->appeal_deadline_ms;
             e->demotion_seq = ev->seq;
-            deadline_push(c, e->appeal_deadline_ms, i, LD_DEADLINE_APPEAL);
+            ld_deadline_push(c, e->appeal_deadline_ms, i, LD_DEADLINE_APPEAL);
         }
-        start_year(c, e, i, m->year_end_ms, m->next_deadline_ms, ev->seq);
-        boards_insert(c, i);
+        ld_start_year(c, e, i, m->year_end_ms, m->next_deadline_ms, ev->seq);
+        ld_boards_insert(c, i);
         return 0;
     }
     case LADDER__V1__EVENT__BODY_RETENTION_WINDOW_EXTENDED: {
         const Ladder__V1__RetentionWindowExtended *m = ev->retention_window_extended;
-        if ((i = emp_find(c, m->employee_id)) == NONE || !c->emps[i].year_end_ms ||
+        if ((i = ld_emp_find(c, m->employee_id)) == NONE || !c->emps[i].year_end_ms ||
             m->year_end_ms <= c->emps[i].year_end_ms)
             return -1;
-        touch_emp(c, i);
+        ld_touch_emp(c, i);
         c->emps[i].year_end_ms = m->year_end_ms;
         c->emps[i].rt_flags |= RT_EXTENDED;
-        deadline_push(c, m->year_end_ms, i, LD_DEADLINE_RETENTION);
+        ld_deadline_push(c, m->year_end_ms, i, LD_DEADLINE_RETENTION);
         return 0;
     }
     case LADDER__V1__EVENT__BODY_DEMOTION_APPEALED: {
-        if ((i = emp_find(c, ev->demotion_appealed->employee_id)) == NONE ||
+        if ((i = ld_emp_find(c, ev->demotion_appealed->employee_id)) == NONE ||
             c->emps[i].appeal != AP_OPEN)
             return -1;
-        uint32_t who = intern(c, ev->actor ? ev->actor : "");
-        touch_emp(c, i);
+        uint32_t who = ld_intern(c, ev->actor ? ev->actor : "");
+        ld_touch_emp(c, i);
         c->emps[i].appeal = AP_PENDING;
         c->emps[i].appellant = who;
         return 0;
     }
     case LADDER__V1__EVENT__BODY_APPEAL_DECIDED: {
         const Ladder__V1__AppealDecided *m = ev->appeal_decided;
-        if ((i = emp_find(c, m->employee_id)) == NONE || c->emps[i].appeal != AP_PENDING)
+        if ((i = ld_emp_find(c, m->employee_id)) == NONE || c->emps[i].appeal != AP_PENDING)
             return -1;
         if (m->overturned) {
             if (m->restored_level != c->emps[i].level + 1u || m->restored_level >= LD_LEVELS)
                 return -1;
             uint64_t evidence[2] = {c->emps[i].demotion_seq, ev->seq};
-            uint32_t reason = intern(c, m->reason ? m->reason : ""), who = intern(c, ev->actor ? ev->actor : "");
-            add_change(c, i, ev, c->emps[i].level, (int)m->restored_level, CH_RESTORED, evidence, 2);
+            uint32_t reason = ld_intern(c, m->reason ? m->reason : ""), who = ld_intern(c, ev->actor ? ev->actor : "");
+            ld_add_change(c, i, ev, c->emps[i].level, (int)m->restored_level, CH_RESTORED, evidence, 2);
             c->changes[c->g.n_changes - 1].text = reason;
             c->changes[c->g.n_changes - 1].actor = who;
         }
         emp_t *e = &c->emps[i];
-        touch_emp(c, i);
-        boards_remove(c, i);
+        ld_touch_emp(c, i);
+        ld_boards_remove(c, i);
         e->appeal = m->overturned ? AP_OVERTURNED : AP_UPHELD;
         if (m->overturned) {
             e->level = (uint8_t)m->restored_level;
             e->level_ms = ev->at_ms;
             e->points_since_level = 0;
-            start_year(c, e, i, ev->at_ms, m->retention_deadline_ms, ev->seq);
+            ld_start_year(c, e, i, ev->at_ms, m->retention_deadline_ms, ev->seq);
         }
-        boards_insert(c, i);
+        ld_boards_insert(c, i);
         return 0;
     }
     case LADDER__V1__EVENT__BODY_APPEAL_EXPIRED:
-        if ((i = emp_find(c, ev->appeal_expired->employee_id)) == NONE ||
+        if ((i = ld_emp_find(c, ev->appeal_expired->employee_id)) == NONE ||
             c->emps[i].appeal != AP_OPEN)
             return -1;
-        touch_emp(c, i);
+        ld_touch_emp(c, i);
         c->emps[i].appeal = AP_EXPIRED;
         return 0;
     default:

@@ -62,7 +62,7 @@ static const char *kind_name(int body)
 }
 
 /* Called by ld_core_evolve after every applied event. */
-void facts_note(ld_core_t *c, const Ladder__V1__Event *ev)
+void ld_facts_note(ld_core_t *c, const Ladder__V1__Event *ev)
 {
     if (ev->cause_seq) {
         /* points paid for a reversible fact: remembered with the fact */
@@ -74,10 +74,10 @@ void facts_note(ld_core_t *c, const Ladder__V1__Event *ev)
             src != LADDER__V1__POINT_SOURCE__P10_QC_PROJECT &&
             src != LADDER__V1__POINT_SOURCE__P11_VOLUNTEER)
             return;
-        uint32_t f = fact_find(c, ev->cause_seq), i = emp_find(c, ev->points_awarded->employee_id);
+        uint32_t f = fact_find(c, ev->cause_seq), i = ld_emp_find(c, ev->points_awarded->employee_id);
         if (f == NONE || i == NONE || ev->points_awarded->amount <= 0)
             return;
-        fact_pay(c, f, i, (uint32_t)ev->points_awarded->amount);
+        ld_fact_pay(c, f, i, (uint32_t)ev->points_awarded->amount);
         return;
     }
     const char *emp = NULL;
@@ -93,16 +93,16 @@ void facts_note(ld_core_t *c, const Ladder__V1__Event *ev)
         break;
     }
     case B(EXAM_GRADED):
-        emp = ev->exam_graded->employee_id, n2 = exam_find(c, ev->exam_graded->exam_id);
+        emp = ev->exam_graded->employee_id, n2 = ld_exam_find(c, ev->exam_graded->exam_id);
         n1 = ev->exam_graded->passed ? QF_PASSED : 0;
         break;
     case B(CASE_STUDIED):
-        emp = ev->case_studied->employee_id, n2 = case_find(c, ev->case_studied->case_id);
+        emp = ev->case_studied->employee_id, n2 = ld_case_find(c, ev->case_studied->case_id);
         break;
     case B(TASK_COMPLETED): {
         const char *t = ev->task_completed->task_id;
         emp = ev->task_completed->employee_id;
-        n2 = strncmp(t, "level-", 6) == 0 ? LEVEL_TASK | (uint32_t)(t[6] - '0') : task_find(c, t);
+        n2 = strncmp(t, "level-", 6) == 0 ? LEVEL_TASK | (uint32_t)(t[6] - '0') : ld_task_find(c, t);
         break;
     }
     case B(EMPLOYEE_PLACED):
@@ -116,10 +116,10 @@ void facts_note(ld_core_t *c, const Ladder__V1__Event *ev)
     }
     if (c->g.n_facts && c->facts[c->g.n_facts - 1].seq >= ev->seq)
         return; /* facts arrive in seq order; a replayed one is known */
-    uint32_t f = fact_new(c, ev->seq);
+    uint32_t f = ld_fact_new(c, ev->seq);
     fact_t *r = &c->facts[f];
     r->body = (uint8_t)ev->body_case;
-    r->emp = emp ? emp_find(c, emp) : NONE;
+    r->emp = emp ? ld_emp_find(c, emp) : NONE;
     r->n1 = (uint8_t)n1;
     r->value = value > INT32_MAX ? INT32_MAX : value < INT32_MIN ? INT32_MIN : (int32_t)value;
     r->at_s = (uint32_t)(ev->at_ms / 1000);
@@ -147,18 +147,18 @@ static size_t decisions_of(const ld_core_t *c, uint32_t i, uint64_t seq, uint32_
 
 static int reverse(ld_core_t *c, const Ladder__V1__ReverseFact *m, const ld_ctx_t *ctx, ld_out_t *out)
 {
-    if (need_role(c, ctx, R(MANAGER), NULL, "§12", "reverse facts") ||
-        check_text(c, "reverse_fact.reason", m->reason, true))
+    if (ld_need_role(c, ctx, R(MANAGER), NULL, "§12", "reverse facts") ||
+        ld_check_text(c, "reverse_fact.reason", m->reason, true))
         return -1;
     uint32_t f = m->seq ? fact_find(c, m->seq) : NONE;
     if (f == NONE)
-        return refuse(c, E(ERR_NOT_FOUND), "§12", "reverse_fact.seq",
+        return ld_refuse(c, E(ERR_NOT_FOUND), "§12", "reverse_fact.seq",
                       "§12: seq %llu is not a fact a manager recorded (query test, exam grade, "
                       "study, task, volunteer hours, QC completion, quality award, placement)",
                       (unsigned long long)m->seq);
     const fact_t *r = &c->facts[f];
     if (r->reversed)
-        return refuse(c, E(ERR_DUPLICATE), "§12", "reverse_fact.seq",
+        return ld_refuse(c, E(ERR_DUPLICATE), "§12", "reverse_fact.seq",
                       "§12: the %s at seq %llu was already reversed", kind_name((int)r->body),
                       (unsigned long long)m->seq);
     uint32_t exam = r->body == B(EXAM_GRADED) ? r->n2 : NONE;
@@ -166,7 +166,7 @@ static int reverse(ld_core_t *c, const Ladder__V1__ReverseFact *m, const ld_ctx_
         const emp_t *e = &c->emps[r->emp];
         const change_t *last = e->changes.len ? &c->changes[e->changes.v[e->changes.len - 1]] : NULL;
         if (!last || last->seq != r->seq)
-            return refuse(c, E(ERR_REFUSED), "§12", "reverse_fact.seq",
+            return ld_refuse(c, E(ERR_REFUSED), "§12", "reverse_fact.seq",
                           "§12: the level of %s changed after the placement (seq %llu); "
                           "decisions taken are not recomputed, an appeal is the remedy", e->id,
                           (unsigned long long)(last ? last->seq : 0));
@@ -195,18 +195,18 @@ static int reverse(ld_core_t *c, const Ladder__V1__ReverseFact *m, const ld_ctx_
     /* stream: the first employee's, so their history shows it */
     char sid[24];
     snprintf(sid, sizeof sid, "%llu", (unsigned long long)r->seq);
-    Ladder__V1__Event *ev = emit(c, out, ctx, ne ? "emp" : "fact", ne ? c->emps[emps[0]].id : sid,
+    Ladder__V1__Event *ev = ld_emit(c, out, ctx, ne ? "emp" : "fact", ne ? c->emps[emps[0]].id : sid,
                                  B(FACT_REVERSED), 0);
-    Ladder__V1__FactReversed *b = body_new(out, &ladder__v1__fact_reversed__descriptor);
+    Ladder__V1__FactReversed *b = ld_body_new(out, &ladder__v1__fact_reversed__descriptor);
     b->seq = r->seq;
-    b->reason = ostr(out, m->reason);
-    b->kind = ostr(out, kind_name((int)r->body));
+    b->reason = ld_ostr(out, m->reason);
+    b->kind = ld_ostr(out, kind_name((int)r->body));
     b->n_employee_ids = ne;
-    b->employee_ids = arena_alloc(&out->arena, (ne + 1) * sizeof *b->employee_ids);
+    b->employee_ids = ld_arena_alloc(&out->arena, (ne + 1) * sizeof *b->employee_ids);
     for (size_t k = 0; k < ne; k++)
-        b->employee_ids[k] = ostr(out, c->emps[emps[k]].id);
+        b->employee_ids[k] = ld_ostr(out, c->emps[emps[k]].id);
     b->n_decision_seqs = nd;
-    b->decision_seqs = arena_alloc(&out->arena, (nd + 1) * sizeof *b->decision_seqs);
+    b->decision_seqs = ld_arena_alloc(&out->arena, (nd + 1) * sizeof *b->decision_seqs);
     memcpy(b->decision_seqs, dec, nd * sizeof *dec);
     char expl[400];
     size_t len = (size_t)snprintf(expl, sizeof expl, "§12: the %s at seq %llu is reversed",
@@ -218,12 +218,12 @@ static int reverse(ld_core_t *c, const Ladder__V1__ReverseFact *m, const ld_ctx_
             len += (size_t)snprintf(expl + len, sizeof expl - len, "%s %llu", k ? "," : "",
                                     (unsigned long long)dec[k]);
     }
-    b->explanation = ostr(out, expl);
+    b->explanation = ld_ostr(out, expl);
     ev->fact_reversed = b;
     uint64_t fseq = r->seq;
     uint32_t body = r->body;
     uint32_t placed = r->body == B(EMPLOYEE_PLACED) ? r->emp : NONE;
-    if (apply(c, ev))
+    if (ld_apply(c, ev))
         return -1;
     char ref[32];
     snprintf(ref, sizeof ref, "reversal:%llu", (unsigned long long)fseq);
@@ -234,16 +234,16 @@ static int reverse(ld_core_t *c, const Ladder__V1__ReverseFact *m, const ld_ctx_
                   : body == B(VOLUNTEER_REPORTED) ? LADDER__V1__POINT_SOURCE__P11_VOLUNTEER
                   : body == B(QC_COMPLETED) ? LADDER__V1__POINT_SOURCE__P10_QC_PROJECT
                                             : LADDER__V1__POINT_SOURCE__P5_QUALITY_CASE;
-        if (award(c, out, ctx, who, -amount, src, ref, ev->seq))
+        if (ld_award(c, out, ctx, who, -amount, src, ref, ev->seq))
             return -1;
     }
     if (placed != NONE)
-        return void_open_exam(c, out, ctx, placed, LADDER__V1__VOID_CAUSE__VOID_LEVEL_CHANGED,
+        return ld_void_open_exam(c, out, ctx, placed, LADDER__V1__VOID_CAUSE__VOID_LEVEL_CHANGED,
                               "§6.6: the level changed (placement reversed)", ev->seq);
     return 0;
 }
 
-int reversal_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx, ld_out_t *out)
+int ld_reversal_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx, ld_out_t *out)
 {
     if (cmd->cmd_case != LADDER__V1__COMMAND__CMD_REVERSE_FACT)
         return 1;
@@ -261,7 +261,7 @@ static uint32_t previous_test(const ld_core_t *c, uint32_t i, uint32_t f)
     return NONE;
 }
 
-int reversal_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
+int ld_reversal_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
 {
     if (ev->body_case != B(FACT_REVERSED))
         return 1;
@@ -269,7 +269,7 @@ int reversal_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
     uint32_t f = fact_find(c, m->seq);
     if (f == NONE || c->facts[f].reversed)
         return -1;
-    touch_fact(c, f);
+    ld_touch_fact(c, f);
     fact_t *r = &c->facts[f];
     r->reversed = 1;
     uint32_t i = r->emp;
@@ -277,7 +277,7 @@ int reversal_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
     if (i == NONE)
         return 0; /* points only: the derived PointsAwarded follow */
     emp_t *e = &c->emps[i];
-    touch_emp(c, i);
+    ld_touch_emp(c, i);
     bool this_year = r->seq > e->year_seq && e->year_end_ms;
     switch (r->body) {
     case B(QUERY_TEST_RECORDED):
@@ -304,7 +304,7 @@ int reversal_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         uint32_t xi = r->n2;
         if (xi >= c->g.n_exams)
             return -1;
-        touch_exam(c, xi);
+        ld_touch_exam(c, xi);
         exam_t *x = &c->exams[xi];
         x->voided = 1; /* counts for nothing from now on */
         if (x->purpose == LADDER__V1__EXAM_PURPOSE__EXAM_RETENTION && this_year) {
@@ -326,8 +326,8 @@ int reversal_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         uint32_t k = r->n2;
         if (k >= c->g.n_cases)
             return -1;
-        if (vec_remove(&e->studied, k)) {
-            touch_case(c, k);
+        if (ld_vec_remove(&e->studied, k)) {
+            ld_touch_case(c, k);
             if (c->cases[k].studies > 0)
                 c->cases[k].studies--;
         }
@@ -341,25 +341,25 @@ int reversal_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
             if (e->task_seq == r->seq)
                 e->task_seq = 0;
         } else if (r->n2 < c->g.n_tasks) {
-            pair_add(c, PS_TASK_DONE, r->n2, i, 0);
+            ld_pair_add(c, PS_TASK_DONE, r->n2, i, 0);
         }
         return 0;
     case B(EMPLOYEE_PLACED): {
-        uint32_t reason = intern(c, m->reason ? m->reason : ""),
-                 who = intern(c, ev->actor ? ev->actor : "");
+        uint32_t reason = ld_intern(c, m->reason ? m->reason : ""),
+                 who = ld_intern(c, ev->actor ? ev->actor : "");
         int from = (int)r->value, to = (int)r->n1;
         uint64_t evidence[1] = {r->seq};
-        add_change(c, i, ev, from, to, CH_UNPLACED, evidence, 1);
+        ld_add_change(c, i, ev, from, to, CH_UNPLACED, evidence, 1);
         c->changes[c->g.n_changes - 1].text = reason;
         c->changes[c->g.n_changes - 1].actor = who;
         e = &c->emps[i];
-        boards_remove(c, i);
+        ld_boards_remove(c, i);
         e->flags &= (uint8_t)~EF_PLACED;
         e->level = (uint8_t)to;
         e->level_ms = ev->at_ms;
         e->points_since_level = 0;
-        start_year(c, e, i, ev->at_ms, 0, ev->seq);
-        boards_insert(c, i);
+        ld_start_year(c, e, i, ev->at_ms, 0, ev->seq);
+        ld_boards_insert(c, i);
         return 0;
     }
     default:

@@ -17,7 +17,7 @@ static int cmp_u64(const void *a, const void *b)
 
 static uint32_t *u32s(arena_t *a, const uint8_t *v, size_t n)
 {
-    uint32_t *o = arena_alloc(a, (n + 1) * sizeof *o);
+    uint32_t *o = ld_arena_alloc(a, (n + 1) * sizeof *o);
     for (size_t i = 0; i < n; i++)
         o[i] = v[i];
     return o;
@@ -39,10 +39,10 @@ int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len)
     st.strings = c->strings;
 
     st.n_employees = c->g.n_emps;
-    st.employees = arena_alloc(&a, (c->g.n_emps + 1) * sizeof *st.employees);
+    st.employees = ld_arena_alloc(&a, (c->g.n_emps + 1) * sizeof *st.employees);
     for (uint32_t i = 0; i < c->g.n_emps; i++) {
         const emp_t *e = &c->emps[i];
-        Ladder__V1__SnapEmployee *s = arena_alloc(&a, sizeof *s);
+        Ladder__V1__SnapEmployee *s = ld_arena_alloc(&a, sizeof *s);
         ladder__v1__snap_employee__init(s);
         s->id = (char *)e->id;
         s->name = e->name;
@@ -74,7 +74,7 @@ int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len)
         s->contrib_accepted = e->contrib_accepted, s->contrib_decided = e->contrib_decided;
         s->year_seq = e->year_seq, s->pts_seq = e->pts_seq, s->credit_seq = e->credit_seq;
         s->n_rt_seq = 4, s->rt_seq = (uint64_t *)e->rt_seq;
-        s->n_rt_val = 4, s->rt_val = arena_alloc(&a, 4 * sizeof *s->rt_val);
+        s->n_rt_val = 4, s->rt_val = ld_arena_alloc(&a, 4 * sizeof *s->rt_val);
         for (int k = 0; k < 4; k++)
             s->rt_val[k] = e->rt_val[k];
         s->mentor_since_ms = e->mentor_since_ms, s->appellant = e->appellant;
@@ -82,10 +82,10 @@ int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len)
     }
 
     st.n_cases = c->g.n_cases;
-    st.cases = arena_alloc(&a, (c->g.n_cases + 1) * sizeof *st.cases);
+    st.cases = ld_arena_alloc(&a, (c->g.n_cases + 1) * sizeof *st.cases);
     for (uint32_t i = 0; i < c->g.n_cases; i++) {
         const case_t *k = &c->cases[i];
-        Ladder__V1__SnapCase *s = arena_alloc(&a, sizeof *s);
+        Ladder__V1__SnapCase *s = ld_arena_alloc(&a, sizeof *s);
         ladder__v1__snap_case__init(s);
         s->id = (char *)k->id;
         s->level = k->level, s->half = k->half, s->retired = k->retired, s->accepted = k->accepted;
@@ -98,10 +98,10 @@ int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len)
     }
 
     st.n_exams = c->g.n_exams;
-    st.exams = arena_alloc(&a, (c->g.n_exams + 1) * sizeof *st.exams);
+    st.exams = ld_arena_alloc(&a, (c->g.n_exams + 1) * sizeof *st.exams);
     for (uint32_t i = 0; i < c->g.n_exams; i++) {
         const exam_t *x = &c->exams[i];
-        Ladder__V1__SnapExam *s = arena_alloc(&a, sizeof *s);
+        Ladder__V1__SnapExam *s = ld_arena_alloc(&a, sizeof *s);
         ladder__v1__snap_exam__init(s);
         s->id = (char *)x->id;
         s->purpose = x->purpose, s->level = x->level, s->graded = x->graded, s->passed = x->passed;
@@ -113,9 +113,9 @@ int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len)
     }
 
     st.n_tasks = c->g.n_tasks;
-    st.tasks = arena_alloc(&a, (c->g.n_tasks + 1) * sizeof *st.tasks);
+    st.tasks = ld_arena_alloc(&a, (c->g.n_tasks + 1) * sizeof *st.tasks);
     for (uint32_t i = 0; i < c->g.n_tasks; i++) {
-        Ladder__V1__SnapTask *s = arena_alloc(&a, sizeof *s);
+        Ladder__V1__SnapTask *s = ld_arena_alloc(&a, sizeof *s);
         ladder__v1__snap_task__init(s);
         s->id = (char *)c->tasks[i].id;
         s->points = c->tasks[i].points;
@@ -124,10 +124,10 @@ int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len)
     }
 
     st.n_changes = c->g.n_changes;
-    st.changes = arena_alloc(&a, (c->g.n_changes + 1) * sizeof *st.changes);
+    st.changes = ld_arena_alloc(&a, (c->g.n_changes + 1) * sizeof *st.changes);
     for (uint32_t i = 0; i < c->g.n_changes; i++) {
         const change_t *ch = &c->changes[i];
-        Ladder__V1__SnapChange *s = arena_alloc(&a, sizeof *s);
+        Ladder__V1__SnapChange *s = ld_arena_alloc(&a, sizeof *s);
         ladder__v1__snap_change__init(s);
         s->emp = ch->emp, s->from = ch->from, s->to = ch->to, s->cause = ch->cause;
         s->rules_version = ch->rules_version, s->seq = ch->seq, s->at_ms = ch->at_ms;
@@ -136,9 +136,9 @@ int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len)
         s->exam = ch->exam == NONE ? 0 : ch->exam + 1, s->text = ch->text, s->actor = ch->actor;
         s->pct = ch->pct, s->cflags = ch->cflags;
         s->n_conds = ch->n_conds;
-        s->conds = arena_alloc(&a, (ch->n_conds + 1u) * sizeof *s->conds);
+        s->conds = ld_arena_alloc(&a, (ch->n_conds + 1u) * sizeof *s->conds);
         for (uint32_t k = 0; k < ch->n_conds; k++) {
-            Ladder__V1__SnapCond *d = arena_alloc(&a, sizeof *d);
+            Ladder__V1__SnapCond *d = ld_arena_alloc(&a, sizeof *d);
             ladder__v1__snap_cond__init(d);
             d->code = ch->conds[k].code, d->met = ch->conds[k].met;
             d->have = ch->conds[k].have, d->need = ch->conds[k].need;
@@ -149,10 +149,10 @@ int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len)
     }
 
     st.n_subs = c->g.n_subs;
-    st.subs = arena_alloc(&a, (c->g.n_subs + 1) * sizeof *st.subs);
+    st.subs = ld_arena_alloc(&a, (c->g.n_subs + 1) * sizeof *st.subs);
     for (uint32_t i = 0; i < c->g.n_subs; i++) {
         const sub_t *u = &c->subs[i];
-        Ladder__V1__SnapSub *s = arena_alloc(&a, sizeof *s);
+        Ladder__V1__SnapSub *s = ld_arena_alloc(&a, sizeof *s);
         ladder__v1__snap_sub__init(s);
         s->id = (char *)u->id;
         s->revision = u->revision, s->state = u->state, s->case_idx = u->case_idx;
@@ -166,10 +166,10 @@ int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len)
     }
 
     st.n_recs = c->g.n_recs;
-    st.recs = arena_alloc(&a, (c->g.n_recs + 1) * sizeof *st.recs);
+    st.recs = ld_arena_alloc(&a, (c->g.n_recs + 1) * sizeof *st.recs);
     for (uint32_t i = 0; i < c->g.n_recs; i++) {
         const rec_t *r = &c->recs[i];
-        Ladder__V1__SnapRec *s = arena_alloc(&a, sizeof *s);
+        Ladder__V1__SnapRec *s = ld_arena_alloc(&a, sizeof *s);
         ladder__v1__snap_rec__init(s);
         s->key = (char *)r->key;
         s->kind = r->kind, s->state = r->state, s->flags = r->flags;
@@ -185,15 +185,15 @@ int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len)
     uint32_t nf = c->g.n_facts, np = c->g.n_pays;
     st.n_fact_seq = st.n_fact_value = st.n_fact_at_ms = st.n_fact_emp = nf;
     st.n_fact_n1 = st.n_fact_n2 = st.n_fact_body = st.n_fact_npay = st.n_fact_reversed = nf;
-    st.fact_seq = arena_alloc(&a, (nf + 1) * sizeof *st.fact_seq);
-    st.fact_value = arena_alloc(&a, (nf + 1) * sizeof *st.fact_value);
-    st.fact_at_ms = arena_alloc(&a, (nf + 1) * sizeof *st.fact_at_ms);
-    st.fact_emp = arena_alloc(&a, (nf + 1) * sizeof *st.fact_emp);
-    st.fact_n1 = arena_alloc(&a, (nf + 1) * sizeof *st.fact_n1);
-    st.fact_n2 = arena_alloc(&a, (nf + 1) * sizeof *st.fact_n2);
-    st.fact_body = arena_alloc(&a, (nf + 1) * sizeof *st.fact_body);
-    st.fact_npay = arena_alloc(&a, (nf + 1) * sizeof *st.fact_npay);
-    st.fact_reversed = arena_alloc(&a, (nf + 1) * sizeof *st.fact_reversed);
+    st.fact_seq = ld_arena_alloc(&a, (nf + 1) * sizeof *st.fact_seq);
+    st.fact_value = ld_arena_alloc(&a, (nf + 1) * sizeof *st.fact_value);
+    st.fact_at_ms = ld_arena_alloc(&a, (nf + 1) * sizeof *st.fact_at_ms);
+    st.fact_emp = ld_arena_alloc(&a, (nf + 1) * sizeof *st.fact_emp);
+    st.fact_n1 = ld_arena_alloc(&a, (nf + 1) * sizeof *st.fact_n1);
+    st.fact_n2 = ld_arena_alloc(&a, (nf + 1) * sizeof *st.fact_n2);
+    st.fact_body = ld_arena_alloc(&a, (nf + 1) * sizeof *st.fact_body);
+    st.fact_npay = ld_arena_alloc(&a, (nf + 1) * sizeof *st.fact_npay);
+    st.fact_reversed = ld_arena_alloc(&a, (nf + 1) * sizeof *st.fact_reversed);
     for (uint32_t i = 0; i < nf; i++) {
         const fact_t *f = &c->facts[i];
         st.fact_seq[i] = f->seq, st.fact_value[i] = f->value;
@@ -206,25 +206,25 @@ int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len)
     for (uint32_t i = 0; i < np; i++)
         st.fact_npay[c->pays[i].fact]++;
     st.n_pay_emp = st.n_pay_amount = np;
-    st.pay_emp = arena_alloc(&a, (np + 1) * sizeof *st.pay_emp);
-    st.pay_amount = arena_alloc(&a, (np + 1) * sizeof *st.pay_amount);
+    st.pay_emp = ld_arena_alloc(&a, (np + 1) * sizeof *st.pay_emp);
+    st.pay_amount = ld_arena_alloc(&a, (np + 1) * sizeof *st.pay_amount);
     for (uint32_t i = 0; i < np; i++)
         st.pay_emp[i] = c->pays[i].emp, st.pay_amount[i] = c->pays[i].amount;
 
     st.n_pairs = PS_COUNT;
-    st.pairs = arena_alloc(&a, PS_COUNT * sizeof *st.pairs);
+    st.pairs = ld_arena_alloc(&a, PS_COUNT * sizeof *st.pairs);
     for (int p = 0; p < PS_COUNT; p++) {
         const pairset_t *ps = &c->pairs[p];
-        Ladder__V1__SnapPairs *s = arena_alloc(&a, sizeof *s);
+        Ladder__V1__SnapPairs *s = ld_arena_alloc(&a, sizeof *s);
         ladder__v1__snap_pairs__init(s);
-        s->keys = arena_alloc(&a, (ps->n + 1) * sizeof *s->keys);
-        s->values = arena_alloc(&a, (ps->n + 1) * sizeof *s->values);
+        s->keys = ld_arena_alloc(&a, (ps->n + 1) * sizeof *s->keys);
+        s->values = ld_arena_alloc(&a, (ps->n + 1) * sizeof *s->values);
         for (size_t i = 0; i < ps->cap; i++)
             if (ps->k[i])
                 s->keys[s->n_keys++] = ps->k[i];
         qsort(s->keys, s->n_keys, sizeof *s->keys, cmp_u64);
         for (size_t i = 0; i < s->n_keys; i++)
-            pairset_get(ps, (uint32_t)(s->keys[i] >> 32) - 1, (uint32_t)s->keys[i], &s->values[i]);
+            ld_pairset_get(ps, (uint32_t)(s->keys[i] >> 32) - 1, (uint32_t)s->keys[i], &s->values[i]);
         s->n_values = s->n_keys;
         st.pairs[p] = s;
     }
@@ -233,13 +233,13 @@ int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len)
     st.lib_count = (uint32_t *)&c->g.lib_count[0][0];
 
     *len = ladder__v1__core_state__get_packed_size(&st);
-    *buf = xmalloc(*len);
+    *buf = ld_xmalloc(*len);
     ladder__v1__core_state__pack(&st, *buf);
-    arena_free(&a);
+    ld_arena_free(&a);
     return 0;
 }
 
-static void *snap_alloc(void *ctx, size_t n) { return arena_alloc(ctx, n); }
+static void *snap_alloc(void *ctx, size_t n) { return ld_arena_alloc(ctx, n); }
 static void snap_free(void *ctx, void *p) { (void)ctx, (void)p; }
 
 ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
@@ -249,7 +249,7 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
     ProtobufCAllocator alloc = {snap_alloc, snap_free, &arena};
     Ladder__V1__CoreState *st = ladder__v1__core_state__unpack(&alloc, len, buf);
     if (!st) {
-        arena_free(&arena);
+        ld_arena_free(&arena);
         return NULL;
     }
     ld_core_t *c = NULL;
@@ -259,7 +259,7 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
     c = ld_core_new(st->next_seq);
     c->g.last_at_ms = st->last_at_ms;
     /* every array and index sized once: loading is a pass over the state */
-#define RESERVE(arr, cap, n) ((cap) = (n) + 1, (arr) = xmalloc((cap) * sizeof *(arr)))
+#define RESERVE(arr, cap, n) ((cap) = (n) + 1, (arr) = ld_xmalloc((cap) * sizeof *(arr)))
     RESERVE(c->emps, c->emps_cap, st->n_employees);
     RESERVE(c->cases, c->cases_cap, st->n_cases);
     RESERVE(c->exams, c->exams_cap, st->n_exams);
@@ -268,14 +268,14 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
     RESERVE(c->subs, c->subs_cap, st->n_subs);
     RESERVE(c->recs, c->recs_cap, st->n_recs);
 #undef RESERVE
-    idmap_reserve(&c->emp_ix, st->n_employees);
-    idmap_reserve(&c->case_ix, st->n_cases);
-    idmap_reserve(&c->exam_ix, st->n_exams);
-    idmap_reserve(&c->sub_ix, st->n_subs);
-    idmap_reserve(&c->rec_ix, st->n_recs);
-    idmap_reserve(&c->string_ix, st->n_strings);
+    ld_idmap_reserve(&c->emp_ix, st->n_employees);
+    ld_idmap_reserve(&c->case_ix, st->n_cases);
+    ld_idmap_reserve(&c->exam_ix, st->n_exams);
+    ld_idmap_reserve(&c->sub_ix, st->n_subs);
+    ld_idmap_reserve(&c->rec_ix, st->n_recs);
+    ld_idmap_reserve(&c->string_ix, st->n_strings);
     for (size_t i = 1; i < st->n_strings; i++)
-        if (intern(c, st->strings[i]) != i)
+        if (ld_intern(c, st->strings[i]) != i)
             goto bad; /* a duplicate string: not a snapshot we wrote */
     for (size_t i = 0; i < st->n_rules_json; i++) {
         Ladder__V1__RulesAdopted ra = LADDER__V1__RULES_ADOPTED__INIT;
@@ -295,16 +295,16 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
 #define IDX_OK(x, n) ((x) < (n))
     for (size_t i = 0; i < st->n_cases; i++) {
         const Ladder__V1__SnapCase *s = st->cases[i];
-        if (case_find(c, s->id) != NONE || !IDX_OK(s->category, ns) || s->level >= LD_LEVELS ||
+        if (ld_case_find(c, s->id) != NONE || !IDX_OK(s->category, ns) || s->level >= LD_LEVELS ||
             s->half > 2)
             goto bad;
-        uint32_t ki = case_new(c, s->id);
+        uint32_t ki = ld_case_new(c, s->id);
         case_t *k = &c->cases[ki];
         k->level = (uint8_t)s->level, k->half = (uint8_t)s->half, k->retired = s->retired;
         k->accepted = s->accepted, k->category = s->category, k->studies = s->studies;
         k->exam_uses = s->exam_uses, k->excellent = s->excellent, k->average = s->average;
         k->poor = s->poor, k->stable_ms = s->stable_ms, k->accepted_seq = s->accepted_seq;
-        k->title = s->title && *s->title ? xstrdup(s->title) : NULL;
+        k->title = s->title && *s->title ? ld_xstrdup(s->title) : NULL;
         if (st->n_employees && s->author >= st->n_employees)
             goto bad;
         k->author = s->author;
@@ -312,13 +312,13 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
     uint32_t ne = (uint32_t)st->n_employees, nc = c->g.n_cases;
     for (size_t i = 0; i < st->n_employees; i++) {
         const Ladder__V1__SnapEmployee *s = st->employees[i];
-        if (emp_find(c, s->id) != NONE || strlen(s->id) > LD_ID_MAX || !IDX_OK(s->team, ns) ||
+        if (ld_emp_find(c, s->id) != NONE || strlen(s->id) > LD_ID_MAX || !IDX_OK(s->team, ns) ||
             !IDX_OK(s->centre, ns) || s->level >= LD_LEVELS || s->n_credited != LD_LEVELS ||
             s->n_day_tally != LD_SOURCES || s->mentor > ne || s->open_exam > st->n_exams)
             goto bad;
-        uint32_t ei = emp_new(c, s->id);
+        uint32_t ei = ld_emp_new(c, s->id);
         emp_t *e = &c->emps[ei];
-        e->name = xstrdup(s->name);
+        e->name = ld_xstrdup(s->name);
         e->team = s->team, e->centre = s->centre, e->level = (uint8_t)s->level;
         e->flags = (uint8_t)s->flags, e->tasks_done = (uint8_t)s->tasks_done;
         e->appeal = (uint8_t)s->appeal, e->rt_flags = (uint8_t)s->rt_flags;
@@ -359,19 +359,19 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
             {&e->medals, s->medals, s->n_medals, ns},
         };
         for (size_t v = 0; v < sizeof vs / sizeof *vs; v++) {
-            vec_reserve(vs[v].v, (uint32_t)vs[v].n);
+            ld_vec_reserve(vs[v].v, (uint32_t)vs[v].n);
             for (size_t j = 0; j < vs[v].n; j++) {
                 if (!IDX_OK(vs[v].src[j], vs[v].bound))
                     goto bad;
-                vec_push(vs[v].v, vs[v].src[j]);
+                ld_vec_push(vs[v].v, vs[v].src[j]);
             }
         }
     }
     for (size_t i = 0; i < st->n_exams; i++) {
         const Ladder__V1__SnapExam *s = st->exams[i];
-        if (exam_find(c, s->id) != NONE || !IDX_OK(s->emp, ne) || s->n_cases > LD_EXAM_MAX)
+        if (ld_exam_find(c, s->id) != NONE || !IDX_OK(s->emp, ne) || s->n_cases > LD_EXAM_MAX)
             goto bad;
-        uint32_t xi = exam_new(c, s->id);
+        uint32_t xi = ld_exam_new(c, s->id);
         exam_t *x = &c->exams[xi];
         x->purpose = (uint8_t)s->purpose, x->level = (uint8_t)s->level, x->graded = s->graded;
         x->passed = s->passed, x->makeup = s->makeup, x->emp = s->emp, x->percent = s->percent;
@@ -386,19 +386,19 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
         x->expires_ms = s->expires_ms ? s->expires_ms : LD_MAX_MS + 1;
     }
     for (size_t i = 0; i < st->n_tasks; i++) {
-        if (task_find(c, st->tasks[i]->id) != NONE)
+        if (ld_task_find(c, st->tasks[i]->id) != NONE)
             goto bad;
-        uint32_t ti = task_new(c, st->tasks[i]->id);
+        uint32_t ti = ld_task_new(c, st->tasks[i]->id);
         task_t *t = &c->tasks[ti];
         t->points = st->tasks[i]->points;
-        t->title = xstrdup(st->tasks[i]->title);
+        t->title = ld_xstrdup(st->tasks[i]->title);
     }
     for (size_t i = 0; i < st->n_changes; i++) {
         const Ladder__V1__SnapChange *s = st->changes[i];
         if (!IDX_OK(s->emp, ne) || s->n_evidence > 6 || s->n_conds > LD_CONDS ||
             s->exam > st->n_exams || !IDX_OK(s->text, ns) || !IDX_OK(s->actor, ns))
             goto bad;
-        uint32_t hi = change_new(c);
+        uint32_t hi = ld_change_new(c);
         change_t *ch = &c->changes[hi];
         ch->emp = s->emp, ch->from = (uint8_t)s->from, ch->to = (uint8_t)s->to;
         ch->cause = (uint8_t)s->cause, ch->rules_version = s->rules_version, ch->seq = s->seq;
@@ -421,20 +421,20 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
         const Ladder__V1__SnapPairs *s = st->pairs[p];
         if (s->n_keys != s->n_values)
             goto bad;
-        pairset_reserve(&c->pairs[p], s->n_keys);
+        ld_pairset_reserve(&c->pairs[p], s->n_keys);
         for (size_t i = 0; i < s->n_keys; i++) {
             if (!(s->keys[i] >> 32))
                 goto bad;
-            pairset_put(&c->pairs[p], (uint32_t)(s->keys[i] >> 32) - 1, (uint32_t)s->keys[i],
+            ld_pairset_put(&c->pairs[p], (uint32_t)(s->keys[i] >> 32) - 1, (uint32_t)s->keys[i],
                         s->values[i]);
         }
     }
     for (size_t i = 0; i < st->n_subs; i++) {
         const Ladder__V1__SnapSub *s = st->subs[i];
-        if (sub_find(c, s->id) != NONE || !IDX_OK(s->case_idx, nc) || !IDX_OK(s->author, ne) ||
+        if (ld_sub_find(c, s->id) != NONE || !IDX_OK(s->case_idx, nc) || !IDX_OK(s->author, ne) ||
             s->state > SUB_REJECTED)
             goto bad;
-        uint32_t ui = sub_new(c, s->id);
+        uint32_t ui = ld_sub_new(c, s->id);
         sub_t *u = &c->subs[ui];
         u->revision = s->revision, u->state = (uint8_t)s->state, u->case_idx = s->case_idx;
         u->author = s->author, u->approvals = s->approvals, u->rejections = s->rejections;
@@ -446,11 +446,11 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
             {&u->categories, s->categories, s->n_categories, ns},
         };
         for (size_t v = 0; v < sizeof vs / sizeof *vs; v++) {
-            vec_reserve(vs[v].v, (uint32_t)vs[v].n);
+            ld_vec_reserve(vs[v].v, (uint32_t)vs[v].n);
             for (size_t j = 0; j < vs[v].n; j++) {
                 if (!IDX_OK(vs[v].src[j], vs[v].bound))
                     goto bad;
-                vec_push(vs[v].v, vs[v].src[j]);
+                ld_vec_push(vs[v].v, vs[v].src[j]);
             }
         }
     }
@@ -458,19 +458,19 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
         const Ladder__V1__SnapRec *s = st->recs[i];
         const char *colon = strchr(s->key, ':');
         if (!colon || s->kind < REC_KB_ITEM || s->kind > REC_QUALITY ||
-            rec_find(c, (int)s->kind, colon + 1) != NONE)
+            ld_rec_find(c, (int)s->kind, colon + 1) != NONE)
             goto bad;
-        uint32_t ri = rec_new(c, (int)s->kind, colon + 1);
+        uint32_t ri = ld_rec_new(c, (int)s->kind, colon + 1);
         rec_t *r = &c->recs[ri];
         r->state = (uint8_t)s->state;
         r->flags = (uint8_t)s->flags;
         r->a = s->a ? s->a - 1 : NONE, r->b = s->b ? s->b - 1 : NONE;
         r->n1 = s->n1, r->n2 = s->n2, r->value = s->value, r->at_ms = s->at_ms, r->seq = s->seq;
-        r->text = s->text && *s->text ? xstrdup(s->text) : NULL;
+        r->text = s->text && *s->text ? ld_xstrdup(s->text) : NULL;
         for (size_t j = 0; j < s->n_list; j++)
-            vec_push(&r->list, s->list[j]);
+            ld_vec_push(&r->list, s->list[j]);
         for (size_t j = 0; j < s->n_list2; j++)
-            vec_push(&r->list2, s->list2[j]);
+            ld_vec_push(&r->list2, s->list2[j]);
     }
     size_t nf = st->n_fact_seq, np = st->n_pay_emp;
     if (st->n_fact_value != nf || st->n_fact_at_ms != nf || st->n_fact_emp != nf ||
@@ -478,8 +478,8 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
         st->n_fact_npay != nf || st->n_fact_reversed != nf || st->n_pay_amount != np ||
         nf > UINT32_MAX || np > UINT32_MAX)
         goto bad;
-    c->facts_cap = nf + 1, c->facts = xmalloc(c->facts_cap * sizeof *c->facts);
-    c->pays_cap = np + 1, c->pays = xmalloc(c->pays_cap * sizeof *c->pays);
+    c->facts_cap = nf + 1, c->facts = ld_xmalloc(c->facts_cap * sizeof *c->facts);
+    c->pays_cap = np + 1, c->pays = ld_xmalloc(c->pays_cap * sizeof *c->pays);
     uint64_t pay0 = 0;
     for (size_t i = 0; i < nf; i++) {
         fact_t *f = &c->facts[i];
@@ -509,12 +509,12 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
     c->g.n_facts = (uint32_t)nf, c->g.n_pays = (uint32_t)np;
     memcpy(&c->g.lib_count[0][0], st->lib_count, sizeof c->g.lib_count);
 #undef IDX_OK
-    deadlines_rebuild(c);
-    boards_rebuild(c);
-    arena_free(&arena);
+    ld_deadlines_rebuild(c);
+    ld_boards_rebuild(c);
+    ld_arena_free(&arena);
     return c;
 bad:
     ld_core_destroy(&c);
-    arena_free(&arena);
+    ld_arena_free(&arena);
     return NULL;
 }

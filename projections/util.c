@@ -9,7 +9,7 @@
 
 /* ---------------------------------------------------------- allocation -- */
 
-void *xmalloc(size_t n)
+void *ld_xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
     if (!p)
@@ -17,7 +17,7 @@ void *xmalloc(size_t n)
     return p;
 }
 
-void *xcalloc(size_t n, size_t m)
+void *ld_xcalloc(size_t n, size_t m)
 {
     void *p = calloc(n ? n : 1, m ? m : 1);
     if (!p)
@@ -25,7 +25,7 @@ void *xcalloc(size_t n, size_t m)
     return p;
 }
 
-void *xrealloc(void *p, size_t n)
+void *ld_xrealloc(void *p, size_t n)
 {
     p = realloc(p, n ? n : 1);
     if (!p)
@@ -33,32 +33,32 @@ void *xrealloc(void *p, size_t n)
     return p;
 }
 
-char *xstrdup(const char *s)
+char *ld_xstrdup(const char *s)
 {
     size_t n = strlen(s) + 1;
-    return memcpy(xmalloc(n), s, n);
+    return memcpy(ld_xmalloc(n), s, n);
 }
 
 /* ----------------------------------------------------------------- vec -- */
 
-void vec_reserve(vec_t *a, uint32_t n)
+void ld_vec_reserve(vec_t *a, uint32_t n)
 {
     if (n > a->cap) {
         a->cap = n;
-        a->v = xrealloc(a->v, a->cap * sizeof *a->v);
+        a->v = ld_xrealloc(a->v, a->cap * sizeof *a->v);
     }
 }
 
-void vec_push(vec_t *a, uint32_t x)
+void ld_vec_push(vec_t *a, uint32_t x)
 {
     if (a->len == a->cap) {
         a->cap = a->cap ? a->cap * 2 : 4;
-        a->v = xrealloc(a->v, a->cap * sizeof *a->v);
+        a->v = ld_xrealloc(a->v, a->cap * sizeof *a->v);
     }
     a->v[a->len++] = x;
 }
 
-bool vec_has(const vec_t *a, uint32_t x)
+bool ld_vec_has(const vec_t *a, uint32_t x)
 {
     for (uint32_t i = 0; i < a->len; i++)
         if (a->v[i] == x)
@@ -66,7 +66,7 @@ bool vec_has(const vec_t *a, uint32_t x)
     return false;
 }
 
-bool vec_remove(vec_t *a, uint32_t x)
+bool ld_vec_remove(vec_t *a, uint32_t x)
 {
     for (uint32_t i = 0; i < a->len; i++) {
         if (a->v[i] == x) {
@@ -78,7 +78,7 @@ bool vec_remove(vec_t *a, uint32_t x)
     return false;
 }
 
-void vec_free(vec_t *a)
+void ld_vec_free(vec_t *a)
 {
     free(a->v);
     *a = (vec_t){0};
@@ -92,12 +92,12 @@ struct arena_chunk {
     max_align_t data[];
 };
 
-void *arena_alloc(arena_t *a, size_t n)
+void *ld_arena_alloc(arena_t *a, size_t n)
 {
     n = (n + 7) & ~(size_t)7;
     if (!a->head || a->used + n > a->cap) {
         size_t size = n > 65536 ? n : 65536;
-        arena_chunk_t *ch = xmalloc(sizeof *ch + size);
+        arena_chunk_t *ch = ld_xmalloc(sizeof *ch + size);
         ch->next = a->head;
         ch->size = size;
         a->head = ch;
@@ -110,13 +110,13 @@ void *arena_alloc(arena_t *a, size_t n)
     return p;
 }
 
-char *arena_strdup(arena_t *a, const char *s)
+char *ld_arena_strdup(arena_t *a, const char *s)
 {
     size_t n = strlen(s) + 1;
-    return memcpy(arena_alloc(a, n), s, n);
+    return memcpy(ld_arena_alloc(a, n), s, n);
 }
 
-void arena_reset(arena_t *a)
+void ld_arena_reset(arena_t *a)
 {
     if (!a->head)
         return;
@@ -129,7 +129,7 @@ void arena_reset(arena_t *a)
             total += ch->size;
             free(ch);
         }
-        a->head = xmalloc(sizeof *a->head + total);
+        a->head = ld_xmalloc(sizeof *a->head + total);
         a->head->next = NULL;
         a->head->size = total;
     }
@@ -137,12 +137,12 @@ void arena_reset(arena_t *a)
     a->cap = a->head->size;
 }
 
-arena_mark_t arena_mark(const arena_t *a)
+arena_mark_t ld_arena_mark(const arena_t *a)
 {
     return (arena_mark_t){a->head, a->used};
 }
 
-void arena_rewind(arena_t *a, arena_mark_t m)
+void ld_arena_rewind(arena_t *a, arena_mark_t m)
 {
     if (!m.head) {
         /* empty at the mark: keep one chunk for the next allocations */
@@ -164,7 +164,7 @@ void arena_rewind(arena_t *a, arena_mark_t m)
     a->cap = a->head->size;
 }
 
-void arena_free(arena_t *a)
+void ld_arena_free(arena_t *a)
 {
     for (arena_chunk_t *ch = a->head, *n; ch; ch = n) {
         n = ch->next;
@@ -175,7 +175,7 @@ void arena_free(arena_t *a)
 
 /* --------------------------------------------------------------- idmap -- */
 
-uint64_t hash_str(const char *s, size_t n)
+uint64_t ld_hash_str(const char *s, size_t n)
 {
     uint64_t h = 1469598103934665603ull;
     for (size_t i = 0; i < n; i++) {
@@ -201,19 +201,19 @@ static size_t find_slot(const idmap_t *m, const char *key, uint64_t h, idmap_key
     return i;
 }
 
-uint32_t idmap_get(const idmap_t *m, const char *key, idmap_key_fn fn, const void *ctx)
+uint32_t ld_idmap_get(const idmap_t *m, const char *key, idmap_key_fn fn, const void *ctx)
 {
     if (!m->cap)
         return NONE;
     bool found;
-    size_t i = find_slot(m, key, hash_str(key, strlen(key)), fn, ctx, &found);
+    size_t i = find_slot(m, key, ld_hash_str(key, strlen(key)), fn, ctx, &found);
     return found ? m->s[i].idx : NONE;
 }
 
 static void idmap_grow(idmap_t *m)
 {
     idmap_t n = {.cap = m->cap ? m->cap * 2 : 64};
-    n.s = xcalloc(n.cap, sizeof *n.s);
+    n.s = ld_xcalloc(n.cap, sizeof *n.s);
     for (size_t i = 0; i < m->cap; i++) {
         if (!m->s[i].h)
             continue;
@@ -227,30 +227,30 @@ static void idmap_grow(idmap_t *m)
     *m = n;
 }
 
-void idmap_reserve(idmap_t *m, size_t n)
+void ld_idmap_reserve(idmap_t *m, size_t n)
 {
     while ((n + 1) * 4 >= m->cap * 3)
         idmap_grow(m);
 }
 
-void idmap_put(idmap_t *m, const char *key, uint32_t idx, idmap_key_fn fn, const void *ctx)
+void ld_idmap_put(idmap_t *m, const char *key, uint32_t idx, idmap_key_fn fn, const void *ctx)
 {
     if ((m->n + 1) * 4 >= m->cap * 3)
         idmap_grow(m);
     bool found;
-    uint64_t h = hash_str(key, strlen(key));
+    uint64_t h = ld_hash_str(key, strlen(key));
     size_t i = find_slot(m, key, h, fn, ctx, &found);
     if (!found)
         m->n++;
     m->s[i] = (idslot_t){h, idx};
 }
 
-void idmap_del(idmap_t *m, const char *key, idmap_key_fn fn, const void *ctx)
+void ld_idmap_del(idmap_t *m, const char *key, idmap_key_fn fn, const void *ctx)
 {
     if (!m->cap)
         return;
     bool found;
-    size_t mask = m->cap - 1, i = find_slot(m, key, hash_str(key, strlen(key)), fn, ctx, &found);
+    size_t mask = m->cap - 1, i = find_slot(m, key, ld_hash_str(key, strlen(key)), fn, ctx, &found);
     if (!found)
         return;
     /* backward-shift deletion keeps probe chains whole without tombstones */
@@ -267,7 +267,7 @@ void idmap_del(idmap_t *m, const char *key, idmap_key_fn fn, const void *ctx)
     }
 }
 
-void idmap_free(idmap_t *m)
+void ld_idmap_free(idmap_t *m)
 {
     free(m->s);
     *m = (idmap_t){0};
@@ -282,7 +282,7 @@ static uint64_t pair_key(uint32_t a, uint32_t b)
 
 static size_t pair_home(uint64_t k, size_t cap)
 {
-    return (size_t)(mix64(k) & (cap - 1));
+    return (size_t)(ld_mix64(k) & (cap - 1));
 }
 
 static size_t pair_slot(const pairset_t *s, uint64_t k, bool *found)
@@ -299,7 +299,7 @@ static size_t pair_slot(const pairset_t *s, uint64_t k, bool *found)
     return i;
 }
 
-bool pairset_get(const pairset_t *s, uint32_t a, uint32_t b, uint32_t *val)
+bool ld_pairset_get(const pairset_t *s, uint32_t a, uint32_t b, uint32_t *val)
 {
     if (!s->cap)
         return false;
@@ -314,8 +314,8 @@ static void pairset_grow(pairset_t *s, size_t want)
 {
     while ((want + 1) * 4 >= s->cap * 3) {
         pairset_t n = {.cap = s->cap ? s->cap * 2 : 64};
-        n.k = xcalloc(n.cap, sizeof *n.k);
-        n.val = xcalloc(n.cap, sizeof *n.val);
+        n.k = ld_xcalloc(n.cap, sizeof *n.k);
+        n.val = ld_xcalloc(n.cap, sizeof *n.val);
         for (size_t i = 0; i < s->cap; i++) {
             if (!s->k[i])
                 continue;
@@ -332,12 +332,12 @@ static void pairset_grow(pairset_t *s, size_t want)
     }
 }
 
-void pairset_reserve(pairset_t *s, size_t n)
+void ld_pairset_reserve(pairset_t *s, size_t n)
 {
     pairset_grow(s, n);
 }
 
-void pairset_put(pairset_t *s, uint32_t a, uint32_t b, uint32_t val)
+void ld_pairset_put(pairset_t *s, uint32_t a, uint32_t b, uint32_t val)
 {
     pairset_grow(s, s->n);
     bool found;
@@ -349,7 +349,7 @@ void pairset_put(pairset_t *s, uint32_t a, uint32_t b, uint32_t val)
     s->val[i] = val;
 }
 
-void pairset_del(pairset_t *s, uint32_t a, uint32_t b)
+void ld_pairset_del(pairset_t *s, uint32_t a, uint32_t b)
 {
     if (!s->cap)
         return;
@@ -371,7 +371,7 @@ void pairset_del(pairset_t *s, uint32_t a, uint32_t b)
     }
 }
 
-void pairset_free(pairset_t *s)
+void ld_pairset_free(pairset_t *s)
 {
     free(s->k);
     free(s->val);
@@ -426,18 +426,18 @@ static int days_in_month(int y, int m)
     return m == 2 && leap ? 29 : dm[m - 1];
 }
 
-int64_t cal_day_index(int64_t ms, int32_t offset_min)
+int64_t ld_cal_day_index(int64_t ms, int32_t offset_min)
 {
     ms = clamp_ms(ms);
     return floor_div(ms + (int64_t)offset_min * 60000, DAY_MS);
 }
 
-void cal_civil(int64_t ms, int32_t offset_min, int *y, int *m, int *d)
+void ld_cal_civil(int64_t ms, int32_t offset_min, int *y, int *m, int *d)
 {
-    civil_from_days(cal_day_index(ms, offset_min), y, m, d);
+    civil_from_days(ld_cal_day_index(ms, offset_min), y, m, d);
 }
 
-int64_t cal_add_months(int64_t ms, int months, int32_t offset_min)
+int64_t ld_cal_add_months(int64_t ms, int months, int32_t offset_min)
 {
     ms = clamp_ms(ms);
     int64_t local = ms + (int64_t)offset_min * 60000;
@@ -452,29 +452,29 @@ int64_t cal_add_months(int64_t ms, int months, int32_t offset_min)
     return days_from_civil(y, (unsigned)m, (unsigned)d) * DAY_MS + tod - (int64_t)offset_min * 60000;
 }
 
-int64_t cal_add_days(int64_t ms, int days)
+int64_t ld_cal_add_days(int64_t ms, int days)
 {
     return clamp_ms(ms) + (int64_t)days * DAY_MS;
 }
 
-int64_t cal_week_start(int64_t ms, int32_t offset_min, uint32_t week_start)
+int64_t ld_cal_week_start(int64_t ms, int32_t offset_min, uint32_t week_start)
 {
-    int64_t day = cal_day_index(ms, offset_min);
+    int64_t day = ld_cal_day_index(ms, offset_min);
     /* 1970-01-01 was a Thursday: ISO weekday 4 */
     int64_t wd = (day + 3) - floor_div(day + 3, 7) * 7 + 1; /* ISO: Monday 1 .. Sunday 7 */
     int64_t back = (wd - (int64_t)week_start + 7) % 7;
     return (day - back) * DAY_MS - (int64_t)offset_min * 60000;
 }
 
-int64_t cal_month_start(int64_t ms, int32_t offset_min, int months_per_period)
+int64_t ld_cal_month_start(int64_t ms, int32_t offset_min, int months_per_period)
 {
     int y, m, d;
-    cal_civil(ms, offset_min, &y, &m, &d);
+    ld_cal_civil(ms, offset_min, &y, &m, &d);
     m = (m - 1) / months_per_period * months_per_period + 1;
     return days_from_civil(y, (unsigned)m, 1) * DAY_MS - (int64_t)offset_min * 60000;
 }
 
-char *cal_format(char buf[CAL_FMT_LEN], int64_t ms, int32_t offset_min)
+char *ld_cal_format(char buf[CAL_FMT_LEN], int64_t ms, int32_t offset_min)
 {
     ms = clamp_ms(ms);
     int64_t local = ms + (int64_t)offset_min * 60000;
@@ -494,7 +494,7 @@ static int cmp_u32(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-uint32_t median_u32(const vec_t *v)
+uint32_t ld_median_u32(const vec_t *v)
 {
     uint32_t tmp[64], n = v->len < 64 ? v->len : 64;
     if (!n)
@@ -504,7 +504,7 @@ uint32_t median_u32(const vec_t *v)
     return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
 }
 
-uint64_t mix64(uint64_t x)
+uint64_t ld_mix64(uint64_t x)
 {
     x += 0x9e3779b97f4a7c15ull;
     x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;

@@ -451,7 +451,7 @@ static char *describe(ld_whatif_t *w, ld_out_t *out, const step_t *s)
     else
         snprintf(buf, sizeof buf, "%s %u -> %u%s%s", s->cause, s->from, s->to,
                  s->reason ? ": " : "", w->text + s->reason);
-    return ostr(out, buf);
+    return ld_ostr(out, buf);
 }
 
 /* Why the what-if did not decide what the log did: the first fact about emp
@@ -478,12 +478,12 @@ static Ladder__V1__WhatIfDecision *decision_new(ld_out_t *out, decisions_t *d, c
 {
     if (d->n == d->cap) {
         size_t cap = d->cap ? d->cap * 2 : 8;
-        Ladder__V1__WhatIfDecision **v = arena_alloc(&out->arena, cap * sizeof *v);
+        Ladder__V1__WhatIfDecision **v = ld_arena_alloc(&out->arena, cap * sizeof *v);
         if (d->n)
             memcpy(v, d->v, d->n * sizeof *v);
         d->v = v, d->cap = cap;
     }
-    Ladder__V1__WhatIfDecision *x = body_new(out, &ladder__v1__what_if_decision__descriptor);
+    Ladder__V1__WhatIfDecision *x = ld_body_new(out, &ladder__v1__what_if_decision__descriptor);
     x->at_ms = s->at;
     x->seq = s->seq;
     d->v[d->n++] = x;
@@ -496,18 +496,18 @@ static Ladder__V1__LevelStep **path(ld_whatif_t *w, ld_out_t *out, const step_t 
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         k += strcmp(s[i].cause, "kept") != 0;
-    Ladder__V1__LevelStep **v = arena_alloc(&out->arena, (k ? k : 1) * sizeof *v);
+    Ladder__V1__LevelStep **v = ld_arena_alloc(&out->arena, (k ? k : 1) * sizeof *v);
     k = 0;
     for (size_t i = 0; i < n; i++) {
         if (strcmp(s[i].cause, "kept") == 0)
             continue;
-        Ladder__V1__LevelStep *p = body_new(out, &ladder__v1__level_step__descriptor);
+        Ladder__V1__LevelStep *p = ld_body_new(out, &ladder__v1__level_step__descriptor);
         p->at_ms = s[i].at;
         p->seq = s[i].seq;
         p->from_level = s[i].from;
         p->to_level = s[i].to;
-        p->cause = ostr(out, s[i].cause);
-        p->reason = ostr(out, w->text + s[i].reason);
+        p->cause = ld_ostr(out, s[i].cause);
+        p->reason = ld_ostr(out, w->text + s[i].reason);
         v[k++] = p;
     }
     *count = k;
@@ -561,26 +561,26 @@ static Ladder__V1__WhatIfEmployee *compare_one(ld_whatif_t *w, ld_out_t *out, co
             } else {
                 snprintf(buf, sizeof buf, "no such decision");
             }
-            x->what_if = ostr(out, buf);
+            x->what_if = ld_ostr(out, buf);
         }
-        x->section = ostr(out, sec);
+        x->section = ld_ostr(out, sec);
     }
     for (size_t k = 0; k < nb; k++) {
         if (ub[k])
             continue;
         Ladder__V1__WhatIfDecision *x = decision_new(out, &d, &b[k]);
-        x->actual = ostr(out, "no such decision");
+        x->actual = ld_ostr(out, "no such decision");
         x->what_if = describe(w, out, &b[k]);
         char sec[16];
         section_of(&b[k], sec, sizeof sec);
-        x->section = ostr(out, sec);
+        x->section = ld_ostr(out, sec);
     }
     free(ua);
     free(ub);
     if (d.n == 0)
         return NULL;
-    Ladder__V1__WhatIfEmployee *e = body_new(out, &ladder__v1__what_if_employee__descriptor);
-    e->employee_id = ostr(out, emp);
+    Ladder__V1__WhatIfEmployee *e = ld_body_new(out, &ladder__v1__what_if_employee__descriptor);
+    e->employee_id = ld_ostr(out, emp);
     e->decisions = d.v, e->n_decisions = d.n;
     e->actual_path = path(w, out, a, na, &e->n_actual_path);
     e->what_if_path = path(w, out, b, nb, &e->n_what_if_path);
@@ -609,7 +609,7 @@ static Ladder__V1__WhatIfEmployee *compare_one(ld_whatif_t *w, ld_out_t *out, co
 
 static Ladder__V1__WhatIfTotals *totals(ld_out_t *out, const totals_t *t)
 {
-    Ladder__V1__WhatIfTotals *x = body_new(out, &ladder__v1__what_if_totals__descriptor);
+    Ladder__V1__WhatIfTotals *x = ld_body_new(out, &ladder__v1__what_if_totals__descriptor);
     x->promotions = t->promotions, x->demotions = t->demotions, x->years_kept = t->kept;
     x->points_awarded = t->points, x->cases_retired = t->retired;
     return x;
@@ -632,11 +632,11 @@ int ld_whatif_report(ld_whatif_t *w, ld_out_t *out, Ladder__V1__WhatIfReport *re
     if (w->w) {
         const ld_rules_t *r = ld_core_rules(w->w);
         char *json = ld_rules_to_json(r);
-        rep->rules_json = ostr(out, json);
+        rep->rules_json = ld_ostr(out, json);
         free(json);
         rep->rules_version = r->version;
     }
-    rep->note = ostr(out,
+    rep->note = ld_ostr(out,
                      "Facts stay facts: only decisions are derived again. Requests refused under "
                      "the actual rules are not in the log, so whether the proposal would have "
                      "accepted them cannot be known; a fact that never happened (an exam nobody "
@@ -645,7 +645,7 @@ int ld_whatif_report(ld_whatif_t *w, ld_out_t *out, Ladder__V1__WhatIfReport *re
     if (w->nsteps)
         qsort(w->steps, w->nsteps, sizeof *w->steps, step_cmp);
     size_t cap = 16, n = 0;
-    Ladder__V1__WhatIfEmployee **emps = arena_alloc(&out->arena, cap * sizeof *emps);
+    Ladder__V1__WhatIfEmployee **emps = ld_arena_alloc(&out->arena, cap * sizeof *emps);
     for (size_t i = 0; i < w->nsteps;) {
         size_t j = i;
         while (j < w->nsteps && strcmp(w->steps[j].emp, w->steps[i].emp) == 0)
@@ -657,7 +657,7 @@ int ld_whatif_report(ld_whatif_t *w, ld_out_t *out, Ladder__V1__WhatIfReport *re
             compare_one(w, out, w->steps[i].emp, &w->steps[i], m - i, &w->steps[m], j - m);
         if (e) {
             if (n == cap) {
-                Ladder__V1__WhatIfEmployee **v = arena_alloc(&out->arena, cap * 2 * sizeof *v);
+                Ladder__V1__WhatIfEmployee **v = ld_arena_alloc(&out->arena, cap * 2 * sizeof *v);
                 memcpy(v, emps, n * sizeof *v);
                 emps = v, cap *= 2;
             }
@@ -669,15 +669,15 @@ int ld_whatif_report(ld_whatif_t *w, ld_out_t *out, Ladder__V1__WhatIfReport *re
 
     if (w->nsecs)
         qsort(w->secs, w->nsecs, sizeof *w->secs, sec_cmp);
-    rep->refused = arena_alloc(&out->arena, (w->nsecs ? w->nsecs : 1) * sizeof *rep->refused);
+    rep->refused = ld_arena_alloc(&out->arena, (w->nsecs ? w->nsecs : 1) * sizeof *rep->refused);
     for (size_t i = 0; i < w->nsecs; i++) {
-        Ladder__V1__WhatIfRefusals *x = body_new(out, &ladder__v1__what_if_refusals__descriptor);
-        x->section = ostr(out, w->secs[i].section);
+        Ladder__V1__WhatIfRefusals *x = ld_body_new(out, &ladder__v1__what_if_refusals__descriptor);
+        x->section = ld_ostr(out, w->secs[i].section);
         x->count = w->secs[i].count;
         x->n_seqs = w->secs[i].nseqs;
-        x->seqs = arena_alloc(&out->arena, (x->n_seqs ? x->n_seqs : 1) * sizeof *x->seqs);
+        x->seqs = ld_arena_alloc(&out->arena, (x->n_seqs ? x->n_seqs : 1) * sizeof *x->seqs);
         memcpy(x->seqs, w->secs[i].seqs, x->n_seqs * sizeof *x->seqs);
-        x->example = ostr(out, w->text + w->secs[i].example);
+        x->example = ld_ostr(out, w->text + w->secs[i].example);
         rep->refused[i] = x;
     }
     rep->n_refused = w->nsecs;
