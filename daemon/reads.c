@@ -202,7 +202,9 @@ void ld_reads_query(server_t *s, pending_t *p, Ladder__V1__Query *q)
     r.request_id = (ProtobufCBinaryData){p->rid_len, p->rid};
     r.outcome_case = LADDER__V1__REPLY__OUTCOME_OK;
     r.ok = &ok;
-    /* §1 v2: every query is decided by access.c's table first */
+    /* §1 v2: every query is decided by access.c's table first, with the
+     * reviewer role as the log has it (ReadEvents' job uses it too) */
+    p->roles = ld_access_roles(s->core, s->qout, p->who, p->roles);
     ld_read_refusal_t denied;
     ld_read_t access = ld_access_query(q, p->who, p->roles, &denied);
     if (access == LD_READ_REFUSED) {
