@@ -84,8 +84,14 @@ static ld_peer_t *peer_slot(ld_router_t *r, const uint8_t *ident, size_t len, bo
         ld_peer_t *p = &r->peers[(at + k) & (LD_PEER_SLOTS - 1)];
         if (p->ident_len == len && !memcmp(p->ident, ident, len))
             return p;
+        if (!p->ident_len) {
+            /* slots are reused, never emptied: ident is not further on */
+            if (!free_slot)
+                free_slot = p;
+            break;
+        }
         bool idle = atomic_load_explicit(&p->queued, memory_order_acquire) == 0;
-        if (!free_slot && (!p->ident_len || (idle && !p->dropped)))
+        if (!free_slot && idle && !p->dropped)
             free_slot = p;
         else if (!stale && idle && p->dropped)
             stale = p;

@@ -372,7 +372,23 @@ static void test_issue10_8_subscriptions_per_origin_bounded(void **s)
     received(sub, 1000, got, sizeof got);
     assert_string_equal(got, "evt.points_adjusted,points.e1");
 
+    /* a second subscriber of this process on a topic the first holds: when
+     * the first goes away, its topics leave the count (libzmq's unsubscribes
+     * on a disconnect name no peer) and the second is still served */
+    void *other = zmq_socket(D.zctx, ZMQ_SUB);
+    zmq_setsockopt(other, ZMQ_LINGER, &linger, sizeof linger);
+    socks[nsocks++] = other;
+    assert_int_equal(zmq_connect(other, D.pub_ep), 0);
+    zmq_setsockopt(other, ZMQ_SUBSCRIBE, "evt.points_adjusted", 19);
+    usleep(300000);
+    assert_int_equal(wait_subscriptions(MAX_SUBS) - refused0, 1); /* not a new topic */
     zmq_close(sub);
+    socks[nsocks - 2] = NULL;
+    wait_subscriptions(1);
+    adjust_e1();
+    received(other, 1000, got, sizeof got);
+    assert_string_equal(got, "evt.points_adjusted");
+    zmq_close(other);
     socks[--nsocks] = NULL;
     wait_subscriptions(0);
 }
