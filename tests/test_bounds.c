@@ -204,7 +204,10 @@ static void test_issue10_7_never_reading_client_is_dropped_with_bounded_bytes(vo
     assert_int_equal(dropped, 1);
     assert_true(unsent >= 250);                             /* the rest went nowhere */
     assert_true(queued <= MAX_PEER_QUEUE + 2 * MIB);        /* the bound and one page */
+#ifndef __SANITIZE_ADDRESS__
+    /* (ASan's quarantine keeps the freed pages: there the queued bytes tell) */
     assert_true(rss1 - rss0 < 64 * 1024);                   /* not 300 MiB */
+#endif
 
     /* it reads now: every queued reply is a whole page, then it is told */
     int pages = 0;
