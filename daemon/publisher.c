@@ -144,6 +144,7 @@ void ld_publisher_hold(server_t *s, batch_t *b, size_t from, size_t to)
 
 void ld_publisher_committed(server_t *s, batch_t *b)
 {
+    ld_subs_drain(s); /* subscriptions that arrived first see these updates */
     for (size_t i = 0; i < b->nu; i++) {
         const update_t *u = &b->u[i];
         ld_publisher_send(s, b->blob + u->topic_off, u->topic_len, b->blob + u->body_off, u->body_len);
@@ -194,8 +195,9 @@ static void on_monitor(uv_poll_t *h, int status, int events)
         }
         if (id == ZMQ_EVENT_ACCEPTED)
             s->st.subscribers++;
-        else if (id == ZMQ_EVENT_DISCONNECTED && s->st.subscribers > 0)
-            s->st.subscribers--;
+        else if (id == ZMQ_EVENT_DISCONNECTED && s->st.subscribers > 0 &&
+                 --s->st.subscribers == 0)
+            ld_subs_reset(s); /* nobody holds any subscription now */
     }
 }
 
@@ -224,7 +226,8 @@ static void open_monitor(server_t *s)
 
 int ld_publisher_open(server_t *s)
 {
-    if (!(s->publisher.sock = ld_router_socket(s, ZMQ_PUB, s->cfg.publish)))
+    /* XPUB in manual mode: subs.c applies or refuses each subscription */
+    if (!(s->publisher.sock = ld_router_socket(s, ZMQ_XPUB, s->cfg.publish)) || ld_subs_open(s))
         return LD_EIO;
     int rc = ld_coalesce_open(s);
     if (rc)
@@ -261,6 +264,7 @@ void ld_publisher_close(server_t *s)
     ld_coalesce_close(s);
     if (s->publisher.monitor)
         uv_close((uv_handle_t *)&s->publisher.monitor_poll, close_cb);
+    ld_subs_close(s);
 }
 
 void ld_publisher_destroy(server_t *s)
@@ -278,4 +282,5 @@ void ld_publisher_destroy(server_t *s)
     s->publisher.ndirty = s->publisher.capdirty = 0;
     ld_topics_destroy(&s->publisher.topics);
     ld_topics_destroy(&s->publisher.shown);
+    ld_subs_reset(s);
 }
