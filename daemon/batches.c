@@ -223,6 +223,7 @@ void ld_batches_idle(server_t *s, bool after_index)
         ld_batches_submit(s);
     } else if (!s->stopping && !s->batches.busy) {
         ld_coalesce_idle(s); /* the boards catch up if it stays quiet */
+        ld_seen_idle(s);
         uint64_t since = s->batches.committed_seq - s->batches.snap_seq;
         if (since >= s->cfg.snapshot_every)
             ld_history_snapshot(s, s->batches.committed_seq);
@@ -259,6 +260,7 @@ void ld_batches_submit(server_t *s)
                                           .events = &ev[p->ev_start],
                                           .n_events = p->ev_end - p->ev_start};
         memcpy(b->apps[b->napps++].digest, p->digest, LD_HASH_LEN);
+        ld_seen_add(s, p->key, p->key_len); /* before any later lookup of it */
     }
     bs->cur = b == &bs->b[0] ? &bs->b[1] : &bs->b[0];
     bs->writing = b;

@@ -12,6 +12,7 @@
  *   background.c the writer's idle work: index steps, zeros ahead, idle sync
  *   publisher.c  per-event updates (held until commit), the PUB socket
  *   coalesce.c   coalesced boards/cases, the boards' catch-up
+ *   seen.c       which request ids may be in the store (spares §12 lookups)
  *   deadlines.c  §7 deadlines fired by the system
  *   loop.c       start-up, the clock, signals, shutdown
  * DESIGN.md, "The write path" and "The read path".
@@ -226,6 +227,19 @@ typedef struct {
     bool snapshotting;      /* a periodic snapshot job is running */
 } ld_history_t;
 
+/* seen.c: a Bloom filter of the request keys written (§12 lookups) */
+typedef struct {
+    uint64_t *bits;         /* NULL until built */
+    uint64_t mask, n, cap;  /* bits - 1; keys in it; keys it is sized for */
+    uint64_t *live;         /* hashes of keys submitted while a build runs */
+    size_t nlive, caplive;
+    bool building, ready, failed;
+    uv_work_t work;
+    uint64_t *jbits, jmask, jn, jcap; /* the build job's result */
+    int jrc;
+    uint8_t hkey[16];       /* crypto_shorthash_KEYBYTES */
+} ld_seen_t;
+
 /* deadlines.c */
 typedef struct {
     uv_timer_t timer;
@@ -243,6 +257,7 @@ typedef struct {
     ld_publisher_t publisher;
     ld_deadlines_t deadlines;
     ld_history_t history;
+    ld_seen_t seen;
     ld_subs_t subs;
     uv_signal_t sigint, sigterm;
     bool stopping;
@@ -435,6 +450,18 @@ void ld_subs_drain(server_t *s);
 void ld_subs_reset(server_t *s);
 /* Closes the subscriptions' handles. */
 void ld_subs_close(server_t *s);
+
+/* seen.c */
+/* Starts building the filter from the store (before any request is decided). */
+int ld_seen_open(server_t *s);
+/* Notes a key submitted for writing. */
+void ld_seen_add(server_t *s, const uint8_t *key, size_t len);
+/* False only when the key was certainly never written (no lookup needed). */
+bool ld_seen_maybe(server_t *s, const uint8_t *key, size_t len);
+/* The writer is idle: rebuilds a full or failed filter (no commit in flight). */
+void ld_seen_idle(server_t *s);
+/* Frees the filter; idempotent. */
+void ld_seen_destroy(server_t *s);
 
 /* deadlines.c */
 /* Sets up the deadline timer; returns 0 or a negative code. */
