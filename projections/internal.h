@@ -155,10 +155,10 @@ typedef struct {
     int64_t qt_total_ms, qt_at_ms;        /* latest query test; qt_at 0 = none */
     int64_t exam_retake_ms;               /* no promotion exam before this */
     int64_t score_at_ms;                  /* when points_total last changed (ties, §9) */
+    int64_t pts_at_ms;                    /* the last points event: when each window's score was reached */
     uint64_t demotion_seq, qt_seq, task_seq, hired_seq;
     int32_t win_period[4];                /* §9: start day of week/month/quarter/year... */
     int64_t win_score[4];                 /* ...the points earned in it... */
-    int64_t win_at[4];                    /* ...and when that score was reached */
     uint32_t contrib_accepted;            /* §5: KB and case contributions accepted... */
     uint32_t contrib_decided;             /* ...and decided either way */
     /* v2 (§7, §11): evidence of the retention year */
@@ -434,12 +434,14 @@ struct ld_core {
     size_t n_boards, boards_cap;
     pairset_t board_ix;     /* (period, slot << 24 | value) -> board index */
     bool boards_built;      /* false: rebuilt whole at the next flush */
+    int32_t bperiod[LD_WINDOWS]; /* each window's current period: its only boards */
     uint32_t *bdirty;       /* per employee: image index + 1, 0 = boards agree */
     size_t bdirty_cap;
     uint64_t *bidkey;       /* per employee: its id's first 8 bytes, big-endian (ties) */
     size_t bidkey_cap;
     bimage_t *bimg;         /* employees changed since the last flush */
     size_t n_bimg, bimg_cap;
+    struct ld_bscratch *bscratch; /* the catch-up's scratch (boards.c) */
 
     /* savepoints */
     undo_t *undo;

@@ -70,7 +70,9 @@ int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len)
         s->n_medals = e->medals.len, s->medals = e->medals.v;
         s->n_win_period = 4, s->win_period = (int32_t *)e->win_period;
         s->n_win_score = 4, s->win_score = (int64_t *)e->win_score;
-        s->n_win_at = 4, s->win_at = (int64_t *)e->win_at;
+        s->n_win_at = 4, s->win_at = ld_arena_alloc(&a, 4 * sizeof *s->win_at);
+        for (int k = 0; k < 4; k++) /* one time for the four windows (the last points) */
+            s->win_at[k] = e->pts_at_ms;
         s->contrib_accepted = e->contrib_accepted, s->contrib_decided = e->contrib_decided;
         s->year_seq = e->year_seq, s->pts_seq = e->pts_seq, s->credit_seq = e->credit_seq;
         s->n_rt_seq = 4, s->rt_seq = (uint64_t *)e->rt_seq;
@@ -340,7 +342,7 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
             goto bad;
         memcpy(e->win_period, s->win_period, sizeof e->win_period);
         memcpy(e->win_score, s->win_score, sizeof e->win_score);
-        memcpy(e->win_at, s->win_at, sizeof e->win_at);
+        e->pts_at_ms = s->win_at[0];
         e->contrib_accepted = s->contrib_accepted, e->contrib_decided = s->contrib_decided;
         e->year_seq = s->year_seq, e->pts_seq = s->pts_seq, e->credit_seq = s->credit_seq;
         if ((s->n_rt_seq && s->n_rt_seq != 4) || (s->n_rt_val && s->n_rt_val != 4) ||
