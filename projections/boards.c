@@ -451,7 +451,7 @@ struct ld_bscratch {
     uint32_t *cnt;      /* per board: entries joining it, then where they end */
     uint8_t *touched;   /* per board: somebody leaves or joins it */
     size_t boards_cap;
-    bent_t *merged;
+    void *merged;       /* a board's old blocks, while it is rewritten */
     size_t merged_cap;
     bimage_t *now;      /* the moved employees' images after */
     size_t now_cap;
@@ -534,15 +534,6 @@ static void went_sort(const ld_core_t *c, went_t *v, went_t *tmp, size_t n)
         memcpy(v, src, n * sizeof *v);
 }
 
-static bblock_t *pool_take(batch_t *bt, uint32_t k)
-{
-    if (k * 2 < LD_BLOCK) /* a small board's only block: no more than it needs */
-        return block_new(k < 8 ? 8 : k);
-    if (bt->n_pool)
-        return bt->pool[--bt->n_pool];
-    return block_new(LD_BLOCK);
-}
-
 static void pool_give(batch_t *bt, bblock_t *blk)
 {
     if (blk->cap != LD_BLOCK) {
@@ -556,41 +547,58 @@ static void pool_give(batch_t *bt, bblock_t *blk)
     bt->pool[bt->n_pool++] = blk;
 }
 
-/* The board becomes its kept entries (employees not noted since the last
- * flush, when `keep_only_clean`) merged with join[0..nj), which is sorted. */
+/* Appends x to the board being written (blocks filled to 7/8). */
+static inline void emit(batch_t *bt, board_t *b, bblock_t **cur, const bent_t *x)
+{
+    if (!*cur || (*cur)->n == LD_BLOCK * 7 / 8) {
+        if (*cur)
+            blocks_open(b, b->n_blocks, *cur);
+        *cur = bt->n_pool ? bt->pool[--bt->n_pool] : block_new(LD_BLOCK);
+        (*cur)->n = 0;
+    }
+    (*cur)->e[(*cur)->n++] = *x;
+}
+
+/* The board becomes its kept entries (of employees not noted since the
+ * last flush) merged with join[0..nj), which is sorted: one pass, written
+ * straight into fresh blocks. */
 static void board_merge(ld_core_t *c, batch_t *bt, board_t *b, const bent_t *join, size_t nj)
 {
-    size_t need = b->size + nj;
-    if (need > bt->merged_cap) {
-        bt->merged_cap = need + need / 4 + 64;
+    uint32_t nold = b->n_blocks;
+    if (nold > bt->merged_cap) {
+        bt->merged_cap = nold + nold / 2 + 16;
         free(bt->merged);
-        bt->merged = ld_xmalloc(bt->merged_cap * sizeof *bt->merged);
+        bt->merged = ld_xmalloc(bt->merged_cap * sizeof(bblock_t *));
     }
-    bent_t *out = bt->merged;
+    bblock_t **olds = (bblock_t **)bt->merged;
+    memcpy(olds, b->blk, nold * sizeof *olds);
+    b->n_blocks = 0;
+    b->prefix_ok = 0;
+    bblock_t *cur = NULL;
     size_t n = 0, ij = 0;
-    for (uint32_t j = 0; j < b->n_blocks; j++) {
-        bblock_t *blk = b->blk[j];
+    for (uint32_t j = 0; j < nold; j++) {
+        bblock_t *blk = olds[j];
         for (uint32_t p = 0; p < blk->n; p++) {
             const bent_t *e = &blk->e[p];
             if ((size_t)e->emp < c->bdirty_cap && c->bdirty[e->emp])
                 continue; /* moved: it joins again from join[] if it still belongs */
             while (ij < nj && order(c, &join[ij], e) < 0)
-                out[n++] = join[ij++];
-            out[n++] = *e;
+                emit(bt, b, &cur, &join[ij++]), n++;
+            emit(bt, b, &cur, e), n++;
         }
         pool_give(bt, blk);
     }
     while (ij < nj)
-        out[n++] = join[ij++];
-    b->n_blocks = 0;
-    b->prefix_ok = 0;
-    const uint32_t fill = LD_BLOCK * 7 / 8;
-    for (size_t i = 0; i < n; i += fill) {
-        uint32_t k = (uint32_t)(n - i < fill ? n - i : fill);
-        bblock_t *blk = pool_take(bt, k);
-        memcpy(blk->e, out + i, k * sizeof *out);
-        blk->n = k;
-        blocks_open(b, b->n_blocks, blk);
+        emit(bt, b, &cur, &join[ij++]), n++;
+    if (cur) {
+        if (b->n_blocks == 0 && cur->n * 2 < LD_BLOCK) { /* a small board: no more than it needs */
+            bblock_t *small = block_new(cur->n < 8 ? 8 : cur->n);
+            memcpy(small->e, cur->e, cur->n * sizeof cur->e[0]);
+            small->n = cur->n;
+            pool_give(bt, cur);
+            cur = small;
+        }
+        blocks_open(b, b->n_blocks, cur);
     }
     b->size = (uint32_t)n;
 }
