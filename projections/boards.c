@@ -734,6 +734,11 @@ static void dirty_clear(ld_core_t *c, size_t k)
 
 void ld_boards_flush(ld_core_t *c)
 {
+    if (c->boards_built && !c->n_bimg && c->bperiod_at == c->g.last_at_ms &&
+        c->bperiod_rules == c->g.n_rules)
+        return; /* nothing moved, no new period: the boards are current */
+    c->bperiod_at = c->g.last_at_ms;
+    c->bperiod_rules = c->g.n_rules;
     int32_t cur[LD_WINDOWS];
     cur_periods(c, cur);
     bool back = false, roll = false;
@@ -802,6 +807,12 @@ void ld_boards_free(ld_core_t *c)
 static const char *const window_names[] = {"all", "week", "month", "quarter", "year"};
 static const char *const scope_names[] = {"org", "centre", "team", "level"};
 
+#if defined(__GNUC__)
+#define prefetch(p) __builtin_prefetch(p)
+#else
+#define prefetch(p) ((void)(p))
+#endif
+
 static void add_row(ld_core_t *c, ld_out_t *out, Ladder__V1__Board *b, const bent_t *x,
                     uint32_t rank)
 {
@@ -841,9 +852,19 @@ int ld_boards_query(ld_core_t *c, const Ladder__V1__GetBoard *q, int64_t now, ld
     uint32_t bi = value == NONE ? NONE : board_get(c, slot, value, period, false);
     board_t *bd = bi == NONE ? NULL : &c->boards[bi];
     Ladder__V1__Board *b = ld_body_new(out, &ladder__v1__board__descriptor);
-    char name[96];
-    snprintf(name, sizeof name, "%s/%s%s%.60s", window_names[q->window], scope_names[q->scope],
-             q->scope ? ":" : "", q->scope ? sv : "");
+    char name[96]; /* "<window>/<scope>[:<value>]", value cut at 60 bytes */
+    size_t nl = 0, vl = 0;
+    while (q->scope && vl < 60 && sv[vl])
+        vl++;
+    for (const char *t = window_names[q->window]; *t;)
+        name[nl++] = *t++;
+    name[nl++] = '/';
+    for (const char *t = scope_names[q->scope]; *t;)
+        name[nl++] = *t++;
+    if (q->scope)
+        name[nl++] = ':';
+    memcpy(name + nl, sv, vl);
+    name[nl + vl] = 0;
     b->name = ld_ostr(out, name);
     if (q->window) {
         const ld_rules_t *r = ld_cur_rules(c);
@@ -881,7 +902,36 @@ int ld_boards_query(ld_core_t *c, const Ladder__V1__GetBoard *q, int64_t now, ld
     }
     size_t cap = (last >= first ? last - first + 1 : 0) + 2 * radius + 2;
     b->rows = ld_arena_alloc(&out->arena, cap * sizeof *b->rows);
-    if (size && first <= last) {
+    if (size && first <= last && last - first < 8 && bd) {
+        /* a few rows (an asker and neighbours): their employees are fetched
+         * together, so the misses overlap instead of queueing */
+        const bent_t *ents[8];
+        uint32_t j, p, n = 0;
+        if (around_rank && first <= around_rank && around_rank - first <= radius) {
+            j = aj, p = ap;
+            uint32_t k = around_rank - first;
+            while (k > p) {
+                k -= p + 1;
+                j--;
+                p = bd->blk[j]->n - 1;
+            }
+            p -= k;
+        } else {
+            j = block_at(bd, first);
+            p = first - 1 - bd->prefix[j];
+        }
+        for (uint32_t k = first; k <= last; k++) {
+            while (p == bd->blk[j]->n)
+                j++, p = 0;
+            ents[n] = &bd->blk[j]->e[p++];
+            prefetch(&c->emps[ents[n]->emp]);
+            n++;
+        }
+        for (uint32_t k = 0; k < n; k++)
+            prefetch(c->emps[ents[k]->emp].name);
+        for (uint32_t k = 0; k < n; k++)
+            add_row(c, out, b, ents[k], first + k);
+    } else if (size && first <= last) {
         /* one search, then along the blocks */
         uint32_t j, p;
         if (around_rank && first <= around_rank && around_rank - first <= radius) {

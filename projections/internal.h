@@ -276,7 +276,7 @@ typedef struct {
 #define LD_WINDOWS 5   /* all, week, month, quarter, year */
 #define LD_SCOPES 4    /* org, centre, team, level */
 #define LD_SLOTS (LD_WINDOWS * LD_SCOPES)
-#define LD_BLOCK 128
+#define LD_BLOCK 32
 
 typedef struct {
     int64_t score, at;
@@ -435,6 +435,8 @@ struct ld_core {
     pairset_t board_ix;     /* (period, slot << 24 | value) -> board index */
     bool boards_built;      /* false: rebuilt whole at the next flush */
     int32_t bperiod[LD_WINDOWS]; /* each window's current period: its only boards */
+    int64_t bperiod_at;     /* the latest event time and rules they were computed at */
+    uint32_t bperiod_rules;
     uint32_t *bdirty;       /* per employee: image index + 1, 0 = boards agree */
     size_t bdirty_cap;
     uint64_t *bidkey;       /* per employee: its id's first 8 bytes, big-endian (ties) */
