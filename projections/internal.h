@@ -66,9 +66,10 @@ void ld_arena_free(arena_t *a);
 
 typedef const char *(*idmap_key_fn)(const void *ctx, uint32_t idx);
 
-/* Hash and index side by side: one cache line per probe. */
+/* Hash and index side by side: one cache line per probe, 8 B a slot (a
+ * million employees' index is 16 MB). */
 typedef struct {
-    uint64_t h;      /* 0 = empty */
+    uint32_t h;      /* the hash's low 32 bits (never 0: it is odd); 0 = empty */
     uint32_t idx;
 } idslot_t;
 
