@@ -820,7 +820,7 @@ static void add_row(ld_core_t *c, ld_out_t *out, Ladder__V1__Board *b, const ben
     Ladder__V1__BoardRow *row = ld_body_new(out, &ladder__v1__board_row__descriptor);
     row->rank = rank;
     row->employee_id = ld_ostr(out, e->id);
-    row->name = ld_ostr(out, e->name);
+    row->name = ld_ostr(out, ld_emp_name(c, e));
     row->points = x->score;
     row->level = e->level;
     b->rows[b->n_rows++] = row;
@@ -928,7 +928,7 @@ int ld_boards_query(ld_core_t *c, const Ladder__V1__GetBoard *q, int64_t now, ld
             n++;
         }
         for (uint32_t k = 0; k < n; k++)
-            prefetch(c->emps[ents[k]->emp].name);
+            prefetch(ld_emp_name(c, &c->emps[ents[k]->emp]));
         for (uint32_t k = 0; k < n; k++)
             add_row(c, out, b, ents[k], first + k);
     } else if (size && first <= last) {

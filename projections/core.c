@@ -40,7 +40,6 @@ void ld_core_destroy(ld_core_t **cp)
     ld_core_t *c = *cp;
     for (uint32_t i = 0; i < c->g.n_emps; i++) {
         emp_t *e = &c->emps[i];
-        free(e->name);
         ld_vec_free(&e->studied), ld_vec_free(&e->examined), ld_vec_free(&e->apprentices);
         ld_vec_free(&e->changes), ld_vec_free(&e->medals);
     }
@@ -67,7 +66,7 @@ void ld_core_destroy(ld_core_t **cp)
         free(c->strings[i]);
     for (uint32_t i = 0; i < c->g.n_rules; i++)
         free(c->rules_json[i]);
-    free(c->rules), free(c->rules_json), free(c->emps), free(c->cases), free(c->exams);
+    free(c->rules), free(c->rules_json), free(c->emps), free(c->names), free(c->cases), free(c->exams);
     free(c->rules_seq), free(c->rules_at);
     free(c->tasks), free(c->changes), free(c->strings), free(c->heap), free(c->undo);
     ld_idmap_free(&c->emp_ix), ld_idmap_free(&c->case_ix), ld_idmap_free(&c->exam_ix);
@@ -320,7 +319,6 @@ static void undo_one(ld_core_t *c, const undo_t *u)
             emp_t *e = &c->emps[i];
             ld_boards_drop(c, i);
             ld_idmap_del(&c->emp_ix, e->id, emp_key, c);
-            free(e->name);
             ld_vec_free(&e->studied), ld_vec_free(&e->examined), ld_vec_free(&e->apprentices);
             ld_vec_free(&e->changes), ld_vec_free(&e->medals);
         }

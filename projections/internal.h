@@ -134,6 +134,8 @@ enum {
 
 enum { EF_LEFT = 1, EF_COMMITTEE = 2, EF_APPLIED = 4, EF_PLACED = 0x80 /* §2 v2 */ };
 
+/* An employee: 480 B, grouped by width so nothing is padding (core.h's
+ * memory contract). The name is in the core's name pool (c->names). */
 typedef struct {
     char id[LD_ID_MAX + 1];
     uint8_t level;
@@ -148,30 +150,31 @@ typedef struct {
     uint32_t team, centre;  /* interned strings */
     uint32_t mentor;        /* employee index or NONE */
     uint32_t open_exam;     /* exam index or NONE */
-    char *name;
+    uint32_t name;          /* offset in c->names (ld_emp_name) */
+    uint32_t contrib_accepted;            /* §5: KB and case contributions accepted... */
+    uint32_t contrib_decided;             /* ...and decided either way */
+    uint32_t appellant;                   /* §7 v2: interned principal of the appeal */
+    int32_t qt_total_ms;                  /* latest query test's total (at most a day, §6.4) */
+    int32_t cap_day;                      /* local day of the tallies below */
+    int32_t day_tally[LD_SOURCES];        /* points per source that day (daily caps) */
+    int32_t win_period[4];                /* §9: start day of week/month/quarter/year... */
+    int32_t rt_val[4];                    /* v2 §7: window test totals (ms) and exam marks (%) */
+    int64_t win_score[4];                 /* ...the points earned in it, reached at pts_at_ms */
     int64_t points_total, points_since_level, points_in_year;
     int64_t hired_ms, level_ms;
     int64_t year_start_ms, year_end_ms;   /* 0: no retention year (level 0) */
     int64_t appeal_deadline_ms;
-    int64_t qt_total_ms, qt_at_ms;        /* latest query test; qt_at 0 = none */
+    int64_t qt_at_ms;                     /* latest query test; 0 = none */
     int64_t exam_retake_ms;               /* no promotion exam before this */
     int64_t score_at_ms;                  /* when points_total last changed (ties, §9) */
-    int64_t pts_at_ms;                    /* the last points event: when each window's score was reached */
+    int64_t pts_at_ms;                    /* the last points event (the windows' ties, §9) */
+    int64_t mentor_since_ms;              /* §6.5 v2: confirmed at; 0 = only proposed */
     uint64_t demotion_seq, qt_seq, task_seq, hired_seq;
-    int32_t win_period[4];                /* §9: start day of week/month/quarter/year... */
-    int64_t win_score[4];                 /* ...the points earned in it... */
-    uint32_t contrib_accepted;            /* §5: KB and case contributions accepted... */
-    uint32_t contrib_decided;             /* ...and decided either way */
     /* v2 (§7, §11): evidence of the retention year */
     uint64_t year_seq;                    /* the event that opened the year */
     uint64_t pts_seq;                     /* the last points event */
     uint64_t credit_seq;                  /* the last apprentice credit */
     uint64_t rt_seq[4];                   /* window query tests [0,1], exams graded [2,3] */
-    int32_t rt_val[4];                    /* their totals (ms, at most a day) and marks (%) */
-    int64_t mentor_since_ms;              /* §6.5 v2: confirmed at; 0 = only proposed */
-    uint32_t appellant;                   /* §7 v2: interned principal of the appeal */
-    int32_t cap_day;                      /* local day of the tallies below */
-    int32_t day_tally[LD_SOURCES];        /* points per source that day (daily caps) */
     vec_t studied;                        /* case indexes */
     vec_t examined;                       /* case indexes */
     vec_t apprentices;                    /* employee indexes (current) */
@@ -393,6 +396,8 @@ struct ld_core {
     emp_t *emps;
     size_t emps_cap;
     idmap_t emp_ix;
+    char *names;            /* employees' names, each ending in NUL (never rewritten) */
+    size_t names_len, names_cap;
 
     case_t *cases;
     size_t cases_cap;
@@ -494,6 +499,9 @@ void ld_fact_pay(ld_core_t *c, uint32_t f, uint32_t emp, uint32_t amount);
 void ld_pair_add(ld_core_t *c, int set, uint32_t a, uint32_t b, uint32_t val);
 
 uint32_t ld_emp_new(ld_core_t *c, const char *id);
+/* people.c: keeps a name in the name pool and returns its offset. */
+uint32_t ld_name_add(ld_core_t *c, const char *name);
+static inline const char *ld_emp_name(const ld_core_t *c, const emp_t *e) { return c->names + e->name; }
 uint32_t ld_case_new(ld_core_t *c, const char *id);
 uint32_t ld_exam_new(ld_core_t *c, const char *id);
 uint32_t ld_task_new(ld_core_t *c, const char *id);

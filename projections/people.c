@@ -104,6 +104,25 @@ void ld_registry_add(ld_core_t *c, const char *kind, const char *id)
     ld_intern(c, key);
 }
 
+/* Names are kept end to end in one pool (a name never changes; an undone
+ * hire leaves its few bytes behind): 4 B in the record and the name's
+ * length, instead of a pointer and a heap block. */
+uint32_t ld_name_add(ld_core_t *c, const char *name)
+{
+    size_t n = strlen(name) + 1;
+    if (c->names_len + n > c->names_cap) {
+        size_t cap = c->names_cap ? c->names_cap : 4096;
+        while (cap < c->names_len + n)
+            cap *= 2;
+        c->names = ld_xrealloc(c->names, cap);
+        c->names_cap = cap;
+    }
+    uint32_t at = (uint32_t)c->names_len;
+    memcpy(c->names + at, name, n);
+    c->names_len += n;
+    return at;
+}
+
 /* -------------------------------------------------------------- ledger -- */
 
 int ld_award(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, uint32_t emp, int64_t amount,
@@ -391,7 +410,7 @@ int ld_people_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         uint32_t team = ld_intern(c, m->team ? m->team : ""), centre = ld_intern(c, m->centre ? m->centre : "");
         i = ld_emp_new(c, m->employee_id);
         emp_t *e = &c->emps[i];
-        e->name = ld_xstrdup(m->name ? m->name : "");
+        e->name = ld_name_add(c, m->name ? m->name : "");
         e->team = team;
         e->centre = centre;
         e->hired_ms = e->level_ms = e->score_at_ms = ev->at_ms;

@@ -45,7 +45,7 @@ static Ladder__V1__EmployeeView *view(ld_core_t *c, ld_out_t *out, uint32_t i, i
     char tbuf[CAL_FMT_LEN];
     Ladder__V1__EmployeeView *v = ld_body_new(out, &ladder__v1__employee_view__descriptor);
     v->employee_id = ld_ostr(out, e->id);
-    v->name = ld_ostr(out, e->name);
+    v->name = ld_ostr(out, ld_emp_name(c, e));
     v->team = ld_ostr(out, c->strings[e->team]);
     v->centre = ld_ostr(out, c->strings[e->centre]);
     v->level = level_info(out, r, e->level);

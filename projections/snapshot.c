@@ -45,7 +45,7 @@ int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len)
         Ladder__V1__SnapEmployee *s = ld_arena_alloc(&a, sizeof *s);
         ladder__v1__snap_employee__init(s);
         s->id = (char *)e->id;
-        s->name = e->name;
+        s->name = (char *)ld_emp_name(c, e);
         s->team = e->team, s->centre = e->centre, s->level = e->level, s->flags = e->flags;
         s->tasks_done = e->tasks_done, s->appeal = e->appeal, s->rt_flags = e->rt_flags;
         s->rt_query_tries = e->rt_query_tries, s->rt_exam_tries = e->rt_exam_tries;
@@ -320,7 +320,7 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
             goto bad;
         uint32_t ei = ld_emp_new(c, s->id);
         emp_t *e = &c->emps[ei];
-        e->name = ld_xstrdup(s->name);
+        e->name = ld_name_add(c, s->name);
         e->team = s->team, e->centre = s->centre, e->level = (uint8_t)s->level;
         e->flags = (uint8_t)s->flags, e->tasks_done = (uint8_t)s->tasks_done;
         e->appeal = (uint8_t)s->appeal, e->rt_flags = (uint8_t)s->rt_flags;
