@@ -361,9 +361,11 @@ static void core_mix(long emps, long n, int realistic, int64_t t0)
     double all = (double)(now_ns() - t) / 1e9, secs = all - (double)board_ns / 1e9;
     printf("core %s mix: %ld employees, %ld commands (%.0f%% accepted), %zu events: "
            "%.0f commands/s, %.0f events/s (target >= 1000000 commands/s); "
-           "with the boards caught up every %ld commands: %.0f commands/s\n",
+           "with the boards caught up every %ld commands: %.0f commands/s "
+           "(a catch-up %.1f ms, %.0f%% of the time)\n",
            realistic ? "realistic" : "refusal-heavy", emps, n, 100.0 * (double)ok / (double)n,
-           events, (double)n / secs, (double)events / secs, tick, (double)n / all);
+           events, (double)n / secs, (double)events / secs, tick, (double)n / all,
+           (double)board_ns / 1e6 / (double)((n - 1) / tick), 100.0 * (double)board_ns / 1e9 / all);
     for (long i = 0; i < n; i++) {
         ladder__v1__command__free_unpacked(cmds[i], NULL);
         free((void *)who[i]);
