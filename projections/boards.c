@@ -108,15 +108,17 @@ static void board_clear(board_t *b)
 {
     for (uint32_t j = 0; j < b->n_blocks; j++)
         free(b->blk[j]);
-    free(b->blk), free(b->first), free(b->fscore), free(b->prefix);
-    b->blk = NULL, b->first = NULL, b->fscore = NULL, b->prefix = NULL;
-    b->size = b->n_blocks = b->cap_blocks = b->prefix_ok = 0;
+    free(b->blk), free(b->first), free(b->fscore), free(b->prefix), free(b->top);
+    b->blk = NULL, b->first = NULL, b->fscore = NULL, b->prefix = NULL, b->top = NULL;
+    b->size = b->n_blocks = b->cap_blocks = b->prefix_ok = b->n_top = b->top_cap = 0;
+    b->top_ok = false;
 }
 
 static void set_first(board_t *b, uint32_t j, const bent_t *x)
 {
     b->first[j] = *x;
     b->fscore[j] = x->score;
+    b->top_ok = false;
 }
 
 /* Makes room for a block at position j (j <= n_blocks). */
@@ -137,6 +139,7 @@ static void blocks_open(board_t *b, uint32_t j, bblock_t *blk)
     if (blk->n)
         set_first(b, j, &blk->e[0]);
     b->n_blocks++;
+    b->top_ok = false;
     if (b->prefix_ok > j)
         b->prefix_ok = j;
 }
@@ -149,15 +152,52 @@ static void blocks_close(board_t *b, uint32_t j)
     memmove(b->first + j, b->first + j + 1, m * sizeof *b->first);
     memmove(b->fscore + j, b->fscore + j + 1, m * sizeof *b->fscore);
     b->n_blocks--;
+    b->top_ok = false;
     if (b->prefix_ok > j)
         b->prefix_ok = j;
 }
 
+/* A query's search starts in a small index: the first score of every
+ * LD_TOP-th block (some KB, so it stays cached), then reads two lines of
+ * fscore and one block: two pages instead of a binary search's dozen.
+ * Rebuilt by the first query after the blocks changed (a flush does not
+ * keep it). */
+#define LD_TOP 16
+
+static void top_fill(board_t *b)
+{
+    if (b->top_ok)
+        return;
+    uint32_t n = (b->n_blocks + LD_TOP - 1) / LD_TOP;
+    if (n > b->top_cap) {
+        b->top_cap = n + n / 2 + 4;
+        b->top = ld_xrealloc(b->top, b->top_cap * sizeof *b->top);
+    }
+    for (uint32_t t = 0; t < n; t++)
+        b->top[t] = b->fscore[t * LD_TOP];
+    b->n_top = n;
+    b->top_ok = true;
+}
+
 /* The block that holds (or would hold) x: the last whose first entry is not
- * after x, or block 0. */
-static uint32_t block_for(const ld_core_t *c, const board_t *b, const bent_t *x)
+ * after x, or block 0. With `query`, through the top index. */
+static uint32_t block_for(const ld_core_t *c, board_t *b, const bent_t *x, bool query)
 {
     uint32_t lo = 1, hi = b->n_blocks; /* answer in [lo-1, hi) */
+    if (query && b->n_blocks > 2 * LD_TOP) {
+        top_fill(b);
+        uint32_t tlo = 1, thi = b->n_top; /* the last top block not after x */
+        while (tlo < thi) {
+            uint32_t mid = tlo + (thi - tlo) / 2;
+            if (b->top[mid] != x->score ? b->top[mid] > x->score
+                                        : order(c, &b->first[mid * LD_TOP], x) <= 0)
+                tlo = mid + 1;
+            else
+                thi = mid;
+        }
+        lo = (tlo - 1) * LD_TOP + 1;
+        hi = tlo * LD_TOP < b->n_blocks ? tlo * LD_TOP : b->n_blocks;
+    }
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
         /* the scores alone (8 B apart) decide most steps */
@@ -193,7 +233,7 @@ static void board_put(ld_core_t *c, board_t *b, const bent_t *x)
         blocks_open(b, 0, blk);
         return;
     }
-    uint32_t j = block_for(c, b, x);
+    uint32_t j = block_for(c, b, x, false);
     bblock_t *blk = b->blk[j];
     if (blk->n == LD_BLOCK) {
         /* split in halves; x goes to whichever half it belongs in */
@@ -226,7 +266,7 @@ static void board_take(ld_core_t *c, board_t *b, const bent_t *x)
 {
     if (!b->n_blocks)
         return;
-    uint32_t j = block_for(c, b, x);
+    uint32_t j = block_for(c, b, x, false);
     bblock_t *blk = b->blk[j];
     uint32_t p = lower(c, blk, x);
     if (p == blk->n || blk->e[p].emp != x->emp)
@@ -266,6 +306,7 @@ static void prefix_fill(board_t *b, uint32_t upto)
     uint32_t acc = j ? b->prefix[j - 1] + b->blk[j - 1]->n : 0;
     for (; j < upto; j++) {
         b->prefix[j] = acc;
+        b->blk[j]->before = acc; /* a rank search reads it with the block */
         acc += b->blk[j]->n;
     }
     b->prefix_ok = upto;
@@ -276,14 +317,15 @@ static uint32_t board_rank(ld_core_t *c, board_t *b, const bent_t *x, uint32_t *
 {
     if (!b->n_blocks)
         return 0;
-    uint32_t j = block_for(c, b, x);
+    uint32_t j = block_for(c, b, x, true);
     const bblock_t *blk = b->blk[j];
     uint32_t p = lower(c, blk, x);
     if (p == blk->n || blk->e[p].emp != x->emp)
         return 0;
-    prefix_fill(b, j + 1);
+    if (b->prefix_ok <= j)
+        prefix_fill(b, j + 1);
     *bj = j, *bp = p;
-    return b->prefix[j] + p + 1;
+    return blk->before + p + 1;
 }
 
 /* The block holding 1-based rank k (k <= size). */
@@ -574,6 +616,7 @@ static void board_merge(ld_core_t *c, batch_t *bt, board_t *b, const bent_t *joi
     memcpy(olds, b->blk, nold * sizeof *olds);
     b->n_blocks = 0;
     b->prefix_ok = 0;
+    b->top_ok = false;
     bblock_t *cur = NULL;
     size_t n = 0, ij = 0;
     for (uint32_t j = 0; j < nold; j++) {

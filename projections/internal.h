@@ -289,6 +289,7 @@ typedef struct {
 
 typedef struct {
     uint32_t n, cap;
+    uint32_t before;       /* entries in the blocks before (valid below prefix_ok) */
     bent_t e[];
 } bblock_t;
 
@@ -301,6 +302,9 @@ typedef struct {
     bent_t *first;         /* first entry of each block */
     int64_t *fscore;       /* and its score alone: most search steps read only these */
     uint32_t *prefix;      /* entries before each block */
+    int64_t *top;          /* fscore of every 64th block, for queries (boards.c) */
+    uint32_t n_top, top_cap;
+    bool top_ok;
 } board_t;
 
 /* Where an employee stands on the boards: saved when it first changes after
