@@ -4,19 +4,23 @@
  *
  * Each board is a sorted sequence in blocks of at most LD_BLOCK entries (a
  * two-level B-tree): the block is found by a binary search over the blocks'
- * first scores, the entry within it; counts before each block give ranks.
- * Order: more points first, then whoever reached the score first, then the
- * employee id. A window board exists per period; an employee moves to the
- * new period's board when they first earn points in it, so a roll-over needs
- * no sweep and is driven by event time, never by a clock.
+ * first scores (a query starts in a small top index), the entry within it;
+ * counts before each block give ranks. Order: more points first, then
+ * whoever reached the score first, then the employee id.
+ *
+ * Only the current period of each window has boards: the period of the
+ * latest event's time (never a clock). An employee is on a window's boards
+ * when their points there are of that period; at a roll-over the old
+ * period's boards are dropped and the new ones fill as people earn points.
  *
  * Boards are derived and move in batches: evolve only notes an employee
  * (boards_remove before a change keeps where it stood, boards_insert after),
- * and boards_flush, called by every board query, takes the noted employees
- * off their old entries and puts them on their new ones — or, when many
- * changed (a replay, a snapshot load), rebuilds every board from sorted
- * entries. Answers are therefore exact at any moment; a rolled-back change
- * is just one more noted employee. Memory: 24 B an entry (core.h).
+ * and boards_flush, called by every board query, moves the noted employees:
+ * a few one by one; many (more than 1/128 of the organisation) in sorted
+ * batches, one sort per window and one merge per board with its kept
+ * entries; everyone, from nothing, after a snapshot load. Answers are
+ * therefore exact at any moment; a rolled-back change is just one more
+ * noted employee. Memory: 24 B an entry (core.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
