@@ -681,9 +681,7 @@ static void batch_place(ld_core_t *c, const bimage_t *old, const bimage_t *img, 
             memset(bt->touched, 0, nb + 1);
             for (size_t i = 0; i < n; i++)
                 bt->cnt[bt->bix[i]]++, bt->touched[bt->bix[i]] = 1;
-            if (old && k * 8 > c->g.n_emps) /* most boards lose someone: no need to ask */
-                memset(bt->touched, 1, nb + 1);
-            for (size_t i = 0; old && k * 8 <= c->g.n_emps && i < k; i++) {
+            for (size_t i = 0; old && i < k; i++) {
                 if (old[i].emp == NONE || !on_window(c, &old[i], w))
                     continue;
                 uint32_t bi = memo_get(c, &memo, slot, old[i].value[s], c->bperiod[w], false);

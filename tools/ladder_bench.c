@@ -365,7 +365,8 @@ static void core_mix(long emps, long n, int realistic, int64_t t0)
            "(a catch-up %.1f ms, %.0f%% of the time)\n",
            realistic ? "realistic" : "refusal-heavy", emps, n, 100.0 * (double)ok / (double)n,
            events, (double)n / secs, (double)events / secs, tick, (double)n / all,
-           (double)board_ns / 1e6 / (double)((n - 1) / tick), 100.0 * (double)board_ns / 1e9 / all);
+           n > tick ? (double)board_ns / 1e6 / (double)((n - 1) / tick) : 0.0,
+           100.0 * (double)board_ns / 1e9 / all);
     for (long i = 0; i < n; i++) {
         ladder__v1__command__free_unpacked(cmds[i], NULL);
         free((void *)who[i]);
