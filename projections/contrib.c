@@ -23,11 +23,12 @@ void ld_contrib_decided(ld_core_t *c, uint32_t emp, bool accepted)
 
 /* ------------------------------------------------------ knowledge base -- */
 
-static int propose_kb(ld_core_t *c, const Ladder__V1__ProposeKb *m, const ld_ctx_t *ctx, ld_out_t *out)
+int ld_decide_propose_kb(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+                         ld_out_t *out)
 {
+    const Ladder__V1__ProposeKb *m = cmd->propose_kb;
     uint32_t a;
     if (ld_need_emp(c, "propose_kb.proposer_id", m->proposer_id, &a) ||
-        ld_need_role(c, ctx, R(MANAGER), m->proposer_id, "§4", "propose in another's name") ||
         ld_check_id(c, "propose_kb.proposal_id", m->proposal_id) ||
         ld_check_id(c, "propose_kb.item_id", m->item_id) ||
         ld_check_text(c, "propose_kb.text", m->text, true))
@@ -65,8 +66,10 @@ static int propose_kb(ld_core_t *c, const Ladder__V1__ProposeKb *m, const ld_ctx
     return ld_apply(c, ev);
 }
 
-static int review_kb(ld_core_t *c, const Ladder__V1__ReviewKb *m, const ld_ctx_t *ctx, ld_out_t *out)
+int ld_decide_review_kb(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+                        ld_out_t *out)
 {
+    const Ladder__V1__ReviewKb *m = cmd->review_kb;
     const ld_rules_t *r = ld_cur_rules(c);
     if (ld_check_id(c, "review_kb.proposal_id", m->proposal_id) ||
         ld_check_id(c, "review_kb.reviewer_id", m->reviewer_id) ||
@@ -76,11 +79,6 @@ static int review_kb(ld_core_t *c, const Ladder__V1__ReviewKb *m, const ld_ctx_t
         return ld_refuse(c, E(ERR_FORBIDDEN), "§5", "review_kb.reviewer_id",
                       "§5: reviews are made in one's own name (%s is not %s)",
                       ctx->principal ? ctx->principal : "", m->reviewer_id);
-    if (!ld_may_review(c, ctx))
-        return ld_refuse(c, E(ERR_FORBIDDEN), "§5", "review_kb.reviewer_id",
-                      "§5: only committee members and managers may review; %s is neither "
-                      "(a claimed reviewer role counts for nothing, §1)",
-                      m->reviewer_id);
     uint32_t pi = ld_rec_find(c, REC_KB_PROPOSAL, m->proposal_id);
     if (pi == NONE)
         return ld_refuse(c, E(ERR_NOT_FOUND), "§4", "review_kb.proposal_id", "§4: no proposal %s",
@@ -167,9 +165,10 @@ static bool case_contributor(const ld_core_t *c, uint32_t k, uint32_t emp)
     return false;
 }
 
-static int apply_quality(ld_core_t *c, const Ladder__V1__ApplyQuality *m, const ld_ctx_t *ctx,
-                         ld_out_t *out)
+int ld_decide_apply_quality(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+                            ld_out_t *out)
 {
+    const Ladder__V1__ApplyQuality *m = cmd->apply_quality;
     uint32_t k;
     if (ld_check_id(c, "apply_quality.case_id", m->case_id))
         return -1;
@@ -182,7 +181,6 @@ static int apply_quality(ld_core_t *c, const Ladder__V1__ApplyQuality *m, const 
     if (m->n_contributor_ids == 0 || m->n_contributor_ids > 20)
         return ld_refuse(c, E(ERR_INVALID), "§4", "apply_quality.contributor_ids",
                       "§4: 1 to 20 contributors");
-    bool self = false;
     for (size_t i = 0; i < m->n_contributor_ids; i++) {
         uint32_t e;
         char field[64];
@@ -193,11 +191,7 @@ static int apply_quality(ld_core_t *c, const Ladder__V1__ApplyQuality *m, const 
             if (!strcmp(m->contributor_ids[i], m->contributor_ids[j]))
                 return ld_refuse(c, E(ERR_INVALID), "§4", field, "§4: %s is listed twice",
                               m->contributor_ids[i]);
-        self |= ctx->principal && !strcmp(ctx->principal, m->contributor_ids[i]);
     }
-    if (!self && !ld_has_role(ctx, R(MANAGER)))
-        return ld_refuse(c, E(ERR_FORBIDDEN), "§4", "apply_quality.contributor_ids",
-                      "§4: contributors apply for themselves (or a manager for them)");
     for (size_t i = 0; i < m->n_contributor_ids; i++) {
         char field[64];
         snprintf(field, sizeof field, "apply_quality.contributor_ids[%zu]", i);
@@ -226,13 +220,11 @@ static int apply_quality(ld_core_t *c, const Ladder__V1__ApplyQuality *m, const 
     return ld_apply(c, ev);
 }
 
-static int award_quality(ld_core_t *c, const Ladder__V1__AwardQuality *m, const ld_ctx_t *ctx,
-                         ld_out_t *out)
+int ld_decide_award_quality(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+                            ld_out_t *out)
 {
+    const Ladder__V1__AwardQuality *m = cmd->award_quality;
     const ld_rules_t *r = ld_cur_rules(c);
-    if (!ld_may_review(c, ctx))
-        return ld_refuse(c, E(ERR_FORBIDDEN), "§4", "award_quality",
-                      "§4: quality awards are decided by reviewers or managers");
     uint32_t qi = m->case_id ? ld_rec_find(c, REC_QUALITY, m->case_id) : NONE;
     if (qi == NONE)
         return ld_refuse(c, E(ERR_NOT_FOUND), "§4", "award_quality.case_id",
@@ -271,13 +263,13 @@ static int award_quality(ld_core_t *c, const Ladder__V1__AwardQuality *m, const 
 
 /* ------------------------------------------------------------ committee -- */
 
-static int apply_committee(ld_core_t *c, const Ladder__V1__ApplyCommittee *m, const ld_ctx_t *ctx,
-                           ld_out_t *out)
+int ld_decide_apply_committee(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+                              ld_out_t *out)
 {
+    const Ladder__V1__ApplyCommittee *m = cmd->apply_committee;
     const ld_rules_t *r = ld_cur_rules(c);
     uint32_t i;
-    if (ld_need_emp(c, "apply_committee.employee_id", m->employee_id, &i) ||
-        ld_need_role(c, ctx, 0, m->employee_id, "§5", "apply for another employee"))
+    if (ld_need_emp(c, "apply_committee.employee_id", m->employee_id, &i))
         return -1;
     const emp_t *e = &c->emps[i];
     if (e->flags & EF_COMMITTEE)
@@ -317,12 +309,12 @@ static int apply_committee(ld_core_t *c, const Ladder__V1__ApplyCommittee *m, co
     return ld_apply(c, ev);
 }
 
-static int decide_committee(ld_core_t *c, const Ladder__V1__DecideCommittee *m, const ld_ctx_t *ctx,
-                            ld_out_t *out)
+int ld_decide_decide_committee(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+                               ld_out_t *out)
 {
+    const Ladder__V1__DecideCommittee *m = cmd->decide_committee;
     uint32_t i;
-    if (ld_need_role(c, ctx, R(MANAGER) | R(CHAIR), NULL, "§5", "decide committee applications") ||
-        ld_need_emp(c, "decide_committee.employee_id", m->employee_id, &i) ||
+    if (ld_need_emp(c, "decide_committee.employee_id", m->employee_id, &i) ||
         ld_check_text(c, "decide_committee.reason", m->reason, true))
         return -1;
     if (!(c->emps[i].flags & EF_APPLIED))
@@ -344,12 +336,12 @@ static int decide_committee(ld_core_t *c, const Ladder__V1__DecideCommittee *m, 
     return ld_apply(c, ev);
 }
 
-static int remove_committee(ld_core_t *c, const Ladder__V1__RemoveCommittee *m, const ld_ctx_t *ctx,
-                            ld_out_t *out)
+int ld_decide_remove_committee(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+                               ld_out_t *out)
 {
+    const Ladder__V1__RemoveCommittee *m = cmd->remove_committee;
     uint32_t i;
-    if (ld_need_role(c, ctx, R(MANAGER), NULL, "§5", "remove committee members") ||
-        ld_need_emp(c, "remove_committee.employee_id", m->employee_id, &i) ||
+    if (ld_need_emp(c, "remove_committee.employee_id", m->employee_id, &i) ||
         ld_check_text(c, "remove_committee.reason", m->reason, true))
         return -1;
     if (!(c->emps[i].flags & EF_COMMITTEE))
@@ -365,12 +357,12 @@ static int remove_committee(ld_core_t *c, const Ladder__V1__RemoveCommittee *m, 
 
 /* ----------------------------------------------------------- suggestions -- */
 
-static int submit_suggestion(ld_core_t *c, const Ladder__V1__SubmitSuggestion *m,
-                             const ld_ctx_t *ctx, ld_out_t *out)
+int ld_decide_submit_suggestion(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+                                ld_out_t *out)
 {
+    const Ladder__V1__SubmitSuggestion *m = cmd->submit_suggestion;
     uint32_t i;
     if (ld_need_emp(c, "submit_suggestion.employee_id", m->employee_id, &i) ||
-        ld_need_role(c, ctx, R(MANAGER), m->employee_id, "§8", "suggest in another's name") ||
         ld_check_id(c, "submit_suggestion.suggestion_id", m->suggestion_id) ||
         ld_check_text(c, "submit_suggestion.text", m->text, true))
         return -1;
@@ -387,12 +379,12 @@ static int submit_suggestion(ld_core_t *c, const Ladder__V1__SubmitSuggestion *m
     return ld_apply(c, ev);
 }
 
-static int judge_suggestion(ld_core_t *c, const Ladder__V1__JudgeSuggestion *m, const ld_ctx_t *ctx,
-                            ld_out_t *out)
+int ld_decide_judge_suggestion(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+                               ld_out_t *out)
 {
+    const Ladder__V1__JudgeSuggestion *m = cmd->judge_suggestion;
     const ld_rules_t *r = ld_cur_rules(c);
-    if (ld_need_role(c, ctx, R(MANAGER), NULL, "§8", "judge suggestions") ||
-        ld_check_id(c, "judge_suggestion.suggestion_id", m->suggestion_id) ||
+    if (ld_check_id(c, "judge_suggestion.suggestion_id", m->suggestion_id) ||
         ld_check_text(c, "judge_suggestion.reason", m->reason, false))
         return -1;
     uint32_t si = ld_rec_find(c, REC_SUGGESTION, m->suggestion_id);
@@ -451,10 +443,11 @@ static int judge_suggestion(ld_core_t *c, const Ladder__V1__JudgeSuggestion *m, 
 
 /* ----------------------------------------------------------- QC projects -- */
 
-static int publish_qc(ld_core_t *c, const Ladder__V1__PublishQc *m, const ld_ctx_t *ctx, ld_out_t *out)
+int ld_decide_publish_qc(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+                         ld_out_t *out)
 {
-    if (ld_need_role(c, ctx, R(MANAGER), NULL, "§8", "publish QC topics") ||
-        ld_check_id(c, "publish_qc.project_id", m->project_id) ||
+    const Ladder__V1__PublishQc *m = cmd->publish_qc;
+    if (ld_check_id(c, "publish_qc.project_id", m->project_id) ||
         ld_check_text(c, "publish_qc.topic", m->topic, true))
         return -1;
     if (ld_rec_find(c, REC_QC_PROJECT, m->project_id) != NONE)
@@ -477,8 +470,10 @@ static void group_key(char *buf, const char *project, const char *group)
     snprintf(buf, 72, "%s/%s", project, group);
 }
 
-static int claim_qc(ld_core_t *c, const Ladder__V1__ClaimQc *m, const ld_ctx_t *ctx, ld_out_t *out)
+int ld_decide_claim_qc(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+                       ld_out_t *out)
 {
+    const Ladder__V1__ClaimQc *m = cmd->claim_qc;
     const ld_rules_t *r = ld_cur_rules(c);
     if (ld_check_id(c, "claim_qc.project_id", m->project_id) || ld_check_id(c, "claim_qc.group_id", m->group_id))
         return -1;
@@ -499,7 +494,6 @@ static int claim_qc(ld_core_t *c, const Ladder__V1__ClaimQc *m, const ld_ctx_t *
         return ld_refuse(c, E(ERR_REFUSED), "§8", "claim_qc.project_id",
                       "§8: at most %u groups per topic; %s has %u", r->qc_max_groups,
                       m->project_id, c->recs[pi].n1);
-    bool member = false;
     for (size_t i = 0; i < m->n_member_ids; i++) {
         uint32_t e;
         char field[48];
@@ -514,11 +508,7 @@ static int claim_qc(ld_core_t *c, const Ladder__V1__ClaimQc *m, const ld_ctx_t *
             return ld_refuse(c, E(ERR_REFUSED), "§8", field,
                           "§8: %s already sits in a group of topic %s; a person sits in at "
                           "most one group of a topic", m->member_ids[i], m->project_id);
-        member |= ctx->principal && !strcmp(ctx->principal, m->member_ids[i]);
     }
-    if (!member && !ld_has_role(ctx, R(MANAGER)))
-        return ld_refuse(c, E(ERR_FORBIDDEN), "§8", "claim_qc.member_ids",
-                      "§8: a group claims a topic through one of its members or a manager");
     Ladder__V1__Event *ev = ld_emit(c, out, ctx, "qc", m->project_id, EV(QC_CLAIMED), 0);
     Ladder__V1__QcClaimed *b = ld_body_new(out, &ladder__v1__qc_claimed__descriptor);
     b->project_id = ld_ostr(out, m->project_id);
@@ -531,10 +521,11 @@ static int claim_qc(ld_core_t *c, const Ladder__V1__ClaimQc *m, const ld_ctx_t *
     return ld_apply(c, ev);
 }
 
-static int complete_qc(ld_core_t *c, const Ladder__V1__CompleteQc *m, const ld_ctx_t *ctx, ld_out_t *out)
+int ld_decide_complete_qc(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+                          ld_out_t *out)
 {
-    if (ld_need_role(c, ctx, R(MANAGER), NULL, "§8", "record QC completions") ||
-        ld_check_id(c, "complete_qc.project_id", m->project_id) ||
+    const Ladder__V1__CompleteQc *m = cmd->complete_qc;
+    if (ld_check_id(c, "complete_qc.project_id", m->project_id) ||
         ld_check_id(c, "complete_qc.group_id", m->group_id))
         return -1;
     char gk[72];
@@ -561,25 +552,6 @@ static int complete_qc(ld_core_t *c, const Ladder__V1__CompleteQc *m, const ld_c
                   m->project_id, ev->seq))
             return -1;
     return 0;
-}
-
-int ld_contrib_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx, ld_out_t *out)
-{
-    switch (cmd->cmd_case) {
-    case LADDER__V1__COMMAND__CMD_PROPOSE_KB: return propose_kb(c, cmd->propose_kb, ctx, out);
-    case LADDER__V1__COMMAND__CMD_REVIEW_KB: return review_kb(c, cmd->review_kb, ctx, out);
-    case LADDER__V1__COMMAND__CMD_APPLY_QUALITY: return apply_quality(c, cmd->apply_quality, ctx, out);
-    case LADDER__V1__COMMAND__CMD_AWARD_QUALITY: return award_quality(c, cmd->award_quality, ctx, out);
-    case LADDER__V1__COMMAND__CMD_APPLY_COMMITTEE: return apply_committee(c, cmd->apply_committee, ctx, out);
-    case LADDER__V1__COMMAND__CMD_DECIDE_COMMITTEE: return decide_committee(c, cmd->decide_committee, ctx, out);
-    case LADDER__V1__COMMAND__CMD_REMOVE_COMMITTEE: return remove_committee(c, cmd->remove_committee, ctx, out);
-    case LADDER__V1__COMMAND__CMD_SUBMIT_SUGGESTION: return submit_suggestion(c, cmd->submit_suggestion, ctx, out);
-    case LADDER__V1__COMMAND__CMD_JUDGE_SUGGESTION: return judge_suggestion(c, cmd->judge_suggestion, ctx, out);
-    case LADDER__V1__COMMAND__CMD_PUBLISH_QC: return publish_qc(c, cmd->publish_qc, ctx, out);
-    case LADDER__V1__COMMAND__CMD_CLAIM_QC: return claim_qc(c, cmd->claim_qc, ctx, out);
-    case LADDER__V1__COMMAND__CMD_COMPLETE_QC: return complete_qc(c, cmd->complete_qc, ctx, out);
-    default: return 1;
-    }
 }
 
 /* ---------------------------------------------------------------- evolve -- */
@@ -749,7 +721,7 @@ int ld_contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         return 0;
     }
     default:
-        return 1;
+        return -1; /* not of this module: the event table routes it elsewhere */
     }
 }
 

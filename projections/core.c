@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "commands.h"
 #include "internal.h"
 
 static const char *emp_key(const void *ctx, uint32_t i) { return ((const ld_core_t *)ctx)->emps[i].id; }
@@ -751,111 +752,6 @@ int ld_apply(ld_core_t *c, Ladder__V1__Event *ev)
 
 /* ------------------------------------------------------- decide/evolve -- */
 
-/* §10 v2: a document is merged over the rules in force (the stored document
- * is the complete merged result, so each version also stands alone). */
-static int rules_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
-{
-    const Ladder__V1__RulesAdopted *m = ev->rules_adopted;
-    ld_rules_t r = *ld_cur_rules(c);
-    char field[96], msg[256];
-    if (!m->rules_json || m->version != c->g.n_rules + 1 ||
-        ld_rules_parse(&r, m->rules_json, strlen(m->rules_json), field, sizeof field, msg,
-                       sizeof msg))
-        return -1;
-    r.version = m->version;
-    ld_touch_globals(c);
-    GROW(c->rules, c->rules_cap, c->g.n_rules);
-    c->rules_json = ld_xrealloc(c->rules_json, c->rules_cap * sizeof *c->rules_json);
-    c->rules_seq = ld_xrealloc(c->rules_seq, c->rules_cap * sizeof *c->rules_seq);
-    c->rules_at = ld_xrealloc(c->rules_at, c->rules_cap * sizeof *c->rules_at);
-    c->rules[c->g.n_rules] = r;
-    c->rules_json[c->g.n_rules] = ld_xstrdup(m->rules_json);
-    c->rules_seq[c->g.n_rules] = ev->seq;
-    c->rules_at[c->g.n_rules] = ev->at_ms;
-    c->lib_dirty = true; /* case.cap or case.protect_days may have changed */
-    c->g.n_rules++;
-    return 0;
-}
-
-/* §10: a rules document adopted by a manager; validated fully before. */
-static int rules_decide(ld_core_t *c, const Ladder__V1__AdoptRules *m, const ld_ctx_t *ctx,
-                        ld_out_t *out)
-{
-    if (!ld_has_role(ctx, LADDER__V1__ROLE__ROLE_MANAGER))
-        return ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_FORBIDDEN, "§10", "adopt_rules",
-                      "§10: only a manager may adopt rules");
-    ld_rules_t r = *ld_cur_rules(c); /* §10 v2: merged over the rules in force */
-    char field[96], msg[256];
-    const char *json = m->rules_json ? m->rules_json : "";
-    if (ld_rules_parse(&r, json, strlen(json), field, sizeof field, msg, sizeof msg))
-        return ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, "§10", field, "§10: %s", msg);
-    char *canon = ld_rules_to_json(&r);
-    Ladder__V1__Event *ev = ld_emit(c, out, ctx, "org", NULL,
-                                 LADDER__V1__EVENT__BODY_RULES_ADOPTED, 0);
-    Ladder__V1__RulesAdopted *b = ld_body_new(out, &ladder__v1__rules_adopted__descriptor);
-    b->version = c->g.n_rules + 1;
-    b->rules_json = ld_ostr(out, canon);
-    free(canon);
-    ev->rules_adopted = b;
-    return ld_apply(c, ev);
-}
-
-/* §10 v2: the rules in force (version 0 asked) or one version, and the list
- * of adopted versions with their seqs. */
-static int rules_query(ld_core_t *c, const Ladder__V1__GetRules *q, ld_out_t *out,
-                       Ladder__V1__Ok *ok)
-{
-    uint32_t v = q->version ? q->version : c->g.n_rules;
-    if (v > c->g.n_rules)
-        return ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_NOT_FOUND, "§10", "rules.version",
-                      "§10: no rules version %u; %u adopted", q->version, c->g.n_rules);
-    Ladder__V1__RulesView *rv = ld_body_new(out, &ladder__v1__rules_view__descriptor);
-    rv->version = v;
-    rv->in_force = c->g.n_rules;
-    if (v) {
-        rv->rules_json = ld_ostr(out, c->rules_json[v - 1]);
-    } else {
-        char *canon = ld_rules_to_json(&c->defaults);
-        rv->rules_json = ld_ostr(out, canon);
-        free(canon);
-    }
-    rv->versions = ld_arena_alloc(&out->arena, (c->g.n_rules + 1) * sizeof *rv->versions);
-    for (uint32_t i = 0; i < c->g.n_rules; i++) {
-        Ladder__V1__RulesVersion *x = ld_body_new(out, &ladder__v1__rules_version__descriptor);
-        x->version = i + 1;
-        x->seq = c->rules_seq[i];
-        x->at_ms = c->rules_at[i];
-        rv->versions[rv->n_versions++] = x;
-    }
-    ok->result_case = LADDER__V1__OK__RESULT_RULES;
-    ok->rules = rv;
-    return 0;
-}
-
-/* A manual clock moved (tests; the daemon refuses it on a system clock).
- * Recorded as an event so that a restart resumes at the same time. */
-static int clock_decide(ld_core_t *c, const Ladder__V1__AdvanceClock *m, const ld_ctx_t *ctx,
-                        ld_out_t *out)
-{
-    if (!ld_has_role(ctx, LADDER__V1__ROLE__ROLE_SYSTEM | LADDER__V1__ROLE__ROLE_MANAGER))
-        return ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_FORBIDDEN, NULL, "advance_clock",
-                      "only the system or a manager may move the clock");
-    if (m->to_ms > LD_MAX_MS)
-        return ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, NULL, "advance_clock.to_ms",
-                      "advance_clock.to_ms: beyond the year 9999");
-    if (m->to_ms < c->g.last_at_ms)
-        return ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, NULL, "advance_clock.to_ms",
-                      "advance_clock.to_ms: time only moves forward (now %lld)",
-                      (long long)c->g.last_at_ms);
-    ld_ctx_t at = *ctx;
-    at.now_ms = m->to_ms;
-    Ladder__V1__Event *ev = ld_emit(c, out, &at, "clock", NULL, LADDER__V1__EVENT__BODY_CLOCK_ADVANCED, 0);
-    Ladder__V1__ClockAdvanced *b = ld_body_new(out, &ladder__v1__clock_advanced__descriptor);
-    b->to_ms = m->to_ms;
-    ev->clock_advanced = b;
-    return ld_apply(c, ev);
-}
-
 int64_t ld_core_last_at(const ld_core_t *c)
 {
     return c->g.last_at_ms;
@@ -865,37 +761,30 @@ int ld_core_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
 {
     if (ev->seq != c->g.next_seq || ev->at_ms < 0 || ev->at_ms > LD_MAX_MS)
         return -1;
-    int rc;
-    switch (ev->body_case) {
-    case LADDER__V1__EVENT__BODY_RULES_ADOPTED:
-        rc = rules_evolve(c, ev);
-        break;
-    case LADDER__V1__EVENT__BODY_CLOCK_ADVANCED:
-        rc = 0;
-        break;
-    default:
-        rc = ld_people_evolve(c, ev);
-        if (rc == 1)
-            rc = ld_career_evolve(c, ev);
-        if (rc == 1)
-            rc = ld_retention_evolve(c, ev);
-        if (rc == 1)
-            rc = ld_library_evolve(c, ev);
-        if (rc == 1)
-            rc = ld_contrib_evolve(c, ev);
-        if (rc == 1)
-            rc = ld_reversal_evolve(c, ev);
-        if (rc == 1)
-            rc = 0; /* a fact that changes no state (e.g. a quality application) */
-    }
-    if (rc)
-        return rc;
+    const ld_event_kind_t *k = ld_core_event_kind((int)ev->body_case);
+    if (!k || k->evolve(c, ev))
+        return -1;
     ld_facts_note(c, ev); /* §12 v2: remember what a reversal may name */
     ld_touch_globals(c);
     c->g.next_seq = ev->seq + 1;
     if (ev->at_ms > c->g.last_at_ms)
         c->g.last_at_ms = ev->at_ms;
     return 0;
+}
+
+/* Routes a command through its row: the sender is checked against the row
+ * (§1), then the row's decider decides. */
+static int decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx, ld_out_t *out)
+{
+    if (!cmd)
+        return ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, NULL, "commands", "empty command");
+    const ld_command_t *row = ld_core_command((int)cmd->cmd_case);
+    if (!row || !cmd->hire) /* every member of the oneof shares one pointer */
+        return ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, NULL, "commands",
+                         "unknown or empty command (oneof case %d)", (int)cmd->cmd_case);
+    if (ld_command_check_sender(c, row, cmd, ctx))
+        return -1;
+    return row->decide(c, cmd, ctx, out);
 }
 
 int ld_core_execute(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
@@ -908,29 +797,7 @@ int ld_core_execute(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t
     uint32_t mark = ld_core_savepoint(c);
     size_t n0 = out->n;
     arena_mark_t am = ld_arena_mark(&out->arena);
-    int rc;
-    if (!cmd)
-        rc = ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, NULL, "commands", "empty command");
-    else if (cmd->cmd_case == LADDER__V1__COMMAND__CMD_ADOPT_RULES)
-        rc = rules_decide(c, cmd->adopt_rules, ctx, out);
-    else if (cmd->cmd_case == LADDER__V1__COMMAND__CMD_ADVANCE_CLOCK)
-        rc = clock_decide(c, cmd->advance_clock, ctx, out);
-    else {
-        rc = ld_people_decide(c, cmd, ctx, out);
-        if (rc == 1)
-            rc = ld_career_decide(c, cmd, ctx, out);
-        if (rc == 1)
-            rc = ld_retention_decide(c, cmd, ctx, out);
-        if (rc == 1)
-            rc = ld_library_decide(c, cmd, ctx, out);
-        if (rc == 1)
-            rc = ld_contrib_decide(c, cmd, ctx, out);
-        if (rc == 1)
-            rc = ld_reversal_decide(c, cmd, ctx, out);
-        if (rc == 1)
-            rc = ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, NULL, "commands",
-                        "unknown or empty command (oneof case %d)", (int)cmd->cmd_case);
-    }
+    int rc = decide(c, cmd, ctx, out);
     if (rc) {
         ld_core_rollback(c, mark);
         out->n = n0;
@@ -949,7 +816,7 @@ int ld_core_query(ld_core_t *c, const Ladder__V1__Query *q, int64_t now_ms, ld_o
     memset(why ? why : &scratch, 0, sizeof scratch);
     c->why = why ? why : &scratch;
     int rc = !q ? ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_INVALID, NULL, "query", "empty query")
-             : q->q_case == LADDER__V1__QUERY__Q_RULES ? rules_query(c, q->rules, out, ok)
+             : q->q_case == LADDER__V1__QUERY__Q_RULES ? ld_org_rules_query(c, q->rules, out, ok)
              : ld_queries_run(c, q, now_ms, out, ok);
     c->why = NULL;
     return rc;

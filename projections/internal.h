@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "commands.h"
 #include "core.h"
 
 #define LD_ID_MAX 32         /* ids: 1..32 bytes of [A-Za-z0-9._:@-] */
@@ -512,6 +513,66 @@ int ld_apply(ld_core_t *c, Ladder__V1__Event *ev);
 void *ld_body_new(ld_out_t *out, const ProtobufCMessageDescriptor *d);
 char *ld_ostr(ld_out_t *out, const char *s);
 
+/* ------------------------------------------------------------ deciders -- */
+/* One per Command oneof case, named after it, listed in commands.c's table
+ * (their sender already checked there). In the modules named below. */
+#define LD_DECIDER(name)                                                                  \
+    int ld_decide_##name(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx, \
+                         ld_out_t *out)
+LD_DECIDER(hire);
+LD_DECIDER(leave);
+LD_DECIDER(adopt_rules);
+LD_DECIDER(publish_task);
+LD_DECIDER(complete_task);
+LD_DECIDER(propose_kb);
+LD_DECIDER(review_kb);
+LD_DECIDER(submit_case);
+LD_DECIDER(revise_case);
+LD_DECIDER(review_case);
+LD_DECIDER(study_case);
+LD_DECIDER(rate_case);
+LD_DECIDER(apply_quality);
+LD_DECIDER(award_quality);
+LD_DECIDER(apply_committee);
+LD_DECIDER(decide_committee);
+LD_DECIDER(remove_committee);
+LD_DECIDER(start_apprenticeship);
+LD_DECIDER(end_apprenticeship);
+LD_DECIDER(record_query_test);
+LD_DECIDER(draw_exam);
+LD_DECIDER(grade_exam);
+LD_DECIDER(close_retention_year);
+LD_DECIDER(appeal);
+LD_DECIDER(decide_appeal);
+LD_DECIDER(expire_appeal);
+LD_DECIDER(submit_suggestion);
+LD_DECIDER(judge_suggestion);
+LD_DECIDER(publish_qc);
+LD_DECIDER(claim_qc);
+LD_DECIDER(complete_qc);
+LD_DECIDER(report_volunteer);
+LD_DECIDER(adjust_points);
+LD_DECIDER(award_medal);
+LD_DECIDER(advance_clock);
+LD_DECIDER(place_employee);
+LD_DECIDER(confirm_apprenticeship);
+LD_DECIDER(expire_exam);
+LD_DECIDER(extend_retention_window);
+LD_DECIDER(reverse_fact);
+LD_DECIDER(retire_case);
+LD_DECIDER(restore_case);
+LD_DECIDER(check_library);
+#undef LD_DECIDER
+
+/* commands.c: refuses (ERR_FORBIDDEN, -1) a sender the row does not admit. */
+int ld_command_check_sender(ld_core_t *c, const ld_command_t *row, const Ladder__V1__Command *cmd,
+                            const ld_ctx_t *ctx);
+
+/* org.c: §10 rules adopted, the manual clock; the GetRules query. */
+int ld_org_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
+int ld_org_rules_query(ld_core_t *c, const Ladder__V1__GetRules *q, ld_out_t *out,
+                       Ladder__V1__Ok *ok);
+
 /* ----------------------------------------------------- module entries -- */
 
 /* Ids used once (volunteer reports, ...) are remembered as interned
@@ -523,11 +584,8 @@ void ld_registry_add(ld_core_t *c, const char *kind, const char *id);
 int ld_check_id(ld_core_t *c, const char *field, const char *id);
 int ld_check_text(ld_core_t *c, const char *field, const char *s, bool required);
 int ld_need_emp(ld_core_t *c, const char *field, const char *id, uint32_t *idx);
-int ld_need_role(ld_core_t *c, const ld_ctx_t *ctx, uint32_t roles, const char *self,
-              const char *section, const char *what);
 
 /* people.c: hire, leave, tasks, ledger, adjustments, volunteer, medals. */
-int ld_people_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx, ld_out_t *out);
 int ld_people_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
 /* Awards points (a derived PointsAwarded, capped per day by the rules). */
 int ld_award(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, uint32_t emp, int64_t amount,
@@ -535,7 +593,6 @@ int ld_award(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, uint32_t emp, int
 bool ld_has_role(const ld_ctx_t *ctx, uint32_t roles);
 
 /* career.c: promotion checklist, exams, mentoring. */
-int ld_career_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx, ld_out_t *out);
 int ld_career_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
 /* §6 checklist for emp; fills items (up to 6) and returns how many are met in
  * order before the first unmet one. */
@@ -554,13 +611,9 @@ int ld_void_open_exam(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, uint32_t
 
 /* reversal.c (§12 v2): remembers reversible facts and reverses them. */
 void ld_facts_note(ld_core_t *c, const Ladder__V1__Event *ev);
-int ld_reversal_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
-                    ld_out_t *out);
 int ld_reversal_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
 
 /* retention.c: §7 years, re-tests, close, appeals. */
-int ld_retention_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
-                     ld_out_t *out);
 int ld_retention_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
 bool ld_in_window(const ld_core_t *c, const emp_t *e, int64_t now);
 /* Records a level change of employee i for §11 explain. */
@@ -576,8 +629,6 @@ int ld_demote_at_once(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, uint32_t
                    uint64_t fact_seq, int gap);
 
 /* library.c: the case library as part 1 needs it (training, test, exams). */
-int ld_library_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
-                   ld_out_t *out);
 int ld_library_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
 uint32_t ld_library_count(const ld_core_t *c, uint32_t level, int half);
 int ld_library_ranking(ld_core_t *c, const Ladder__V1__GetCaseRanking *q, ld_out_t *out,
@@ -592,7 +643,6 @@ bool ld_may_review(const ld_core_t *c, const ld_ctx_t *ctx);
 
 /* contrib.c: §4 knowledge base and quality awards, §5 committee, §8
  * suggestions and QC projects. */
-int ld_contrib_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx, ld_out_t *out);
 int ld_contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
 int ld_contrib_query(ld_core_t *c, const Ladder__V1__Query *q, ld_out_t *out, Ladder__V1__Ok *ok);
 void ld_contrib_decided(ld_core_t *c, uint32_t emp, bool accepted);
