@@ -1,14 +1,148 @@
-/* access.c — redacted views of events (access.h). */
+/* access.c — who may read what (access.h): the per-query table, the public
+ * views of answers and the redacted views of events. */
 #include "access.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define ROLE(x) LADDER__V1__ROLE__ROLE_##x
 #define BODY(x) LADDER__V1__EVENT__BODY_##x
+#define Q(x) LADDER__V1__QUERY__Q_##x
+
+/* §1, §4, §6.6: case content and exam cases: reviewers and above */
+#define CASE_READERS (ROLE(REVIEWER) | LD_READ_EVERYTHING)
+
+typedef enum {
+    ANYONE,             /* public: levels, titles, points, boards, rules ... */
+    PUBLIC_VIEW,        /* others get ld_access_public's view */
+    REFUSE,             /* others are refused */
+} others_t;
+
+/* §1 v2, one row per query. A query missing here is refused to everyone but
+ * the LD_READ_EVERYTHING roles, so a new query is private until it has a row. */
+static const struct {
+    int q;
+    const char *field;      /* what a refusal names */
+    uint32_t all;           /* roles that read all of the answer */
+    bool self;              /* the person the query names reads all of it */
+    others_t others;
+    const char *section;
+    const char *who;        /* who reads all of it, in words */
+} table[] = {
+    {Q(EMPLOYEE), "query.employee.employee_id", LD_READ_EVERYTHING, true, PUBLIC_VIEW, "§1",
+     "the person, managers, chairs, auditors and services"},
+    {Q(READINESS), "query.readiness.employee_id", LD_READ_EVERYTHING, true, REFUSE, "§1",
+     "the person, managers, chairs, auditors and services"},
+    {Q(EXPLAIN), "query.explain.employee_id", LD_READ_EVERYTHING, true, REFUSE, "§1",
+     "the person, managers, chairs, auditors and services"},
+    /* names whose retention year or appeal window closes next */
+    {Q(NEXT_DEADLINE), "query.next_deadline", LD_READ_EVERYTHING, false, REFUSE, "§1",
+     "managers, chairs, auditors and services"},
+    {Q(BOARD), "query.board", 0, false, ANYONE, "§1", "everyone"},
+    /* the titles of test-half cases are the exam's questions */
+    {Q(CASE_RANKING), "query.case_ranking", CASE_READERS, false, PUBLIC_VIEW, "§4",
+     "reviewers, chairs, managers, auditors and services"},
+    {Q(KB_ITEM), "query.kb_item", 0, false, ANYONE, "§4", "everyone"},
+    {Q(PENDING), "query.pending.reviewer_id", CASE_READERS, true, REFUSE, "§4",
+     "the reviewer named, reviewers, chairs, managers, auditors and services"},
+    {Q(COMMITTEE), "query.committee", 0, false, ANYONE, "§5", "everyone"},
+    /* each event through ld_access_view */
+    {Q(READ_EVENTS), "query.read_events", 0, false, ANYONE, "§1", "everyone"},
+    /* level.* and points.* */
+    {Q(SNAPSHOT), "query.snapshot", 0, false, ANYONE, "§1", "everyone"},
+    /* counters of the daemon: no one's record */
+    {Q(STATS), "query.stats", 0, false, ANYONE, "§1", "everyone"},
+    {Q(RULES), "query.rules", 0, false, ANYONE, "§10", "everyone"},
+    {Q(WHAT_IF), "query.what_if", ROLE(MANAGER) | ROLE(CHAIR) | ROLE(AUDITOR), false, REFUSE,
+     "§10", "managers, chairs and auditors"},
+};
 
 static bool is(const char *principal, const char *id)
 {
     return principal && id && *id && !strcmp(principal, id);
+}
+
+/* The person a query names, or NULL. */
+static const char *subject(const Ladder__V1__Query *q)
+{
+    switch (q->q_case) {
+    case Q(EMPLOYEE):
+        return q->employee->employee_id;
+    case Q(READINESS):
+        return q->readiness->employee_id;
+    case Q(EXPLAIN):
+        return q->explain->employee_id;
+    case Q(PENDING):
+        return q->pending->reviewer_id;
+    default:
+        return NULL;
+    }
+}
+
+ld_read_t ld_access_query(const Ladder__V1__Query *q, const char *principal, uint32_t roles,
+                          ld_read_refusal_t *why)
+{
+    size_t i = 0, n = sizeof table / sizeof *table;
+    while (i < n && table[i].q != (int)q->q_case)
+        i++;
+    if (i == n) {
+        if (roles & LD_READ_EVERYTHING)
+            return LD_READ_ALL;
+        why->section = "§1";
+        snprintf(why->field, sizeof why->field, "query");
+        snprintf(why->message, sizeof why->message,
+                 "§1: query %d is read by managers, chairs, auditors and services only",
+                 (int)q->q_case);
+        return LD_READ_REFUSED;
+    }
+    if (table[i].others == ANYONE || (roles & table[i].all) ||
+        (table[i].self && is(principal, subject(q))))
+        return LD_READ_ALL;
+    if (table[i].others == PUBLIC_VIEW)
+        return LD_READ_PUBLIC;
+    const char *name = subject(q);
+    why->section = table[i].section;
+    snprintf(why->field, sizeof why->field, "%s", table[i].field);
+    snprintf(why->message, sizeof why->message, "%s: %s%s%s is read by %s, not by %s",
+             table[i].section, table[i].field + 6 /* past "query." */,
+             name && *name ? " of " : "", name && *name ? name : "", table[i].who,
+             principal && *principal ? principal : "an anonymous reader");
+    return LD_READ_REFUSED;
+}
+
+void ld_access_public(Ladder__V1__Ok *ok)
+{
+    switch (ok->result_case) {
+    case LADDER__V1__OK__RESULT_EMPLOYEE: {
+        /* §1: others see id, name, team, centre, level, points (and whether
+         * they left or sit on the committee, public through GetCommittee) */
+        Ladder__V1__EmployeeView *v = ok->employee;
+        v->n_apprentices = 0, v->apprentices = NULL;
+        v->apprentices_credited = 0;
+        v->last_query_test_ms = 0;
+        v->retention_deadline_ms = 0;
+        v->retention_status = "";
+        v->appeal_status = "";
+        v->n_medals = 0, v->medals = NULL;
+        v->hired_ms = 0;
+        v->mentor_id = "";
+        v->redacted = true;
+        break;
+    }
+    case LADDER__V1__OK__RESULT_CASE_RANKING: {
+        /* §4, §6.6: a test-half case's title names an exam question */
+        Ladder__V1__CaseRanking *cr = ok->case_ranking;
+        for (size_t i = 0; i < cr->n_rows; i++)
+            if (cr->rows[i]->half == LADDER__V1__HALF__HALF_TEST && cr->rows[i]->title &&
+                *cr->rows[i]->title) {
+                cr->rows[i]->title = "";
+                cr->redacted = true;
+            }
+        break;
+    }
+    default:
+        break;
+    }
 }
 
 const Ladder__V1__Event *ld_access_view(const Ladder__V1__Event *ev, const char *principal,
@@ -16,9 +150,7 @@ const Ladder__V1__Event *ld_access_view(const Ladder__V1__Event *ev, const char 
 {
     /* §1: reasons and appeal texts: the person, managers, auditors */
     bool personal = roles & (ROLE(MANAGER) | ROLE(AUDITOR) | ROLE(SYSTEM));
-    /* §1, §4, §6.6: case content and exam cases: reviewers and above */
-    bool cases = roles & (ROLE(REVIEWER) | ROLE(CHAIR) | ROLE(MANAGER) | ROLE(AUDITOR) |
-                          ROLE(SERVICE) | ROLE(SYSTEM));
+    bool cases = roles & CASE_READERS;
     room->ev = *ev;
     switch (ev->body_case) {
     case BODY(POINTS_ADJUSTED):

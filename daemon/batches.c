@@ -167,7 +167,8 @@ static void finish(server_t *s, batch_t *b)
     batch_reset(b);
 }
 
-static void writer_idle(server_t *s);
+static void writer_idle(server_t *s, bool after_index);
+static bool start_reserve(server_t *s);
 static void start_index(server_t *s);
 static void arm_index(server_t *s);
 static void start_sync(server_t *s);
@@ -203,20 +204,27 @@ static void after_work_cb(uv_work_t *w, int status)
     finish(s, b);
     if (!s->core)
         return; /* failed for good: ld_server_fail stopped the loop */
-    writer_idle(s);
+    writer_idle(s, false);
 }
 
 /* The writer is free: the next batch if one is waiting, else background
  * work that no acknowledgment waits for. */
-static void writer_idle(server_t *s)
+static void writer_idle(server_t *s, bool after_index)
 {
-    if (s->batches.cur->n) {
+    if (s->batches.cur->n && !s->stopping && !after_index &&
+        ld_store_index_pending(s->store) >= LD_INDEX_FORCE) {
+        start_index(s); /* the tail is at its bound: one step before the batch */
+        if (!s->batches.busy)
+            ld_batches_submit(s);
+    } else if (s->batches.cur->n) {
         ld_batches_submit(s);
     } else if (!s->stopping) {
+        ld_publisher_catch_up(s, 0); /* nothing waits: whatever it costs */
         uint64_t since = s->batches.committed_seq - s->batches.snap_seq;
         if (since >= s->cfg.snapshot_every)
             ld_history_snapshot(s, s->batches.committed_seq);
-        arm_index(s);
+        if (!start_reserve(s))
+            arm_index(s);
     }
     start_sync(s);
     ld_deadlines_arm(s);
@@ -230,7 +238,7 @@ static void writer_idle(server_t *s)
 static void index_cb(uv_work_t *w)
 {
     server_t *s = ld_container_of(w, server_t, batches.index_work);
-    s->batches.index_rc = ld_store_index_flush(s->store);
+    s->batches.index_rc = ld_store_index_step(s->store, LD_INDEX_STEP);
 }
 
 static void after_index_cb(uv_work_t *w, int status)
@@ -239,19 +247,29 @@ static void after_index_cb(uv_work_t *w, int status)
     (void)status;
     s->batches.busy = false;
     uint64_t ms = (ld_mono_ns() - s->batches.index_t0) / 1000000;
-    if (s->batches.index_rc) /* the store writes it with a later commit */
+    if (s->batches.index_rc) /* the pending entries stay: the next quiet time retries */
         ld_log(LD_LOG_WARN, "stream index not written", "error=\"%s\"",
                ld_strerror(s->batches.index_rc));
     else
-        ld_log(LD_LOG_DEBUG, "stream index written", "ms=%llu", (unsigned long long)ms);
-    writer_idle(s);
+        ld_log(LD_LOG_DEBUG, "stream index step written", "ms=%llu pending=%zu",
+               (unsigned long long)ms, ld_store_index_pending(s->store));
+    /* still quiet (nothing was submitted meanwhile): the next step at once */
+    if (!s->batches.index_rc && !s->batches.cur->n && !s->stopping &&
+        ld_store_index_pending(s->store) >= LD_INDEX_IDLE) {
+        start_index(s);
+        if (s->batches.busy)
+            return;
+    }
+    writer_idle(s, true);
 }
 
 /* The stream index, written behind the log (store.h), when the log has been
- * quiet for LD_INDEX_QUIET_MS: all waiting entries in one transaction. A batch
- * decided meanwhile waits for it, so it is never started while requests flow;
- * under continuous load the store writes it inside a commit once index_every
- * events wait (the remaining latency cost of the index). */
+ * quiet for LD_INDEX_QUIET_MS, in steps of LD_INDEX_STEP entries, one
+ * transaction each: a batch decided meanwhile waits for one step at most, and
+ * the steps go on only while nothing is submitted. No commit carries index
+ * entries (loop.c opens the store so); only when LD_INDEX_FORCE events wait
+ * does one step run between two commits however busy the log is, so the
+ * unindexed tail (its memory, the stream readers' scan) stays bounded. */
 static void on_index_timer(uv_timer_t *t)
 {
     server_t *s = ld_container_of(t, server_t, batches.index_timer);
@@ -284,6 +302,46 @@ static void start_index(server_t *s)
         return;
     }
     bs->busy = true;
+}
+
+/* Written zeros ahead of LMDB's last page (ld_store_reserve), a step at a
+ * time when the writer is idle, at most every LD_RESERVE_EVERY_MS: commits
+ * then write inside the file and their one flush (nometasync) commits no
+ * file-size change. After a full disk it waits LD_RESERVE_BACKOFF_MS. */
+static void reserve_cb(uv_work_t *w)
+{
+    server_t *s = ld_container_of(w, server_t, batches.reserve_work);
+    s->batches.reserve_rc = ld_store_reserve(s->store, LD_RESERVE_AHEAD, LD_RESERVE_STEP);
+}
+
+static void after_reserve_cb(uv_work_t *w, int status)
+{
+    server_t *s = ld_container_of(w, server_t, batches.reserve_work);
+    ld_batches_t *bs = &s->batches;
+    (void)status;
+    bs->busy = false;
+    if (bs->reserve_rc) {
+        bs->reserve_ns += LD_RESERVE_BACKOFF_MS * 1000000ull;
+        ld_log(LD_LOG_DEBUG, "no zeros written ahead of the log", "error=\"%s\"",
+               ld_strerror(bs->reserve_rc));
+    }
+    writer_idle(s, true);
+}
+
+static bool start_reserve(server_t *s)
+{
+    ld_batches_t *bs = &s->batches;
+    uint64_t now = ld_mono_ns();
+    if (bs->busy || now < bs->reserve_ns + LD_RESERVE_EVERY_MS * 1000000ull)
+        return false;
+    bs->reserve_ns = now;
+    int rc = uv_queue_work(s->loop, &bs->reserve_work, reserve_cb, after_reserve_cb);
+    if (rc) {
+        ld_log(LD_LOG_WARN, "zeros ahead of the log not queued", "error=\"%s\"", uv_strerror(rc));
+        return false;
+    }
+    bs->busy = true;
+    return true;
 }
 
 static void sync_cb(uv_work_t *w)
@@ -324,6 +382,10 @@ void ld_batches_submit(server_t *s)
     batch_t *b = bs->cur;
     if (!b->n || bs->busy)
         return;
+    if (s->deadlines_due) { /* what this batch's decisions made due joins it */
+        s->deadlines_due = false;
+        ld_deadlines_fire(s);
+    }
     s->st.batches++;
     ld_hist_add(s->st.batch_hist, b->n);
     Ladder__V1__Event **ev = ld_out_events(b->out);
@@ -338,6 +400,8 @@ void ld_batches_submit(server_t *s)
                                           .n_events = p->ev_end - p->ev_start};
         memcpy(b->apps[b->napps++].digest, p->digest, LD_HASH_LEN);
     }
+    if (b->napps)
+        ld_publisher_catch_up(s, b->n);
     bs->cur = b == &bs->b[0] ? &bs->b[1] : &bs->b[0];
     bs->writing = b;
     b->t_submit = bs->last_submit_ns = ld_mono_ns();

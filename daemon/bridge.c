@@ -429,6 +429,24 @@ static int run(bridge_t *b)
     return 0;
 }
 
+/* Parse a whole number in [lo, hi] from all of s: 0, or -1 if it is not one. */
+static int parse_bounded(const char *s, long lo, long hi, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static int bad_option(const char *opt, const char *val, const char *want)
+{
+    fprintf(stderr, "ladder-bridge: %s '%s': want %s\n", opt, val, want);
+    return 2;
+}
+
 static int usage(FILE *f, int code)
 {
     fputs("usage: ladder-bridge [options]\n"
@@ -445,6 +463,8 @@ static int usage(FILE *f, int code)
           "  --page N         events per ReadEvents page (default 1000)\n"
           "  --principal ID   principal sent without CURVE (default bridge)\n"
           "  --log-level L    debug, info, warn, error (default info)\n"
+          "  --version        the version\n"
+          "  --help           this text\n"
           "Exit: 0 on SIGTERM/SIGINT, 1 on a fatal error, 2 on bad usage.\n", f);
     return code;
 }
@@ -454,7 +474,8 @@ int main(int argc, char **argv)
     static const struct option lo[] = {
         {"command", 1, 0, 'c'}, {"publish", 1, 0, 'p'}, {"server-key", 1, 0, 'S'}, {"key", 1, 0, 'K'},
         {"nats", 1, 0, 'n'}, {"stream", 1, 0, 's'}, {"replicas", 1, 0, 'r'}, {"page", 1, 0, 'P'},
-        {"principal", 1, 0, 'u'}, {"log-level", 1, 0, 'l'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+        {"principal", 1, 0, 'u'}, {"log-level", 1, 0, 'l'}, {"help", 0, 0, 'h'}, {"version", 0, 0, 'V'},
+        {0, 0, 0, 0}};
     static bridge_t br;
     bridge_t *b = &br;
     b->o = (opts_t){"tcp://127.0.0.1:7601", "tcp://127.0.0.1:7602", NULL, NULL,
@@ -468,20 +489,32 @@ int main(int argc, char **argv)
         case 'K': b->o.key = optarg; break;
         case 'n': b->o.nats = optarg; break;
         case 's': b->o.stream = optarg; break;
-        case 'r': b->o.replicas = atoi(optarg); break;
-        case 'P': b->o.page = atoi(optarg); break;
+        case 'r':
+            if (parse_bounded(optarg, 1, 5, &b->o.replicas))
+                return bad_option("--replicas", optarg, "a whole number from 1 to 5");
+            break;
+        case 'P':
+            if (parse_bounded(optarg, 1, 1000, &b->o.page))
+                return bad_option("--page", optarg, "a whole number from 1 to 1000");
+            break;
         case 'u': b->o.principal = optarg; break;
         case 'l':
             if (ld_log_set_level(optarg))
                 return usage(stderr, 2);
             break;
         case 'h': return usage(stdout, 0);
+        case 'V': printf("ladder-bridge %s\n", LADDER_VERSION); return 0;
         default: return usage(stderr, 2);
         }
     }
-    if (optind != argc || b->o.replicas < 1 || b->o.replicas > 5 || b->o.page < 1 || b->o.page > 1000 ||
-        !b->o.server_key != !b->o.key)
-        return usage(stderr, 2);
+    if (optind != argc) {
+        fprintf(stderr, "ladder-bridge: unexpected argument '%s' (options only; --help lists them)\n", argv[optind]);
+        return 2;
+    }
+    if (!b->o.server_key != !b->o.key) {
+        fputs("ladder-bridge: --server-key and --key go together (CURVE needs both)\n", stderr);
+        return 2;
+    }
     if (b->o.server_key && (read_z85(b->o.server_key, b->curve_server) ||
                             read_z85(b->o.key, b->curve_secret) ||
                             zmq_curve_public(b->curve_public, b->curve_secret) != 0))

@@ -169,7 +169,10 @@ static int load(server_t *s)
     }
 
     /* the store takes the data directory's lock before it reads anything */
-    ld_store_options_t opt = {.durability = cfg->durability, .verify_all = cfg->verify_all};
+    /* no commit carries index entries: batches.c writes them in bounded
+     * steps between commits (DESIGN.md, "The write path") */
+    ld_store_options_t opt = {.durability = cfg->durability, .verify_all = cfg->verify_all,
+                              .index_every = UINT64_MAX};
     if ((rc = ld_store_open(&s->store, cfg->data, &opt, err, sizeof err))) {
         ld_log(LD_LOG_ERROR, "cannot open the store", "data=%s error=\"%s\"", cfg->data, err);
         return rc;

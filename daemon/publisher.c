@@ -7,7 +7,19 @@
  * are built when their events are decided and held in the batch; they are
  * published only after the commit returns. Boards (§9, board.* top 10) and
  * case rankings (cases.*) are coalesced: at most one per 100 ms each, with the
- * seq of their last change, and never while decisions are still unwritten.
+ * seq of their last change. They are built from the live state, which may hold
+ * decisions not yet written, so like per-event updates they are held in the
+ * last batch those decisions belong to and go out when it has committed.
+ * Building them brings the boards up to date (boards_flush), which costs with
+ * the changes since the last time, on the loop: a round after 100 ms of 10 k/s
+ * is a stall of milliseconds in front of every request read meanwhile. So
+ * the boards catch up in small steps: with each batch of at most
+ * LD_BOARDS_EAGER requests (light load: a few employees each time) and
+ * whenever the writer finds nothing waiting (batches.c). Under heavy load
+ * (batches of more than LD_BOARDS_EAGER requests on average) only the rounds
+ * do it, and the next round waits at least LD_BOARDS_SHARE
+ * times as long as this one took, so boards take at most 1/LD_BOARDS_SHARE of
+ * the loop however fast the commands come.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -22,6 +34,8 @@
 #include "shell.h"
 
 #define CASES 255 /* a dirty_t of a case partition: scope = level, value = category */
+#define LD_BOARDS_MS 100    /* §9: at most one update per board per this many ms */
+#define LD_BOARDS_SHARE 20  /* the next round waits >= 20x this round's cost */
 
 /* Publishes one update. PUB drops for a subscriber at its high-water mark by
  * design (the subscriber sees the gap in seqs); anything ZeroMQ refuses
@@ -160,7 +174,7 @@ static void mark_board(server_t *s, int window, int scope, const char *value, ui
     snprintf(d->value, sizeof d->value, "%s", value);
     d->window = (uint8_t)window, d->scope = (uint8_t)scope, d->seq = seq;
     if (!uv_is_active((uv_handle_t *)&pb->timer))
-        start_timer(s, 100);
+        start_timer(s, s->publisher.next_ms ? s->publisher.next_ms : LD_BOARDS_MS);
 }
 
 /* The 20 boards an employee stands on (§9: 5 windows x org/centre/team/level). */
@@ -201,20 +215,25 @@ static void mark_case(server_t *s, const char *case_id, uint64_t seq)
 }
 
 /* A coalesced value (a board or a case partition) on its topic, with the seq
- * of its cause and the previous publication of this topic (prev_seq). */
+ * of its cause and the previous publication of this topic (prev_seq): held in
+ * batch hold until it commits, or (hold NULL) sent now. */
 static void publish_value(server_t *s, Ladder__V1__Update *u, char *topic, uint64_t seq,
-                          uint8_t **buf, size_t *cap)
+                          batch_t *hold, uint8_t **buf, size_t *cap)
 {
     u->topic = topic;
     u->seq = seq;
     u->prev_seq = ld_topics_swap(s->publisher.shown, topic, seq);
+    if (hold) {
+        add_update(hold, topic, u);
+        return;
+    }
     size_t n = ladder__v1__update__get_packed_size(u);
     *buf = ld_grow(*buf, cap, n, 1);
     ladder__v1__update__pack(u, *buf);
     pub_send(s, topic, strlen(topic), *buf, n);
 }
 
-static void publish_cases(server_t *s, const dirty_t *d, uint8_t **buf, size_t *cap)
+static void publish_cases(server_t *s, const dirty_t *d, batch_t *hold, uint8_t **buf, size_t *cap)
 {
     Ladder__V1__GetCaseRanking g = LADDER__V1__GET_CASE_RANKING__INIT;
     g.level = d->scope, g.category = (char *)d->value;
@@ -225,15 +244,16 @@ static void publish_cases(server_t *s, const dirty_t *d, uint8_t **buf, size_t *
     ld_out_reset(s->qout);
     if (ld_core_query(s->core, &q, ld_server_now(s), s->qout, &ok, NULL) != 0)
         return;
+    ld_access_public(&ok); /* §1 v2: a broadcast carries no test-half titles */
     char topic[sizeof d->value + 32];
     snprintf(topic, sizeof topic, "cases.%u.%s", d->scope, d->value);
     Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
     u.payload_case = LADDER__V1__UPDATE__PAYLOAD_CASES;
     u.cases = ok.case_ranking;
-    publish_value(s, &u, topic, d->seq, buf, cap);
+    publish_value(s, &u, topic, d->seq, hold, buf, cap);
 }
 
-static void publish_board(server_t *s, const dirty_t *d, uint8_t **buf, size_t *cap)
+static void publish_board(server_t *s, const dirty_t *d, batch_t *hold, uint8_t **buf, size_t *cap)
 {
     static const char *const win[] = {"all", "week", "month", "quarter", "year"};
     static const char *const scope[] = {"org", "centre", "team", "level"};
@@ -252,31 +272,61 @@ static void publish_board(server_t *s, const dirty_t *d, uint8_t **buf, size_t *
     Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
     u.payload_case = LADDER__V1__UPDATE__PAYLOAD_BOARD;
     u.board = ok.board;
-    publish_value(s, &u, topic, d->seq, buf, cap);
+    publish_value(s, &u, topic, d->seq, hold, buf, cap);
+}
+
+void ld_publisher_catch_up(server_t *s, size_t batch)
+{
+    ld_publisher_t *pb = &s->publisher;
+    if (batch) /* requests per batch, averaged over the last eight or so */
+        pb->avg_batch = (7 * pb->avg_batch + 16 * batch) / 8;
+    if (batch && pb->avg_batch > 16 * LD_BOARDS_EAGER)
+        return; /* a heavy load: the timer's rounds catch up, at their share */
+    uint64_t t0 = ld_mono_ns();
+    Ladder__V1__GetBoard g = LADDER__V1__GET_BOARD__INIT;
+    g.top = 1;
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_BOARD;
+    q.board = &g;
+    Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
+    ld_out_reset(s->qout);
+    (void)ld_core_query(s->core, &q, ld_server_now(s), s->qout, &ok, NULL);
+    uint64_t us = (ld_mono_ns() - t0) / 1000;
+    if (us > 1000)
+        ld_log(LD_LOG_DEBUG, "boards caught up", "us=%llu batch=%zu", (unsigned long long)us, batch);
 }
 
 /* Publishes each dirty board's top 10 (and each dirty case partition's
- * ranking) once, with the seq of its last change. */
+ * ranking) once, with the seq of its last change. Decisions not yet on disk
+ * must not show before they are: the updates are held by the batch that
+ * commits last of those the state includes (the one collecting decisions, or
+ * the one being written) and sent once it has. A failed commit drops them with
+ * its own; subscribers see the gap in prev_seq and take a snapshot. */
 static void on_timer(uv_timer_t *t)
 {
     server_t *s = ld_container_of(t, server_t, publisher.timer);
     ld_publisher_t *pb = &s->publisher;
-    if (s->batches.busy || s->batches.cur->n) {
-        /* decisions not yet on disk must not show: wait for the commit */
-        start_timer(s, 10);
-        return;
-    }
+    ld_batches_t *bs = &s->batches;
+    batch_t *hold = bs->cur->n ? bs->cur : bs->busy ? bs->writing : NULL;
     uint8_t *buf = NULL;
     size_t cap = 0;
+    uint64_t t0 = ld_mono_ns();
+    size_t nd = pb->ndirty;
     for (size_t i = 0; i < pb->ndirty; i++) {
         const dirty_t *d = &pb->dirty[i];
         if (d->window == CASES)
-            publish_cases(s, d, &buf, &cap);
+            publish_cases(s, d, hold, &buf, &cap);
         else
-            publish_board(s, d, &buf, &cap);
+            publish_board(s, d, hold, &buf, &cap);
     }
     free(buf);
     pb->ndirty = 0;
+    uint64_t us = (ld_mono_ns() - t0) / 1000;
+    pb->next_ms = us * LD_BOARDS_SHARE / 1000;
+    if (pb->next_ms < LD_BOARDS_MS)
+        pb->next_ms = LD_BOARDS_MS;
+    ld_log(LD_LOG_DEBUG, "boards published", "n=%zu us=%llu held=%d next_ms=%llu", nd,
+           (unsigned long long)us, hold != NULL, (unsigned long long)pb->next_ms);
 }
 
 void ld_publisher_committed(server_t *s, batch_t *b)

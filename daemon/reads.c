@@ -76,7 +76,6 @@ static void metrics_view(server_t *s, Ladder__V1__StatsView *v, uint64_t *le, ui
     v->commit_latency_sum_us = s->st.commit_sum_us;
     v->events = s->st.events;
     v->subscribers = s->st.subscribers > 0 ? (uint64_t)s->st.subscribers : 0;
-    v->dropped_replies = s->st.unsent_replies;
     v->snapshot_seq = s->batches.snap_seq;
     v->snapshot_age_s = (ld_mono_ns() - s->st.snapshot_ns) / 1000000000ull;
     v->version = LADDER_VERSION " " LADDER_BUILD;
@@ -170,7 +169,7 @@ static void topic_snapshot(server_t *s, batch_t *b, pending_t *p, const char *pr
  * as it was) and the rules what-if (§10) are folded from the log on the
  * thread pool (history.c). */
 static void core_query(server_t *s, batch_t *b, pending_t *p, Ladder__V1__Query *q,
-                       Ladder__V1__Reply *r)
+                       Ladder__V1__Reply *r, ld_read_t access)
 {
     if ((q->q_case == LADDER__V1__QUERY__Q_EXPLAIN &&
          (q->explain->as_of_seq || q->explain->as_of_ms)) ||
@@ -184,6 +183,8 @@ static void core_query(server_t *s, batch_t *b, pending_t *p, Ladder__V1__Query 
         ld_requests_error(s, b, p, why.code, why.section, why.field, 0, "%s", why.message);
         return;
     }
+    if (access == LD_READ_PUBLIC)
+        ld_access_public(r->ok);
     ld_requests_set_reply(b, p, r);
 }
 
@@ -196,6 +197,14 @@ void ld_reads_query(server_t *s, pending_t *p, Ladder__V1__Query *q)
     r.request_id = (ProtobufCBinaryData){p->rid_len, p->rid};
     r.outcome_case = LADDER__V1__REPLY__OUTCOME_OK;
     r.ok = &ok;
+    /* §1 v2: every query is decided by access.c's table first */
+    ld_read_refusal_t denied;
+    ld_read_t access = ld_access_query(q, p->who, p->roles, &denied);
+    if (access == LD_READ_REFUSED) {
+        ld_requests_error(s, b, p, E(ERR_FORBIDDEN), denied.section, denied.field, 0, "%s",
+                          denied.message);
+        return;
+    }
     switch (q->q_case) {
     case LADDER__V1__QUERY__Q_STATS: {
         Ladder__V1__StatsView v = LADDER__V1__STATS_VIEW__INIT;
@@ -261,7 +270,7 @@ void ld_reads_query(server_t *s, pending_t *p, Ladder__V1__Query *q)
         topic_snapshot(s, b, p, q->snapshot->topic_prefix ? q->snapshot->topic_prefix : "");
         return;
     default:
-        core_query(s, b, p, q, &r);
+        core_query(s, b, p, q, &r, access);
         return;
     }
 }

@@ -35,6 +35,13 @@
 #define LD_HISTORY_KEEP 3   /* archived snapshots kept for history.c */
 #define LD_INDEX_IDLE 4096  /* unindexed events worth an index write when quiet */
 #define LD_INDEX_QUIET_MS 50 /* no commit submitted for this long: quiet */
+#define LD_BOARDS_EAGER 64  /* batches of at most this many requests bring the boards up to date */
+#define LD_RESERVE_AHEAD (4u << 20) /* written zeros kept past LMDB's last page */
+#define LD_RESERVE_STEP (256u << 10) /* at most this much per idle slot */
+#define LD_RESERVE_EVERY_MS 10
+#define LD_RESERVE_BACKOFF_MS 10000 /* after a full disk */
+#define LD_INDEX_STEP 2048 /* index entries per step (one transaction) */
+#define LD_INDEX_FORCE (1u << 19) /* unindexed events that force a step between commits */
 
 #define ld_container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
@@ -146,6 +153,9 @@ typedef struct {
     uv_work_t index_work;   /* the stream index, when the writer is idle */
     int index_rc;
     uint64_t index_t0;
+    uv_work_t reserve_work; /* zeros ahead of LMDB's last page, when the writer is idle */
+    int reserve_rc;
+    uint64_t reserve_ns;    /* the last one started (pushed ahead after a failure) */
     uv_work_t sync_work;    /* nometasync: the meta page, when the writer is idle */
     bool syncing;
     int sync_rc;
@@ -159,6 +169,8 @@ typedef struct {
     void *monitor;          /* PAIR on the PUB socket's monitor: counts subscribers */
     uv_poll_t monitor_poll;
     uv_timer_t timer;       /* publishes dirty boards, at most every 100 ms */
+    uint64_t next_ms;       /* the next round's delay: 100 ms, or 20x the last round's cost */
+    uint64_t avg_batch;     /* requests per batch x 16, a moving average (catch-up) */
     bool timer_inited;
     dirty_t *dirty;
     size_t ndirty, capdirty;
@@ -192,6 +204,8 @@ typedef struct {
     ld_history_t history;
     uv_signal_t sigint, sigterm;
     bool stopping;
+    bool deadlines_due;     /* a decision since deadlines were last fired (batches.c) */
+    bool clock_moved;       /* AdvanceClock in the request being decided */
     int signals;
     int exit_code;          /* set by ld_server_fail */
     bool signals_inited;
@@ -323,6 +337,11 @@ void ld_publisher_hold(server_t *s, batch_t *b, size_t from, size_t to);
 void ld_publisher_committed(server_t *s, batch_t *b);
 /* Rebuilds the per-topic last seqs from the store (after a failed commit); 0 or a code. */
 int ld_publisher_reload(server_t *s);
+/* Brings the core's boards up to date with the decisions so far (a board
+ * query does) unless batches (batch: the requests of the one being
+ * submitted, 0 when the writer is idle) are large on average: the boards'
+ * catch-up is spread over the turns instead of falling on one round. */
+void ld_publisher_catch_up(server_t *s, size_t batch);
 /* Closes the publisher's handles. */
 void ld_publisher_close(server_t *s);
 /* Closes the PUB socket and frees the dirty list; idempotent. */

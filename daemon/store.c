@@ -13,6 +13,7 @@
 #include <lmdb.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,13 +74,20 @@ struct ld_store {
     tslot_t *tail;
     size_t tail_cap, tail_n;
     uint64_t indexed_seq, index_every;
+    bool no_index; /* a format 2 store opened read-only: its index is not read */
     /* events after indexed_seq, in seq order; names point into `tail` */
     struct pend { uint64_t seq, version; const char *name; size_t len; } *pend;
     size_t pend_n, pend_cap, pend_start;
-    struct ientry *ibuf;   /* scratch for index writes */
-    size_t icap;
-    uint8_t *kbuf;
-    size_t kcap;
+    /* Event packer (see packer_init): per body case, Event's descriptor cut
+     * down to the envelope fields and that one body member */
+    ProtobufCMessageDescriptor *pk_desc;
+    ProtobufCFieldDescriptor *pk_fields;
+    size_t pk_n;
+    struct pend *ibuf;     /* scratch for index writes: entries by stream */
+    struct igroup *gbuf;   /* and their runs, one per stream */
+    uint32_t *egrp;        /* each entry's run */
+    uint32_t *gtab;        /* name address -> run + 1 */
+    size_t icap, gtcap;
 };
 
 const char *ld_strerror(int code)
@@ -331,22 +339,65 @@ static int tail_rebuild(ld_store_t *s)
     return rc;
 }
 
-struct ientry {
-    const uint8_t *key;   /* stream, 0, be64 version */
-    size_t klen;
-    uint8_t seq[8];
+static int last_chunk(ld_store_t *s, MDB_cursor *c, const char *name, size_t len,
+                      uint64_t *first, size_t *n);
+
+/* A run of one stream's entries in ibuf. */
+struct igroup {
+    const char *name;
+    size_t len, at, n, fill;
 };
 
-static int ientry_cmp(const void *a, const void *b)
+static int igroup_cmp(const void *a, const void *b)
 {
-    const struct ientry *x = a, *y = b;
-    size_t n = x->klen < y->klen ? x->klen : y->klen;
-    int r = memcmp(x->key, y->key, n);
-    return r ? r : (x->klen > y->klen) - (x->klen < y->klen);
+    const struct igroup *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int r = memcmp(x->name, y->name, n);
+    return r ? r : (x->len > y->len) - (x->len < y->len);
 }
 
-/* Writes the index entries of the oldest `max` pending events in txn, sorted
- * so that the entries of one stream land on their page in one visit, and
+/* Writes one stream's pending entries p[0..n) (consecutive versions, in
+ * order) into its chunks: the stream's last chunk is extended up to
+ * LD_INDEX_CHUNK seqs, the rest go into new chunks after it. */
+static int index_stream(ld_store_t *s, MDB_cursor *c, const struct pend *p, size_t n)
+{
+    size_t len = p->len;
+    uint8_t key[LD_STREAM_MAX + 9], val[LD_INDEX_CHUNK * 8];
+    uint64_t first;
+    size_t have;
+    int rc = last_chunk(s, c, p->name, len, &first, &have);
+    if (rc)
+        return rc;
+    if (!have) {
+        first = 1;
+    } else if (have < LD_INDEX_CHUNK) {
+        MDB_val k, v; /* the cursor is on it */
+        if ((rc = mdb_cursor_get(c, &k, &v, MDB_GET_CURRENT)))
+            return from_mdb(rc);
+        memcpy(val, v.mv_data, v.mv_size);
+    } else {
+        first += have, have = 0; /* full: the next chunk starts after it */
+    }
+    memcpy(key, p->name, len);
+    key[len] = 0;
+    for (size_t i = 0; i < n;) {
+        for (; have < LD_INDEX_CHUNK && i < n; i++) {
+            if (p[i].version != first + have)
+                return LD_ECORRUPT; /* the index and the log disagree */
+            put_be64(val + 8 * have++, p[i].seq);
+        }
+        put_be64(key + len + 1, first);
+        MDB_val k = {len + 9, key}, v = {have * 8, val};
+        if ((rc = mdb_cursor_put(c, &k, &v, 0)))
+            return from_mdb(rc);
+        first += have;
+        have = 0;
+    }
+    return 0;
+}
+
+/* Writes the index entries of the oldest `max` pending events in txn, one
+ * stream after another in name order (each chunk page is visited once), and
  * moves meta "indexed". Returns how many (the caller advances pend_start
  * once the transaction has committed), or a negative code. */
 static long index_chunk(ld_store_t *s, MDB_txn *txn, size_t max)
@@ -356,37 +407,57 @@ static long index_chunk(ld_store_t *s, MDB_txn *txn, size_t max)
         k = max;
     if (!k)
         return 0;
-    size_t kbytes = 0;
-    for (size_t i = 0; i < k; i++)
-        kbytes += s->pend[s->pend_start + i].len + 9;
-    if (k > s->icap) {
-        s->ibuf = realloc(s->ibuf, k * sizeof *s->ibuf);
+    /* group by stream without sorting the entries: every stream's pending
+     * entries point at the one copy of its name in `tail`, so the name's
+     * address identifies the stream (a table of addresses -> groups), and
+     * a counting pass puts each group's entries together in seq order */
+    size_t tcap = 64;
+    while (tcap < 2 * k)
+        tcap *= 2;
+    if (k > s->icap || tcap > s->gtcap) {
+        free(s->ibuf);
+        free(s->gbuf);
+        free(s->egrp);
+        free(s->gtab);
+        s->ibuf = malloc(k * sizeof *s->ibuf);
+        s->gbuf = malloc(k * sizeof *s->gbuf);
+        s->egrp = malloc(k * sizeof *s->egrp);
+        s->gtab = malloc(tcap * sizeof *s->gtab);
+        if (!s->ibuf || !s->gbuf || !s->egrp || !s->gtab)
+            abort();
         s->icap = k;
+        s->gtcap = tcap;
     }
-    if (kbytes > s->kcap) {
-        s->kbuf = realloc(s->kbuf, kbytes);
-        s->kcap = kbytes;
-    }
-    if (!s->ibuf || !s->kbuf)
-        abort();
-    uint8_t *kp = s->kbuf;
+    memset(s->gtab, 0, tcap * sizeof *s->gtab);
+    const struct pend *pe = s->pend + s->pend_start;
+    size_t ng = 0;
     for (size_t i = 0; i < k; i++) {
-        const struct pend *p = &s->pend[s->pend_start + i];
-        memcpy(kp, p->name, p->len);
-        kp[p->len] = 0;
-        put_be64(kp + p->len + 1, p->version);
-        s->ibuf[i].key = kp;
-        s->ibuf[i].klen = p->len + 9;
-        put_be64(s->ibuf[i].seq, p->seq);
-        kp += p->len + 9;
+        size_t j = (size_t)(((uintptr_t)pe[i].name * 0x9E3779B97F4A7C15ull) >> 17) & (tcap - 1);
+        while (s->gtab[j] && s->gbuf[s->gtab[j] - 1].name != pe[i].name)
+            j = (j + 1) & (tcap - 1);
+        if (!s->gtab[j]) {
+            s->gbuf[ng] = (struct igroup){pe[i].name, pe[i].len, 0, 0, 0};
+            s->gtab[j] = (uint32_t)++ng;
+        }
+        s->egrp[i] = s->gtab[j] - 1;
+        s->gbuf[s->egrp[i]].n++;
     }
-    qsort(s->ibuf, k, sizeof *s->ibuf, ientry_cmp);
-    int rc;
+    for (size_t g = 0, at = 0; g < ng; at += s->gbuf[g++].n)
+        s->gbuf[g].at = at;
     for (size_t i = 0; i < k; i++) {
-        MDB_val key = {s->ibuf[i].klen, (void *)s->ibuf[i].key}, v = {8, s->ibuf[i].seq};
-        if ((rc = mdb_put(txn, s->streams, &key, &v, 0)))
-            return from_mdb(rc);
+        struct igroup *g = &s->gbuf[s->egrp[i]];
+        s->ibuf[g->at + g->fill++] = pe[i];
     }
+    qsort(s->gbuf, ng, sizeof *s->gbuf, igroup_cmp);
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, s->streams, &c);
+    if (rc)
+        return from_mdb(rc);
+    for (size_t g = 0; g < ng && !rc; g++)
+        rc = index_stream(s, c, s->ibuf + s->gbuf[g].at, s->gbuf[g].n);
+    mdb_cursor_close(c);
+    if (rc)
+        return rc;
     uint8_t iv[8];
     put_be64(iv, s->pend[s->pend_start + k - 1].seq);
     MDB_val key = {7, "indexed"}, v = {8, iv};
@@ -406,15 +477,15 @@ static void index_advance(ld_store_t *s, size_t done)
         tail_clear(s); /* every stream's version is in the index again */
 }
 
-int ld_store_index_flush(ld_store_t *s)
+/* One transaction of at most max pending index entries (growing the map
+ * once when full). Returns how many were written, or a negative code. */
+static long index_txn(ld_store_t *s, size_t max)
 {
-    if (s->read_only)
-        return LD_EINVAL;
-    while (s->pend_start < s->pend_n) {
+    for (;;) {
         MDB_txn *txn;
         pthread_rwlock_rdlock(&s->resize);
         int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
-        long done = rc ? from_mdb(rc) : index_chunk(s, txn, 65536);
+        long done = rc ? from_mdb(rc) : index_chunk(s, txn, max);
         if (done > 0 && (rc = mdb_txn_commit(txn)))
             done = from_mdb(rc);
         else if (done <= 0 && !rc)
@@ -422,16 +493,35 @@ int ld_store_index_flush(ld_store_t *s)
         pthread_rwlock_unlock(&s->resize);
         if (done == LD_EMAPFULL && s->map_size < ((size_t)1 << 40) && grow_map(s) == 0)
             continue;
+        if (done > 0)
+            index_advance(s, (size_t)done);
+        return done;
+    }
+}
+
+int ld_store_index_flush(ld_store_t *s)
+{
+    if (s->read_only)
+        return LD_EINVAL;
+    while (s->pend_start < s->pend_n) {
+        long done = index_txn(s, 65536);
         if (done < 0)
             return (int)done;
-        index_advance(s, (size_t)done);
     }
     return 0;
 }
 
+int ld_store_index_step(ld_store_t *s, size_t max)
+{
+    if (s->read_only || !max)
+        return LD_EINVAL;
+    long done = index_txn(s, max);
+    return done < 0 ? (int)done : 0;
+}
+
 /* ---------------------------------------------------------------- open ---- */
 
-static int open_dbs(ld_store_t *s, const char *path, char *errbuf, size_t errlen)
+static int open_dbs(ld_store_t *s, const char *path, bool *migrated, char *errbuf, size_t errlen)
 {
     MDB_txn *txn;
     unsigned create = s->read_only ? 0 : MDB_CREATE;
@@ -467,7 +557,22 @@ static int open_dbs(ld_store_t *s, const char *path, char *errbuf, size_t errlen
         }
     } else if (rc == 0) {
         uint32_t fmt = v.mv_size == 4 ? get_be32(v.mv_data) : 0;
-        if (fmt != LD_STORE_FORMAT) {
+        if (fmt == 2 && s->read_only) {
+            s->no_index = true; /* format 2's index has another layout */
+        } else if (fmt == 2) {
+            /* migrate (store.h): the old index goes, the format moves to 3
+             * and "indexed" to 0, all in this transaction */
+            uint8_t f3[4], zero[8] = {0};
+            put_be32(f3, LD_STORE_FORMAT);
+            MDB_val ik = {7, "indexed"}, iv = {8, zero};
+            v = (MDB_val){4, f3};
+            if ((rc = mdb_drop(txn, s->streams, 0)) || (rc = mdb_put(txn, s->meta, &k, &v, 0)) ||
+                (rc = mdb_put(txn, s->meta, &ik, &iv, 0))) {
+                mdb_txn_abort(txn);
+                goto out;
+            }
+            *migrated = true;
+        } else if (fmt != LD_STORE_FORMAT) {
             char got[16], want[16];
             snprintf(got, sizeof got, "%u", fmt);
             snprintf(want, sizeof want, "%u", LD_STORE_FORMAT);
@@ -606,6 +711,7 @@ static int check_size(ld_store_t *s, const char *path, char *errbuf, size_t errl
 }
 
 static int verify_range(ld_store_t *s, uint64_t from, uint64_t *bad_seq, char *why, size_t whylen);
+static int packer_init(ld_store_t *s);
 
 /* The seq of the newest snapshot (0 when none), where a replay starts. */
 static uint64_t last_snapshot_seq(ld_store_t *s)
@@ -688,7 +794,8 @@ int ld_store_open(ld_store_t **out, const char *path, const ld_store_options_t *
     MDB_envinfo info;
     mdb_env_info(s->env, &info);
     s->map_size = info.me_mapsize; /* an existing, larger map wins */
-    if ((rc = open_dbs(s, path, errbuf, errlen)))
+    bool migrated = false;
+    if ((rc = open_dbs(s, path, &migrated, errbuf, errlen)))
         goto fail;
     /* a writer checks the chain from the newest snapshot (where a replay
      * starts) to the head; read-only opens are the offline tools that verify */
@@ -705,8 +812,17 @@ int ld_store_open(ld_store_t **out, const char *path, const ld_store_options_t *
         goto fail;
     }
     s->index_every = opt->index_every ? opt->index_every : 65536;
+    if ((rc = packer_init(s))) {
+        errf(errbuf, errlen, "%s%s", "out of memory", "");
+        goto fail;
+    }
     if ((rc = tail_rebuild(s))) {
         errf(errbuf, errlen, "reading the unindexed tail of the log: %s%s", ld_strerror(rc), "");
+        goto fail;
+    }
+    if (migrated && (rc = ld_store_index_flush(s))) {
+        errf(errbuf, errlen, "rebuilding the stream index of a format 2 store: %s%s",
+             ld_strerror(rc), "");
         goto fail;
     }
     *out = s;
@@ -731,10 +847,14 @@ void ld_store_close(ld_store_t **sp)
     free(s->tail);
     free(s->pend);
     free(s->ibuf);
-    free(s->kbuf);
+    free(s->gbuf);
+    free(s->egrp);
+    free(s->gtab);
     pthread_rwlock_destroy(&s->resize);
     pthread_mutex_destroy(&s->head_lock);
     free(s->vcache);
+    free(s->pk_desc);
+    free(s->pk_fields);
     free(s->btab);
     free(s->eslot);
     free(s);
@@ -794,29 +914,50 @@ static void read_end(ld_store_t *s, MDB_txn *txn)
 
 /* -------------------------------------------------------------- versions -- */
 
-/* Last version of a stream as stored in LMDB (0 = none). Key: name 0x00 be64. */
-static int lmdb_stream_version(ld_store_t *s, MDB_txn *txn, const char *name, size_t len,
-                               uint64_t *version)
+/* The last index chunk of a stream in txn: *first its first version and
+ * *n its seqs (both 0 when the stream has none). Leaves c on it. */
+static int last_chunk(ld_store_t *s, MDB_cursor *c, const char *name, size_t len,
+                      uint64_t *first, size_t *n)
 {
     uint8_t key[LD_STREAM_MAX + 9];
     memcpy(key, name, len);
     key[len] = 0x01; /* just past every "name\0..." key */
-    MDB_cursor *c;
-    int rc = mdb_cursor_open(txn, s->streams, &c);
-    if (rc)
-        return from_mdb(rc);
     MDB_val k = {len + 1, key}, v;
-    rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+    int rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
     if (rc == 0)
         rc = mdb_cursor_get(c, &k, &v, MDB_PREV);
     else if (rc == MDB_NOTFOUND)
         rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
-    *version = 0;
-    if (rc == 0 && k.mv_size == len + 9 && memcmp(k.mv_data, name, len) == 0 &&
-        ((uint8_t *)k.mv_data)[len] == 0)
-        *version = get_be64((uint8_t *)k.mv_data + len + 1);
+    *first = 0;
+    *n = 0;
+    if (rc == MDB_NOTFOUND || s->no_index)
+        return 0;
+    if (rc)
+        return from_mdb(rc);
+    if (k.mv_size != len + 9 || memcmp(k.mv_data, name, len) != 0 ||
+        ((uint8_t *)k.mv_data)[len] != 0)
+        return 0;
+    if (v.mv_size % 8 || v.mv_size == 0 || v.mv_size > LD_INDEX_CHUNK * 8)
+        return LD_ECORRUPT;
+    *first = get_be64((uint8_t *)k.mv_data + len + 1);
+    *n = v.mv_size / 8;
+    return 0;
+}
+
+/* Last version of a stream as stored in the index of txn (0 = none). */
+static int lmdb_stream_version(ld_store_t *s, MDB_txn *txn, const char *name, size_t len,
+                               uint64_t *version)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, s->streams, &c);
+    if (rc)
+        return from_mdb(rc);
+    uint64_t first;
+    size_t n;
+    rc = last_chunk(s, c, name, len, &first, &n);
     mdb_cursor_close(c);
-    return rc == 0 || rc == MDB_NOTFOUND ? 0 : from_mdb(rc);
+    *version = n ? first + n - 1 : 0;
+    return rc;
 }
 
 static vslot_t *vcache_slot(ld_store_t *s, uint64_t h)
@@ -891,6 +1032,67 @@ static int btab_find(ld_store_t *s, MDB_txn *txn, const char *name, size_t len, 
     *e = (bslot_t){name, len, h, v, v, NULL};
     *out = e;
     return 0;
+}
+
+/* ---------------------------------------------------------------- packer -- */
+
+/* protobuf-c packs a message by walking every field of its descriptor, and
+ * Event has one field per fact kind in its `body` oneof (~60 fields, about
+ * 5k instructions per event for the size and the pack). protobuf-c writes
+ * nothing for a oneof member that is not the set one, so the store packs
+ * with copies of Event's descriptor that list the envelope fields and one
+ * body member each, in the same (field number) order: the same bytes for a
+ * fraction of the walk. test_store compares them with protobuf-c's own
+ * packing for every body kind. Should Event ever get a second oneof, the
+ * store packs with the generated descriptor as before. */
+static int packer_init(ld_store_t *s)
+{
+    const ProtobufCMessageDescriptor *d = &ladder__v1__event__descriptor;
+    unsigned n_env = 0, max_id = 0;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        if (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
+            n_env++;
+        else if (f->quantifier_offset != offsetof(Ladder__V1__Event, body_case))
+            return 0; /* another oneof: generic packing */
+        else if (f->id > max_id)
+            max_id = f->id;
+    }
+    s->pk_n = (size_t)max_id + 1;
+    s->pk_desc = calloc(s->pk_n, sizeof *s->pk_desc);
+    s->pk_fields = calloc(s->pk_n * (n_env + 1), sizeof *s->pk_fields);
+    if (!s->pk_desc || !s->pk_fields)
+        return LD_ENOMEM;
+    /* case 0 (no body): the envelope only; case id: the envelope and member id */
+    for (unsigned id = 0; id <= max_id; id++) {
+        ProtobufCFieldDescriptor *out = s->pk_fields + (size_t)id * (n_env + 1);
+        unsigned n = 0;
+        bool member = id == 0;
+        for (unsigned i = 0; i < d->n_fields; i++) {
+            const ProtobufCFieldDescriptor *f = &d->fields[i];
+            if (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
+                out[n++] = *f;
+            else if (f->id == id)
+                out[n++] = *f, member = true;
+        }
+        if (!member)
+            continue; /* not a body member: fields stays NULL */
+        s->pk_desc[id] = *d;
+        s->pk_desc[id].n_fields = n;
+        s->pk_desc[id].fields = out;
+    }
+    return 0;
+}
+
+/* The descriptor to pack ev with (the generated one when no cut fits). */
+static const ProtobufCMessageDescriptor *packer_desc(const ld_store_t *s,
+                                                     const Ladder__V1__Event *ev)
+{
+    size_t c = (size_t)ev->body_case;
+    if (ev->base.descriptor == &ladder__v1__event__descriptor && c < s->pk_n &&
+        s->pk_desc[c].fields)
+        return &s->pk_desc[c];
+    return ev->base.descriptor;
 }
 
 /* ---------------------------------------------------------------- append -- */
@@ -1019,21 +1221,22 @@ static int append_one(ld_store_t *s, MDB_txn *txn, MDB_cursor *ecur, MDB_cursor 
     for (size_t i = 0; i < r->n_events; i++) {
         Ladder__V1__Event *ev = r->events[i];
         ev->seq = ++*seq;
-        ev->prev_hash.data = hash;
-        ev->prev_hash.len = LD_HASH_LEN;
+        /* a shallow copy carries the link and the cut descriptor: the
+         * caller's event keeps its own (no prev_hash) */
+        Ladder__V1__Event e = *ev;
+        e.base.descriptor = packer_desc(s, ev);
+        e.prev_hash = (ProtobufCBinaryData){LD_HASH_LEN, hash};
         uint8_t kbuf[8];
         put_be64(kbuf, ev->seq);
-        MDB_val k = {8, kbuf}, v = {protobuf_c_message_get_packed_size(&ev->base), NULL};
+        MDB_val k = {8, kbuf}, v = {protobuf_c_message_get_packed_size(&e.base), NULL};
         if ((rc = mdb_cursor_put(ecur, &k, &v, MDB_APPEND | MDB_RESERVE)))
             return from_mdb(rc);
-        size_t packed = protobuf_c_message_pack(&ev->base, v.mv_data);
+        size_t packed = protobuf_c_message_pack(&e.base, v.mv_data);
         if (packed != v.mv_size)
             return LD_EINTERNAL;
         uint8_t next[LD_HASH_LEN];
         crypto_generichash(next, LD_HASH_LEN, v.mv_data, v.mv_size, NULL, 0);
         memcpy(hash, next, LD_HASH_LEN);
-        ev->prev_hash.data = NULL;
-        ev->prev_hash.len = 0;
         s->eslot[s->eslot_n + i].seq = ev->seq;
     }
     r->count = (uint32_t)r->n_events;
@@ -1186,6 +1389,8 @@ out:
 
 static uint64_t txn_indexed(ld_store_t *s, MDB_txn *txn)
 {
+    if (s->no_index)
+        return 0;
     MDB_val k = {7, "indexed"}, v;
     return mdb_get(txn, s->meta, &k, &v) == 0 && v.mv_size == 8 ? get_be64(v.mv_data) : 0;
 }
@@ -1233,33 +1438,50 @@ int ld_store_scan_stream(ld_store_t *s, const char *stream, uint64_t from_versio
         read_end(s, txn);
         return from_mdb(rc);
     }
-    uint64_t indexed = txn_indexed(s, txn);
+    uint64_t indexed = txn_indexed(s, txn), from = from_version ? from_version : 1;
     uint8_t key[LD_STREAM_MAX + 9];
     memcpy(key, stream, len);
     key[len] = 0;
-    put_be64(key + len + 1, from_version ? from_version : 1);
+    put_be64(key + len + 1, from);
     MDB_val k = {len + 9, key}, v;
     uint64_t n = 0;
-    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != len + 9 || memcmp(k.mv_data, key, len + 1) != 0)
+    bool done = false;
+    /* from the chunk that holds version `from`: the last one starting at or
+     * before it (the key before the first one at or after it, unless equal) */
+    rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+    if (rc == 0 && (k.mv_size != len + 9 || memcmp(k.mv_data, key, len + 9) != 0))
+        rc = mdb_cursor_get(c, &k, &v, MDB_PREV);
+    else if (rc == MDB_NOTFOUND)
+        rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+    for (bool before = true; rc == 0 && !done && !s->no_index;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT), before = false) {
+        if (k.mv_size != len + 9 || memcmp(k.mv_data, key, len + 1) != 0) {
+            if (before)
+                continue; /* another stream's last chunk, just before ours */
             break;
-        if (v.mv_size != 8) {
+        }
+        if (v.mv_size % 8 || v.mv_size == 0 || v.mv_size > LD_INDEX_CHUNK * 8) {
             rc = LD_ECORRUPT;
             goto out;
         }
-        MDB_val ek = {8, v.mv_data}, ev;
-        if ((rc = mdb_get(txn, s->events, &ek, &ev))) {
-            rc = rc == MDB_NOTFOUND ? LD_ECORRUPT : from_mdb(rc);
-            goto out;
+        uint64_t first = get_be64((uint8_t *)k.mv_data + len + 1);
+        const uint8_t *seqs = v.mv_data;
+        for (size_t j = from > first ? (size_t)(from - first) : 0; j < v.mv_size / 8; j++) {
+            MDB_val ek = {8, (void *)(seqs + 8 * j)}, ev;
+            if ((rc = mdb_get(txn, s->events, &ek, &ev))) {
+                rc = rc == MDB_NOTFOUND ? LD_ECORRUPT : from_mdb(rc);
+                goto out;
+            }
+            if ((rc = cb(ctx, get_be64(seqs + 8 * j), ev.mv_data, ev.mv_size)))
+                goto out;
+            if (max && ++n == max) {
+                done = true;
+                break;
+            }
         }
-        if ((rc = cb(ctx, get_be64(v.mv_data), ev.mv_data, ev.mv_size)))
-            goto out;
-        if (max && ++n == max)
-            break;
     }
     rc = rc == MDB_NOTFOUND || rc == 0 ? 0 : from_mdb(rc);
-    if (!rc && (!max || n < max)) {
+    if (!rc && !done) {
         /* the events after the index, in the same snapshot of the log */
         tailscan_t t = {stream, len, from_version, max ? max - n : 0, 0, 0, cb, ctx, txn, s};
         rc = walk_tail(s, txn, indexed, tailscan_one, &t);
@@ -1532,4 +1754,54 @@ size_t ld_store_index_pending(ld_store_t *s)
 int ld_store_sync(ld_store_t *s)
 {
     return from_mdb(mdb_env_sync(s->env, 1));
+}
+
+int ld_store_reserve(ld_store_t *s, size_t ahead, size_t step)
+{
+    if (s->read_only || !step)
+        return LD_EINVAL;
+    /* a write transaction, aborted at the end, holds LMDB's writer lock: no
+     * commit, index step or snapshot writes a page while the file grows */
+    MDB_txn *txn;
+    pthread_rwlock_rdlock(&s->resize);
+    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (rc) {
+        pthread_rwlock_unlock(&s->resize);
+        return from_mdb(rc);
+    }
+    int fd;
+    MDB_envinfo info;
+    MDB_stat st;
+    struct stat fs;
+    rc = 0;
+    if (mdb_env_get_fd(s->env, &fd) || mdb_env_info(s->env, &info) || mdb_env_stat(s->env, &st) ||
+        fstat(fd, &fs)) {
+        rc = LD_EIO;
+        goto out;
+    }
+    off_t used = (off_t)(info.me_last_pgno + 1) * st.ms_psize, end = fs.st_size;
+    off_t cap = (off_t)s->map_size; /* LMDB writes no page past its map */
+    if (end < used || end - used >= (off_t)ahead || end >= cap)
+        goto out;
+    off_t to = end + (off_t)step < cap ? end + (off_t)step : cap;
+    static const uint8_t zeros[1 << 16];
+    for (off_t o = end; o < to;) {
+        size_t n = to - o < (off_t)sizeof zeros ? (size_t)(to - o) : sizeof zeros;
+        ssize_t w = pwrite(fd, zeros, n, o);
+        if (w <= 0) {
+            int err = w < 0 ? errno : ENOSPC;
+            if (ftruncate(fd, end)) /* give the space back: the log needs it more */
+                err = errno;
+            rc = err == ENOSPC ? LD_ENOSPC : LD_EIO;
+            goto out;
+        }
+        o += w;
+    }
+    /* start writing the zeros out now, so that the next flush (the idle
+     * sync, or a commit) finds little of them left to wait for */
+    (void)sync_file_range(fd, end, to - end, SYNC_FILE_RANGE_WRITE);
+out:
+    mdb_txn_abort(txn);
+    pthread_rwlock_unlock(&s->resize);
+    return rc;
 }

@@ -3,15 +3,16 @@
  * Design: daemon/DESIGN.md, "The store". One LMDB environment in the data
  * directory, opened with MDB_NOTLS so read transactions may move between threads.
  *
- * On-disk layout (format version 2). All integers are big-endian so that
+ * On-disk layout (format version 3). All integers are big-endian so that
  * LMDB's default memcmp order is numeric order.
  *
  * | database  | key                                    | value                                  |
  * |-----------|----------------------------------------|----------------------------------------|
  * | events    | u64 seq (8 bytes), gapless from 1      | serialized ladder.v1.Event, as given   |
- * | streams   | stream name, 0x00, u64 version (1-based)| u64 seq                               |
+ * | streams   | stream name, 0x00, u64 first version   | u64 seq of each version from the first |
+ * |           | of a chunk (1-based)                   | on: 1..LD_INDEX_CHUNK of them          |
  * | requests  | request key (ld_store_request_key)     | u64 first seq, u32 count, 32-byte digest|
- * | meta      | "format"                               | u32 format version (= 2)               |
+ * | meta      | "format"                               | u32 format version (= 3)               |
  * |           | "head"                                 | u64 head seq, 32-byte head hash        |
  * |           | "indexed"                              | u64: `streams` covers seqs <= this     |
  * | snapshots | name (UTF-8)                           | u64 seq, then the snapshot bytes       |
@@ -23,6 +24,17 @@
  * BLAKE2b-256 of the request's commands: a repeat with the same digest gets
  * the first outcome, a repeat with another digest is refused (LD_EREUSED).
  * Format 1 (global ids, no digest) is refused at open with a sentence saying so.
+ *
+ * Stream index (format 3): a stream's seqs in order, LD_INDEX_CHUNK to a
+ * chunk, one LMDB value per chunk keyed by the chunk's first version. Only a
+ * stream's last chunk is ever rewritten (extended until full); earlier ones
+ * are written once. Format 2 kept one entry per (stream, version), which put
+ * every event's entry on a random page. A writer opening a format 2 store
+ * migrates it in one transaction (the old index is dropped, meta "indexed"
+ * goes to 0 and the format to 3) and then rebuilds the index from the log,
+ * 65536 events a transaction; a crash in between leaves a valid format 3
+ * store whose unindexed tail the next open rebuilds. A read-only open of a
+ * format 2 store reads it without its index (stream reads scan the log).
  *
  * Open checks (refused with a sentence naming the fault): a data.mdb of 0
  * bytes (only a directory without data.mdb starts a new store), a file
@@ -64,7 +76,8 @@
 #include "ladder.pb-c.h"
 #include "ld_error.h"
 
-#define LD_STORE_FORMAT 2u
+#define LD_STORE_FORMAT 3u
+#define LD_INDEX_CHUNK 64 /* seqs per stream-index value (layout above) */
 #define LD_HASH_LEN 32
 #define LD_REQUEST_ID_MAX 64
 #define LD_PRINCIPAL_MAX 64
@@ -87,7 +100,8 @@ typedef enum {
 typedef struct {
     ld_durability_t durability;
     size_t map_size; /* initial map size in bytes; 0 = 64 MiB. Grows on demand. */
-    uint64_t index_every; /* events between stream-index flushes; 0 = 65536 */
+    uint64_t index_every; /* events between stream-index flushes inside a commit;
+                             0 = 65536, UINT64_MAX = never (the caller steps it) */
     bool read_only;       /* MDB_RDONLY, no lock, no file created; refuses a missing store */
     bool verify_all;      /* writers: verify the whole chain at open, not only the tail */
 } ld_store_options_t;
@@ -182,6 +196,11 @@ int ld_store_snapshot_names(ld_store_t *s, const char *prefix, char (*names)[LD_
  * events and at close). Writer thread only. */
 int ld_store_index_flush(ld_store_t *s);
 
+/* Writes the index entries of at most max of the oldest unindexed events in
+ * one transaction: a caller with short idle slots (ladderd) bounds how long a
+ * commit can wait behind the index. Writer thread only. Returns 0 or a code. */
+int ld_store_index_step(ld_store_t *s, size_t max);
+
 /* Events whose stream-index entries are not written yet. Writer thread, or
  * any thread while no write runs. */
 size_t ld_store_index_pending(ld_store_t *s);
@@ -190,6 +209,14 @@ size_t ld_store_index_pending(ld_store_t *s);
  * writer commits: under LD_DURABILITY_NOMETASYNC it makes the last commit's
  * meta page durable without waiting for the next commit. */
 int ld_store_sync(ld_store_t *s);
+
+/* Keeps at least ahead bytes of written zeros past LMDB's last page in the
+ * data file (never past the map), adding at most step bytes per call. A commit
+ * then writes inside the file: its fdatasync flushes data only, with no journal
+ * commit for a new file size (about half the cost of an append, measured).
+ * The zeros become durable with the next sync or commit. On a full disk it
+ * gives the space back (LD_ENOSPC). Writer thread only. Returns 0 or a code. */
+int ld_store_reserve(ld_store_t *s, size_t ahead, size_t step);
 
 /* Current map size in bytes (it grows on demand). */
 size_t ld_store_map_size(ld_store_t *s);

@@ -176,11 +176,23 @@ static inline Ladder__V1__Reply *d_cmd(daemon_t *d, Ladder__V1__Command *c)
     return d_cmd_as(d, c, "boss", LADDER__V1__ROLE__ROLE_MANAGER);
 }
 
-static inline Ladder__V1__Reply *d_query(daemon_t *d, Ladder__V1__Query *q)
+/* One query asked as principal who with roles (§1 v2: the answer depends on it). */
+static inline Ladder__V1__Reply *d_query_as(daemon_t *d, Ladder__V1__Query *q, const char *who,
+                                           uint32_t roles)
 {
+    Ladder__V1__Principal p = LADDER__V1__PRINCIPAL__INIT;
+    p.id = (char *)who;
+    p.roles = roles;
     Ladder__V1__Request req = LADDER__V1__REQUEST__INIT;
     req.query = q;
+    req.principal = who ? &p : NULL;
     return d_call(d, &req);
+}
+
+/* One query as a manager, like d_cmd. */
+static inline Ladder__V1__Reply *d_query(daemon_t *d, Ladder__V1__Query *q)
+{
+    return d_query_as(d, q, "boss", LADDER__V1__ROLE__ROLE_MANAGER);
 }
 
 #endif

@@ -128,7 +128,8 @@ def main():
             c.study_case.employee_id, c.study_case.case_id = "py1", case_id
             ok(req)
 
-        q = pb.Request()
+        q = pb.Request()  # §1 v2: one's own checklist
+        q.principal.id, q.principal.roles = "py1", pb.ROLE_EMPLOYEE
         q.query.readiness.employee_id = "py1"
         readiness = call(q).ok.readiness
         assert readiness.exam_allowed, readiness

@@ -16,25 +16,33 @@ cmake --install "$BUILD" --prefix "$P" >/dev/null
 pass=0 fail=0
 ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-files=(bin/ladderd bin/ladderctl bin/ladder-bench bin/ladder-web share/ladder/web/index.html
-       lib/systemd/system/ladderd.service lib/sysusers.d/ladder.conf
+files=(bin/ladderd bin/ladderctl bin/ladder-bench bin/ladder-web bin/ladder-bridge share/ladder/web/index.html
+       lib/systemd/system/ladderd.service lib/systemd/system/ladder-web.service
+       lib/systemd/system/ladder-bridge.service lib/sysusers.d/ladder.conf
        etc/ladder/ladderd.conf
        share/doc/ladder/examples/ladderd.conf share/doc/ladder/examples/rules.json
        share/doc/ladder/README.md share/doc/ladder/DESIGN.md
        share/ladder/proto/ladder.proto
-       share/man/man8/ladderd.8.gz share/man/man1/ladderctl.1.gz share/man/man1/ladder-bench.1.gz)
+       share/man/man8/ladderd.8.gz share/man/man1/ladderctl.1.gz share/man/man1/ladder-bench.1.gz
+       share/man/man1/ladder-web.1.gz share/man/man1/ladder-bridge.1.gz)
 for f in "${files[@]}"; do [ -s "$P/$f" ] && ok || bad "missing $f"; done
-for b in ladderd ladderctl ladder-bench ladder-web; do
+for b in ladderd ladderctl ladder-bench ladder-web ladder-bridge; do
     [ -x "$P/bin/$b" ] && "$P/bin/$b" --version | grep -qE "^$b [0-9]+\.[0-9]+\.[0-9]+$" && ok ||
         bad "$b --version"
 done
 # the man pages render, and name what they must
-for m in man8/ladderd.8 man1/ladderctl.1 man1/ladder-bench.1; do
+for m in man8/ladderd.8 man1/ladderctl.1 man1/ladder-bench.1 man1/ladder-web.1 man1/ladder-bridge.1; do
     zcat "$P/share/man/$m.gz" | grep -q '^\.TH' && ok || bad "$m is not a man page"
 done
 zcat "$P/share/man/man1/ladderctl.1.gz" | grep -q 'backup' && ok || bad "ladderctl.1 lacks backup"
 zcat "$P/share/man/man1/ladderctl.1.gz" | grep -q 'EXIT STATUS' && ok || bad "ladderctl.1 lacks EXIT STATUS"
 zcat "$P/share/man/man8/ladderd.8.gz" | grep -q 'utc_offset_minutes' && ok || bad "ladderd.8 lacks the rules keys"
+# every option the gateway and the bridge accept is in their man pages
+for b in ladder-web ladder-bridge; do
+    for o in $("$P/bin/$b" --help | grep -oE '^  --[a-z-]+' | sort -u); do
+        zcat "$P/share/man/man1/$b.1.gz" | grep -q -- "${o#--}" && ok || bad "$b.1 lacks $o"
+    done
+done
 # every command of the table is in the man page
 for cmd in $("$P/bin/ladderctl" --help | sed -n 's/^  \([a-z][a-z-]*\)\( [a-z]*\)\? .*/\1/p; s/^  \([a-z][a-z-]*\)$/\1/p' | sort -u); do
     zcat "$P/share/man/man1/ladderctl.1.gz" | grep -q -- "$cmd" && ok || bad "ladderctl.1 lacks $cmd"
@@ -46,14 +54,16 @@ for k in '^Type=notify' '^User=ladder' '^ProtectSystem=strict' '^StateDirectory=
     grep -qE "$k" "$unit" && ok || bad "unit lacks $k"
 done
 if command -v systemd-analyze >/dev/null; then
-    # verify a copy whose ExecStart names the binary just installed
+    # verify copies whose ExecStart names the binaries just installed
     mkdir -p "$P/verify"
-    sed "s|^ExecStart=[^ ]*/ladderd|ExecStart=$P/bin/ladderd|" "$unit" >"$P/verify/ladderd.service"
     # Documentation= names man pages: found in the prefix just installed
     # and a setting it cannot parse is only a warning: any output fails
-    if out=$(MANPATH="$P/share/man" systemd-analyze verify "$P/verify/ladderd.service" 2>&1) &&
-       [ -z "$out" ]; then ok; else
-        bad "systemd-analyze verify: $out"; fi
+    for u in ladderd ladder-web ladder-bridge; do
+        sed "s|^ExecStart=[^ ]*/$u|ExecStart=$P/bin/$u|" "$P/lib/systemd/system/$u.service" >"$P/verify/$u.service"
+        if out=$(MANPATH="$P/share/man" systemd-analyze verify "$P/verify/$u.service" 2>&1) &&
+           [ -z "$out" ]; then ok; else
+            bad "systemd-analyze verify $u: $out"; fi
+    done
 else
     echo "note: systemd-analyze not found; unit not verified"
 fi

@@ -764,7 +764,7 @@ static void test_stream_index_written_behind(void **state)
     const char *a[] = {"s1", "s2", "s1"};
     append_req(s, NULL, a, 3, NULL); /* 3 events: not yet indexed */
     ld_store_close(&s);              /* close flushes */
-    assert_int_equal(index_entries(dir), 3);
+    assert_int_equal(index_entries(dir), 2); /* one chunk per stream (format 3) */
     s = open_store(dir, LD_DURABILITY_NOSYNC, 0);
     const char *b[] = {"s1"};
     append_req(s, NULL, b, 1, NULL);
@@ -784,7 +784,7 @@ static void test_stream_index_written_behind(void **state)
     ld_store_close(&s);
     /* a crash before a flush (a child that exits without closing): the
      * tail is rebuilt from the log at the next open */
-    assert_int_equal(index_entries(dir), 5);
+    assert_int_equal(index_entries(dir), 2); /* s1's chunk grew to 4 seqs */
     index_every = 1000;
     pid_t pid = fork();
     if (pid == 0) {
@@ -797,7 +797,7 @@ static void test_stream_index_written_behind(void **state)
     int st;
     waitpid(pid, &st, 0);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-    assert_int_equal(index_entries(dir), 5);
+    assert_int_equal(index_entries(dir), 2);
     index_every = 0;
     ld_append_t r;
     s = open_store(dir, LD_DURABILITY_NOSYNC, 0);

@@ -186,7 +186,8 @@ static void latency_run(void *zctx, const char *ep, uint32_t employees, double r
     gen_init(&g, 4242, employees, T0);
     g.realistic = 1;
     size_t n = (size_t)(rate * seconds);
-    uint64_t *sent = calloc(n, sizeof *sent), *lat = calloc(n, sizeof *lat);
+    uint64_t *sent = calloc(n, sizeof *sent), *lat = calloc(n, sizeof *lat),
+             *done = calloc(n, sizeof *done);
     uint8_t buf[8192];
     uint64_t start = ns_now(), interval = (uint64_t)(1e9 / rate);
     size_t next = 0, got = 0;
@@ -206,8 +207,10 @@ static void latency_run(void *zctx, const char *ep, uint32_t employees, double r
         char rid[32];
         while (recv_reply(d, ZMQ_DONTWAIT, rid, sizeof rid) >= 0) {
             size_t i = strtoull(rid + 1, NULL, 10);
-            if (i < n)
-                lat[got++] = ns_now() - sent[i];
+            if (i < n) {
+                done[i] = ns_now();
+                lat[got++] = done[i] - sent[i];
+            }
         }
         if (ns_now() - start > (uint64_t)((seconds + 20) * 1e9))
             break; /* bounded: replies that never come are reported as missing */
@@ -218,6 +221,22 @@ static void latency_run(void *zctx, const char *ep, uint32_t employees, double r
         struct timespec ts = {0, (long)(nap < 50000 ? nap : 50000)};
         nanosleep(&ts, NULL);
     }
+    /* where the slow acks were: the stalls, by send time (lat is in ack
+     * order, so map through the request index kept in slow[]) */
+    size_t nslow = 0;
+    uint64_t last = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!done[i] || done[i] - sent[i] < 2000000)
+            continue;
+        if (nslow < 12 && (last == 0 || sent[i] - last > 20000000))
+            fprintf(stderr, "# slow ack: sent at %.1f ms, %.2f ms\n",
+                    (double)(sent[i] - start) / 1e6, (double)(done[i] - sent[i]) / 1e6);
+        if (last == 0 || sent[i] - last > 20000000)
+            nslow++;
+        last = sent[i];
+    }
+    fprintf(stderr, "# latency run: acks of 2 ms or more: %zu stall(s) (20 ms apart)\n", nslow);
+    free(done);
     *count = got;
     *p50 = pct_us(lat, got, 50);
     *p99 = pct_us(lat, got, 99);
@@ -296,7 +315,8 @@ int bench_daemon(int argc, char **argv)
     int clients = 2, window = 512;
     double seconds = 5, rate = 10000, lat_seconds = 3;
     uint32_t employees = 10000;
-    const char *durability = "full";
+    const char *durability = "full", *log_level = "info";
+    int keep = 0;
     /* ports of our own: several people may run this on one machine */
     char portbuf[8], pportbuf[8];
     snprintf(portbuf, sizeof portbuf, "%d", 20000 + (int)(getpid() % 20000) * 2);
@@ -314,6 +334,8 @@ int bench_daemon(int argc, char **argv)
         else if (!strcmp(a, "--latency-seconds")) lat_seconds = atof(v);
         else if (!strcmp(a, "--employees")) employees = (uint32_t)atol(v);
         else if (!strcmp(a, "--durability")) durability = v;
+        else if (!strcmp(a, "--log-level")) log_level = v;
+        else if (!strcmp(a, "--keep")) keep = atoi(v);
         else if (!strcmp(a, "--port")) port = v;
         else if (!strcmp(a, "--pub-port")) pport = v;
         else fatal(a, "unknown option (see ladder-bench --help)");
@@ -332,7 +354,8 @@ int bench_daemon(int argc, char **argv)
         if (!freopen(log, "w", stderr))
             _exit(126);
         execl(ladderd, ladderd, "--data", data, "--command", ep, "--publish", pep, "--clock",
-              "manual", "--durability", durability, "--snapshot-every", "1000000000", (char *)NULL);
+              "manual", "--durability", durability, "--snapshot-every", "1000000000", "--log-level",
+              log_level, (char *)NULL);
         _exit(127);
     }
     void *zctx = zmq_ctx_new();
@@ -473,6 +496,10 @@ int bench_daemon(int argc, char **argv)
             clients, window, secs, (unsigned long long)(ok + refused), (unsigned long long)ok,
             (unsigned long long)refused, (double)(ok + refused) / secs, tp50, tp99, rate,
             lat_seconds, got, p50, p99);
+    if (keep) { /* --keep 1: the data directory and ladderd.log stay for a look */
+        fprintf(stderr, "# kept %s (ladderd.log, data)\n", dir);
+        return 0;
+    }
     char cmd[256];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     return system(cmd) == 0 ? 0 : 1;

@@ -145,8 +145,8 @@ static void ladderd_stats(buf_t *b, const Ladder__V1__StatsView *v)
         put(b, "ladder_employees_by_level{level=\"%zu\"} %llu\n", i,
             (unsigned long long)v->employees_per_level[i]);
     gauge(b, "ladder_subscribers", "Peers connected to ladderd's PUB socket.", (double)v->subscribers);
-    counter(b, "ladder_dropped_replies_total", "Replies ladderd's ROUTER could not deliver.",
-            v->dropped_replies);
+    counter(b, "ladder_unsent_replies_total", "Replies ladderd's ROUTER could not deliver (each is logged).",
+            v->unsent_replies);
     gauge(b, "ladder_snapshot_seq", "Sequence number of the last state snapshot.",
           (double)v->snapshot_seq);
     gauge(b, "ladder_snapshot_age_seconds", "Seconds since the last state snapshot was written.",
