@@ -29,6 +29,15 @@ void *ld_xcalloc(size_t n, size_t m);
 void *ld_xrealloc(void *p, size_t n);
 char *ld_xstrdup(const char *s);
 
+/* Grows arr (capacity cap, doubling from 64) to hold index n. */
+#define LD_GROW(arr, cap, n)                                                \
+    do {                                                                    \
+        if ((n) >= (cap)) {                                                 \
+            (cap) = (cap) ? (cap) * 2 : 64;                                 \
+            (arr) = ld_xrealloc((arr), (cap) * sizeof *(arr));              \
+        }                                                                   \
+    } while (0)
+
 /* --------------------------------------------------------------- vec -- */
 
 typedef struct {

@@ -5,14 +5,6 @@
 
 #include "internal.h"
 
-#define GROW(arr, cap, n)                                                  \
-    do {                                                                   \
-        if ((n) >= (cap)) {                                                \
-            (cap) = (cap) ? (cap) * 2 : 64;                                \
-            (arr) = ld_xrealloc((arr), (cap) * sizeof *(arr));             \
-        }                                                                  \
-    } while (0)
-
 /* §10 v2: a document is merged over the rules in force (the stored document
  * is the complete merged result, so each version also stands alone). */
 static int rules_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
@@ -26,7 +18,7 @@ static int rules_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         return -1;
     r.version = m->version;
     ld_touch_globals(c);
-    GROW(c->rules, c->rules_cap, c->g.n_rules);
+    LD_GROW(c->rules, c->rules_cap, c->g.n_rules);
     c->rules_json = ld_xrealloc(c->rules_json, c->rules_cap * sizeof *c->rules_json);
     c->rules_seq = ld_xrealloc(c->rules_seq, c->rules_cap * sizeof *c->rules_seq);
     c->rules_at = ld_xrealloc(c->rules_at, c->rules_cap * sizeof *c->rules_at);

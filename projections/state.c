@@ -1,0 +1,452 @@
+/* state.c — the state's records, below the dispatch (core.c): finding them
+ * by id, creating them, interning strings, and the undo journal that
+ * savepoints keep (touch_*), and evolve, which the deciders' ld_apply and
+ * replay both call. The modules call these; nothing here calls core.c.
+ *
+ * Savepoints. While one is open, every record that evolve changes is copied
+ * once per savepoint into the undo journal (touch_*); records created are
+ * noted too. Rolling back replays the journal backwards. Vectors only ever
+ * grow their capacity, so a saved vector is restored into the current buffer.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+static const char *emp_key(const void *ctx, uint32_t i) { return ((const ld_core_t *)ctx)->emps[i].id; }
+static const char *case_key(const void *ctx, uint32_t i) { return ((const ld_core_t *)ctx)->cases[i].id; }
+static const char *exam_key(const void *ctx, uint32_t i) { return ((const ld_core_t *)ctx)->exams[i].id; }
+static const char *task_key(const void *ctx, uint32_t i) { return ((const ld_core_t *)ctx)->tasks[i].id; }
+static const char *str_key(const void *ctx, uint32_t i) { return ((const ld_core_t *)ctx)->strings[i]; }
+static const char *sub_key(const void *ctx, uint32_t i) { return ((const ld_core_t *)ctx)->subs[i].id; }
+static const char *rec_key(const void *ctx, uint32_t i) { return ((const ld_core_t *)ctx)->recs[i].key; }
+
+/* -------------------------------------------------------------- lookup -- */
+
+const ld_rules_t *ld_cur_rules(const ld_core_t *c)
+{
+    return c->g.n_rules ? &c->rules[c->g.n_rules - 1] : &c->defaults;
+}
+
+uint32_t ld_emp_find(const ld_core_t *c, const char *id) { return ld_idmap_get(&c->emp_ix, id, emp_key, c); }
+uint32_t ld_case_find(const ld_core_t *c, const char *id) { return ld_idmap_get(&c->case_ix, id, case_key, c); }
+uint32_t ld_exam_find(const ld_core_t *c, const char *id) { return ld_idmap_get(&c->exam_ix, id, exam_key, c); }
+uint32_t ld_task_find(const ld_core_t *c, const char *id) { return ld_idmap_get(&c->task_ix, id, task_key, c); }
+uint32_t ld_intern_find(const ld_core_t *c, const char *s) { return ld_idmap_get(&c->string_ix, s, str_key, c); }
+uint32_t ld_sub_find(const ld_core_t *c, const char *id) { return ld_idmap_get(&c->sub_ix, id, sub_key, c); }
+
+static void rec_name(char *key, int kind, const char *id)
+{
+    snprintf(key, 80, "%d:%.76s", kind, id);
+}
+
+uint32_t ld_rec_find(const ld_core_t *c, int kind, const char *id)
+{
+    char key[80];
+    rec_name(key, kind, id);
+    return ld_idmap_get(&c->rec_ix, key, rec_key, c);
+}
+
+/* Interned strings (teams, centres, categories, medals, used ids) are listed
+ * in snapshots in order, so a rollback removes what it added (U_GLOBALS). */
+uint32_t ld_intern(ld_core_t *c, const char *s)
+{
+    uint32_t i = ld_intern_find(c, s);
+    if (i != NONE)
+        return i;
+    ld_touch_globals(c);
+    LD_GROW(c->strings, c->strings_cap, c->g.n_strings);
+    i = c->g.n_strings++;
+    c->strings[i] = ld_xstrdup(s);
+    ld_idmap_put(&c->string_ix, s, i, str_key, c);
+    return i;
+}
+/* ------------------------------------------------------------ savepoints -- */
+
+static void journal(ld_core_t *c, uint8_t kind, uint32_t idx, void *saved)
+{
+    LD_GROW(c->undo, c->undo_cap, c->undo_n);
+    c->undo[c->undo_n++] = (undo_t){.kind = kind, .idx = idx, .saved = saved};
+}
+
+void ld_touch_globals(ld_core_t *c)
+{
+    if (!c->depth || c->g.stamp == c->stamp_seq)
+        return;
+    globals_t *s = ld_arena_alloc(&c->undo_arena, sizeof *s);
+    *s = c->g;
+    c->g.stamp = c->stamp_seq;
+    journal(c, U_GLOBALS, 0, s);
+}
+
+static void save_vec(ld_core_t *c, vec_t *dst, const vec_t *src)
+{
+    dst->len = src->len;
+    dst->cap = src->len;
+    dst->v = src->len ? memcpy(ld_arena_alloc(&c->undo_arena, src->len * sizeof *src->v), src->v,
+                               src->len * sizeof *src->v)
+                      : NULL;
+}
+
+static void restore_vec(vec_t *cur, const vec_t *saved)
+{
+    /* cur->cap >= saved->len: capacities only grow */
+    if (saved->len)
+        memcpy(cur->v, saved->v, saved->len * sizeof *cur->v);
+    cur->len = saved->len;
+}
+
+void ld_touch_emp(ld_core_t *c, uint32_t i)
+{
+    emp_t *e = &c->emps[i];
+    if (!c->depth || e->stamp == c->stamp_seq)
+        return;
+    emp_t *s = ld_arena_alloc(&c->undo_arena, sizeof *s);
+    *s = *e;
+    save_vec(c, &s->studied, &e->studied);
+    save_vec(c, &s->examined, &e->examined);
+    save_vec(c, &s->apprentices, &e->apprentices);
+    save_vec(c, &s->changes, &e->changes);
+    save_vec(c, &s->medals, &e->medals);
+    e->stamp = c->stamp_seq;
+    journal(c, U_EMP, i, s);
+}
+
+void ld_touch_case(ld_core_t *c, uint32_t i)
+{
+    case_t *e = &c->cases[i];
+    if (!c->depth || e->stamp == c->stamp_seq)
+        return;
+    case_t *s = ld_arena_alloc(&c->undo_arena, sizeof *s);
+    *s = *e;
+    e->stamp = c->stamp_seq;
+    journal(c, U_CASE, i, s);
+}
+
+void ld_touch_exam(ld_core_t *c, uint32_t i)
+{
+    exam_t *e = &c->exams[i];
+    if (!c->depth || e->stamp == c->stamp_seq)
+        return;
+    exam_t *s = ld_arena_alloc(&c->undo_arena, sizeof *s);
+    *s = *e;
+    e->stamp = c->stamp_seq;
+    journal(c, U_EXAM, i, s);
+}
+
+void ld_pair_add(ld_core_t *c, int set, uint32_t a, uint32_t b, uint32_t val)
+{
+    uint32_t old;
+    bool had = ld_pairset_get(&c->pairs[set], a, b, &old);
+    if (c->depth) {
+        LD_GROW(c->undo, c->undo_cap, c->undo_n);
+        c->undo[c->undo_n++] = (undo_t){.kind = had ? U_PAIR_SET : U_PAIR_ADD, .set = (uint8_t)set,
+                                        .idx = a, .b = b, .old_val = old};
+    }
+    ld_pairset_put(&c->pairs[set], a, b, val);
+}
+
+void ld_touch_sub(ld_core_t *c, uint32_t i)
+{
+    sub_t *e = &c->subs[i];
+    if (!c->depth || e->stamp == c->stamp_seq)
+        return;
+    sub_t *s = ld_arena_alloc(&c->undo_arena, sizeof *s);
+    *s = *e;
+    save_vec(c, &s->reviewers, &e->reviewers);
+    save_vec(c, &s->amounts, &e->amounts);
+    save_vec(c, &s->levels, &e->levels);
+    save_vec(c, &s->categories, &e->categories);
+    e->stamp = c->stamp_seq;
+    journal(c, U_SUB, i, s);
+}
+
+/* Facts carry no savepoint stamp (32 bytes each): every change is journaled,
+ * and the oldest saved copy is the one a rollback leaves. */
+void ld_touch_fact(ld_core_t *c, uint32_t i)
+{
+    if (!c->depth)
+        return;
+    fact_t *s = ld_arena_alloc(&c->undo_arena, sizeof *s);
+    *s = c->facts[i];
+    journal(c, U_FACT, i, s);
+}
+
+uint32_t ld_fact_new(ld_core_t *c, uint64_t seq)
+{
+    ld_touch_globals(c);
+    LD_GROW(c->facts, c->facts_cap, c->g.n_facts);
+    uint32_t i = c->g.n_facts++;
+    fact_t *f = &c->facts[i];
+    memset(f, 0, sizeof *f);
+    f->seq = seq;
+    f->emp = f->n2 = NONE;
+    return i;
+}
+
+void ld_fact_pay(ld_core_t *c, uint32_t f, uint32_t emp, uint32_t amount)
+{
+    /* pays follow their fact: only the last fact takes new ones */
+    if (f + 1 != c->g.n_facts)
+        return;
+    ld_touch_globals(c);
+    LD_GROW(c->pays, c->pays_cap, c->g.n_pays);
+    c->pays[c->g.n_pays++] = (pay_t){f, emp, amount};
+}
+
+void ld_touch_rec(ld_core_t *c, uint32_t i)
+{
+    rec_t *e = &c->recs[i];
+    if (!c->depth || e->stamp == c->stamp_seq)
+        return;
+    rec_t *s = ld_arena_alloc(&c->undo_arena, sizeof *s);
+    *s = *e;
+    save_vec(c, &s->list, &e->list);
+    save_vec(c, &s->list2, &e->list2);
+    e->stamp = c->stamp_seq;
+    journal(c, U_REC, i, s);
+}
+
+uint32_t ld_core_savepoint(ld_core_t *c)
+{
+    c->depth++;
+    c->stamp_seq++;
+    return (uint32_t)c->undo_n;
+}
+
+static void undo_one(ld_core_t *c, const undo_t *u)
+{
+    switch (u->kind) {
+    case U_GLOBALS: {
+        const globals_t *s = u->saved;
+        /* drop records created since: the arrays shrink back */
+        for (uint32_t i = s->n_emps; i < c->g.n_emps; i++) {
+            emp_t *e = &c->emps[i];
+            ld_boards_drop(c, i);
+            ld_idmap_del(&c->emp_ix, e->id, emp_key, c);
+            free(e->name);
+            ld_vec_free(&e->studied), ld_vec_free(&e->examined), ld_vec_free(&e->apprentices);
+            ld_vec_free(&e->changes), ld_vec_free(&e->medals);
+        }
+        for (uint32_t i = s->n_cases; i < c->g.n_cases; i++) {
+            ld_idmap_del(&c->case_ix, c->cases[i].id, case_key, c);
+            free(c->cases[i].title);
+        }
+        for (uint32_t i = s->n_exams; i < c->g.n_exams; i++)
+            ld_idmap_del(&c->exam_ix, c->exams[i].id, exam_key, c);
+        for (uint32_t i = s->n_tasks; i < c->g.n_tasks; i++) {
+            ld_idmap_del(&c->task_ix, c->tasks[i].id, task_key, c);
+            free(c->tasks[i].title);
+        }
+        for (uint32_t i = s->n_subs; i < c->g.n_subs; i++) {
+            sub_t *u = &c->subs[i];
+            ld_idmap_del(&c->sub_ix, u->id, sub_key, c);
+            ld_vec_free(&u->reviewers), ld_vec_free(&u->amounts), ld_vec_free(&u->levels);
+            ld_vec_free(&u->categories);
+        }
+        for (uint32_t i = s->n_recs; i < c->g.n_recs; i++) {
+            rec_t *r = &c->recs[i];
+            ld_idmap_del(&c->rec_ix, r->key, rec_key, c);
+            free(r->text);
+            ld_vec_free(&r->list), ld_vec_free(&r->list2);
+        }
+        for (uint32_t i = s->n_strings; i < c->g.n_strings; i++) {
+            ld_idmap_del(&c->string_ix, c->strings[i], str_key, c);
+            free(c->strings[i]);
+        }
+        for (uint32_t i = s->n_rules; i < c->g.n_rules; i++)
+            free(c->rules_json[i]);
+        c->g = *s;
+        break;
+    }
+    case U_EMP: {
+        const emp_t *s = u->saved;
+        emp_t *e = &c->emps[u->idx];
+        if (u->idx >= c->g.n_emps)
+            break; /* created after the mark: U_GLOBALS frees it */
+        ld_boards_remove(c, u->idx);
+        emp_t cur = *e;
+        restore_vec(&cur.studied, &s->studied);
+        restore_vec(&cur.examined, &s->examined);
+        restore_vec(&cur.apprentices, &s->apprentices);
+        restore_vec(&cur.changes, &s->changes);
+        restore_vec(&cur.medals, &s->medals);
+        *e = *s;
+        e->studied = cur.studied, e->examined = cur.examined, e->apprentices = cur.apprentices;
+        e->changes = cur.changes, e->medals = cur.medals;
+        if (e->year_end_ms)
+            ld_deadline_push(c, e->year_end_ms, u->idx, LD_DEADLINE_RETENTION);
+        if (e->appeal == AP_OPEN)
+            ld_deadline_push(c, e->appeal_deadline_ms, u->idx, LD_DEADLINE_APPEAL);
+        if (e->open_exam != NONE && e->open_exam < c->g.n_exams &&
+            c->exams[e->open_exam].expires_ms <= LD_MAX_MS)
+            ld_deadline_push(c, c->exams[e->open_exam].expires_ms, u->idx, LD_DEADLINE_EXAM);
+        ld_boards_insert(c, u->idx);
+        break;
+    }
+    case U_CASE:
+        if (u->idx < c->g.n_cases)
+            c->cases[u->idx] = *(const case_t *)u->saved;
+        break;
+    case U_EXAM:
+        if (u->idx < c->g.n_exams)
+            c->exams[u->idx] = *(const exam_t *)u->saved;
+        break;
+    case U_FACT:
+        if (u->idx < c->g.n_facts)
+            c->facts[u->idx] = *(const fact_t *)u->saved;
+        break;
+    case U_REC: {
+        const rec_t *s = u->saved;
+        rec_t *e = &c->recs[u->idx], cur = *e;
+        restore_vec(&cur.list, &s->list);
+        restore_vec(&cur.list2, &s->list2);
+        *e = *s;
+        e->list = cur.list, e->list2 = cur.list2;
+        break;
+    }
+    case U_SUB: {
+        const sub_t *s = u->saved;
+        sub_t *e = &c->subs[u->idx], cur = *e;
+        restore_vec(&cur.reviewers, &s->reviewers);
+        restore_vec(&cur.amounts, &s->amounts);
+        restore_vec(&cur.levels, &s->levels);
+        restore_vec(&cur.categories, &s->categories);
+        *e = *s;
+        e->reviewers = cur.reviewers, e->amounts = cur.amounts, e->levels = cur.levels;
+        e->categories = cur.categories;
+        break;
+    }
+    case U_PAIR_ADD:
+        ld_pairset_del(&c->pairs[u->set], u->idx, u->b);
+        break;
+    case U_PAIR_SET:
+        ld_pairset_put(&c->pairs[u->set], u->idx, u->b, u->old_val);
+        break;
+    }
+}
+
+void ld_core_rollback(ld_core_t *c, uint32_t mark)
+{
+    while (c->undo_n > mark)
+        undo_one(c, &c->undo[--c->undo_n]);
+    c->lib_dirty = true;
+    c->stamp_seq++; /* records restored carry old stamps: save them afresh */
+}
+
+void ld_core_release(ld_core_t *c)
+{
+    c->undo_n = 0;
+    c->depth = 0;
+    c->stamp_seq++;
+    ld_arena_reset(&c->undo_arena);
+}
+
+/* ------------------------------------------------------------- records -- */
+
+uint32_t ld_emp_new(ld_core_t *c, const char *id)
+{
+    ld_touch_globals(c);
+    LD_GROW(c->emps, c->emps_cap, c->g.n_emps);
+    uint32_t i = c->g.n_emps++;
+    emp_t *e = &c->emps[i];
+    memset(e, 0, sizeof *e);
+    snprintf(e->id, sizeof e->id, "%s", id);
+    e->mentor = NONE;
+    e->open_exam = NONE;
+    e->stamp = c->stamp_seq;
+    ld_idmap_put(&c->emp_ix, e->id, i, emp_key, c);
+    return i;
+}
+
+uint32_t ld_case_new(ld_core_t *c, const char *id)
+{
+    ld_touch_globals(c);
+    LD_GROW(c->cases, c->cases_cap, c->g.n_cases);
+    uint32_t i = c->g.n_cases++;
+    case_t *k = &c->cases[i];
+    memset(k, 0, sizeof *k);
+    snprintf(k->id, sizeof k->id, "%s", id);
+    k->stamp = c->stamp_seq;
+    ld_idmap_put(&c->case_ix, k->id, i, case_key, c);
+    return i;
+}
+
+uint32_t ld_exam_new(ld_core_t *c, const char *id)
+{
+    ld_touch_globals(c);
+    LD_GROW(c->exams, c->exams_cap, c->g.n_exams);
+    uint32_t i = c->g.n_exams++;
+    exam_t *x = &c->exams[i];
+    memset(x, 0, sizeof *x);
+    snprintf(x->id, sizeof x->id, "%s", id);
+    x->stamp = c->stamp_seq;
+    ld_idmap_put(&c->exam_ix, x->id, i, exam_key, c);
+    return i;
+}
+
+uint32_t ld_task_new(ld_core_t *c, const char *id)
+{
+    ld_touch_globals(c);
+    LD_GROW(c->tasks, c->tasks_cap, c->g.n_tasks);
+    uint32_t i = c->g.n_tasks++;
+    task_t *t = &c->tasks[i];
+    memset(t, 0, sizeof *t);
+    snprintf(t->id, sizeof t->id, "%s", id);
+    ld_idmap_put(&c->task_ix, t->id, i, task_key, c);
+    return i;
+}
+
+uint32_t ld_sub_new(ld_core_t *c, const char *id)
+{
+    ld_touch_globals(c);
+    LD_GROW(c->subs, c->subs_cap, c->g.n_subs);
+    uint32_t i = c->g.n_subs++;
+    sub_t *u = &c->subs[i];
+    memset(u, 0, sizeof *u);
+    snprintf(u->id, sizeof u->id, "%s", id);
+    u->stamp = c->stamp_seq;
+    ld_idmap_put(&c->sub_ix, u->id, i, sub_key, c);
+    return i;
+}
+
+uint32_t ld_rec_new(ld_core_t *c, int kind, const char *id)
+{
+    ld_touch_globals(c);
+    LD_GROW(c->recs, c->recs_cap, c->g.n_recs);
+    uint32_t i = c->g.n_recs++;
+    rec_t *r = &c->recs[i];
+    memset(r, 0, sizeof *r);
+    rec_name(r->key, kind, id);
+    r->kind = (uint8_t)kind;
+    r->a = r->b = NONE;
+    r->stamp = c->stamp_seq;
+    ld_idmap_put(&c->rec_ix, r->key, i, rec_key, c);
+    return i;
+}
+
+uint32_t ld_change_new(ld_core_t *c)
+{
+    ld_touch_globals(c);
+    LD_GROW(c->changes, c->changes_cap, c->g.n_changes);
+    uint32_t i = c->g.n_changes++;
+    memset(&c->changes[i], 0, sizeof c->changes[i]);
+    c->changes[i].exam = NONE;
+    return i;
+}
+/* -------------------------------------------------------------- evolve -- */
+
+int ld_core_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
+{
+    if (ev->seq != c->g.next_seq || ev->at_ms < 0 || ev->at_ms > LD_MAX_MS)
+        return -1;
+    const ld_event_kind_t *k = ld_core_event_kind((int)ev->body_case);
+    if (!k || k->evolve(c, ev))
+        return -1;
+    ld_facts_note(c, ev); /* §12 v2: remember what a reversal may name */
+    ld_touch_globals(c);
+    c->g.next_seq = ev->seq + 1;
+    if (ev->at_ms > c->g.last_at_ms)
+        c->g.last_at_ms = ev->at_ms;
+    return 0;
+}
