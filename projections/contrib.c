@@ -88,15 +88,15 @@ int ld_decide_review_kb(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_c
         return ld_refuse(c, E(ERR_REFUSED), "§4", "review_kb.proposal_id",
                       "§4: proposal %s was already %s", m->proposal_id,
                       p->state == RS_ACCEPTED ? "accepted" : "rejected");
-    if (!strcmp(c->emps[p->a].id, m->reviewer_id))
+    if (!strcmp(c->emps[p->kbp.proposer].id, m->reviewer_id))
         return ld_refuse(c, E(ERR_REFUSED), "§4", "review_kb.reviewer_id",
                       "§4: a reviewer may not review their own proposal");
-    if (!(p->flags & REC_F_NEW_ITEM) && c->recs[p->b].state == KB_DELETED)
+    if (!(p->flags & REC_F_NEW_ITEM) && c->recs[p->kbp.item].state == KB_DELETED)
         return ld_refuse(c, E(ERR_REFUSED), "§4", "review_kb.proposal_id",
                       "§4: item %s was deleted; proposal %s can no longer pass",
-                      c->recs[p->b].key + 2, m->proposal_id);
+                      c->recs[p->kbp.item].key + 2, m->proposal_id);
     uint32_t rv = ld_intern_find(c, m->reviewer_id);
-    if (rv != NONE && ld_vec_has(&p->list, rv))
+    if (rv != NONE && ld_vec_has(&p->kbp.reviewers, rv))
         return ld_refuse(c, E(ERR_DUPLICATE), "§4", "review_kb.reviewer_id",
                       "§4: %s already reviewed proposal %s", m->reviewer_id, m->proposal_id);
     bool approve = m->verdict == LADDER__V1__VERDICT__VERDICT_APPROVE;
@@ -106,7 +106,7 @@ int ld_decide_review_kb(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_c
         return ld_refuse(c, E(ERR_INVALID), "§3", "review_kb.amount",
                       "§3 P2: the proposed amount must be %lld to %lld",
                       (long long)r->kb_revision_min, (long long)r->kb_revision_max);
-    const rec_t *item = &c->recs[p->b];
+    const rec_t *item = &c->recs[p->kbp.item];
     char item_id[LD_ID_MAX + 1];
     snprintf(item_id, sizeof item_id, "%s", item->key + 2);
     Ladder__V1__Event *ev = ld_emit(c, out, ctx, "kb", item_id, EV(KB_REVIEWED), 0);
@@ -126,14 +126,14 @@ int ld_decide_review_kb(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_c
               m->proposal_id, reviewed))
         return -1;
     p = &c->recs[pi];
-    if (p->n1 >= r->kb_quorum) {
-        uint32_t amount = ld_median_u32(&p->list2), proposer = p->a;
+    if (p->kbp.approvals >= r->kb_quorum) {
+        uint32_t amount = ld_median_u32(&p->kbp.amounts), proposer = p->kbp.proposer;
         bool deletion = (p->flags & REC_F_DELETE) != 0;
         ev = ld_emit(c, out, ctx, "kb", item_id, EV(KB_ACCEPTED), reviewed);
         Ladder__V1__KbAccepted *ab = ld_body_new(out, &ladder__v1__kb_accepted__descriptor);
         ab->proposal_id = ld_ostr(out, m->proposal_id);
         ab->item_id = ld_ostr(out, item_id);
-        ab->new_version = (uint32_t)c->recs[p->b].value + 1;
+        ab->new_version = (uint32_t)c->recs[p->kbp.item].value + 1;
         ab->award = amount;
         ab->deleted = deletion;
         ev->kb_accepted = ab;
@@ -142,7 +142,7 @@ int ld_decide_review_kb(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_c
         return ld_award(c, out, ctx, proposer, amount, LADDER__V1__POINT_SOURCE__P2_KB_REVISION,
                      m->proposal_id, ev->seq);
     }
-    if (p->n2 >= r->kb_reject_quorum) {
+    if (p->kbp.rejections >= r->kb_reject_quorum) {
         ev = ld_emit(c, out, ctx, "kb", item_id, EV(KB_REJECTED), reviewed);
         Ladder__V1__KbRejected *rb = ld_body_new(out, &ladder__v1__kb_rejected__descriptor);
         rb->proposal_id = ld_ostr(out, m->proposal_id);
@@ -240,16 +240,16 @@ int ld_decide_award_quality(ld_core_t *c, const Ladder__V1__Command *cmd, const 
     Ladder__V1__Event *ev = ld_emit(c, out, ctx, "case", m->case_id, EV(QUALITY_AWARDED), 0);
     Ladder__V1__QualityAwarded *b = ld_body_new(out, &ladder__v1__quality_awarded__descriptor);
     b->case_id = ld_ostr(out, m->case_id);
-    b->n_contributor_ids = m->approve ? q->list.len : 0;
-    b->contributor_ids = ld_arena_alloc(&out->arena, (q->list.len + 1) * sizeof(char *));
+    b->n_contributor_ids = m->approve ? q->quality.contributors.len : 0;
+    b->contributor_ids = ld_arena_alloc(&out->arena, (q->quality.contributors.len + 1) * sizeof(char *));
     for (size_t i = 0; i < b->n_contributor_ids; i++)
-        b->contributor_ids[i] = ld_ostr(out, c->emps[q->list.v[i]].id);
+        b->contributor_ids[i] = ld_ostr(out, c->emps[q->quality.contributors.v[i]].id);
     b->amount_each = m->approve ? m->amount_each : 0;
-    b->outstanding_id = ld_ostr(out, m->approve && q->a != NONE ? c->emps[q->a].id : "");
-    b->outstanding_amount = m->approve && q->a != NONE ? r->quality_outstanding : 0;
+    b->outstanding_id = ld_ostr(out, m->approve && q->quality.outstanding != NONE ? c->emps[q->quality.outstanding].id : "");
+    b->outstanding_amount = m->approve && q->quality.outstanding != NONE ? r->quality_outstanding : 0;
     ev->quality_awarded = b;
-    uint32_t members[20], n = q->list.len < 20 ? q->list.len : 20, outstanding = q->a;
-    memcpy(members, q->list.v, n * sizeof *members);
+    uint32_t members[20], n = q->quality.contributors.len < 20 ? q->quality.contributors.len : 20, outstanding = q->quality.outstanding;
+    memcpy(members, q->quality.contributors.v, n * sizeof *members);
     if (ld_apply(c, ev) || !m->approve)
         return c->why->code ? -1 : 0;
     /* P5: the outstanding contributor gets the outstanding amount, the others each */
@@ -424,7 +424,7 @@ int ld_decide_judge_suggestion(ld_core_t *c, const Ladder__V1__Command *cmd, con
         return ld_refuse(c, E(ERR_INVALID), "§8", "judge_suggestion.verdict",
                       "§8: not adopted, adopted, adopted and feasible, or duplicate");
     }
-    uint32_t proposer = c->recs[si].a;
+    uint32_t proposer = c->recs[si].suggestion.author;
     Ladder__V1__Event *ev = ld_emit(c, out, ctx, "suggestion", m->suggestion_id, EV(SUGGESTION_JUDGED), 0);
     Ladder__V1__SuggestionJudged *b = ld_body_new(out, &ladder__v1__suggestion_judged__descriptor);
     b->suggestion_id = ld_ostr(out, m->suggestion_id);
@@ -490,10 +490,10 @@ int ld_decide_claim_qc(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ct
         return ld_refuse(c, E(ERR_REFUSED), "§8", "claim_qc.member_ids",
                       "§8: a QC group has %u to %u members, not %zu", r->qc_min_group,
                       r->qc_max_group, m->n_member_ids);
-    if (c->recs[pi].n1 >= r->qc_max_groups)
+    if (c->recs[pi].qc.groups >= r->qc_max_groups)
         return ld_refuse(c, E(ERR_REFUSED), "§8", "claim_qc.project_id",
                       "§8: at most %u groups per topic; %s has %u", r->qc_max_groups,
-                      m->project_id, c->recs[pi].n1);
+                      m->project_id, c->recs[pi].qc.groups);
     for (size_t i = 0; i < m->n_member_ids; i++) {
         uint32_t e;
         char field[48];
@@ -504,7 +504,7 @@ int ld_decide_claim_qc(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ct
             if (!strcmp(m->member_ids[i], m->member_ids[j]))
                 return ld_refuse(c, E(ERR_INVALID), "§8", field, "§8: %s is listed twice",
                               m->member_ids[i]);
-        if (ld_vec_has(&c->recs[pi].list2, e)) /* §8 v2: one group per topic */
+        if (ld_vec_has(&c->recs[pi].qc.members, e)) /* §8 v2: one group per topic */
             return ld_refuse(c, E(ERR_REFUSED), "§8", field,
                           "§8: %s already sits in a group of topic %s; a person sits in at "
                           "most one group of a topic", m->member_ids[i], m->project_id);
@@ -537,9 +537,9 @@ int ld_decide_complete_qc(ld_core_t *c, const Ladder__V1__Command *cmd, const ld
     if (c->recs[gi].state != RS_PENDING)
         return ld_refuse(c, E(ERR_DUPLICATE), "§8", "complete_qc.group_id",
                       "§8: group %s already completed %s", m->group_id, m->project_id);
-    int64_t points = c->recs[c->recs[gi].a].value;
-    uint32_t members[16], n = c->recs[gi].list.len < 16 ? c->recs[gi].list.len : 16;
-    memcpy(members, c->recs[gi].list.v, n * sizeof *members);
+    int64_t points = c->recs[c->recs[gi].group.project].value;
+    uint32_t members[16], n = c->recs[gi].group.members.len < 16 ? c->recs[gi].group.members.len : 16;
+    memcpy(members, c->recs[gi].group.members.v, n * sizeof *members);
     Ladder__V1__Event *ev = ld_emit(c, out, ctx, "qc", m->project_id, EV(QC_COMPLETED), 0);
     Ladder__V1__QcCompleted *b = ld_body_new(out, &ladder__v1__qc_completed__descriptor);
     b->project_id = ld_ostr(out, m->project_id);
@@ -580,7 +580,7 @@ int ld_contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
             it = ld_rec_new(c, REC_KB_ITEM, m->item_id);
         uint32_t p = ld_rec_new(c, REC_KB_PROPOSAL, m->proposal_id);
         rec_t *r = &c->recs[p];
-        r->a = i, r->b = it, r->at_ms = ev->at_ms, r->seq = ev->seq;
+        r->kbp.proposer = i, r->kbp.item = it, r->at_ms = ev->at_ms, r->seq = ev->seq;
         r->flags = (uint8_t)((m->delete_item ? REC_F_DELETE : 0) | (m->new_item ? REC_F_NEW_ITEM : 0));
         r->text = ld_xstrdup(m->text ? m->text : "");
         return 0;
@@ -593,12 +593,12 @@ int ld_contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         uint32_t rv = ld_intern(c, m->reviewer_id);
         ld_touch_rec(c, p);
         rec_t *r = &c->recs[p];
-        ld_vec_push(&r->list, rv);
+        ld_vec_push(&r->kbp.reviewers, rv);
         if (m->verdict == LADDER__V1__VERDICT__VERDICT_APPROVE) {
-            r->n1++;
-            ld_vec_push(&r->list2, (uint32_t)m->amount);
+            r->kbp.approvals++;
+            ld_vec_push(&r->kbp.amounts, (uint32_t)m->amount);
         } else {
-            r->n2++;
+            r->kbp.rejections++;
         }
         return 0;
     }
@@ -607,7 +607,7 @@ int ld_contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         uint32_t p = m->proposal_id ? ld_rec_find(c, REC_KB_PROPOSAL, m->proposal_id) : NONE;
         if (p == NONE || c->recs[p].state != RS_PENDING)
             return -1;
-        uint32_t it = c->recs[p].b;
+        uint32_t it = c->recs[p].kbp.item;
         ld_touch_rec(c, p);
         ld_touch_rec(c, it);
         c->recs[p].state = RS_ACCEPTED;
@@ -615,8 +615,8 @@ int ld_contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         c->recs[p].seq = ev->seq;
         c->recs[it].value = m->new_version;
         c->recs[it].state = m->deleted ? KB_DELETED : KB_LIVE; /* §4 v2 */
-        ld_vec_push(&c->recs[it].list, p);
-        ld_contrib_decided(c, c->recs[p].a, true);
+        ld_vec_push(&c->recs[it].item.proposals, p);
+        ld_contrib_decided(c, c->recs[p].kbp.proposer, true);
         return 0;
     }
     case EV(KB_REJECTED): {
@@ -625,7 +625,7 @@ int ld_contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
             return -1;
         ld_touch_rec(c, p);
         c->recs[p].state = RS_REJECTED;
-        ld_contrib_decided(c, c->recs[p].a, false);
+        ld_contrib_decided(c, c->recs[p].kbp.proposer, false);
         return 0;
     }
     case EV(QUALITY_APPLIED): {
@@ -636,10 +636,10 @@ int ld_contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         for (size_t k = 0; k < m->n_contributor_ids; k++) {
             if ((i = ld_emp_find(c, m->contributor_ids[k])) == NONE)
                 return -1;
-            ld_vec_push(&c->recs[q].list, i);
+            ld_vec_push(&c->recs[q].quality.contributors, i);
         }
         if (m->outstanding_id && *m->outstanding_id)
-            c->recs[q].a = ld_emp_find(c, m->outstanding_id);
+            c->recs[q].quality.outstanding = ld_emp_find(c, m->outstanding_id);
         return 0;
     }
     case EV(QUALITY_AWARDED): {
@@ -664,7 +664,7 @@ int ld_contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
             ld_rec_find(c, REC_SUGGESTION, m->suggestion_id) != NONE)
             return -1;
         j = ld_rec_new(c, REC_SUGGESTION, m->suggestion_id);
-        c->recs[j].a = i, c->recs[j].seq = ev->seq, c->recs[j].at_ms = ev->at_ms;
+        c->recs[j].suggestion.author = i, c->recs[j].seq = ev->seq, c->recs[j].at_ms = ev->at_ms;
         return 0;
     }
     case EV(SUGGESTION_JUDGED): {
@@ -674,7 +674,7 @@ int ld_contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         ld_touch_rec(c, j);
         c->recs[j].state = RS_ACCEPTED;
         c->recs[j].value = ev->suggestion_judged->amount;
-        c->recs[j].n1 = (uint32_t)ev->suggestion_judged->verdict;
+        c->recs[j].suggestion.verdict = (uint32_t)ev->suggestion_judged->verdict;
         return 0;
     }
     case EV(QC_PUBLISHED): {
@@ -696,15 +696,15 @@ int ld_contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         if (ld_rec_find(c, REC_QC_GROUP, gk) != NONE)
             return -1;
         ld_touch_rec(c, p);
-        c->recs[p].n1++;
+        c->recs[p].qc.groups++;
         j = ld_rec_new(c, REC_QC_GROUP, gk);
-        c->recs[j].a = p;
+        c->recs[j].group.project = p;
         for (size_t k = 0; k < m->n_member_ids; k++) {
             if ((i = ld_emp_find(c, m->member_ids[k])) == NONE)
                 return -1;
-            ld_vec_push(&c->recs[j].list, i);
-            if (!ld_vec_has(&c->recs[p].list2, i)) /* §8 v2: the topic's members */
-                ld_vec_push(&c->recs[p].list2, i);
+            ld_vec_push(&c->recs[j].group.members, i);
+            if (!ld_vec_has(&c->recs[p].qc.members, i)) /* §8 v2: the topic's members */
+                ld_vec_push(&c->recs[p].qc.members, i);
         }
         return 0;
     }
@@ -734,9 +734,9 @@ static Ladder__V1__KbItemView *kb_view(ld_core_t *c, ld_out_t *out, uint32_t it)
     v->item_id = ld_ostr(out, item->key + 2);
     v->version = (uint32_t)item->value;
     v->deleted = item->state == KB_DELETED;
-    v->history = ld_arena_alloc(&out->arena, (item->list.len + 1) * sizeof *v->history);
-    for (uint32_t k = 0; k < item->list.len; k++) {
-        const rec_t *p = &c->recs[item->list.v[k]];
+    v->history = ld_arena_alloc(&out->arena, (item->item.proposals.len + 1) * sizeof *v->history);
+    for (uint32_t k = 0; k < item->item.proposals.len; k++) {
+        const rec_t *p = &c->recs[item->item.proposals.v[k]];
         Ladder__V1__KbVersion *h = ld_body_new(out, &ladder__v1__kb_version__descriptor);
         h->version = (uint32_t)p->value;
         h->text = ld_ostr(out, p->text);
@@ -751,10 +751,10 @@ static Ladder__V1__KbItemView *kb_view(ld_core_t *c, ld_out_t *out, uint32_t it)
         v->text = ld_ostr(out, "");
     size_t open = 0;
     for (uint32_t k = 0; k < c->g.n_recs; k++)
-        open += c->recs[k].kind == REC_KB_PROPOSAL && c->recs[k].b == it && c->recs[k].state == RS_PENDING;
+        open += c->recs[k].kind == REC_KB_PROPOSAL && c->recs[k].kbp.item == it && c->recs[k].state == RS_PENDING;
     v->open_proposals = ld_arena_alloc(&out->arena, (open + 1) * sizeof *v->open_proposals);
     for (uint32_t k = 0; k < c->g.n_recs; k++)
-        if (c->recs[k].kind == REC_KB_PROPOSAL && c->recs[k].b == it && c->recs[k].state == RS_PENDING)
+        if (c->recs[k].kind == REC_KB_PROPOSAL && c->recs[k].kbp.item == it && c->recs[k].state == RS_PENDING)
             v->open_proposals[v->n_open_proposals++] = ld_ostr(out, c->recs[k].key + 2);
     return v;
 }
@@ -782,15 +782,15 @@ int ld_contrib_query(ld_core_t *c, const Ladder__V1__Query *q, ld_out_t *out, La
         for (uint32_t k = 0; k < c->g.n_recs; k++) {
             const rec_t *r = &c->recs[k];
             if (r->kind != REC_KB_PROPOSAL || r->state != RS_PENDING ||
-                (*who && !strcmp(c->emps[r->a].id, who)) || (rv != NONE && ld_vec_has(&r->list, rv)) ||
-                (!(r->flags & REC_F_NEW_ITEM) && c->recs[r->b].state == KB_DELETED))
+                (*who && !strcmp(c->emps[r->kbp.proposer].id, who)) || (rv != NONE && ld_vec_has(&r->kbp.reviewers, rv)) ||
+                (!(r->flags & REC_F_NEW_ITEM) && c->recs[r->kbp.item].state == KB_DELETED))
                 continue;
             Ladder__V1__PendingItem *it = ld_body_new(out, &ladder__v1__pending_item__descriptor);
             it->kind = ld_ostr(out, "kb");
             it->id = ld_ostr(out, r->key + 2);
-            it->subject = ld_ostr(out, c->recs[r->b].key + 2);
-            it->author_id = ld_ostr(out, c->emps[r->a].id);
-            it->approvals = r->n1, it->rejections = r->n2;
+            it->subject = ld_ostr(out, c->recs[r->kbp.item].key + 2);
+            it->author_id = ld_ostr(out, c->emps[r->kbp.proposer].id);
+            it->approvals = r->kbp.approvals, it->rejections = r->kbp.rejections;
             p->items[p->n_items++] = it;
         }
         for (uint32_t k = 0; k < c->g.n_subs; k++) {

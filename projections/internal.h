@@ -16,6 +16,7 @@
 
 #include "commands.h"
 #include "core.h"
+#include "fnv.h"
 
 #define LD_ID_MAX 32         /* ids: 1..32 bytes of [A-Za-z0-9._:@-] */
 #define LD_NAME_MAX 200      /* display names and short texts, bytes */
@@ -348,16 +349,53 @@ enum { REC_F_DELETE = 1, REC_F_NEW_ITEM = 2 };
 enum { KB_LIVE = 0, KB_DELETED = 1 };
 typedef struct {
     char key[80];
-    uint8_t kind, state;
+    uint8_t kind, state;    /* REC_*; RS_* (a KB item: KB_*) */
     uint8_t flags;          /* REC_F_* */
     uint32_t stamp;
-    uint32_t a, b;          /* kind-specific indexes (employee, record) */
-    uint32_t n1, n2;        /* kind-specific counts (approvals, rejections, groups) */
-    int64_t value;          /* version, points, amount */
+    /* What a record holds, by its kind. The untyped view (a, b, n1, n2, list,
+     * list2) is how snapshots store every kind (snapshot.c); code reads the
+     * named one. A member marked _ is unused by that kind. */
+    union {
+        struct {
+            uint32_t a, b, n1, n2;
+            vec_t list, list2;
+        };
+        struct {                     /* REC_KB_PROPOSAL */
+            uint32_t proposer, item; /* employee; the REC_KB_ITEM record */
+            uint32_t approvals, rejections;
+            vec_t reviewers;         /* interned principals, in review order */
+            vec_t amounts;           /* of the approvals (§3 P2: the median pays) */
+        } kbp;
+        struct {                     /* REC_KB_ITEM */
+            uint32_t _a, _b, _n1, _n2;
+            vec_t proposals;         /* the accepted ones, oldest first: its history */
+        } item;
+        struct {                     /* REC_QUALITY (§4) */
+            uint32_t outstanding;    /* employee or NONE */
+            uint32_t _b, _n1, _n2;
+            vec_t contributors;      /* employees */
+        } quality;
+        struct {                     /* REC_SUGGESTION (§8) */
+            uint32_t author, _b;     /* employee */
+            uint32_t verdict;        /* LADDER__V1__SUGGESTION_VERDICT__* once judged */
+        } suggestion;
+        struct {                     /* REC_QC_PROJECT (§8) */
+            uint32_t _a, _b;
+            uint32_t groups;         /* groups that claimed it */
+            uint32_t _n2;
+            vec_t _list;
+            vec_t members;           /* everyone in one of its groups (§8 v2) */
+        } qc;
+        struct {                     /* REC_QC_GROUP (§8) */
+            uint32_t project;        /* the REC_QC_PROJECT record */
+            uint32_t _b, _n1, _n2;
+            vec_t members;           /* employees */
+        } group;
+    };
+    int64_t value;          /* KB: version; suggestion: amount; QC project: points */
     int64_t at_ms;
     uint64_t seq;
-    char *text;             /* owned */
-    vec_t list, list2;
+    char *text;             /* owned: a KB proposal's text, a QC topic */
 } rec_t;
 
 /* Deadline heap entry; validated lazily against the employee. */

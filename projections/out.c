@@ -90,9 +90,8 @@ Ladder__V1__Event *ld_emit(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, con
     ev->seq = c->g.next_seq;
     /* A deterministic unique id: the seq, then a hash of the request id. */
     uint8_t *id = ld_arena_alloc(&out->arena, 16);
-    uint64_t h = 0;
-    for (size_t i = 0; i < ctx->request_id_len; i++)
-        h = (h ^ ctx->request_id[i]) * 1099511628211ull;
+    /* basis 0, not LD_FNV_BASIS: the ids of the logs already written */
+    uint64_t h = ld_fnv1a(ctx->request_id, ctx->request_id_len, 0);
     for (int i = 0; i < 8; i++) {
         id[i] = (uint8_t)(ev->seq >> (56 - 8 * i));
         id[8 + i] = (uint8_t)(h >> (56 - 8 * i));
