@@ -21,6 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fnv.h"
+
 #define VCACHE_SLOTS 65536u
 #define VCACHE_NAME 46
 
@@ -156,12 +158,7 @@ static uint32_t get_be32(const uint8_t *p)
 /* FNV-1a, 64 bit: the tables here are small and keys are short names. */
 static uint64_t hash_name(const char *s, size_t n)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (uint8_t)s[i];
-        h *= 1099511628211ull;
-    }
-    return h | 1; /* 0 marks an empty slot */
+    return ld_fnv1a(s, n, LD_FNV_BASIS) | 1; /* 0 marks an empty slot */
 }
 
 static void errf(char *buf, size_t len, const char *fmt, const char *a, const char *b)
