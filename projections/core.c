@@ -34,34 +34,17 @@ void ld_core_destroy(ld_core_t **cp)
         ld_vec_free(&e->studied), ld_vec_free(&e->examined), ld_vec_free(&e->apprentices);
         ld_vec_free(&e->changes), ld_vec_free(&e->medals);
     }
-    for (uint32_t i = 0; i < c->g.n_cases; i++)
-        free(c->cases[i].title);
-    for (uint32_t i = 0; i < c->g.n_tasks; i++)
-        free(c->tasks[i].title);
-    for (uint32_t i = 0; i < c->g.n_subs; i++) {
-        sub_t *u = &c->subs[i];
-        ld_vec_free(&u->reviewers), ld_vec_free(&u->amounts), ld_vec_free(&u->levels);
-        ld_vec_free(&u->categories);
-    }
-    free(c->subs);
-    ld_idmap_free(&c->sub_ix);
-    for (uint32_t i = 0; i < c->g.n_recs; i++) {
-        free(c->recs[i].text);
-        ld_vec_free(&c->recs[i].list), ld_vec_free(&c->recs[i].list2);
-    }
-    free(c->recs);
-    ld_idmap_free(&c->rec_ix);
+    ld_ents_free(c);
     free(c->facts);
     free(c->pays);
     for (uint32_t i = 0; i < c->g.n_strings; i++)
         free(c->strings[i]);
     for (uint32_t i = 0; i < c->g.n_rules; i++)
         free(c->rules_json[i]);
-    free(c->rules), free(c->rules_json), free(c->emps), free(c->cases), free(c->exams);
+    free(c->rules), free(c->rules_json), free(c->emps);
     free(c->rules_seq), free(c->rules_at);
-    free(c->tasks), free(c->changes), free(c->strings), free(c->heap), free(c->undo);
-    ld_idmap_free(&c->emp_ix), ld_idmap_free(&c->case_ix), ld_idmap_free(&c->exam_ix);
-    ld_idmap_free(&c->task_ix), ld_idmap_free(&c->string_ix);
+    free(c->changes), free(c->strings), free(c->heap), free(c->undo);
+    ld_idmap_free(&c->emp_ix), ld_idmap_free(&c->string_ix);
     for (int i = 0; i < PS_COUNT; i++)
         ld_pairset_free(&c->pairs[i]);
     ld_arena_free(&c->undo_arena);

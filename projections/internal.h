@@ -416,11 +416,11 @@ typedef struct {
 } globals_t;
 
 /* Undo journal record kinds. */
-enum { U_GLOBALS = 1, U_EMP, U_CASE, U_EXAM, U_SUB, U_REC, U_PAIR_ADD, U_PAIR_SET, U_FACT };
+enum { U_GLOBALS = 1, U_EMP, U_ENT, U_PAIR_ADD, U_PAIR_SET, U_FACT };
 
 typedef struct {
     uint8_t kind;
-    uint8_t set;            /* which pairset for U_PAIR_* */
+    uint8_t set;            /* which pairset for U_PAIR_*, which ENT_* for U_ENT */
     uint32_t idx, b;
     uint32_t old_val;
     void *saved;
@@ -515,10 +515,6 @@ struct ld_out {
 
 const ld_rules_t *ld_cur_rules(const ld_core_t *c);
 uint32_t ld_emp_find(const ld_core_t *c, const char *id);
-uint32_t ld_case_find(const ld_core_t *c, const char *id);
-uint32_t ld_exam_find(const ld_core_t *c, const char *id);
-uint32_t ld_task_find(const ld_core_t *c, const char *id);
-uint32_t ld_sub_find(const ld_core_t *c, const char *id);
 uint32_t ld_rec_find(const ld_core_t *c, int kind, const char *id);
 uint32_t ld_intern(ld_core_t *c, const char *s);
 uint32_t ld_intern_find(const ld_core_t *c, const char *s);
@@ -526,10 +522,6 @@ uint32_t ld_intern_find(const ld_core_t *c, const char *s);
 /* Undo: call before changing a record during evolve. */
 void ld_touch_globals(ld_core_t *c);
 void ld_touch_emp(ld_core_t *c, uint32_t i);
-void ld_touch_case(ld_core_t *c, uint32_t i);
-void ld_touch_exam(ld_core_t *c, uint32_t i);
-void ld_touch_sub(ld_core_t *c, uint32_t i);
-void ld_touch_rec(ld_core_t *c, uint32_t i);
 void ld_touch_fact(ld_core_t *c, uint32_t i);
 /* §12: appends a fact (seq above every kept one) or a pay of the last fact. */
 uint32_t ld_fact_new(ld_core_t *c, uint64_t seq);
@@ -537,11 +529,28 @@ void ld_fact_pay(ld_core_t *c, uint32_t f, uint32_t emp, uint32_t amount);
 void ld_pair_add(ld_core_t *c, int set, uint32_t a, uint32_t b, uint32_t val);
 
 uint32_t ld_emp_new(ld_core_t *c, const char *id);
-uint32_t ld_case_new(ld_core_t *c, const char *id);
-uint32_t ld_exam_new(ld_core_t *c, const char *id);
-uint32_t ld_task_new(ld_core_t *c, const char *id);
-uint32_t ld_sub_new(ld_core_t *c, const char *id);
 uint32_t ld_rec_new(ld_core_t *c, int kind, const char *id);
+
+/* The tables found by id, one mechanism (state.c, "entities"): find (NONE
+ * when absent), create (id copied; a new row is zeroed), and touch before a
+ * change during evolve (saved once per savepoint for undo). */
+enum { ENT_CASE, ENT_EXAM, ENT_TASK, ENT_SUB, ENT_REC, ENT_COUNT };
+uint32_t ld_ent_find(const ld_core_t *c, int kind, const char *id);
+uint32_t ld_ent_new(ld_core_t *c, int kind, const char *id);
+void ld_ent_touch(ld_core_t *c, int kind, uint32_t i);
+void ld_ents_free(ld_core_t *c);  /* every table, at destroy */
+static inline uint32_t ld_case_find(const ld_core_t *c, const char *id) { return ld_ent_find(c, ENT_CASE, id); }
+static inline uint32_t ld_exam_find(const ld_core_t *c, const char *id) { return ld_ent_find(c, ENT_EXAM, id); }
+static inline uint32_t ld_task_find(const ld_core_t *c, const char *id) { return ld_ent_find(c, ENT_TASK, id); }
+static inline uint32_t ld_sub_find(const ld_core_t *c, const char *id) { return ld_ent_find(c, ENT_SUB, id); }
+static inline uint32_t ld_case_new(ld_core_t *c, const char *id) { return ld_ent_new(c, ENT_CASE, id); }
+static inline uint32_t ld_exam_new(ld_core_t *c, const char *id) { return ld_ent_new(c, ENT_EXAM, id); }
+static inline uint32_t ld_task_new(ld_core_t *c, const char *id) { return ld_ent_new(c, ENT_TASK, id); }
+static inline uint32_t ld_sub_new(ld_core_t *c, const char *id) { return ld_ent_new(c, ENT_SUB, id); }
+static inline void ld_touch_case(ld_core_t *c, uint32_t i) { ld_ent_touch(c, ENT_CASE, i); }
+static inline void ld_touch_exam(ld_core_t *c, uint32_t i) { ld_ent_touch(c, ENT_EXAM, i); }
+static inline void ld_touch_sub(ld_core_t *c, uint32_t i) { ld_ent_touch(c, ENT_SUB, i); }
+static inline void ld_touch_rec(ld_core_t *c, uint32_t i) { ld_ent_touch(c, ENT_REC, i); }
 uint32_t ld_change_new(ld_core_t *c);
 
 void ld_deadline_push(ld_core_t *c, int64_t at, uint32_t emp, uint32_t kind);

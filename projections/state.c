@@ -8,18 +8,14 @@
  * noted too. Rolling back replays the journal backwards. Vectors only ever
  * grow their capacity, so a saved vector is restored into the current buffer.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "internal.h"
 
 static const char *emp_key(const void *ctx, uint32_t i) { return ((const ld_core_t *)ctx)->emps[i].id; }
-static const char *case_key(const void *ctx, uint32_t i) { return ((const ld_core_t *)ctx)->cases[i].id; }
-static const char *exam_key(const void *ctx, uint32_t i) { return ((const ld_core_t *)ctx)->exams[i].id; }
-static const char *task_key(const void *ctx, uint32_t i) { return ((const ld_core_t *)ctx)->tasks[i].id; }
 static const char *str_key(const void *ctx, uint32_t i) { return ((const ld_core_t *)ctx)->strings[i]; }
-static const char *sub_key(const void *ctx, uint32_t i) { return ((const ld_core_t *)ctx)->subs[i].id; }
-static const char *rec_key(const void *ctx, uint32_t i) { return ((const ld_core_t *)ctx)->recs[i].key; }
 
 /* -------------------------------------------------------------- lookup -- */
 
@@ -29,23 +25,7 @@ const ld_rules_t *ld_cur_rules(const ld_core_t *c)
 }
 
 uint32_t ld_emp_find(const ld_core_t *c, const char *id) { return ld_idmap_get(&c->emp_ix, id, emp_key, c); }
-uint32_t ld_case_find(const ld_core_t *c, const char *id) { return ld_idmap_get(&c->case_ix, id, case_key, c); }
-uint32_t ld_exam_find(const ld_core_t *c, const char *id) { return ld_idmap_get(&c->exam_ix, id, exam_key, c); }
-uint32_t ld_task_find(const ld_core_t *c, const char *id) { return ld_idmap_get(&c->task_ix, id, task_key, c); }
 uint32_t ld_intern_find(const ld_core_t *c, const char *s) { return ld_idmap_get(&c->string_ix, s, str_key, c); }
-uint32_t ld_sub_find(const ld_core_t *c, const char *id) { return ld_idmap_get(&c->sub_ix, id, sub_key, c); }
-
-static void rec_name(char *key, int kind, const char *id)
-{
-    snprintf(key, 80, "%d:%.76s", kind, id);
-}
-
-uint32_t ld_rec_find(const ld_core_t *c, int kind, const char *id)
-{
-    char key[80];
-    rec_name(key, kind, id);
-    return ld_idmap_get(&c->rec_ix, key, rec_key, c);
-}
 
 /* Interned strings (teams, centres, categories, medals, used ids) are listed
  * in snapshots in order, so a rollback removes what it added (U_GLOBALS). */
@@ -112,28 +92,6 @@ void ld_touch_emp(ld_core_t *c, uint32_t i)
     journal(c, U_EMP, i, s);
 }
 
-void ld_touch_case(ld_core_t *c, uint32_t i)
-{
-    case_t *e = &c->cases[i];
-    if (!c->depth || e->stamp == c->stamp_seq)
-        return;
-    case_t *s = ld_arena_alloc(&c->undo_arena, sizeof *s);
-    *s = *e;
-    e->stamp = c->stamp_seq;
-    journal(c, U_CASE, i, s);
-}
-
-void ld_touch_exam(ld_core_t *c, uint32_t i)
-{
-    exam_t *e = &c->exams[i];
-    if (!c->depth || e->stamp == c->stamp_seq)
-        return;
-    exam_t *s = ld_arena_alloc(&c->undo_arena, sizeof *s);
-    *s = *e;
-    e->stamp = c->stamp_seq;
-    journal(c, U_EXAM, i, s);
-}
-
 void ld_pair_add(ld_core_t *c, int set, uint32_t a, uint32_t b, uint32_t val)
 {
     uint32_t old;
@@ -144,21 +102,6 @@ void ld_pair_add(ld_core_t *c, int set, uint32_t a, uint32_t b, uint32_t val)
                                         .idx = a, .b = b, .old_val = old};
     }
     ld_pairset_put(&c->pairs[set], a, b, val);
-}
-
-void ld_touch_sub(ld_core_t *c, uint32_t i)
-{
-    sub_t *e = &c->subs[i];
-    if (!c->depth || e->stamp == c->stamp_seq)
-        return;
-    sub_t *s = ld_arena_alloc(&c->undo_arena, sizeof *s);
-    *s = *e;
-    save_vec(c, &s->reviewers, &e->reviewers);
-    save_vec(c, &s->amounts, &e->amounts);
-    save_vec(c, &s->levels, &e->levels);
-    save_vec(c, &s->categories, &e->categories);
-    e->stamp = c->stamp_seq;
-    journal(c, U_SUB, i, s);
 }
 
 /* Facts carry no savepoint stamp (32 bytes each): every change is journaled,
@@ -194,17 +137,235 @@ void ld_fact_pay(ld_core_t *c, uint32_t f, uint32_t emp, uint32_t amount)
     c->pays[c->g.n_pays++] = (pay_t){f, emp, amount};
 }
 
-void ld_touch_rec(ld_core_t *c, uint32_t i)
+/* ------------------------------------------------------------ entities -- */
+/* Cases, exams, tasks, submissions and records share one table mechanism:
+ * an array grown by doubling, an id index, a savepoint stamp (tasks never
+ * change once published), and hooks for what a row owns (its vectors, its
+ * texts). Employees keep their own (their layout belongs to boards.c). */
+
+typedef struct {
+    size_t size, key_off, key_len;
+    size_t stamp_off;                   /* 0: no stamp (never changed) */
+    void (*release)(void *row);         /* frees what the row owns */
+    void (*save)(ld_core_t *c, void *saved, const void *row);  /* deep copy for undo */
+    void (*restore)(void *row, const void *saved);             /* back into its buffers */
+} ent_kind_t;
+
+static void case_release(void *row) { free(((case_t *)row)->title); }
+static void task_release(void *row) { free(((task_t *)row)->title); }
+
+static void sub_release(void *row)
 {
-    rec_t *e = &c->recs[i];
-    if (!c->depth || e->stamp == c->stamp_seq)
-        return;
-    rec_t *s = ld_arena_alloc(&c->undo_arena, sizeof *s);
-    *s = *e;
+    sub_t *u = row;
+    ld_vec_free(&u->reviewers), ld_vec_free(&u->amounts), ld_vec_free(&u->levels);
+    ld_vec_free(&u->categories);
+}
+
+static void sub_save(ld_core_t *c, void *saved, const void *row)
+{
+    sub_t *s = saved;
+    const sub_t *e = row;
+    save_vec(c, &s->reviewers, &e->reviewers);
+    save_vec(c, &s->amounts, &e->amounts);
+    save_vec(c, &s->levels, &e->levels);
+    save_vec(c, &s->categories, &e->categories);
+}
+
+static void sub_restore(void *row, const void *saved)
+{
+    const sub_t *s = saved;
+    sub_t *e = row, cur = *e;
+    restore_vec(&cur.reviewers, &s->reviewers);
+    restore_vec(&cur.amounts, &s->amounts);
+    restore_vec(&cur.levels, &s->levels);
+    restore_vec(&cur.categories, &s->categories);
+    *e = *s;
+    e->reviewers = cur.reviewers, e->amounts = cur.amounts, e->levels = cur.levels;
+    e->categories = cur.categories;
+}
+
+static void rec_release(void *row)
+{
+    rec_t *r = row;
+    free(r->text);
+    ld_vec_free(&r->list), ld_vec_free(&r->list2);
+}
+
+static void rec_save(ld_core_t *c, void *saved, const void *row)
+{
+    rec_t *s = saved;
+    const rec_t *e = row;
     save_vec(c, &s->list, &e->list);
     save_vec(c, &s->list2, &e->list2);
-    e->stamp = c->stamp_seq;
-    journal(c, U_REC, i, s);
+}
+
+static void rec_restore(void *row, const void *saved)
+{
+    const rec_t *s = saved;
+    rec_t *e = row, cur = *e;
+    restore_vec(&cur.list, &s->list);
+    restore_vec(&cur.list2, &s->list2);
+    *e = *s;
+    e->list = cur.list, e->list2 = cur.list2;
+}
+
+#define KIND(type, key, stamp) sizeof(type), offsetof(type, key), sizeof ((type *)0)->key, stamp
+static const ent_kind_t kinds[ENT_COUNT] = {
+    [ENT_CASE] = {KIND(case_t, id, offsetof(case_t, stamp)), case_release, NULL, NULL},
+    [ENT_EXAM] = {KIND(exam_t, id, offsetof(exam_t, stamp)), NULL, NULL, NULL},
+    [ENT_TASK] = {KIND(task_t, id, 0), task_release, NULL, NULL},
+    [ENT_SUB] = {KIND(sub_t, id, offsetof(sub_t, stamp)), sub_release, sub_save, sub_restore},
+    [ENT_REC] = {KIND(rec_t, key, offsetof(rec_t, stamp)), rec_release, rec_save, rec_restore},
+};
+
+static char *ent_rows(const ld_core_t *c, int k)
+{
+    switch (k) {
+    case ENT_CASE: return (char *)c->cases;
+    case ENT_EXAM: return (char *)c->exams;
+    case ENT_TASK: return (char *)c->tasks;
+    case ENT_SUB: return (char *)c->subs;
+    default: return (char *)c->recs;
+    }
+}
+
+static const uint32_t *ent_count_in(const globals_t *g, int k)
+{
+    switch (k) {
+    case ENT_CASE: return &g->n_cases;
+    case ENT_EXAM: return &g->n_exams;
+    case ENT_TASK: return &g->n_tasks;
+    case ENT_SUB: return &g->n_subs;
+    default: return &g->n_recs;
+    }
+}
+
+static const uint32_t *ent_count(const ld_core_t *c, int k) { return ent_count_in(&c->g, k); }
+
+static idmap_t *ent_ix(ld_core_t *c, int k)
+{
+    switch (k) {
+    case ENT_CASE: return &c->case_ix;
+    case ENT_EXAM: return &c->exam_ix;
+    case ENT_TASK: return &c->task_ix;
+    case ENT_SUB: return &c->sub_ix;
+    default: return &c->rec_ix;
+    }
+}
+
+/* Room for one more row; returns the rows (they may have moved). */
+static char *ent_grow(ld_core_t *c, int k)
+{
+    switch (k) {
+    case ENT_CASE: LD_GROW(c->cases, c->cases_cap, c->g.n_cases); break;
+    case ENT_EXAM: LD_GROW(c->exams, c->exams_cap, c->g.n_exams); break;
+    case ENT_TASK: LD_GROW(c->tasks, c->tasks_cap, c->g.n_tasks); break;
+    case ENT_SUB: LD_GROW(c->subs, c->subs_cap, c->g.n_subs); break;
+    default: LD_GROW(c->recs, c->recs_cap, c->g.n_recs); break;
+    }
+    return ent_rows(c, k);
+}
+
+typedef struct {
+    const char *rows;
+    size_t size, key_off;
+} ent_keys_t;
+
+static const char *ent_key(const void *ctx, uint32_t i)
+{
+    const ent_keys_t *e = ctx;
+    return e->rows + (size_t)i * e->size + e->key_off;
+}
+
+static ent_keys_t keys_of(const ld_core_t *c, int k)
+{
+    return (ent_keys_t){ent_rows(c, k), kinds[k].size, kinds[k].key_off};
+}
+
+uint32_t ld_ent_find(const ld_core_t *c, int k, const char *id)
+{
+    ent_keys_t keys = keys_of(c, k);
+    return ld_idmap_get(ent_ix((ld_core_t *)c, k), id, ent_key, &keys);
+}
+
+uint32_t ld_ent_new(ld_core_t *c, int k, const char *id)
+{
+    const ent_kind_t *kd = &kinds[k];
+    ld_touch_globals(c);
+    char *row = ent_grow(c, k) + (size_t)*ent_count(c, k) * kd->size;
+    uint32_t i = (*(uint32_t *)ent_count(c, k))++;
+    memset(row, 0, kd->size);
+    snprintf(row + kd->key_off, kd->key_len, "%s", id);
+    if (kd->stamp_off)
+        memcpy(row + kd->stamp_off, &c->stamp_seq, sizeof c->stamp_seq);
+    ent_keys_t keys = keys_of(c, k);
+    ld_idmap_put(ent_ix(c, k), row + kd->key_off, i, ent_key, &keys);
+    return i;
+}
+
+void ld_ent_touch(ld_core_t *c, int k, uint32_t i)
+{
+    const ent_kind_t *kd = &kinds[k];
+    char *row = ent_rows(c, k) + (size_t)i * kd->size;
+    uint32_t stamp;
+    memcpy(&stamp, row + kd->stamp_off, sizeof stamp);
+    if (!c->depth || stamp == c->stamp_seq)
+        return;
+    void *saved = ld_arena_alloc(&c->undo_arena, kd->size);
+    memcpy(saved, row, kd->size);
+    if (kd->save)
+        kd->save(c, saved, row);
+    memcpy(row + kd->stamp_off, &c->stamp_seq, sizeof c->stamp_seq);
+    LD_GROW(c->undo, c->undo_cap, c->undo_n);
+    c->undo[c->undo_n++] = (undo_t){.kind = U_ENT, .set = (uint8_t)k, .idx = i, .saved = saved};
+}
+
+/* Drops the rows of kind k from n on (created since a savepoint). */
+static void ent_drop(ld_core_t *c, int k, uint32_t n)
+{
+    const ent_kind_t *kd = &kinds[k];
+    ent_keys_t keys = keys_of(c, k);
+    for (uint32_t i = n; i < *ent_count(c, k); i++) {
+        char *row = ent_rows(c, k) + (size_t)i * kd->size;
+        ld_idmap_del(ent_ix(c, k), row + kd->key_off, ent_key, &keys);
+        if (kd->release)
+            kd->release(row);
+    }
+}
+
+void ld_ents_free(ld_core_t *c)
+{
+    for (int k = 0; k < ENT_COUNT; k++) {
+        const ent_kind_t *kd = &kinds[k];
+        for (uint32_t i = 0; kd->release && i < *ent_count(c, k); i++)
+            kd->release(ent_rows(c, k) + (size_t)i * kd->size);
+        free(ent_rows(c, k));
+        ld_idmap_free(ent_ix(c, k));
+    }
+}
+
+/* A record's key: "<kind>:<id>". */
+static void rec_name(char *key, int kind, const char *id)
+{
+    snprintf(key, 80, "%d:%.76s", kind, id);
+}
+
+uint32_t ld_rec_find(const ld_core_t *c, int kind, const char *id)
+{
+    char key[80];
+    rec_name(key, kind, id);
+    return ld_ent_find(c, ENT_REC, key);
+}
+
+uint32_t ld_rec_new(ld_core_t *c, int kind, const char *id)
+{
+    char key[80];
+    rec_name(key, kind, id);
+    uint32_t i = ld_ent_new(c, ENT_REC, key);
+    rec_t *r = &c->recs[i];
+    r->kind = (uint8_t)kind;
+    r->a = r->b = NONE;
+    return i;
 }
 
 uint32_t ld_core_savepoint(ld_core_t *c)
@@ -228,28 +389,8 @@ static void undo_one(ld_core_t *c, const undo_t *u)
             ld_vec_free(&e->studied), ld_vec_free(&e->examined), ld_vec_free(&e->apprentices);
             ld_vec_free(&e->changes), ld_vec_free(&e->medals);
         }
-        for (uint32_t i = s->n_cases; i < c->g.n_cases; i++) {
-            ld_idmap_del(&c->case_ix, c->cases[i].id, case_key, c);
-            free(c->cases[i].title);
-        }
-        for (uint32_t i = s->n_exams; i < c->g.n_exams; i++)
-            ld_idmap_del(&c->exam_ix, c->exams[i].id, exam_key, c);
-        for (uint32_t i = s->n_tasks; i < c->g.n_tasks; i++) {
-            ld_idmap_del(&c->task_ix, c->tasks[i].id, task_key, c);
-            free(c->tasks[i].title);
-        }
-        for (uint32_t i = s->n_subs; i < c->g.n_subs; i++) {
-            sub_t *u = &c->subs[i];
-            ld_idmap_del(&c->sub_ix, u->id, sub_key, c);
-            ld_vec_free(&u->reviewers), ld_vec_free(&u->amounts), ld_vec_free(&u->levels);
-            ld_vec_free(&u->categories);
-        }
-        for (uint32_t i = s->n_recs; i < c->g.n_recs; i++) {
-            rec_t *r = &c->recs[i];
-            ld_idmap_del(&c->rec_ix, r->key, rec_key, c);
-            free(r->text);
-            ld_vec_free(&r->list), ld_vec_free(&r->list2);
-        }
+        for (int k = 0; k < ENT_COUNT; k++)
+            ent_drop(c, k, *ent_count_in(s, k));
         for (uint32_t i = s->n_strings; i < c->g.n_strings; i++) {
             ld_idmap_del(&c->string_ix, c->strings[i], str_key, c);
             free(c->strings[i]);
@@ -284,39 +425,20 @@ static void undo_one(ld_core_t *c, const undo_t *u)
         ld_boards_insert(c, u->idx);
         break;
     }
-    case U_CASE:
-        if (u->idx < c->g.n_cases)
-            c->cases[u->idx] = *(const case_t *)u->saved;
-        break;
-    case U_EXAM:
-        if (u->idx < c->g.n_exams)
-            c->exams[u->idx] = *(const exam_t *)u->saved;
+    case U_ENT:
+        if (u->idx < *ent_count(c, u->set)) {
+            const ent_kind_t *k = &kinds[u->set];
+            char *row = ent_rows(c, u->set) + (size_t)u->idx * k->size;
+            if (k->restore)
+                k->restore(row, u->saved);
+            else
+                memcpy(row, u->saved, k->size);
+        }
         break;
     case U_FACT:
         if (u->idx < c->g.n_facts)
             c->facts[u->idx] = *(const fact_t *)u->saved;
         break;
-    case U_REC: {
-        const rec_t *s = u->saved;
-        rec_t *e = &c->recs[u->idx], cur = *e;
-        restore_vec(&cur.list, &s->list);
-        restore_vec(&cur.list2, &s->list2);
-        *e = *s;
-        e->list = cur.list, e->list2 = cur.list2;
-        break;
-    }
-    case U_SUB: {
-        const sub_t *s = u->saved;
-        sub_t *e = &c->subs[u->idx], cur = *e;
-        restore_vec(&cur.reviewers, &s->reviewers);
-        restore_vec(&cur.amounts, &s->amounts);
-        restore_vec(&cur.levels, &s->levels);
-        restore_vec(&cur.categories, &s->categories);
-        *e = *s;
-        e->reviewers = cur.reviewers, e->amounts = cur.amounts, e->levels = cur.levels;
-        e->categories = cur.categories;
-        break;
-    }
     case U_PAIR_ADD:
         ld_pairset_del(&c->pairs[u->set], u->idx, u->b);
         break;
@@ -356,72 +478,6 @@ uint32_t ld_emp_new(ld_core_t *c, const char *id)
     e->open_exam = NONE;
     e->stamp = c->stamp_seq;
     ld_idmap_put(&c->emp_ix, e->id, i, emp_key, c);
-    return i;
-}
-
-uint32_t ld_case_new(ld_core_t *c, const char *id)
-{
-    ld_touch_globals(c);
-    LD_GROW(c->cases, c->cases_cap, c->g.n_cases);
-    uint32_t i = c->g.n_cases++;
-    case_t *k = &c->cases[i];
-    memset(k, 0, sizeof *k);
-    snprintf(k->id, sizeof k->id, "%s", id);
-    k->stamp = c->stamp_seq;
-    ld_idmap_put(&c->case_ix, k->id, i, case_key, c);
-    return i;
-}
-
-uint32_t ld_exam_new(ld_core_t *c, const char *id)
-{
-    ld_touch_globals(c);
-    LD_GROW(c->exams, c->exams_cap, c->g.n_exams);
-    uint32_t i = c->g.n_exams++;
-    exam_t *x = &c->exams[i];
-    memset(x, 0, sizeof *x);
-    snprintf(x->id, sizeof x->id, "%s", id);
-    x->stamp = c->stamp_seq;
-    ld_idmap_put(&c->exam_ix, x->id, i, exam_key, c);
-    return i;
-}
-
-uint32_t ld_task_new(ld_core_t *c, const char *id)
-{
-    ld_touch_globals(c);
-    LD_GROW(c->tasks, c->tasks_cap, c->g.n_tasks);
-    uint32_t i = c->g.n_tasks++;
-    task_t *t = &c->tasks[i];
-    memset(t, 0, sizeof *t);
-    snprintf(t->id, sizeof t->id, "%s", id);
-    ld_idmap_put(&c->task_ix, t->id, i, task_key, c);
-    return i;
-}
-
-uint32_t ld_sub_new(ld_core_t *c, const char *id)
-{
-    ld_touch_globals(c);
-    LD_GROW(c->subs, c->subs_cap, c->g.n_subs);
-    uint32_t i = c->g.n_subs++;
-    sub_t *u = &c->subs[i];
-    memset(u, 0, sizeof *u);
-    snprintf(u->id, sizeof u->id, "%s", id);
-    u->stamp = c->stamp_seq;
-    ld_idmap_put(&c->sub_ix, u->id, i, sub_key, c);
-    return i;
-}
-
-uint32_t ld_rec_new(ld_core_t *c, int kind, const char *id)
-{
-    ld_touch_globals(c);
-    LD_GROW(c->recs, c->recs_cap, c->g.n_recs);
-    uint32_t i = c->g.n_recs++;
-    rec_t *r = &c->recs[i];
-    memset(r, 0, sizeof *r);
-    rec_name(r->key, kind, id);
-    r->kind = (uint8_t)kind;
-    r->a = r->b = NONE;
-    r->stamp = c->stamp_seq;
-    ld_idmap_put(&c->rec_ix, r->key, i, rec_key, c);
     return i;
 }
 
