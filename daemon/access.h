@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core.h"
 #include "ladder.pb-c.h"
 
 /* Room for one redacted shallow copy of an event and its body. */
@@ -62,6 +63,11 @@ typedef struct {
 #define LD_READ_EVERYTHING (LADDER__V1__ROLE__ROLE_MANAGER | LADDER__V1__ROLE__ROLE_CHAIR | \
                             LADDER__V1__ROLE__ROLE_AUDITOR | LADDER__V1__ROLE__ROLE_SERVICE | \
                             LADDER__V1__ROLE__ROLE_SYSTEM)
+
+/* §1 v2 "reviewer is a fact": roles with REVIEWER set when principal sits on
+ * the committee in c's state (admitted, not removed, not left) and cleared
+ * when it does not; managers and chairs review by role. scratch is reset. */
+uint32_t ld_access_roles(ld_core_t *c, ld_out_t *scratch, const char *principal, uint32_t roles);
 
 /* Decides q for principal (NULL or "": anonymous) with roles from the one
  * per-query table; fills why when the result is LD_READ_REFUSED. */

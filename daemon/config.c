@@ -17,6 +17,10 @@ static const char usage[] =
     "  --clock MODE           system (default) | manual (AdvanceClock moves time; tests)\n"
     "  --log-level L          debug | info (default) | warn | error\n"
     "  --max-request BYTES    largest request frame accepted (default 1048576)\n"
+    "  --max-peer-queue BYTES reply bytes queued unread for one connection before\n"
+    "                         it is dropped (default 8388608; see README, security)\n"
+    "  --max-subscriptions N  live PUB subscriptions per subscribing process or host\n"
+    "                         (default 10000; see README, security)\n"
     "  --keys DIR             CURVE keys (server key pair and authorized clients)\n"
     "  --verify WHAT          hash chain checked at start: tail (from the last snapshot,\n"
     "                         default) | all (from seq 1)\n"
@@ -54,7 +58,8 @@ static int set(ld_config_t *c, const char *key, const char *val, char *err, size
         }
         return 0;
     }
-    if (!strcmp(key, "snapshot-every") || !strcmp(key, "max-request")) {
+    if (!strcmp(key, "snapshot-every") || !strcmp(key, "max-request") ||
+        !strcmp(key, "max-peer-queue") || !strcmp(key, "max-subscriptions")) {
         char *end;
         errno = 0;
         unsigned long long v = strtoull(val, &end, 10);
@@ -64,8 +69,12 @@ static int set(ld_config_t *c, const char *key, const char *val, char *err, size
         }
         if (key[0] == 's')
             c->snapshot_every = v;
-        else
+        else if (!strcmp(key, "max-request"))
             c->max_request = (size_t)v;
+        else if (!strcmp(key, "max-peer-queue"))
+            c->max_peer_queue = (size_t)v;
+        else
+            c->max_subscriptions = (size_t)v;
         return 0;
     }
     if (!strcmp(key, "verify")) {
@@ -147,6 +156,8 @@ int ld_config_load(ld_config_t *c, int argc, char **argv, char *err, size_t errl
     c->durability = LD_DURABILITY_FULL;
     c->snapshot_every = 100000;
     c->max_request = 1 << 20;
+    c->max_peer_queue = (size_t)8 << 20; /* 8 pages of ReadEvents (issue 10 item 7) */
+    c->max_subscriptions = 10000;         /* issue 10 item 8 */
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(usage, stdout);

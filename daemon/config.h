@@ -21,6 +21,8 @@ typedef struct {
     bool verify_all;          /* --verify all: the whole hash chain at start */
     char log_level[16];
     size_t max_request;       /* bytes; larger frames get ERR_TOO_LARGE */
+    size_t max_peer_queue;    /* reply bytes libzmq may hold for one ROUTER peer */
+    size_t max_subscriptions; /* live PUB subscriptions per origin (topics.c) */
 } ld_config_t;
 
 /* Fills c from defaults, the file named by --config (if any) and argv.

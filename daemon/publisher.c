@@ -331,6 +331,7 @@ static void on_timer(uv_timer_t *t)
 
 void ld_publisher_committed(server_t *s, batch_t *b)
 {
+    ld_subs_drain(s); /* subscriptions that arrived first see these updates */
     for (size_t i = 0; i < b->nu; i++) {
         const update_t *u = &b->u[i];
         pub_send(s, b->blob + u->topic_off, u->topic_len, b->blob + u->body_off, u->body_len);
@@ -382,8 +383,9 @@ static void on_monitor(uv_poll_t *h, int status, int events)
         }
         if (id == ZMQ_EVENT_ACCEPTED)
             s->st.subscribers++;
-        else if (id == ZMQ_EVENT_DISCONNECTED && s->st.subscribers > 0)
-            s->st.subscribers--;
+        else if (id == ZMQ_EVENT_DISCONNECTED && s->st.subscribers > 0 &&
+                 --s->st.subscribers == 0)
+            ld_subs_reset(s); /* nobody holds any subscription now */
     }
 }
 
@@ -412,7 +414,8 @@ static void open_monitor(server_t *s)
 
 int ld_publisher_open(server_t *s)
 {
-    if (!(s->publisher.sock = ld_router_socket(s, ZMQ_PUB, s->cfg.publish)))
+    /* XPUB in manual mode: subs.c applies or refuses each subscription */
+    if (!(s->publisher.sock = ld_router_socket(s, ZMQ_XPUB, s->cfg.publish)) || ld_subs_open(s))
         return LD_EIO;
     int rc = uv_timer_init(s->loop, &s->publisher.timer);
     if (rc) {
@@ -454,6 +457,7 @@ void ld_publisher_close(server_t *s)
     s->publisher.timer_inited = false;
     if (s->publisher.monitor)
         uv_close((uv_handle_t *)&s->publisher.monitor_poll, close_cb);
+    ld_subs_close(s);
 }
 
 void ld_publisher_destroy(server_t *s)
@@ -471,4 +475,5 @@ void ld_publisher_destroy(server_t *s)
     s->publisher.ndirty = s->publisher.capdirty = 0;
     ld_topics_destroy(&s->publisher.topics);
     ld_topics_destroy(&s->publisher.shown);
+    ld_subs_reset(s);
 }

@@ -46,6 +46,11 @@ static void stats_view(server_t *s, Ladder__V1__StatsView *v, uint64_t *bh, uint
     v->events_replayed_at_start = s->st.replayed_at_start;
     v->unsent_replies = s->st.unsent_replies;
     v->unsent_updates = s->st.unsent_updates;
+    v->peers_dropped = s->st.peers_dropped;
+    v->peer_requests_discarded = s->st.peer_requests_discarded;
+    v->peer_queue_bytes = atomic_load_explicit(&s->st.peer_queue_bytes, memory_order_relaxed);
+    v->subscriptions_refused = s->st.subscriptions_refused;
+    v->subscriptions = s->st.subscriptions;
     v->server_version = LADDER_SERVER_VERSION;
     v->contract_version = LADDER_CONTRACT_VERSION;
     v->utc_offset_minutes = ld_core_rules(s->core)->utc_offset_min;
@@ -197,7 +202,9 @@ void ld_reads_query(server_t *s, pending_t *p, Ladder__V1__Query *q)
     r.request_id = (ProtobufCBinaryData){p->rid_len, p->rid};
     r.outcome_case = LADDER__V1__REPLY__OUTCOME_OK;
     r.ok = &ok;
-    /* §1 v2: every query is decided by access.c's table first */
+    /* §1 v2: every query is decided by access.c's table first, with the
+     * reviewer role as the log has it (ReadEvents' job uses it too) */
+    p->roles = ld_access_roles(s->core, s->qout, p->who, p->roles);
     ld_read_refusal_t denied;
     ld_read_t access = ld_access_query(q, p->who, p->roles, &denied);
     if (access == LD_READ_REFUSED) {

@@ -17,6 +17,7 @@
 #ifndef LD_SHELL_H
 #define LD_SHELL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -121,6 +122,9 @@ typedef struct {
     uint64_t batch_hist[LD_HIST], commit_hist[LD_HIST];
     uint64_t replayed_at_start;
     uint64_t unsent_replies, unsent_updates;
+    uint64_t peers_dropped, peer_requests_discarded; /* issue 10 item 7 */
+    _Atomic uint64_t peer_queue_bytes;  /* all peers; the I/O thread subtracts */
+    uint64_t subscriptions_refused, subscriptions;  /* issue 10 item 8 */
     /* for ladder-web's /metrics (issue 15) */
     uint64_t commands_accepted, refused[LD_ERROR_CODES];
     uint64_t commit_le[LD_COMMIT_BUCKETS + 1], commit_sum_us;
@@ -128,9 +132,20 @@ typedef struct {
     int64_t subscribers;    /* PUB peers, from the socket monitor */
 } stats_t;
 
-/* router.c */
+/* router.c: what libzmq holds for one ROUTER peer (issue 10 item 7). */
+#define LD_PEER_SLOTS 4096      /* peers tracked at once (power of two) */
+#define LD_PEER_PROBE 64        /* slots looked at for one routing id */
+typedef struct {
+    uint8_t ident[256];
+    uint8_t ident_len;          /* 0: free */
+    bool dropped;               /* over the bound: replies dropped, requests discarded */
+    uint64_t discarded;         /* requests discarded since it was dropped */
+    _Atomic uint64_t queued;    /* reply bytes not yet written out by libzmq */
+} ld_peer_t;
+
 typedef struct {
     void *zctx, *sock;
+    ld_peer_t *peers;       /* LD_PEER_SLOTS; freed after the context ends */
     ld_auth_t *auth;        /* CURVE keys and principals; NULL without --keys */
     void *zap;              /* the ZAP handler (REP on inproc://zeromq.zap.01) */
     uv_poll_t poll, zap_poll;
@@ -179,6 +194,24 @@ typedef struct {
     ld_topics_t *shown;     /* last publication per board/cases topic in this process */
 } ld_publisher_t;
 
+/* subs.c: PUB subscriptions per origin (issue 10 item 8) */
+#define LD_SUBS_TOTAL 100000    /* distinct (origin, topic) subscriptions applied at once */
+typedef struct {
+    uint64_t k1, k2, v1, v2;    /* k1 0: empty, 1: deleted */
+} ld_subslot_t;
+typedef struct {
+    ld_subslot_t *s;
+    size_t cap, n, dead;
+} ld_submap_t;
+typedef struct {
+    ld_submap_t pairs, origins, topics;
+    bool curve;                 /* origins include the CURVE User-Id */
+    uv_poll_t poll;             /* the XPUB's ZMQ_FD */
+    uv_timer_t timer;           /* drains edges consumed by publishing */
+    bool poll_inited, timer_inited;
+    uint64_t refused_logged_ns;
+} ld_subs_t;
+
 /* history.c */
 typedef struct {
     size_t jobs;            /* folds on the thread pool */
@@ -202,6 +235,7 @@ typedef struct {
     ld_publisher_t publisher;
     ld_deadlines_t deadlines;
     ld_history_t history;
+    ld_subs_t subs;
     uv_signal_t sigint, sigterm;
     bool stopping;
     bool deadlines_due;     /* a decision since deadlines were last fired (batches.c) */
@@ -346,6 +380,16 @@ void ld_publisher_catch_up(server_t *s, size_t batch);
 void ld_publisher_close(server_t *s);
 /* Closes the PUB socket and frees the dirty list; idempotent. */
 void ld_publisher_destroy(server_t *s);
+
+/* subs.c */
+/* Polls the publishing XPUB for (un)subscriptions; returns 0 or a negative code. */
+int ld_subs_open(server_t *s);
+/* Applies or refuses every (un)subscription waiting on the XPUB. */
+void ld_subs_drain(server_t *s);
+/* Forgets every subscription counted (the last subscriber left); frees the maps. */
+void ld_subs_reset(server_t *s);
+/* Closes the subscriptions' handles. */
+void ld_subs_close(server_t *s);
 
 /* deadlines.c */
 /* Sets up the deadline timer; returns 0 or a negative code. */

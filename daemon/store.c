@@ -41,7 +41,8 @@ typedef struct {
     uint64_t h;
     uint64_t version;
     uint64_t loaded;   /* the version before this append */
-    const char *tname; /* the name's copy in `tail`, once the append committed */
+    struct tslot *t;   /* its slot in `tail` (NULL: none yet); see tail_reserve */
+    uint32_t gen;      /* the append that filled this slot (s->btab_gen) */
 } bslot_t;
 
 /* An event of the append being written: its stream's slot, for the tail. */
@@ -50,12 +51,16 @@ typedef struct {
     uint64_t seq, version;
 } eslot_t;
 
-/* Versions of the streams written since the last index flush (complete). */
-typedef struct {
+/* Versions of the streams written since the last index flush (complete).
+ * The name's first TAIL_PRE bytes are kept in the slot too, so that a
+ * lookup compares them without visiting the name's own allocation. */
+#define TAIL_PRE 36
+typedef struct tslot {
     uint64_t h;
     uint64_t version;
     char *name;
-    size_t len;
+    uint32_t len;
+    char pre[TAIL_PRE];
 } tslot_t;
 
 struct ld_store {
@@ -71,10 +76,14 @@ struct ld_store {
     vslot_t *vcache;
     bslot_t *btab;
     size_t btab_cap;
+    uint32_t btab_gen;  /* slots of other appends are empty */
+    bslot_t **bused;    /* the slots this append filled */
+    size_t bused_n;
     eslot_t *eslot;
     size_t eslot_cap, eslot_n;
     tslot_t *tail;
     size_t tail_cap, tail_n;
+    uint64_t tail_gen; /* counts tail_clear calls: slots seen before are gone */
     uint64_t indexed_seq, index_every;
     bool no_index; /* a format 2 store opened read-only: its index is not read */
     /* events after indexed_seq, in seq order; names point into `tail` */
@@ -85,6 +94,8 @@ struct ld_store {
     ProtobufCMessageDescriptor *pk_desc;
     ProtobufCFieldDescriptor *pk_fields;
     size_t pk_n;
+    bool pk_envelope;   /* Event's envelope is the one env_fields lists */
+    size_t pk_body_off; /* offset of the body union in Ladder__V1__Event */
     struct pend *ibuf;     /* scratch for index writes: entries by stream */
     struct igroup *gbuf;   /* and their runs, one per stream */
     uint32_t *egrp;        /* each entry's run */
@@ -155,26 +166,29 @@ static tslot_t *tail_slot(ld_store_t *s, const char *name, size_t len, uint64_t 
         return NULL;
     for (size_t i = h & (s->tail_cap - 1);; i = (i + 1) & (s->tail_cap - 1)) {
         tslot_t *e = &s->tail[i];
-        if (!e->h || (e->h == h && e->len == len && memcmp(e->name, name, len) == 0))
+        if (!e->h)
+            return e;
+        if (e->h == h && e->len == len &&
+            memcmp(e->pre, name, len < TAIL_PRE ? len : TAIL_PRE) == 0 &&
+            (len <= TAIL_PRE || memcmp(e->name + TAIL_PRE, name + TAIL_PRE, len - TAIL_PRE) == 0))
             return e;
     }
 }
 
-static bool tail_get(ld_store_t *s, const char *name, size_t len, uint64_t h, uint64_t *v)
+static tslot_t *tail_get(ld_store_t *s, const char *name, size_t len, uint64_t h)
 {
     tslot_t *e = tail_slot(s, name, len, h);
-    if (!e || !e->h)
-        return false;
-    *v = e->version;
-    return true;
+    return e && e->h ? e : NULL;
 }
 
-/* Records a stream's version; returns its slot (names stay put until
- * tail_clear). Allocation failure aborts: the commit it follows is durable. */
-static tslot_t *tail_put(ld_store_t *s, const char *name, size_t len, uint64_t h, uint64_t v)
+/* Makes room for `more` streams, so that slots do not move until that many
+ * were added. Allocation failure aborts: the commit it follows is durable. */
+static void tail_reserve(ld_store_t *s, size_t more)
 {
-    if ((s->tail_n + 1) * 2 > s->tail_cap) {
-        size_t cap = s->tail_cap ? s->tail_cap * 2 : 1024;
+    if ((s->tail_n + more) * 2 > s->tail_cap) {
+        size_t cap = s->tail_cap ? s->tail_cap : 1024;
+        while ((s->tail_n + more) * 2 > cap)
+            cap *= 2;
         tslot_t *t = calloc(cap, sizeof *t);
         if (!t)
             abort();
@@ -190,13 +204,24 @@ static tslot_t *tail_put(ld_store_t *s, const char *name, size_t len, uint64_t h
         s->tail = t;
         s->tail_cap = cap;
     }
-    tslot_t *e = tail_slot(s, name, len, h);
+}
+
+/* Records a stream's version; returns its slot (names stay put until
+ * tail_clear). Slot e, when not NULL, is the stream's (tail_get). */
+static tslot_t *tail_put(ld_store_t *s, tslot_t *e, const char *name, size_t len, uint64_t h,
+                         uint64_t v)
+{
+    if (!e) {
+        tail_reserve(s, 1);
+        e = tail_slot(s, name, len, h);
+    }
     if (!e->h) {
         e->name = malloc(len ? len : 1);
         if (!e->name)
             abort();
         memcpy(e->name, name, len);
-        e->len = len;
+        memcpy(e->pre, name, len < TAIL_PRE ? len : TAIL_PRE);
+        e->len = (uint32_t)len;
         e->h = h;
         s->tail_n++;
     }
@@ -219,7 +244,7 @@ static void pend_add(ld_store_t *s, uint64_t seq, const char *name, size_t len, 
 
 static void pend_push(ld_store_t *s, uint64_t seq, const char *name, size_t len, uint64_t version)
 {
-    tslot_t *t = tail_put(s, name, len, hash_name(name, len), version);
+    tslot_t *t = tail_put(s, NULL, name, len, hash_name(name, len), version);
     pend_add(s, seq, t->name, t->len, version);
 }
 
@@ -231,11 +256,13 @@ static void tail_clear(ld_store_t *s)
     if (s->tail_cap)
         memset(s->tail, 0, s->tail_cap * sizeof *s->tail);
     s->tail_n = 0;
+    s->tail_gen++;
     s->pend_n = s->pend_start = 0;
 }
 
 static int read_begin(ld_store_t *s, MDB_txn **txn);
 static void read_end(ld_store_t *s, MDB_txn *txn);
+static void vcache_put(ld_store_t *s, const char *name, size_t len, uint64_t h, uint64_t v);
 static int grow_map(ld_store_t *s);
 
 /* Stream and version of a stored event, decoded into a small stack arena. */
@@ -316,8 +343,11 @@ static int tail_rebuild(ld_store_t *s)
     return rc;
 }
 
-static int last_chunk(ld_store_t *s, MDB_cursor *c, const char *name, size_t len,
-                      uint64_t *first, size_t *n);
+/* The first version of the index chunk that holds version v (v >= 1). */
+static uint64_t chunk_first(uint64_t v)
+{
+    return (v - 1) / LD_INDEX_CHUNK * LD_INDEX_CHUNK + 1;
+}
 
 /* A run of one stream's entries in ibuf. */
 struct igroup {
@@ -336,27 +366,28 @@ static int igroup_cmp(const void *a, const void *b)
 /* Writes one stream's pending entries p[0..n) (consecutive versions, in
  * order) into its chunks: the stream's last chunk is extended up to
  * LD_INDEX_CHUNK seqs, the rest go into new chunks after it. */
-static int index_stream(ld_store_t *s, MDB_cursor *c, const struct pend *p, size_t n)
+static int index_stream(MDB_cursor *c, const struct pend *p, size_t n)
 {
     size_t len = p->len;
     uint8_t key[LD_STREAM_MAX + 9], val[LD_INDEX_CHUNK * 8];
-    uint64_t first;
-    size_t have;
-    int rc = last_chunk(s, c, p->name, len, &first, &have);
-    if (rc)
-        return rc;
-    if (!have) {
-        first = 1;
-    } else if (have < LD_INDEX_CHUNK) {
-        MDB_val k, v; /* the cursor is on it */
-        if ((rc = mdb_cursor_get(c, &k, &v, MDB_GET_CURRENT)))
-            return from_mdb(rc);
-        memcpy(val, v.mv_data, v.mv_size);
-    } else {
-        first += have, have = 0; /* full: the next chunk starts after it */
-    }
     memcpy(key, p->name, len);
     key[len] = 0;
+    /* chunks start at versions 1, 1 + LD_INDEX_CHUNK, ... (store.h): the
+     * chunk p[0] belongs to is known without a search for the last one */
+    uint64_t first = chunk_first(p[0].version);
+    size_t have = (size_t)(p[0].version - first);
+    unsigned put = 0; /* MDB_CURRENT: the cursor is on the chunk extended */
+    int rc;
+    if (have) {
+        put_be64(key + len + 1, first);
+        MDB_val k = {len + 9, key}, v;
+        if ((rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY)))
+            return rc == MDB_NOTFOUND ? LD_ECORRUPT : from_mdb(rc);
+        if (v.mv_size != have * 8)
+            return LD_ECORRUPT; /* the index and the log disagree */
+        memcpy(val, v.mv_data, v.mv_size);
+        put = MDB_CURRENT;
+    }
     for (size_t i = 0; i < n;) {
         for (; have < LD_INDEX_CHUNK && i < n; i++) {
             if (p[i].version != first + have)
@@ -365,10 +396,11 @@ static int index_stream(ld_store_t *s, MDB_cursor *c, const struct pend *p, size
         }
         put_be64(key + len + 1, first);
         MDB_val k = {len + 9, key}, v = {have * 8, val};
-        if ((rc = mdb_cursor_put(c, &k, &v, 0)))
+        if ((rc = mdb_cursor_put(c, &k, &v, put)))
             return from_mdb(rc);
         first += have;
         have = 0;
+        put = 0;
     }
     return 0;
 }
@@ -400,10 +432,12 @@ static long index_chunk(ld_store_t *s, MDB_txn *txn, size_t max)
         s->gbuf = malloc(k * sizeof *s->gbuf);
         s->egrp = malloc(k * sizeof *s->egrp);
         s->gtab = malloc(tcap * sizeof *s->gtab);
-        if (!s->ibuf || !s->gbuf || !s->egrp || !s->gtab)
-            abort();
         s->icap = k;
         s->gtcap = tcap;
+        if (!s->ibuf || !s->gbuf || !s->egrp || !s->gtab) {
+            s->icap = s->gtcap = 0; /* nothing written yet: the txn is aborted */
+            return LD_ENOMEM;
+        }
     }
     memset(s->gtab, 0, tcap * sizeof *s->gtab);
     const struct pend *pe = s->pend + s->pend_start;
@@ -431,7 +465,7 @@ static long index_chunk(ld_store_t *s, MDB_txn *txn, size_t max)
     if (rc)
         return from_mdb(rc);
     for (size_t g = 0; g < ng && !rc; g++)
-        rc = index_stream(s, c, s->ibuf + s->gbuf[g].at, s->gbuf[g].n);
+        rc = index_stream(c, s->ibuf + s->gbuf[g].at, s->gbuf[g].n);
     mdb_cursor_close(c);
     if (rc)
         return rc;
@@ -450,8 +484,20 @@ static void index_advance(ld_store_t *s, size_t done)
         return;
     s->pend_start += done;
     s->indexed_seq = s->pend[s->pend_start - 1].seq;
-    if (s->pend_start == s->pend_n)
-        tail_clear(s); /* every stream's version is in the index again */
+    if (s->pend_start == s->pend_n) {
+        /* every stream's version is in the index again; the cache keeps
+         * them, so that the next writes to these streams find them there */
+        for (size_t i = 0; i < s->tail_cap; i++)
+            if (s->tail[i].h)
+                vcache_put(s, s->tail[i].name, s->tail[i].len, s->tail[i].h, s->tail[i].version);
+        tail_clear(s);
+    } else if (s->pend_start >= s->pend_n - s->pend_start) {
+        /* under steady load the queue never empties: move what waits to
+         * the front rather than growing the array for ever */
+        s->pend_n -= s->pend_start;
+        memmove(s->pend, s->pend + s->pend_start, s->pend_n * sizeof *s->pend);
+        s->pend_start = 0;
+    }
 }
 
 /* One transaction of at most max pending index entries (growing the map
@@ -833,6 +879,7 @@ void ld_store_close(ld_store_t **sp)
     free(s->pk_desc);
     free(s->pk_fields);
     free(s->btab);
+    free(s->bused);
     free(s->eslot);
     free(s);
     *sp = NULL;
@@ -918,7 +965,7 @@ static int last_chunk(ld_store_t *s, MDB_cursor *c, const char *name, size_t len
         return LD_ECORRUPT;
     *first = get_be64((uint8_t *)k.mv_data + len + 1);
     *n = v.mv_size / 8;
-    return 0;
+    return *first && chunk_first(*first) == *first ? 0 : LD_ECORRUPT;
 }
 
 /* Last version of a stream as stored in the index of txn (0 = none). */
@@ -968,13 +1015,25 @@ static int btab_reserve(ld_store_t *s, size_t events)
     while (cap < events * 2)
         cap *= 2;
     if (cap > s->btab_cap) {
-        bslot_t *t = realloc(s->btab, cap * sizeof *t);
-        if (!t)
+        bslot_t *t = calloc(cap, sizeof *t);
+        bslot_t **u = malloc(cap * sizeof *u);
+        if (!t || !u) {
+            free(t);
+            free(u);
             return LD_ENOMEM;
+        }
+        free(s->btab);
+        free(s->bused);
         s->btab = t;
+        s->bused = u;
         s->btab_cap = cap;
+        s->btab_gen = 0;
     }
-    memset(s->btab, 0, s->btab_cap * sizeof *s->btab);
+    if (++s->btab_gen == 0) { /* wrapped: no slot may look current */
+        memset(s->btab, 0, s->btab_cap * sizeof *s->btab);
+        s->btab_gen = 1;
+    }
+    s->bused_n = 0;
     if (events > s->eslot_cap) {
         eslot_t *e = realloc(s->eslot, events * sizeof *e);
         if (!e)
@@ -983,6 +1042,8 @@ static int btab_reserve(ld_store_t *s, size_t events)
         s->eslot_cap = events;
     }
     s->eslot_n = 0;
+    /* the tail's slots stay put until the append's streams are recorded */
+    tail_reserve(s, events);
     return 0;
 }
 
@@ -991,7 +1052,7 @@ static int btab_find(ld_store_t *s, MDB_txn *txn, const char *name, size_t len, 
 {
     uint64_t h = hash_name(name, len);
     size_t mask = s->btab_cap - 1, i = h & mask;
-    while (s->btab[i].h) {
+    while (s->btab[i].gen == s->btab_gen) {
         bslot_t *e = &s->btab[i];
         if (e->h == h && e->len == len && memcmp(e->name, name, len) == 0) {
             *out = e;
@@ -1001,12 +1062,16 @@ static int btab_find(ld_store_t *s, MDB_txn *txn, const char *name, size_t len, 
     }
     bslot_t *e = &s->btab[i];
     uint64_t v;
-    if (!tail_get(s, name, len, h, &v) && !vcache_get(s, name, len, h, &v)) {
+    tslot_t *t = tail_get(s, name, len, h);
+    if (t) {
+        v = t->version;
+    } else if (!vcache_get(s, name, len, h, &v)) {
         int rc = lmdb_stream_version(s, txn, name, len, &v);
         if (rc)
             return rc;
     }
-    *e = (bslot_t){name, len, h, v, v, NULL};
+    *e = (bslot_t){name, len, h, v, v, t, s->btab_gen};
+    s->bused[s->bused_n++] = e;
     *out = e;
     return 0;
 }
@@ -1015,26 +1080,58 @@ static int btab_find(ld_store_t *s, MDB_txn *txn, const char *name, size_t len, 
 
 /* protobuf-c packs a message by walking every field of its descriptor, and
  * Event has one field per fact kind in its `body` oneof (~60 fields, about
- * 5k instructions per event for the size and the pack). protobuf-c writes
- * nothing for a oneof member that is not the set one, so the store packs
- * with copies of Event's descriptor that list the envelope fields and one
- * body member each, in the same (field number) order: the same bytes for a
- * fraction of the walk. test_store compares them with protobuf-c's own
- * packing for every body kind. Should Event ever get a second oneof, the
- * store packs with the generated descriptor as before. */
+ * 5k instructions per event for the size and the pack). The store packs the
+ * envelope itself (the fields below, proto3 encoding as protobuf-c writes
+ * it: fields in number order, zero values left out) and the body with
+ * protobuf-c. packer_init checks at open that Event's non-body fields are
+ * exactly these; when they are not (a field was added to the envelope), it
+ * packs with copies of Event's descriptor listing the envelope and one body
+ * member each, which protobuf-c walks quickly and packs to the same bytes.
+ * test_store compares the stored bytes with protobuf-c's own packing for
+ * every body kind. */
+static const struct {
+    unsigned id;
+    ProtobufCType type;
+    size_t off;
+} env_fields[] = {
+    {1, PROTOBUF_C_TYPE_UINT64, offsetof(Ladder__V1__Event, seq)},
+    {2, PROTOBUF_C_TYPE_BYTES, offsetof(Ladder__V1__Event, id)},
+    {3, PROTOBUF_C_TYPE_STRING, offsetof(Ladder__V1__Event, stream)},
+    {4, PROTOBUF_C_TYPE_UINT64, offsetof(Ladder__V1__Event, stream_version)},
+    {5, PROTOBUF_C_TYPE_INT64, offsetof(Ladder__V1__Event, at_ms)},
+    {6, PROTOBUF_C_TYPE_STRING, offsetof(Ladder__V1__Event, actor)},
+    {7, PROTOBUF_C_TYPE_BYTES, offsetof(Ladder__V1__Event, request_id)},
+    {8, PROTOBUF_C_TYPE_UINT64, offsetof(Ladder__V1__Event, cause_seq)},
+    {9, PROTOBUF_C_TYPE_UINT32, offsetof(Ladder__V1__Event, rules_version)},
+    {10, PROTOBUF_C_TYPE_BYTES, offsetof(Ladder__V1__Event, prev_hash)},
+    {180, PROTOBUF_C_TYPE_BOOL, offsetof(Ladder__V1__Event, redacted)},
+};
+#define ENV_FIELDS (sizeof env_fields / sizeof *env_fields)
+#define REDACTED_ID 180u
+
 static int packer_init(ld_store_t *s)
 {
     const ProtobufCMessageDescriptor *d = &ladder__v1__event__descriptor;
     unsigned n_env = 0, max_id = 0;
+    bool envelope = true, bodies = true;
     for (unsigned i = 0; i < d->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &d->fields[i];
-        if (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
+        if (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)) {
+            envelope = envelope && n_env < ENV_FIELDS && f->id == env_fields[n_env].id &&
+                       f->type == env_fields[n_env].type && f->offset == env_fields[n_env].off &&
+                       f->label == PROTOBUF_C_LABEL_NONE;
             n_env++;
-        else if (f->quantifier_offset != offsetof(Ladder__V1__Event, body_case))
+        } else if (f->quantifier_offset != offsetof(Ladder__V1__Event, body_case)) {
             return 0; /* another oneof: generic packing */
-        else if (f->id > max_id)
-            max_id = f->id;
+        } else {
+            bodies = bodies && f->type == PROTOBUF_C_TYPE_MESSAGE &&
+                     (!s->pk_body_off || s->pk_body_off == f->offset);
+            s->pk_body_off = f->offset;
+            if (f->id > max_id)
+                max_id = f->id;
+        }
     }
+    s->pk_envelope = envelope && bodies && n_env == ENV_FIELDS;
     s->pk_n = (size_t)max_id + 1;
     s->pk_desc = calloc(s->pk_n, sizeof *s->pk_desc);
     s->pk_fields = calloc(s->pk_n * (n_env + 1), sizeof *s->pk_fields);
@@ -1070,6 +1167,124 @@ static const ProtobufCMessageDescriptor *packer_desc(const ld_store_t *s,
         s->pk_desc[c].fields)
         return &s->pk_desc[c];
     return ev->base.descriptor;
+}
+
+static size_t varint_len(uint64_t v)
+{
+    size_t n = 1;
+    for (; v >= 0x80; v >>= 7)
+        n++;
+    return n;
+}
+
+static uint8_t *varint_put(uint8_t *p, uint64_t v)
+{
+    for (; v >= 0x80; v >>= 7)
+        *p++ = (uint8_t)(v | 0x80);
+    *p++ = (uint8_t)v;
+    return p;
+}
+
+/* An event about to be packed by the envelope packer: lengths found once. */
+typedef struct {
+    const Ladder__V1__Event *e;
+    const ProtobufCMessage *body; /* NULL: none */
+    unsigned body_id;
+    size_t stream_len, actor_len, body_len;
+} envpack_t;
+
+/* Whether the envelope packer takes ev; if so fills *z and *size. */
+static bool envpack_size(const ld_store_t *s, const Ladder__V1__Event *e, envpack_t *z,
+                         size_t *size)
+{
+    size_t c = (size_t)e->body_case;
+    if (!s->pk_envelope || e->base.descriptor != &ladder__v1__event__descriptor ||
+        e->base.n_unknown_fields || c >= s->pk_n || !s->pk_desc[c].fields)
+        return false;
+    z->e = e;
+    z->body_id = (unsigned)c;
+    z->body = c ? *(ProtobufCMessage *const *)((const char *)e + s->pk_body_off) : NULL;
+    z->stream_len = e->stream ? strlen(e->stream) : 0;
+    z->actor_len = e->actor ? strlen(e->actor) : 0;
+    size_t n = 0;
+    /* tags of fields 1..15 take one byte; the body's and redacted's two */
+    if (e->seq)
+        n += 1 + varint_len(e->seq);
+    if (e->id.len)
+        n += 1 + varint_len(e->id.len) + e->id.len;
+    if (z->stream_len)
+        n += 1 + varint_len(z->stream_len) + z->stream_len;
+    if (e->stream_version)
+        n += 1 + varint_len(e->stream_version);
+    if (e->at_ms)
+        n += 1 + varint_len((uint64_t)e->at_ms);
+    if (z->actor_len)
+        n += 1 + varint_len(z->actor_len) + z->actor_len;
+    if (e->request_id.len)
+        n += 1 + varint_len(e->request_id.len) + e->request_id.len;
+    if (e->cause_seq)
+        n += 1 + varint_len(e->cause_seq);
+    if (e->rules_version)
+        n += 1 + varint_len(e->rules_version);
+    if (e->prev_hash.len)
+        n += 1 + varint_len(e->prev_hash.len) + e->prev_hash.len;
+    if (z->body) {
+        z->body_len = protobuf_c_message_get_packed_size(z->body);
+        n += varint_len((uint64_t)z->body_id << 3) + varint_len(z->body_len) + z->body_len;
+    }
+    if (e->redacted)
+        n += varint_len((uint64_t)REDACTED_ID << 3) + 1;
+    *size = n;
+    return true;
+}
+
+static uint8_t *put_len(uint8_t *p, unsigned id, const void *data, size_t len)
+{
+    p = varint_put(p, (uint64_t)id << 3 | 2);
+    p = varint_put(p, len);
+    memcpy(p, data, len);
+    return p + len;
+}
+
+static uint8_t *put_body(uint8_t *p, const envpack_t *z)
+{
+    p = varint_put(p, (uint64_t)z->body_id << 3 | 2);
+    p = varint_put(p, z->body_len);
+    return p + protobuf_c_message_pack(z->body, p);
+}
+
+/* Packs z's event into out (envpack_size bytes); returns the bytes written. */
+static size_t envpack(const envpack_t *z, uint8_t *out)
+{
+    const Ladder__V1__Event *e = z->e;
+    uint8_t *p = out;
+    if (e->seq)
+        p = varint_put(varint_put(p, 1 << 3), e->seq);
+    if (e->id.len)
+        p = put_len(p, 2, e->id.data, e->id.len);
+    if (z->stream_len)
+        p = put_len(p, 3, e->stream, z->stream_len);
+    if (e->stream_version)
+        p = varint_put(varint_put(p, 4 << 3), e->stream_version);
+    if (e->at_ms)
+        p = varint_put(varint_put(p, 5 << 3), (uint64_t)e->at_ms);
+    if (z->actor_len)
+        p = put_len(p, 6, e->actor, z->actor_len);
+    if (e->request_id.len)
+        p = put_len(p, 7, e->request_id.data, e->request_id.len);
+    if (e->cause_seq)
+        p = varint_put(varint_put(p, 8 << 3), e->cause_seq);
+    if (e->rules_version)
+        p = varint_put(varint_put(p, 9 << 3), e->rules_version);
+    if (e->prev_hash.len)
+        p = put_len(p, 10, e->prev_hash.data, e->prev_hash.len);
+    if (z->body && z->body_id < REDACTED_ID)
+        p = put_body(p, z);
+    if (e->redacted)
+        p = varint_put(varint_put(p, REDACTED_ID << 3), 1);
+    if (z->body && z->body_id > REDACTED_ID)
+        p = put_body(p, z);
+    return (size_t)(p - out);
 }
 
 /* ---------------------------------------------------------------- append -- */
@@ -1201,14 +1416,20 @@ static int append_one(ld_store_t *s, MDB_txn *txn, MDB_cursor *ecur, MDB_cursor 
         /* a shallow copy carries the link and the cut descriptor: the
          * caller's event keeps its own (no prev_hash) */
         Ladder__V1__Event e = *ev;
-        e.base.descriptor = packer_desc(s, ev);
         e.prev_hash = (ProtobufCBinaryData){LD_HASH_LEN, hash};
+        envpack_t z;
+        size_t size;
+        bool fast = envpack_size(s, &e, &z, &size);
+        if (!fast) {
+            e.base.descriptor = packer_desc(s, ev);
+            size = protobuf_c_message_get_packed_size(&e.base);
+        }
         uint8_t kbuf[8];
         put_be64(kbuf, ev->seq);
-        MDB_val k = {8, kbuf}, v = {protobuf_c_message_get_packed_size(&e.base), NULL};
+        MDB_val k = {8, kbuf}, v = {size, NULL};
         if ((rc = mdb_cursor_put(ecur, &k, &v, MDB_APPEND | MDB_RESERVE)))
             return from_mdb(rc);
-        size_t packed = protobuf_c_message_pack(&e.base, v.mv_data);
+        size_t packed = fast ? envpack(&z, v.mv_data) : protobuf_c_message_pack(&e.base, v.mv_data);
         if (packed != v.mv_size)
             return LD_EINTERNAL;
         uint8_t next[LD_HASH_LEN];
@@ -1281,19 +1502,22 @@ static int append_txn(ld_store_t *s, ld_append_t *reqs, size_t n)
     s->head_seq = seq;
     memcpy(s->head_hash, hash, LD_HASH_LEN);
     pthread_mutex_unlock(&s->head_lock);
+    uint64_t gen = s->tail_gen;
     if (drained)
         index_advance(s, (size_t)drained);
+    if (gen != s->tail_gen) /* emptied: the slots found before are gone */
+        for (size_t i = 0; i < s->bused_n; i++)
+            s->bused[i]->t = NULL;
     /* one tail and cache update per stream, then one pending entry per event */
-    for (size_t i = 0; i < s->btab_cap; i++) {
-        bslot_t *b = &s->btab[i];
-        if (!b->h || b->version == b->loaded)
+    for (size_t i = 0; i < s->bused_n; i++) {
+        bslot_t *b = s->bused[i];
+        if (b->version == b->loaded)
             continue;
-        vcache_put(s, b->name, b->len, b->h, b->version);
-        b->tname = tail_put(s, b->name, b->len, b->h, b->version)->name;
+        b->t = tail_put(s, b->t, b->name, b->len, b->h, b->version);
     }
     for (size_t i = 0; i < s->eslot_n; i++) {
         const eslot_t *e = &s->eslot[i];
-        pend_add(s, e->seq, e->b->tname, e->b->len, e->version);
+        pend_add(s, e->seq, e->b->t->name, e->b->len, e->version);
     }
     return 0;
 abort:
@@ -1419,24 +1643,16 @@ int ld_store_scan_stream(ld_store_t *s, const char *stream, uint64_t from_versio
     uint8_t key[LD_STREAM_MAX + 9];
     memcpy(key, stream, len);
     key[len] = 0;
-    put_be64(key + len + 1, from);
+    /* from the chunk that holds version `from` (chunks start at known
+     * versions, store.h), then the stream's next ones */
+    put_be64(key + len + 1, chunk_first(from));
     MDB_val k = {len + 9, key}, v;
     uint64_t n = 0;
     bool done = false;
-    /* from the chunk that holds version `from`: the last one starting at or
-     * before it (the key before the first one at or after it, unless equal) */
-    rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-    if (rc == 0 && (k.mv_size != len + 9 || memcmp(k.mv_data, key, len + 9) != 0))
-        rc = mdb_cursor_get(c, &k, &v, MDB_PREV);
-    else if (rc == MDB_NOTFOUND)
-        rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
-    for (bool before = true; rc == 0 && !done && !s->no_index;
-         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT), before = false) {
-        if (k.mv_size != len + 9 || memcmp(k.mv_data, key, len + 1) != 0) {
-            if (before)
-                continue; /* another stream's last chunk, just before ours */
+    for (rc = s->no_index ? MDB_NOTFOUND : mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+         rc == 0 && !done; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != len + 9 || memcmp(k.mv_data, key, len + 1) != 0)
             break;
-        }
         if (v.mv_size % 8 || v.mv_size == 0 || v.mv_size > LD_INDEX_CHUNK * 8) {
             rc = LD_ECORRUPT;
             goto out;

@@ -26,9 +26,10 @@
  * Format 1 (global ids, no digest) is refused at open with a sentence saying so.
  *
  * Stream index (format 3): a stream's seqs in order, LD_INDEX_CHUNK to a
- * chunk, one LMDB value per chunk keyed by the chunk's first version. Only a
- * stream's last chunk is ever rewritten (extended until full); earlier ones
- * are written once. Format 2 kept one entry per (stream, version), which put
+ * chunk, one LMDB value per chunk keyed by the chunk's first version; chunks
+ * start at versions 1, 1 + LD_INDEX_CHUNK, 1 + 2 * LD_INDEX_CHUNK, ..., so the
+ * chunk of any version is found by one exact lookup. Only a stream's last
+ * chunk is ever rewritten (extended until full); earlier ones are written once. Format 2 kept one entry per (stream, version), which put
  * every event's entry on a random page. A writer opening a format 2 store
  * migrates it in one transaction (the old index is dropped, meta "indexed"
  * goes to 0 and the format to 3) and then rebuilds the index from the log,
@@ -52,10 +53,11 @@
  * so a change to the last event is detectable too.
  *
  * The stream index is written behind the log: each commit writes only
- * `events`, `requests` and `meta`; every index_every events (and at close) one
- * transaction adds the sorted (stream, version) entries of the events after
- * "indexed". Random index pages are thus written once per flush rather than
- * once per commit. Until then the writer knows the versions of those streams
+ * `events`, `requests` and `meta`; every index_every events (and at close, or
+ * in ld_store_index_step's bounded steps) one transaction extends the chunks
+ * of the streams of the events after "indexed", one stream after another.
+ * Index pages are thus written once per index write rather than once per
+ * commit. Until then the writer knows the versions of those streams
  * in memory (rebuilt at open from the events after "indexed"), and readers
  * of a stream scan that tail of the log after the index.
  *

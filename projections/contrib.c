@@ -291,6 +291,11 @@ int ld_decide_apply_committee(ld_core_t *c, const Ladder__V1__Command *cmd, cons
                       "§5: needs at least %u decided contributions, has %u",
                       r->committee_min_decided, e->contrib_decided);
     /* strictly more than pct_x10 / 10 percent, in integers: acc * 1000 > pct * decided */
+    /* none decided (committee.min_decided 0): nothing to take a share of */
+    if (!e->contrib_decided)
+        return ld_refuse(c, E(ERR_REFUSED), "§5", "apply_committee.employee_id",
+                      "§5: more than %u.%u%% of decided contributions must be accepted; %s has "
+                      "none decided", r->committee_pct_x10 / 10, r->committee_pct_x10 % 10, e->id);
     if ((uint64_t)e->contrib_accepted * 1000 <= (uint64_t)r->committee_pct_x10 * e->contrib_decided)
         return ld_refuse(c, E(ERR_REFUSED), "§5", "apply_committee.employee_id",
                       "§5: more than %u.%u%% of decided contributions must be accepted; %u of %u is "

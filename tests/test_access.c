@@ -34,8 +34,9 @@ static void hire(const char *id)
     must_ok(d_cmd(&D, &c), id);
 }
 
-/* e1 submits case_id; three managers accept it at level 1, "refunds". */
-static void accepted_case(const char *sub, const char *case_id, const char *title)
+/* author submits case_id; three managers accept it at level 1 in category. */
+static void accepted_case(const char *sub, const char *case_id, const char *title,
+                          const char *author, const char *category)
 {
     static Ladder__V1__CaseNode root = LADDER__V1__CASE_NODE__INIT;
     root.customer_says = "Where is my refund?";
@@ -43,19 +44,19 @@ static void accepted_case(const char *sub, const char *case_id, const char *titl
     content.kind = LADDER__V1__CASE_KIND__CASE_KIND_TEXT, content.title = (char *)title;
     content.root = &root;
     Ladder__V1__SubmitCase sc = LADDER__V1__SUBMIT_CASE__INIT;
-    sc.submission_id = (char *)sub, sc.case_id = (char *)case_id, sc.author_id = "e1";
+    sc.submission_id = (char *)sub, sc.case_id = (char *)case_id, sc.author_id = (char *)author;
     sc.content = &content;
     Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
     c.cmd_case = LADDER__V1__COMMAND__CMD_SUBMIT_CASE;
     c.submit_case = &sc;
-    must_ok(d_cmd_as(&D, &c, "e1", R(EMPLOYEE)), sub);
+    must_ok(d_cmd_as(&D, &c, author, R(EMPLOYEE)), sub);
     for (int k = 1; k <= 3; k++) {
         char who[8];
         snprintf(who, sizeof who, "m%d", k);
         Ladder__V1__ReviewCase rv = LADDER__V1__REVIEW_CASE__INIT;
         rv.submission_id = (char *)sub, rv.reviewer_id = who;
         rv.verdict = LADDER__V1__VERDICT__VERDICT_APPROVE;
-        rv.amount = 30, rv.level = 1, rv.category = "refunds";
+        rv.amount = 30, rv.level = 1, rv.category = (char *)category;
         c.cmd_case = LADDER__V1__COMMAND__CMD_REVIEW_CASE;
         c.review_case = &rv;
         must_ok(d_cmd_as(&D, &c, who, R(MANAGER)), "review");
@@ -81,8 +82,28 @@ static int group_setup(void **s)
     hire("e2");
     /* the first case of a partition goes to the training half, the second
      * to the test half (§4: the half with fewer cases, ties to training) */
-    accepted_case("s1", "k1", "Refund, training");
-    accepted_case("s2", "k2", "Refund, the exam question");
+    accepted_case("s1", "k1", "Refund, training", "e1", "refunds");
+    accepted_case("s2", "k2", "Refund, the exam question", "e1", "refunds");
+    /* §5 thresholds lowered (§10) so that rv, with one accepted case, joins the
+     * committee: a reviewer by the log's fact, whatever its request claims */
+    hire("rv");
+    accepted_case("s3", "k3", "Billing", "rv", "billing");
+    Ladder__V1__AdoptRules ar = LADDER__V1__ADOPT_RULES__INIT;
+    ar.rules_json = "{\"committee\": {\"points\": 0, \"min_level\": 0, "
+                    "\"acceptance_pct_x10\": 0, \"min_decided\": 0}}";
+    c.cmd_case = LADDER__V1__COMMAND__CMD_ADOPT_RULES;
+    c.adopt_rules = &ar;
+    must_ok(d_cmd(&D, &c), "rules");
+    Ladder__V1__ApplyCommittee ac2 = LADDER__V1__APPLY_COMMITTEE__INIT;
+    ac2.employee_id = "rv";
+    c.cmd_case = LADDER__V1__COMMAND__CMD_APPLY_COMMITTEE;
+    c.apply_committee = &ac2;
+    must_ok(d_cmd_as(&D, &c, "rv", R(EMPLOYEE)), "apply");
+    Ladder__V1__DecideCommittee dc = LADDER__V1__DECIDE_COMMITTEE__INIT;
+    dc.employee_id = "rv", dc.admit = true, dc.reason = "fit";
+    c.cmd_case = LADDER__V1__COMMAND__CMD_DECIDE_COMMITTEE;
+    c.decide_committee = &dc;
+    must_ok(d_cmd(&D, &c), "admit");
     return 0;
 }
 
@@ -108,7 +129,7 @@ typedef struct {
     const char *name;
     int q;
     const char *arg;        /* the employee, reviewer or item the query names */
-    uint64_t as_of;         /* explain: as of this seq (answered off the loop) */
+    uint64_t as_of;         /* explain: as of this seq (answered off the loop); stats: with_digest */
     const char *who;        /* NULL: no principal at all */
     uint32_t roles;
     want_t want;
@@ -147,7 +168,7 @@ static Ladder__V1__Reply *ask(const row_t *r)
     case Q(COMMITTEE): q.committee = &gc; break;
     case Q(READ_EVENTS): re.from_seq = 1, q.read_events = &re; break;
     case Q(SNAPSHOT): sn.topic_prefix = "level.", q.snapshot = &sn; break;
-    case Q(STATS): q.stats = &st; break;
+    case Q(STATS): st.with_digest = r->as_of != 0, q.stats = &st; break;
     case Q(RULES): q.rules = &ru; break;
     case Q(WHAT_IF): wi.rules_json = "{}", q.what_if = &wi; break;
     default: fail_msg("no such query %d", r->q);
@@ -241,6 +262,7 @@ static void run_row(void **state)
 #define AUDITOR "a1", R(AUDITOR)
 #define SERVICE "svc", R(SERVICE)
 #define NOBODY NULL, 0
+#define MEMBER "rv", R(EMPLOYEE)        /* on the committee (§5): a reviewer by fact */
 
 #define EMP(reader, w) {"s1 employee e1 as " #reader, Q(EMPLOYEE), "e1", 0, reader, w, 0, "query.employee.employee_id", "§1"}
 #define READY(reader, w) {"s1 readiness of e1 as " #reader, Q(READINESS), "e1", 0, reader, w, 0, "query.readiness.employee_id", "§1"}
@@ -250,6 +272,7 @@ static void run_row(void **state)
 #define CASES(reader, w) {"s4 case ranking as " #reader, Q(CASE_RANKING), NULL, 0, reader, w, 0, "query.case_ranking", "§4"}
 #define PENDING(arg, reader, w) {"s4 pending of " arg " as " #reader, Q(PENDING), arg, 0, reader, w, 0, "query.pending.reviewer_id", "§4"}
 #define WHATIF(reader, w, code) {"s10 what-if as " #reader, Q(WHAT_IF), NULL, 0, reader, w, code, "query.what_if", "§10"}
+#define DIGEST(reader, w) {"s1 stats with digest as " #reader, Q(STATS), NULL, 1, reader, w, 0, "query.stats.with_digest", "§1"}
 #define OPEN(q, reader) {"s1 " #q " as " #reader, Q(q), "ghost", 0, reader, ALL, 0, NULL, NULL}
 
 static const row_t rows[] = {
@@ -267,10 +290,13 @@ static const row_t rows[] = {
     DEADLINE(CHAIR, ALL), DEADLINE(MANAGER, ALL), DEADLINE(AUDITOR, ALL), DEADLINE(SERVICE, ALL),
     DEADLINE(NOBODY, FORBIDDEN),
     /* §4, §6.6: test-half titles are the exam's questions */
-    CASES(SELF, PUBLIC), CASES(OTHER, PUBLIC), CASES(REVIEWER, ALL), CASES(CHAIR, ALL),
+    /* §1 v2: a claimed reviewer role gains nothing; a committee member reads as one */
+    CASES(SELF, PUBLIC), CASES(OTHER, PUBLIC), CASES(REVIEWER, PUBLIC), CASES(MEMBER, ALL),
+    CASES(CHAIR, ALL),
     CASES(MANAGER, ALL), CASES(AUDITOR, ALL), CASES(SERVICE, ALL), CASES(NOBODY, PUBLIC),
     /* §4: what waits for a reviewer: the reviewers and the one named */
     PENDING("r1", REVIEWER, ALL), PENDING("e1", SELF, ALL), PENDING("r1", SELF, FORBIDDEN),
+    PENDING("e1", REVIEWER, FORBIDDEN), PENDING("e1", MEMBER, ALL),
     PENDING("r1", OTHER, FORBIDDEN), PENDING("r1", CHAIR, ALL), PENDING("r1", MANAGER, ALL),
     PENDING("r1", AUDITOR, ALL), PENDING("r1", SERVICE, ALL), PENDING("r1", NOBODY, FORBIDDEN),
     /* §10: a what-if is for managers, chairs and auditors ({} adopts nothing new) */
@@ -281,15 +307,38 @@ static const row_t rows[] = {
     OPEN(BOARD, OTHER), OPEN(BOARD, NOBODY), OPEN(COMMITTEE, OTHER), OPEN(COMMITTEE, NOBODY),
     OPEN(RULES, NOBODY), OPEN(SNAPSHOT, OTHER), OPEN(SNAPSHOT, NOBODY), OPEN(STATS, NOBODY),
     OPEN(READ_EVENTS, OTHER), OPEN(READ_EVENTS, NOBODY),
+    /* the state digest folds everyone's records on the thread pool */
+    DIGEST(SELF, FORBIDDEN), DIGEST(REVIEWER, FORBIDDEN), DIGEST(NOBODY, FORBIDDEN),
+    DIGEST(MANAGER, ALL), DIGEST(AUDITOR, ALL), DIGEST(SERVICE, ALL),
     {"s4 kb item as NOBODY reaches the core", Q(KB_ITEM), "ghost", 0, NOBODY, ANSWERED,
      E(ERR_NOT_FOUND), NULL, NULL},
 };
 
+/* §5 with committee.min_decided 0: an applicant with no decided contribution
+ * is refused (a share of none), not a division by zero that stops ladderd. */
+static void test_s5_apply_with_none_decided_is_refused(void **s)
+{
+    (void)s;
+    Ladder__V1__ApplyCommittee ap = LADDER__V1__APPLY_COMMITTEE__INIT;
+    ap.employee_id = "e2";
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_APPLY_COMMITTEE;
+    c.apply_committee = &ap;
+    Ladder__V1__Reply *r = d_cmd_as(&D, &c, "e2", R(EMPLOYEE));
+    assert_non_null(r);
+    assert_int_equal(r->outcome_case, LADDER__V1__REPLY__OUTCOME_ERROR);
+    assert_int_equal(r->error->code, E(ERR_REFUSED));
+    assert_string_equal(r->error->section, "§5");
+    assert_non_null(strstr(r->error->message, "none decided"));
+    ladder__v1__reply__free_unpacked(r, NULL);
+}
+
 int main(void)
 {
     enum { N = sizeof rows / sizeof *rows };
-    static struct CMUnitTest tests[N];
+    static struct CMUnitTest tests[N + 1];
     for (size_t i = 0; i < N; i++)
         tests[i] = (struct CMUnitTest){rows[i].name, run_row, NULL, NULL, (void *)&rows[i]};
-    return _cmocka_run_group_tests("test_access", tests, N, group_setup, group_teardown);
+    tests[N] = (struct CMUnitTest)cmocka_unit_test(test_s5_apply_with_none_decided_is_refused);
+    return _cmocka_run_group_tests("test_access", tests, N + 1, group_setup, group_teardown);
 }

@@ -676,7 +676,7 @@ static void test_s1_who_may_read_what(void **s)
         {"e1", EMPLOYEE, true, true},                            /* the person, the author */
         {"m1", MANAGER, true, true},
         {"a1", LADDER__V1__ROLE__ROLE_AUDITOR, true, true},
-        {"r1", LADDER__V1__ROLE__ROLE_REVIEWER, false, true},
+        {"r1", LADDER__V1__ROLE__ROLE_REVIEWER, false, false},   /* claimed, not on the committee (§1 v2) */
         {"c1", LADDER__V1__ROLE__ROLE_CHAIR, false, true},
         {"svc", LADDER__V1__ROLE__ROLE_SERVICE, false, true},
         {"", 0, false, false},                                   /* nobody */

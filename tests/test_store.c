@@ -812,6 +812,366 @@ static void test_stream_index_written_behind(void **state)
     rmdir_all(dir);
 }
 
+/* ---- format 3's stream index: chunks of LD_INDEX_CHUNK seqs per stream -- */
+
+#define IX_STREAMS 4
+#define IX_MAX 400
+/* prefixes of each other, so that one stream's chunks sit beside another's */
+static const char *ix_emps[IX_STREAMS] = {"a", "a-", "ab", "b"};
+
+typedef struct {
+    uint64_t seqs[IX_STREAMS][IX_MAX]; /* seqs[i][v-1]: seq of version v */
+    size_t n[IX_STREAMS];
+} ixmodel_t;
+
+/* The stream of the t-th event (0-based): mostly "a", the others between. */
+static int ix_stream_of(size_t t)
+{
+    return t % 5 == 1 ? 1 : t % 7 == 2 ? 2 : t % 11 == 3 ? 3 : 0;
+}
+
+/* Appends events t0..t1 one request each (seq t+1) and records them. */
+static void ix_append(ld_store_t *s, ixmodel_t *m, size_t t0, size_t t1)
+{
+    for (size_t t = t0; t < t1; t++) {
+        int i = ix_stream_of(t);
+        const char *e[] = {ix_emps[i]};
+        ld_append_t r = append_req(s, NULL, e, 1, NULL);
+        assert_int_equal(r.rc, 0);
+        assert_int_equal(r.first_seq, t + 1);
+        if (m) {
+            assert_true(m->n[i] < IX_MAX);
+            m->seqs[i][m->n[i]++] = t + 1;
+        }
+    }
+}
+
+static void ix_model(ixmodel_t *m, size_t t0, size_t t1)
+{
+    for (size_t t = t0; t < t1; t++) {
+        int i = ix_stream_of(t);
+        m->seqs[i][m->n[i]++] = t + 1;
+    }
+}
+
+typedef struct {
+    const char *stream;
+    uint64_t seqs[IX_MAX], versions[IX_MAX];
+    size_t n;
+} sread_t;
+
+static int sread_cb(void *ctx, uint64_t seq, const uint8_t *data, size_t len)
+{
+    sread_t *r = ctx;
+    Ladder__V1__Event *ev = ladder__v1__event__unpack(NULL, len, data);
+    assert_non_null(ev);
+    assert_string_equal(ev->stream, r->stream);
+    assert_int_equal(ev->seq, seq);
+    assert_true(r->n < IX_MAX);
+    r->seqs[r->n] = seq;
+    r->versions[r->n] = ev->stream_version;
+    r->n++;
+    ladder__v1__event__free_unpacked(ev, NULL);
+    return 0;
+}
+
+/* Every stream's version, and its reads from versions around the chunk
+ * boundaries with several limits, give exactly the model's seqs in order. */
+static void ix_check(ld_store_t *s, const ixmodel_t *m)
+{
+    static const uint64_t froms[] = {0, 1, 2, 63, 64, 65, 66, 127, 128, 129, 130,
+                                     191, 192, 193, 250, 256, 257, 1000};
+    static const uint64_t maxes[] = {0, 1, 3, 64, 65, 200};
+    for (int i = 0; i < IX_STREAMS; i++) {
+        char stream[16];
+        snprintf(stream, sizeof stream, "emp/%s", ix_emps[i]);
+        uint64_t v;
+        assert_int_equal(ld_store_stream_version(s, stream, &v), 0);
+        assert_int_equal(v, m->n[i]);
+        for (size_t f = 0; f < sizeof froms / sizeof *froms; f++) {
+            for (size_t x = 0; x < sizeof maxes / sizeof *maxes; x++) {
+                sread_t *r = calloc(1, sizeof *r);
+                r->stream = stream;
+                assert_int_equal(ld_store_scan_stream(s, stream, froms[f], maxes[x], sread_cb, r), 0);
+                size_t start = froms[f] ? froms[f] - 1 : 0;
+                size_t want = start < m->n[i] ? m->n[i] - start : 0;
+                if (maxes[x] && want > maxes[x])
+                    want = maxes[x];
+                if (r->n != want)
+                    fail_msg("%s from %llu max %llu: %zu events, want %zu", stream,
+                             (unsigned long long)froms[f], (unsigned long long)maxes[x], r->n, want);
+                for (size_t j = 0; j < want; j++) {
+                    assert_int_equal(r->versions[j], start + j + 1);
+                    assert_int_equal(r->seqs[j], m->seqs[i][start + j]);
+                }
+                free(r);
+            }
+        }
+    }
+}
+
+static size_t ix_chunks(const ixmodel_t *m)
+{
+    size_t n = 0;
+    for (int i = 0; i < IX_STREAMS; i++)
+        n += (m->n[i] + LD_INDEX_CHUNK - 1) / LD_INDEX_CHUNK;
+    return n;
+}
+
+static size_t index_entries(const char *dir);
+
+/* Format 3 (store.h): reads by stream give exactly the right seqs in order
+ * across chunk boundaries, with some of the log not yet indexed, after
+ * reopen, after a crash before a flush, and from a read-only open. */
+static void test_stream_index_chunks_exact_across_reopen_and_crash(void **state)
+{
+    (void)state;
+    char *dir = tmpdir();
+    ixmodel_t *m = calloc(1, sizeof *m);
+    index_every = 7; /* flushes inside commits, not on chunk boundaries */
+    ld_store_t *s = open_store(dir, LD_DURABILITY_NOSYNC, 0);
+    ix_append(s, m, 0, 250);
+    assert_true(ld_store_index_pending(s) > 0 && ld_store_index_pending(s) < 7);
+    ix_check(s, m); /* index and unindexed tail together */
+    ld_store_close(&s);
+    assert_int_equal(index_entries(dir), ix_chunks(m));
+    assert_true(m->n[0] > 2 * LD_INDEX_CHUNK); /* stream "a" spans 3+ chunks */
+
+    s = open_store(dir, LD_DURABILITY_NOSYNC, 0);
+    ix_check(s, m);
+    ix_append(s, m, 250, 420);
+    ix_check(s, m);
+    ld_store_close(&s);
+    assert_int_equal(index_entries(dir), ix_chunks(m));
+
+    /* a crash before the next flush: a child appends and exits unclosed */
+    index_every = 100000;
+    pid_t pid = fork();
+    if (pid == 0) {
+        ld_store_t *c = open_store(dir, LD_DURABILITY_FULL, 0);
+        ix_append(c, NULL, 420, 520);
+        _exit(ld_store_index_pending(c) == 100 ? 0 : 1);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    ix_model(m, 420, 520);
+    assert_int_equal(index_entries(dir), ix_chunks(m) - 1); /* "a" has a 7th chunk only in the log */
+    s = open_store(dir, LD_DURABILITY_NOSYNC, 0);
+    assert_int_equal(ld_store_index_pending(s), 100); /* rebuilt from the log */
+    ix_check(s, m);
+    /* the versions the writer knows continue the streams */
+    uint64_t expect[] = {m->n[0]};
+    const char *a[] = {"a"};
+    ld_append_t r = append_req(s, NULL, a, 1, expect);
+    assert_int_equal(r.rc, 0);
+    m->seqs[0][m->n[0]++] = r.first_seq;
+    assert_int_equal(ld_store_index_flush(s), 0);
+    assert_int_equal(ld_store_index_pending(s), 0);
+    ix_check(s, m);
+    ld_store_close(&s);
+    assert_int_equal(index_entries(dir), ix_chunks(m));
+
+    ld_store_options_t ro = {.read_only = true};
+    char err[256];
+    assert_int_equal(ld_store_open(&s, dir, &ro, err, sizeof err), 0);
+    ix_check(s, m);
+    ld_store_close(&s);
+    index_every = 0;
+    free(m);
+    rmdir_all(dir);
+}
+
+/* Rewrites a format 3 store as format 2 would have stored it: one entry
+ * per (stream, version), the first `indexed` seqs indexed. */
+static void make_format_2(const char *dir, const ixmodel_t *m, uint64_t indexed)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi streams, meta;
+    mdb_env_create(&env);
+    mdb_env_set_maxdbs(env, 8);
+    mdb_env_set_mapsize(env, (size_t)64 << 20);
+    assert_int_equal(mdb_env_open(env, dir, 0, 0640), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "streams", 0, &streams), 0);
+    assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+    assert_int_equal(mdb_drop(txn, streams, 0), 0);
+    for (int i = 0; i < IX_STREAMS; i++) {
+        for (size_t v = 1; v <= m->n[i]; v++) {
+            if (m->seqs[i][v - 1] > indexed)
+                continue;
+            uint8_t key[64], val[8];
+            int len = snprintf((char *)key, 32, "emp/%s", ix_emps[i]);
+            key[len] = 0;
+            for (int b = 0; b < 8; b++) {
+                key[len + 1 + b] = (uint8_t)(v >> (56 - 8 * b));
+                val[b] = (uint8_t)(m->seqs[i][v - 1] >> (56 - 8 * b));
+            }
+            MDB_val k = {(size_t)len + 9, key}, d = {8, val};
+            assert_int_equal(mdb_put(txn, streams, &k, &d, 0), 0);
+        }
+    }
+    uint8_t two[4] = {0, 0, 0, 2}, iv[8];
+    for (int b = 0; b < 8; b++)
+        iv[b] = (uint8_t)(indexed >> (56 - 8 * b));
+    MDB_val fk = {6, "format"}, fv = {4, two}, ik = {7, "indexed"}, ivv = {8, iv};
+    assert_int_equal(mdb_put(txn, meta, &fk, &fv, 0), 0);
+    assert_int_equal(mdb_put(txn, meta, &ik, &ivv, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+}
+
+static uint32_t stored_format(const char *dir)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi meta;
+    mdb_env_create(&env);
+    mdb_env_set_maxdbs(env, 8);
+    assert_int_equal(mdb_env_open(env, dir, MDB_RDONLY, 0640), 0);
+    mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
+    assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+    MDB_val k = {6, "format"}, v;
+    assert_int_equal(mdb_get(txn, meta, &k, &v), 0);
+    assert_int_equal(v.mv_size, 4);
+    const uint8_t *p = v.mv_data;
+    uint32_t f = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
+    return f;
+}
+
+/* A format 2 store (one index entry per event) is read by a read-only open
+ * without its index, and migrated to format 3 by a writer's open. */
+static void test_format_2_store_read_and_migrated(void **state)
+{
+    (void)state;
+    char *dir = tmpdir();
+    ixmodel_t *m = calloc(1, sizeof *m);
+    ld_store_t *s = open_store(dir, LD_DURABILITY_NOSYNC, 0);
+    ix_append(s, m, 0, 300);
+    ld_store_close(&s);
+    make_format_2(dir, m, 280);
+    assert_int_equal(index_entries(dir), 280);
+
+    ld_store_options_t ro = {.read_only = true};
+    char err[256];
+    assert_int_equal(ld_store_open(&s, dir, &ro, err, sizeof err), 0);
+    ix_check(s, m);
+    uint64_t bad;
+    assert_int_equal(ld_store_verify(s, &bad, NULL, 0), 0);
+    ld_store_close(&s);
+    assert_int_equal(stored_format(dir), 2);
+
+    s = open_store(dir, LD_DURABILITY_NOSYNC, 0);
+    assert_int_equal(stored_format(dir), 3);
+    assert_int_equal(ld_store_index_pending(s), 0); /* rebuilt at open */
+    assert_int_equal(index_entries(dir), ix_chunks(m));
+    ix_check(s, m);
+    ix_append(s, m, 300, 330);
+    ix_check(s, m);
+    ld_store_close(&s);
+    s = open_store(dir, LD_DURABILITY_NOSYNC, 0);
+    ix_check(s, m);
+    ld_store_close(&s);
+    free(m);
+    rmdir_all(dir);
+}
+
+typedef struct {
+    uint8_t *data;
+    size_t len;
+} bytes_t;
+
+static int copy_cb(void *ctx, uint64_t seq, const uint8_t *data, size_t len)
+{
+    bytes_t *b = ctx;
+    (void)seq;
+    b->data = malloc(len ? len : 1);
+    memcpy(b->data, data, len);
+    b->len = len;
+    return 0;
+}
+
+/* The store packs the envelope itself (store.c, "packer"): for an event
+ * of every body kind, with every envelope field set, the stored bytes are
+ * the ones protobuf-c packs for that event with its seq, version and link. */
+static void test_stored_bytes_are_protobuf_c_packing_for_every_body_kind(void **state)
+{
+    (void)state;
+    char *dir = tmpdir();
+    ld_store_t *s = open_store(dir, LD_DURABILITY_NOSYNC, 0);
+    const ProtobufCMessageDescriptor *d = &ladder__v1__event__descriptor;
+    uint8_t id[16], rid[16];
+    memset(id, 0xa5, sizeof id);
+    memset(rid, 0x5a, sizeof rid);
+    size_t kinds = 0;
+    for (unsigned f = 0; f <= d->n_fields; f++) {
+        /* f == n_fields: an event without a body */
+        const ProtobufCFieldDescriptor *fd = f < d->n_fields ? &d->fields[f] : NULL;
+        if (fd && !(fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
+            continue;
+        for (int variant = 0; variant < 2; variant++) {
+            Ladder__V1__Event ev;
+            ladder__v1__event__init(&ev);
+            ProtobufCMessage *body = NULL;
+            if (fd) {
+                const ProtobufCMessageDescriptor *bd = fd->descriptor;
+                body = calloc(1, bd->sizeof_message);
+                bd->message_init(body);
+                /* variant 1: the body's string fields set, some long */
+                for (unsigned j = 0; variant && j < bd->n_fields; j++)
+                    if (bd->fields[j].type == PROTOBUF_C_TYPE_STRING &&
+                        bd->fields[j].label == PROTOBUF_C_LABEL_NONE)
+                        *(const char **)((char *)body + bd->fields[j].offset) =
+                            j % 2 ? "x" : "a string of more than one hundred and twenty-seven "
+                                          "bytes, so that its length takes two bytes of varint, "
+                                          "which is what this is for";
+                ev.body_case = (Ladder__V1__Event__BodyCase)fd->id;
+                *(ProtobufCMessage **)((char *)&ev + fd->offset) = body;
+            }
+            ev.id = (ProtobufCBinaryData){sizeof id, id};
+            ev.stream = variant ? "emp/kind" : "kb/k";
+            ev.at_ms = variant ? -1 : 1795000000123; /* negative: ten bytes */
+            ev.actor = variant ? "" : "manager-7";
+            ev.request_id = (ProtobufCBinaryData){variant ? 0 : sizeof rid, rid};
+            ev.cause_seq = variant ? 0 : 300000;
+            ev.rules_version = variant ? 0 : 70000;
+            ev.redacted = variant == 1; /* never in the log; packed all the same */
+            Ladder__V1__Event *p = &ev;
+            ld_append_t r = {.events = &p, .n_events = 1};
+            assert_int_equal(ld_store_append(s, &r, 1), 0);
+            assert_int_equal(r.rc, 0);
+            assert_null(ev.prev_hash.data); /* the caller's event keeps no link */
+
+            /* protobuf-c's packing of the same event as stored */
+            bytes_t stored = {0};
+            assert_int_equal(ld_store_scan(s, r.first_seq, 1, copy_cb, &stored), 0);
+            size_t slen = stored.len;
+            Ladder__V1__Event *back = ladder__v1__event__unpack(NULL, slen, stored.data);
+            assert_non_null(back);
+            ev.prev_hash = back->prev_hash;
+            size_t want = protobuf_c_message_get_packed_size(&ev.base);
+            uint8_t *buf = malloc(want);
+            assert_int_equal(protobuf_c_message_pack(&ev.base, buf), want);
+            if (want != slen || memcmp(buf, stored.data, want) != 0)
+                fail_msg("body %s variant %d: stored %zu bytes differ from protobuf-c's %zu",
+                         fd ? fd->name : "(none)", variant, slen, want);
+            ladder__v1__event__free_unpacked(back, NULL);
+            free(buf);
+            free(stored.data);
+            free(body);
+            kinds++;
+        }
+    }
+    assert_true(kinds > 2 * 40);
+    uint64_t bad;
+    assert_int_equal(ld_store_verify(s, &bad, NULL, 0), 0);
+    ld_store_close(&s);
+    rmdir_all(dir);
+}
+
 static void test_snapshot_put_get(void **state)
 {
     (void)state;
@@ -988,6 +1348,9 @@ int main(void)
         cmocka_unit_test(test_unknown_format_version_refused),
         cmocka_unit_test(test_snapshot_put_get),
         cmocka_unit_test(test_stream_index_written_behind),
+        cmocka_unit_test(test_stream_index_chunks_exact_across_reopen_and_crash),
+        cmocka_unit_test(test_format_2_store_read_and_migrated),
+        cmocka_unit_test(test_stored_bytes_are_protobuf_c_packing_for_every_body_kind),
         cmocka_unit_test(test_crash_kill9_keeps_every_acknowledged_batch),
         cmocka_unit_test(test_format_1_refused_clearly),
         cmocka_unit_test(test_s12_request_ids_scoped_per_principal_with_digest),
