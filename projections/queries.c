@@ -338,3 +338,17 @@ int ld_queries_run(ld_core_t *c, const Ladder__V1__Query *q, int64_t now, ld_out
     }
     }
 }
+
+bool ld_core_level_change(const ld_core_t *c, uint64_t seq, uint32_t *from, uint32_t *to,
+                          const char **cause)
+{
+    /* changes are kept in seq order, and the one of seq is among the last */
+    for (uint32_t k = c->g.n_changes; k-- > 0 && c->changes[k].seq >= seq;) {
+        const change_t *ch = &c->changes[k];
+        if (ch->seq == seq) {
+            *from = ch->from, *to = ch->to, *cause = cause_name(ch->cause);
+            return true;
+        }
+    }
+    return false;
+}

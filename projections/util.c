@@ -177,11 +177,7 @@ void ld_arena_free(arena_t *a)
 
 uint64_t ld_hash_str(const char *s, size_t n)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (uint8_t)s[i];
-        h *= 1099511628211ull;
-    }
+    uint64_t h = ld_fnv1a(s, n, LD_FNV_BASIS);
     h ^= h >> 29;
     return h | 1;
 }

@@ -314,8 +314,8 @@ static void core_mix(long emps, long n, int realistic, int64_t t0)
     double hsecs;
     ld_core_t *c = hire_all(emps, t0, &hsecs);
     seed_cases(c, t0);
-    gen_t g;
-    gen_init(&g, 1, (uint32_t)emps, t0);
+    ld_gen_t g;
+    ld_gen_init(&g, 1, (uint32_t)emps, t0);
     g.realistic = realistic;
     g.churn = realistic; /* realistic time: ~0.3 commands per person a day */
     Ladder__V1__Command **cmds = malloc((size_t)n * sizeof *cmds);
@@ -323,7 +323,7 @@ static void core_mix(long emps, long n, int realistic, int64_t t0)
     uint32_t *roles = malloc((size_t)n * sizeof *roles);
     int64_t *at = malloc((size_t)n * sizeof *at);
     for (long i = 0; i < n; i++) {
-        Ladder__V1__Command *cmd = gen_command(&g);
+        Ladder__V1__Command *cmd = ld_gen_command(&g);
         size_t len = ladder__v1__command__get_packed_size(cmd);
         uint8_t buf[4096];
         if (len > sizeof buf)
@@ -558,13 +558,13 @@ static int cmd_replay(int argc, char **argv)
     }
     append_out(s, out);
     seed_cases_to(c, t0, s);
-    gen_t g;
-    gen_init(&g, 5, employees, t0);
+    ld_gen_t g;
+    ld_gen_init(&g, 5, employees, t0);
     g.realistic = 1;
     g.churn = 1;
     long refused_run = 0, commands = 0, accepted = 0;
     while ((long)(ld_core_next_seq(c) - 1) < n) {
-        Ladder__V1__Command *cmd1 = gen_command(&g);
+        Ladder__V1__Command *cmd1 = ld_gen_command(&g);
         ld_ctx_t ctx = {g.now, g.principal, g.roles, NULL, 0};
         commands++;
         if (ld_core_execute(c, cmd1, &ctx, out, NULL) == 0)
