@@ -118,6 +118,16 @@ ld_read_t ld_access_query(const Ladder__V1__Query *q, const char *principal, uin
                  (int)q->q_case);
         return LD_READ_REFUSED;
     }
+    /* the digest is a fold of the whole committed state on the thread pool:
+     * work on everyone's records, for those who audit them */
+    if (q->q_case == Q(STATS) && q->stats->with_digest && !(roles & LD_READ_EVERYTHING)) {
+        why->section = "§1";
+        snprintf(why->field, sizeof why->field, "query.stats.with_digest");
+        snprintf(why->message, sizeof why->message,
+                 "§1: stats.with_digest (a fold of everyone's state) is read by managers, chairs, "
+                 "auditors and services, not by %s", principal && *principal ? principal : "an anonymous reader");
+        return LD_READ_REFUSED;
+    }
     if (table[i].others == ANYONE || (roles & table[i].all) ||
         (table[i].self && is(principal, subject(q))))
         return LD_READ_ALL;

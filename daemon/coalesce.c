@@ -78,6 +78,14 @@ void ld_coalesce_employee(server_t *s, const char *emp, uint64_t seq)
     }
 }
 
+void ld_coalesce_level(server_t *s, uint32_t level, uint64_t seq)
+{
+    char value[4];
+    snprintf(value, sizeof value, "%u", level);
+    for (int w = 0; w < 5; w++)
+        mark_board(s, w, 3, value, seq);
+}
+
 void ld_coalesce_case(server_t *s, const char *case_id, uint64_t seq)
 {
     uint32_t level;

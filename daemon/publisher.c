@@ -1,6 +1,8 @@
 /* publisher.c — the PUB socket and what goes out on it (shell.h, ld_publisher_t).
  *
- * Owns the PUB socket and its monitor. Per-event updates (evt.*, points.*,
+ * Owns the PUB socket and its monitor. Which updates an event causes comes
+ * from the effects of its kind in the core's table (projections/commands.h),
+ * not from a list kept here. Per-event updates (evt.*, points.*,
  * level.*) are built when their events are decided and held in the batch;
  * they are published only after the commit returns. Boards (§9) and case
  * rankings are coalesced by coalesce.c, which this file tells what a
@@ -14,6 +16,7 @@
 #include <zmq.h>
 
 #include "access.h"
+#include "commands.h"
 #include "log.h"
 #include "shell.h"
 
@@ -113,32 +116,18 @@ void ld_publisher_hold(server_t *s, batch_t *b, size_t from, size_t to)
         ld_view_t view;
         u.event = (Ladder__V1__Event *)ld_access_view(e, NULL, 0, &view);
         ld_publisher_add(b, topic, &u);
-        switch (e->body_case) {
-        case LADDER__V1__EVENT__BODY_POINTS_AWARDED:
-            points_update(s, b, e->points_awarded->employee_id, e->seq, e->points_awarded->amount);
-            break;
-        case LADDER__V1__EVENT__BODY_POINTS_ADJUSTED:
-            points_update(s, b, e->points_adjusted->employee_id, e->seq, e->points_adjusted->amount);
-            break;
-        case LADDER__V1__EVENT__BODY_PROMOTED:
-            level_update(s, b, e->promoted->employee_id, e->seq, e->promoted->from_level,
-                         e->promoted->to_level, "promoted");
-            break;
-        case LADDER__V1__EVENT__BODY_RETENTION_YEAR_CLOSED:
-            if (!e->retention_year_closed->kept)
-                level_update(s, b, e->retention_year_closed->employee_id, e->seq,
-                             e->retention_year_closed->level, e->retention_year_closed->new_level,
-                             "demoted");
-            break;
-        case LADDER__V1__EVENT__BODY_APPEAL_DECIDED:
-            if (e->appeal_decided->overturned)
-                level_update(s, b, e->appeal_decided->employee_id, e->seq,
-                             e->appeal_decided->restored_level - 1,
-                             e->appeal_decided->restored_level, "appeal overturned");
-            break;
-        default:
-            break;
-        }
+        /* what the event changes, from the core's event kinds (commands.h) */
+        const ld_event_kind_t *kind = ld_core_event_kind((int)e->body_case);
+        const char *emp = ld_core_event_employee(e);
+        uint32_t from, to;
+        const char *cause;
+        if (!kind || !emp)
+            continue;
+        if (kind->effects & LD_EFFECT_POINTS)
+            points_update(s, b, emp, e->seq, ld_core_event_amount(e));
+        if ((kind->effects & LD_EFFECT_LEVEL) &&
+            ld_core_level_change(s->core, e->seq, &from, &to, &cause))
+            level_update(s, b, emp, e->seq, from, to, cause);
     }
 }
 
@@ -152,21 +141,22 @@ void ld_publisher_committed(server_t *s, batch_t *b)
     Ladder__V1__Event **ev = ld_out_events(b->out);
     for (size_t i = 0; i < ld_out_count(b->out); i++) {
         const Ladder__V1__Event *e = ev[i];
-        /* what an event changes, it changes in its stream: any event of an
-         * employee's stream (points, promotion, demotion, hire, leave,
-         * appeal, placement...) may move them on their 20 boards */
-        if (e->stream && !strncmp(e->stream, "emp/", 4))
-            ld_coalesce_employee(s, e->stream + 4, e->seq);
-        else if (e->body_case == LADDER__V1__EVENT__BODY_CASE_ACCEPTED)
-            ld_coalesce_case(s, e->case_accepted->case_id, e->seq);
-        else if (e->body_case == LADDER__V1__EVENT__BODY_CASE_RETIRED)
-            ld_coalesce_case(s, e->case_retired->case_id, e->seq);
-        else if (e->body_case == LADDER__V1__EVENT__BODY_CASE_STUDIED)
-            ld_coalesce_case(s, e->case_studied->case_id, e->seq);
-        else if (e->body_case == LADDER__V1__EVENT__BODY_CASE_RATED)
-            ld_coalesce_case(s, e->case_rated->case_id, e->seq);
-        else if (e->body_case == LADDER__V1__EVENT__BODY_CASE_USED_IN_EXAM)
-            ld_coalesce_case(s, e->case_used_in_exam->case_id, e->seq);
+        /* what an event changes, from the core's event kinds (commands.h) */
+        const ld_event_kind_t *kind = ld_core_event_kind((int)e->body_case);
+        if (!kind)
+            continue;
+        const char *emp = ld_core_event_employee(e), *case_id = ld_core_event_case(e);
+        uint32_t from, to;
+        const char *cause;
+        if ((kind->effects & LD_EFFECT_BOARDS) && emp) {
+            ld_coalesce_employee(s, emp, e->seq);
+            /* a level change also leaves the boards of the level left (§9) */
+            if ((kind->effects & LD_EFFECT_LEVEL) &&
+                ld_core_level_change(s->core, e->seq, &from, &to, &cause) && from != to)
+                ld_coalesce_level(s, from, e->seq);
+        }
+        if ((kind->effects & LD_EFFECT_CASES) && case_id)
+            ld_coalesce_case(s, case_id, e->seq);
     }
 }
 

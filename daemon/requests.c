@@ -14,6 +14,7 @@
 #include <sodium.h>
 #include <sys/random.h>
 
+#include "fnv.h"
 #include "shell.h"
 #include "wire.h"
 
@@ -62,10 +63,7 @@ void ld_requests_error(server_t *s, batch_t *b, pending_t *p, int code, const ch
 
 static uint64_t rid_hash(const uint8_t *r, size_t n)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ r[i]) * 1099511628211ull;
-    return h | 1;
+    return ld_fnv1a(r, n, LD_FNV_BASIS) | 1;
 }
 
 static long rid_find(const batch_t *b, const uint8_t *r, size_t n)

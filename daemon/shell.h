@@ -424,6 +424,8 @@ void ld_publisher_add(batch_t *b, const char *topic, const Ladder__V1__Update *u
 int ld_coalesce_open(server_t *s);
 /* Marks the 20 boards employee emp stands on as changed at seq. */
 void ld_coalesce_employee(server_t *s, const char *emp, uint64_t seq);
+/* Marks the 5 boards of one level (a level left: the employee is off them now). */
+void ld_coalesce_level(server_t *s, uint32_t level, uint64_t seq);
 /* Marks the case partition of case_id as changed at seq. */
 void ld_coalesce_case(server_t *s, const char *case_id, uint64_t seq);
 /* Closes the boards' timers. */

@@ -129,7 +129,7 @@ typedef struct {
     const char *name;
     int q;
     const char *arg;        /* the employee, reviewer or item the query names */
-    uint64_t as_of;         /* explain: as of this seq (answered off the loop) */
+    uint64_t as_of;         /* explain: as of this seq (answered off the loop); stats: with_digest */
     const char *who;        /* NULL: no principal at all */
     uint32_t roles;
     want_t want;
@@ -168,7 +168,7 @@ static Ladder__V1__Reply *ask(const row_t *r)
     case Q(COMMITTEE): q.committee = &gc; break;
     case Q(READ_EVENTS): re.from_seq = 1, q.read_events = &re; break;
     case Q(SNAPSHOT): sn.topic_prefix = "level.", q.snapshot = &sn; break;
-    case Q(STATS): q.stats = &st; break;
+    case Q(STATS): st.with_digest = r->as_of != 0, q.stats = &st; break;
     case Q(RULES): q.rules = &ru; break;
     case Q(WHAT_IF): wi.rules_json = "{}", q.what_if = &wi; break;
     default: fail_msg("no such query %d", r->q);
@@ -272,6 +272,7 @@ static void run_row(void **state)
 #define CASES(reader, w) {"s4 case ranking as " #reader, Q(CASE_RANKING), NULL, 0, reader, w, 0, "query.case_ranking", "§4"}
 #define PENDING(arg, reader, w) {"s4 pending of " arg " as " #reader, Q(PENDING), arg, 0, reader, w, 0, "query.pending.reviewer_id", "§4"}
 #define WHATIF(reader, w, code) {"s10 what-if as " #reader, Q(WHAT_IF), NULL, 0, reader, w, code, "query.what_if", "§10"}
+#define DIGEST(reader, w) {"s1 stats with digest as " #reader, Q(STATS), NULL, 1, reader, w, 0, "query.stats.with_digest", "§1"}
 #define OPEN(q, reader) {"s1 " #q " as " #reader, Q(q), "ghost", 0, reader, ALL, 0, NULL, NULL}
 
 static const row_t rows[] = {
@@ -306,6 +307,9 @@ static const row_t rows[] = {
     OPEN(BOARD, OTHER), OPEN(BOARD, NOBODY), OPEN(COMMITTEE, OTHER), OPEN(COMMITTEE, NOBODY),
     OPEN(RULES, NOBODY), OPEN(SNAPSHOT, OTHER), OPEN(SNAPSHOT, NOBODY), OPEN(STATS, NOBODY),
     OPEN(READ_EVENTS, OTHER), OPEN(READ_EVENTS, NOBODY),
+    /* the state digest folds everyone's records on the thread pool */
+    DIGEST(SELF, FORBIDDEN), DIGEST(REVIEWER, FORBIDDEN), DIGEST(NOBODY, FORBIDDEN),
+    DIGEST(MANAGER, ALL), DIGEST(AUDITOR, ALL), DIGEST(SERVICE, ALL),
     {"s4 kb item as NOBODY reaches the core", Q(KB_ITEM), "ghost", 0, NOBODY, ANSWERED,
      E(ERR_NOT_FOUND), NULL, NULL},
 };

@@ -276,6 +276,47 @@ static void test_board_updates_are_coalesced_and_carry_seqs(void **s)
     zmq_close(sub);
 }
 
+/* §9, §7: a demotion moves the employee off the boards of the level they
+ * left: board.all/level:1 (every window) is published again without them (the publisher
+ * derives it from the event kind's effects, projections/commands.h). */
+static void test_s9_demotion_publishes_the_level_board_it_left(void **s)
+{
+    (void)s;
+    void *sub = subscribe("board.all/level:1");
+    advance(T0);
+    hire("e1");
+    library_level_1();
+    promote_to_1("e1");
+    char topic[64];
+    Ladder__V1__Update *u;
+    bool on = false;
+    while (!on && (u = next_update(sub, topic, sizeof topic))) {
+        assert_string_equal(topic, "board.all/level:1");
+        on = u->board->n_rows == 1 && !strcmp(u->board->rows[0]->employee_id, "e1");
+        ladder__v1__update__free_unpacked(u, NULL);
+    }
+    assert_true(on);
+    Ladder__V1__Reply *keep;
+    int64_t end = employee("e1", &keep)->retention_deadline_ms;
+    ladder__v1__reply__free_unpacked(keep, NULL);
+    advance(end); /* the year closes unmet: demoted to level 0 */
+    assert_int_equal(employee("e1", &keep)->level->level, 0);
+    ladder__v1__reply__free_unpacked(keep, NULL);
+    uint64_t head = stats(&keep)->head_seq;
+    ladder__v1__reply__free_unpacked(keep, NULL);
+    /* updates of before the demotion may still be queued; then it comes
+     * (before the table, this board was never published again) */
+    bool off = false;
+    while (!off && (u = next_update(sub, topic, sizeof topic))) {
+        off = u->board->n_rows == 0;
+        if (off)
+            assert_true(u->seq <= head && u->seq + 3 >= head);
+        ladder__v1__update__free_unpacked(u, NULL);
+    }
+    assert_true(off);
+    zmq_close(sub);
+}
+
 static void test_case_ranking_updates_per_partition(void **s)
 {
     (void)s;
@@ -1198,6 +1239,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_promotion_through_the_protocol_publishes_level_update),
         T(test_board_updates_are_coalesced_and_carry_seqs),
+        T(test_s9_demotion_publishes_the_level_board_it_left),
         T(test_case_ranking_updates_per_partition),
         T(test_repeated_request_id_gets_the_original_reply),
         T(test_s12_every_repeated_id_answered_through_the_filter),

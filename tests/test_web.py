@@ -329,6 +329,10 @@ try:
     check(b is not None and b == a + 1, f"refusals are counted by code (ERR_INVALID {a} -> {b})")
     subs = metric(m2, "ladder_subscribers")
     check(subs is not None and subs >= 1, f"ladderd counts its PUB subscribers (the gateway is one): {subs}")
+    live = metric(m2, "ladder_subscriptions")
+    check(live is not None and live >= 1, f"ladderd counts its live subscriptions (the gateway's): {live}")
+    for name in ("ladder_peers_dropped_total", "ladder_subscriptions_refused_total", "ladder_unsent_updates_total"):
+        check(metric(m2, name) == 0, f"{name} is exported and 0 with well-behaved clients")
     age = metric(m2, "ladder_snapshot_age_seconds")
     up = metric(m2, "ladder_uptime_seconds")
     check(age is not None and up is not None and age <= up, f"snapshot age {age} s within uptime {up} s")

@@ -109,15 +109,15 @@ static void *client_run(void *arg)
 {
     client_t *c = arg;
     void *d = dealer(c->zctx, c->ep);
-    gen_t g;
-    gen_init(&g, (uint64_t)c->id + 1000, c->employees, T0);
+    ld_gen_t g;
+    ld_gen_init(&g, (uint64_t)c->id + 1000, c->employees, T0);
     g.realistic = 1;
     uint8_t buf[8192];
     uint64_t end = ns_now() + (uint64_t)(c->seconds * 1e9), n = 0;
     int inflight = 0;
     while (ns_now() < end) {
         while (inflight < c->window) {
-            Ladder__V1__Command *cmd = gen_command(&g);
+            Ladder__V1__Command *cmd = ld_gen_command(&g);
             char rid[32];
             if (n == c->cap) {
                 c->cap = c->cap ? c->cap * 2 : 65536;
@@ -183,8 +183,8 @@ static void latency_run(void *zctx, const char *ep, uint32_t employees, double r
                         double *p50, double *p99, size_t *count)
 {
     void *d = dealer(zctx, ep);
-    gen_t g;
-    gen_init(&g, 4242, employees, T0);
+    ld_gen_t g;
+    ld_gen_init(&g, 4242, employees, T0);
     g.realistic = 1;
     size_t n = (size_t)(rate * seconds);
     uint64_t *sent = calloc(n, sizeof *sent), *lat = calloc(n, sizeof *lat),
@@ -195,7 +195,7 @@ static void latency_run(void *zctx, const char *ep, uint32_t employees, double r
     while (got < n) {
         uint64_t now = ns_now();
         while (next < n && now >= start + next * interval) {
-            Ladder__V1__Command *cmd = gen_command(&g);
+            Ladder__V1__Command *cmd = ld_gen_command(&g);
             char rid[32];
             snprintf(rid, sizeof rid, "L%012zu", next);
             size_t len = pack_request(buf, sizeof buf, rid, &cmd, 1, g.principal, g.roles);

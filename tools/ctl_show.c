@@ -220,6 +220,13 @@ void ctl_show_stats(const Ladder__V1__Ok *ok, json_t *body)
            (unsigned long long)s->queries, (unsigned long long)s->errors,
            (unsigned long long)s->batches);
     printf("events replayed at start-up: %llu\n", (unsigned long long)s->events_replayed_at_start);
+    printf("unsent replies %llu, unsent updates %llu; peers dropped %llu (their requests discarded %llu), "
+           "reply bytes queued %llu\n",
+           (unsigned long long)s->unsent_replies, (unsigned long long)s->unsent_updates,
+           (unsigned long long)s->peers_dropped, (unsigned long long)s->peer_requests_discarded,
+           (unsigned long long)s->peer_queue_bytes);
+    printf("subscriptions %llu (refused %llu)\n", (unsigned long long)s->subscriptions,
+           (unsigned long long)s->subscriptions_refused);
     char now[48], off[8];
     Ladder__V1__StatsView *saved = G.stats;
     G.stats = (Ladder__V1__StatsView *)s; /* the offset and clock of this very reply */

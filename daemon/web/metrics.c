@@ -147,6 +147,17 @@ static void ladderd_stats(buf_t *b, const Ladder__V1__StatsView *v)
     gauge(b, "ladder_subscribers", "Peers connected to ladderd's PUB socket.", (double)v->subscribers);
     counter(b, "ladder_unsent_replies_total", "Replies ladderd's ROUTER could not deliver (each is logged).",
             v->unsent_replies);
+    counter(b, "ladder_unsent_updates_total", "Updates ladderd's PUB socket would not take.", v->unsent_updates);
+    counter(b, "ladder_peers_dropped_total",
+            "Connections ladderd dropped for holding more unread reply bytes than --max-peer-queue.",
+            v->peers_dropped);
+    counter(b, "ladder_peer_requests_discarded_total", "Requests of dropped connections read and not decided.",
+            v->peer_requests_discarded);
+    gauge(b, "ladder_peer_queue_bytes", "Reply bytes libzmq holds for ladderd's connections now.",
+          (double)v->peer_queue_bytes);
+    gauge(b, "ladder_subscriptions", "Live subscriptions on ladderd's PUB socket.", (double)v->subscriptions);
+    counter(b, "ladder_subscriptions_refused_total", "Subscriptions over a bound, not applied.",
+            v->subscriptions_refused);
     gauge(b, "ladder_snapshot_seq", "Sequence number of the last state snapshot.",
           (double)v->snapshot_seq);
     gauge(b, "ladder_snapshot_age_seconds", "Seconds since the last state snapshot was written.",
