@@ -1998,3 +1998,32 @@ out:
     pthread_rwlock_unlock(&s->resize);
     return rc;
 }
+
+int ld_store_request_keys(ld_store_t *s, int (*size_cb)(void *ctx, uint64_t n),
+                          int (*key_cb)(void *ctx, const uint8_t *key, size_t len), void *ctx)
+{
+    MDB_txn *txn;
+    int rc = read_begin(s, &txn);
+    if (rc)
+        return rc;
+    MDB_stat st;
+    MDB_cursor *c = NULL;
+    if ((rc = mdb_stat(txn, s->requests, &st)) || (rc = mdb_cursor_open(txn, s->requests, &c))) {
+        rc = from_mdb(rc);
+        goto out;
+    }
+    if ((rc = size_cb(ctx, st.ms_entries)))
+        goto out;
+    MDB_val k, v;
+    int mrc;
+    for (mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST); mrc == 0 && !rc;
+         mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+        rc = key_cb(ctx, k.mv_data, k.mv_size);
+    if (!rc && mrc != MDB_NOTFOUND)
+        rc = from_mdb(mrc);
+out:
+    if (c)
+        mdb_cursor_close(c);
+    read_end(s, txn);
+    return rc;
+}

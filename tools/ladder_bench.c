@@ -666,8 +666,11 @@ static void usage(FILE *f)
           "usage: ladder-bench daemon [--clients K] [--window W] [--seconds S] [--rate R]\n"
           "                           [--latency-seconds L] [--employees E] [--durability D]\n"
           "                           [--port P] [--pub-port P] [--ladderd PATH]\n"
+          "                           [--log-level LEVEL] [--keep 1]\n"
           "  daemon  start ladderd, K clients keep W commands in flight for S s (commands/s),\n"
-          "          then one client at R commands/s for L s (p50/p99 ack latency)\n"
+          "          then one client at R commands/s for L s (p50/p99 ack latency); prints\n"
+          "          both runs' commit histograms, acks >= 2 ms and the five slowest;\n"
+          "          --keep 1 leaves the data directory and ladderd.log\n"
           "usage: ladder-bench replay [--events N] [--employees E] [--dir DIR]\n"
           "  replay  write N events of the realistic mix with churn, then time start-up\n"
           "          from a snapshot and a full replay; peak RSS, RSS per 1 M events\n",
