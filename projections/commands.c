@@ -332,6 +332,10 @@ const ld_command_t *ld_core_command_table(size_t *n)
 
 const ld_command_t *ld_core_command(int cmd_case)
 {
+    /* the cases of v1 are dense from 1: their row is at case - 1 */
+    if (cmd_case >= 1 && (size_t)cmd_case <= N_COMMANDS &&
+        (int)commands[cmd_case - 1].cmd == cmd_case)
+        return &commands[cmd_case - 1];
     size_t lo = 0, hi = N_COMMANDS;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
@@ -351,6 +355,11 @@ const ld_event_kind_t *ld_core_event_kinds(size_t *n)
 
 const ld_event_kind_t *ld_core_event_kind(int body_case)
 {
+    /* the bodies of v1 are dense from the first: try there before searching */
+    size_t guess = (size_t)(body_case - (int)events[0].body);
+    if (body_case >= (int)events[0].body && guess < N_EVENTS &&
+        (int)events[guess].body == body_case)
+        return &events[guess];
     size_t lo = 0, hi = N_EVENTS;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
@@ -425,17 +434,22 @@ static bool named(const ld_ctx_t *ctx, const char *id)
     return id && ctx->principal && !strcmp(ctx->principal, id);
 }
 
+/* "<command>.<field>", named by a refusal that concerns a field. */
+static void field_name(const ld_command_t *row, char *field, size_t n)
+{
+    if (row->self_field)
+        snprintf(field, n, "%s.%s", row->name, row->self_field);
+    else
+        snprintf(field, n, "%s", row->name);
+}
+
 int ld_command_check_sender(ld_core_t *c, const ld_command_t *row, const Ladder__V1__Command *cmd,
                             const ld_ctx_t *ctx)
 {
     if (ctx->roles & row->roles)
         return 0;
+    char field[96]; /* filled only for a refusal */
     const char *msg = message_of(cmd);
-    char field[96]; /* "<command>.<field>", named by a refusal that concerns a field */
-    if (row->self_field)
-        snprintf(field, sizeof field, "%s.%s", row->name, row->self_field);
-    else
-        snprintf(field, sizeof field, "%s", row->name);
     bool person = (ctx->roles & (R(EMPLOYEE) | R(REVIEWER))) != 0;
     switch (row->self) {
     case LD_SELF_FIELD:
@@ -454,6 +468,7 @@ int ld_command_check_sender(ld_core_t *c, const ld_command_t *row, const Ladder_
     case LD_SELF_COMMITTEE:
         if (ld_may_review(c, ctx))
             return 0;
+        field_name(row, field, sizeof field);
         return ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_FORBIDDEN, row->section, field,
                          "%s: only committee members and managers may review; %s is neither "
                          "and may not %s (a claimed reviewer role counts for nothing, §1)",
@@ -465,6 +480,7 @@ int ld_command_check_sender(ld_core_t *c, const ld_command_t *row, const Ladder_
     }
     const char *who = ctx->principal && *ctx->principal ? ctx->principal : "an anonymous principal";
     /* a list names its field (the sender is not in it); a role concerns no field */
+    field_name(row, field, sizeof field);
     const char *f = row->self == LD_SELF_LIST ? field : NULL;
     if (!row->section)
         return ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_FORBIDDEN, NULL, f, "%s may not %s", who,

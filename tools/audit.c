@@ -3,8 +3,10 @@
  * Each fact (an event with no cause) is turned back into the command that
  * produced it, decided under a savepoint on the state folded so far, and the
  * events that decision yields are compared with the recorded ones; then the
- * savepoint is rolled back and the recorded events are folded. Facts that no
- * command produces (none in a log ladderd wrote) are folded unaudited.
+ * savepoint is rolled back and the recorded events are folded. Which command
+ * records a fact, and which events may follow it, is the core's command table
+ * (projections/commands.h); facts.c rebuilds the command's fields. Facts that
+ * no command records (none in a log ladderd wrote) are folded unaudited.
  */
 #include "audit.h"
 
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands.h"
 #include "core.h"
 #include "facts.h"
 
@@ -33,6 +36,7 @@ typedef struct {
     expect_t *exp;
     size_t nexp, next, capexp;
     uint64_t head;
+    const ld_command_t *row;  /* the command of the fact being compared */
 } run_t;
 
 /* The body of an event, packed: what the comparison looks at besides the
@@ -68,10 +72,13 @@ static void expect_clear(run_t *r)
 
 static void redecide(run_t *r, const Ladder__V1__Event *ev)
 {
+    const ld_command_t *row = ld_core_command_of_fact((int)ev->body_case);
     Ladder__V1__Command cmd;
     ld_fact_store_t store;
-    if (!ld_fact_command(ev, &cmd, &store))
+    r->row = NULL;
+    if (!row || !ld_fact_command(ev, &cmd, &store))
         return;
+    r->row = row;
     r->a->facts++;
     ld_ctx_t ctx = {ev->at_ms, ev->actor, ALL_ROLES, ev->request_id.data, ev->request_id.len};
     ld_refusal_t why;
@@ -81,7 +88,7 @@ static void redecide(run_t *r, const Ladder__V1__Event *ev)
         ld_core_rollback(r->core, mark);
         ld_core_release(r->core);
         char d[400];
-        snprintf(d, sizeof d, "[%s] %s", why.section, why.message);
+        snprintf(d, sizeof d, "%s: [%s] %s", row->name, why.section, why.message);
         say(r, ev->seq, "the fact is refused when decided again", d);
         return;
     }
@@ -103,6 +110,18 @@ static void redecide(run_t *r, const Ladder__V1__Event *ev)
     r->next = 0;
     ld_core_rollback(r->core, mark);
     ld_core_release(r->core);
+}
+
+/* The row lists this body among the events its command may yield. */
+static bool row_lists(const ld_command_t *row, int body)
+{
+    for (size_t i = 0; i < LD_COMMAND_FACTS && row->facts[i]; i++)
+        if ((int)row->facts[i] == body)
+            return true;
+    for (size_t i = 0; i < LD_COMMAND_CAUSES && row->causes[i]; i++)
+        if ((int)row->causes[i] == body)
+            return true;
+    return false;
 }
 
 static void compare(run_t *r, const Ladder__V1__Event *ev)
@@ -149,6 +168,8 @@ static int audit_one(void *ctx, uint64_t seq, const uint8_t *data, size_t len)
     if (r->next < r->nexp) {
         if (!fact)
             r->a->derived++;
+        if (!fact && r->row && !row_lists(r->row, (int)ev->body_case))
+            say(r, seq, "a derived event its command's row does not list", r->row->name);
         compare(r, ev);
     } else if (!fact) {
         say(r, seq, "a derived event that its fact does not produce", NULL);
@@ -168,7 +189,7 @@ static int audit_one(void *ctx, uint64_t seq, const uint8_t *data, size_t len)
 int ld_audit_run(ld_store_t *s, ld_audit_t *a, FILE *report, FILE *progress)
 {
     memset(a, 0, sizeof *a);
-    run_t r = {ld_core_new(1), ld_out_new(), a, report, progress, NULL, 0, 0, 0, 0};
+    run_t r = {ld_core_new(1), ld_out_new(), a, report, progress, NULL, 0, 0, 0, 0, NULL};
     ld_store_head(s, &r.head, NULL);
     int rc = ld_store_scan(s, 1, 0, audit_one, &r);
     if (!rc && r.next < r.nexp)
