@@ -1079,9 +1079,9 @@ static Ladder__V1__EventPage *read_page(uint64_t from, Ladder__V1__Reply **keep)
 
 /* Issue 10 item 7: a ReadEvents page holds at most 1 MiB of events, says
  * `more` and where to go on. */
-static void test_read_pages_bounded_in_bytes(void **s)
+/* e1 and 24 submitted cases of 100 000 bytes each: 2.4 MB of events */
+static void big_cases(void)
 {
-    (void)s;
     advance(T0);
     hire("e1");
     static char big[100001];
@@ -1103,6 +1103,12 @@ static void test_read_pages_bounded_in_bytes(void **s)
         ok_or_fail(r, "submit big");
         ladder__v1__reply__free_unpacked(r, NULL);
     }
+}
+
+static void test_read_pages_bounded_in_bytes(void **s)
+{
+    (void)s;
+    big_cases();
     uint64_t head = head_seq(), from = 1, seen = 0;
     int pages = 0;
     for (;;) {
@@ -1127,6 +1133,49 @@ static void test_read_pages_bounded_in_bytes(void **s)
     }
     assert_int_equal(seen, head);
     assert_true(pages >= 3); /* 2.4 MB of events */
+}
+
+/* Issue 10 item 7, the probe of the issue: one client asks for 60 pages of
+ * the whole log (max 1000 events, 2.4 MB of events) and never reads; what
+ * ladderd holds for it is bounded (9fb8882 held every page: RSS grew by the
+ * sum of the pages). */
+static void test_never_reading_client_pins_bounded_memory(void **s)
+{
+    (void)s;
+    big_cases();
+    long rss0 = rss_kb(D.pid);
+    void *z = zmq_socket(D.zctx, ZMQ_DEALER);
+    int one = 1, linger = 0, small = 4096;
+    zmq_setsockopt(z, ZMQ_RCVHWM, &one, sizeof one);
+    zmq_setsockopt(z, ZMQ_RCVBUF, &small, sizeof small);
+    zmq_setsockopt(z, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_connect(z, D.cmd_ep);
+    Ladder__V1__ReadEvents re = LADDER__V1__READ_EVENTS__INIT;
+    re.from_seq = 1, re.max = 1000;
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_READ_EVENTS;
+    q.read_events = &re;
+    Ladder__V1__Principal p = LADDER__V1__PRINCIPAL__INIT;
+    p.id = "boss", p.roles = MANAGER;
+    Ladder__V1__Request req = LADDER__V1__REQUEST__INIT;
+    req.query = &q;
+    req.principal = &p;
+    uint8_t buf[128];
+    size_t n = ladder__v1__request__pack(&req, buf);
+    for (int i = 0; i < 60; i++) {
+        zmq_send(z, "", 0, ZMQ_SNDMORE);
+        zmq_send(z, buf, n, 0);
+    }
+    long rss1 = rss0;
+    for (int i = 0; i < 30; i++) { /* 3 s for the pages to be read and queued */
+        usleep(100000);
+        long r = rss_kb(D.pid);
+        rss1 = r > rss1 ? r : rss1;
+    }
+    zmq_close(z);
+    print_message("never-reading client, 60 pages asked: RSS %ld -> %ld kB\n", rss0, rss1);
+    if (rss1 - rss0 > 96 * 1024) /* the 8 MiB per-peer bound, pages of 1 MiB; 9fb8882: +280 MB */
+        fail_msg("a client that never reads took RSS from %ld to %ld kB", rss0, rss1);
 }
 
 /* ZMTP 3.0 by hand over ipc: a SUB peer that sends one subscription of
@@ -1246,6 +1295,7 @@ int main(void)
         T(test_data_directory_locked_and_bind_before_append),
         T(test_unsendable_replies_are_counted_and_logged),
         T(test_read_pages_bounded_in_bytes),
+        T(test_never_reading_client_pins_bounded_memory),
         T(test_large_subscriptions_do_not_pin_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
