@@ -14,6 +14,7 @@
 #include <sodium.h>
 #include <sys/random.h>
 
+#include "fnv.h"
 #include "shell.h"
 #include "wire.h"
 
@@ -62,10 +63,7 @@ void ld_requests_error(server_t *s, batch_t *b, pending_t *p, int code, const ch
 
 static uint64_t rid_hash(const uint8_t *r, size_t n)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ r[i]) * 1099511628211ull;
-    return h | 1;
+    return ld_fnv1a(r, n, LD_FNV_BASIS) | 1;
 }
 
 static long rid_find(const batch_t *b, const uint8_t *r, size_t n)
@@ -258,8 +256,10 @@ static void dedup_and_decide(server_t *s, pending_t *p, Ladder__V1__Request *req
     uint64_t first;
     uint32_t count;
     uint8_t digest[LD_HASH_LEN];
-    int grc = dup == -1 ? ld_store_request_get(s->store, p->key, p->key_len, &first, &count, digest)
-                        : LD_ENOTFOUND;
+    /* the store is read only when the key may be there (seen.c) */
+    int grc = dup == -1 && ld_seen_maybe(s, p->key, p->key_len)
+                  ? ld_store_request_get(s->store, p->key, p->key_len, &first, &count, digest)
+                  : LD_ENOTFOUND;
     if (dup >= 0 && memcmp(b->p[dup].digest, p->digest, LD_HASH_LEN)) {
         reply_reused(s, b, p);
     } else if (dup >= 0) {

@@ -21,6 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fnv.h"
+
 #define VCACHE_SLOTS 65536u
 #define VCACHE_NAME 46
 
@@ -101,26 +103,6 @@ struct ld_store {
     size_t icap, gtcap;
 };
 
-const char *ld_strerror(int code)
-{
-    switch (code) {
-    case LD_OK: return "ok";
-    case LD_ENOMEM: return "out of memory";
-    case LD_EIO: return "input/output error";
-    case LD_ENOSPC: return "no space left (disk or map full)";
-    case LD_ECORRUPT: return "stored data is corrupt";
-    case LD_EFORMAT: return "unknown store format version";
-    case LD_ECONFLICT: return "expected stream version did not match";
-    case LD_EINVAL: return "invalid argument";
-    case LD_ENOTFOUND: return "not found";
-    case LD_EBUSY: return "resource busy";
-    case LD_EINTERNAL: return "internal error";
-    case LD_EMAPFULL: return "map full";
-    case LD_EREUSED: return "request id already used for different commands";
-    }
-    return "unknown error";
-}
-
 /* LMDB's codes (positive errno or MDB_*) to ours. */
 static int from_mdb(int rc)
 {
@@ -167,12 +149,7 @@ static uint32_t get_be32(const uint8_t *p)
 /* FNV-1a, 64 bit: the tables here are small and keys are short names. */
 static uint64_t hash_name(const char *s, size_t n)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (uint8_t)s[i];
-        h *= 1099511628211ull;
-    }
-    return h | 1; /* 0 marks an empty slot */
+    return ld_fnv1a(s, n, LD_FNV_BASIS) | 1; /* 0 marks an empty slot */
 }
 
 static void errf(char *buf, size_t len, const char *fmt, const char *a, const char *b)
@@ -2019,5 +1996,34 @@ int ld_store_reserve(ld_store_t *s, size_t ahead, size_t step)
 out:
     mdb_txn_abort(txn);
     pthread_rwlock_unlock(&s->resize);
+    return rc;
+}
+
+int ld_store_request_keys(ld_store_t *s, int (*size_cb)(void *ctx, uint64_t n),
+                          int (*key_cb)(void *ctx, const uint8_t *key, size_t len), void *ctx)
+{
+    MDB_txn *txn;
+    int rc = read_begin(s, &txn);
+    if (rc)
+        return rc;
+    MDB_stat st;
+    MDB_cursor *c = NULL;
+    if ((rc = mdb_stat(txn, s->requests, &st)) || (rc = mdb_cursor_open(txn, s->requests, &c))) {
+        rc = from_mdb(rc);
+        goto out;
+    }
+    if ((rc = size_cb(ctx, st.ms_entries)))
+        goto out;
+    MDB_val k, v;
+    int mrc;
+    for (mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST); mrc == 0 && !rc;
+         mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+        rc = key_cb(ctx, k.mv_data, k.mv_size);
+    if (!rc && mrc != MDB_NOTFOUND)
+        rc = from_mdb(mrc);
+out:
+    if (c)
+        mdb_cursor_close(c);
+    read_end(s, txn);
     return rc;
 }

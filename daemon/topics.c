@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fnv.h"
 #include "ld_error.h"
 
 typedef struct {
@@ -214,10 +215,7 @@ bool ld_event_may_match(const uint8_t *data, size_t len, uint32_t body_case, con
 
 static uint64_t hash_str(const char *k)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (; *k; k++)
-        h = (h ^ (uint8_t)*k) * 1099511628211ull;
-    return h;
+    return ld_fnv1a(k, strlen(k), LD_FNV_BASIS);
 }
 
 ld_topics_t *ld_topics_new(void)

@@ -4,19 +4,23 @@
  *
  * Each board is a sorted sequence in blocks of at most LD_BLOCK entries (a
  * two-level B-tree): the block is found by a binary search over the blocks'
- * first scores, the entry within it; counts before each block give ranks.
- * Order: more points first, then whoever reached the score first, then the
- * employee id. A window board exists per period; an employee moves to the
- * new period's board when they first earn points in it, so a roll-over needs
- * no sweep and is driven by event time, never by a clock.
+ * first scores (a query starts in a small top index), the entry within it;
+ * counts before each block give ranks. Order: more points first, then
+ * whoever reached the score first, then the employee id.
+ *
+ * Only the current period of each window has boards: the period of the
+ * latest event's time (never a clock). An employee is on a window's boards
+ * when their points there are of that period; at a roll-over the old
+ * period's boards are dropped and the new ones fill as people earn points.
  *
  * Boards are derived and move in batches: evolve only notes an employee
  * (boards_remove before a change keeps where it stood, boards_insert after),
- * and boards_flush, called by every board query, takes the noted employees
- * off their old entries and puts them on their new ones — or, when many
- * changed (a replay, a snapshot load), rebuilds every board from sorted
- * entries. Answers are therefore exact at any moment; a rolled-back change
- * is just one more noted employee. Memory: 24 B an entry (core.h).
+ * and boards_flush, called by every board query, moves the noted employees:
+ * a few one by one; many (more than 1/128 of the organisation) in sorted
+ * batches, one sort per window and one merge per board with its kept
+ * entries; everyone, from nothing, after a snapshot load. Answers are
+ * therefore exact at any moment; a rolled-back change is just one more
+ * noted employee. Memory: 24 B an entry (core.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,15 +112,17 @@ static void board_clear(board_t *b)
 {
     for (uint32_t j = 0; j < b->n_blocks; j++)
         free(b->blk[j]);
-    free(b->blk), free(b->first), free(b->fscore), free(b->prefix);
-    b->blk = NULL, b->first = NULL, b->fscore = NULL, b->prefix = NULL;
-    b->size = b->n_blocks = b->cap_blocks = b->prefix_ok = 0;
+    free(b->blk), free(b->first), free(b->fscore), free(b->prefix), free(b->top);
+    b->blk = NULL, b->first = NULL, b->fscore = NULL, b->prefix = NULL, b->top = NULL;
+    b->size = b->n_blocks = b->cap_blocks = b->prefix_ok = b->n_top = b->top_cap = 0;
+    b->top_ok = false;
 }
 
 static void set_first(board_t *b, uint32_t j, const bent_t *x)
 {
     b->first[j] = *x;
     b->fscore[j] = x->score;
+    b->top_ok = false;
 }
 
 /* Makes room for a block at position j (j <= n_blocks). */
@@ -137,6 +143,7 @@ static void blocks_open(board_t *b, uint32_t j, bblock_t *blk)
     if (blk->n)
         set_first(b, j, &blk->e[0]);
     b->n_blocks++;
+    b->top_ok = false;
     if (b->prefix_ok > j)
         b->prefix_ok = j;
 }
@@ -149,15 +156,52 @@ static void blocks_close(board_t *b, uint32_t j)
     memmove(b->first + j, b->first + j + 1, m * sizeof *b->first);
     memmove(b->fscore + j, b->fscore + j + 1, m * sizeof *b->fscore);
     b->n_blocks--;
+    b->top_ok = false;
     if (b->prefix_ok > j)
         b->prefix_ok = j;
 }
 
+/* A query's search starts in a small index: the first score of every
+ * LD_TOP-th block (some KB, so it stays cached), then reads two lines of
+ * fscore and one block: two pages instead of a binary search's dozen.
+ * Rebuilt by the first query after the blocks changed (a flush does not
+ * keep it). */
+#define LD_TOP 16
+
+static void top_fill(board_t *b)
+{
+    if (b->top_ok)
+        return;
+    uint32_t n = (b->n_blocks + LD_TOP - 1) / LD_TOP;
+    if (n > b->top_cap) {
+        b->top_cap = n + n / 2 + 4;
+        b->top = ld_xrealloc(b->top, b->top_cap * sizeof *b->top);
+    }
+    for (uint32_t t = 0; t < n; t++)
+        b->top[t] = b->fscore[t * LD_TOP];
+    b->n_top = n;
+    b->top_ok = true;
+}
+
 /* The block that holds (or would hold) x: the last whose first entry is not
- * after x, or block 0. */
-static uint32_t block_for(const ld_core_t *c, const board_t *b, const bent_t *x)
+ * after x, or block 0. With `query`, through the top index. */
+static uint32_t block_for(const ld_core_t *c, board_t *b, const bent_t *x, bool query)
 {
     uint32_t lo = 1, hi = b->n_blocks; /* answer in [lo-1, hi) */
+    if (query && b->n_blocks > 2 * LD_TOP) {
+        top_fill(b);
+        uint32_t tlo = 1, thi = b->n_top; /* the last top block not after x */
+        while (tlo < thi) {
+            uint32_t mid = tlo + (thi - tlo) / 2;
+            if (b->top[mid] != x->score ? b->top[mid] > x->score
+                                        : order(c, &b->first[mid * LD_TOP], x) <= 0)
+                tlo = mid + 1;
+            else
+                thi = mid;
+        }
+        lo = (tlo - 1) * LD_TOP + 1;
+        hi = tlo * LD_TOP < b->n_blocks ? tlo * LD_TOP : b->n_blocks;
+    }
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
         /* the scores alone (8 B apart) decide most steps */
@@ -193,7 +237,7 @@ static void board_put(ld_core_t *c, board_t *b, const bent_t *x)
         blocks_open(b, 0, blk);
         return;
     }
-    uint32_t j = block_for(c, b, x);
+    uint32_t j = block_for(c, b, x, false);
     bblock_t *blk = b->blk[j];
     if (blk->n == LD_BLOCK) {
         /* split in halves; x goes to whichever half it belongs in */
@@ -226,7 +270,7 @@ static void board_take(ld_core_t *c, board_t *b, const bent_t *x)
 {
     if (!b->n_blocks)
         return;
-    uint32_t j = block_for(c, b, x);
+    uint32_t j = block_for(c, b, x, false);
     bblock_t *blk = b->blk[j];
     uint32_t p = lower(c, blk, x);
     if (p == blk->n || blk->e[p].emp != x->emp)
@@ -266,6 +310,7 @@ static void prefix_fill(board_t *b, uint32_t upto)
     uint32_t acc = j ? b->prefix[j - 1] + b->blk[j - 1]->n : 0;
     for (; j < upto; j++) {
         b->prefix[j] = acc;
+        b->blk[j]->before = acc; /* a rank search reads it with the block */
         acc += b->blk[j]->n;
     }
     b->prefix_ok = upto;
@@ -276,14 +321,15 @@ static uint32_t board_rank(ld_core_t *c, board_t *b, const bent_t *x, uint32_t *
 {
     if (!b->n_blocks)
         return 0;
-    uint32_t j = block_for(c, b, x);
+    uint32_t j = block_for(c, b, x, true);
     const bblock_t *blk = b->blk[j];
     uint32_t p = lower(c, blk, x);
     if (p == blk->n || blk->e[p].emp != x->emp)
         return 0;
-    prefix_fill(b, j + 1);
+    if (b->prefix_ok <= j)
+        prefix_fill(b, j + 1);
     *bj = j, *bp = p;
-    return b->prefix[j] + p + 1;
+    return blk->before + p + 1;
 }
 
 /* The block holding 1-based rank k (k <= size). */
@@ -330,8 +376,15 @@ static void image_of(const ld_core_t *c, uint32_t emp, bimage_t *m)
     for (int w = 1; w < LD_WINDOWS; w++) {
         m->period[w] = e->win_period[w - 1];
         m->score[w] = e->win_score[w - 1];
-        m->at[w] = e->win_at[w - 1];
+        m->at[w] = e->pts_at_ms;
     }
+}
+
+/* Whether the image stands on window w's boards: every employee on the
+ * all-time ones, on a window's only with points in its current period. */
+static inline bool on_window(const ld_core_t *c, const bimage_t *m, int w)
+{
+    return m->on && (!w || m->period[w] == c->bperiod[w]);
 }
 
 /* Puts the image's entries on (add) or takes them off its boards. */
@@ -342,8 +395,8 @@ static void image_apply(ld_core_t *c, const bimage_t *m, bool add)
     if (add)
         idkey_set(c, m->emp);
     for (int w = 0; w < LD_WINDOWS; w++) {
-        if (w && !m->period[w])
-            continue; /* no points in any period of this window yet */
+        if (!on_window(c, m, w))
+            continue;
         bent_t x = {m->score[w], m->at[w], m->emp};
         for (int s = 0; s < LD_SCOPES; s++) {
             uint32_t bi = board_get(c, (uint32_t)(w * LD_SCOPES + s), m->value[s], m->period[w], add);
@@ -417,47 +470,109 @@ void ld_boards_add_points(ld_core_t *c, uint32_t emp, int64_t amount, int64_t at
             e->win_score[w - 1] = 0;
         }
         e->win_score[w - 1] += amount;
-        e->win_at[w - 1] = at;
     }
+    e->pts_at_ms = at;
 }
 
-/* ------------------------------------------------------------- rebuild -- */
+/* ------------------------------------------------------- batch catch-up -- */
 
-/* A build sorts entries by board, then §9 order; ids are compared through
- * their rank among all ids (one sort of the ids, not a strcmp per tie). */
+/* A flush that moves many employees (or builds everything) works window by
+ * window: the moved employees' new entries are sorted once in §9 order, cut
+ * into each board's share in that order, and merged with the board's kept
+ * entries (those of employees not moved) in one pass that writes fresh
+ * blocks. A board nobody left or joined is not read at all. */
 typedef struct {
-    uint32_t board, idrank;
     bent_t x;
-} sortent_t;
+    uint32_t img; /* index of the employee's image */
+} went_t;
 
-static int sort_cmp(const sortent_t *a, const sortent_t *b)
+/* The catch-up's scratch, kept in the core between flushes (bounded by
+ * the organisation: a few entries per employee moved; given back after a
+ * catch-up that moved most of them, see dirty_clear). */
+struct ld_bscratch {
+    went_t *ents, *tmp;
+    uint32_t *bix;      /* per entry: its board of the scope being cut */
+    bent_t *join;
+    size_t ents_cap;
+    uint32_t *cnt;      /* per board: entries joining it, then where they end */
+    uint8_t *touched;   /* per board: somebody leaves or joins it */
+    size_t boards_cap;
+    void *merged;       /* a board's old blocks, while it is rewritten */
+    size_t merged_cap;
+    bimage_t *now;      /* the moved employees' images after */
+    size_t now_cap;
+    bblock_t **pool;    /* full-size blocks freed by the merges, reused */
+    size_t n_pool, pool_cap;
+};
+typedef struct ld_bscratch batch_t;
+
+static void scratch_free(ld_core_t *c)
 {
-    if (a->board != b->board)
-        return a->board < b->board ? -1 : 1;
-    if (a->x.score != b->x.score)
-        return a->x.score > b->x.score ? -1 : 1;
-    if (a->x.at != b->x.at)
-        return a->x.at < b->x.at ? -1 : 1;
-    return a->idrank < b->idrank ? -1 : a->idrank > b->idrank;
+    batch_t *bt = c->bscratch;
+    if (!bt)
+        return;
+    for (size_t i = 0; i < bt->n_pool; i++)
+        free(bt->pool[i]);
+    free(bt->pool);
+    free(bt->ents), free(bt->tmp), free(bt->bix), free(bt->join), free(bt->cnt), free(bt->touched);
+    free(bt->merged), free(bt->now);
+    free(bt);
+    c->bscratch = NULL;
 }
 
-/* Bottom-up merge sort (C11's qsort takes no context for the id order). */
-static void sort_ents(sortent_t *v, sortent_t *tmp, size_t n)
+static batch_t *scratch(ld_core_t *c, size_t k)
 {
-    sortent_t *src = v, *dst = tmp;
+    if (!c->bscratch)
+        c->bscratch = ld_xcalloc(1, sizeof *c->bscratch);
+    batch_t *bt = c->bscratch;
+    if (k + 1 > bt->ents_cap) {
+        size_t cap = k + k / 4 + 64;
+        free(bt->ents), free(bt->tmp), free(bt->bix), free(bt->join), free(bt->now);
+        bt->ents = ld_xmalloc(cap * sizeof *bt->ents);
+        bt->tmp = ld_xmalloc(cap * sizeof *bt->tmp);
+        bt->bix = ld_xmalloc(cap * sizeof *bt->bix);
+        bt->join = ld_xmalloc(cap * sizeof *bt->join);
+        bt->now = ld_xmalloc(cap * sizeof *bt->now);
+        bt->ents_cap = cap;
+    }
+    return bt;
+}
+
+/* Board indexes of one slot's recent scope values (most are few: a
+ * handful of centres and levels, some hundreds of teams). */
+#define MEMO 1024
+typedef struct {
+    uint32_t value[MEMO], bi[MEMO];
+} memo_t;
+
+static inline uint32_t memo_get(ld_core_t *c, memo_t *m, uint32_t slot, uint32_t value,
+                                int32_t period, bool create)
+{
+    uint32_t h = (value * 2654435761u) >> 22;
+    if (m->value[h] == value)
+        return m->bi[h];
+    uint32_t bi = board_get(c, slot, value, period, create);
+    if (bi != NONE)
+        m->value[h] = value, m->bi[h] = bi;
+    return bi;
+}
+
+static void went_sort(const ld_core_t *c, went_t *v, went_t *tmp, size_t n)
+{
+    went_t *src = v, *dst = tmp;
     for (size_t w = 1; w < n; w *= 2) {
         for (size_t lo = 0; lo < n; lo += 2 * w) {
             size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
             size_t i = lo, j = mid, k = lo;
-            if (mid < hi && sort_cmp(&src[mid - 1], &src[mid]) > 0) {
+            if (mid < hi && order(c, &src[mid - 1].x, &src[mid].x) > 0) {
                 while (i < mid && j < hi)
-                    dst[k++] = sort_cmp(&src[j], &src[i]) < 0 ? src[j++] : src[i++];
+                    dst[k++] = order(c, &src[j].x, &src[i].x) < 0 ? src[j++] : src[i++];
             }
             memcpy(dst + k, src + i, (mid - i) * sizeof *src);
             k += mid - i;
             memcpy(dst + k, src + j, (hi - j) * sizeof *src);
         }
-        sortent_t *t = src;
+        went_t *t = src;
         src = dst;
         dst = t;
     }
@@ -465,93 +580,243 @@ static void sort_ents(sortent_t *v, sortent_t *tmp, size_t n)
         memcpy(v, src, n * sizeof *v);
 }
 
-static void board_bulk(board_t *b, const sortent_t *v, size_t n)
+static void pool_give(batch_t *bt, bblock_t *blk)
 {
-    const uint32_t fill = LD_BLOCK * 7 / 8;
-    for (size_t i = 0; i < n; i += fill) {
-        uint32_t k = (uint32_t)(n - i < fill ? n - i : fill);
-        bblock_t *blk = block_new(k < 8 ? 8 : k);
-        for (uint32_t t = 0; t < k; t++)
-            blk->e[t] = v[i + t].x;
-        blk->n = k;
-        blocks_open(b, b->n_blocks, blk);
+    if (blk->cap != LD_BLOCK) {
+        free(blk);
+        return;
+    }
+    if (bt->n_pool == bt->pool_cap) {
+        bt->pool_cap = bt->pool_cap ? bt->pool_cap * 2 : 64;
+        bt->pool = ld_xrealloc(bt->pool, bt->pool_cap * sizeof *bt->pool);
+    }
+    bt->pool[bt->n_pool++] = blk;
+}
+
+/* Appends x to the board being written (blocks filled to 7/8). */
+static inline void emit(batch_t *bt, board_t *b, bblock_t **cur, const bent_t *x)
+{
+    if (!*cur || (*cur)->n == LD_BLOCK * 7 / 8) {
+        if (*cur)
+            blocks_open(b, b->n_blocks, *cur);
+        *cur = bt->n_pool ? bt->pool[--bt->n_pool] : block_new(LD_BLOCK);
+        (*cur)->n = 0;
+    }
+    (*cur)->e[(*cur)->n++] = *x;
+}
+
+/* The board becomes its kept entries (of employees not noted since the
+ * last flush) merged with join[0..nj), which is sorted: one pass, written
+ * straight into fresh blocks. */
+static void board_merge(ld_core_t *c, batch_t *bt, board_t *b, const bent_t *join, size_t nj)
+{
+    uint32_t nold = b->n_blocks;
+    if (nold > bt->merged_cap) {
+        bt->merged_cap = nold + nold / 2 + 16;
+        free(bt->merged);
+        bt->merged = ld_xmalloc(bt->merged_cap * sizeof(bblock_t *));
+    }
+    bblock_t **olds = (bblock_t **)bt->merged;
+    memcpy(olds, b->blk, nold * sizeof *olds);
+    b->n_blocks = 0;
+    b->prefix_ok = 0;
+    b->top_ok = false;
+    bblock_t *cur = NULL;
+    size_t n = 0, ij = 0;
+    for (uint32_t j = 0; j < nold; j++) {
+        bblock_t *blk = olds[j];
+        for (uint32_t p = 0; p < blk->n; p++) {
+            const bent_t *e = &blk->e[p];
+            if ((size_t)e->emp < c->bdirty_cap && c->bdirty[e->emp])
+                continue; /* moved: it joins again from join[] if it still belongs */
+            while (ij < nj && order(c, &join[ij], e) < 0)
+                emit(bt, b, &cur, &join[ij++]), n++;
+            emit(bt, b, &cur, e), n++;
+        }
+        pool_give(bt, blk);
+    }
+    while (ij < nj)
+        emit(bt, b, &cur, &join[ij++]), n++;
+    if (cur) {
+        if (b->n_blocks == 0 && cur->n * 2 < LD_BLOCK) { /* a small board: no more than it needs */
+            bblock_t *small = block_new(cur->n < 8 ? 8 : cur->n);
+            memcpy(small->e, cur->e, cur->n * sizeof cur->e[0]);
+            small->n = cur->n;
+            pool_give(bt, cur);
+            cur = small;
+        }
+        blocks_open(b, b->n_blocks, cur);
     }
     b->size = (uint32_t)n;
 }
 
-/* Builds every board from the employees, one slot at a time (bounded
- * scratch: one entry per employee). */
-static void boards_build(ld_core_t *c)
+/* Moves every noted employee (img[0..k): their images before; NONE-emp ones
+ * skipped) to where they stand now, or, with no boards yet, places img's
+ * employees. */
+static void batch_place(ld_core_t *c, const bimage_t *old, const bimage_t *img, size_t k)
+{
+    batch_t *bt = scratch(c, k);
+    for (size_t i = 0; i < k; i++)
+        if (img[i].on)
+            idkey_set(c, img[i].emp);
+    for (int w = 0; w < LD_WINDOWS; w++) {
+        size_t n = 0;
+        for (size_t i = 0; i < k; i++)
+            if (on_window(c, &img[i], w))
+                bt->ents[n++] = (went_t){{img[i].score[w], img[i].at[w], img[i].emp}, (uint32_t)i};
+        went_sort(c, bt->ents, bt->tmp, n);
+        for (int s = 0; s < LD_SCOPES; s++) {
+            uint32_t slot = (uint32_t)(w * LD_SCOPES + s);
+            memo_t memo;
+            memset(memo.value, 0xff, sizeof memo.value);
+            for (size_t i = 0; i < n; i++)
+                bt->bix[i] = memo_get(c, &memo, slot, img[bt->ents[i].img].value[s], c->bperiod[w], true);
+            size_t nb = c->n_boards;
+            if (nb + 1 > bt->boards_cap) {
+                bt->boards_cap = nb + nb / 2 + 64;
+                bt->cnt = ld_xrealloc(bt->cnt, bt->boards_cap * sizeof *bt->cnt);
+                bt->touched = ld_xrealloc(bt->touched, bt->boards_cap);
+            }
+            memset(bt->cnt, 0, (nb + 1) * sizeof *bt->cnt);
+            memset(bt->touched, 0, nb + 1);
+            for (size_t i = 0; i < n; i++)
+                bt->cnt[bt->bix[i]]++, bt->touched[bt->bix[i]] = 1;
+            for (size_t i = 0; old && i < k; i++) {
+                if (old[i].emp == NONE || !on_window(c, &old[i], w))
+                    continue;
+                uint32_t bi = memo_get(c, &memo, slot, old[i].value[s], c->bperiod[w], false);
+                if (bi != NONE)
+                    bt->touched[bi] = 1;
+            }
+            /* cut: each board's share, in order, at [start, start + count) */
+            uint32_t acc = 0;
+            for (size_t b = 0; b < nb; b++) {
+                uint32_t m = bt->cnt[b];
+                bt->cnt[b] = acc;
+                acc += m;
+            }
+            for (size_t i = 0; i < n; i++)
+                bt->join[bt->cnt[bt->bix[i]]++] = bt->ents[i].x;
+            /* cnt[b] is now the end of b's share; the start is the previous end */
+            uint32_t start = 0;
+            for (size_t b = 0; b < nb; b++) {
+                uint32_t end = bt->cnt[b];
+                if (bt->touched[b])
+                    board_merge(c, bt, &c->boards[b], bt->join + start, end - start);
+                start = end;
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------- periods -- */
+
+/* A window's current period is the one of the latest event (the greatest
+ * at_ms, so never a clock): GetBoard names no other, so boards of earlier
+ * periods are dropped at the roll-over and the boards stay one set per
+ * window, however long the history. */
+static void cur_periods(const ld_core_t *c, int32_t p[LD_WINDOWS])
+{
+    p[0] = 0;
+    for (int w = 1; w < LD_WINDOWS; w++)
+        p[w] = ld_window_period(c, w, c->g.last_at_ms);
+}
+
+/* Frees the boards of periods that are no longer current and re-indexes
+ * the rest. */
+static void boards_compact(ld_core_t *c)
+{
+    size_t k = 0;
+    ld_pairset_free(&c->board_ix);
+    for (size_t i = 0; i < c->n_boards; i++) {
+        board_t *b = &c->boards[i];
+        if (b->period != c->bperiod[b->slot / LD_SCOPES]) {
+            board_clear(b);
+            continue;
+        }
+        c->boards[k] = *b;
+        ld_pairset_put(&c->board_ix, (uint32_t)b->period, b->slot << 24 | b->value, (uint32_t)k);
+        k++;
+    }
+    c->n_boards = k;
+}
+
+static void boards_forget(ld_core_t *c)
 {
     for (size_t i = 0; i < c->n_boards; i++)
         board_clear(&c->boards[i]);
+    c->n_boards = 0;
+    ld_pairset_free(&c->board_ix);
+}
+
+/* Builds every board from the employees. */
+static void boards_build(ld_core_t *c)
+{
+    boards_forget(c);
+    cur_periods(c, c->bperiod);
     size_t n = c->g.n_emps;
+    bimage_t *img = scratch(c, n)->now;
     for (uint32_t i = 0; i < n; i++)
-        idkey_set(c, i);
-    sortent_t *v = ld_xmalloc((n + 1) * sizeof *v), *tmp = ld_xmalloc((n + 1) * sizeof *tmp);
-    /* the id order: the employees sorted by id once */
-    uint32_t *idrank = ld_xmalloc((n + 1) * sizeof *idrank);
-    {
-        uint32_t *ix = ld_xmalloc((n + 1) * sizeof *ix), *t2 = ld_xmalloc((n + 1) * sizeof *t2);
-        for (uint32_t i = 0; i < n; i++)
-            ix[i] = i;
-        uint32_t *src = ix, *dst = t2;
-        for (size_t w = 1; w < n; w *= 2) {
-            for (size_t lo = 0; lo < n; lo += 2 * w) {
-                size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
-                size_t i = lo, j = mid, k = lo;
-                while (i < mid && j < hi)
-                    dst[k++] = strcmp(c->emps[src[j]].id, c->emps[src[i]].id) < 0 ? src[j++]
-                                                                                  : src[i++];
-                while (i < mid)
-                    dst[k++] = src[i++];
-                while (j < hi)
-                    dst[k++] = src[j++];
-            }
-            uint32_t *t = src;
-            src = dst;
-            dst = t;
-        }
-        for (uint32_t r = 0; r < n; r++)
-            idrank[src[r]] = r;
-        free(ix), free(t2);
+        image_of(c, i, &img[i]);
+    batch_place(c, NULL, img, n);
+}
+
+/* Forgets the noted employees. The scratch of a catch-up that moved most
+ * of the organisation (a build, a replay's first query) goes back; a
+ * smaller one stays for the next flush (fresh pages cost more than the
+ * work). */
+static void dirty_clear(ld_core_t *c, size_t k)
+{
+    for (size_t i = 0; i < c->n_bimg; i++)
+        if (c->bimg[i].emp != NONE)
+            c->bdirty[c->bimg[i].emp] = 0;
+    c->n_bimg = 0;
+    if (k > c->g.n_emps / 2 + 4096) {
+        free(c->bimg);
+        c->bimg = NULL;
+        c->bimg_cap = 0;
+        scratch_free(c);
     }
-    for (int w = 0; w < LD_WINDOWS; w++)
-        for (int s = 0; s < LD_SCOPES; s++) {
-            uint32_t slot = (uint32_t)(w * LD_SCOPES + s);
-            size_t k = 0;
-            for (uint32_t i = 0; i < n; i++) {
-                const emp_t *e = &c->emps[i];
-                if (e->flags & EF_LEFT)
-                    continue;
-                int32_t period = w ? e->win_period[w - 1] : 0;
-                if (w && !period)
-                    continue;
-                v[k].board = board_get(c, slot, scope_value(e, s), period, true);
-                v[k].x = (bent_t){w ? e->win_score[w - 1] : e->points_total,
-                                  w ? e->win_at[w - 1] : e->score_at_ms, i};
-                v[k].idrank = idrank[i];
-                k++;
-            }
-            sort_ents(v, tmp, k);
-            for (size_t i = 0; i < k;) {
-                size_t j = i;
-                while (j < k && v[j].board == v[i].board)
-                    j++;
-                board_bulk(&c->boards[v[i].board], v + i, j - i);
-                i = j;
-            }
-        }
-    free(v), free(tmp), free(idrank);
 }
 
 void ld_boards_flush(ld_core_t *c)
 {
-    if (!c->boards_built || c->n_bimg > c->g.n_emps / 8 + 64) {
+    if (c->boards_built && !c->n_bimg && c->bperiod_at == c->g.last_at_ms &&
+        c->bperiod_rules == c->g.n_rules)
+        return; /* nothing moved, no new period: the boards are current */
+    c->bperiod_at = c->g.last_at_ms;
+    c->bperiod_rules = c->g.n_rules;
+    int32_t cur[LD_WINDOWS];
+    cur_periods(c, cur);
+    bool back = false, roll = false;
+    for (int w = 1; w < LD_WINDOWS && c->boards_built; w++) {
+        back |= cur[w] < c->bperiod[w]; /* an undone roll-over: rare, rebuilt */
+        roll |= cur[w] > c->bperiod[w];
+    }
+    if (!c->boards_built || back) {
         boards_build(c);
         c->boards_built = true;
+        dirty_clear(c, c->g.n_emps);
+        return;
+    }
+    if (roll) {
+        /* everyone on a new period's boards earned points since the last
+         * flush, so is noted: the new boards start empty */
+        memcpy(c->bperiod, cur, sizeof cur);
+        boards_compact(c);
+    }
+    size_t k = c->n_bimg;
+    if (k > c->g.n_emps / 128 + 4) { /* a merge costs ~ the boards' size, a move ~ 40 searches */
+        bimage_t *now = scratch(c, k)->now;
+        for (size_t i = 0; i < k; i++) {
+            if (c->bimg[i].emp == NONE)
+                now[i] = (bimage_t){.emp = NONE};
+            else
+                image_of(c, c->bimg[i].emp, &now[i]);
+        }
+        batch_place(c, c->bimg, now, k);
     } else {
-        for (size_t i = 0; i < c->n_bimg; i++) {
+        for (size_t i = 0; i < k; i++) {
             bimage_t *m = &c->bimg[i];
             if (m->emp == NONE)
                 continue;
@@ -561,16 +826,12 @@ void ld_boards_flush(ld_core_t *c)
             image_apply(c, &now, true);
         }
     }
-    for (size_t i = 0; i < c->n_bimg; i++)
-        if (c->bimg[i].emp != NONE)
-            c->bdirty[c->bimg[i].emp] = 0;
-    c->n_bimg = 0;
+    dirty_clear(c, k);
 }
 
 void ld_boards_rebuild(ld_core_t *c)
 {
-    for (size_t i = 0; i < c->n_boards; i++)
-        board_clear(&c->boards[i]);
+    boards_forget(c);
     for (size_t i = 0; i < c->n_bimg; i++)
         if (c->bimg[i].emp != NONE)
             c->bdirty[c->bimg[i].emp] = 0;
@@ -580,10 +841,9 @@ void ld_boards_rebuild(ld_core_t *c)
 
 void ld_boards_free(ld_core_t *c)
 {
-    for (size_t i = 0; i < c->n_boards; i++)
-        board_clear(&c->boards[i]);
+    boards_forget(c);
+    scratch_free(c);
     free(c->boards);
-    ld_pairset_free(&c->board_ix);
     free(c->bdirty);
     free(c->bidkey);
     free(c->bimg);
@@ -594,6 +854,12 @@ void ld_boards_free(ld_core_t *c)
 static const char *const window_names[] = {"all", "week", "month", "quarter", "year"};
 static const char *const scope_names[] = {"org", "centre", "team", "level"};
 
+#if defined(__GNUC__)
+#define prefetch(p) __builtin_prefetch(p)
+#else
+#define prefetch(p) ((void)(p))
+#endif
+
 static void add_row(ld_core_t *c, ld_out_t *out, Ladder__V1__Board *b, const bent_t *x,
                     uint32_t rank)
 {
@@ -601,7 +867,7 @@ static void add_row(ld_core_t *c, ld_out_t *out, Ladder__V1__Board *b, const ben
     Ladder__V1__BoardRow *row = ld_body_new(out, &ladder__v1__board_row__descriptor);
     row->rank = rank;
     row->employee_id = ld_ostr(out, e->id);
-    row->name = ld_ostr(out, e->name);
+    row->name = ld_ostr(out, ld_emp_name(c, e));
     row->points = x->score;
     row->level = e->level;
     b->rows[b->n_rows++] = row;
@@ -633,9 +899,19 @@ int ld_boards_query(ld_core_t *c, const Ladder__V1__GetBoard *q, int64_t now, ld
     uint32_t bi = value == NONE ? NONE : board_get(c, slot, value, period, false);
     board_t *bd = bi == NONE ? NULL : &c->boards[bi];
     Ladder__V1__Board *b = ld_body_new(out, &ladder__v1__board__descriptor);
-    char name[96];
-    snprintf(name, sizeof name, "%s/%s%s%.60s", window_names[q->window], scope_names[q->scope],
-             q->scope ? ":" : "", q->scope ? sv : "");
+    char name[96]; /* "<window>/<scope>[:<value>]", value cut at 60 bytes */
+    size_t nl = 0, vl = 0;
+    while (q->scope && vl < 60 && sv[vl])
+        vl++;
+    for (const char *t = window_names[q->window]; *t;)
+        name[nl++] = *t++;
+    name[nl++] = '/';
+    for (const char *t = scope_names[q->scope]; *t;)
+        name[nl++] = *t++;
+    if (q->scope)
+        name[nl++] = ':';
+    memcpy(name + nl, sv, vl);
+    name[nl + vl] = 0;
     b->name = ld_ostr(out, name);
     if (q->window) {
         const ld_rules_t *r = ld_cur_rules(c);
@@ -673,7 +949,36 @@ int ld_boards_query(ld_core_t *c, const Ladder__V1__GetBoard *q, int64_t now, ld
     }
     size_t cap = (last >= first ? last - first + 1 : 0) + 2 * radius + 2;
     b->rows = ld_arena_alloc(&out->arena, cap * sizeof *b->rows);
-    if (size && first <= last) {
+    if (size && first <= last && last - first < 8 && bd) {
+        /* a few rows (an asker and neighbours): their employees are fetched
+         * together, so the misses overlap instead of queueing */
+        const bent_t *ents[8];
+        uint32_t j, p, n = 0;
+        if (around_rank && first <= around_rank && around_rank - first <= radius) {
+            j = aj, p = ap;
+            uint32_t k = around_rank - first;
+            while (k > p) {
+                k -= p + 1;
+                j--;
+                p = bd->blk[j]->n - 1;
+            }
+            p -= k;
+        } else {
+            j = block_at(bd, first);
+            p = first - 1 - bd->prefix[j];
+        }
+        for (uint32_t k = first; k <= last; k++) {
+            while (p == bd->blk[j]->n)
+                j++, p = 0;
+            ents[n] = &bd->blk[j]->e[p++];
+            prefetch(&c->emps[ents[n]->emp]);
+            n++;
+        }
+        for (uint32_t k = 0; k < n; k++)
+            prefetch(ld_emp_name(c, &c->emps[ents[k]->emp]));
+        for (uint32_t k = 0; k < n; k++)
+            add_row(c, out, b, ents[k], first + k);
+    } else if (size && first <= last) {
         /* one search, then along the blocks */
         uint32_t j, p;
         if (around_rank && first <= around_rank && around_rank - first <= radius) {

@@ -23,11 +23,12 @@ void ld_contrib_decided(ld_core_t *c, uint32_t emp, bool accepted)
 
 /* ------------------------------------------------------ knowledge base -- */
 
-static int propose_kb(ld_core_t *c, const Ladder__V1__ProposeKb *m, const ld_ctx_t *ctx, ld_out_t *out)
+int ld_decide_propose_kb(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+                         ld_out_t *out)
 {
+    const Ladder__V1__ProposeKb *m = cmd->propose_kb;
     uint32_t a;
     if (ld_need_emp(c, "propose_kb.proposer_id", m->proposer_id, &a) ||
-        ld_need_role(c, ctx, R(MANAGER), m->proposer_id, "§4", "propose in another's name") ||
         ld_check_id(c, "propose_kb.proposal_id", m->proposal_id) ||
         ld_check_id(c, "propose_kb.item_id", m->item_id) ||
         ld_check_text(c, "propose_kb.text", m->text, true))
@@ -65,8 +66,10 @@ static int propose_kb(ld_core_t *c, const Ladder__V1__ProposeKb *m, const ld_ctx
     return ld_apply(c, ev);
 }
 
-static int review_kb(ld_core_t *c, const Ladder__V1__ReviewKb *m, const ld_ctx_t *ctx, ld_out_t *out)
+int ld_decide_review_kb(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+                        ld_out_t *out)
 {
+    const Ladder__V1__ReviewKb *m = cmd->review_kb;
     const ld_rules_t *r = ld_cur_rules(c);
     if (ld_check_id(c, "review_kb.proposal_id", m->proposal_id) ||
         ld_check_id(c, "review_kb.reviewer_id", m->reviewer_id) ||
@@ -76,11 +79,6 @@ static int review_kb(ld_core_t *c, const Ladder__V1__ReviewKb *m, const ld_ctx_t
         return ld_refuse(c, E(ERR_FORBIDDEN), "§5", "review_kb.reviewer_id",
                       "§5: reviews are made in one's own name (%s is not %s)",
                       ctx->principal ? ctx->principal : "", m->reviewer_id);
-    if (!ld_may_review(c, ctx))
-        return ld_refuse(c, E(ERR_FORBIDDEN), "§5", "review_kb.reviewer_id",
-                      "§5: only committee members and managers may review; %s is neither "
-                      "(a claimed reviewer role counts for nothing, §1)",
-                      m->reviewer_id);
     uint32_t pi = ld_rec_find(c, REC_KB_PROPOSAL, m->proposal_id);
     if (pi == NONE)
         return ld_refuse(c, E(ERR_NOT_FOUND), "§4", "review_kb.proposal_id", "§4: no proposal %s",
@@ -90,15 +88,15 @@ static int review_kb(ld_core_t *c, const Ladder__V1__ReviewKb *m, const ld_ctx_t
         return ld_refuse(c, E(ERR_REFUSED), "§4", "review_kb.proposal_id",
                       "§4: proposal %s was already %s", m->proposal_id,
                       p->state == RS_ACCEPTED ? "accepted" : "rejected");
-    if (!strcmp(c->emps[p->a].id, m->reviewer_id))
+    if (!strcmp(c->emps[p->kbp.proposer].id, m->reviewer_id))
         return ld_refuse(c, E(ERR_REFUSED), "§4", "review_kb.reviewer_id",
                       "§4: a reviewer may not review their own proposal");
-    if (!(p->flags & REC_F_NEW_ITEM) && c->recs[p->b].state == KB_DELETED)
+    if (!(p->flags & REC_F_NEW_ITEM) && c->recs[p->kbp.item].state == KB_DELETED)
         return ld_refuse(c, E(ERR_REFUSED), "§4", "review_kb.proposal_id",
                       "§4: item %s was deleted; proposal %s can no longer pass",
-                      c->recs[p->b].key + 2, m->proposal_id);
+                      c->recs[p->kbp.item].key + 2, m->proposal_id);
     uint32_t rv = ld_intern_find(c, m->reviewer_id);
-    if (rv != NONE && ld_vec_has(&p->list, rv))
+    if (rv != NONE && ld_vec_has(&p->kbp.reviewers, rv))
         return ld_refuse(c, E(ERR_DUPLICATE), "§4", "review_kb.reviewer_id",
                       "§4: %s already reviewed proposal %s", m->reviewer_id, m->proposal_id);
     bool approve = m->verdict == LADDER__V1__VERDICT__VERDICT_APPROVE;
@@ -108,7 +106,7 @@ static int review_kb(ld_core_t *c, const Ladder__V1__ReviewKb *m, const ld_ctx_t
         return ld_refuse(c, E(ERR_INVALID), "§3", "review_kb.amount",
                       "§3 P2: the proposed amount must be %lld to %lld",
                       (long long)r->kb_revision_min, (long long)r->kb_revision_max);
-    const rec_t *item = &c->recs[p->b];
+    const rec_t *item = &c->recs[p->kbp.item];
     char item_id[LD_ID_MAX + 1];
     snprintf(item_id, sizeof item_id, "%s", item->key + 2);
     Ladder__V1__Event *ev = ld_emit(c, out, ctx, "kb", item_id, EV(KB_REVIEWED), 0);
@@ -128,14 +126,14 @@ static int review_kb(ld_core_t *c, const Ladder__V1__ReviewKb *m, const ld_ctx_t
               m->proposal_id, reviewed))
         return -1;
     p = &c->recs[pi];
-    if (p->n1 >= r->kb_quorum) {
-        uint32_t amount = ld_median_u32(&p->list2), proposer = p->a;
+    if (p->kbp.approvals >= r->kb_quorum) {
+        uint32_t amount = ld_median_u32(&p->kbp.amounts), proposer = p->kbp.proposer;
         bool deletion = (p->flags & REC_F_DELETE) != 0;
         ev = ld_emit(c, out, ctx, "kb", item_id, EV(KB_ACCEPTED), reviewed);
         Ladder__V1__KbAccepted *ab = ld_body_new(out, &ladder__v1__kb_accepted__descriptor);
         ab->proposal_id = ld_ostr(out, m->proposal_id);
         ab->item_id = ld_ostr(out, item_id);
-        ab->new_version = (uint32_t)c->recs[p->b].value + 1;
+        ab->new_version = (uint32_t)c->recs[p->kbp.item].value + 1;
         ab->award = amount;
         ab->deleted = deletion;
         ev->kb_accepted = ab;
@@ -144,7 +142,7 @@ static int review_kb(ld_core_t *c, const Ladder__V1__ReviewKb *m, const ld_ctx_t
         return ld_award(c, out, ctx, proposer, amount, LADDER__V1__POINT_SOURCE__P2_KB_REVISION,
                      m->proposal_id, ev->seq);
     }
-    if (p->n2 >= r->kb_reject_quorum) {
+    if (p->kbp.rejections >= r->kb_reject_quorum) {
         ev = ld_emit(c, out, ctx, "kb", item_id, EV(KB_REJECTED), reviewed);
         Ladder__V1__KbRejected *rb = ld_body_new(out, &ladder__v1__kb_rejected__descriptor);
         rb->proposal_id = ld_ostr(out, m->proposal_id);
@@ -167,9 +165,10 @@ static bool case_contributor(const ld_core_t *c, uint32_t k, uint32_t emp)
     return false;
 }
 
-static int apply_quality(ld_core_t *c, const Ladder__V1__ApplyQuality *m, const ld_ctx_t *ctx,
-                         ld_out_t *out)
+int ld_decide_apply_quality(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+                            ld_out_t *out)
 {
+    const Ladder__V1__ApplyQuality *m = cmd->apply_quality;
     uint32_t k;
     if (ld_check_id(c, "apply_quality.case_id", m->case_id))
         return -1;
@@ -182,7 +181,6 @@ static int apply_quality(ld_core_t *c, const Ladder__V1__ApplyQuality *m, const 
     if (m->n_contributor_ids == 0 || m->n_contributor_ids > 20)
         return ld_refuse(c, E(ERR_INVALID), "§4", "apply_quality.contributor_ids",
                       "§4: 1 to 20 contributors");
-    bool self = false;
     for (size_t i = 0; i < m->n_contributor_ids; i++) {
         uint32_t e;
         char field[64];
@@ -193,11 +191,7 @@ static int apply_quality(ld_core_t *c, const Ladder__V1__ApplyQuality *m, const 
             if (!strcmp(m->contributor_ids[i], m->contributor_ids[j]))
                 return ld_refuse(c, E(ERR_INVALID), "§4", field, "§4: %s is listed twice",
                               m->contributor_ids[i]);
-        self |= ctx->principal && !strcmp(ctx->principal, m->contributor_ids[i]);
     }
-    if (!self && !ld_has_role(ctx, R(MANAGER)))
-        return ld_refuse(c, E(ERR_FORBIDDEN), "§4", "apply_quality.contributor_ids",
-                      "§4: contributors apply for themselves (or a manager for them)");
     for (size_t i = 0; i < m->n_contributor_ids; i++) {
         char field[64];
         snprintf(field, sizeof field, "apply_quality.contributor_ids[%zu]", i);
@@ -226,13 +220,11 @@ static int apply_quality(ld_core_t *c, const Ladder__V1__ApplyQuality *m, const 
     return ld_apply(c, ev);
 }
 
-static int award_quality(ld_core_t *c, const Ladder__V1__AwardQuality *m, const ld_ctx_t *ctx,
-                         ld_out_t *out)
+int ld_decide_award_quality(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+                            ld_out_t *out)
 {
+    const Ladder__V1__AwardQuality *m = cmd->award_quality;
     const ld_rules_t *r = ld_cur_rules(c);
-    if (!ld_may_review(c, ctx))
-        return ld_refuse(c, E(ERR_FORBIDDEN), "§4", "award_quality",
-                      "§4: quality awards are decided by reviewers or managers");
     uint32_t qi = m->case_id ? ld_rec_find(c, REC_QUALITY, m->case_id) : NONE;
     if (qi == NONE)
         return ld_refuse(c, E(ERR_NOT_FOUND), "§4", "award_quality.case_id",
@@ -248,16 +240,16 @@ static int award_quality(ld_core_t *c, const Ladder__V1__AwardQuality *m, const 
     Ladder__V1__Event *ev = ld_emit(c, out, ctx, "case", m->case_id, EV(QUALITY_AWARDED), 0);
     Ladder__V1__QualityAwarded *b = ld_body_new(out, &ladder__v1__quality_awarded__descriptor);
     b->case_id = ld_ostr(out, m->case_id);
-    b->n_contributor_ids = m->approve ? q->list.len : 0;
-    b->contributor_ids = ld_arena_alloc(&out->arena, (q->list.len + 1) * sizeof(char *));
+    b->n_contributor_ids = m->approve ? q->quality.contributors.len : 0;
+    b->contributor_ids = ld_arena_alloc(&out->arena, (q->quality.contributors.len + 1) * sizeof(char *));
     for (size_t i = 0; i < b->n_contributor_ids; i++)
-        b->contributor_ids[i] = ld_ostr(out, c->emps[q->list.v[i]].id);
+        b->contributor_ids[i] = ld_ostr(out, c->emps[q->quality.contributors.v[i]].id);
     b->amount_each = m->approve ? m->amount_each : 0;
-    b->outstanding_id = ld_ostr(out, m->approve && q->a != NONE ? c->emps[q->a].id : "");
-    b->outstanding_amount = m->approve && q->a != NONE ? r->quality_outstanding : 0;
+    b->outstanding_id = ld_ostr(out, m->approve && q->quality.outstanding != NONE ? c->emps[q->quality.outstanding].id : "");
+    b->outstanding_amount = m->approve && q->quality.outstanding != NONE ? r->quality_outstanding : 0;
     ev->quality_awarded = b;
-    uint32_t members[20], n = q->list.len < 20 ? q->list.len : 20, outstanding = q->a;
-    memcpy(members, q->list.v, n * sizeof *members);
+    uint32_t members[20], n = q->quality.contributors.len < 20 ? q->quality.contributors.len : 20, outstanding = q->quality.outstanding;
+    memcpy(members, q->quality.contributors.v, n * sizeof *members);
     if (ld_apply(c, ev) || !m->approve)
         return c->why->code ? -1 : 0;
     /* P5: the outstanding contributor gets the outstanding amount, the others each */
@@ -271,13 +263,13 @@ static int award_quality(ld_core_t *c, const Ladder__V1__AwardQuality *m, const 
 
 /* ------------------------------------------------------------ committee -- */
 
-static int apply_committee(ld_core_t *c, const Ladder__V1__ApplyCommittee *m, const ld_ctx_t *ctx,
-                           ld_out_t *out)
+int ld_decide_apply_committee(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+                              ld_out_t *out)
 {
+    const Ladder__V1__ApplyCommittee *m = cmd->apply_committee;
     const ld_rules_t *r = ld_cur_rules(c);
     uint32_t i;
-    if (ld_need_emp(c, "apply_committee.employee_id", m->employee_id, &i) ||
-        ld_need_role(c, ctx, 0, m->employee_id, "§5", "apply for another employee"))
+    if (ld_need_emp(c, "apply_committee.employee_id", m->employee_id, &i))
         return -1;
     const emp_t *e = &c->emps[i];
     if (e->flags & EF_COMMITTEE)
@@ -322,12 +314,12 @@ static int apply_committee(ld_core_t *c, const Ladder__V1__ApplyCommittee *m, co
     return ld_apply(c, ev);
 }
 
-static int decide_committee(ld_core_t *c, const Ladder__V1__DecideCommittee *m, const ld_ctx_t *ctx,
-                            ld_out_t *out)
+int ld_decide_decide_committee(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+                               ld_out_t *out)
 {
+    const Ladder__V1__DecideCommittee *m = cmd->decide_committee;
     uint32_t i;
-    if (ld_need_role(c, ctx, R(MANAGER) | R(CHAIR), NULL, "§5", "decide committee applications") ||
-        ld_need_emp(c, "decide_committee.employee_id", m->employee_id, &i) ||
+    if (ld_need_emp(c, "decide_committee.employee_id", m->employee_id, &i) ||
         ld_check_text(c, "decide_committee.reason", m->reason, true))
         return -1;
     if (!(c->emps[i].flags & EF_APPLIED))
@@ -349,12 +341,12 @@ static int decide_committee(ld_core_t *c, const Ladder__V1__DecideCommittee *m, 
     return ld_apply(c, ev);
 }
 
-static int remove_committee(ld_core_t *c, const Ladder__V1__RemoveCommittee *m, const ld_ctx_t *ctx,
-                            ld_out_t *out)
+int ld_decide_remove_committee(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+                               ld_out_t *out)
 {
+    const Ladder__V1__RemoveCommittee *m = cmd->remove_committee;
     uint32_t i;
-    if (ld_need_role(c, ctx, R(MANAGER), NULL, "§5", "remove committee members") ||
-        ld_need_emp(c, "remove_committee.employee_id", m->employee_id, &i) ||
+    if (ld_need_emp(c, "remove_committee.employee_id", m->employee_id, &i) ||
         ld_check_text(c, "remove_committee.reason", m->reason, true))
         return -1;
     if (!(c->emps[i].flags & EF_COMMITTEE))
@@ -370,12 +362,12 @@ static int remove_committee(ld_core_t *c, const Ladder__V1__RemoveCommittee *m, 
 
 /* ----------------------------------------------------------- suggestions -- */
 
-static int submit_suggestion(ld_core_t *c, const Ladder__V1__SubmitSuggestion *m,
-                             const ld_ctx_t *ctx, ld_out_t *out)
+int ld_decide_submit_suggestion(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+                                ld_out_t *out)
 {
+    const Ladder__V1__SubmitSuggestion *m = cmd->submit_suggestion;
     uint32_t i;
     if (ld_need_emp(c, "submit_suggestion.employee_id", m->employee_id, &i) ||
-        ld_need_role(c, ctx, R(MANAGER), m->employee_id, "§8", "suggest in another's name") ||
         ld_check_id(c, "submit_suggestion.suggestion_id", m->suggestion_id) ||
         ld_check_text(c, "submit_suggestion.text", m->text, true))
         return -1;
@@ -392,12 +384,12 @@ static int submit_suggestion(ld_core_t *c, const Ladder__V1__SubmitSuggestion *m
     return ld_apply(c, ev);
 }
 
-static int judge_suggestion(ld_core_t *c, const Ladder__V1__JudgeSuggestion *m, const ld_ctx_t *ctx,
-                            ld_out_t *out)
+int ld_decide_judge_suggestion(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+                               ld_out_t *out)
 {
+    const Ladder__V1__JudgeSuggestion *m = cmd->judge_suggestion;
     const ld_rules_t *r = ld_cur_rules(c);
-    if (ld_need_role(c, ctx, R(MANAGER), NULL, "§8", "judge suggestions") ||
-        ld_check_id(c, "judge_suggestion.suggestion_id", m->suggestion_id) ||
+    if (ld_check_id(c, "judge_suggestion.suggestion_id", m->suggestion_id) ||
         ld_check_text(c, "judge_suggestion.reason", m->reason, false))
         return -1;
     uint32_t si = ld_rec_find(c, REC_SUGGESTION, m->suggestion_id);
@@ -437,7 +429,7 @@ static int judge_suggestion(ld_core_t *c, const Ladder__V1__JudgeSuggestion *m, 
         return ld_refuse(c, E(ERR_INVALID), "§8", "judge_suggestion.verdict",
                       "§8: not adopted, adopted, adopted and feasible, or duplicate");
     }
-    uint32_t proposer = c->recs[si].a;
+    uint32_t proposer = c->recs[si].suggestion.author;
     Ladder__V1__Event *ev = ld_emit(c, out, ctx, "suggestion", m->suggestion_id, EV(SUGGESTION_JUDGED), 0);
     Ladder__V1__SuggestionJudged *b = ld_body_new(out, &ladder__v1__suggestion_judged__descriptor);
     b->suggestion_id = ld_ostr(out, m->suggestion_id);
@@ -456,10 +448,11 @@ static int judge_suggestion(ld_core_t *c, const Ladder__V1__JudgeSuggestion *m, 
 
 /* ----------------------------------------------------------- QC projects -- */
 
-static int publish_qc(ld_core_t *c, const Ladder__V1__PublishQc *m, const ld_ctx_t *ctx, ld_out_t *out)
+int ld_decide_publish_qc(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+                         ld_out_t *out)
 {
-    if (ld_need_role(c, ctx, R(MANAGER), NULL, "§8", "publish QC topics") ||
-        ld_check_id(c, "publish_qc.project_id", m->project_id) ||
+    const Ladder__V1__PublishQc *m = cmd->publish_qc;
+    if (ld_check_id(c, "publish_qc.project_id", m->project_id) ||
         ld_check_text(c, "publish_qc.topic", m->topic, true))
         return -1;
     if (ld_rec_find(c, REC_QC_PROJECT, m->project_id) != NONE)
@@ -482,8 +475,10 @@ static void group_key(char *buf, const char *project, const char *group)
     snprintf(buf, 72, "%s/%s", project, group);
 }
 
-static int claim_qc(ld_core_t *c, const Ladder__V1__ClaimQc *m, const ld_ctx_t *ctx, ld_out_t *out)
+int ld_decide_claim_qc(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+                       ld_out_t *out)
 {
+    const Ladder__V1__ClaimQc *m = cmd->claim_qc;
     const ld_rules_t *r = ld_cur_rules(c);
     if (ld_check_id(c, "claim_qc.project_id", m->project_id) || ld_check_id(c, "claim_qc.group_id", m->group_id))
         return -1;
@@ -500,11 +495,10 @@ static int claim_qc(ld_core_t *c, const Ladder__V1__ClaimQc *m, const ld_ctx_t *
         return ld_refuse(c, E(ERR_REFUSED), "§8", "claim_qc.member_ids",
                       "§8: a QC group has %u to %u members, not %zu", r->qc_min_group,
                       r->qc_max_group, m->n_member_ids);
-    if (c->recs[pi].n1 >= r->qc_max_groups)
+    if (c->recs[pi].qc.groups >= r->qc_max_groups)
         return ld_refuse(c, E(ERR_REFUSED), "§8", "claim_qc.project_id",
                       "§8: at most %u groups per topic; %s has %u", r->qc_max_groups,
-                      m->project_id, c->recs[pi].n1);
-    bool member = false;
+                      m->project_id, c->recs[pi].qc.groups);
     for (size_t i = 0; i < m->n_member_ids; i++) {
         uint32_t e;
         char field[48];
@@ -515,15 +509,11 @@ static int claim_qc(ld_core_t *c, const Ladder__V1__ClaimQc *m, const ld_ctx_t *
             if (!strcmp(m->member_ids[i], m->member_ids[j]))
                 return ld_refuse(c, E(ERR_INVALID), "§8", field, "§8: %s is listed twice",
                               m->member_ids[i]);
-        if (ld_vec_has(&c->recs[pi].list2, e)) /* §8 v2: one group per topic */
+        if (ld_vec_has(&c->recs[pi].qc.members, e)) /* §8 v2: one group per topic */
             return ld_refuse(c, E(ERR_REFUSED), "§8", field,
                           "§8: %s already sits in a group of topic %s; a person sits in at "
                           "most one group of a topic", m->member_ids[i], m->project_id);
-        member |= ctx->principal && !strcmp(ctx->principal, m->member_ids[i]);
     }
-    if (!member && !ld_has_role(ctx, R(MANAGER)))
-        return ld_refuse(c, E(ERR_FORBIDDEN), "§8", "claim_qc.member_ids",
-                      "§8: a group claims a topic through one of its members or a manager");
     Ladder__V1__Event *ev = ld_emit(c, out, ctx, "qc", m->project_id, EV(QC_CLAIMED), 0);
     Ladder__V1__QcClaimed *b = ld_body_new(out, &ladder__v1__qc_claimed__descriptor);
     b->project_id = ld_ostr(out, m->project_id);
@@ -536,10 +526,11 @@ static int claim_qc(ld_core_t *c, const Ladder__V1__ClaimQc *m, const ld_ctx_t *
     return ld_apply(c, ev);
 }
 
-static int complete_qc(ld_core_t *c, const Ladder__V1__CompleteQc *m, const ld_ctx_t *ctx, ld_out_t *out)
+int ld_decide_complete_qc(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+                          ld_out_t *out)
 {
-    if (ld_need_role(c, ctx, R(MANAGER), NULL, "§8", "record QC completions") ||
-        ld_check_id(c, "complete_qc.project_id", m->project_id) ||
+    const Ladder__V1__CompleteQc *m = cmd->complete_qc;
+    if (ld_check_id(c, "complete_qc.project_id", m->project_id) ||
         ld_check_id(c, "complete_qc.group_id", m->group_id))
         return -1;
     char gk[72];
@@ -551,9 +542,9 @@ static int complete_qc(ld_core_t *c, const Ladder__V1__CompleteQc *m, const ld_c
     if (c->recs[gi].state != RS_PENDING)
         return ld_refuse(c, E(ERR_DUPLICATE), "§8", "complete_qc.group_id",
                       "§8: group %s already completed %s", m->group_id, m->project_id);
-    int64_t points = c->recs[c->recs[gi].a].value;
-    uint32_t members[16], n = c->recs[gi].list.len < 16 ? c->recs[gi].list.len : 16;
-    memcpy(members, c->recs[gi].list.v, n * sizeof *members);
+    int64_t points = c->recs[c->recs[gi].group.project].value;
+    uint32_t members[16], n = c->recs[gi].group.members.len < 16 ? c->recs[gi].group.members.len : 16;
+    memcpy(members, c->recs[gi].group.members.v, n * sizeof *members);
     Ladder__V1__Event *ev = ld_emit(c, out, ctx, "qc", m->project_id, EV(QC_COMPLETED), 0);
     Ladder__V1__QcCompleted *b = ld_body_new(out, &ladder__v1__qc_completed__descriptor);
     b->project_id = ld_ostr(out, m->project_id);
@@ -566,25 +557,6 @@ static int complete_qc(ld_core_t *c, const Ladder__V1__CompleteQc *m, const ld_c
                   m->project_id, ev->seq))
             return -1;
     return 0;
-}
-
-int ld_contrib_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx, ld_out_t *out)
-{
-    switch (cmd->cmd_case) {
-    case LADDER__V1__COMMAND__CMD_PROPOSE_KB: return propose_kb(c, cmd->propose_kb, ctx, out);
-    case LADDER__V1__COMMAND__CMD_REVIEW_KB: return review_kb(c, cmd->review_kb, ctx, out);
-    case LADDER__V1__COMMAND__CMD_APPLY_QUALITY: return apply_quality(c, cmd->apply_quality, ctx, out);
-    case LADDER__V1__COMMAND__CMD_AWARD_QUALITY: return award_quality(c, cmd->award_quality, ctx, out);
-    case LADDER__V1__COMMAND__CMD_APPLY_COMMITTEE: return apply_committee(c, cmd->apply_committee, ctx, out);
-    case LADDER__V1__COMMAND__CMD_DECIDE_COMMITTEE: return decide_committee(c, cmd->decide_committee, ctx, out);
-    case LADDER__V1__COMMAND__CMD_REMOVE_COMMITTEE: return remove_committee(c, cmd->remove_committee, ctx, out);
-    case LADDER__V1__COMMAND__CMD_SUBMIT_SUGGESTION: return submit_suggestion(c, cmd->submit_suggestion, ctx, out);
-    case LADDER__V1__COMMAND__CMD_JUDGE_SUGGESTION: return judge_suggestion(c, cmd->judge_suggestion, ctx, out);
-    case LADDER__V1__COMMAND__CMD_PUBLISH_QC: return publish_qc(c, cmd->publish_qc, ctx, out);
-    case LADDER__V1__COMMAND__CMD_CLAIM_QC: return claim_qc(c, cmd->claim_qc, ctx, out);
-    case LADDER__V1__COMMAND__CMD_COMPLETE_QC: return complete_qc(c, cmd->complete_qc, ctx, out);
-    default: return 1;
-    }
 }
 
 /* ---------------------------------------------------------------- evolve -- */
@@ -613,7 +585,7 @@ int ld_contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
             it = ld_rec_new(c, REC_KB_ITEM, m->item_id);
         uint32_t p = ld_rec_new(c, REC_KB_PROPOSAL, m->proposal_id);
         rec_t *r = &c->recs[p];
-        r->a = i, r->b = it, r->at_ms = ev->at_ms, r->seq = ev->seq;
+        r->kbp.proposer = i, r->kbp.item = it, r->at_ms = ev->at_ms, r->seq = ev->seq;
         r->flags = (uint8_t)((m->delete_item ? REC_F_DELETE : 0) | (m->new_item ? REC_F_NEW_ITEM : 0));
         r->text = ld_xstrdup(m->text ? m->text : "");
         return 0;
@@ -626,12 +598,12 @@ int ld_contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         uint32_t rv = ld_intern(c, m->reviewer_id);
         ld_touch_rec(c, p);
         rec_t *r = &c->recs[p];
-        ld_vec_push(&r->list, rv);
+        ld_vec_push(&r->kbp.reviewers, rv);
         if (m->verdict == LADDER__V1__VERDICT__VERDICT_APPROVE) {
-            r->n1++;
-            ld_vec_push(&r->list2, (uint32_t)m->amount);
+            r->kbp.approvals++;
+            ld_vec_push(&r->kbp.amounts, (uint32_t)m->amount);
         } else {
-            r->n2++;
+            r->kbp.rejections++;
         }
         return 0;
     }
@@ -640,7 +612,7 @@ int ld_contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         uint32_t p = m->proposal_id ? ld_rec_find(c, REC_KB_PROPOSAL, m->proposal_id) : NONE;
         if (p == NONE || c->recs[p].state != RS_PENDING)
             return -1;
-        uint32_t it = c->recs[p].b;
+        uint32_t it = c->recs[p].kbp.item;
         ld_touch_rec(c, p);
         ld_touch_rec(c, it);
         c->recs[p].state = RS_ACCEPTED;
@@ -648,8 +620,8 @@ int ld_contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         c->recs[p].seq = ev->seq;
         c->recs[it].value = m->new_version;
         c->recs[it].state = m->deleted ? KB_DELETED : KB_LIVE; /* §4 v2 */
-        ld_vec_push(&c->recs[it].list, p);
-        ld_contrib_decided(c, c->recs[p].a, true);
+        ld_vec_push(&c->recs[it].item.proposals, p);
+        ld_contrib_decided(c, c->recs[p].kbp.proposer, true);
         return 0;
     }
     case EV(KB_REJECTED): {
@@ -658,7 +630,7 @@ int ld_contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
             return -1;
         ld_touch_rec(c, p);
         c->recs[p].state = RS_REJECTED;
-        ld_contrib_decided(c, c->recs[p].a, false);
+        ld_contrib_decided(c, c->recs[p].kbp.proposer, false);
         return 0;
     }
     case EV(QUALITY_APPLIED): {
@@ -669,10 +641,10 @@ int ld_contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         for (size_t k = 0; k < m->n_contributor_ids; k++) {
             if ((i = ld_emp_find(c, m->contributor_ids[k])) == NONE)
                 return -1;
-            ld_vec_push(&c->recs[q].list, i);
+            ld_vec_push(&c->recs[q].quality.contributors, i);
         }
         if (m->outstanding_id && *m->outstanding_id)
-            c->recs[q].a = ld_emp_find(c, m->outstanding_id);
+            c->recs[q].quality.outstanding = ld_emp_find(c, m->outstanding_id);
         return 0;
     }
     case EV(QUALITY_AWARDED): {
@@ -697,7 +669,7 @@ int ld_contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
             ld_rec_find(c, REC_SUGGESTION, m->suggestion_id) != NONE)
             return -1;
         j = ld_rec_new(c, REC_SUGGESTION, m->suggestion_id);
-        c->recs[j].a = i, c->recs[j].seq = ev->seq, c->recs[j].at_ms = ev->at_ms;
+        c->recs[j].suggestion.author = i, c->recs[j].seq = ev->seq, c->recs[j].at_ms = ev->at_ms;
         return 0;
     }
     case EV(SUGGESTION_JUDGED): {
@@ -707,7 +679,7 @@ int ld_contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         ld_touch_rec(c, j);
         c->recs[j].state = RS_ACCEPTED;
         c->recs[j].value = ev->suggestion_judged->amount;
-        c->recs[j].n1 = (uint32_t)ev->suggestion_judged->verdict;
+        c->recs[j].suggestion.verdict = (uint32_t)ev->suggestion_judged->verdict;
         return 0;
     }
     case EV(QC_PUBLISHED): {
@@ -729,15 +701,15 @@ int ld_contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         if (ld_rec_find(c, REC_QC_GROUP, gk) != NONE)
             return -1;
         ld_touch_rec(c, p);
-        c->recs[p].n1++;
+        c->recs[p].qc.groups++;
         j = ld_rec_new(c, REC_QC_GROUP, gk);
-        c->recs[j].a = p;
+        c->recs[j].group.project = p;
         for (size_t k = 0; k < m->n_member_ids; k++) {
             if ((i = ld_emp_find(c, m->member_ids[k])) == NONE)
                 return -1;
-            ld_vec_push(&c->recs[j].list, i);
-            if (!ld_vec_has(&c->recs[p].list2, i)) /* §8 v2: the topic's members */
-                ld_vec_push(&c->recs[p].list2, i);
+            ld_vec_push(&c->recs[j].group.members, i);
+            if (!ld_vec_has(&c->recs[p].qc.members, i)) /* §8 v2: the topic's members */
+                ld_vec_push(&c->recs[p].qc.members, i);
         }
         return 0;
     }
@@ -754,7 +726,7 @@ int ld_contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         return 0;
     }
     default:
-        return 1;
+        return -1; /* not of this module: the event table routes it elsewhere */
     }
 }
 
@@ -767,9 +739,9 @@ static Ladder__V1__KbItemView *kb_view(ld_core_t *c, ld_out_t *out, uint32_t it)
     v->item_id = ld_ostr(out, item->key + 2);
     v->version = (uint32_t)item->value;
     v->deleted = item->state == KB_DELETED;
-    v->history = ld_arena_alloc(&out->arena, (item->list.len + 1) * sizeof *v->history);
-    for (uint32_t k = 0; k < item->list.len; k++) {
-        const rec_t *p = &c->recs[item->list.v[k]];
+    v->history = ld_arena_alloc(&out->arena, (item->item.proposals.len + 1) * sizeof *v->history);
+    for (uint32_t k = 0; k < item->item.proposals.len; k++) {
+        const rec_t *p = &c->recs[item->item.proposals.v[k]];
         Ladder__V1__KbVersion *h = ld_body_new(out, &ladder__v1__kb_version__descriptor);
         h->version = (uint32_t)p->value;
         h->text = ld_ostr(out, p->text);
@@ -784,10 +756,10 @@ static Ladder__V1__KbItemView *kb_view(ld_core_t *c, ld_out_t *out, uint32_t it)
         v->text = ld_ostr(out, "");
     size_t open = 0;
     for (uint32_t k = 0; k < c->g.n_recs; k++)
-        open += c->recs[k].kind == REC_KB_PROPOSAL && c->recs[k].b == it && c->recs[k].state == RS_PENDING;
+        open += c->recs[k].kind == REC_KB_PROPOSAL && c->recs[k].kbp.item == it && c->recs[k].state == RS_PENDING;
     v->open_proposals = ld_arena_alloc(&out->arena, (open + 1) * sizeof *v->open_proposals);
     for (uint32_t k = 0; k < c->g.n_recs; k++)
-        if (c->recs[k].kind == REC_KB_PROPOSAL && c->recs[k].b == it && c->recs[k].state == RS_PENDING)
+        if (c->recs[k].kind == REC_KB_PROPOSAL && c->recs[k].kbp.item == it && c->recs[k].state == RS_PENDING)
             v->open_proposals[v->n_open_proposals++] = ld_ostr(out, c->recs[k].key + 2);
     return v;
 }
@@ -815,15 +787,15 @@ int ld_contrib_query(ld_core_t *c, const Ladder__V1__Query *q, ld_out_t *out, La
         for (uint32_t k = 0; k < c->g.n_recs; k++) {
             const rec_t *r = &c->recs[k];
             if (r->kind != REC_KB_PROPOSAL || r->state != RS_PENDING ||
-                (*who && !strcmp(c->emps[r->a].id, who)) || (rv != NONE && ld_vec_has(&r->list, rv)) ||
-                (!(r->flags & REC_F_NEW_ITEM) && c->recs[r->b].state == KB_DELETED))
+                (*who && !strcmp(c->emps[r->kbp.proposer].id, who)) || (rv != NONE && ld_vec_has(&r->kbp.reviewers, rv)) ||
+                (!(r->flags & REC_F_NEW_ITEM) && c->recs[r->kbp.item].state == KB_DELETED))
                 continue;
             Ladder__V1__PendingItem *it = ld_body_new(out, &ladder__v1__pending_item__descriptor);
             it->kind = ld_ostr(out, "kb");
             it->id = ld_ostr(out, r->key + 2);
-            it->subject = ld_ostr(out, c->recs[r->b].key + 2);
-            it->author_id = ld_ostr(out, c->emps[r->a].id);
-            it->approvals = r->n1, it->rejections = r->n2;
+            it->subject = ld_ostr(out, c->recs[r->kbp.item].key + 2);
+            it->author_id = ld_ostr(out, c->emps[r->kbp.proposer].id);
+            it->approvals = r->kbp.approvals, it->rejections = r->kbp.rejections;
             p->items[p->n_items++] = it;
         }
         for (uint32_t k = 0; k < c->g.n_subs; k++) {

@@ -15,27 +15,37 @@
  * itself: texts, case content and every event stay in the log (ReadEvents,
  * explain and audit read them from there). Costs on x86-64 (ladder-bench
  * core and replay measure the totals):
- *   - an employee: ~500 B (its record 432 B, name, id index, vectors of 4 B
- *     per case studied/examined, apprentice, level change, medal); a §9
- *     board entry is 24 B, on 4 boards (org, centre, team, level) for all
- *     time and for each window with points in its latest period: 96-480 B.
- *     People who left keep their record (ids are never reused, §1).
+ *   - an employee: ~500 B: its record 480 B (no padding, internal.h), its
+ *     name in the name pool (its length + 1), an id-index slot of 8 B at
+ *     most 3/4 full (11-21 B), and vectors of 4 B per case studied or
+ *     examined, apprentice, level change and medal. People who left keep
+ *     their record (ids are never reused, §1).
+ *   - §9 boards (derived, built at the first query, not in snapshots): an
+ *     entry is 24 B, in blocks of 32 (~2 B of block overhead an entry), on
+ *     4 boards (org, centre, team, level) for all time and for each window
+ *     where the employee has points in the current period: 96-480 B, plus
+ *     8 B of id key. Only the current period's boards exist (the period of
+ *     the latest event; GetBoard names no other): they are dropped at the
+ *     roll-over, so boards are one set per window, not one per period.
  *   - a case: 104 B + title; an exam 160 B; a submission 128 B + its
  *     reviews (4 B each); a KB item, suggestion or QC record 168 B + text;
  *     a level change 88 B; a used one-off id (volunteer report) ~50 B;
- *     who-rated-what and who-did-which-task pairs ~16 B each.
- *   - a board: 48 B per (window, scope, value, period) ever used; an entry
- *     leaves a past period's board when its employee next earns points.
+ *     who-rated-what and who-did-which-task pairs ~16 B each; a §12
+ *     reversible fact 32 B and each pay it made 12 B.
  *   - derived and scratch: the deadline heap (16 B an entry), the board
  *     images of employees changed since the last query (128 B each, at most
- *     one per employee), the undo journal (freed at ld_core_release) and the
- *     output arena (freed at ld_out_reset; a refused command's part at once).
+ *     one per employee) and the catch-up's scratch (~260 B per employee
+ *     moved, kept between catch-ups, given back after one that moved most
+ *     of the organisation), the undo journal (freed at ld_core_release) and
+ *     the output arena (freed at ld_out_reset; a refused command's part at
+ *     once).
  * So the state is bounded by the organisation — people ever employed, the
  * library and its exams, people x cases for the study and rating sets —
- * and by the calendar for boards (one set per period), not by the number
- * of events: test_scale checks that 2 M replayed events leave RSS within
- * 1.25x of 1 M. Known growth with time: every exam ever drawn keeps its
- * 160 B record, every accepted case (retired too) its record and title.
+ * not by the number of events: test_scale checks that 2 M replayed events
+ * leave RSS within 1.25x of 1 M. Known growth with time: every exam ever
+ * drawn keeps its 160 B record, every accepted case (retired too) its
+ * record and title, every reversible fact (§12 names no time limit for a
+ * reversal) its 32 B.
  */
 #ifndef LD_CORE_H
 #define LD_CORE_H

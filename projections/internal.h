@@ -14,7 +14,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "commands.h"
 #include "core.h"
+#include "fnv.h"
 
 #define LD_ID_MAX 32         /* ids: 1..32 bytes of [A-Za-z0-9._:@-] */
 #define LD_NAME_MAX 200      /* display names and short texts, bytes */
@@ -27,6 +29,15 @@ void *ld_xmalloc(size_t n);
 void *ld_xcalloc(size_t n, size_t m);
 void *ld_xrealloc(void *p, size_t n);
 char *ld_xstrdup(const char *s);
+
+/* Grows arr (capacity cap, doubling from 64) to hold index n. */
+#define LD_GROW(arr, cap, n)                                                \
+    do {                                                                    \
+        if ((n) >= (cap)) {                                                 \
+            (cap) = (cap) ? (cap) * 2 : 64;                                 \
+            (arr) = ld_xrealloc((arr), (cap) * sizeof *(arr));              \
+        }                                                                   \
+    } while (0)
 
 /* --------------------------------------------------------------- vec -- */
 
@@ -66,9 +77,10 @@ void ld_arena_free(arena_t *a);
 
 typedef const char *(*idmap_key_fn)(const void *ctx, uint32_t idx);
 
-/* Hash and index side by side: one cache line per probe. */
+/* Hash and index side by side: one cache line per probe, 8 B a slot (a
+ * million employees' index is 16 MB). */
 typedef struct {
-    uint64_t h;      /* 0 = empty */
+    uint32_t h;      /* the hash's low 32 bits (never 0: it is odd); 0 = empty */
     uint32_t idx;
 } idslot_t;
 
@@ -133,6 +145,8 @@ enum {
 
 enum { EF_LEFT = 1, EF_COMMITTEE = 2, EF_APPLIED = 4, EF_PLACED = 0x80 /* §2 v2 */ };
 
+/* An employee: 480 B, grouped by width so nothing is padding (core.h's
+ * memory contract). The name is in the core's name pool (c->names). */
 typedef struct {
     char id[LD_ID_MAX + 1];
     uint8_t level;
@@ -147,30 +161,31 @@ typedef struct {
     uint32_t team, centre;  /* interned strings */
     uint32_t mentor;        /* employee index or NONE */
     uint32_t open_exam;     /* exam index or NONE */
-    char *name;
+    uint32_t name;          /* offset in c->names (ld_emp_name) */
+    uint32_t contrib_accepted;            /* §5: KB and case contributions accepted... */
+    uint32_t contrib_decided;             /* ...and decided either way */
+    uint32_t appellant;                   /* §7 v2: interned principal of the appeal */
+    int32_t qt_total_ms;                  /* latest query test's total (at most a day, §6.4) */
+    int32_t cap_day;                      /* local day of the tallies below */
+    int32_t day_tally[LD_SOURCES];        /* points per source that day (daily caps) */
+    int32_t win_period[4];                /* §9: start day of week/month/quarter/year... */
+    int32_t rt_val[4];                    /* v2 §7: window test totals (ms) and exam marks (%) */
+    int64_t win_score[4];                 /* ...the points earned in it, reached at pts_at_ms */
     int64_t points_total, points_since_level, points_in_year;
     int64_t hired_ms, level_ms;
     int64_t year_start_ms, year_end_ms;   /* 0: no retention year (level 0) */
     int64_t appeal_deadline_ms;
-    int64_t qt_total_ms, qt_at_ms;        /* latest query test; qt_at 0 = none */
+    int64_t qt_at_ms;                     /* latest query test; 0 = none */
     int64_t exam_retake_ms;               /* no promotion exam before this */
     int64_t score_at_ms;                  /* when points_total last changed (ties, §9) */
+    int64_t pts_at_ms;                    /* the last points event (the windows' ties, §9) */
+    int64_t mentor_since_ms;              /* §6.5 v2: confirmed at; 0 = only proposed */
     uint64_t demotion_seq, qt_seq, task_seq, hired_seq;
-    int32_t win_period[4];                /* §9: start day of week/month/quarter/year... */
-    int64_t win_score[4];                 /* ...the points earned in it... */
-    int64_t win_at[4];                    /* ...and when that score was reached */
-    uint32_t contrib_accepted;            /* §5: KB and case contributions accepted... */
-    uint32_t contrib_decided;             /* ...and decided either way */
     /* v2 (§7, §11): evidence of the retention year */
     uint64_t year_seq;                    /* the event that opened the year */
     uint64_t pts_seq;                     /* the last points event */
     uint64_t credit_seq;                  /* the last apprentice credit */
     uint64_t rt_seq[4];                   /* window query tests [0,1], exams graded [2,3] */
-    int32_t rt_val[4];                    /* their totals (ms, at most a day) and marks (%) */
-    int64_t mentor_since_ms;              /* §6.5 v2: confirmed at; 0 = only proposed */
-    uint32_t appellant;                   /* §7 v2: interned principal of the appeal */
-    int32_t cap_day;                      /* local day of the tallies below */
-    int32_t day_tally[LD_SOURCES];        /* points per source that day (daily caps) */
     vec_t studied;                        /* case indexes */
     vec_t examined;                       /* case indexes */
     vec_t apprentices;                    /* employee indexes (current) */
@@ -276,7 +291,7 @@ typedef struct {
 #define LD_WINDOWS 5   /* all, week, month, quarter, year */
 #define LD_SCOPES 4    /* org, centre, team, level */
 #define LD_SLOTS (LD_WINDOWS * LD_SCOPES)
-#define LD_BLOCK 128
+#define LD_BLOCK 32
 
 typedef struct {
     int64_t score, at;
@@ -285,6 +300,7 @@ typedef struct {
 
 typedef struct {
     uint32_t n, cap;
+    uint32_t before;       /* entries in the blocks before (valid below prefix_ok) */
     bent_t e[];
 } bblock_t;
 
@@ -297,6 +313,9 @@ typedef struct {
     bent_t *first;         /* first entry of each block */
     int64_t *fscore;       /* and its score alone: most search steps read only these */
     uint32_t *prefix;      /* entries before each block */
+    int64_t *top;          /* fscore of every 64th block, for queries (boards.c) */
+    uint32_t n_top, top_cap;
+    bool top_ok;
 } board_t;
 
 /* Where an employee stands on the boards: saved when it first changes after
@@ -338,16 +357,53 @@ enum { REC_F_DELETE = 1, REC_F_NEW_ITEM = 2 };
 enum { KB_LIVE = 0, KB_DELETED = 1 };
 typedef struct {
     char key[80];
-    uint8_t kind, state;
+    uint8_t kind, state;    /* REC_*; RS_* (a KB item: KB_*) */
     uint8_t flags;          /* REC_F_* */
     uint32_t stamp;
-    uint32_t a, b;          /* kind-specific indexes (employee, record) */
-    uint32_t n1, n2;        /* kind-specific counts (approvals, rejections, groups) */
-    int64_t value;          /* version, points, amount */
+    /* What a record holds, by its kind. The untyped view (a, b, n1, n2, list,
+     * list2) is how snapshots store every kind (snapshot.c); code reads the
+     * named one. A member marked _ is unused by that kind. */
+    union {
+        struct {
+            uint32_t a, b, n1, n2;
+            vec_t list, list2;
+        };
+        struct {                     /* REC_KB_PROPOSAL */
+            uint32_t proposer, item; /* employee; the REC_KB_ITEM record */
+            uint32_t approvals, rejections;
+            vec_t reviewers;         /* interned principals, in review order */
+            vec_t amounts;           /* of the approvals (§3 P2: the median pays) */
+        } kbp;
+        struct {                     /* REC_KB_ITEM */
+            uint32_t _a, _b, _n1, _n2;
+            vec_t proposals;         /* the accepted ones, oldest first: its history */
+        } item;
+        struct {                     /* REC_QUALITY (§4) */
+            uint32_t outstanding;    /* employee or NONE */
+            uint32_t _b, _n1, _n2;
+            vec_t contributors;      /* employees */
+        } quality;
+        struct {                     /* REC_SUGGESTION (§8) */
+            uint32_t author, _b;     /* employee */
+            uint32_t verdict;        /* LADDER__V1__SUGGESTION_VERDICT__* once judged */
+        } suggestion;
+        struct {                     /* REC_QC_PROJECT (§8) */
+            uint32_t _a, _b;
+            uint32_t groups;         /* groups that claimed it */
+            uint32_t _n2;
+            vec_t _list;
+            vec_t members;           /* everyone in one of its groups (§8 v2) */
+        } qc;
+        struct {                     /* REC_QC_GROUP (§8) */
+            uint32_t project;        /* the REC_QC_PROJECT record */
+            uint32_t _b, _n1, _n2;
+            vec_t members;           /* employees */
+        } group;
+    };
+    int64_t value;          /* KB: version; suggestion: amount; QC project: points */
     int64_t at_ms;
     uint64_t seq;
-    char *text;             /* owned */
-    vec_t list, list2;
+    char *text;             /* owned: a KB proposal's text, a QC topic */
 } rec_t;
 
 /* Deadline heap entry; validated lazily against the employee. */
@@ -368,11 +424,11 @@ typedef struct {
 } globals_t;
 
 /* Undo journal record kinds. */
-enum { U_GLOBALS = 1, U_EMP, U_CASE, U_EXAM, U_SUB, U_REC, U_PAIR_ADD, U_PAIR_SET, U_FACT };
+enum { U_GLOBALS = 1, U_EMP, U_ENT, U_PAIR_ADD, U_PAIR_SET, U_FACT };
 
 typedef struct {
     uint8_t kind;
-    uint8_t set;            /* which pairset for U_PAIR_* */
+    uint8_t set;            /* which pairset for U_PAIR_*, which ENT_* for U_ENT */
     uint32_t idx, b;
     uint32_t old_val;
     void *saved;
@@ -392,6 +448,8 @@ struct ld_core {
     emp_t *emps;
     size_t emps_cap;
     idmap_t emp_ix;
+    char *names;            /* employees' names, each ending in NUL (never rewritten) */
+    size_t names_len, names_cap;
 
     case_t *cases;
     size_t cases_cap;
@@ -434,12 +492,16 @@ struct ld_core {
     size_t n_boards, boards_cap;
     pairset_t board_ix;     /* (period, slot << 24 | value) -> board index */
     bool boards_built;      /* false: rebuilt whole at the next flush */
+    int32_t bperiod[LD_WINDOWS]; /* each window's current period: its only boards */
+    int64_t bperiod_at;     /* the latest event time and rules they were computed at */
+    uint32_t bperiod_rules;
     uint32_t *bdirty;       /* per employee: image index + 1, 0 = boards agree */
     size_t bdirty_cap;
     uint64_t *bidkey;       /* per employee: its id's first 8 bytes, big-endian (ties) */
     size_t bidkey_cap;
     bimage_t *bimg;         /* employees changed since the last flush */
     size_t n_bimg, bimg_cap;
+    struct ld_bscratch *bscratch; /* the catch-up's scratch (boards.c) */
 
     /* savepoints */
     undo_t *undo;
@@ -467,10 +529,6 @@ struct ld_out {
 
 const ld_rules_t *ld_cur_rules(const ld_core_t *c);
 uint32_t ld_emp_find(const ld_core_t *c, const char *id);
-uint32_t ld_case_find(const ld_core_t *c, const char *id);
-uint32_t ld_exam_find(const ld_core_t *c, const char *id);
-uint32_t ld_task_find(const ld_core_t *c, const char *id);
-uint32_t ld_sub_find(const ld_core_t *c, const char *id);
 uint32_t ld_rec_find(const ld_core_t *c, int kind, const char *id);
 uint32_t ld_intern(ld_core_t *c, const char *s);
 uint32_t ld_intern_find(const ld_core_t *c, const char *s);
@@ -478,10 +536,6 @@ uint32_t ld_intern_find(const ld_core_t *c, const char *s);
 /* Undo: call before changing a record during evolve. */
 void ld_touch_globals(ld_core_t *c);
 void ld_touch_emp(ld_core_t *c, uint32_t i);
-void ld_touch_case(ld_core_t *c, uint32_t i);
-void ld_touch_exam(ld_core_t *c, uint32_t i);
-void ld_touch_sub(ld_core_t *c, uint32_t i);
-void ld_touch_rec(ld_core_t *c, uint32_t i);
 void ld_touch_fact(ld_core_t *c, uint32_t i);
 /* §12: appends a fact (seq above every kept one) or a pay of the last fact. */
 uint32_t ld_fact_new(ld_core_t *c, uint64_t seq);
@@ -489,11 +543,31 @@ void ld_fact_pay(ld_core_t *c, uint32_t f, uint32_t emp, uint32_t amount);
 void ld_pair_add(ld_core_t *c, int set, uint32_t a, uint32_t b, uint32_t val);
 
 uint32_t ld_emp_new(ld_core_t *c, const char *id);
-uint32_t ld_case_new(ld_core_t *c, const char *id);
-uint32_t ld_exam_new(ld_core_t *c, const char *id);
-uint32_t ld_task_new(ld_core_t *c, const char *id);
-uint32_t ld_sub_new(ld_core_t *c, const char *id);
+/* people.c: keeps a name in the name pool and returns its offset. */
+uint32_t ld_name_add(ld_core_t *c, const char *name);
+static inline const char *ld_emp_name(const ld_core_t *c, const emp_t *e) { return c->names + e->name; }
 uint32_t ld_rec_new(ld_core_t *c, int kind, const char *id);
+
+/* The tables found by id, one mechanism (state.c, "entities"): find (NONE
+ * when absent), create (id copied; a new row is zeroed), and touch before a
+ * change during evolve (saved once per savepoint for undo). */
+enum { ENT_CASE, ENT_EXAM, ENT_TASK, ENT_SUB, ENT_REC, ENT_COUNT };
+uint32_t ld_ent_find(const ld_core_t *c, int kind, const char *id);
+uint32_t ld_ent_new(ld_core_t *c, int kind, const char *id);
+void ld_ent_touch(ld_core_t *c, int kind, uint32_t i);
+void ld_ents_free(ld_core_t *c);  /* every table, at destroy */
+static inline uint32_t ld_case_find(const ld_core_t *c, const char *id) { return ld_ent_find(c, ENT_CASE, id); }
+static inline uint32_t ld_exam_find(const ld_core_t *c, const char *id) { return ld_ent_find(c, ENT_EXAM, id); }
+static inline uint32_t ld_task_find(const ld_core_t *c, const char *id) { return ld_ent_find(c, ENT_TASK, id); }
+static inline uint32_t ld_sub_find(const ld_core_t *c, const char *id) { return ld_ent_find(c, ENT_SUB, id); }
+static inline uint32_t ld_case_new(ld_core_t *c, const char *id) { return ld_ent_new(c, ENT_CASE, id); }
+static inline uint32_t ld_exam_new(ld_core_t *c, const char *id) { return ld_ent_new(c, ENT_EXAM, id); }
+static inline uint32_t ld_task_new(ld_core_t *c, const char *id) { return ld_ent_new(c, ENT_TASK, id); }
+static inline uint32_t ld_sub_new(ld_core_t *c, const char *id) { return ld_ent_new(c, ENT_SUB, id); }
+static inline void ld_touch_case(ld_core_t *c, uint32_t i) { ld_ent_touch(c, ENT_CASE, i); }
+static inline void ld_touch_exam(ld_core_t *c, uint32_t i) { ld_ent_touch(c, ENT_EXAM, i); }
+static inline void ld_touch_sub(ld_core_t *c, uint32_t i) { ld_ent_touch(c, ENT_SUB, i); }
+static inline void ld_touch_rec(ld_core_t *c, uint32_t i) { ld_ent_touch(c, ENT_REC, i); }
 uint32_t ld_change_new(ld_core_t *c);
 
 void ld_deadline_push(ld_core_t *c, int64_t at, uint32_t emp, uint32_t kind);
@@ -512,6 +586,66 @@ int ld_apply(ld_core_t *c, Ladder__V1__Event *ev);
 void *ld_body_new(ld_out_t *out, const ProtobufCMessageDescriptor *d);
 char *ld_ostr(ld_out_t *out, const char *s);
 
+/* ------------------------------------------------------------ deciders -- */
+/* One per Command oneof case, named after it, listed in commands.c's table
+ * (their sender already checked there). In the modules named below. */
+#define LD_DECIDER(name)                                                                  \
+    int ld_decide_##name(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx, \
+                         ld_out_t *out)
+LD_DECIDER(hire);
+LD_DECIDER(leave);
+LD_DECIDER(adopt_rules);
+LD_DECIDER(publish_task);
+LD_DECIDER(complete_task);
+LD_DECIDER(propose_kb);
+LD_DECIDER(review_kb);
+LD_DECIDER(submit_case);
+LD_DECIDER(revise_case);
+LD_DECIDER(review_case);
+LD_DECIDER(study_case);
+LD_DECIDER(rate_case);
+LD_DECIDER(apply_quality);
+LD_DECIDER(award_quality);
+LD_DECIDER(apply_committee);
+LD_DECIDER(decide_committee);
+LD_DECIDER(remove_committee);
+LD_DECIDER(start_apprenticeship);
+LD_DECIDER(end_apprenticeship);
+LD_DECIDER(record_query_test);
+LD_DECIDER(draw_exam);
+LD_DECIDER(grade_exam);
+LD_DECIDER(close_retention_year);
+LD_DECIDER(appeal);
+LD_DECIDER(decide_appeal);
+LD_DECIDER(expire_appeal);
+LD_DECIDER(submit_suggestion);
+LD_DECIDER(judge_suggestion);
+LD_DECIDER(publish_qc);
+LD_DECIDER(claim_qc);
+LD_DECIDER(complete_qc);
+LD_DECIDER(report_volunteer);
+LD_DECIDER(adjust_points);
+LD_DECIDER(award_medal);
+LD_DECIDER(advance_clock);
+LD_DECIDER(place_employee);
+LD_DECIDER(confirm_apprenticeship);
+LD_DECIDER(expire_exam);
+LD_DECIDER(extend_retention_window);
+LD_DECIDER(reverse_fact);
+LD_DECIDER(retire_case);
+LD_DECIDER(restore_case);
+LD_DECIDER(check_library);
+#undef LD_DECIDER
+
+/* commands.c: refuses (ERR_FORBIDDEN, -1) a sender the row does not admit. */
+int ld_command_check_sender(ld_core_t *c, const ld_command_t *row, const Ladder__V1__Command *cmd,
+                            const ld_ctx_t *ctx);
+
+/* org.c: §10 rules adopted, the manual clock; the GetRules query. */
+int ld_org_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
+int ld_org_rules_query(ld_core_t *c, const Ladder__V1__GetRules *q, ld_out_t *out,
+                       Ladder__V1__Ok *ok);
+
 /* ----------------------------------------------------- module entries -- */
 
 /* Ids used once (volunteer reports, ...) are remembered as interned
@@ -523,11 +657,8 @@ void ld_registry_add(ld_core_t *c, const char *kind, const char *id);
 int ld_check_id(ld_core_t *c, const char *field, const char *id);
 int ld_check_text(ld_core_t *c, const char *field, const char *s, bool required);
 int ld_need_emp(ld_core_t *c, const char *field, const char *id, uint32_t *idx);
-int ld_need_role(ld_core_t *c, const ld_ctx_t *ctx, uint32_t roles, const char *self,
-              const char *section, const char *what);
 
 /* people.c: hire, leave, tasks, ledger, adjustments, volunteer, medals. */
-int ld_people_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx, ld_out_t *out);
 int ld_people_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
 /* Awards points (a derived PointsAwarded, capped per day by the rules). */
 int ld_award(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, uint32_t emp, int64_t amount,
@@ -535,7 +666,6 @@ int ld_award(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, uint32_t emp, int
 bool ld_has_role(const ld_ctx_t *ctx, uint32_t roles);
 
 /* career.c: promotion checklist, exams, mentoring. */
-int ld_career_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx, ld_out_t *out);
 int ld_career_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
 /* §6 checklist for emp; fills items (up to 6) and returns how many are met in
  * order before the first unmet one. */
@@ -554,13 +684,9 @@ int ld_void_open_exam(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, uint32_t
 
 /* reversal.c (§12 v2): remembers reversible facts and reverses them. */
 void ld_facts_note(ld_core_t *c, const Ladder__V1__Event *ev);
-int ld_reversal_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
-                    ld_out_t *out);
 int ld_reversal_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
 
 /* retention.c: §7 years, re-tests, close, appeals. */
-int ld_retention_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
-                     ld_out_t *out);
 int ld_retention_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
 bool ld_in_window(const ld_core_t *c, const emp_t *e, int64_t now);
 /* Records a level change of employee i for §11 explain. */
@@ -576,8 +702,6 @@ int ld_demote_at_once(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, uint32_t
                    uint64_t fact_seq, int gap);
 
 /* library.c: the case library as part 1 needs it (training, test, exams). */
-int ld_library_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
-                   ld_out_t *out);
 int ld_library_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
 uint32_t ld_library_count(const ld_core_t *c, uint32_t level, int half);
 int ld_library_ranking(ld_core_t *c, const Ladder__V1__GetCaseRanking *q, ld_out_t *out,
@@ -592,7 +716,6 @@ bool ld_may_review(const ld_core_t *c, const ld_ctx_t *ctx);
 
 /* contrib.c: §4 knowledge base and quality awards, §5 committee, §8
  * suggestions and QC projects. */
-int ld_contrib_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx, ld_out_t *out);
 int ld_contrib_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
 int ld_contrib_query(ld_core_t *c, const Ladder__V1__Query *q, ld_out_t *out, Ladder__V1__Ok *ok);
 void ld_contrib_decided(ld_core_t *c, uint32_t emp, bool accepted);

@@ -45,7 +45,7 @@ static Ladder__V1__EmployeeView *view(ld_core_t *c, ld_out_t *out, uint32_t i, i
     char tbuf[CAL_FMT_LEN];
     Ladder__V1__EmployeeView *v = ld_body_new(out, &ladder__v1__employee_view__descriptor);
     v->employee_id = ld_ostr(out, e->id);
-    v->name = ld_ostr(out, e->name);
+    v->name = ld_ostr(out, ld_emp_name(c, e));
     v->team = ld_ostr(out, c->strings[e->team]);
     v->centre = ld_ostr(out, c->strings[e->centre]);
     v->level = level_info(out, r, e->level);
@@ -337,4 +337,18 @@ int ld_queries_run(ld_core_t *c, const Ladder__V1__Query *q, int64_t now, ld_out
                       "query (oneof case %d) is not answered by the core", (int)q->q_case);
     }
     }
+}
+
+bool ld_core_level_change(const ld_core_t *c, uint64_t seq, uint32_t *from, uint32_t *to,
+                          const char **cause)
+{
+    /* changes are kept in seq order, and the one of seq is among the last */
+    for (uint32_t k = c->g.n_changes; k-- > 0 && c->changes[k].seq >= seq;) {
+        const change_t *ch = &c->changes[k];
+        if (ch->seq == seq) {
+            *from = ch->from, *to = ch->to, *cause = cause_name(ch->cause);
+            return true;
+        }
+    }
+    return false;
 }

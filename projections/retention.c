@@ -138,14 +138,14 @@ static Ladder__V1__RetentionYearClosed *close_body(ld_core_t *c, ld_out_t *out, 
     return b;
 }
 
-static int close_year(ld_core_t *c, const Ladder__V1__CloseRetentionYear *m, const ld_ctx_t *ctx,
-                      ld_out_t *out)
+int ld_decide_close_retention_year(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+                                   ld_out_t *out)
 {
+    const Ladder__V1__CloseRetentionYear *m = cmd->close_retention_year;
     char tbuf[CAL_FMT_LEN];
     const ld_rules_t *r = ld_cur_rules(c);
     uint32_t i;
-    if (ld_need_role(c, ctx, R(SYSTEM) | R(MANAGER), NULL, "§7", "close retention years") ||
-        ld_need_emp(c, "close_retention_year.employee_id", m->employee_id, &i))
+    if (ld_need_emp(c, "close_retention_year.employee_id", m->employee_id, &i))
         return -1;
     const emp_t *e = &c->emps[i];
     if (e->level < 1 || !e->year_end_ms)
@@ -223,14 +223,14 @@ int ld_demote_at_once(ld_core_t *c, ld_out_t *out, const ld_ctx_t *ctx, uint32_t
 
 /* §7 v2: a manager extends the re-test window of the current year once, by up to
  * retention.extension_max_days, with a reason (leave, sickness). */
-static int extend(ld_core_t *c, const Ladder__V1__ExtendRetentionWindow *m, const ld_ctx_t *ctx,
-                  ld_out_t *out)
+int ld_decide_extend_retention_window(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+                                      ld_out_t *out)
 {
+    const Ladder__V1__ExtendRetentionWindow *m = cmd->extend_retention_window;
     char tbuf[CAL_FMT_LEN];
     const ld_rules_t *r = ld_cur_rules(c);
     uint32_t i;
-    if (ld_need_role(c, ctx, R(MANAGER), NULL, "§7", "extend re-test windows") ||
-        ld_need_emp(c, "extend_retention_window.employee_id", m->employee_id, &i) ||
+    if (ld_need_emp(c, "extend_retention_window.employee_id", m->employee_id, &i) ||
         ld_check_text(c, "extend_retention_window.reason", m->reason, true))
         return -1;
     const emp_t *e = &c->emps[i];
@@ -261,12 +261,13 @@ static int extend(ld_core_t *c, const Ladder__V1__ExtendRetentionWindow *m, cons
     return ld_apply(c, ev);
 }
 
-static int appeal(ld_core_t *c, const Ladder__V1__Appeal *m, const ld_ctx_t *ctx, ld_out_t *out)
+int ld_decide_appeal(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+                     ld_out_t *out)
 {
+    const Ladder__V1__Appeal *m = cmd->appeal;
     char tbuf[CAL_FMT_LEN];
     uint32_t i;
     if (ld_need_emp(c, "appeal.employee_id", m->employee_id, &i) ||
-        ld_need_role(c, ctx, R(MANAGER), m->employee_id, "§7", "appeal for this employee") ||
         ld_check_text(c, "appeal.reason", m->reason, true))
         return -1;
     const emp_t *e = &c->emps[i];
@@ -289,13 +290,13 @@ static int appeal(ld_core_t *c, const Ladder__V1__Appeal *m, const ld_ctx_t *ctx
     return ld_apply(c, ev);
 }
 
-static int decide_appeal(ld_core_t *c, const Ladder__V1__DecideAppeal *m, const ld_ctx_t *ctx,
-                         ld_out_t *out)
+int ld_decide_decide_appeal(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+                            ld_out_t *out)
 {
+    const Ladder__V1__DecideAppeal *m = cmd->decide_appeal;
     const ld_rules_t *r = ld_cur_rules(c);
     uint32_t i;
-    if (ld_need_role(c, ctx, R(MANAGER) | R(CHAIR), NULL, "§7", "decide appeals") ||
-        ld_need_emp(c, "decide_appeal.employee_id", m->employee_id, &i) ||
+    if (ld_need_emp(c, "decide_appeal.employee_id", m->employee_id, &i) ||
         ld_check_text(c, "decide_appeal.reason", m->reason, true))
         return -1;
     const emp_t *e = &c->emps[i];
@@ -326,13 +327,13 @@ static int decide_appeal(ld_core_t *c, const Ladder__V1__DecideAppeal *m, const 
                        : 0;
 }
 
-static int expire_appeal(ld_core_t *c, const Ladder__V1__ExpireAppeal *m, const ld_ctx_t *ctx,
-                         ld_out_t *out)
+int ld_decide_expire_appeal(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+                            ld_out_t *out)
 {
+    const Ladder__V1__ExpireAppeal *m = cmd->expire_appeal;
     char tbuf[CAL_FMT_LEN];
     uint32_t i;
-    if (ld_need_role(c, ctx, R(SYSTEM) | R(MANAGER), NULL, "§7", "close appeal windows") ||
-        ld_need_emp(c, "expire_appeal.employee_id", m->employee_id, &i))
+    if (ld_need_emp(c, "expire_appeal.employee_id", m->employee_id, &i))
         return -1;
     const emp_t *e = &c->emps[i];
     if (e->appeal != AP_OPEN)
@@ -348,21 +349,6 @@ static int expire_appeal(ld_core_t *c, const Ladder__V1__ExpireAppeal *m, const 
     b->demotion_seq = e->demotion_seq;
     ev->appeal_expired = b;
     return ld_apply(c, ev);
-}
-
-int ld_retention_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
-                     ld_out_t *out)
-{
-    switch (cmd->cmd_case) {
-    case LADDER__V1__COMMAND__CMD_CLOSE_RETENTION_YEAR:
-        return close_year(c, cmd->close_retention_year, ctx, out);
-    case LADDER__V1__COMMAND__CMD_APPEAL: return appeal(c, cmd->appeal, ctx, out);
-    case LADDER__V1__COMMAND__CMD_DECIDE_APPEAL: return decide_appeal(c, cmd->decide_appeal, ctx, out);
-    case LADDER__V1__COMMAND__CMD_EXPIRE_APPEAL: return expire_appeal(c, cmd->expire_appeal, ctx, out);
-    case LADDER__V1__COMMAND__CMD_EXTEND_RETENTION_WINDOW:
-        return extend(c, cmd->extend_retention_window, ctx, out);
-    default: return 1;
-    }
 }
 
 int ld_retention_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
@@ -466,6 +452,6 @@ int ld_retention_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         c->emps[i].appeal = AP_EXPIRED;
         return 0;
     default:
-        return 1;
+        return -1; /* not of this module: the event table routes it elsewhere */
     }
 }

@@ -145,10 +145,11 @@ static size_t decisions_of(const ld_core_t *c, uint32_t i, uint64_t seq, uint32_
     return n;
 }
 
-static int reverse(ld_core_t *c, const Ladder__V1__ReverseFact *m, const ld_ctx_t *ctx, ld_out_t *out)
+int ld_decide_reverse_fact(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx,
+                           ld_out_t *out)
 {
-    if (ld_need_role(c, ctx, R(MANAGER), NULL, "§12", "reverse facts") ||
-        ld_check_text(c, "reverse_fact.reason", m->reason, true))
+    const Ladder__V1__ReverseFact *m = cmd->reverse_fact;
+    if (ld_check_text(c, "reverse_fact.reason", m->reason, true))
         return -1;
     uint32_t f = m->seq ? fact_find(c, m->seq) : NONE;
     if (f == NONE)
@@ -243,13 +244,6 @@ static int reverse(ld_core_t *c, const Ladder__V1__ReverseFact *m, const ld_ctx_
     return 0;
 }
 
-int ld_reversal_decide(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t *ctx, ld_out_t *out)
-{
-    if (cmd->cmd_case != LADDER__V1__COMMAND__CMD_REVERSE_FACT)
-        return 1;
-    return reverse(c, cmd->reverse_fact, ctx, out);
-}
-
 /* The latest query test of employee i before record f that is not reversed. */
 static uint32_t previous_test(const ld_core_t *c, uint32_t i, uint32_t f)
 {
@@ -264,7 +258,7 @@ static uint32_t previous_test(const ld_core_t *c, uint32_t i, uint32_t f)
 int ld_reversal_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
 {
     if (ev->body_case != B(FACT_REVERSED))
-        return 1;
+        return -1; /* not of this module: the event table routes it elsewhere */
     const Ladder__V1__FactReversed *m = ev->fact_reversed;
     uint32_t f = fact_find(c, m->seq);
     if (f == NONE || c->facts[f].reversed)

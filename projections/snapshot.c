@@ -45,7 +45,7 @@ int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len)
         Ladder__V1__SnapEmployee *s = ld_arena_alloc(&a, sizeof *s);
         ladder__v1__snap_employee__init(s);
         s->id = (char *)e->id;
-        s->name = e->name;
+        s->name = (char *)ld_emp_name(c, e);
         s->team = e->team, s->centre = e->centre, s->level = e->level, s->flags = e->flags;
         s->tasks_done = e->tasks_done, s->appeal = e->appeal, s->rt_flags = e->rt_flags;
         s->rt_query_tries = e->rt_query_tries, s->rt_exam_tries = e->rt_exam_tries;
@@ -70,7 +70,9 @@ int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len)
         s->n_medals = e->medals.len, s->medals = e->medals.v;
         s->n_win_period = 4, s->win_period = (int32_t *)e->win_period;
         s->n_win_score = 4, s->win_score = (int64_t *)e->win_score;
-        s->n_win_at = 4, s->win_at = (int64_t *)e->win_at;
+        s->n_win_at = 4, s->win_at = ld_arena_alloc(&a, 4 * sizeof *s->win_at);
+        for (int k = 0; k < 4; k++) /* one time for the four windows (the last points) */
+            s->win_at[k] = e->pts_at_ms;
         s->contrib_accepted = e->contrib_accepted, s->contrib_decided = e->contrib_decided;
         s->year_seq = e->year_seq, s->pts_seq = e->pts_seq, s->credit_seq = e->credit_seq;
         s->n_rt_seq = 4, s->rt_seq = (uint64_t *)e->rt_seq;
@@ -242,13 +244,110 @@ int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len)
 static void *snap_alloc(void *ctx, size_t n) { return ld_arena_alloc(ctx, n); }
 static void snap_free(void *ctx, void *p) { (void)ctx, (void)p; }
 
+/* Reads a varint at *i (below end); false when it runs off or is too long. */
+static bool wire_varint(const uint8_t *buf, size_t end, size_t *i, uint64_t *v)
+{
+    *v = 0;
+    for (int sh = 0; sh < 64 && *i < end; sh += 7) {
+        uint8_t b = buf[(*i)++];
+        *v |= (uint64_t)(b & 0x7f) << sh;
+        if (!(b & 0x80))
+            return true;
+    }
+    return false;
+}
+
+/* A span of the snapshot: one encoded SnapEmployee, or one packed array. */
+typedef struct {
+    size_t at, len;
+} span_t;
+
+/* The §12 fact columns, fields 280..290 (fact_seq .. pay_amount): packed
+ * varints read straight into c->facts and c->pays. */
+#define SNAP_FACT_F0 280
+#define SNAP_FACT_COLS 11
+
+/* Splits a CoreState's bytes: the employees (field 6, most of a snapshot)
+ * are listed as spans, to be decoded one at a time into a reused arena;
+ * every other field is copied to *rest and decoded whole. So a load
+ * touches memory for the state it builds, not for a message tree of every
+ * employee. */
+static bool snap_split(const uint8_t *buf, size_t len, uint8_t **rest, size_t *rest_len,
+                       span_t **emps, size_t *n_emps, span_t cols[SNAP_FACT_COLS])
+{
+    size_t i = 0, nr = 0, ne = 0, cap = 0;
+    uint8_t *r = ld_xmalloc(len + 1);
+    span_t *v = NULL;
+    while (i < len) {
+        size_t start = i;
+        uint64_t key, x;
+        if (!wire_varint(buf, len, &i, &key))
+            goto bad;
+        switch (key & 7) {
+        case 0:
+            if (!wire_varint(buf, len, &i, &x))
+                goto bad;
+            break;
+        case 1:
+            if (len - i < 8)
+                goto bad;
+            i += 8;
+            break;
+        case 5:
+            if (len - i < 4)
+                goto bad;
+            i += 4;
+            break;
+        case 2:
+            if (!wire_varint(buf, len, &i, &x) || x > len - i)
+                goto bad;
+            if (key >> 3 == 6) {
+                if (ne == cap) {
+                    cap = cap ? cap * 2 : 1024;
+                    v = ld_xrealloc(v, cap * sizeof *v);
+                }
+                v[ne++] = (span_t){i, (size_t)x};
+                i += (size_t)x;
+                continue;
+            }
+            if (key >> 3 >= SNAP_FACT_F0 && key >> 3 < SNAP_FACT_F0 + SNAP_FACT_COLS) {
+                span_t *col = &cols[(key >> 3) - SNAP_FACT_F0];
+                if (col->len)
+                    goto bad; /* one packed array a column, as we write them */
+                *col = (span_t){i, (size_t)x};
+                i += (size_t)x;
+                continue;
+            }
+            i += (size_t)x;
+            break;
+        default:
+            goto bad;
+        }
+        memcpy(r + nr, buf + start, i - start);
+        nr += i - start;
+    }
+    *rest = r, *rest_len = nr, *emps = v, *n_emps = ne;
+    return true;
+bad:
+    free(r), free(v);
+    return false;
+}
+
 ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
 {
-    /* decoded into one arena: a snapshot is a million small messages */
-    arena_t arena = {0};
+    /* the rest decoded into one arena; each employee into a reused one */
+    arena_t arena = {0}, earena = {0};
     ProtobufCAllocator alloc = {snap_alloc, snap_free, &arena};
-    Ladder__V1__CoreState *st = ladder__v1__core_state__unpack(&alloc, len, buf);
+    ProtobufCAllocator ealloc = {snap_alloc, snap_free, &earena};
+    uint8_t *rest = NULL;
+    size_t rest_len = 0, n_spans = 0;
+    span_t *spans = NULL, cols[SNAP_FACT_COLS] = {{0, 0}};
+    if (!snap_split(buf, len, &rest, &rest_len, &spans, &n_spans, cols))
+        return NULL;
+    Ladder__V1__CoreState *st = ladder__v1__core_state__unpack(&alloc, rest_len, rest);
+    free(rest);
     if (!st) {
+        free(spans);
         ld_arena_free(&arena);
         return NULL;
     }
@@ -260,7 +359,7 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
     c->g.last_at_ms = st->last_at_ms;
     /* every array and index sized once: loading is a pass over the state */
 #define RESERVE(arr, cap, n) ((cap) = (n) + 1, (arr) = ld_xmalloc((cap) * sizeof *(arr)))
-    RESERVE(c->emps, c->emps_cap, st->n_employees);
+    RESERVE(c->emps, c->emps_cap, n_spans);
     RESERVE(c->cases, c->cases_cap, st->n_cases);
     RESERVE(c->exams, c->exams_cap, st->n_exams);
     RESERVE(c->tasks, c->tasks_cap, st->n_tasks);
@@ -268,7 +367,7 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
     RESERVE(c->subs, c->subs_cap, st->n_subs);
     RESERVE(c->recs, c->recs_cap, st->n_recs);
 #undef RESERVE
-    ld_idmap_reserve(&c->emp_ix, st->n_employees);
+    ld_idmap_reserve(&c->emp_ix, n_spans);
     ld_idmap_reserve(&c->case_ix, st->n_cases);
     ld_idmap_reserve(&c->exam_ix, st->n_exams);
     ld_idmap_reserve(&c->sub_ix, st->n_subs);
@@ -305,20 +404,22 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
         k->exam_uses = s->exam_uses, k->excellent = s->excellent, k->average = s->average;
         k->poor = s->poor, k->stable_ms = s->stable_ms, k->accepted_seq = s->accepted_seq;
         k->title = s->title && *s->title ? ld_xstrdup(s->title) : NULL;
-        if (st->n_employees && s->author >= st->n_employees)
+        if (n_spans && s->author >= n_spans)
             goto bad;
         k->author = s->author;
     }
-    uint32_t ne = (uint32_t)st->n_employees, nc = c->g.n_cases;
-    for (size_t i = 0; i < st->n_employees; i++) {
-        const Ladder__V1__SnapEmployee *s = st->employees[i];
-        if (ld_emp_find(c, s->id) != NONE || strlen(s->id) > LD_ID_MAX || !IDX_OK(s->team, ns) ||
+    uint32_t ne = (uint32_t)n_spans, nc = c->g.n_cases;
+    for (size_t i = 0; i < n_spans; i++) {
+        ld_arena_reset(&earena);
+        const Ladder__V1__SnapEmployee *s =
+            ladder__v1__snap_employee__unpack(&ealloc, spans[i].len, buf + spans[i].at);
+        if (!s || ld_emp_find(c, s->id) != NONE || strlen(s->id) > LD_ID_MAX || !IDX_OK(s->team, ns) ||
             !IDX_OK(s->centre, ns) || s->level >= LD_LEVELS || s->n_credited != LD_LEVELS ||
             s->n_day_tally != LD_SOURCES || s->mentor > ne || s->open_exam > st->n_exams)
             goto bad;
         uint32_t ei = ld_emp_new(c, s->id);
         emp_t *e = &c->emps[ei];
-        e->name = ld_xstrdup(s->name);
+        e->name = ld_name_add(c, s->name);
         e->team = s->team, e->centre = s->centre, e->level = (uint8_t)s->level;
         e->flags = (uint8_t)s->flags, e->tasks_done = (uint8_t)s->tasks_done;
         e->appeal = (uint8_t)s->appeal, e->rt_flags = (uint8_t)s->rt_flags;
@@ -340,7 +441,7 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
             goto bad;
         memcpy(e->win_period, s->win_period, sizeof e->win_period);
         memcpy(e->win_score, s->win_score, sizeof e->win_score);
-        memcpy(e->win_at, s->win_at, sizeof e->win_at);
+        e->pts_at_ms = s->win_at[0];
         e->contrib_accepted = s->contrib_accepted, e->contrib_decided = s->contrib_decided;
         e->year_seq = s->year_seq, e->pts_seq = s->pts_seq, e->credit_seq = s->credit_seq;
         if ((s->n_rt_seq && s->n_rt_seq != 4) || (s->n_rt_val && s->n_rt_val != 4) ||
@@ -472,38 +573,54 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
         for (size_t j = 0; j < s->n_list2; j++)
             ld_vec_push(&r->list2, s->list2[j]);
     }
-    size_t nf = st->n_fact_seq, np = st->n_pay_emp;
-    if (st->n_fact_value != nf || st->n_fact_at_ms != nf || st->n_fact_emp != nf ||
-        st->n_fact_n1 != nf || st->n_fact_n2 != nf || st->n_fact_body != nf ||
-        st->n_fact_npay != nf || st->n_fact_reversed != nf || st->n_pay_amount != np ||
-        nf > UINT32_MAX || np > UINT32_MAX)
+    /* the columns: a value count each (bytes without the continuation bit) */
+    size_t n_col[SNAP_FACT_COLS], at_col[SNAP_FACT_COLS];
+    for (int k = 0; k < SNAP_FACT_COLS; k++) {
+        n_col[k] = 0, at_col[k] = cols[k].at;
+        for (size_t j = 0; j < cols[k].len; j++)
+            n_col[k] += !(buf[cols[k].at + j] & 0x80);
+        if (cols[k].len && (buf[cols[k].at + cols[k].len - 1] & 0x80))
+            goto bad;
+    }
+    size_t nf = n_col[0], np = n_col[9];
+    for (int k = 1; k < 9; k++)
+        if (n_col[k] != nf)
+            goto bad;
+    if (n_col[10] != np || nf > UINT32_MAX || np > UINT32_MAX)
         goto bad;
+#define COL(k, v) wire_varint(buf, cols[k].at + cols[k].len, &at_col[k], &(v))
     c->facts_cap = nf + 1, c->facts = ld_xmalloc(c->facts_cap * sizeof *c->facts);
     c->pays_cap = np + 1, c->pays = ld_xmalloc(c->pays_cap * sizeof *c->pays);
-    uint64_t pay0 = 0;
+    uint64_t pay0 = 0, prev_seq = 0;
     for (size_t i = 0; i < nf; i++) {
         fact_t *f = &c->facts[i];
-        if ((i && st->fact_seq[i] <= st->fact_seq[i - 1]) ||
-            (st->fact_emp[i] && !IDX_OK(st->fact_emp[i] - 1, c->g.n_emps)) ||
-            pay0 + st->fact_npay[i] > np)
+        uint64_t seq, value, at_ms, emp, n1, n2, body, npay, reversed;
+        if (!COL(0, seq) || !COL(1, value) || !COL(2, at_ms) || !COL(3, emp) || !COL(4, n1) ||
+            !COL(5, n2) || !COL(6, body) || !COL(7, npay) || !COL(8, reversed))
             goto bad;
-        if (st->fact_value[i] > INT32_MAX || st->fact_value[i] < INT32_MIN || st->fact_n1[i] > 255 ||
-            st->fact_body[i] > 255 || st->fact_at_ms[i] < 0 || st->fact_at_ms[i] / 1000 > UINT32_MAX)
+        if ((i && seq <= prev_seq) || (emp && !IDX_OK(emp - 1, c->g.n_emps)) || npay > np - pay0)
             goto bad;
+        int64_t v = (int64_t)value, at = (int64_t)at_ms;
+        if (v > INT32_MAX || v < INT32_MIN || n1 > 255 || body > 255 || at < 0 ||
+            at / 1000 > UINT32_MAX || n2 > UINT32_MAX)
+            goto bad;
+        prev_seq = seq;
         memset(f, 0, sizeof *f);
-        f->seq = st->fact_seq[i], f->value = (int32_t)st->fact_value[i];
-        f->at_s = (uint32_t)(st->fact_at_ms[i] / 1000);
-        f->emp = st->fact_emp[i] ? st->fact_emp[i] - 1 : NONE;
-        f->n1 = (uint8_t)st->fact_n1[i];
-        f->n2 = st->fact_n2[i] ? st->fact_n2[i] - 1 : NONE;
-        f->body = (uint8_t)st->fact_body[i];
-        f->reversed = st->fact_reversed[i] ? 1 : 0;
-        for (uint32_t k = 0; k < st->fact_npay[i]; k++, pay0++) {
-            if (!IDX_OK(st->pay_emp[pay0], c->g.n_emps))
+        f->seq = seq, f->value = (int32_t)v;
+        f->at_s = (uint32_t)(at / 1000);
+        f->emp = emp ? (uint32_t)emp - 1 : NONE;
+        f->n1 = (uint8_t)n1;
+        f->n2 = n2 ? (uint32_t)n2 - 1 : NONE;
+        f->body = (uint8_t)body;
+        f->reversed = reversed ? 1 : 0;
+        for (uint64_t k = 0; k < npay; k++, pay0++) {
+            uint64_t pe, pa;
+            if (!COL(9, pe) || !COL(10, pa) || !IDX_OK(pe, c->g.n_emps) || pa > UINT32_MAX)
                 goto bad;
-            c->pays[pay0] = (pay_t){(uint32_t)i, st->pay_emp[pay0], st->pay_amount[pay0]};
+            c->pays[pay0] = (pay_t){(uint32_t)i, (uint32_t)pe, (uint32_t)pa};
         }
     }
+#undef COL
     if (pay0 != np)
         goto bad;
     c->g.n_facts = (uint32_t)nf, c->g.n_pays = (uint32_t)np;
@@ -512,9 +629,13 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
     ld_deadlines_rebuild(c);
     ld_boards_rebuild(c);
     ld_arena_free(&arena);
+    ld_arena_free(&earena);
+    free(spans);
     return c;
 bad:
     ld_core_destroy(&c);
     ld_arena_free(&arena);
+    ld_arena_free(&earena);
+    free(spans);
     return NULL;
 }

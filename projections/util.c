@@ -177,11 +177,7 @@ void ld_arena_free(arena_t *a)
 
 uint64_t ld_hash_str(const char *s, size_t n)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (uint8_t)s[i];
-        h *= 1099511628211ull;
-    }
+    uint64_t h = ld_fnv1a(s, n, LD_FNV_BASIS);
     h ^= h >> 29;
     return h | 1;
 }
@@ -191,7 +187,7 @@ static size_t find_slot(const idmap_t *m, const char *key, uint64_t h, idmap_key
 {
     size_t mask = m->cap - 1, i = h & mask;
     while (m->s[i].h) {
-        if (m->s[i].h == h && strcmp(fn(ctx, m->s[i].idx), key) == 0) {
+        if (m->s[i].h == (uint32_t)h && strcmp(fn(ctx, m->s[i].idx), key) == 0) {
             *found = true;
             return i;
         }
@@ -242,7 +238,7 @@ void ld_idmap_put(idmap_t *m, const char *key, uint32_t idx, idmap_key_fn fn, co
     size_t i = find_slot(m, key, h, fn, ctx, &found);
     if (!found)
         m->n++;
-    m->s[i] = (idslot_t){h, idx};
+    m->s[i] = (idslot_t){(uint32_t)h, idx};
 }
 
 void ld_idmap_del(idmap_t *m, const char *key, idmap_key_fn fn, const void *ctx)

@@ -27,10 +27,10 @@ static uint64_t write_log(void)
     assert_int_equal(ld_store_open(&s, dir, &o, err, sizeof err), 0);
     ld_core_t *c = ld_core_new(1);
     ld_out_t *out = ld_out_new();
-    gen_t g;
-    gen_init(&g, 21, 80, T0);
+    ld_gen_t g;
+    ld_gen_init(&g, 21, 80, T0);
     for (int i = 0; i < 6000; i++) {
-        Ladder__V1__Command *cmd = gen_command(&g);
+        Ladder__V1__Command *cmd = ld_gen_command(&g);
         char rid[16];
         int n = snprintf(rid, sizeof rid, "a%d", i);
         ld_ctx_t ctx = {g.now, g.principal, g.roles, (const uint8_t *)rid, (size_t)n};

@@ -201,6 +201,81 @@ static void test_s9_boards_follow_undo_and_snapshot(void **s)
     ld_core_destroy(&loaded);
 }
 
+/* Packs one board's answer (compared byte for byte). */
+static uint8_t *board_bytes(int window, int scope, const char *value, const char *around,
+                            size_t *len)
+{
+    Ladder__V1__Board *b = board_q(window, scope, value, around ? 0 : 1000, around);
+    *len = ladder__v1__board__get_packed_size(b);
+    uint8_t *buf = malloc(*len + 1);
+    ladder__v1__board__pack(b, buf);
+    return buf;
+}
+
+/* Every board of the test's scopes, and some askers' rows, in one buffer. */
+static uint8_t *all_boards(size_t *len)
+{
+    static const char *const values[4][3] = {{""}, {"north", "south"}, {"t0", "t1", "t2"}, {"0"}};
+    static const int n_values[4] = {1, 2, 3, 1};
+    uint8_t *all = NULL;
+    size_t n = 0;
+    for (int w = 0; w < 5; w++)
+        for (int sc = 0; sc < 4; sc++)
+            for (int v = 0; v < n_values[sc] + 3; v++) {
+                char id[16];
+                snprintf(id, sizeof id, "p%03d", v * 71 % 300);
+                const char *around = v < n_values[sc] ? NULL : id;
+                if (around && (w || sc))
+                    continue;
+                size_t l;
+                uint8_t *b = board_bytes(w, sc, around ? "" : values[sc][v], around, &l);
+                all = realloc(all, n + l + 1);
+                memcpy(all + n, b, l);
+                n += l;
+                free(b);
+            }
+    *len = n;
+    return all;
+}
+
+/* §9: when most people move between two queries the boards catch up in one
+ * sorted batch (a sort per window, a merge per board); what they answer is
+ * what boards built from nothing answer. */
+static void test_s9_a_big_catch_up_answers_as_boards_built_anew(void **s)
+{
+    (void)s;
+    char id[16], team[8];
+    const char *centres[] = {"north", "south"};
+    for (int i = 0; i < 300; i++) {
+        snprintf(id, sizeof id, "p%03d", i);
+        snprintf(team, sizeof team, "t%d", i % 3);
+        hire_in(id, team, centres[i % 2]);
+        adjust(id, 1 + i * 37 % 50);
+    }
+    size_t l0;
+    free(all_boards(&l0)); /* the boards are built here... */
+    for (int i = 0; i < 300; i += 1 + i % 2) {
+        snprintf(id, sizeof id, "p%03d", i);
+        F.now += 1;
+        adjust(id, 1 + i * 53 % 40); /* ...and 200 of the 300 move before the next query */
+    }
+    size_t l1, l2;
+    uint8_t *live = all_boards(&l1);
+    uint8_t *buf;
+    size_t len;
+    ld_core_snapshot(F.c, &buf, &len);
+    ld_core_t *loaded = ld_core_from_snapshot(buf, len), *kept = F.c;
+    free(buf);
+    assert_non_null(loaded);
+    F.c = loaded;
+    uint8_t *fresh = all_boards(&l2);
+    F.c = kept;
+    ld_core_destroy(&loaded);
+    assert_int_equal(l1, l2);
+    assert_memory_equal(live, fresh, l1);
+    free(live), free(fresh);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -211,6 +286,7 @@ int main(void)
         T(test_s9_month_quarter_year_boundaries_in_plus_8),
         T(test_s9_scopes_centre_team_level),
         T(test_s9_boards_follow_undo_and_snapshot),
+        T(test_s9_a_big_catch_up_answers_as_boards_built_anew),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -154,8 +154,8 @@ static ld_core_t *run(uint64_t seed, size_t n, log_t *log, tally_t *t, size_t sn
     ld_core_t *c = ld_core_new(1);
     ld_out_t *out = ld_out_new();
     seed_library(c, log);
-    gen_t g;
-    gen_init(&g, seed, 120, T0);
+    ld_gen_t g;
+    ld_gen_init(&g, seed, 120, T0);
     for (size_t i = 0; i < n; i++) {
         if (snapshot_at && i == snapshot_at) {
             assert_int_equal(ld_core_snapshot(c, mid, mid_len), 0);
@@ -166,7 +166,7 @@ static ld_core_t *run(uint64_t seed, size_t n, log_t *log, tally_t *t, size_t sn
         size_t k = batch ? 3 : 1;
         ld_out_reset(out);
         for (size_t j = 0; j < k; j++) {
-            Ladder__V1__Command *cmd = gen_command(&g);
+            Ladder__V1__Command *cmd = ld_gen_command(&g);
             char rid[24];
             int rl = snprintf(rid, sizeof rid, "r%zu.%zu", i, j);
             ld_ctx_t ctx = {g.now, g.principal, g.roles, (const uint8_t *)rid, (size_t)rl};
@@ -326,13 +326,13 @@ static void test_rollback_restores_state_exactly(void **s)
     uint8_t *before, *after;
     size_t bl, al;
     assert_int_equal(ld_core_snapshot(c, &before, &bl), 0);
-    gen_t g;
-    gen_init(&g, 99, 120, T0 + 5000LL * 86400000);
+    ld_gen_t g;
+    ld_gen_init(&g, 99, 120, T0 + 5000LL * 86400000);
     ld_out_t *out = ld_out_new();
     uint32_t mark = ld_core_savepoint(c);
     size_t ok = 0;
     for (int i = 0; i < 500; i++) {
-        Ladder__V1__Command *cmd = gen_command(&g);
+        Ladder__V1__Command *cmd = ld_gen_command(&g);
         ld_ctx_t ctx = {g.now, g.principal, g.roles, (const uint8_t *)"x", 1};
         ok += ld_core_execute(c, cmd, &ctx, out, NULL) == 0;
     }

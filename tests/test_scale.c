@@ -109,8 +109,8 @@ static void test_memory_is_flat_in_history(void **s)
         ld_out_reset(out);
     }
     seed_library(live, replica);
-    gen_t g;
-    gen_init(&g, 17, EMPLOYEES, T0);
+    ld_gen_t g;
+    ld_gen_init(&g, 17, EMPLOYEES, T0);
     g.realistic = 1;
     g.churn = 1;
     long rss_half = 0, next_tick = 100000, commands = 0, accepted = 0;
@@ -119,7 +119,7 @@ static void test_memory_is_flat_in_history(void **s)
         uint32_t mark = ld_core_savepoint(live);
         (void)mark;
         for (int k = 0; k < 100; k++) {
-            Ladder__V1__Command *cmd = gen_command(&g);
+            Ladder__V1__Command *cmd = ld_gen_command(&g);
             ld_ctx_t ctx = {g.now, g.principal, g.roles, (const uint8_t *)&commands,
                             sizeof commands};
             accepted += ld_core_execute(live, cmd, &ctx, out, NULL) == 0;

@@ -1,84 +1,10 @@
-/* gen.h — a seeded generator of valid and invalid commands for the core:
- * the determinism tests and ladder-bench core share it. Ids come from small
- * pools so that duplicates, unknown ids and refused rules happen often.
- *
- * With `churn` set (ladder-bench replay, test_scale) the realistic mix stays
- * realistic for 10 M commands: time advances 0.3 commands per person a day
- * (3 s a command for 100 000 people: 10 M commands are about a year, so
- * weeks, months, quarters and the year roll over), people join (new ids) and the longest-serving leave,
- * cases are submitted and reviewed with new ids, volunteer reports are new. */
-#ifndef LD_GEN_H
-#define LD_GEN_H
+/* gen.c — the seeded command generator of the test kit (gen.h). */
+#include "gen.h"
 
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "ladder.pb-c.h"
-
-typedef struct {
-    uint64_t s;
-    int64_t now;
-    uint32_t emps;          /* employee id pool size */
-    uint32_t cases;         /* case id pool per level and half */
-    uint32_t exam_no;
-    int realistic;          /* 1: a production-like mix (no hires, few exams) */
-    int churn;              /* 1: long runs (see the top of this file) */
-    uint32_t lo, hi;        /* churn: ids e<lo>..e<hi-1> are the people employed */
-    uint32_t sub_no, vol_no;
-    char buf[16][48];       /* string storage for one command */
-    uint32_t scores[20];
-    Ladder__V1__VolunteerEntry ve[3];
-    Ladder__V1__VolunteerEntry *vep[3];
-    union {
-        Ladder__V1__Hire hire;
-        Ladder__V1__AdjustPoints adjust;
-        Ladder__V1__CompleteTask task;
-        Ladder__V1__RecordQueryTest qt;
-        Ladder__V1__StartApprenticeship sa;
-        Ladder__V1__EndApprenticeship ea;
-        Ladder__V1__StudyCase study;
-        Ladder__V1__RateCase rate;
-        Ladder__V1__DrawExam draw;
-        Ladder__V1__GradeExam grade;
-        Ladder__V1__CloseRetentionYear close;
-        Ladder__V1__Appeal appeal;
-        Ladder__V1__DecideAppeal decide;
-        Ladder__V1__ExpireAppeal expire;
-        Ladder__V1__ReportVolunteer vol;
-        Ladder__V1__AwardMedal medal;
-        Ladder__V1__AdoptRules rules;
-        Ladder__V1__Leave leave;
-        Ladder__V1__SubmitCase submit;
-        Ladder__V1__ReviewCase review;
-        Ladder__V1__ProposeKb kbp;
-        Ladder__V1__ReviewKb kbr;
-        Ladder__V1__SubmitSuggestion sug;
-        Ladder__V1__JudgeSuggestion judge;
-        Ladder__V1__PublishQc qcp;
-        Ladder__V1__ClaimQc qcc;
-        Ladder__V1__CompleteQc qcd;
-        Ladder__V1__ApplyCommittee capp;
-        Ladder__V1__DecideCommittee cdec;
-        Ladder__V1__PlaceEmployee place;          /* v2 (issue 11, v2a) */
-        Ladder__V1__ConfirmApprenticeship conf;
-        Ladder__V1__ExpireExam xexp;
-        Ladder__V1__ExtendRetentionWindow ext;
-        Ladder__V1__ReverseFact rev;
-        Ladder__V1__RetireCase retire;     /* §4 v2 */
-        Ladder__V1__RestoreCase restore;
-        Ladder__V1__CheckLibrary check;
-    } m;
-    char *members[6];
-    char last_mentor[16], last_apprentice[16]; /* the latest proposal (§6.5 v2) */
-    Ladder__V1__CaseNode node;
-    Ladder__V1__CaseContent content;
-    Ladder__V1__Command cmd;
-    const char *principal;
-    uint32_t roles;
-} gen_t;
-
-static inline uint64_t gen_next(gen_t *g)
+static uint64_t gen_next(ld_gen_t *g)
 {
     g->s ^= g->s << 13;
     g->s ^= g->s >> 7;
@@ -86,12 +12,12 @@ static inline uint64_t gen_next(gen_t *g)
     return g->s;
 }
 
-static inline uint32_t gen_below(gen_t *g, uint32_t n)
+static uint32_t gen_below(ld_gen_t *g, uint32_t n)
 {
     return (uint32_t)(gen_next(g) % n);
 }
 
-static inline void gen_init(gen_t *g, uint64_t seed, uint32_t emps, int64_t t0)
+void ld_gen_init(ld_gen_t *g, uint64_t seed, uint32_t emps, int64_t t0)
 {
     memset(g, 0, sizeof *g);
     g->s = seed * 2654435761u + 88172645463325252ull;
@@ -101,7 +27,7 @@ static inline void gen_init(gen_t *g, uint64_t seed, uint32_t emps, int64_t t0)
     g->hi = emps;
 }
 
-static inline char *gen_emp(gen_t *g, int slot)
+static char *gen_emp(ld_gen_t *g, int slot)
 {
     uint32_t e = g->churn ? g->lo + gen_below(g, g->hi - g->lo) : gen_below(g, g->emps);
     snprintf(g->buf[slot], sizeof g->buf[slot], "e%u", e);
@@ -109,16 +35,15 @@ static inline char *gen_emp(gen_t *g, int slot)
 }
 
 /* Case ids of the given events the tests seed the library with. */
-static inline char *gen_case(gen_t *g, int slot)
+static char *gen_case(ld_gen_t *g, int slot)
 {
     snprintf(g->buf[slot], sizeof g->buf[slot], "c%u-%u-%u", 1 + gen_below(g, 5),
              1 + gen_below(g, 2), gen_below(g, g->cases));
     return g->buf[slot];
 }
 
-/* Fills g->cmd with the next command and g->principal/roles with who sends
- * it; advances time by 0 to 2 days. Returns the command. */
-static inline Ladder__V1__Command *gen_command(gen_t *g)
+/* Advances time by 0 to 2 days (churn: see gen.h). */
+Ladder__V1__Command *ld_gen_command(ld_gen_t *g)
 {
     const uint32_t MGR = LADDER__V1__ROLE__ROLE_MANAGER, EMP = LADDER__V1__ROLE__ROLE_EMPLOYEE;
     if (g->churn) /* 3 s on average for 100 000 people: a day has 0.3 commands each */
@@ -573,5 +498,3 @@ static inline Ladder__V1__Command *gen_command(gen_t *g)
     }
     return &g->cmd;
 }
-
-#endif

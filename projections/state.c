@@ -1,0 +1,507 @@
+/* state.c — the state's records, below the dispatch (core.c): finding them
+ * by id, creating them, interning strings, and the undo journal that
+ * savepoints keep (touch_*), and evolve, which the deciders' ld_apply and
+ * replay both call. The modules call these; nothing here calls core.c.
+ *
+ * Savepoints. While one is open, every record that evolve changes is copied
+ * once per savepoint into the undo journal (touch_*); records created are
+ * noted too. Rolling back replays the journal backwards. Vectors only ever
+ * grow their capacity, so a saved vector is restored into the current buffer.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+static const char *emp_key(const void *ctx, uint32_t i) { return ((const ld_core_t *)ctx)->emps[i].id; }
+static const char *str_key(const void *ctx, uint32_t i) { return ((const ld_core_t *)ctx)->strings[i]; }
+
+/* -------------------------------------------------------------- lookup -- */
+
+const ld_rules_t *ld_cur_rules(const ld_core_t *c)
+{
+    return c->g.n_rules ? &c->rules[c->g.n_rules - 1] : &c->defaults;
+}
+
+uint32_t ld_emp_find(const ld_core_t *c, const char *id) { return ld_idmap_get(&c->emp_ix, id, emp_key, c); }
+uint32_t ld_intern_find(const ld_core_t *c, const char *s) { return ld_idmap_get(&c->string_ix, s, str_key, c); }
+
+/* Interned strings (teams, centres, categories, medals, used ids) are listed
+ * in snapshots in order, so a rollback removes what it added (U_GLOBALS). */
+uint32_t ld_intern(ld_core_t *c, const char *s)
+{
+    uint32_t i = ld_intern_find(c, s);
+    if (i != NONE)
+        return i;
+    ld_touch_globals(c);
+    LD_GROW(c->strings, c->strings_cap, c->g.n_strings);
+    i = c->g.n_strings++;
+    c->strings[i] = ld_xstrdup(s);
+    ld_idmap_put(&c->string_ix, s, i, str_key, c);
+    return i;
+}
+/* ------------------------------------------------------------ savepoints -- */
+
+static void journal(ld_core_t *c, uint8_t kind, uint32_t idx, void *saved)
+{
+    LD_GROW(c->undo, c->undo_cap, c->undo_n);
+    c->undo[c->undo_n++] = (undo_t){.kind = kind, .idx = idx, .saved = saved};
+}
+
+void ld_touch_globals(ld_core_t *c)
+{
+    if (!c->depth || c->g.stamp == c->stamp_seq)
+        return;
+    globals_t *s = ld_arena_alloc(&c->undo_arena, sizeof *s);
+    *s = c->g;
+    c->g.stamp = c->stamp_seq;
+    journal(c, U_GLOBALS, 0, s);
+}
+
+static void save_vec(ld_core_t *c, vec_t *dst, const vec_t *src)
+{
+    dst->len = src->len;
+    dst->cap = src->len;
+    dst->v = src->len ? memcpy(ld_arena_alloc(&c->undo_arena, src->len * sizeof *src->v), src->v,
+                               src->len * sizeof *src->v)
+                      : NULL;
+}
+
+static void restore_vec(vec_t *cur, const vec_t *saved)
+{
+    /* cur->cap >= saved->len: capacities only grow */
+    if (saved->len)
+        memcpy(cur->v, saved->v, saved->len * sizeof *cur->v);
+    cur->len = saved->len;
+}
+
+void ld_touch_emp(ld_core_t *c, uint32_t i)
+{
+    emp_t *e = &c->emps[i];
+    if (!c->depth || e->stamp == c->stamp_seq)
+        return;
+    emp_t *s = ld_arena_alloc(&c->undo_arena, sizeof *s);
+    *s = *e;
+    save_vec(c, &s->studied, &e->studied);
+    save_vec(c, &s->examined, &e->examined);
+    save_vec(c, &s->apprentices, &e->apprentices);
+    save_vec(c, &s->changes, &e->changes);
+    save_vec(c, &s->medals, &e->medals);
+    e->stamp = c->stamp_seq;
+    journal(c, U_EMP, i, s);
+}
+
+void ld_pair_add(ld_core_t *c, int set, uint32_t a, uint32_t b, uint32_t val)
+{
+    uint32_t old;
+    bool had = ld_pairset_get(&c->pairs[set], a, b, &old);
+    if (c->depth) {
+        LD_GROW(c->undo, c->undo_cap, c->undo_n);
+        c->undo[c->undo_n++] = (undo_t){.kind = had ? U_PAIR_SET : U_PAIR_ADD, .set = (uint8_t)set,
+                                        .idx = a, .b = b, .old_val = old};
+    }
+    ld_pairset_put(&c->pairs[set], a, b, val);
+}
+
+/* Facts carry no savepoint stamp (32 bytes each): every change is journaled,
+ * and the oldest saved copy is the one a rollback leaves. */
+void ld_touch_fact(ld_core_t *c, uint32_t i)
+{
+    if (!c->depth)
+        return;
+    fact_t *s = ld_arena_alloc(&c->undo_arena, sizeof *s);
+    *s = c->facts[i];
+    journal(c, U_FACT, i, s);
+}
+
+uint32_t ld_fact_new(ld_core_t *c, uint64_t seq)
+{
+    ld_touch_globals(c);
+    LD_GROW(c->facts, c->facts_cap, c->g.n_facts);
+    uint32_t i = c->g.n_facts++;
+    fact_t *f = &c->facts[i];
+    memset(f, 0, sizeof *f);
+    f->seq = seq;
+    f->emp = f->n2 = NONE;
+    return i;
+}
+
+void ld_fact_pay(ld_core_t *c, uint32_t f, uint32_t emp, uint32_t amount)
+{
+    /* pays follow their fact: only the last fact takes new ones */
+    if (f + 1 != c->g.n_facts)
+        return;
+    ld_touch_globals(c);
+    LD_GROW(c->pays, c->pays_cap, c->g.n_pays);
+    c->pays[c->g.n_pays++] = (pay_t){f, emp, amount};
+}
+
+/* ------------------------------------------------------------ entities -- */
+/* Cases, exams, tasks, submissions and records share one table mechanism:
+ * an array grown by doubling, an id index, a savepoint stamp (tasks never
+ * change once published), and hooks for what a row owns (its vectors, its
+ * texts). Employees keep their own (their layout belongs to boards.c). */
+
+typedef struct {
+    size_t size, key_off, key_len;
+    size_t stamp_off;                   /* 0: no stamp (never changed) */
+    void (*release)(void *row);         /* frees what the row owns */
+    void (*save)(ld_core_t *c, void *saved, const void *row);  /* deep copy for undo */
+    void (*restore)(void *row, const void *saved);             /* back into its buffers */
+} ent_kind_t;
+
+static void case_release(void *row) { free(((case_t *)row)->title); }
+static void task_release(void *row) { free(((task_t *)row)->title); }
+
+static void sub_release(void *row)
+{
+    sub_t *u = row;
+    ld_vec_free(&u->reviewers), ld_vec_free(&u->amounts), ld_vec_free(&u->levels);
+    ld_vec_free(&u->categories);
+}
+
+static void sub_save(ld_core_t *c, void *saved, const void *row)
+{
+    sub_t *s = saved;
+    const sub_t *e = row;
+    save_vec(c, &s->reviewers, &e->reviewers);
+    save_vec(c, &s->amounts, &e->amounts);
+    save_vec(c, &s->levels, &e->levels);
+    save_vec(c, &s->categories, &e->categories);
+}
+
+static void sub_restore(void *row, const void *saved)
+{
+    const sub_t *s = saved;
+    sub_t *e = row, cur = *e;
+    restore_vec(&cur.reviewers, &s->reviewers);
+    restore_vec(&cur.amounts, &s->amounts);
+    restore_vec(&cur.levels, &s->levels);
+    restore_vec(&cur.categories, &s->categories);
+    *e = *s;
+    e->reviewers = cur.reviewers, e->amounts = cur.amounts, e->levels = cur.levels;
+    e->categories = cur.categories;
+}
+
+static void rec_release(void *row)
+{
+    rec_t *r = row;
+    free(r->text);
+    ld_vec_free(&r->list), ld_vec_free(&r->list2);
+}
+
+static void rec_save(ld_core_t *c, void *saved, const void *row)
+{
+    rec_t *s = saved;
+    const rec_t *e = row;
+    save_vec(c, &s->list, &e->list);
+    save_vec(c, &s->list2, &e->list2);
+}
+
+static void rec_restore(void *row, const void *saved)
+{
+    const rec_t *s = saved;
+    rec_t *e = row, cur = *e;
+    restore_vec(&cur.list, &s->list);
+    restore_vec(&cur.list2, &s->list2);
+    *e = *s;
+    e->list = cur.list, e->list2 = cur.list2;
+}
+
+#define KIND(type, key, stamp) sizeof(type), offsetof(type, key), sizeof ((type *)0)->key, stamp
+static const ent_kind_t kinds[ENT_COUNT] = {
+    [ENT_CASE] = {KIND(case_t, id, offsetof(case_t, stamp)), case_release, NULL, NULL},
+    [ENT_EXAM] = {KIND(exam_t, id, offsetof(exam_t, stamp)), NULL, NULL, NULL},
+    [ENT_TASK] = {KIND(task_t, id, 0), task_release, NULL, NULL},
+    [ENT_SUB] = {KIND(sub_t, id, offsetof(sub_t, stamp)), sub_release, sub_save, sub_restore},
+    [ENT_REC] = {KIND(rec_t, key, offsetof(rec_t, stamp)), rec_release, rec_save, rec_restore},
+};
+
+static char *ent_rows(const ld_core_t *c, int k)
+{
+    switch (k) {
+    case ENT_CASE: return (char *)c->cases;
+    case ENT_EXAM: return (char *)c->exams;
+    case ENT_TASK: return (char *)c->tasks;
+    case ENT_SUB: return (char *)c->subs;
+    default: return (char *)c->recs;
+    }
+}
+
+static const uint32_t *ent_count_in(const globals_t *g, int k)
+{
+    switch (k) {
+    case ENT_CASE: return &g->n_cases;
+    case ENT_EXAM: return &g->n_exams;
+    case ENT_TASK: return &g->n_tasks;
+    case ENT_SUB: return &g->n_subs;
+    default: return &g->n_recs;
+    }
+}
+
+static const uint32_t *ent_count(const ld_core_t *c, int k) { return ent_count_in(&c->g, k); }
+
+static idmap_t *ent_ix(ld_core_t *c, int k)
+{
+    switch (k) {
+    case ENT_CASE: return &c->case_ix;
+    case ENT_EXAM: return &c->exam_ix;
+    case ENT_TASK: return &c->task_ix;
+    case ENT_SUB: return &c->sub_ix;
+    default: return &c->rec_ix;
+    }
+}
+
+/* Room for one more row; returns the rows (they may have moved). */
+static char *ent_grow(ld_core_t *c, int k)
+{
+    switch (k) {
+    case ENT_CASE: LD_GROW(c->cases, c->cases_cap, c->g.n_cases); break;
+    case ENT_EXAM: LD_GROW(c->exams, c->exams_cap, c->g.n_exams); break;
+    case ENT_TASK: LD_GROW(c->tasks, c->tasks_cap, c->g.n_tasks); break;
+    case ENT_SUB: LD_GROW(c->subs, c->subs_cap, c->g.n_subs); break;
+    default: LD_GROW(c->recs, c->recs_cap, c->g.n_recs); break;
+    }
+    return ent_rows(c, k);
+}
+
+typedef struct {
+    const char *rows;
+    size_t size, key_off;
+} ent_keys_t;
+
+static const char *ent_key(const void *ctx, uint32_t i)
+{
+    const ent_keys_t *e = ctx;
+    return e->rows + (size_t)i * e->size + e->key_off;
+}
+
+static ent_keys_t keys_of(const ld_core_t *c, int k)
+{
+    return (ent_keys_t){ent_rows(c, k), kinds[k].size, kinds[k].key_off};
+}
+
+uint32_t ld_ent_find(const ld_core_t *c, int k, const char *id)
+{
+    ent_keys_t keys = keys_of(c, k);
+    return ld_idmap_get(ent_ix((ld_core_t *)c, k), id, ent_key, &keys);
+}
+
+uint32_t ld_ent_new(ld_core_t *c, int k, const char *id)
+{
+    const ent_kind_t *kd = &kinds[k];
+    ld_touch_globals(c);
+    char *row = ent_grow(c, k) + (size_t)*ent_count(c, k) * kd->size;
+    uint32_t i = (*(uint32_t *)ent_count(c, k))++;
+    memset(row, 0, kd->size);
+    snprintf(row + kd->key_off, kd->key_len, "%s", id);
+    if (kd->stamp_off)
+        memcpy(row + kd->stamp_off, &c->stamp_seq, sizeof c->stamp_seq);
+    ent_keys_t keys = keys_of(c, k);
+    ld_idmap_put(ent_ix(c, k), row + kd->key_off, i, ent_key, &keys);
+    return i;
+}
+
+void ld_ent_touch(ld_core_t *c, int k, uint32_t i)
+{
+    const ent_kind_t *kd = &kinds[k];
+    char *row = ent_rows(c, k) + (size_t)i * kd->size;
+    uint32_t stamp;
+    memcpy(&stamp, row + kd->stamp_off, sizeof stamp);
+    if (!c->depth || stamp == c->stamp_seq)
+        return;
+    void *saved = ld_arena_alloc(&c->undo_arena, kd->size);
+    memcpy(saved, row, kd->size);
+    if (kd->save)
+        kd->save(c, saved, row);
+    memcpy(row + kd->stamp_off, &c->stamp_seq, sizeof c->stamp_seq);
+    LD_GROW(c->undo, c->undo_cap, c->undo_n);
+    c->undo[c->undo_n++] = (undo_t){.kind = U_ENT, .set = (uint8_t)k, .idx = i, .saved = saved};
+}
+
+/* Drops the rows of kind k from n on (created since a savepoint). */
+static void ent_drop(ld_core_t *c, int k, uint32_t n)
+{
+    const ent_kind_t *kd = &kinds[k];
+    ent_keys_t keys = keys_of(c, k);
+    for (uint32_t i = n; i < *ent_count(c, k); i++) {
+        char *row = ent_rows(c, k) + (size_t)i * kd->size;
+        ld_idmap_del(ent_ix(c, k), row + kd->key_off, ent_key, &keys);
+        if (kd->release)
+            kd->release(row);
+    }
+}
+
+void ld_ents_free(ld_core_t *c)
+{
+    for (int k = 0; k < ENT_COUNT; k++) {
+        const ent_kind_t *kd = &kinds[k];
+        for (uint32_t i = 0; kd->release && i < *ent_count(c, k); i++)
+            kd->release(ent_rows(c, k) + (size_t)i * kd->size);
+        free(ent_rows(c, k));
+        ld_idmap_free(ent_ix(c, k));
+    }
+}
+
+/* A record's key: "<kind>:<id>". */
+static void rec_name(char *key, int kind, const char *id)
+{
+    snprintf(key, 80, "%d:%.76s", kind, id);
+}
+
+uint32_t ld_rec_find(const ld_core_t *c, int kind, const char *id)
+{
+    char key[80];
+    rec_name(key, kind, id);
+    return ld_ent_find(c, ENT_REC, key);
+}
+
+uint32_t ld_rec_new(ld_core_t *c, int kind, const char *id)
+{
+    char key[80];
+    rec_name(key, kind, id);
+    uint32_t i = ld_ent_new(c, ENT_REC, key);
+    rec_t *r = &c->recs[i];
+    r->kind = (uint8_t)kind;
+    r->a = r->b = NONE;
+    return i;
+}
+
+uint32_t ld_core_savepoint(ld_core_t *c)
+{
+    c->depth++;
+    c->stamp_seq++;
+    return (uint32_t)c->undo_n;
+}
+
+static void undo_one(ld_core_t *c, const undo_t *u)
+{
+    switch (u->kind) {
+    case U_GLOBALS: {
+        const globals_t *s = u->saved;
+        /* drop records created since: the arrays shrink back */
+        for (uint32_t i = s->n_emps; i < c->g.n_emps; i++) {
+            emp_t *e = &c->emps[i];
+            ld_boards_drop(c, i);
+            ld_idmap_del(&c->emp_ix, e->id, emp_key, c);
+            ld_vec_free(&e->studied), ld_vec_free(&e->examined), ld_vec_free(&e->apprentices);
+            ld_vec_free(&e->changes), ld_vec_free(&e->medals);
+        }
+        for (int k = 0; k < ENT_COUNT; k++)
+            ent_drop(c, k, *ent_count_in(s, k));
+        for (uint32_t i = s->n_strings; i < c->g.n_strings; i++) {
+            ld_idmap_del(&c->string_ix, c->strings[i], str_key, c);
+            free(c->strings[i]);
+        }
+        for (uint32_t i = s->n_rules; i < c->g.n_rules; i++)
+            free(c->rules_json[i]);
+        c->g = *s;
+        break;
+    }
+    case U_EMP: {
+        const emp_t *s = u->saved;
+        emp_t *e = &c->emps[u->idx];
+        if (u->idx >= c->g.n_emps)
+            break; /* created after the mark: U_GLOBALS frees it */
+        ld_boards_remove(c, u->idx);
+        emp_t cur = *e;
+        restore_vec(&cur.studied, &s->studied);
+        restore_vec(&cur.examined, &s->examined);
+        restore_vec(&cur.apprentices, &s->apprentices);
+        restore_vec(&cur.changes, &s->changes);
+        restore_vec(&cur.medals, &s->medals);
+        *e = *s;
+        e->studied = cur.studied, e->examined = cur.examined, e->apprentices = cur.apprentices;
+        e->changes = cur.changes, e->medals = cur.medals;
+        if (e->year_end_ms)
+            ld_deadline_push(c, e->year_end_ms, u->idx, LD_DEADLINE_RETENTION);
+        if (e->appeal == AP_OPEN)
+            ld_deadline_push(c, e->appeal_deadline_ms, u->idx, LD_DEADLINE_APPEAL);
+        if (e->open_exam != NONE && e->open_exam < c->g.n_exams &&
+            c->exams[e->open_exam].expires_ms <= LD_MAX_MS)
+            ld_deadline_push(c, c->exams[e->open_exam].expires_ms, u->idx, LD_DEADLINE_EXAM);
+        ld_boards_insert(c, u->idx);
+        break;
+    }
+    case U_ENT:
+        if (u->idx < *ent_count(c, u->set)) {
+            const ent_kind_t *k = &kinds[u->set];
+            char *row = ent_rows(c, u->set) + (size_t)u->idx * k->size;
+            if (k->restore)
+                k->restore(row, u->saved);
+            else
+                memcpy(row, u->saved, k->size);
+        }
+        break;
+    case U_FACT:
+        if (u->idx < c->g.n_facts)
+            c->facts[u->idx] = *(const fact_t *)u->saved;
+        break;
+    case U_PAIR_ADD:
+        ld_pairset_del(&c->pairs[u->set], u->idx, u->b);
+        break;
+    case U_PAIR_SET:
+        ld_pairset_put(&c->pairs[u->set], u->idx, u->b, u->old_val);
+        break;
+    }
+}
+
+void ld_core_rollback(ld_core_t *c, uint32_t mark)
+{
+    while (c->undo_n > mark)
+        undo_one(c, &c->undo[--c->undo_n]);
+    c->lib_dirty = true;
+    c->stamp_seq++; /* records restored carry old stamps: save them afresh */
+}
+
+void ld_core_release(ld_core_t *c)
+{
+    c->undo_n = 0;
+    c->depth = 0;
+    c->stamp_seq++;
+    ld_arena_reset(&c->undo_arena);
+}
+
+/* ------------------------------------------------------------- records -- */
+
+uint32_t ld_emp_new(ld_core_t *c, const char *id)
+{
+    ld_touch_globals(c);
+    LD_GROW(c->emps, c->emps_cap, c->g.n_emps);
+    uint32_t i = c->g.n_emps++;
+    emp_t *e = &c->emps[i];
+    memset(e, 0, sizeof *e);
+    snprintf(e->id, sizeof e->id, "%s", id);
+    e->mentor = NONE;
+    e->open_exam = NONE;
+    e->stamp = c->stamp_seq;
+    ld_idmap_put(&c->emp_ix, e->id, i, emp_key, c);
+    return i;
+}
+
+uint32_t ld_change_new(ld_core_t *c)
+{
+    ld_touch_globals(c);
+    LD_GROW(c->changes, c->changes_cap, c->g.n_changes);
+    uint32_t i = c->g.n_changes++;
+    memset(&c->changes[i], 0, sizeof c->changes[i]);
+    c->changes[i].exam = NONE;
+    return i;
+}
+/* -------------------------------------------------------------- evolve -- */
+
+int ld_core_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
+{
+    if (ev->seq != c->g.next_seq || ev->at_ms < 0 || ev->at_ms > LD_MAX_MS)
+        return -1;
+    const ld_event_kind_t *k = ld_core_event_kind((int)ev->body_case);
+    if (!k || k->evolve(c, ev))
+        return -1;
+    ld_facts_note(c, ev); /* §12 v2: remember what a reversal may name */
+    ld_touch_globals(c);
+    c->g.next_seq = ev->seq + 1;
+    if (ev->at_ms > c->g.last_at_ms)
+        c->g.last_at_ms = ev->at_ms;
+    return 0;
+}
