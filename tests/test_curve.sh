@@ -6,8 +6,8 @@
 set -euo pipefail
 LADDERD=$1 CTL=$2
 work=$(mktemp -d /tmp/ladder-curve.XXXXXX)
-pid=""
-cleanup() { [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
+pid="" bpid=""
+cleanup() { [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; [ -n "$bpid" ] && kill -KILL "$bpid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 keys=$work/keys
 mkdir -p "$keys"
@@ -49,10 +49,23 @@ grep -q "connection refused: unknown key" "$work/ladderd.log" && pass=$((pass + 
 bad=$work/badkeys
 mkdir -p "$bad"
 cp "$keys/server.key" "$keys/server.pub" "$bad/"
-refused() { # name, pattern: ladderd must exit 2 and log the pattern
-    local name=$1 pat=$2 rc=0
+refused() { # name, pattern: ladderd must exit 2 within 5 s and log the pattern
+    local name=$1 pat=$2 rc=0 i
     "$LADDERD" --data "$work/data2" --command "ipc://$work/cmd2" --publish "ipc://$work/pub2" \
-        --keys "$bad" 2>"$work/bad.log" || rc=$?
+        --keys "$bad" 2>"$work/bad.log" &
+    bpid=$!
+    for i in $(seq 50); do kill -0 "$bpid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$bpid" 2>/dev/null; then
+        # it serves: what can the e1 key (the second line's key) do?
+        local out
+        out=$("$CTL" --endpoint "ipc://$work/cmd2" --timeout 2000 --server-key "$bad/server.pub" \
+              --key "$keys/e1.key" hire x9 --name X 2>&1) || true
+        kill -TERM "$bpid"; wait "$bpid" 2>/dev/null; bpid=""
+        fail=$((fail + 1)); echo "FAIL $name: ladderd started; the e1 key's hire: $out"
+        return
+    fi
+    wait "$bpid" || rc=$?
+    bpid=""
     if [ "$rc" = 2 ] && grep -qE -- "$pat" "$work/bad.log"; then pass=$((pass + 1)); else
         fail=$((fail + 1)); echo "FAIL $name: exit $rc: $(cat "$work/bad.log")"; fi
 }

@@ -9,6 +9,8 @@
 #include <cmocka.h>
 
 #include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "client.h"
 
@@ -948,8 +950,8 @@ static Ladder__V1__Reply *hire_as(const char *who, const char *rid, const char *
 }
 
 /* Issue 10 item 1 / §12: request ids are per principal; a repeat with other
- * commands is refused; nobody can take a deadline's id. */
-static void test_s12_request_ids_per_principal_and_deadline_ids_unreachable(void **s)
+ * commands is refused. */
+static void test_s12_request_ids_per_principal_with_digest(void **s)
 {
     (void)s;
     advance(T0);
@@ -957,7 +959,9 @@ static void test_s12_request_ids_per_principal_and_deadline_ids_unreachable(void
     ok_or_fail(a, "m1");
     Ladder__V1__Reply *b = hire_as("e2", "shared-1", "x2");
     ok_or_fail(b, "e2 under m1's id"); /* its own request, written */
-    assert_int_not_equal(a->ok->seqs[0], b->ok->seqs[0]);
+    if (a->ok->seqs[0] == b->ok->seqs[0])
+        fail_msg("e2's request under m1's request id got m1's seq %llu: nothing was written",
+                 (unsigned long long)a->ok->seqs[0]);
     ladder__v1__reply__free_unpacked(a, NULL);
     ladder__v1__reply__free_unpacked(b, NULL);
     Ladder__V1__Reply *keep;
@@ -980,9 +984,16 @@ static void test_s12_request_ids_per_principal_and_deadline_ids_unreachable(void
     Ladder__V1__Reply *x3 = d_query(&D, &q);
     assert_int_equal(x3->outcome_case, LADDER__V1__REPLY__OUTCOME_ERROR);
     ladder__v1__reply__free_unpacked(x3, NULL);
+}
 
-    /* a client squats the id of a coming deadline: the deadline still fires,
-     * and writes go on, also after a restart */
+/* Issue 10 item 1 / §12: a client squats the request id of a coming deadline
+ * (`deadline/r/<emp>/<at_ms>`, learnable from NextDeadline): the deadline
+ * still fires, and writes go on, also after a restart. */
+static void test_s12_deadline_ids_unreachable_by_clients(void **s)
+{
+    (void)s;
+    advance(T0);
+    Ladder__V1__Reply *keep;
     hire("e1");
     library_level_1();
     promote_to_1("e1");
@@ -994,8 +1005,11 @@ static void test_s12_request_ids_per_principal_and_deadline_ids_unreachable(void
     ok_or_fail(sq, "squat");
     ladder__v1__reply__free_unpacked(sq, NULL);
     advance(end);
-    assert_int_equal(employee("e1", &keep)->level->level, 0); /* demoted: it fired */
+    uint32_t level = employee("e1", &keep)->level->level;
     ladder__v1__reply__free_unpacked(keep, NULL);
+    if (level != 0) /* demoted: it fired */
+        fail_msg("the retention deadline at %lld did not fire (e1 at level %u) after a client "
+                 "took its request id %s", (long long)end, level, rid);
     hire("after1");
     assert_true(WIFEXITED(d_stop(&D, SIGTERM)));
     d_start(&D, MANUAL);
@@ -1048,8 +1062,14 @@ static void test_data_directory_locked_and_bind_before_append(void **s)
     const char *const second[] = {"--clock", "manual", "--data", data, "--rules", rules, NULL};
     d_start(&D2, second);
     int st = 0;
-    for (int i = 0; i < 100 && waitpid(D2.pid, &st, WNOHANG) == 0; i++)
+    pid_t reaped = 0;
+    for (int i = 0; i < 100 && (reaped = waitpid(D2.pid, &st, WNOHANG)) == 0; i++)
         usleep(50000);
+    if (reaped != D2.pid) {
+        d_close_socket(&D2);
+        d_destroy(&D2); /* kills it */
+        fail_msg("a second ladderd on the same --data %s still runs after 5 s", data);
+    }
     assert_true(WIFEXITED(st));
     assert_int_equal(WEXITSTATUS(st), 2);
     D2.pid = 0;
@@ -1155,11 +1175,10 @@ static Ladder__V1__EventPage *read_page(uint64_t from, Ladder__V1__Reply **keep)
 }
 
 /* Issue 10 item 7: a ReadEvents page holds at most 1 MiB of events, says
- * `more` and where to go on; item 8: large subscriptions do not pin the
- * daemon's memory (PUB takes at most 1 KiB from a subscriber). */
-static void test_read_pages_bounded_in_bytes_and_subscriptions_bounded(void **s)
+ * `more` and where to go on. */
+/* e1 and 24 submitted cases of 100 000 bytes each: 2.4 MB of events */
+static void big_cases(void)
 {
-    (void)s;
     advance(T0);
     hire("e1");
     static char big[100001];
@@ -1181,6 +1200,12 @@ static void test_read_pages_bounded_in_bytes_and_subscriptions_bounded(void **s)
         ok_or_fail(r, "submit big");
         ladder__v1__reply__free_unpacked(r, NULL);
     }
+}
+
+static void test_read_pages_bounded_in_bytes(void **s)
+{
+    (void)s;
+    big_cases();
     uint64_t head = head_seq(), from = 1, seen = 0;
     int pages = 0;
     for (;;) {
@@ -1205,7 +1230,107 @@ static void test_read_pages_bounded_in_bytes_and_subscriptions_bounded(void **s)
     }
     assert_int_equal(seen, head);
     assert_true(pages >= 3); /* 2.4 MB of events */
+}
 
+/* Issue 10 item 7, the probe of the issue: one client asks for 60 pages of
+ * the whole log (max 1000 events, 2.4 MB of events) and never reads; what
+ * ladderd holds for it is bounded (9fb8882 held every page: RSS grew by the
+ * sum of the pages). */
+static void test_never_reading_client_pins_bounded_memory(void **s)
+{
+    (void)s;
+    big_cases();
+    long rss0 = rss_kb(D.pid);
+    void *z = zmq_socket(D.zctx, ZMQ_DEALER);
+    int one = 1, linger = 0, small = 4096;
+    zmq_setsockopt(z, ZMQ_RCVHWM, &one, sizeof one);
+    zmq_setsockopt(z, ZMQ_RCVBUF, &small, sizeof small);
+    zmq_setsockopt(z, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_connect(z, D.cmd_ep);
+    Ladder__V1__ReadEvents re = LADDER__V1__READ_EVENTS__INIT;
+    re.from_seq = 1, re.max = 1000;
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_READ_EVENTS;
+    q.read_events = &re;
+    Ladder__V1__Principal p = LADDER__V1__PRINCIPAL__INIT;
+    p.id = "boss", p.roles = MANAGER;
+    Ladder__V1__Request req = LADDER__V1__REQUEST__INIT;
+    req.query = &q;
+    req.principal = &p;
+    uint8_t buf[128];
+    size_t n = ladder__v1__request__pack(&req, buf);
+    for (int i = 0; i < 60; i++) {
+        zmq_send(z, "", 0, ZMQ_SNDMORE);
+        zmq_send(z, buf, n, 0);
+    }
+    long rss1 = rss0;
+    for (int i = 0; i < 30; i++) { /* 3 s for the pages to be read and queued */
+        usleep(100000);
+        long r = rss_kb(D.pid);
+        rss1 = r > rss1 ? r : rss1;
+    }
+    zmq_close(z);
+    print_message("never-reading client, 60 pages asked: RSS %ld -> %ld kB\n", rss0, rss1);
+    if (rss1 - rss0 > 96 * 1024) /* the 8 MiB per-peer bound, pages of 1 MiB; 9fb8882: +280 MB */
+        fail_msg("a client that never reads took RSS from %ld to %ld kB", rss0, rss1);
+}
+
+/* ZMTP 3.0 by hand over ipc: a SUB peer that sends one subscription of
+ * topic_len bytes in a single frame (libzmq's own SUB cannot: its trie is
+ * walked by recursion per byte). Returns the connected fd, or -1. */
+static int raw_subscribe(const char *ep, size_t topic_len)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    if (strncmp(ep, "ipc://", 6) || strlen(ep + 6) >= sizeof sa.sun_path)
+        return -1;
+    strcpy(sa.sun_path, ep + 6);
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa)) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    struct timeval tv = {5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    uint8_t g[64] = {0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0x7f, 3, 0, 'N', 'U', 'L', 'L'};
+    uint8_t in[512];
+    static const uint8_t ready[] = {0x04, 26, 5, 'R', 'E', 'A', 'D', 'Y', 11, 'S', 'o', 'c', 'k',
+                                    'e', 't', '-', 'T', 'y', 'p', 'e', 0, 0, 0, 3, 'S', 'U', 'B'};
+    bool ok = send(fd, g, sizeof g, MSG_NOSIGNAL) == (ssize_t)sizeof g &&
+              recv(fd, in, 64, MSG_WAITALL) == 64 &&
+              send(fd, ready, sizeof ready, MSG_NOSIGNAL) == (ssize_t)sizeof ready &&
+              recv(fd, in, 2, MSG_WAITALL) == 2 && (in[0] & 0x04) && !(in[0] & 0x02) &&
+              recv(fd, in + 2, in[1], MSG_WAITALL) == in[1];
+    if (!ok) {
+        close(fd);
+        return -1;
+    }
+    /* a long frame: flags 0x02, 8-byte size, then 0x01 (subscribe) and the topic */
+    uint64_t n = topic_len + 1;
+    uint8_t hdr[10] = {0x02};
+    for (int i = 0; i < 8; i++)
+        hdr[1 + i] = (uint8_t)(n >> (56 - 8 * i));
+    hdr[9] = 0x01;
+    char *topic = malloc(topic_len);
+    memset(topic, 'z', topic_len);
+    /* a daemon that drops the peer at the header ends the write with EPIPE */
+    if (send(fd, hdr, sizeof hdr, MSG_NOSIGNAL) == (ssize_t)sizeof hdr)
+        for (size_t at = 0; at < topic_len;) {
+            ssize_t w = send(fd, topic + at, topic_len - at, MSG_NOSIGNAL);
+            if (w <= 0)
+                break;
+            at += (size_t)w;
+        }
+    free(topic);
+    return fd;
+}
+
+/* Issue 10 item 8: large subscriptions do not pin the daemon's memory (PUB
+ * takes at most 1 KiB from a subscriber). */
+static void test_large_subscriptions_do_not_pin_memory(void **s)
+{
+    (void)s;
+    advance(T0);
     /* 32 subscriptions of 32 KiB each. (libzmq's SUB keeps a trie walked by
      * recursion per byte: a 1 MiB topic overflows the client's own stack; the
      * daemon's PUB kept one such trie node per byte, ~130 MB for 4 MiB.) */
@@ -1231,6 +1356,19 @@ static void test_read_pages_bounded_in_bytes_and_subscriptions_bounded(void **s)
     assert_true(rss1 - rss0 < 4096);
     for (int i = 0; i < NSUB; i++)
         zmq_close(sub[i]);
+
+    /* the probe of the issue: one subscription of 4 MiB (it took 9fb8882's
+     * RSS from 6 to 135 MB) */
+    rss0 = rss_kb(D.pid);
+    int fd = raw_subscribe(D.pub_ep, (size_t)4 << 20);
+    assert_true(fd >= 0);
+    usleep(500000);
+    hire("e3");
+    rss1 = rss_kb(D.pid);
+    close(fd);
+    print_message("RSS %ld kB before one 4 MiB subscription, %ld kB after\n", rss0, rss1);
+    if (rss1 - rss0 >= 16384)
+        fail_msg("one 4 MiB subscription took RSS from %ld to %ld kB", rss0, rss1);
 }
 
 int main(void)
@@ -1251,10 +1389,13 @@ int main(void)
         T(test_kill9_under_pipelined_load_keeps_every_ack),
         T(test_s11_explain_as_of_and_the_digest_are_folded_from_the_log),
         T(test_100k_queries_stream_over_one_connection),
-        T(test_s12_request_ids_per_principal_and_deadline_ids_unreachable),
+        T(test_s12_request_ids_per_principal_with_digest),
+        T(test_s12_deadline_ids_unreachable_by_clients),
         T(test_data_directory_locked_and_bind_before_append),
         T(test_unsendable_replies_are_counted_and_logged),
-        T(test_read_pages_bounded_in_bytes_and_subscriptions_bounded),
+        T(test_read_pages_bounded_in_bytes),
+        T(test_never_reading_client_pins_bounded_memory),
+        T(test_large_subscriptions_do_not_pin_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,7 +16,11 @@ expect() { # name, pattern; then the command: it must fail and print the pattern
     if [ "$rc" != 0 ] && grep -qE -- "$pat" <<<"$out"; then pass=$((pass + 1)); else
         fail=$((fail + 1)); echo "FAIL $name: exit $rc: $out"; fi
 }
-expect "verify, no such directory" "(no store in /no/such/dir|/no/such/dir: No such file or directory)" "$CTL" verify --data /no/such/dir
+expect "verify, no such directory" "^ladderctl: (no store in /no/such/dir|/no/such/dir: No such file or directory)" "$CTL" verify --data /no/such/dir
+# a missing directory whose parent exists: refused, and not created
+expect "verify, a missing directory" "(no store in $work/missing|$work/missing: No such file or directory)" "$CTL" verify --data "$work/missing"
+expect "audit, a missing directory" "(no store in $work/missing|$work/missing: No such file or directory)" "$CTL" audit --data "$work/missing"
+[ ! -e "$work/missing" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: $work/missing was created"; }
 mkdir "$work/empty"
 expect "audit, a directory without a store" "no data.mdb" "$CTL" audit --data "$work/empty"
 expect "verify, a directory without a store" "no data.mdb" "$CTL" verify --data "$work/empty"
