@@ -22,6 +22,10 @@
 static daemon_t D;
 static const char *const MANUAL[] = {"--clock", "manual", NULL};
 
+/* SUB sockets a test opened and has not closed: teardown closes them, or
+ * zmq_ctx_term would wait for them for ever after a failed assertion. */
+static void *OPEN_SUBS[64];
+
 static int setup(void **s)
 {
     (void)s;
@@ -36,6 +40,11 @@ static int setup(void **s)
 static int teardown(void **s)
 {
     (void)s;
+    for (size_t i = 0; i < sizeof OPEN_SUBS / sizeof *OPEN_SUBS; i++)
+        if (OPEN_SUBS[i]) {
+            zmq_close(OPEN_SUBS[i]);
+            OPEN_SUBS[i] = NULL;
+        }
     d_destroy(&D);
     char cmd[512];
     snprintf(cmd, sizeof cmd, "rm -rf %s", D.dir);
@@ -109,6 +118,14 @@ static Ladder__V1__StatsView *stats(Ladder__V1__Reply **keep)
     *keep = d_query(&D, &q);
     ok_or_fail(*keep, "stats");
     return (*keep)->ok->stats;
+}
+
+static uint64_t live_subscriptions(void)
+{
+    Ladder__V1__Reply *keep;
+    uint64_t n = stats(&keep)->subscriptions;
+    ladder__v1__reply__free_unpacked(keep, NULL);
+    return n;
 }
 
 /* Twenty cases at level 1 through the review flow: ten land in the test half. */
@@ -186,15 +203,42 @@ static uint64_t promote_to_1(const char *id)
     return promoted;
 }
 
+
+static void *sub_track(void *sub)
+{
+    for (size_t i = 0; i < sizeof OPEN_SUBS / sizeof *OPEN_SUBS; i++)
+        if (!OPEN_SUBS[i])
+            return OPEN_SUBS[i] = sub;
+    fail_msg("more than %zu SUB sockets open", sizeof OPEN_SUBS / sizeof *OPEN_SUBS);
+    return NULL;
+}
+
+static void sub_close(void *sub)
+{
+    for (size_t i = 0; i < sizeof OPEN_SUBS / sizeof *OPEN_SUBS; i++)
+        if (OPEN_SUBS[i] == sub)
+            OPEN_SUBS[i] = NULL;
+    zmq_close(sub);
+}
+
+static uint64_t live_subscriptions(void);
+
+/* A SUB on topic, returned once ladderd counts the subscription (its XPUB
+ * applies it), so no update of the test can pass before it: a fixed sleep
+ * lost the race on a loaded machine. */
 static void *subscribe(const char *topic)
 {
-    void *sub = zmq_socket(D.zctx, ZMQ_SUB);
+    uint64_t before = live_subscriptions();
+    void *sub = sub_track(zmq_socket(D.zctx, ZMQ_SUB));
     int linger = 0, tmo = 5000;
     zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(sub, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
     zmq_setsockopt(sub, ZMQ_SUBSCRIBE, topic, strlen(topic));
     zmq_connect(sub, D.pub_ep);
-    usleep(200000); /* the slow-joiner gap of PUB/SUB */
+    for (int i = 0; i < 500 && live_subscriptions() <= before; i++)
+        usleep(10000);
+    if (live_subscriptions() <= before)
+        fail_msg("ladderd did not count the subscription to \"%s\" within 5 s", topic);
     return sub;
 }
 
@@ -243,7 +287,7 @@ static void test_promotion_through_the_protocol_publishes_level_update(void **s)
     assert_int_equal(v->level->level, 1);
     assert_int_equal(v->retention_deadline_ms, T0 + 365 * DAY);
     ladder__v1__reply__free_unpacked(keep, NULL);
-    zmq_close(sub);
+    sub_close(sub);
 }
 
 static void test_board_updates_are_coalesced_and_carry_seqs(void **s)
@@ -275,7 +319,7 @@ static void test_board_updates_are_coalesced_and_carry_seqs(void **s)
     assert_string_equal(u->board->rows[0]->employee_id, "b1");
     assert_int_equal(u->board->rows[0]->points, 60);
     ladder__v1__update__free_unpacked(u, NULL);
-    zmq_close(sub);
+    sub_close(sub);
 }
 
 /* §9, §7: a demotion moves the employee off the boards of the level they
@@ -316,7 +360,7 @@ static void test_s9_demotion_publishes_the_level_board_it_left(void **s)
         ladder__v1__update__free_unpacked(u, NULL);
     }
     assert_true(off);
-    zmq_close(sub);
+    sub_close(sub);
 }
 
 static void test_case_ranking_updates_per_partition(void **s)
@@ -334,7 +378,7 @@ static void test_case_ranking_updates_per_partition(void **s)
     assert_true(u->cases->n_rows >= 1);
     assert_int_equal(u->cases->rows[u->cases->n_rows - 1]->eviction_order, 1);
     ladder__v1__update__free_unpacked(u, NULL);
-    zmq_close(sub);
+    sub_close(sub);
 }
 
 static void test_repeated_request_id_gets_the_original_reply(void **s)
@@ -483,7 +527,7 @@ static void test_late_joiner_clone_pattern_converges(void **s)
         assert_int_equal(total[i], 10 * (i + 1) + 7 + 100 + i);
         ladder__v1__reply__free_unpacked(keep, NULL);
     }
-    zmq_close(sub);
+    sub_close(sub);
 }
 
 static void test_restart_answers_the_same_and_replays_only_the_tail(void **s)
@@ -557,7 +601,7 @@ static void test_manual_clock_closes_the_year_and_demotes_at_the_instant(void **
     v = employee("e1", &keep);
     assert_string_equal(v->appeal_status, "expired");
     ladder__v1__reply__free_unpacked(keep, NULL);
-    zmq_close(sub);
+    sub_close(sub);
 }
 
 static void expect_error(Ladder__V1__Reply *r, int code, const char *text);
@@ -1342,7 +1386,7 @@ static void test_large_subscriptions_do_not_pin_memory(void **s)
     for (int i = 0; i < NSUB; i++) {
         memset(topic, 'a' + i % 26, n); /* distinct: no shared trie prefix */
         topic[0] = (char)('A' + i);
-        sub[i] = zmq_socket(D.zctx, ZMQ_SUB);
+        sub[i] = sub_track(zmq_socket(D.zctx, ZMQ_SUB));
         int linger = 0;
         zmq_setsockopt(sub[i], ZMQ_LINGER, &linger, sizeof linger);
         zmq_setsockopt(sub[i], ZMQ_SUBSCRIBE, topic, n);
@@ -1355,7 +1399,7 @@ static void test_large_subscriptions_do_not_pin_memory(void **s)
     print_message("RSS %ld kB before 32 subscriptions of 32 KiB, %ld kB after\n", rss0, rss1);
     assert_true(rss1 - rss0 < 4096);
     for (int i = 0; i < NSUB; i++)
-        zmq_close(sub[i]);
+        sub_close(sub[i]);
 
     /* the probe of the issue: one subscription of 4 MiB (it took 9fb8882's
      * RSS from 6 to 135 MB) */
