@@ -617,7 +617,8 @@ static void board_merge(ld_core_t *c, batch_t *bt, board_t *b, const bent_t *joi
         bt->merged = ld_xmalloc(bt->merged_cap * sizeof(bblock_t *));
     }
     bblock_t **olds = (bblock_t **)bt->merged;
-    memcpy(olds, b->blk, nold * sizeof *olds);
+    if (nold) /* an empty board may have no block array at all */
+        memcpy(olds, b->blk, nold * sizeof *olds);
     b->n_blocks = 0;
     b->prefix_ok = 0;
     b->top_ok = false;
