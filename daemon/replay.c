@@ -91,23 +91,32 @@ int ld_replay_until(ld_store_t *s, ld_core_t *c, uint64_t to_seq, int64_t to_ms,
     return fold(s, c, to_seq ? to_seq - next + 1 : 0, to_ms, count, &bad);
 }
 
+typedef struct {
+    uint64_t head, seq;
+    ld_core_t *c;
+} snap_load_t;
+
+/* Loads the core from the snapshot's bytes where the store maps them. */
+static int snap_load(void *ctx, uint64_t seq, const void *data, size_t len)
+{
+    snap_load_t *l = ctx;
+    if (seq > l->head)
+        return 0;
+    l->c = ld_core_from_snapshot(data, len);
+    if (l->c && ld_core_next_seq(l->c) != seq + 1)
+        ld_core_destroy(&l->c);
+    l->seq = seq;
+    return 0;
+}
+
 ld_core_t *ld_replay_open(ld_store_t *s, uint64_t *from_snapshot, uint64_t *replayed, int *rc,
                           uint64_t *bad_seq)
 {
-    uint64_t head, snap_seq = 0;
-    ld_store_head(s, &head, NULL);
-    void *data = NULL;
-    size_t len = 0;
-    ld_core_t *c = NULL;
-    if (ld_store_snapshot_get(s, "core", &snap_seq, &data, &len) == 0) {
-        if (snap_seq <= head) {
-            c = ld_core_from_snapshot(data, len);
-            if (c && ld_core_next_seq(c) != snap_seq + 1)
-                ld_core_destroy(&c);
-        }
-        free(data);
-    }
-    *from_snapshot = c ? snap_seq : 0;
+    snap_load_t l = {0};
+    ld_store_head(s, &l.head, NULL);
+    (void)ld_store_snapshot_view(s, "core", snap_load, &l);
+    ld_core_t *c = l.c;
+    *from_snapshot = c ? l.seq : 0;
     if (!c)
         c = ld_core_new(1);
     *rc = ld_replay(s, c, replayed, bad_seq);
