@@ -10,9 +10,9 @@
  * ladderd with exit code 3). Snapshots are written here, between commits,
  * when the state equals the log, with an archived copy for history.c.
  *
- * The writer's idle time carries what no acknowledgment should wait for: the
- * stream index once the log is quiet, and under nometasync a lock-free sync
- * of the last commit's meta page. Pipelining: batch N+1 is decided while
+ * The writer's idle time carries what no acknowledgment should wait for
+ * (background.c): the stream index in steps once the log is quiet, written
+ * zeros ahead of LMDB's last page, and under nometasync the idle sync. Pipelining: batch N+1 is decided while
  * batch N is written and synced; its events are packed and hashed by the
  * writer inside its commit. Measured at saturation (perf, ladder-bench
  * daemon) the loop thread is busy all the time and the writer about a tenth,
@@ -167,11 +167,6 @@ static void finish(server_t *s, batch_t *b)
     batch_reset(b);
 }
 
-static void writer_idle(server_t *s, bool after_index);
-static bool start_reserve(server_t *s);
-static void start_index(server_t *s);
-static void arm_index(server_t *s);
-static void start_sync(server_t *s);
 
 static void work_cb(uv_work_t *w)
 {
@@ -185,7 +180,7 @@ static void after_work_cb(uv_work_t *w, int status)
     server_t *s = ld_container_of(w, server_t, batches.work);
     batch_t *b = s->batches.writing;
     (void)status;
-    s->batches.busy = false;
+    s->batches.busy = s->batches.committing = false;
     uint64_t us = (ld_mono_ns() - b->t_submit) / 1000;
     ld_hist_add(s->st.commit_hist, us);
     static const uint64_t le[LD_COMMIT_BUCKETS] = LD_COMMIT_LE_US;
@@ -201,179 +196,45 @@ static void after_work_cb(uv_work_t *w, int status)
                    b->apps[i].rc, b->apps[i].duplicate);
             b->rc = LD_EINTERNAL;
         }
+    /* the next batch's commit starts before this one's replies and updates
+     * go out (they take the loop a while; the writer need not wait for
+     * them). Only when it writes events: a batch of queries only would be
+     * answered at once, ahead of this one's replies. */
+    ld_batches_t *bs = &s->batches;
+    if (!b->rc && !s->stopping && ld_out_count(bs->cur->out) &&
+        ld_store_index_pending(s->store) < LD_INDEX_FORCE)
+        ld_batches_submit(s);
     finish(s, b);
     if (!s->core)
         return; /* failed for good: ld_server_fail stopped the loop */
-    writer_idle(s, false);
+    ld_batches_idle(s, false);
 }
 
 /* The writer is free: the next batch if one is waiting, else background
  * work that no acknowledgment waits for. */
-static void writer_idle(server_t *s, bool after_index)
+void ld_batches_idle(server_t *s, bool after_index)
 {
     if (s->batches.cur->n && !s->stopping && !after_index &&
         ld_store_index_pending(s->store) >= LD_INDEX_FORCE) {
-        start_index(s); /* the tail is at its bound: one step before the batch */
+        ld_background_index(s); /* the tail is at its bound: one step before the batch */
         if (!s->batches.busy)
             ld_batches_submit(s);
     } else if (s->batches.cur->n) {
         ld_batches_submit(s);
-    } else if (!s->stopping) {
-        ld_publisher_catch_up(s, 0); /* nothing waits: whatever it costs */
+    } else if (!s->stopping && !s->batches.busy) {
+        ld_coalesce_idle(s); /* the boards catch up if it stays quiet */
+        ld_seen_idle(s);
         uint64_t since = s->batches.committed_seq - s->batches.snap_seq;
         if (since >= s->cfg.snapshot_every)
             ld_history_snapshot(s, s->batches.committed_seq);
-        if (!start_reserve(s))
-            arm_index(s);
+        if (!ld_background_reserve(s))
+            ld_background_arm_index(s);
     }
-    start_sync(s);
+    ld_background_sync(s);
     ld_deadlines_arm(s);
     ld_router_drain(s);
     if (s->stopping && !s->batches.busy && !s->batches.cur->n)
         uv_stop(s->loop);
-}
-
-/* ---------------------------------------------------- background work -- */
-
-static void index_cb(uv_work_t *w)
-{
-    server_t *s = ld_container_of(w, server_t, batches.index_work);
-    s->batches.index_rc = ld_store_index_step(s->store, LD_INDEX_STEP);
-}
-
-static void after_index_cb(uv_work_t *w, int status)
-{
-    server_t *s = ld_container_of(w, server_t, batches.index_work);
-    (void)status;
-    s->batches.busy = false;
-    uint64_t ms = (ld_mono_ns() - s->batches.index_t0) / 1000000;
-    if (s->batches.index_rc) /* the pending entries stay: the next quiet time retries */
-        ld_log(LD_LOG_WARN, "stream index not written", "error=\"%s\"",
-               ld_strerror(s->batches.index_rc));
-    else
-        ld_log(LD_LOG_DEBUG, "stream index step written", "ms=%llu pending=%zu",
-               (unsigned long long)ms, ld_store_index_pending(s->store));
-    /* still quiet (nothing was submitted meanwhile): the next step at once */
-    if (!s->batches.index_rc && !s->batches.cur->n && !s->stopping &&
-        ld_store_index_pending(s->store) >= LD_INDEX_IDLE) {
-        start_index(s);
-        if (s->batches.busy)
-            return;
-    }
-    writer_idle(s, true);
-}
-
-/* The stream index, written behind the log (store.h), when the log has been
- * quiet for LD_INDEX_QUIET_MS, in steps of LD_INDEX_STEP entries, one
- * transaction each: a batch decided meanwhile waits for one step at most, and
- * the steps go on only while nothing is submitted. No commit carries index
- * entries (loop.c opens the store so); only when LD_INDEX_FORCE events wait
- * does one step run between two commits however busy the log is, so the
- * unindexed tail (its memory, the stream readers' scan) stays bounded. */
-static void on_index_timer(uv_timer_t *t)
-{
-    server_t *s = ld_container_of(t, server_t, batches.index_timer);
-    ld_batches_t *bs = &s->batches;
-    if (bs->busy || bs->cur->n || s->stopping ||
-        ld_mono_ns() - bs->last_submit_ns < LD_INDEX_QUIET_MS * 1000000ull)
-        return; /* not quiet: the next idle writer arms it again */
-    start_index(s);
-}
-
-static void arm_index(server_t *s)
-{
-    ld_batches_t *bs = &s->batches;
-    if (!bs->index_timer_inited || ld_store_index_pending(s->store) < LD_INDEX_IDLE)
-        return;
-    int rc = uv_timer_start(&bs->index_timer, on_index_timer, LD_INDEX_QUIET_MS, 0);
-    if (rc)
-        ld_log(LD_LOG_WARN, "stream index not scheduled", "error=\"%s\"", uv_strerror(rc));
-}
-
-static void start_index(server_t *s)
-{
-    ld_batches_t *bs = &s->batches;
-    if (bs->busy || ld_store_index_pending(s->store) < LD_INDEX_IDLE)
-        return;
-    bs->index_t0 = ld_mono_ns();
-    int rc = uv_queue_work(s->loop, &bs->index_work, index_cb, after_index_cb);
-    if (rc) {
-        ld_log(LD_LOG_WARN, "stream index not queued", "error=\"%s\"", uv_strerror(rc));
-        return;
-    }
-    bs->busy = true;
-}
-
-/* Written zeros ahead of LMDB's last page (ld_store_reserve), a step at a
- * time when the writer is idle, at most every LD_RESERVE_EVERY_MS: commits
- * then write inside the file and their one flush (nometasync) commits no
- * file-size change. After a full disk it waits LD_RESERVE_BACKOFF_MS. */
-static void reserve_cb(uv_work_t *w)
-{
-    server_t *s = ld_container_of(w, server_t, batches.reserve_work);
-    s->batches.reserve_rc = ld_store_reserve(s->store, LD_RESERVE_AHEAD, LD_RESERVE_STEP);
-}
-
-static void after_reserve_cb(uv_work_t *w, int status)
-{
-    server_t *s = ld_container_of(w, server_t, batches.reserve_work);
-    ld_batches_t *bs = &s->batches;
-    (void)status;
-    bs->busy = false;
-    if (bs->reserve_rc) {
-        bs->reserve_ns += LD_RESERVE_BACKOFF_MS * 1000000ull;
-        ld_log(LD_LOG_DEBUG, "no zeros written ahead of the log", "error=\"%s\"",
-               ld_strerror(bs->reserve_rc));
-    }
-    writer_idle(s, true);
-}
-
-static bool start_reserve(server_t *s)
-{
-    ld_batches_t *bs = &s->batches;
-    uint64_t now = ld_mono_ns();
-    if (bs->busy || now < bs->reserve_ns + LD_RESERVE_EVERY_MS * 1000000ull)
-        return false;
-    bs->reserve_ns = now;
-    int rc = uv_queue_work(s->loop, &bs->reserve_work, reserve_cb, after_reserve_cb);
-    if (rc) {
-        ld_log(LD_LOG_WARN, "zeros ahead of the log not queued", "error=\"%s\"", uv_strerror(rc));
-        return false;
-    }
-    bs->busy = true;
-    return true;
-}
-
-static void sync_cb(uv_work_t *w)
-{
-    server_t *s = ld_container_of(w, server_t, batches.sync_work);
-    s->batches.sync_rc = ld_store_sync(s->store);
-}
-
-static void after_sync_cb(uv_work_t *w, int status)
-{
-    server_t *s = ld_container_of(w, server_t, batches.sync_work);
-    (void)status;
-    s->batches.syncing = false;
-    if (s->batches.sync_rc)
-        ld_log(LD_LOG_ERROR, "sync failed", "error=\"%s\"", ld_strerror(s->batches.sync_rc));
-}
-
-/* --durability nometasync: a commit returns after one flush (its data); its
- * meta page becomes durable with the next commit's flush, or with this sync
- * when the writer goes idle. It takes no lock, so a commit that starts
- * meanwhile does not wait for it. */
-static void start_sync(server_t *s)
-{
-    ld_batches_t *bs = &s->batches;
-    if (s->cfg.durability != LD_DURABILITY_NOMETASYNC || bs->syncing || bs->busy)
-        return;
-    int rc = uv_queue_work(s->loop, &bs->sync_work, sync_cb, after_sync_cb);
-    if (rc) {
-        ld_log(LD_LOG_WARN, "sync not queued", "error=\"%s\"", uv_strerror(rc));
-        return;
-    }
-    bs->syncing = true;
 }
 
 void ld_batches_submit(server_t *s)
@@ -399,9 +260,8 @@ void ld_batches_submit(server_t *s)
                                           .events = &ev[p->ev_start],
                                           .n_events = p->ev_end - p->ev_start};
         memcpy(b->apps[b->napps++].digest, p->digest, LD_HASH_LEN);
+        ld_seen_add(s, p->key, p->key_len); /* before any later lookup of it */
     }
-    if (b->napps)
-        ld_publisher_catch_up(s, b->n);
     bs->cur = b == &bs->b[0] ? &bs->b[1] : &bs->b[0];
     bs->writing = b;
     b->t_submit = bs->last_submit_ns = ld_mono_ns();
@@ -418,7 +278,9 @@ void ld_batches_submit(server_t *s)
         finish(s, b);
         return;
     }
-    bs->busy = true;
+    bs->busy = bs->committing = true;
+    /* while it commits: the boards catch up with what it decided */
+    ld_coalesce_catch_up(s, b->n);
 }
 
 /* After each loop turn's I/O: the batch decided in it goes to the writer. */
@@ -437,12 +299,9 @@ int ld_batches_open(server_t *s)
     bs->cur = &bs->b[0];
     bs->writing = &bs->b[1];
     ld_store_head(s->store, &bs->committed_seq, NULL);
-    int rc = uv_timer_init(s->loop, &bs->index_timer);
-    if (rc) {
-        ld_log(LD_LOG_ERROR, "cannot set up the loop", "handle=index error=\"%s\"", uv_strerror(rc));
-        return LD_EIO;
-    }
-    bs->index_timer_inited = true;
+    int rc = ld_background_open(s);
+    if (rc)
+        return rc;
     rc = uv_check_init(s->loop, &bs->check);
     if (rc == 0) {
         bs->check_inited = true;
@@ -464,9 +323,8 @@ void ld_batches_close(server_t *s)
 {
     if (s->batches.check_inited)
         uv_close((uv_handle_t *)&s->batches.check, close_cb);
-    if (s->batches.index_timer_inited)
-        uv_close((uv_handle_t *)&s->batches.index_timer, close_cb);
-    s->batches.check_inited = s->batches.index_timer_inited = false;
+    s->batches.check_inited = false;
+    ld_background_close(s);
 }
 
 void ld_batches_destroy(server_t *s)

@@ -242,7 +242,7 @@ static int serve(server_t *s)
     s->qout = ld_out_new();
     s->loop = uv_default_loop();
     if ((rc = ld_batches_open(s)) || (rc = ld_router_open(s)) || (rc = ld_publisher_open(s)) ||
-        (rc = ld_deadlines_open(s)))
+        (rc = ld_deadlines_open(s)) || (rc = ld_seen_open(s)))
         goto out;
     /* only once both sockets are bound may start-up append an event */
     if (cfg->rules[0] && (rc = adopt_rules_file(s)))
@@ -264,6 +264,10 @@ static int serve(server_t *s)
     uv_run(s->loop, UV_RUN_DEFAULT);
 
     ld_batches_snapshot(s, true);
+    /* nometasync: the last commit's meta page, durable before we say stopped */
+    int src = cfg->durability == LD_DURABILITY_NOMETASYNC ? ld_store_sync(s->store) : 0;
+    if (src)
+        ld_log(LD_LOG_ERROR, "sync at stop failed", "error=\"%s\"", ld_strerror(src));
     uint64_t head;
     ld_store_head(s->store, &head, NULL);
     ld_log(LD_LOG_INFO, "stopped", "head=%llu requests=%llu events=%llu", (unsigned long long)head,
@@ -286,6 +290,7 @@ int ld_server_run(const ld_config_t *cfg)
     ld_publisher_destroy(s);
     ld_router_destroy(s);
     ld_batches_destroy(s);
+    ld_seen_destroy(s);
     ld_out_destroy(&s->qout);
     ld_core_destroy(&s->core);
     ld_store_close(&s->store);

@@ -256,8 +256,10 @@ static void dedup_and_decide(server_t *s, pending_t *p, Ladder__V1__Request *req
     uint64_t first;
     uint32_t count;
     uint8_t digest[LD_HASH_LEN];
-    int grc = dup == -1 ? ld_store_request_get(s->store, p->key, p->key_len, &first, &count, digest)
-                        : LD_ENOTFOUND;
+    /* the store is read only when the key may be there (seen.c) */
+    int grc = dup == -1 && ld_seen_maybe(s, p->key, p->key_len)
+                  ? ld_store_request_get(s->store, p->key, p->key_len, &first, &count, digest)
+                  : LD_ENOTFOUND;
     if (dup >= 0 && memcmp(b->p[dup].digest, p->digest, LD_HASH_LEN)) {
         reply_reused(s, b, p);
     } else if (dup >= 0) {

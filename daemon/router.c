@@ -3,8 +3,9 @@
  * Owns the ZeroMQ context, the ROUTER (requests in, replies out), the ZAP
  * REP socket (RFC 27: CURVE connections only for listed keys) and their libuv
  * handles: a uv_poll_t on each ZMQ_FD and a uv_idle_t that resumes a drain.
- * ZMQ_FD is edge-triggered: after every recv and send the sockets are read
- * while ZMQ_EVENTS says readable. Frames are checked here; what a request
+ * ZMQ_FD is edge-triggered: on every wake-up and after every send the ROUTER
+ * is read until a receive finds nothing (the ZAP socket while ZMQ_EVENTS says
+ * readable). Frames are checked here; what a request
  * means is requests.c's business.
  *
  * Bytes queued per peer (issue 10 item 7). libzmq 4.3.4 bounds a ROUTER's

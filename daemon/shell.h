@@ -9,7 +9,10 @@
  *   reads.c      queries, Stats, Snapshot (Clone), ReadEvents after the commit
  *   history.c    Explain as_of and the Stats digest, folded on the thread pool
  *   batches.c    the group-commit pipeline, a failed commit and the reload
- *   publisher.c  per-event updates (held until commit), coalesced boards/cases
+ *   background.c the writer's idle work: index steps, zeros ahead, idle sync
+ *   publisher.c  per-event updates (held until commit), the PUB socket
+ *   coalesce.c   coalesced boards/cases, the boards' catch-up
+ *   seen.c       which request ids may be in the store (spares §12 lookups)
  *   deadlines.c  §7 deadlines fired by the system
  *   loop.c       start-up, the clock, signals, shutdown
  * DESIGN.md, "The write path" and "The read path".
@@ -41,6 +44,7 @@
 #define LD_RESERVE_STEP (256u << 10) /* at most this much per idle slot */
 #define LD_RESERVE_EVERY_MS 10
 #define LD_RESERVE_BACKOFF_MS 10000 /* after a full disk */
+#define LD_SYNC_QUIET_MS 2  /* nometasync: the idle sync waits for this much quiet */
 #define LD_INDEX_STEP 2048 /* index entries per step (one transaction) */
 #define LD_INDEX_FORCE (1u << 19) /* unindexed events that force a step between commits */
 
@@ -158,7 +162,8 @@ typedef struct {
 typedef struct {
     batch_t b[2];
     batch_t *cur, *writing;
-    bool busy;              /* a commit is on the thread pool */
+    bool busy;              /* the writer is taken: a commit, an index step or zeros */
+    bool committing;        /* ... by a commit (of batch writing) */
     uv_work_t work;
     uv_check_t check;       /* submits the batch decided in a loop turn */
     bool check_inited;
@@ -172,6 +177,8 @@ typedef struct {
     int reserve_rc;
     uint64_t reserve_ns;    /* the last one started (pushed ahead after a failure) */
     uv_work_t sync_work;    /* nometasync: the meta page, when the writer is idle */
+    uv_timer_t sync_timer;  /* ... for LD_SYNC_QUIET_MS */
+    bool sync_timer_inited;
     bool syncing;
     int sync_rc;
     uint64_t snap_seq;
@@ -186,6 +193,8 @@ typedef struct {
     uv_timer_t timer;       /* publishes dirty boards, at most every 100 ms */
     uint64_t next_ms;       /* the next round's delay: 100 ms, or 20x the last round's cost */
     uint64_t avg_batch;     /* requests per batch x 16, a moving average (catch-up) */
+    uv_timer_t quiet;       /* the boards catch up when the log is quiet */
+    bool quiet_inited;
     bool timer_inited;
     dirty_t *dirty;
     size_t ndirty, capdirty;
@@ -218,6 +227,19 @@ typedef struct {
     bool snapshotting;      /* a periodic snapshot job is running */
 } ld_history_t;
 
+/* seen.c: a Bloom filter of the request keys written (§12 lookups) */
+typedef struct {
+    uint64_t *bits;         /* NULL until built */
+    uint64_t mask, n, cap;  /* bits - 1; keys in it; keys it is sized for */
+    uint64_t *live;         /* hashes of keys submitted while a build runs */
+    size_t nlive, caplive;
+    bool building, ready, failed;
+    uv_work_t work;
+    uint64_t *jbits, jmask, jn, jcap; /* the build job's result */
+    int jrc;
+    uint8_t hkey[16];       /* crypto_shorthash_KEYBYTES */
+} ld_seen_t;
+
 /* deadlines.c */
 typedef struct {
     uv_timer_t timer;
@@ -235,6 +257,7 @@ typedef struct {
     ld_publisher_t publisher;
     ld_deadlines_t deadlines;
     ld_history_t history;
+    ld_seen_t seen;
     ld_subs_t subs;
     uv_signal_t sigint, sigterm;
     bool stopping;
@@ -351,6 +374,10 @@ void ld_batches_submit(server_t *s);
  * and (without force) snapshot_every events are past the last: the clean stop.
  * The periodic ones are written off the loop (ld_history_snapshot). */
 void ld_batches_snapshot(server_t *s, bool force);
+/* The writer is free: submits the waiting batch (after one index step when
+ * the unindexed tail is at its bound, unless after_index), else starts the
+ * background work; then the idle sync, deadlines and a drain. */
+void ld_batches_idle(server_t *s, bool after_index);
 /* Closes the batches' handles. */
 void ld_batches_close(server_t *s);
 /* Frees the batches; idempotent. */
@@ -362,6 +389,21 @@ size_t ld_batch_put(batch_t *b, const void *data, size_t len);
 /* Packs m into b's blob; returns its offset, *len its size. */
 size_t ld_batch_pack(batch_t *b, const ProtobufCMessage *m, size_t *len);
 
+/* background.c */
+/* Sets up the index and sync timers; returns 0 or a negative code. */
+int ld_background_open(server_t *s);
+/* One step of the stream index on the writer, if it is free and enough waits. */
+void ld_background_index(server_t *s);
+/* Arms the index step for when the log has been quiet for LD_INDEX_QUIET_MS. */
+void ld_background_arm_index(server_t *s);
+/* Writes zeros ahead of LMDB's last page on the free writer (at most every
+ * LD_RESERVE_EVERY_MS); returns whether it started. */
+bool ld_background_reserve(server_t *s);
+/* nometasync: (re)arms the idle sync of the last meta page. */
+void ld_background_sync(server_t *s);
+/* Closes the timers. */
+void ld_background_close(server_t *s);
+
 /* publisher.c */
 /* Binds the PUB socket and sets up the board timer; returns 0 or a negative code. */
 int ld_publisher_open(server_t *s);
@@ -371,11 +413,31 @@ void ld_publisher_hold(server_t *s, batch_t *b, size_t from, size_t to);
 void ld_publisher_committed(server_t *s, batch_t *b);
 /* Rebuilds the per-topic last seqs from the store (after a failed commit); 0 or a code. */
 int ld_publisher_reload(server_t *s);
+/* Publishes one update now (PUB drops at a subscriber's high-water mark by
+ * design; what ZeroMQ refuses outright is counted in Stats and logged). */
+void ld_publisher_send(server_t *s, const void *topic, size_t tlen, const void *body, size_t blen);
+/* Holds update u on topic in batch b, published once b has committed. */
+void ld_publisher_add(batch_t *b, const char *topic, const Ladder__V1__Update *u);
+
+/* coalesce.c */
+/* Sets up the boards' timers; returns 0 or a negative code. */
+int ld_coalesce_open(server_t *s);
+/* Marks the 20 boards employee emp stands on as changed at seq. */
+void ld_coalesce_employee(server_t *s, const char *emp, uint64_t seq);
+/* Marks the 5 boards of one level (a level left: the employee is off them now). */
+void ld_coalesce_level(server_t *s, uint32_t level, uint64_t seq);
+/* Marks the case partition of case_id as changed at seq. */
+void ld_coalesce_case(server_t *s, const char *case_id, uint64_t seq);
+/* Closes the boards' timers. */
+void ld_coalesce_close(server_t *s);
 /* Brings the core's boards up to date with the decisions so far (a board
  * query does) unless batches (batch: the requests of the one being
  * submitted, 0 when the writer is idle) are large on average: the boards'
  * catch-up is spread over the turns instead of falling on one round. */
-void ld_publisher_catch_up(server_t *s, size_t batch);
+void ld_coalesce_catch_up(server_t *s, size_t batch);
+/* The writer found nothing waiting: the boards catch up if the log stays
+ * quiet for a few milliseconds. */
+void ld_coalesce_idle(server_t *s);
 /* Closes the publisher's handles. */
 void ld_publisher_close(server_t *s);
 /* Closes the PUB socket and frees the dirty list; idempotent. */
@@ -390,6 +452,18 @@ void ld_subs_drain(server_t *s);
 void ld_subs_reset(server_t *s);
 /* Closes the subscriptions' handles. */
 void ld_subs_close(server_t *s);
+
+/* seen.c */
+/* Starts building the filter from the store (before any request is decided). */
+int ld_seen_open(server_t *s);
+/* Notes a key submitted for writing. */
+void ld_seen_add(server_t *s, const uint8_t *key, size_t len);
+/* False only when the key was certainly never written (no lookup needed). */
+bool ld_seen_maybe(server_t *s, const uint8_t *key, size_t len);
+/* The writer is idle: rebuilds a full or failed filter (no commit in flight). */
+void ld_seen_idle(server_t *s);
+/* Frees the filter; idempotent. */
+void ld_seen_destroy(server_t *s);
 
 /* deadlines.c */
 /* Sets up the deadline timer; returns 0 or a negative code. */

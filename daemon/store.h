@@ -170,6 +170,12 @@ size_t ld_store_request_key(uint8_t out[LD_REQUEST_KEY_MAX], const char *princip
 int ld_store_request_get(ld_store_t *s, const uint8_t *key, size_t len,
                          uint64_t *first_seq, uint32_t *count, uint8_t digest[LD_HASH_LEN]);
 
+/* Calls size_cb with the number of request keys, then key_cb with each, in
+ * one read transaction (what was committed when it began). A non-zero return
+ * of a callback stops the walk and is returned. Reader: any thread. */
+int ld_store_request_keys(ld_store_t *s, int (*size_cb)(void *ctx, uint64_t n),
+                          int (*key_cb)(void *ctx, const uint8_t *key, size_t len), void *ctx);
+
 /* Walks the hash chain from seq 1 to the head. Returns 0, or LD_ECORRUPT with
  * *bad_seq set to the first seq whose stored bytes are not what was appended
  * (when a link fails, the earlier event is named unless the link differs from

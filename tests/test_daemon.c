@@ -369,6 +369,62 @@ static void test_repeated_request_id_gets_the_original_reply(void **s)
     ladder__v1__reply__free_unpacked(b, NULL);
 }
 
+/* §12 with seen.c's filter of written request ids: each of 200 ids asked
+ * again gets its first outcome while the daemon runs (ids added as they are
+ * submitted), after a restart (the filter built from the store) and once the
+ * filter is certainly built; a new id is decided. */
+static Ladder__V1__Reply *hire_with_id(const char *rid, const char *emp)
+{
+    Ladder__V1__Hire h = LADDER__V1__HIRE__INIT;
+    h.employee_id = (char *)emp, h.name = "Wu";
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_HIRE;
+    c.hire = &h;
+    Ladder__V1__Command *cs[1] = {&c};
+    Ladder__V1__Principal p = LADDER__V1__PRINCIPAL__INIT;
+    p.id = "boss", p.roles = MANAGER;
+    Ladder__V1__Request req = LADDER__V1__REQUEST__INIT;
+    req.request_id = (ProtobufCBinaryData){strlen(rid), (uint8_t *)rid};
+    req.principal = &p;
+    req.n_commands = 1;
+    req.commands = cs;
+    return d_call(&D, &req);
+}
+
+static void test_s12_every_repeated_id_answered_through_the_filter(void **s)
+{
+    (void)s;
+    enum { N = 200 };
+    uint64_t seq[N];
+    char rid[32], emp[32];
+    for (int round = 0; round < 4; round++) {
+        if (round == 2) { /* a restart: the filter is built from the store */
+            assert_true(WIFEXITED(d_stop(&D, SIGTERM)));
+            d_start(&D, MANUAL);
+            assert_true(d_ready(&D));
+        }
+        if (round == 3)
+            usleep(300000); /* the build has certainly finished */
+        for (int i = 0; i < N; i++) {
+            snprintf(rid, sizeof rid, "filter-%04d", i);
+            snprintf(emp, sizeof emp, "f%d", i);
+            Ladder__V1__Reply *r = hire_with_id(rid, emp);
+            ok_or_fail(r, rid);
+            assert_int_equal(r->ok->n_seqs, 1);
+            if (round == 0)
+                seq[i] = r->ok->seqs[0];
+            else if (r->ok->seqs[0] != seq[i])
+                fail_msg("round %d: %s answered seq %llu, first %llu", round, rid,
+                         (unsigned long long)r->ok->seqs[0], (unsigned long long)seq[i]);
+            ladder__v1__reply__free_unpacked(r, NULL);
+        }
+    }
+    Ladder__V1__Reply *r = hire_with_id("filter-new", "f-new");
+    ok_or_fail(r, "a new id");
+    assert_int_equal(r->ok->seqs[0], seq[N - 1] + 1);
+    ladder__v1__reply__free_unpacked(r, NULL);
+}
+
 static void test_late_joiner_clone_pattern_converges(void **s)
 {
     (void)s;
@@ -1186,6 +1242,7 @@ int main(void)
         T(test_s9_demotion_publishes_the_level_board_it_left),
         T(test_case_ranking_updates_per_partition),
         T(test_repeated_request_id_gets_the_original_reply),
+        T(test_s12_every_repeated_id_answered_through_the_filter),
         T(test_late_joiner_clone_pattern_converges),
         T(test_restart_answers_the_same_and_replays_only_the_tail),
         T(test_manual_clock_closes_the_year_and_demotes_at_the_instant),

@@ -1,4 +1,4 @@
-/* test_store.c — the LMDB event store (daemon/store.c), including its anomaly
+/* test_store.c — the LMDB event store (daemon/store*.c), including its anomaly
  * tests: a flipped byte anywhere, an unknown format, map growth, kill -9. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1094,7 +1094,7 @@ static int copy_cb(void *ctx, uint64_t seq, const uint8_t *data, size_t len)
     return 0;
 }
 
-/* The store packs the envelope itself (store.c, "packer"): for an event
+/* The store packs the envelope itself (store_append.c, "packer"): for an event
  * of every body kind, with every envelope field set, the stored bytes are
  * the ones protobuf-c packs for that event with its seq, version and link. */
 static void test_stored_bytes_are_protobuf_c_packing_for_every_body_kind(void **state)

@@ -126,7 +126,8 @@ static void *client_run(void *arg)
                 if (!c->sent || !c->lat)
                     fatal("client", "out of memory");
             }
-            snprintf(rid, sizeof rid, "c%d-%llu", c->id, (unsigned long long)n);
+            /* fixed-width, time-ordered ids, as DESIGN.md asks of clients */
+            snprintf(rid, sizeof rid, "c%d-%012llu", c->id, (unsigned long long)n);
             size_t len = pack_request(buf, sizeof buf, rid, &cmd, 1, g.principal, g.roles);
             c->sent[n++] = ns_now();
             zmq_send(d, "", 0, ZMQ_SNDMORE);
@@ -196,7 +197,7 @@ static void latency_run(void *zctx, const char *ep, uint32_t employees, double r
         while (next < n && now >= start + next * interval) {
             Ladder__V1__Command *cmd = ld_gen_command(&g);
             char rid[32];
-            snprintf(rid, sizeof rid, "L%zu", next);
+            snprintf(rid, sizeof rid, "L%012zu", next);
             size_t len = pack_request(buf, sizeof buf, rid, &cmd, 1, g.principal, g.roles);
             sent[next++] = ns_now();
             zmq_send(d, "", 0, ZMQ_SNDMORE);
@@ -221,21 +222,35 @@ static void latency_run(void *zctx, const char *ep, uint32_t employees, double r
         struct timespec ts = {0, (long)(nap < 50000 ? nap : 50000)};
         nanosleep(&ts, NULL);
     }
-    /* where the slow acks were: the stalls, by send time (lat is in ack
-     * order, so map through the request index kept in slow[]) */
-    size_t nslow = 0;
-    uint64_t last = 0;
+    /* where the slow acks were: how many took 2 ms or more, and the five
+     * slowest with their send times (a stall shows as neighbours) */
+    size_t nslow = 0, worst[5] = {0};
+    int nworst = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!done[i] || done[i] - sent[i] < 2000000)
+        if (!done[i])
             continue;
-        if (nslow < 12 && (last == 0 || sent[i] - last > 20000000))
-            fprintf(stderr, "# slow ack: sent at %.1f ms, %.2f ms\n",
-                    (double)(sent[i] - start) / 1e6, (double)(done[i] - sent[i]) / 1e6);
-        if (last == 0 || sent[i] - last > 20000000)
+        uint64_t l = done[i] - sent[i];
+        if (l >= 2000000)
             nslow++;
-        last = sent[i];
+        int k;
+        if (nworst < 5)
+            k = nworst++;
+        else if (l > done[worst[4]] - sent[worst[4]])
+            k = 4;
+        else
+            continue;
+        worst[k] = i;
+        for (; k > 0 && done[worst[k]] - sent[worst[k]] > done[worst[k - 1]] - sent[worst[k - 1]]; k--) {
+            size_t t = worst[k];
+            worst[k] = worst[k - 1];
+            worst[k - 1] = t;
+        }
     }
-    fprintf(stderr, "# latency run: acks of 2 ms or more: %zu stall(s) (20 ms apart)\n", nslow);
+    fprintf(stderr, "# latency run: acks of 2 ms or more: %zu; slowest (sent at ms: ack ms):", nslow);
+    for (int k = 0; k < nworst; k++)
+        fprintf(stderr, " %.1f:%.2f", (double)(sent[worst[k]] - start) / 1e6,
+                (double)(done[worst[k]] - sent[worst[k]]) / 1e6);
+    fprintf(stderr, "\n");
     free(done);
     *count = got;
     *p50 = pct_us(lat, got, 50);
