@@ -1,6 +1,7 @@
 /* replay.c — fold the stored log into the core (replay.h). */
 #include "replay.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,14 +9,17 @@
 typedef struct {
     uint8_t *buf;
     size_t used, cap;
+    bool spilled;    /* something was malloc'd: the decode must be freed */
 } bump_t;
 
 static void *bump_alloc(void *ctx, size_t n)
 {
     bump_t *b = ctx;
     n = (n + 15) & ~(size_t)15;
-    if (b->used + n > b->cap)
+    if (b->used + n > b->cap) {
+        b->spilled = true;
         return malloc(n); /* an unusually large event: freed by bump_free below */
+    }
     void *p = b->buf + b->used;
     b->used += n;
     return p;
@@ -26,6 +30,15 @@ static void bump_free(void *ctx, void *p)
     bump_t *b = ctx;
     if ((uint8_t *)p < b->buf || (uint8_t *)p >= b->buf + b->cap)
         free(p);
+}
+
+/* Issue 17: a decode that fit in the bump buffer goes with the next reset;
+ * walking the message to free nothing cost a few % of a replay. */
+static void bump_release(bump_t *b, Ladder__V1__Event *ev, ProtobufCAllocator *alloc)
+{
+    if (b->spilled)
+        ladder__v1__event__free_unpacked(ev, alloc);
+    b->spilled = false;
 }
 
 typedef struct {
@@ -41,19 +54,19 @@ typedef struct {
 static int fold_one(void *ctx, uint64_t seq, const uint8_t *data, size_t len)
 {
     fold_t *f = ctx;
-    f->bump.used = 0;
+    f->bump.used = 0, f->bump.spilled = false;
     Ladder__V1__Event *ev = ladder__v1__event__unpack(&f->alloc, len, data);
     if (ev && f->to_ms && ev->at_ms > f->to_ms) {
-        ladder__v1__event__free_unpacked(ev, &f->alloc);
+        bump_release(&f->bump, ev, &f->alloc);
         return STOP;
     }
     if (!ev || ev->seq != seq || ld_core_evolve(f->core, ev) != 0) {
         f->bad = seq;
         if (ev)
-            ladder__v1__event__free_unpacked(ev, &f->alloc);
+            bump_release(&f->bump, ev, &f->alloc);
         return LD_ECORRUPT;
     }
-    ladder__v1__event__free_unpacked(ev, &f->alloc);
+    bump_release(&f->bump, ev, &f->alloc);
     f->count++;
     return 0;
 }
@@ -136,16 +149,16 @@ typedef struct {
 static int each_one(void *ctx, uint64_t seq, const uint8_t *data, size_t len)
 {
     each_t *e = ctx;
-    e->bump.used = 0;
+    e->bump.used = 0, e->bump.spilled = false;
     Ladder__V1__Event *ev = ladder__v1__event__unpack(&e->alloc, len, data);
     if (!ev || ev->seq != seq) {
         e->bad = seq;
         if (ev)
-            ladder__v1__event__free_unpacked(ev, &e->alloc);
+            bump_release(&e->bump, ev, &e->alloc);
         return LD_ECORRUPT;
     }
     int rc = e->cb(e->ctx, ev);
-    ladder__v1__event__free_unpacked(ev, &e->alloc);
+    bump_release(&e->bump, ev, &e->alloc);
     return rc;
 }
 
