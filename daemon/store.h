@@ -190,6 +190,12 @@ int ld_store_snapshot_put(ld_store_t *s, const char *name, uint64_t seq,
 int ld_store_snapshot_get(ld_store_t *s, const char *name, uint64_t *seq,
                           void **data, size_t *len);
 
+/* Calls fn(ctx, seq, data, len) on the snapshot stored under name, read in
+ * place from the map (no copy: data lives only during the call, inside one
+ * read transaction). Returns fn's result, or LD_ENOTFOUND. */
+typedef int (*ld_snapshot_fn)(void *ctx, uint64_t seq, const void *data, size_t len);
+int ld_store_snapshot_view(ld_store_t *s, const char *name, ld_snapshot_fn fn, void *ctx);
+
 #define LD_SNAPSHOT_NAME 64
 
 /* Removes the snapshot stored under name. Returns 0 or LD_ENOTFOUND. Writer. */

@@ -28,6 +28,7 @@
 void *ld_xmalloc(size_t n);
 void *ld_xcalloc(size_t n, size_t m);
 void *ld_xrealloc(void *p, size_t n);
+void *ld_xmalloc_big(size_t n);  /* an array filled at once: huge pages asked for */
 char *ld_xstrdup(const char *s);
 
 /* Grows arr (capacity cap, doubling from 64) to hold index n. */

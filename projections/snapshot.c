@@ -358,7 +358,7 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
     c = ld_core_new(st->next_seq);
     c->g.last_at_ms = st->last_at_ms;
     /* every array and index sized once: loading is a pass over the state */
-#define RESERVE(arr, cap, n) ((cap) = (n) + 1, (arr) = ld_xmalloc((cap) * sizeof *(arr)))
+#define RESERVE(arr, cap, n) ((cap) = (n) + 1, (arr) = ld_xmalloc_big((cap) * sizeof *(arr)))
     RESERVE(c->emps, c->emps_cap, n_spans);
     RESERVE(c->cases, c->cases_cap, st->n_cases);
     RESERVE(c->exams, c->exams_cap, st->n_exams);
@@ -589,8 +589,8 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
     if (n_col[10] != np || nf > UINT32_MAX || np > UINT32_MAX)
         goto bad;
 #define COL(k, v) wire_varint(buf, cols[k].at + cols[k].len, &at_col[k], &(v))
-    c->facts_cap = nf + 1, c->facts = ld_xmalloc(c->facts_cap * sizeof *c->facts);
-    c->pays_cap = np + 1, c->pays = ld_xmalloc(c->pays_cap * sizeof *c->pays);
+    c->facts_cap = nf + 1, c->facts = ld_xmalloc_big(c->facts_cap * sizeof *c->facts);
+    c->pays_cap = np + 1, c->pays = ld_xmalloc_big(c->pays_cap * sizeof *c->pays);
     uint64_t pay0 = 0, prev_seq = 0;
     for (size_t i = 0; i < nf; i++) {
         fact_t *f = &c->facts[i];

@@ -1192,6 +1192,29 @@ static void test_snapshot_put_get(void **state)
     rmdir_all(dir);
 }
 
+/* Issue 17: a snapshot read in place (start-up parses it where LMDB maps it)
+ * gives the same seq and bytes as a copy, and fn's result comes back. */
+static int view_check(void *ctx, uint64_t seq, const void *data, size_t len)
+{
+    (void)ctx;
+    assert_int_equal(seq, 42);
+    assert_int_equal(len, 5);
+    assert_memory_equal(data, "hello", 5);
+    return 7;
+}
+
+static void test_snapshot_view_in_place(void **state)
+{
+    (void)state;
+    char *dir = tmpdir();
+    ld_store_t *s = open_store(dir, LD_DURABILITY_NOSYNC, 0);
+    assert_int_equal(ld_store_snapshot_view(s, "core", view_check, NULL), LD_ENOTFOUND);
+    assert_int_equal(ld_store_snapshot_put(s, "core", 42, "hello", 5), 0);
+    assert_int_equal(ld_store_snapshot_view(s, "core", view_check, NULL), 7);
+    ld_store_close(&s);
+    rmdir_all(dir);
+}
+
 /* Crash trials: a child appends batches with full durability and tells the
  * parent through a pipe about each acknowledged one; a timer SIGKILLs it at a
  * random moment (often inside a commit). After reopening, every acknowledged
@@ -1347,6 +1370,7 @@ int main(void)
         cmocka_unit_test(test_map_grows_from_1mib_past_100mib),
         cmocka_unit_test(test_unknown_format_version_refused),
         cmocka_unit_test(test_snapshot_put_get),
+        cmocka_unit_test(test_snapshot_view_in_place),
         cmocka_unit_test(test_stream_index_written_behind),
         cmocka_unit_test(test_stream_index_chunks_exact_across_reopen_and_crash),
         cmocka_unit_test(test_format_2_store_read_and_migrated),

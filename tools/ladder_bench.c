@@ -520,9 +520,12 @@ static int cmd_replay(int argc, char **argv)
     long n = 2000000;
     uint32_t employees = 100000;
     const char *dir = "/tmp/ladder-bench-replay";
+    int keep = 0;
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--events") && i + 1 < argc)
             n = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--keep") && i + 1 < argc)
+            keep = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--employees") && i + 1 < argc)
             employees = (uint32_t)atol(argv[++i]);
         else if (!strcmp(argv[i], "--dir") && i + 1 < argc)
@@ -649,7 +652,8 @@ static int cmd_replay(int argc, char **argv)
            at1m ? (double)atend / (double)at1m : 0.0);
     ld_core_destroy(&c);
     ld_store_close(&s);
-    rm_rf(dir);
+    if (!keep)
+        rm_rf(dir);
     return 0;
 }
 
@@ -671,9 +675,10 @@ static void usage(FILE *f)
           "          then one client at R commands/s for L s (p50/p99 ack latency); prints\n"
           "          both runs' commit histograms, acks >= 2 ms and the five slowest;\n"
           "          --keep 1 leaves the data directory and ladderd.log\n"
-          "usage: ladder-bench replay [--events N] [--employees E] [--dir DIR]\n"
+          "usage: ladder-bench replay [--events N] [--employees E] [--dir DIR] [--keep 1]\n"
           "  replay  write N events of the realistic mix with churn, then time start-up\n"
-          "          from a snapshot and a full replay; peak RSS, RSS per 1 M events\n",
+          "          from a snapshot and a full replay; peak RSS, RSS per 1 M events;\n"
+          "          --keep 1 leaves the log and its snapshot in DIR\n",
           f);
 }
 
