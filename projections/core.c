@@ -43,9 +43,9 @@ void ld_core_destroy(ld_core_t **cp)
     free(c->rules), free(c->rules_json), free(c->emps), free(c->names);
     free(c->rules_seq), free(c->rules_at);
     free(c->changes), free(c->strings), free(c->heap), free(c->undo);
-    ld_idmap_free(&c->emp_ix), ld_idmap_free(&c->string_ix);
+    ld_table_free(&c->emp_ix), ld_table_free(&c->string_ix);
     for (int i = 0; i < PS_COUNT; i++)
-        ld_pairset_free(&c->pairs[i]);
+        ld_pairs_free(&c->pairs[i]);
     ld_arena_free(&c->undo_arena);
     ld_boards_free(c);
     free(c);

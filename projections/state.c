@@ -14,8 +14,17 @@
 
 #include "internal.h"
 
-static const char *emp_key(const void *ctx, uint32_t i) { return ((const ld_core_t *)ctx)->emps[i].id; }
-static const char *str_key(const void *ctx, uint32_t i) { return ((const ld_core_t *)ctx)->strings[i]; }
+static bool emp_eq(const void *ctx, uint32_t i, const void *id)
+{
+    return strcmp(((const ld_core_t *)ctx)->emps[i].id, id) == 0;
+}
+
+static bool str_eq(const void *ctx, uint32_t i, const void *s)
+{
+    return strcmp(((const ld_core_t *)ctx)->strings[i], s) == 0;
+}
+
+static uint64_t str_hash(const char *s) { return ld_hash_str(s, strlen(s)); }
 
 /* -------------------------------------------------------------- lookup -- */
 
@@ -24,8 +33,15 @@ const ld_rules_t *ld_cur_rules(const ld_core_t *c)
     return c->g.n_rules ? &c->rules[c->g.n_rules - 1] : &c->defaults;
 }
 
-uint32_t ld_emp_find(const ld_core_t *c, const char *id) { return ld_idmap_get(&c->emp_ix, id, emp_key, c); }
-uint32_t ld_intern_find(const ld_core_t *c, const char *s) { return ld_idmap_get(&c->string_ix, s, str_key, c); }
+uint32_t ld_emp_find(const ld_core_t *c, const char *id)
+{
+    return ld_table_get(&c->emp_ix, str_hash(id), id, emp_eq, c);
+}
+
+uint32_t ld_intern_find(const ld_core_t *c, const char *s)
+{
+    return ld_table_get(&c->string_ix, str_hash(s), s, str_eq, c);
+}
 
 /* Interned strings (teams, centres, categories, medals, used ids) are listed
  * in snapshots in order, so a rollback removes what it added (U_GLOBALS). */
@@ -38,7 +54,7 @@ uint32_t ld_intern(ld_core_t *c, const char *s)
     LD_GROW(c->strings, c->strings_cap, c->g.n_strings);
     i = c->g.n_strings++;
     c->strings[i] = ld_xstrdup(s);
-    ld_idmap_put(&c->string_ix, s, i, str_key, c);
+    ld_table_put(&c->string_ix, str_hash(s), s, i, str_eq, c);
     return i;
 }
 /* ------------------------------------------------------------ savepoints -- */
@@ -95,13 +111,13 @@ void ld_touch_emp(ld_core_t *c, uint32_t i)
 void ld_pair_add(ld_core_t *c, int set, uint32_t a, uint32_t b, uint32_t val)
 {
     uint32_t old;
-    bool had = ld_pairset_get(&c->pairs[set], a, b, &old);
+    bool had = ld_pairs_get(&c->pairs[set], a, b, &old);
     if (c->depth) {
         LD_GROW(c->undo, c->undo_cap, c->undo_n);
         c->undo[c->undo_n++] = (undo_t){.kind = had ? U_PAIR_SET : U_PAIR_ADD, .set = (uint8_t)set,
                                         .idx = a, .b = b, .old_val = old};
     }
-    ld_pairset_put(&c->pairs[set], a, b, val);
+    ld_pairs_put(&c->pairs[set], a, b, val);
 }
 
 /* Facts carry no savepoint stamp (32 bytes each): every change is journaled,
@@ -242,7 +258,7 @@ static const uint32_t *ent_count_in(const globals_t *g, int k)
 
 static const uint32_t *ent_count(const ld_core_t *c, int k) { return ent_count_in(&c->g, k); }
 
-static idmap_t *ent_ix(ld_core_t *c, int k)
+static ld_table_t *ent_ix(ld_core_t *c, int k)
 {
     switch (k) {
     case ENT_CASE: return &c->case_ix;
@@ -271,10 +287,10 @@ typedef struct {
     size_t size, key_off;
 } ent_keys_t;
 
-static const char *ent_key(const void *ctx, uint32_t i)
+static bool ent_eq(const void *ctx, uint32_t i, const void *id)
 {
     const ent_keys_t *e = ctx;
-    return e->rows + (size_t)i * e->size + e->key_off;
+    return strcmp(e->rows + (size_t)i * e->size + e->key_off, id) == 0;
 }
 
 static ent_keys_t keys_of(const ld_core_t *c, int k)
@@ -285,7 +301,7 @@ static ent_keys_t keys_of(const ld_core_t *c, int k)
 uint32_t ld_ent_find(const ld_core_t *c, int k, const char *id)
 {
     ent_keys_t keys = keys_of(c, k);
-    return ld_idmap_get(ent_ix((ld_core_t *)c, k), id, ent_key, &keys);
+    return ld_table_get(ent_ix((ld_core_t *)c, k), str_hash(id), id, ent_eq, &keys);
 }
 
 uint32_t ld_ent_new(ld_core_t *c, int k, const char *id)
@@ -299,7 +315,7 @@ uint32_t ld_ent_new(ld_core_t *c, int k, const char *id)
     if (kd->stamp_off)
         memcpy(row + kd->stamp_off, &c->stamp_seq, sizeof c->stamp_seq);
     ent_keys_t keys = keys_of(c, k);
-    ld_idmap_put(ent_ix(c, k), row + kd->key_off, i, ent_key, &keys);
+    ld_table_put(ent_ix(c, k), str_hash(row + kd->key_off), row + kd->key_off, i, ent_eq, &keys);
     return i;
 }
 
@@ -327,7 +343,7 @@ static void ent_drop(ld_core_t *c, int k, uint32_t n)
     ent_keys_t keys = keys_of(c, k);
     for (uint32_t i = n; i < *ent_count(c, k); i++) {
         char *row = ent_rows(c, k) + (size_t)i * kd->size;
-        ld_idmap_del(ent_ix(c, k), row + kd->key_off, ent_key, &keys);
+        ld_table_del(ent_ix(c, k), str_hash(row + kd->key_off), row + kd->key_off, ent_eq, &keys);
         if (kd->release)
             kd->release(row);
     }
@@ -340,7 +356,7 @@ void ld_ents_free(ld_core_t *c)
         for (uint32_t i = 0; kd->release && i < *ent_count(c, k); i++)
             kd->release(ent_rows(c, k) + (size_t)i * kd->size);
         free(ent_rows(c, k));
-        ld_idmap_free(ent_ix(c, k));
+        ld_table_free(ent_ix(c, k));
     }
 }
 
@@ -384,14 +400,14 @@ static void undo_one(ld_core_t *c, const undo_t *u)
         for (uint32_t i = s->n_emps; i < c->g.n_emps; i++) {
             emp_t *e = &c->emps[i];
             ld_boards_drop(c, i);
-            ld_idmap_del(&c->emp_ix, e->id, emp_key, c);
+            ld_table_del(&c->emp_ix, str_hash(e->id), e->id, emp_eq, c);
             ld_vec_free(&e->studied), ld_vec_free(&e->examined), ld_vec_free(&e->apprentices);
             ld_vec_free(&e->changes), ld_vec_free(&e->medals);
         }
         for (int k = 0; k < ENT_COUNT; k++)
             ent_drop(c, k, *ent_count_in(s, k));
         for (uint32_t i = s->n_strings; i < c->g.n_strings; i++) {
-            ld_idmap_del(&c->string_ix, c->strings[i], str_key, c);
+            ld_table_del(&c->string_ix, str_hash(c->strings[i]), c->strings[i], str_eq, c);
             free(c->strings[i]);
         }
         for (uint32_t i = s->n_rules; i < c->g.n_rules; i++)
@@ -439,10 +455,10 @@ static void undo_one(ld_core_t *c, const undo_t *u)
             c->facts[u->idx] = *(const fact_t *)u->saved;
         break;
     case U_PAIR_ADD:
-        ld_pairset_del(&c->pairs[u->set], u->idx, u->b);
+        ld_pairs_del(&c->pairs[u->set], u->idx, u->b);
         break;
     case U_PAIR_SET:
-        ld_pairset_put(&c->pairs[u->set], u->idx, u->b, u->old_val);
+        ld_pairs_put(&c->pairs[u->set], u->idx, u->b, u->old_val);
         break;
     }
 }
@@ -476,7 +492,7 @@ uint32_t ld_emp_new(ld_core_t *c, const char *id)
     e->mentor = NONE;
     e->open_exam = NONE;
     e->stamp = c->stamp_seq;
-    ld_idmap_put(&c->emp_ix, e->id, i, emp_key, c);
+    ld_table_put(&c->emp_ix, str_hash(e->id), e->id, i, emp_eq, c);
     return i;
 }
 
