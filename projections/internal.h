@@ -447,7 +447,7 @@ typedef struct {
 } globals_t;
 
 /* Undo journal record kinds. */
-enum { U_GLOBALS = 1, U_EMP, U_ENT, U_PAIR_ADD, U_PAIR_SET, U_FACT };
+enum { U_GLOBALS = 1, U_ENT, U_PAIR_ADD, U_PAIR_SET, U_FACT };
 
 typedef struct {
     uint8_t kind;
@@ -551,21 +551,18 @@ struct ld_out {
 /* ------------------------------------------------------- core helpers -- */
 
 const ld_rules_t *ld_cur_rules(const ld_core_t *c);
-uint32_t ld_emp_find(const ld_core_t *c, const char *id);
 uint32_t ld_rec_find(const ld_core_t *c, int kind, const char *id);
 uint32_t ld_intern(ld_core_t *c, const char *s);
 uint32_t ld_intern_find(const ld_core_t *c, const char *s);
 
 /* Undo: call before changing a record during evolve. */
 void ld_touch_globals(ld_core_t *c);
-void ld_touch_emp(ld_core_t *c, uint32_t i);
 void ld_touch_fact(ld_core_t *c, uint32_t i);
 /* §12: appends a fact (seq above every kept one) or a pay of the last fact. */
 uint32_t ld_fact_new(ld_core_t *c, uint64_t seq);
 void ld_fact_pay(ld_core_t *c, uint32_t f, uint32_t emp, uint32_t amount);
 void ld_pair_add(ld_core_t *c, int set, uint32_t a, uint32_t b, uint32_t val);
 
-uint32_t ld_emp_new(ld_core_t *c, const char *id);
 /* people.c: keeps a name in the name pool and returns its offset. */
 uint32_t ld_name_add(ld_core_t *c, const char *name);
 static inline const char *ld_emp_name(const ld_core_t *c, const emp_t *e) { return c->names + e->name; }
@@ -573,12 +570,18 @@ uint32_t ld_rec_new(ld_core_t *c, int kind, const char *id);
 
 /* The tables found by id, one mechanism (state.c, "entities"): find (NONE
  * when absent), create (id copied; a new row is zeroed), and touch before a
- * change during evolve (saved once per savepoint for undo). */
-enum { ENT_CASE, ENT_EXAM, ENT_TASK, ENT_SUB, ENT_REC, ENT_COUNT };
+ * change during evolve (saved once per savepoint for undo; a rollback puts
+ * the saved row back and drops the rows created, with a per-kind hook for
+ * the derived state a row feeds: an employee's boards and deadlines). */
+enum { ENT_EMP, ENT_CASE, ENT_EXAM, ENT_TASK, ENT_SUB, ENT_REC, ENT_COUNT };
 uint32_t ld_ent_find(const ld_core_t *c, int kind, const char *id);
 uint32_t ld_ent_new(ld_core_t *c, int kind, const char *id);
 void ld_ent_touch(ld_core_t *c, int kind, uint32_t i);
 void ld_ents_free(ld_core_t *c);  /* every table, at destroy */
+static inline uint32_t ld_emp_find(const ld_core_t *c, const char *id) { return ld_ent_find(c, ENT_EMP, id); }
+/* A new employee: no mentor, no open exam. */
+uint32_t ld_emp_new(ld_core_t *c, const char *id);
+static inline void ld_touch_emp(ld_core_t *c, uint32_t i) { ld_ent_touch(c, ENT_EMP, i); }
 static inline uint32_t ld_case_find(const ld_core_t *c, const char *id) { return ld_ent_find(c, ENT_CASE, id); }
 static inline uint32_t ld_exam_find(const ld_core_t *c, const char *id) { return ld_ent_find(c, ENT_EXAM, id); }
 static inline uint32_t ld_task_find(const ld_core_t *c, const char *id) { return ld_ent_find(c, ENT_TASK, id); }
