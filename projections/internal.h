@@ -98,10 +98,34 @@ typedef struct {
 /* True when row idx holds key (as the caller's ctx defines rows and keys). */
 typedef bool (*ld_table_eq_fn)(const void *ctx, uint32_t idx, const void *key);
 
-uint64_t ld_hash_str(const char *s, size_t n);
-/* The row index of key (hash h), or NONE. */
-uint32_t ld_table_get(const ld_table_t *t, uint64_t h, const void *key, ld_table_eq_fn eq,
-                      const void *ctx);
+/* The hash of a string id (FNV-1a, high bits folded in). Career.c seeds
+ * exam draws with it: its bits are part of what the log's results say. */
+static inline uint64_t ld_hash_str(const char *s, size_t n)
+{
+    uint64_t h = ld_fnv1a(s, n, LD_FNV_BASIS);
+    h ^= h >> 29;
+    return h | 1;
+}
+
+/* A slot's tag: the hash's high 32 bits with bit 0 set (never 0); the home
+ * slot comes from the tag's other bits, so growth needs no key. */
+static inline uint32_t ld_table_tag(uint64_t h) { return (uint32_t)(h >> 32) | 1; }
+static inline size_t ld_table_home(uint32_t tag, size_t mask) { return (tag >> 1) & mask; }
+
+/* The row index of key (hash h), or NONE. Inline: a caller's eq() known
+ * at compile time is inlined into the probe loop. */
+static inline uint32_t ld_table_get(const ld_table_t *t, uint64_t h, const void *key,
+                                    ld_table_eq_fn eq, const void *ctx)
+{
+    if (!t->cap)
+        return NONE;
+    uint32_t tag = ld_table_tag(h);
+    size_t mask = t->cap - 1;
+    for (size_t i = ld_table_home(tag, mask); t->s[i].tag; i = (i + 1) & mask)
+        if (t->s[i].tag == tag && eq(ctx, t->s[i].idx, key))
+            return t->s[i].idx;
+    return NONE;
+}
 /* Maps key (hash h) to idx, replacing the index it had; grows as needed. */
 void ld_table_put(ld_table_t *t, uint64_t h, const void *key, uint32_t idx, ld_table_eq_fn eq,
                   const void *ctx);

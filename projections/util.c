@@ -209,26 +209,14 @@ void ld_arena_free(arena_t *a)
 }
 
 /* --------------------------------------------------------------- table -- */
-/* internal.h has the contract. The tag is the hash's high 32 bits with bit
- * 0 set (never 0); the home slot comes from the tag's other bits, so growth
- * needs no key and every slot can be a home. */
-
-uint64_t ld_hash_str(const char *s, size_t n)
-{
-    /* career.c seeds exam draws with it: these bits are in the log's results */
-    uint64_t h = ld_fnv1a(s, n, LD_FNV_BASIS);
-    h ^= h >> 29;
-    return h | 1;
-}
-
-static inline uint32_t tag_of(uint64_t h) { return (uint32_t)(h >> 32) | 1; }
-static inline size_t home_of(uint32_t tag, size_t mask) { return (tag >> 1) & mask; }
+/* internal.h has the contract, and the tag, the home slot and the lookup
+ * (inline). */
 
 /* The slot holding key, or the empty slot that ends its probe chain. */
 static size_t probe(const ld_table_t *t, uint32_t tag, const void *key, ld_table_eq_fn eq,
                     const void *ctx, bool *found)
 {
-    size_t mask = t->cap - 1, i = home_of(tag, mask);
+    size_t mask = t->cap - 1, i = ld_table_home(tag, mask);
     for (; t->s[i].tag; i = (i + 1) & mask) {
         if (t->s[i].tag == tag && eq(ctx, t->s[i].idx, key)) {
             *found = true;
@@ -239,23 +227,13 @@ static size_t probe(const ld_table_t *t, uint32_t tag, const void *key, ld_table
     return i;
 }
 
-uint32_t ld_table_get(const ld_table_t *t, uint64_t h, const void *key, ld_table_eq_fn eq,
-                      const void *ctx)
-{
-    if (!t->cap)
-        return NONE;
-    bool found;
-    size_t i = probe(t, tag_of(h), key, eq, ctx, &found);
-    return found ? t->s[i].idx : NONE;
-}
-
 static void table_resize(ld_table_t *t, size_t cap)
 {
     ld_slot_t *s = ld_xcalloc(cap, sizeof *s);
     for (size_t i = 0; i < t->cap; i++) {
         if (!t->s[i].tag)
             continue;
-        size_t j = home_of(t->s[i].tag, cap - 1);
+        size_t j = ld_table_home(t->s[i].tag, cap - 1);
         while (s[j].tag)
             j = (j + 1) & (cap - 1);
         s[j] = t->s[i];
@@ -289,7 +267,7 @@ void ld_table_put(ld_table_t *t, uint64_t h, const void *key, uint32_t idx, ld_t
     if ((t->n + 1) * 4 >= t->cap * 3)
         table_resize(t, t->cap ? t->cap * 2 : 64);
     bool found;
-    uint32_t tag = tag_of(h);
+    uint32_t tag = ld_table_tag(h);
     size_t i = probe(t, tag, key, eq, ctx, &found);
     t->n += !found;
     t->s[i] = (ld_slot_t){tag, idx};
@@ -303,7 +281,7 @@ static void table_remove_at(ld_table_t *t, size_t i)
     t->s[i].tag = 0;
     t->n--;
     for (size_t j = (i + 1) & mask; t->s[j].tag; j = (j + 1) & mask) {
-        size_t home = home_of(t->s[j].tag, mask);
+        size_t home = ld_table_home(t->s[j].tag, mask);
         bool between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
         if (between)
             continue;
@@ -319,7 +297,7 @@ uint32_t ld_table_del(ld_table_t *t, uint64_t h, const void *key, ld_table_eq_fn
     if (!t->cap)
         return NONE;
     bool found;
-    size_t i = probe(t, tag_of(h), key, eq, ctx, &found);
+    size_t i = probe(t, ld_table_tag(h), key, eq, ctx, &found);
     if (!found)
         return NONE;
     uint32_t idx = t->s[i].idx;
@@ -329,9 +307,9 @@ uint32_t ld_table_del(ld_table_t *t, uint64_t h, const void *key, ld_table_eq_fn
 
 void ld_table_reindex(ld_table_t *t, uint64_t h, uint32_t from, uint32_t to)
 {
-    uint32_t tag = tag_of(h);
+    uint32_t tag = ld_table_tag(h);
     size_t mask = t->cap - 1;
-    for (size_t i = home_of(tag, mask); t->cap && t->s[i].tag; i = (i + 1) & mask) {
+    for (size_t i = ld_table_home(tag, mask); t->cap && t->s[i].tag; i = (i + 1) & mask) {
         if (t->s[i].tag == tag && t->s[i].idx == from) {
             t->s[i].idx = to;
             return;
