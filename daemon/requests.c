@@ -36,6 +36,16 @@ void ld_requests_set_reply(batch_t *b, pending_t *p, const Ladder__V1__Reply *r)
     p->reply_off = ld_batch_pack(b, &r->base, &p->reply_len);
 }
 
+/* Sets p's reply to Ok with the seqs of its events (wire.c packs it). */
+static void set_reply_seqs(batch_t *b, pending_t *p, const uint64_t *seqs, size_t n)
+{
+    size_t len = ld_wire_reply_seqs_size(p->rid_len, seqs, n);
+    b->blob = ld_grow(b->blob, &b->bcap, b->blen + len, 1);
+    p->reply_off = b->blen;
+    p->reply_len = ld_wire_reply_seqs(b->blob + b->blen, p->rid, p->rid_len, seqs, n);
+    b->blen += p->reply_len;
+}
+
 void ld_requests_error(server_t *s, batch_t *b, pending_t *p, int code, const char *section,
                        const char *field, uint32_t index, const char *fmt, ...)
 {
@@ -255,14 +265,7 @@ void ld_requests_commands(server_t *s, pending_t *p, Ladder__V1__Request *req)
         abort();
     for (size_t k = start; k < end; k++)
         sp[k - start] = ev[k]->seq;
-    Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
-    ok.n_seqs = end - start;
-    ok.seqs = sp;
-    Ladder__V1__Reply r = LADDER__V1__REPLY__INIT;
-    r.request_id = (ProtobufCBinaryData){p->rid_len, p->rid};
-    r.outcome_case = LADDER__V1__REPLY__OUTCOME_OK;
-    r.ok = &ok;
-    ld_requests_set_reply(b, p, &r);
+    set_reply_seqs(b, p, sp, end - start);
     if (sp != seqs)
         free(sp);
     p->has_events = end > start;
@@ -279,14 +282,7 @@ static void answer_written(batch_t *b, pending_t *p, uint64_t first, uint32_t co
         abort();
     for (uint32_t k = 0; k < count; k++)
         sp[k] = first + k;
-    Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
-    ok.n_seqs = count;
-    ok.seqs = sp;
-    Ladder__V1__Reply r = LADDER__V1__REPLY__INIT;
-    r.request_id = (ProtobufCBinaryData){p->rid_len, p->rid};
-    r.outcome_case = LADDER__V1__REPLY__OUTCOME_OK;
-    r.ok = &ok;
-    ld_requests_set_reply(b, p, &r);
+    set_reply_seqs(b, p, sp, count);
     if (sp != seqs)
         free(sp);
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "wire.h"
 
 /* ------------------------------------------------------------- helpers -- */
 
@@ -1400,6 +1401,40 @@ static void test_stored_bytes_are_protobuf_c_packing_for_every_body_kind(void **
     rmdir_all(dir);
 }
 
+/* wire.c packs the reply to commands (Reply{request_id, ok: Ok{seqs}}) by
+ * hand: the same bytes as protobuf-c's, for ids of 0..64 bytes and seq lists
+ * of 0..300 seqs of every varint length. */
+static void test_reply_seqs_packing_is_protobuf_c_packing(void **state)
+{
+    (void)state;
+    static uint64_t seqs[300];
+    uint8_t rid[64];
+    memset(rid, 'r', sizeof rid);
+    size_t lens[] = {0, 1, 5, 16, 64}, counts[] = {0, 1, 2, 17, 300};
+    for (size_t a = 0; a < 5; a++)
+        for (size_t c = 0; c < 5; c++)
+            for (int shift = 0; shift < 64; shift += 9) {
+                for (size_t i = 0; i < counts[c]; i++)
+                    seqs[i] = ((uint64_t)1 << shift) + i * 131;
+                Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
+                ok.n_seqs = counts[c], ok.seqs = seqs;
+                Ladder__V1__Reply r = LADDER__V1__REPLY__INIT;
+                r.request_id = (ProtobufCBinaryData){lens[a], rid};
+                r.outcome_case = LADDER__V1__REPLY__OUTCOME_OK;
+                r.ok = &ok;
+                size_t want = ladder__v1__reply__get_packed_size(&r);
+                size_t size = ld_wire_reply_seqs_size(lens[a], seqs, counts[c]);
+                uint8_t *x = malloc(want + 1), *y = malloc(size + 1);
+                assert_int_equal(ladder__v1__reply__pack(&r, x), want);
+                assert_int_equal(ld_wire_reply_seqs(y, rid, lens[a], seqs, counts[c]), size);
+                if (size != want || memcmp(x, y, want))
+                    fail_msg("id %zu bytes, %zu seqs from 2^%d: %zu bytes, protobuf-c %zu", lens[a],
+                             counts[c], shift, size, want);
+                free(x);
+                free(y);
+            }
+}
+
 static void test_snapshot_put_get(void **state)
 {
     (void)state;
@@ -1607,6 +1642,7 @@ int main(void)
         cmocka_unit_test(test_format_1_refused_clearly),
         cmocka_unit_test(test_s12_request_ids_scoped_per_principal_with_digest),
         cmocka_unit_test(test_s12_format_3_request_ids_read_and_migrated),
+        cmocka_unit_test(test_reply_seqs_packing_is_protobuf_c_packing),
         cmocka_unit_test(test_data_directory_lock),
         cmocka_unit_test(test_open_refuses_damaged_stores),
         cmocka_unit_test(test_read_only_open_creates_nothing),
