@@ -301,6 +301,7 @@ static void dedup_and_decide(server_t *s, pending_t *p, Ladder__V1__Request *req
                           "principal.id: at most %d bytes", LD_PRINCIPAL_MAX);
         return;
     }
+    uint64_t seen_h = ld_seen_hash(s, p->key, p->key_len); /* its bits load meanwhile */
     ld_requests_digest(req, p->digest);
     long dup = rid_find(b, p->key, p->key_len);
     if (dup < 0 && w && s->batches.busy)
@@ -309,7 +310,7 @@ static void dedup_and_decide(server_t *s, pending_t *p, Ladder__V1__Request *req
     uint32_t count;
     uint8_t digest[LD_HASH_LEN];
     /* the store is read only when the key may be there (seen.c) */
-    int grc = dup == -1 && ld_seen_maybe(s, p->key, p->key_len)
+    int grc = dup == -1 && ld_seen_maybe_hash(s, seen_h)
                   ? ld_store_request_get(s->store, p->key, p->key_len, &first, &count, digest)
                   : LD_ENOTFOUND;
     if (dup >= 0 && memcmp(b->p[dup].digest, p->digest, LD_HASH_LEN)) {
