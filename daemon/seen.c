@@ -1,6 +1,6 @@
 /* seen.c — which request keys may be in the store (shell.h, ld_seen_t).
  *
- * §12 deduplication asks the store's `requests` index for every new request
+ * §12 deduplication asks the store's request-id index for every new request
  * id: an LMDB read that misses for nearly every request and cost 13 % of the
  * loop at saturation (perf, ladder-bench daemon). A Bloom filter over every
  * key ever written answers "certainly not there" for most of them without
