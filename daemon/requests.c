@@ -46,6 +46,22 @@ static void set_reply_seqs(batch_t *b, pending_t *p, const uint64_t *seqs, size_
     b->blen += p->reply_len;
 }
 
+/* Sets p's reply to the refusal (wire.c packs it) and counts it. */
+static void set_reply_error(server_t *s, batch_t *b, pending_t *p, int code, const char *section,
+                            const char *field, uint32_t index, const char *msg)
+{
+    field = field ? field : "";
+    section = section ? section : "";
+    size_t len = ld_wire_reply_error_size(p->rid_len, code, msg, field, section, index);
+    b->blob = ld_grow(b->blob, &b->bcap, b->blen + len, 1);
+    p->reply_off = b->blen;
+    p->reply_len =
+        ld_wire_reply_error(b->blob + b->blen, p->rid, p->rid_len, code, msg, field, section, index);
+    b->blen += p->reply_len;
+    s->st.errors++;
+    s->st.refused[code > 0 && code < LD_ERROR_CODES ? code : 0]++;
+}
+
 void ld_requests_error(server_t *s, batch_t *b, pending_t *p, int code, const char *section,
                        const char *field, uint32_t index, const char *fmt, ...)
 {
@@ -54,19 +70,7 @@ void ld_requests_error(server_t *s, batch_t *b, pending_t *p, int code, const ch
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    Ladder__V1__Error e = LADDER__V1__ERROR__INIT;
-    e.code = (Ladder__V1__ErrorCode)code;
-    e.message = msg;
-    e.field = (char *)(field ? field : "");
-    e.section = (char *)(section ? section : "");
-    e.command_index = index;
-    Ladder__V1__Reply r = LADDER__V1__REPLY__INIT;
-    r.request_id = (ProtobufCBinaryData){p->rid_len, p->rid};
-    r.outcome_case = LADDER__V1__REPLY__OUTCOME_ERROR;
-    r.error = &e;
-    ld_requests_set_reply(b, p, &r);
-    s->st.errors++;
-    s->st.refused[code > 0 && code < LD_ERROR_CODES ? code : 0]++;
+    set_reply_error(s, b, p, code, section, field, index, msg);
 }
 
 /* ------------------------------------------------------- §12 request ids -- */
@@ -244,10 +248,14 @@ void ld_requests_commands(server_t *s, pending_t *p, Ladder__V1__Request *req)
             char field[160];
             if (req->n_commands > 1 && why.field[0])
                 snprintf(field, sizeof field, "commands[%zu].%s", k, why.field);
-            else
-                snprintf(field, sizeof field, "%s", why.field);
-            ld_requests_error(s, b, p, why.code, why.section, field, (uint32_t)k, "%s",
-                              why.message);
+            /* the core's words as they are (a refusal is nearly half the
+             * requests at saturation: no formatting of what is formatted) */
+            why.message[sizeof why.message - 1] = 0;
+            why.field[sizeof why.field - 1] = 0;
+            why.section[sizeof why.section - 1] = 0;
+            set_reply_error(s, b, p, why.code, why.section,
+                            req->n_commands > 1 && why.field[0] ? field : why.field, (uint32_t)k,
+                            why.message);
             return;
         }
         if (cmd->cmd_case == LADDER__V1__COMMAND__CMD_ADVANCE_CLOCK) {

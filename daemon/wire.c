@@ -215,3 +215,56 @@ size_t ld_wire_reply_seqs(uint8_t *out, const uint8_t *rid, size_t rid_len, cons
     }
     return (size_t)(p - out);
 }
+
+/* --------------------------------------------------------- Error replies -- */
+
+static size_t str_field(size_t n)
+{
+    return n ? 1 + varint_size(n) + n : 0;
+}
+
+static uint8_t *str_out(uint8_t *p, unsigned id, const char *v, size_t n)
+{
+    if (!n)
+        return p;
+    *p++ = (uint8_t)(id << 3 | 2);
+    p = varint_out(p, n);
+    memcpy(p, v, n);
+    return p + n;
+}
+
+/* Error's size: zero values are left out, as protobuf-c does for proto3. */
+static size_t error_size(int code, size_t ml, size_t fl, size_t sl, uint32_t index)
+{
+    return (code ? 1 + varint_size((uint64_t)(uint32_t)code) : 0) + str_field(ml) + str_field(fl) +
+           str_field(sl) + (index ? 1 + varint_size(index) : 0);
+}
+
+size_t ld_wire_reply_error_size(size_t rid_len, int code, const char *message, const char *field,
+                                const char *section, uint32_t index)
+{
+    size_t e = error_size(code, strlen(message), strlen(field), strlen(section), index);
+    return (rid_len ? 1 + varint_size(rid_len) + rid_len : 0) + 1 + varint_size(e) + e;
+}
+
+size_t ld_wire_reply_error(uint8_t *out, const uint8_t *rid, size_t rid_len, int code,
+                           const char *message, const char *field, const char *section,
+                           uint32_t index)
+{
+    size_t ml = strlen(message), fl = strlen(field), sl = strlen(section);
+    uint8_t *p = str_out(out, 1, (const char *)rid, rid_len); /* Reply.request_id */
+    *p++ = 3 << 3 | 2;                                         /* Reply.error */
+    p = varint_out(p, error_size(code, ml, fl, sl, index));
+    if (code) {
+        *p++ = 1 << 3; /* Error.code */
+        p = varint_out(p, (uint64_t)(uint32_t)code);
+    }
+    p = str_out(p, 2, message, ml);
+    p = str_out(p, 3, field, fl);
+    p = str_out(p, 4, section, sl);
+    if (index) {
+        *p++ = 5 << 3; /* Error.command_index */
+        p = varint_out(p, index);
+    }
+    return (size_t)(p - out);
+}

@@ -42,4 +42,13 @@ size_t ld_wire_reply_seqs_size(size_t rid_len, const uint64_t *seqs, size_t n);
 size_t ld_wire_reply_seqs(uint8_t *out, const uint8_t *rid, size_t rid_len, const uint64_t *seqs,
                           size_t n);
 
+/* The same for Reply{request_id, error: Error{code, message, field, section,
+ * command_index}} (a refusal: nearly half the replies at saturation). code
+ * is an ErrorCode (not negative); the strings are NUL-terminated. */
+size_t ld_wire_reply_error_size(size_t rid_len, int code, const char *message, const char *field,
+                                const char *section, uint32_t index);
+size_t ld_wire_reply_error(uint8_t *out, const uint8_t *rid, size_t rid_len, int code,
+                           const char *message, const char *field, const char *section,
+                           uint32_t index);
+
 #endif

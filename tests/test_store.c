@@ -1435,6 +1435,50 @@ static void test_reply_seqs_packing_is_protobuf_c_packing(void **state)
             }
 }
 
+/* wire.c packs refusals (Reply{request_id, error: Error{...}}) by hand: the
+ * same bytes as protobuf-c's for every field empty or set, short and long
+ * (a two-byte length), codes and command indexes of one and two bytes. */
+static void test_reply_error_packing_is_protobuf_c_packing(void **state)
+{
+    (void)state;
+    static const char *strs[] = {"", "x", "§6.5: level-1 needs 40 points; a longer message, long "
+                                          "enough that its length takes two bytes of varint: "
+                                          "more than one hundred and twenty-seven bytes"};
+    static const int codes[] = {0, 3, 127, 128, 300};
+    static const uint32_t idx[] = {0, 1, 200};
+    uint8_t rid[64];
+    memset(rid, 'q', sizeof rid);
+    size_t lens[] = {0, 7, 64}, n = 0;
+    for (size_t a = 0; a < 3; a++)
+        for (size_t c = 0; c < 5; c++)
+            for (size_t m = 0; m < 27; m++)
+                for (size_t i = 0; i < 3; i++) {
+                    const char *msg = strs[m % 3], *field = strs[m / 3 % 3], *sec = strs[m / 9];
+                    Ladder__V1__Error e = LADDER__V1__ERROR__INIT;
+                    e.code = (Ladder__V1__ErrorCode)codes[c];
+                    e.message = (char *)msg, e.field = (char *)field, e.section = (char *)sec;
+                    e.command_index = idx[i];
+                    Ladder__V1__Reply r = LADDER__V1__REPLY__INIT;
+                    r.request_id = (ProtobufCBinaryData){lens[a], rid};
+                    r.outcome_case = LADDER__V1__REPLY__OUTCOME_ERROR;
+                    r.error = &e;
+                    size_t want = ladder__v1__reply__get_packed_size(&r);
+                    size_t size = ld_wire_reply_error_size(lens[a], codes[c], msg, field, sec, idx[i]);
+                    uint8_t *x = malloc(want + 1), *y = malloc(size + 1);
+                    assert_int_equal(ladder__v1__reply__pack(&r, x), want);
+                    assert_int_equal(ld_wire_reply_error(y, rid, lens[a], codes[c], msg, field, sec,
+                                                         idx[i]),
+                                     size);
+                    if (size != want || memcmp(x, y, want))
+                        fail_msg("id %zu bytes, code %d, strings %zu, index %u: %zu bytes, "
+                                 "protobuf-c %zu", lens[a], codes[c], m, idx[i], size, want);
+                    free(x);
+                    free(y);
+                    n++;
+                }
+    assert_int_equal(n, 3 * 5 * 27 * 3);
+}
+
 static void test_snapshot_put_get(void **state)
 {
     (void)state;
@@ -1643,6 +1687,7 @@ int main(void)
         cmocka_unit_test(test_s12_request_ids_scoped_per_principal_with_digest),
         cmocka_unit_test(test_s12_format_3_request_ids_read_and_migrated),
         cmocka_unit_test(test_reply_seqs_packing_is_protobuf_c_packing),
+        cmocka_unit_test(test_reply_error_packing_is_protobuf_c_packing),
         cmocka_unit_test(test_data_directory_lock),
         cmocka_unit_test(test_open_refuses_damaged_stores),
         cmocka_unit_test(test_read_only_open_creates_nothing),
