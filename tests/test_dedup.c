@@ -98,7 +98,9 @@ static void pipelined_hires(const char *prefix, int n, const char *name, uint64_
         Ladder__V1__Reply *r = ladder__v1__reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
         zmq_msg_close(&m);
         assert_non_null(r);
-        int i = atoi((const char *)r->request_id.data + strlen(prefix) + 1);
+        char id[32];
+        snprintf(id, sizeof id, "%.*s", (int)r->request_id.len, (const char *)r->request_id.data);
+        int i = atoi(id + strlen(prefix) + 1);
         assert_true(i >= 0 && i < n);
         if (r->outcome_case == LADDER__V1__REPLY__OUTCOME_OK) {
             assert_int_equal(r->ok->n_seqs, 1);
