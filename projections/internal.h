@@ -297,11 +297,17 @@ typedef struct {
 typedef struct {
     int64_t score, at;
     uint32_t emp;
+    uint32_t name;         /* the employee's name offset (c->names): rows read it
+                            * without waiting for the emp_t (not part of the order) */
 } bent_t;
+
+/* An entry's sort key without the id: (score, at) decide all but exact ties. */
+typedef struct {
+    int64_t score, at;
+} bkey_t;
 
 typedef struct {
     uint32_t n, cap;
-    uint32_t before;       /* entries in the blocks before (valid below prefix_ok) */
     bent_t e[];
 } bblock_t;
 
@@ -312,9 +318,12 @@ typedef struct {
     uint32_t prefix_ok;    /* prefix[0..prefix_ok) are valid */
     bblock_t **blk;
     bent_t *first;         /* first entry of each block */
-    int64_t *fscore;       /* and its score alone: most search steps read only these */
-    uint32_t *prefix;      /* entries before each block */
-    int64_t *top;          /* fscore of every 64th block, for queries (boards.c) */
+    bkey_t *fkey;          /* and its score and time: the search reads only these
+                            * unless two entries tie on both */
+    uint16_t *bcnt;        /* entries in each block (= blk[j]->n): ranks are summed
+                            * from this dense array, never from the blocks */
+    uint32_t *prefix;      /* entries before each block (valid below prefix_ok) */
+    bkey_t *top;           /* fkey of every LD_TOP-th block, for queries (boards.c) */
     uint32_t n_top, top_cap;
     bool top_ok;
 } board_t;
@@ -325,6 +334,7 @@ typedef struct {
     uint32_t emp;          /* NONE: dropped (an undone hire) */
     uint32_t on;           /* 0: on no board (left, or not yet hired) */
     uint32_t value[LD_SCOPES];
+    uint32_t name;         /* the name offset, for the entries (bent_t) */
     int32_t period[LD_WINDOWS];
     int64_t score[LD_WINDOWS], at[LD_WINDOWS];
 } bimage_t;
