@@ -90,30 +90,53 @@ static inline int order(const ld_core_t *c, const bent_t *a, const bent_t *b)
         return a->at < b->at ? -1 : 1;
     if (a->emp == b->emp)
         return 0;
-    uint64_t ka = c->bidkey[a->emp], kb = c->bidkey[b->emp];
+    uint64_t ka = c->bemp[a->emp].idkey, kb = c->bemp[b->emp].idkey;
     if (ka != kb) /* the ids' first 8 bytes decide, as strcmp would */
         return ka < kb ? -1 : 1;
     return strcmp(c->emps[a->emp].id, c->emps[b->emp].id) < 0 ? -1 : 1;
 }
 
-/* Notes emp's id key (before any of its entries is placed). */
-static void idkey_set(ld_core_t *c, uint32_t emp)
+/* Notes emp's id key and row card (before any of its entries is placed);
+ * returns the card's offset. */
+static uint32_t emp_place(ld_core_t *c, uint32_t emp)
 {
-    if ((size_t)emp >= c->bidkey_cap) {
-        size_t cap = c->bidkey_cap ? c->bidkey_cap : 64;
+    if ((size_t)emp >= c->bemp_cap) {
+        size_t cap = c->bemp_cap ? c->bemp_cap : 64;
         while (cap <= emp)
             cap *= 2;
-        c->bidkey = ld_xrealloc(c->bidkey, cap * sizeof *c->bidkey);
-        c->bidkey_cap = cap;
+        c->bemp = ld_xrealloc(c->bemp, cap * sizeof *c->bemp);
+        memset(c->bemp + c->bemp_cap, 0, (cap - c->bemp_cap) * sizeof *c->bemp);
+        c->bemp_cap = cap;
     }
-    const unsigned char *id = (const unsigned char *)c->emps[emp].id;
-    uint64_t k = 0;
-    for (int i = 0; i < 8; i++) {
-        k = k << 8 | *id;
-        if (*id)
-            id++;
+    const emp_t *e = &c->emps[emp];
+    bemp_t *be = &c->bemp[emp];
+    if (!be->card) {
+        const char *name = ld_emp_name(c, e);
+        size_t il = strlen(e->id) + 1, nl = strlen(name) + 1;
+        if (c->bcards_len + 1 + il + nl > c->bcards_cap) {
+            size_t cap = c->bcards_cap ? c->bcards_cap : 4096;
+            while (cap < c->bcards_len + 1 + il + nl)
+                cap *= 2;
+            c->bcards = ld_xrealloc(c->bcards, cap);
+            c->bcards_cap = cap;
+            if (!c->bcards_len)
+                c->bcards_len = 1; /* offset 0 means "no card" */
+        }
+        be->card = (uint32_t)c->bcards_len;
+        memcpy(c->bcards + c->bcards_len + 1, e->id, il);
+        memcpy(c->bcards + c->bcards_len + 1 + il, name, nl);
+        c->bcards_len += 1 + il + nl;
+        const unsigned char *id = (const unsigned char *)e->id;
+        uint64_t k = 0;
+        for (int i = 0; i < 8; i++) {
+            k = k << 8 | *id;
+            if (*id)
+                id++;
+        }
+        be->idkey = k;
     }
-    c->bidkey[emp] = k;
+    c->bcards[be->card] = (char)e->level;
+    return be->card;
 }
 
 /* --------------------------------------------------------------- blocks -- */
@@ -409,7 +432,6 @@ static void image_of(const ld_core_t *c, uint32_t emp, bimage_t *m)
         return;
     const emp_t *e = &c->emps[emp];
     m->on = 1;
-    m->name = e->name;
     for (int s = 0; s < LD_SCOPES; s++)
         m->value[s] = scope_value(e, s);
     m->score[0] = e->points_total;
@@ -433,12 +455,11 @@ static void image_apply(ld_core_t *c, const bimage_t *m, bool add)
 {
     if (!m->on)
         return;
-    if (add)
-        idkey_set(c, m->emp);
+    uint32_t card = add ? emp_place(c, m->emp) : 0;
     for (int w = 0; w < LD_WINDOWS; w++) {
         if (!on_window(c, m, w))
             continue;
-        bent_t x = {m->score[w], m->at[w], m->emp, m->name};
+        bent_t x = {m->score[w], m->at[w], m->emp, card};
         for (int s = 0; s < LD_SCOPES; s++) {
             uint32_t bi = board_get(c, (uint32_t)(w * LD_SCOPES + s), m->value[s], m->period[w], add);
             if (bi == NONE)
@@ -484,6 +505,8 @@ void ld_boards_insert(ld_core_t *c, uint32_t emp) { note(c, emp, false); }
 
 void ld_boards_drop(ld_core_t *c, uint32_t emp)
 {
+    if ((size_t)emp < c->bemp_cap)
+        c->bemp[emp].card = 0; /* the index may next hold someone else */
     if (!c->boards_built)
         return;
     bimage_t m;
@@ -695,17 +718,17 @@ static void board_merge(ld_core_t *c, batch_t *bt, board_t *b, const bent_t *joi
 /* Moves every noted employee (img[0..k): their images before; NONE-emp ones
  * skipped) to where they stand now, or, with no boards yet, places img's
  * employees. */
-static void batch_place(ld_core_t *c, const bimage_t *old, const bimage_t *img, size_t k)
+static void batch_place(ld_core_t *c, const bimage_t *old, bimage_t *img, size_t k)
 {
     batch_t *bt = scratch(c, k);
     for (size_t i = 0; i < k; i++)
         if (img[i].on)
-            idkey_set(c, img[i].emp);
+            img[i].card = emp_place(c, img[i].emp);
     for (int w = 0; w < LD_WINDOWS; w++) {
         size_t n = 0;
         for (size_t i = 0; i < k; i++)
             if (on_window(c, &img[i], w))
-                bt->ents[n++] = (went_t){{img[i].score[w], img[i].at[w], img[i].emp, img[i].name}, (uint32_t)i};
+                bt->ents[n++] = (went_t){{img[i].score[w], img[i].at[w], img[i].emp, img[i].card}, (uint32_t)i};
         went_sort(c, bt->ents, bt->tmp, n);
         for (int s = 0; s < LD_SCOPES; s++) {
             uint32_t slot = (uint32_t)(w * LD_SCOPES + s);
@@ -887,7 +910,8 @@ void ld_boards_free(ld_core_t *c)
     scratch_free(c);
     free(c->boards);
     free(c->bdirty);
-    free(c->bidkey);
+    free(c->bemp);
+    free(c->bcards);
     free(c->bimg);
 }
 
@@ -900,13 +924,13 @@ static const char *const scope_names[] = {"org", "centre", "team", "level"};
 static void add_row(ld_core_t *c, ld_out_t *out, Ladder__V1__Board *b, const bent_t *x,
                     uint32_t rank)
 {
-    const emp_t *e = &c->emps[x->emp];
+    const char *card = c->bcards + x->card; /* level, id, name (bemp_t) */
     Ladder__V1__BoardRow *row = ld_body_new(out, &ladder__v1__board_row__descriptor);
     row->rank = rank;
-    row->employee_id = ld_ostr(out, e->id);
-    row->name = ld_ostr(out, c->names + x->name);
+    row->employee_id = ld_ostr(out, card + 1);
+    row->name = ld_ostr(out, card + 2 + strlen(card + 1));
     row->points = x->score;
-    row->level = e->level;
+    row->level = (uint8_t)card[0];
     b->rows[b->n_rows++] = row;
 }
 
@@ -973,7 +997,7 @@ int ld_boards_query(ld_core_t *c, const Ladder__V1__GetBoard *q, int64_t now, ld
         image_of(c, e, &m);
         uint32_t w = q->window;
         if (bd && m.on && m.period[w] == bd->period && m.value[q->scope] == value) {
-            bent_t x = {m.score[w], m.at[w], e, m.name};
+            bent_t x = {m.score[w], m.at[w], e, 0};
             around_rank = board_rank(c, bd, &x, &aj, &ap);
         }
         if (!around_rank)
@@ -1008,9 +1032,8 @@ int ld_boards_query(ld_core_t *c, const Ladder__V1__GetBoard *q, int64_t now, ld
             while (p == bd->blk[j]->n)
                 j++, p = 0;
             ents[n] = &bd->blk[j]->e[p++];
-            const char *e = (const char *)&c->emps[ents[n]->emp];
-            prefetch(e), prefetch(e + LD_ID_MAX); /* the id and level may span two lines */
-            prefetch(c->names + ents[n]->name);
+            const char *card = c->bcards + ents[n]->card;
+            prefetch(card), prefetch(card + 63); /* a card may span two lines */
             n++;
         }
         for (uint32_t k = 0; k < n; k++)
