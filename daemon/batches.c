@@ -208,6 +208,7 @@ static void after_work_cb(uv_work_t *w, int status)
     if (!s->core)
         return; /* failed for good: ld_server_fail stopped the loop */
     ld_batches_idle(s, false);
+    ld_coalesce_kick(s, 0);
 }
 
 /* The writer is free: the next batch if one is waiting, else background
@@ -222,7 +223,6 @@ void ld_batches_idle(server_t *s, bool after_index)
     } else if (s->batches.cur->n) {
         ld_batches_submit(s);
     } else if (!s->stopping && !s->batches.busy) {
-        ld_coalesce_idle(s); /* the boards catch up if it stays quiet */
         ld_seen_idle(s);
         uint64_t since = s->batches.committed_seq - s->batches.snap_seq;
         if (since >= s->cfg.snapshot_every)
@@ -279,8 +279,9 @@ void ld_batches_submit(server_t *s)
         return;
     }
     bs->busy = bs->committing = true;
-    /* while it commits: the boards catch up with what it decided */
-    ld_coalesce_catch_up(s, b->n);
+    /* the boards catch up with what it decided, a step per loop turn from
+     * the next one on: never between a commit's return and its replies */
+    ld_coalesce_kick(s, b->n);
 }
 
 /* After each loop turn's I/O: the batch decided in it goes to the writer. */

@@ -61,10 +61,37 @@ int32_t ld_window_period(const ld_core_t *c, int window, int64_t at)
     return (int32_t)ld_cal_day_index(start, r->utc_offset_min) + 1; /* +1: 0 means "none" */
 }
 
+/* The board index (c->board_ix) maps (slot, value, period) to the board
+ * that holds them: the boards are its rows. */
+typedef struct {
+    uint32_t slot, value;
+    int32_t period;
+} board_key_t;
+
+static uint64_t board_hash(const board_key_t *k)
+{
+    return ld_mix64((uint64_t)(uint32_t)k->period << 32 | k->slot << 24 | k->value);
+}
+
+static bool board_eq(const void *ctx, uint32_t idx, const void *key)
+{
+    const board_t *b = &((const board_t *)ctx)[idx];
+    const board_key_t *k = key;
+    return b->slot == k->slot && b->value == k->value && b->period == k->period;
+}
+
+static void board_index(ld_core_t *c, uint32_t idx)
+{
+    const board_t *b = &c->boards[idx];
+    board_key_t k = {b->slot, b->value, b->period};
+    ld_table_put(&c->board_ix, board_hash(&k), &k, idx, board_eq, c->boards);
+}
+
 static uint32_t board_get(ld_core_t *c, uint32_t slot, uint32_t value, int32_t period, bool create)
 {
-    uint32_t idx;
-    if (ld_pairset_get(&c->board_ix, (uint32_t)period, slot << 24 | value, &idx))
+    board_key_t k = {slot, value, period};
+    uint32_t idx = ld_table_get(&c->board_ix, board_hash(&k), &k, board_eq, c->boards);
+    if (idx != NONE)
         return idx;
     if (!create)
         return NONE;
@@ -74,7 +101,7 @@ static uint32_t board_get(ld_core_t *c, uint32_t slot, uint32_t value, int32_t p
     }
     idx = (uint32_t)c->n_boards++;
     c->boards[idx] = (board_t){.slot = slot, .value = value, .period = period};
-    ld_pairset_put(&c->board_ix, (uint32_t)period, slot << 24 | value, idx);
+    board_index(c, idx);
     return idx;
 }
 
@@ -792,7 +819,7 @@ static void cur_periods(const ld_core_t *c, int32_t p[LD_WINDOWS])
 static void boards_compact(ld_core_t *c)
 {
     size_t k = 0;
-    ld_pairset_free(&c->board_ix);
+    ld_table_free(&c->board_ix);
     for (size_t i = 0; i < c->n_boards; i++) {
         board_t *b = &c->boards[i];
         if (b->period != c->bperiod[b->slot / LD_SCOPES]) {
@@ -800,7 +827,7 @@ static void boards_compact(ld_core_t *c)
             continue;
         }
         c->boards[k] = *b;
-        ld_pairset_put(&c->board_ix, (uint32_t)b->period, b->slot << 24 | b->value, (uint32_t)k);
+        board_index(c, (uint32_t)k);
         k++;
     }
     c->n_boards = k;
@@ -811,7 +838,7 @@ static void boards_forget(ld_core_t *c)
     for (size_t i = 0; i < c->n_boards; i++)
         board_clear(&c->boards[i]);
     c->n_boards = 0;
-    ld_pairset_free(&c->board_ix);
+    ld_table_free(&c->board_ix);
 }
 
 /* Builds every board from the employees. */
@@ -892,6 +919,49 @@ void ld_boards_flush(ld_core_t *c)
         }
     }
     dirty_clear(c, k);
+}
+
+/* A bounded part of a flush, for a caller that spreads the catch-up over
+ * idle moments: the last `max` noted employees move one by one (taken from
+ * the end, so the others' image indexes stay valid). An undone roll-over
+ * rebuilds everything, as a flush does; boards never built are left for the
+ * first query, which builds them. Every board query still flushes first,
+ * and the order of moves does not change the boards' content (§9's order is
+ * total), so answers are the same whatever was stepped before. */
+size_t ld_core_boards_step(ld_core_t *c, size_t max)
+{
+    if (!c->boards_built || !c->n_bimg || !max)
+        return c->n_bimg; /* not built (nothing noted): the first query builds all */
+    int32_t cur[LD_WINDOWS];
+    cur_periods(c, cur);
+    bool back = false, roll = false;
+    for (int w = 1; w < LD_WINDOWS; w++) {
+        back |= cur[w] < c->bperiod[w];
+        roll |= cur[w] > c->bperiod[w];
+    }
+    if (back) {
+        ld_boards_flush(c);
+        return 0;
+    }
+    c->bperiod_at = c->g.last_at_ms;
+    c->bperiod_rules = c->g.n_rules;
+    if (roll) {
+        memcpy(c->bperiod, cur, sizeof cur);
+        boards_compact(c);
+    }
+    size_t k = c->n_bimg < max ? c->n_bimg : max;
+    for (size_t i = c->n_bimg - k; i < c->n_bimg; i++) {
+        bimage_t *m = &c->bimg[i];
+        if (m->emp == NONE)
+            continue;
+        image_apply(c, m, false);
+        bimage_t now;
+        image_of(c, m->emp, &now);
+        image_apply(c, &now, true);
+        c->bdirty[m->emp] = 0;
+    }
+    c->n_bimg -= k;
+    return c->n_bimg;
 }
 
 void ld_boards_rebuild(ld_core_t *c)
