@@ -1,21 +1,28 @@
 /* coalesce.c — boards (§9, board.* top 10) and case rankings (cases.*),
- * coalesced (shell.h; its handles are in ld_publisher_t: timer, quiet).
+ * coalesced (shell.h; its handles are in ld_publisher_t: timer, step).
  *
- * Owns the list of dirty boards and case partitions and the timers that
- * publish them: at most one update per 100 ms each, with the seq of their
+ * Owns the list of dirty boards and case partitions and the timer that
+ * publishes them: at most one update per 100 ms each, with the seq of their
  * last change. They are built from the live state, which may hold decisions
  * not yet written, so like per-event updates they are held in the last batch
  * those decisions belong to and go out when it has committed.
- * Building them brings the boards up to date (boards_flush), which costs with
- * the changes since the last time, on the loop: a round after 100 ms of 10 k/s
- * is a stall of milliseconds in front of every request read meanwhile. So
- * the boards catch up in small steps: with each batch of at most
- * LD_BOARDS_EAGER requests (light load: a few employees each time) and
- * when the log has been quiet for LD_BOARDS_QUIET_MS. Under heavy load
- * (batches of more than LD_BOARDS_EAGER requests on average) only the rounds
- * do it, and the next round waits at least LD_BOARDS_SHARE times as long as
- * this one took, so boards take at most 1/LD_BOARDS_SHARE of the loop however
- * fast the commands come.
+ *
+ * Nothing here sits between a commit's return and its replies (issue 12):
+ *   - Building a board brings the boards up to date (boards_flush), which
+ *     costs with the people changed since: milliseconds after 100 ms of
+ *     10 k/s. So the boards catch up in steps (ld_core_boards_step) of at
+ *     most LD_BOARDS_STEP_US, one per loop turn, from an idle handle that
+ *     runs while anyone is noted: libuv polls I/O between two steps, so a
+ *     returned commit or a new request waits for one step at most (a move
+ *     costs 5-20 us on this VM). Answers stay exact: a board query flushes
+ *     whatever is left first.
+ *   - A round publishes LD_BOARDS_SLICE boards per loop turn, so a commit
+ *     that returns meanwhile waits for one slice at most.
+ * Under heavy load (batches of more than LD_BOARDS_EAGER requests on
+ * average) the steps stop and only the rounds catch up, in one merge (which
+ * costs less than moving the same people one by one), and the next round
+ * waits at least LD_BOARDS_SHARE times as long as this one took, so boards
+ * take at most 1/LD_BOARDS_SHARE of the loop however fast the commands come.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +35,6 @@
 #define CASES 255 /* a dirty_t of a case partition: scope = level, value = category */
 #define LD_BOARDS_MS 100    /* §9: at most one update per board per this many ms */
 #define LD_BOARDS_SHARE 20  /* the next round waits >= 20x this round's cost */
-#define LD_BOARDS_QUIET_MS 5 /* nothing submitted for this long: catch up now */
 
 static void on_timer(uv_timer_t *t);
 
@@ -155,81 +161,98 @@ static void publish_board(server_t *s, const dirty_t *d, batch_t *hold, uint8_t 
     publish_value(s, &u, topic, d->seq, hold, buf, cap);
 }
 
-void ld_coalesce_catch_up(server_t *s, size_t batch)
+static bool heavy(const ld_publisher_t *pb)
+{
+    return pb->avg_batch > 16 * LD_BOARDS_EAGER;
+}
+
+/* One loop turn's share of the catch-up: employees moved one at a time
+ * until LD_BOARDS_STEP_US have passed or none is left; returns how many
+ * are left. */
+static size_t step(server_t *s)
+{
+    uint64_t t0 = ld_mono_ns(), t;
+    size_t left, moved = 0;
+    do {
+        left = ld_core_boards_step(s->core, 1);
+        moved++;
+        t = ld_mono_ns();
+    } while (left && t - t0 < LD_BOARDS_STEP_US * 1000ull);
+    if (t - t0 > 4 * LD_BOARDS_STEP_US * 1000ull) /* one move took that long */
+        ld_log(LD_LOG_DEBUG, "boards step", "us=%llu moved=%zu left=%zu",
+               (unsigned long long)(t - t0) / 1000, moved, left);
+    return left;
+}
+
+/* A step per loop turn while anything is noted: libuv polls I/O between
+ * two (an active idle handle makes that poll not block), so a commit that
+ * returns or a request that arrives waits for one step at most. */
+static void on_step(uv_idle_t *h)
+{
+    server_t *s = ld_container_of(h, server_t, publisher.step);
+    if (s->stopping || !s->core || heavy(&s->publisher) || !step(s))
+        uv_idle_stop(h);
+}
+
+void ld_coalesce_kick(server_t *s, size_t batch)
 {
     ld_publisher_t *pb = &s->publisher;
     if (batch) /* requests per batch, averaged over the last eight or so */
         pb->avg_batch = (7 * pb->avg_batch + 16 * batch) / 8;
-    if (batch && pb->avg_batch > 16 * LD_BOARDS_EAGER)
-        return; /* a heavy load: the timer's rounds catch up, at their share */
-    uint64_t t0 = ld_mono_ns();
-    Ladder__V1__GetBoard g = LADDER__V1__GET_BOARD__INIT;
-    g.top = 1;
-    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
-    q.q_case = LADDER__V1__QUERY__Q_BOARD;
-    q.board = &g;
-    Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
-    ld_out_reset(s->qout);
-    (void)ld_core_query(s->core, &q, ld_server_now(s), s->qout, &ok, NULL);
-    uint64_t us = (ld_mono_ns() - t0) / 1000;
-    if (us > 1000)
-        ld_log(LD_LOG_DEBUG, "boards caught up", "us=%llu batch=%zu", (unsigned long long)us, batch);
-}
-
-/* LD_BOARDS_QUIET_MS after the writer found nothing waiting, if nothing was
- * submitted since: the log is quiet, catch up whatever it costs. (At once
- * would be on every commit of a saturated daemon whose clients wait for
- * their replies before sending more: a rebuild of every board each time.) */
-static void on_quiet(uv_timer_t *t)
-{
-    server_t *s = ld_container_of(t, server_t, publisher.quiet);
-    ld_batches_t *bs = &s->batches;
-    if (bs->busy || bs->cur->n || s->stopping ||
-        ld_mono_ns() - bs->last_submit_ns < LD_BOARDS_QUIET_MS * 1000000ull)
+    if (!pb->step_inited || uv_is_active((uv_handle_t *)&pb->step) || heavy(pb) || !s->core ||
+        s->stopping || !ld_core_boards_step(s->core, 0))
         return;
-    ld_coalesce_catch_up(s, 0);
-}
-
-void ld_coalesce_idle(server_t *s)
-{
-    if (!s->publisher.quiet_inited || uv_is_active((uv_handle_t *)&s->publisher.quiet))
-        return;
-    int rc = uv_timer_start(&s->publisher.quiet, on_quiet, LD_BOARDS_QUIET_MS, 0);
+    int rc = uv_idle_start(&pb->step, on_step);
     if (rc)
         ld_log(LD_LOG_WARN, "board catch-up not scheduled", "error=\"%s\"", uv_strerror(rc));
 }
 
 /* Publishes each dirty board's top 10 (and each dirty case partition's
- * ranking) once, with the seq of its last change. Decisions not yet on disk
- * must not show before they are: the updates are held by the batch that
- * commits last of those the state includes (the one collecting decisions, or
- * the one being written) and sent once it has. A failed commit drops them with
- * its own; subscribers see the gap in prev_seq and take a snapshot. */
+ * ranking) once, with the seq of its last change, LD_BOARDS_SLICE of them
+ * per loop turn: a round takes the dirty list, and what changes meanwhile
+ * waits for the next round. Decisions not yet on disk must not show before
+ * they are: the updates are held by the batch that commits last of those
+ * the state includes (the one collecting decisions, or the one being
+ * written) and sent once it has. A failed commit drops them with its own;
+ * subscribers see the gap in prev_seq and take a snapshot. */
 static void on_timer(uv_timer_t *t)
 {
     server_t *s = ld_container_of(t, server_t, publisher.timer);
     ld_publisher_t *pb = &s->publisher;
     ld_batches_t *bs = &s->batches;
+    if (pb->round_at == pb->nround) { /* a new round: take the dirty list */
+        dirty_t *d = pb->round;
+        size_t cap = pb->capround;
+        pb->round = pb->dirty, pb->capround = pb->capdirty, pb->nround = pb->ndirty;
+        pb->dirty = d, pb->capdirty = cap, pb->ndirty = 0;
+        pb->round_at = 0, pb->round_ns = 0;
+    }
     batch_t *hold = bs->cur->n ? bs->cur : bs->committing ? bs->writing : NULL;
     uint8_t *buf = NULL;
     size_t cap = 0;
     uint64_t t0 = ld_mono_ns();
-    size_t nd = pb->ndirty;
-    for (size_t i = 0; i < pb->ndirty; i++) {
-        const dirty_t *d = &pb->dirty[i];
+    for (int k = 0; k < LD_BOARDS_SLICE && pb->round_at < pb->nround; k++) {
+        const dirty_t *d = &pb->round[pb->round_at++];
         if (d->window == CASES)
             publish_cases(s, d, hold, &buf, &cap);
         else
             publish_board(s, d, hold, &buf, &cap);
     }
     free(buf);
-    pb->ndirty = 0;
-    uint64_t us = (ld_mono_ns() - t0) / 1000;
+    pb->round_ns += ld_mono_ns() - t0;
+    if (pb->round_at < pb->nround) {
+        start_timer(s, 0); /* the next slice after the loop's I/O */
+        return;
+    }
+    uint64_t us = pb->round_ns / 1000;
     pb->next_ms = us * LD_BOARDS_SHARE / 1000;
     if (pb->next_ms < LD_BOARDS_MS)
         pb->next_ms = LD_BOARDS_MS;
-    ld_log(LD_LOG_DEBUG, "boards published", "n=%zu us=%llu held=%d next_ms=%llu", nd,
+    ld_log(LD_LOG_DEBUG, "boards published", "n=%zu us=%llu held=%d next_ms=%llu", pb->nround,
            (unsigned long long)us, hold != NULL, (unsigned long long)pb->next_ms);
+    pb->nround = pb->round_at = 0;
+    if (pb->ndirty) /* changed during the round: the next one */
+        start_timer(s, pb->next_ms);
 }
 
 int ld_coalesce_open(server_t *s)
@@ -240,11 +263,11 @@ int ld_coalesce_open(server_t *s)
         return LD_EIO;
     }
     s->publisher.timer_inited = true;
-    if ((rc = uv_timer_init(s->loop, &s->publisher.quiet))) {
-        ld_log(LD_LOG_ERROR, "cannot set up the loop", "handle=quiet error=\"%s\"", uv_strerror(rc));
+    if ((rc = uv_idle_init(s->loop, &s->publisher.step))) {
+        ld_log(LD_LOG_ERROR, "cannot set up the loop", "handle=boards_step error=\"%s\"", uv_strerror(rc));
         return LD_EIO;
     }
-    s->publisher.quiet_inited = true;
+    s->publisher.step_inited = true;
     return 0;
 }
 
@@ -257,7 +280,7 @@ void ld_coalesce_close(server_t *s)
 {
     if (s->publisher.timer_inited)
         uv_close((uv_handle_t *)&s->publisher.timer, close_cb);
-    if (s->publisher.quiet_inited)
-        uv_close((uv_handle_t *)&s->publisher.quiet, close_cb);
-    s->publisher.timer_inited = s->publisher.quiet_inited = false;
+    if (s->publisher.step_inited)
+        uv_close((uv_handle_t *)&s->publisher.step, close_cb);
+    s->publisher.timer_inited = s->publisher.step_inited = false;
 }

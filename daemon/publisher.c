@@ -268,8 +268,10 @@ void ld_publisher_destroy(server_t *s)
         zmq_close(s->publisher.sock);
     s->publisher.sock = NULL;
     free(s->publisher.dirty);
-    s->publisher.dirty = NULL;
+    free(s->publisher.round);
+    s->publisher.dirty = s->publisher.round = NULL;
     s->publisher.ndirty = s->publisher.capdirty = 0;
+    s->publisher.nround = s->publisher.capround = s->publisher.round_at = 0;
     ld_topics_destroy(&s->publisher.topics);
     ld_topics_destroy(&s->publisher.shown);
     ld_subs_reset(s);

@@ -39,7 +39,9 @@
 #define LD_HISTORY_KEEP 3   /* archived snapshots kept for history.c */
 #define LD_INDEX_IDLE 4096  /* unindexed events worth an index write when quiet */
 #define LD_INDEX_QUIET_MS 50 /* no commit submitted for this long: quiet */
-#define LD_BOARDS_EAGER 64  /* batches of at most this many requests bring the boards up to date */
+#define LD_BOARDS_EAGER 64  /* batches of at most this many requests: the boards catch up in steps */
+#define LD_BOARDS_STEP_US 20 /* a loop turn's share of the boards' catch-up (coalesce.c) */
+#define LD_BOARDS_SLICE 4   /* boards published per loop turn in a round */
 #define LD_RESERVE_AHEAD (4u << 20) /* written zeros kept past LMDB's last page */
 #define LD_RESERVE_STEP (256u << 10) /* at most this much per idle slot */
 #define LD_RESERVE_EVERY_MS 10
@@ -106,6 +108,7 @@ typedef struct {
     ridmap_t rids;
     int rc;
     uint64_t t_submit;
+    uint64_t t_first, t_w0, t_w1, t_cu;
 } batch_t;
 
 /* A board whose top changed since it was last published (§9, board.*). */
@@ -193,11 +196,14 @@ typedef struct {
     uv_timer_t timer;       /* publishes dirty boards, at most every 100 ms */
     uint64_t next_ms;       /* the next round's delay: 100 ms, or 20x the last round's cost */
     uint64_t avg_batch;     /* requests per batch x 16, a moving average (catch-up) */
-    uv_timer_t quiet;       /* the boards catch up when the log is quiet */
-    bool quiet_inited;
+    uv_idle_t step;         /* the boards catch up, a step a loop turn */
+    bool step_inited;
     bool timer_inited;
-    dirty_t *dirty;
+    dirty_t *dirty;         /* changed since the round being published began */
     size_t ndirty, capdirty;
+    dirty_t *round;         /* the round being published, LD_BOARDS_SLICE a turn */
+    size_t nround, capround, round_at;
+    uint64_t round_ns;      /* what its slices took so far */
     uint64_t unsent_logged_ns;
     ld_topics_t *topics;    /* last seq per evt/level/points topic, as decided (prev_seq) */
     ld_topics_t *shown;     /* last publication per board/cases topic in this process */
@@ -271,6 +277,7 @@ typedef struct {
     stats_t st;
 } server_t;
 
+void ld_trace_batch(batch_t *b, uint64_t a0, uint64_t a1);
 static inline uint64_t ld_mono_ns(void)
 {
     struct timespec ts;
@@ -430,14 +437,10 @@ void ld_coalesce_level(server_t *s, uint32_t level, uint64_t seq);
 void ld_coalesce_case(server_t *s, const char *case_id, uint64_t seq);
 /* Closes the boards' timers. */
 void ld_coalesce_close(server_t *s);
-/* Brings the core's boards up to date with the decisions so far (a board
- * query does) unless batches (batch: the requests of the one being
- * submitted, 0 when the writer is idle) are large on average: the boards'
- * catch-up is spread over the turns instead of falling on one round. */
-void ld_coalesce_catch_up(server_t *s, size_t batch);
-/* The writer found nothing waiting: the boards catch up if the log stays
- * quiet for a few milliseconds. */
-void ld_coalesce_idle(server_t *s);
+/* After a batch was submitted or answered (batch: its requests, averaged):
+ * the boards catch up, a bounded step per loop turn, while anyone is noted,
+ * unless batches are large (a saturated loop: then only the rounds do). */
+void ld_coalesce_kick(server_t *s, size_t batch);
 /* Closes the publisher's handles. */
 void ld_publisher_close(server_t *s);
 /* Closes the PUB socket and frees the dirty list; idempotent. */
