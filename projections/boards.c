@@ -857,6 +857,49 @@ void ld_boards_flush(ld_core_t *c)
     dirty_clear(c, k);
 }
 
+/* A bounded part of a flush, for a caller that spreads the catch-up over
+ * idle moments: the last `max` noted employees move one by one (taken from
+ * the end, so the others' image indexes stay valid). An undone roll-over
+ * rebuilds everything, as a flush does; boards never built are left for the
+ * first query, which builds them. Every board query still flushes first,
+ * and the order of moves does not change the boards' content (§9's order is
+ * total), so answers are the same whatever was stepped before. */
+size_t ld_core_boards_step(ld_core_t *c, size_t max)
+{
+    if (!c->boards_built || !c->n_bimg || !max)
+        return c->n_bimg; /* not built (nothing noted): the first query builds all */
+    int32_t cur[LD_WINDOWS];
+    cur_periods(c, cur);
+    bool back = false, roll = false;
+    for (int w = 1; w < LD_WINDOWS; w++) {
+        back |= cur[w] < c->bperiod[w];
+        roll |= cur[w] > c->bperiod[w];
+    }
+    if (back) {
+        ld_boards_flush(c);
+        return 0;
+    }
+    c->bperiod_at = c->g.last_at_ms;
+    c->bperiod_rules = c->g.n_rules;
+    if (roll) {
+        memcpy(c->bperiod, cur, sizeof cur);
+        boards_compact(c);
+    }
+    size_t k = c->n_bimg < max ? c->n_bimg : max;
+    for (size_t i = c->n_bimg - k; i < c->n_bimg; i++) {
+        bimage_t *m = &c->bimg[i];
+        if (m->emp == NONE)
+            continue;
+        image_apply(c, m, false);
+        bimage_t now;
+        image_of(c, m->emp, &now);
+        image_apply(c, &now, true);
+        c->bdirty[m->emp] = 0;
+    }
+    c->n_bimg -= k;
+    return c->n_bimg;
+}
+
 void ld_boards_rebuild(ld_core_t *c)
 {
     boards_forget(c);

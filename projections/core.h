@@ -134,6 +134,11 @@ void ld_out_truncate(ld_out_t *o, size_t n);
 int ld_core_query(ld_core_t *c, const Ladder__V1__Query *q, int64_t now_ms, ld_out_t *out,
                   Ladder__V1__Ok *ok, ld_refusal_t *why);
 
+/* Moves at most max of the employees changed since the boards were last
+ * brought up to date (§9; a query does all of them first); returns how many
+ * are left. For spreading that work over idle moments. */
+size_t ld_core_boards_step(ld_core_t *c, size_t max);
+
 /* §2 rule data of a level under the rules in force, from out's arena. */
 Ladder__V1__LevelInfo *ld_core_level_info(const ld_core_t *c, ld_out_t *out, uint32_t level);
 

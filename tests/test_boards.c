@@ -276,6 +276,68 @@ static void test_s9_a_big_catch_up_answers_as_boards_built_anew(void **s)
     free(live), free(fresh);
 }
 
+/* The live boards' answers against boards built from nothing (a snapshot
+ * reload) of the same state, byte for byte. */
+static void boards_match_fresh(void)
+{
+    size_t l1, l2, len;
+    uint8_t *live = all_boards(&l1), *buf;
+    ld_core_snapshot(F.c, &buf, &len);
+    ld_core_t *loaded = ld_core_from_snapshot(buf, len), *kept = F.c;
+    free(buf);
+    assert_non_null(loaded);
+    F.c = loaded;
+    uint8_t *fresh = all_boards(&l2);
+    F.c = kept;
+    ld_core_destroy(&loaded);
+    assert_int_equal(l1, l2);
+    assert_memory_equal(live, fresh, l1);
+    free(live), free(fresh);
+}
+
+/* §9: the daemon moves changed people onto the boards a few at a time
+ * between requests (ld_core_boards_step); a query in the middle of that, or
+ * after a week rolled over between two steps, answers what boards built
+ * anew answer. */
+static void test_s9_boards_stepped_a_few_at_a_time_answer_exactly(void **s)
+{
+    (void)s;
+    char id[16], team[8];
+    const char *centres[] = {"north", "south"};
+    for (int i = 0; i < 300; i++) {
+        snprintf(id, sizeof id, "p%03d", i);
+        snprintf(team, sizeof team, "t%d", i % 3);
+        hire_in(id, team, centres[i % 2]);
+        adjust(id, 1 + i * 37 % 50);
+    }
+    size_t l0;
+    free(all_boards(&l0)); /* built */
+    assert_int_equal(ld_core_boards_step(F.c, 5), 0);
+    size_t left = 0;
+    for (int i = 0; i < 300; i += 1 + i % 2) {
+        snprintf(id, sizeof id, "p%03d", i);
+        F.now += 1;
+        adjust(id, 1 + i * 53 % 40);
+        if (i % 3 == 0) {
+            size_t before = ld_core_boards_step(F.c, 0);
+            left = ld_core_boards_step(F.c, 2); /* fewer than are noted: some wait */
+            assert_int_equal(left, before > 2 ? before - 2 : 0);
+        }
+    }
+    assert_true(left > 0);
+    boards_match_fresh(); /* a query with people still noted flushes them first */
+    assert_int_equal(ld_core_boards_step(F.c, 0), 0);
+    for (int i = 0; i < 120; i++) {
+        snprintf(id, sizeof id, "p%03d", i * 7 % 300);
+        F.now += i == 60 ? 8 * DAY : 1; /* a new week between two steps */
+        adjust(id, 1 + i % 9);
+        ld_core_boards_step(F.c, 3);
+    }
+    while (ld_core_boards_step(F.c, 4))
+        ;
+    boards_match_fresh();
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -287,6 +349,7 @@ int main(void)
         T(test_s9_scopes_centre_team_level),
         T(test_s9_boards_follow_undo_and_snapshot),
         T(test_s9_a_big_catch_up_answers_as_boards_built_anew),
+        T(test_s9_boards_stepped_a_few_at_a_time_answer_exactly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

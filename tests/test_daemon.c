@@ -363,6 +363,98 @@ static void test_s9_demotion_publishes_the_level_board_it_left(void **s)
     sub_close(sub);
 }
 
+/* §9 through the daemon: 40 people in 4 teams and 2 centres change at
+ * once. The daemon moves them onto the boards a bounded step per loop turn
+ * and publishes a round LD_BOARDS_SLICE boards per turn (issue 12: neither
+ * in front of a reply), yet every one of the 40 boards they stand on is
+ * published with the last seq, and board.all/org and a GetBoard answer the
+ * order the test computes. */
+static Ladder__V1__Board *board_query(const char *window_scope_value, int window, int scope,
+                                      Ladder__V1__Reply **keep)
+{
+    Ladder__V1__GetBoard g = LADDER__V1__GET_BOARD__INIT;
+    g.window = (Ladder__V1__BoardWindow)window;
+    g.scope = (Ladder__V1__BoardScope)scope;
+    g.scope_value = (char *)window_scope_value;
+    g.top = 10;
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_BOARD;
+    q.board = &g;
+    *keep = d_query(&D, &q);
+    ok_or_fail(*keep, "board");
+    return (*keep)->ok->board;
+}
+
+static void test_s9_boards_stepped_and_published_in_slices_stay_exact(void **s)
+{
+    (void)s;
+    void *sub = subscribe("board.");
+    advance(T0);
+    char id[16], team[8], centre[8];
+    for (int i = 0; i < 40; i++) {
+        snprintf(id, sizeof id, "p%02d", i);
+        snprintf(team, sizeof team, "t%d", i % 4);
+        snprintf(centre, sizeof centre, "c%d", i % 2);
+        Ladder__V1__Hire m = LADDER__V1__HIRE__INIT;
+        m.employee_id = id, m.name = "Bench", m.team = team, m.centre = centre;
+        RUN((c_.cmd_case = LADDER__V1__COMMAND__CMD_HIRE, c_.hire = &m), "hire");
+    }
+    for (int i = 0; i < 40; i++) {
+        snprintf(id, sizeof id, "p%02d", i);
+        adjust(id, 1 + i * 7 % 40); /* distinct: 1..40, p17 has 40 */
+    }
+    Ladder__V1__Reply *keep;
+    uint64_t head = stats(&keep)->head_seq;
+    ladder__v1__reply__free_unpacked(keep, NULL);
+    /* the order the test computes: points 40 down to 31 */
+    const char *top[10];
+    static char ids[40][8];
+    for (int i = 0; i < 40; i++) {
+        int pts = 1 + i * 7 % 40;
+        snprintf(ids[i], sizeof ids[i], "p%02d", i);
+        if (pts > 30)
+            top[40 - pts] = ids[i];
+    }
+    Ladder__V1__Board *b = board_query("", 0, 0, &keep);
+    assert_int_equal(b->n_rows, 10);
+    for (int k = 0; k < 10; k++) {
+        assert_string_equal(b->rows[k]->employee_id, top[k]);
+        assert_int_equal(b->rows[k]->points, 40 - k);
+    }
+    ladder__v1__reply__free_unpacked(keep, NULL);
+    /* 5 windows x (org, 2 centres, 4 teams, level 0): each published with
+     * the seq of its last change (p_i's adjust is head - 39 + i; team t's
+     * last member is p(36 + t), centre c's p(38 + c)) */
+    static const char *const win[] = {"all", "week", "month", "quarter", "year"};
+    const char *scopes[] = {"org", "centre:c0", "centre:c1", "team:t0", "team:t1",
+                            "team:t2", "team:t3", "level:0"};
+    const uint64_t last[] = {head, head - 1, head, head - 3, head - 2, head - 1, head, head};
+    bool seen[5][8] = {{false}};
+    int left = 40;
+    char topic[64];
+    Ladder__V1__Update *u;
+    while (left && (u = next_update(sub, topic, sizeof topic))) {
+        for (int w = 0; w < 5; w++)
+            for (int k = 0; k < 8; k++) {
+                char want[64];
+                snprintf(want, sizeof want, "board.%s/%s", win[w], scopes[k]);
+                if (strcmp(topic, want) || u->seq != last[k] || seen[w][k])
+                    continue;
+                seen[w][k] = true;
+                left--;
+                if (w == 0 && k == 0) {
+                    assert_int_equal(u->board->n_rows, 10);
+                    for (int r = 0; r < 10; r++)
+                        assert_string_equal(u->board->rows[r]->employee_id, top[r]);
+                }
+            }
+        ladder__v1__update__free_unpacked(u, NULL);
+    }
+    if (left)
+        fail_msg("%d of the 40 boards were not published with their last change's seq", left);
+    sub_close(sub);
+}
+
 static void test_case_ranking_updates_per_partition(void **s)
 {
     (void)s;
@@ -1431,6 +1523,7 @@ int main(void)
         T(test_promotion_through_the_protocol_publishes_level_update),
         T(test_board_updates_are_coalesced_and_carry_seqs),
         T(test_s9_demotion_publishes_the_level_board_it_left),
+        T(test_s9_boards_stepped_and_published_in_slices_stay_exact),
         T(test_case_ranking_updates_per_partition),
         T(test_repeated_request_id_gets_the_original_reply),
         T(test_s12_every_repeated_id_answered_through_the_filter),
