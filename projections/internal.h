@@ -107,9 +107,12 @@ static inline uint64_t ld_hash_str(const char *s, size_t n)
     return h | 1;
 }
 
-/* A slot's tag: the hash's high 32 bits with bit 0 set (never 0); the home
- * slot comes from the tag's other bits, so growth needs no key. */
-static inline uint32_t ld_table_tag(uint64_t h) { return (uint32_t)(h >> 32) | 1; }
+/* A slot's tag: the hash's two halves folded, bit 0 set (never 0); the
+ * home slot comes from the tag's other bits, so growth needs no key. Both
+ * halves: FNV-1a's high bits barely move with a key's last bytes ("e17",
+ * "e18"), so homes from them alone cluster (21-27 probes a lookup in
+ * tables of 100-5000 such ids, against 1.2-1.7 folded). */
+static inline uint32_t ld_table_tag(uint64_t h) { return (uint32_t)(h ^ h >> 32) | 1; }
 static inline size_t ld_table_home(uint32_t tag, size_t mask) { return (tag >> 1) & mask; }
 
 /* The row index of key (hash h), or NONE. Inline: a caller's eq() known

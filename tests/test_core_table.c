@@ -22,9 +22,9 @@ static bool row_eq(const void *ctx, uint32_t i, const void *key)
     return strcmp(((const rows_t *)ctx)->id[i], key) == 0;
 }
 
-/* A hash whose tag and home say where a key lands: tag = (h >> 32) | 1,
- * home = (tag >> 1) & (cap - 1) (util.c). */
-static uint64_t at_home(uint32_t home) { return (uint64_t)(home << 1 | 1) << 32; }
+/* A hash whose tag and home say where a key lands: tag = (h ^ h >> 32) | 1,
+ * home = (tag >> 1) & (cap - 1) (internal.h). */
+static uint64_t at_home(uint32_t home) { return (uint64_t)(home << 1 | 1); }
 
 /* Every key in three hashes: long chains of equal tags, eq decides. */
 static void fill_colliding(rows_t *r)
