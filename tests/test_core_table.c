@@ -231,7 +231,7 @@ static void test_pairs_put_replace_delete_keep_the_others(void **s)
     assert_false(ld_pairs_get(&p, 1, 2, NULL));
     for (uint32_t a = 0; a < 100; a++)
         for (uint32_t b = 0; b < 50; b++)
-            ld_pairs_put(&p, a, b, a * 1000 + b);
+            assert_false(ld_pairs_put(&p, a, b, a * 1000 + b, NULL));
     assert_int_equal(p.n, 5000);
     /* (a, b) and (b, a) are different pairs */
     uint32_t v = 0;
@@ -243,7 +243,9 @@ static void test_pairs_put_replace_delete_keep_the_others(void **s)
     assert_false(ld_pairs_get(&p, UINT32_MAX - 1, 0, &v));
 
     /* a value replaced keeps one pair */
-    ld_pairs_put(&p, 7, 7, 1);
+    uint32_t old = 0;
+    assert_true(ld_pairs_put(&p, 7, 7, 1, &old));
+    assert_int_equal(old, 7007);
     assert_int_equal(p.n, 5000);
     assert_true(ld_pairs_get(&p, 7, 7, &v));
     assert_int_equal(v, 1);
@@ -268,7 +270,7 @@ static void test_pairs_put_replace_delete_keep_the_others(void **s)
     ld_pairs_reserve(&p, 10000);
     size_t cap = p.ix.cap;
     for (uint32_t i = 0; i < 10000; i++)
-        ld_pairs_put(&p, i, i + 1, i);
+        ld_pairs_put(&p, i, i + 1, i, NULL);
     assert_int_equal(p.ix.cap, cap); /* reserved: no growth */
     ld_pairs_free(&p);
 }
