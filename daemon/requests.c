@@ -111,29 +111,85 @@ static void rid_add(batch_t *b, uint32_t idx)
     m->n++;
 }
 
-typedef struct {
-    ProtobufCBuffer base;
-    crypto_generichash_state st;
-} hashbuf_t;
-
-static void hashbuf_append(ProtobufCBuffer *b, size_t len, const uint8_t *data)
+static size_t varint_len(uint64_t v)
 {
-    crypto_generichash_update(&((hashbuf_t *)b)->st, data, len);
+    size_t n = 1;
+    for (; v >= 0x80; v >>= 7)
+        n++;
+    return n;
 }
 
+static uint8_t *varint_put(uint8_t *p, uint64_t v)
+{
+    for (; v >= 0x80; v >>= 7)
+        *p++ = (uint8_t)(v | 0x80);
+    *p++ = (uint8_t)v;
+    return p;
+}
+
+/* The member message set in c's oneof when protobuf-c would pack c as that
+ * member alone (Command has no field outside its oneof and c no unknown
+ * fields), else NULL. protobuf-c sizes and packs a Command by visiting all of
+ * its ~45 members (~4k instructions a command, perf); the member alone is a
+ * small message. *id gets its field number. */
+static const ProtobufCMessage *command_member(const Ladder__V1__Command *c, unsigned *id)
+{
+    const ProtobufCMessageDescriptor *d = c->base.descriptor;
+    if (d != &ladder__v1__command__descriptor || c->base.n_unknown_fields || !c->cmd_case)
+        return NULL;
+    const ProtobufCFieldDescriptor *f = NULL;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *g = &d->fields[i];
+        if (!(g->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) ||
+            g->quantifier_offset != offsetof(Ladder__V1__Command, cmd_case))
+            return NULL;
+        if (g->id == (unsigned)c->cmd_case)
+            f = g;
+    }
+    if (!f || f->type != PROTOBUF_C_TYPE_MESSAGE)
+        return NULL;
+    *id = f->id;
+    return *(ProtobufCMessage *const *)((const char *)c + f->offset);
+}
+
+/* Each command is packed into one buffer (the oneof member after its tag and
+ * length, which is what protobuf-c writes for a Command) and hashed with one
+ * update: packing into the hash (protobuf-c's buffer interface) made one
+ * BLAKE2b update per field. The bytes hashed are the ones hashed before, so
+ * digests stored before still match (§12). */
 void ld_requests_digest(const Ladder__V1__Request *req, uint8_t out[LD_HASH_LEN])
 {
-    hashbuf_t hb = {.base = {hashbuf_append}};
-    crypto_generichash_init(&hb.st, NULL, 0, LD_HASH_LEN);
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, LD_HASH_LEN);
+    uint8_t stack[2048], *buf = stack;
+    size_t cap = sizeof stack;
     for (size_t i = 0; i < req->n_commands; i++) {
-        uint8_t len[8];
-        uint64_t n = protobuf_c_message_get_packed_size(&req->commands[i]->base);
+        const Ladder__V1__Command *c = req->commands[i];
+        unsigned id = 0;
+        const ProtobufCMessage *m = command_member(c, &id);
+        size_t mlen = m ? protobuf_c_message_get_packed_size(m) : 0;
+        uint64_t n = m ? varint_len((uint64_t)id << 3 | 2) + varint_len(mlen) + mlen
+                       : protobuf_c_message_get_packed_size(&c->base);
+        if (8 + n > cap) {
+            if (buf != stack)
+                free(buf);
+            cap = 8 + n;
+            if (!(buf = malloc(cap)))
+                abort();
+        }
         for (int k = 0; k < 8; k++)
-            len[k] = (uint8_t)(n >> (56 - 8 * k));
-        crypto_generichash_update(&hb.st, len, sizeof len);
-        protobuf_c_message_pack_to_buffer(&req->commands[i]->base, &hb.base);
+            buf[k] = (uint8_t)(n >> (56 - 8 * k));
+        if (m) {
+            uint8_t *p = varint_put(varint_put(buf + 8, (uint64_t)id << 3 | 2), mlen);
+            protobuf_c_message_pack(m, p);
+        } else {
+            protobuf_c_message_pack(&c->base, buf + 8);
+        }
+        crypto_generichash_update(&st, buf, 8 + n);
     }
-    crypto_generichash_final(&hb.st, out, LD_HASH_LEN);
+    if (buf != stack)
+        free(buf);
+    crypto_generichash_final(&st, out, LD_HASH_LEN);
 }
 
 static void reply_reused(server_t *s, batch_t *b, pending_t *p)
@@ -305,6 +361,39 @@ void ld_requests_release(server_t *s, batch_t *b, pending_t *p)
     p->sent = true;
 }
 
+/* The decoded request lives in a bump arena on the stack: protobuf-c asks
+ * for one allocation per field and frees each again (malloc and free were a
+ * tenth of the loop's decoding, perf). What does not fit goes to malloc and
+ * is freed by the walk of free_unpacked, which is skipped when nothing did. */
+typedef struct {
+    uint8_t *base;
+    size_t used, cap;
+    size_t spilled;     /* allocations from malloc */
+} arena_t;
+
+static void *arena_alloc(void *data, size_t n)
+{
+    arena_t *a = data;
+    size_t need = (n + 15) & ~(size_t)15;
+    if (need >= n && a->cap - a->used >= need) {
+        void *p = a->base + a->used;
+        a->used += need;
+        return p;
+    }
+    a->spilled++;
+    return malloc(n);
+}
+
+static void arena_free(void *data, void *ptr)
+{
+    arena_t *a = data;
+    if ((uint8_t *)ptr >= a->base && (uint8_t *)ptr < a->base + a->cap)
+        return;
+    free(ptr);
+}
+
+#define LD_ARENA 16384
+
 /* Decodes, validates and decides one request into p. */
 static void handle(server_t *s, pending_t *p, const uint8_t *data, size_t len, const char *user)
 {
@@ -333,7 +422,10 @@ static void handle(server_t *s, pending_t *p, const uint8_t *data, size_t len, c
                           "%s: holds a NUL byte; strings may not", path);
         return;
     }
-    Ladder__V1__Request *req = ladder__v1__request__unpack(NULL, len, data);
+    _Alignas(16) uint8_t space[LD_ARENA];
+    arena_t arena = {space, 0, sizeof space, 0};
+    ProtobufCAllocator alloc = {arena_alloc, arena_free, &arena};
+    Ladder__V1__Request *req = ladder__v1__request__unpack(&alloc, len, data);
     if (!req) {
         ld_requests_error(s, b, p, E(ERR_MALFORMED), "", "request", 0,
                           "request: the bytes do not decode as a ladder.v1.Request");
@@ -386,7 +478,8 @@ static void handle(server_t *s, pending_t *p, const uint8_t *data, size_t len, c
     }
 out:
     req->principal = claimed;
-    ladder__v1__request__free_unpacked(req, NULL);
+    if (arena.spilled)
+        ladder__v1__request__free_unpacked(req, &alloc);
 }
 
 void ld_requests_handle(server_t *s, const uint8_t *ident, size_t ident_len,

@@ -56,23 +56,38 @@ bool ld_utf8_strict(const uint8_t *s, size_t n)
     return true;
 }
 
+/* The message fields walked into, outermost first: the path of a fault is
+ * written from them only when there is one (a snprintf per field walked
+ * was a twentieth of the loop at saturation, perf). */
 typedef struct {
-    char *path;
-    size_t cap;
+    const char *names[LD_WIRE_MAX_DEPTH + 2];
 } walk_t;
 
-/* Appends ".name" (or the first name) to the path for an error message. */
-static void path_push(walk_t *w, size_t at, const char *name)
+/* Writes the dotted path of names[0..n) then last (if not NULL) into path. */
+static void path_write(const walk_t *w, int n, const char *last, char *path, size_t cap)
 {
-    if (w->cap && at < w->cap)
-        snprintf(w->path + at, w->cap - at, "%s%s", at ? "." : "", name);
+    size_t at = 0;
+    for (int i = 0; i <= n && at < cap; i++) {
+        const char *name = i < n ? w->names[i] : last;
+        if (!name)
+            break;
+        int k = snprintf(path + at, cap - at, "%s%s", at ? "." : "", name);
+        if (k < 0)
+            break;
+        at += (size_t)k;
+    }
 }
 
+/* Returns the first fault; *fdepth gets how many names of w lead to it and
+ * *leaf the string field's name (NULL for a message too deep). */
 static ld_wire_fault_t walk(const ProtobufCMessageDescriptor *d, const uint8_t *p, size_t len,
-                            int depth, walk_t *w, size_t at)
+                            int depth, walk_t *w, int *fdepth, const char **leaf)
 {
-    if (depth > LD_WIRE_MAX_DEPTH)
+    if (depth > LD_WIRE_MAX_DEPTH) {
+        *fdepth = depth; /* names[0..depth) lead here */
+        *leaf = NULL;
         return LD_WIRE_DEEP;
+    }
     const uint8_t *end = p + len;
     while (p < end) {
         uint64_t key, v;
@@ -99,9 +114,8 @@ static ld_wire_fault_t walk(const ProtobufCMessageDescriptor *d, const uint8_t *
             const ProtobufCFieldDescriptor *f =
                 protobuf_c_message_descriptor_get_field(d, (unsigned)(key >> 3));
             if (f && f->type == PROTOBUF_C_TYPE_MESSAGE) {
-                path_push(w, at, f->name);
-                size_t sub = w->cap ? strlen(w->path) : 0;
-                ld_wire_fault_t r = walk(f->descriptor, p, (size_t)v, depth + 1, w, sub);
+                w->names[depth] = f->name;
+                ld_wire_fault_t r = walk(f->descriptor, p, (size_t)v, depth + 1, w, fdepth, leaf);
                 if (r != LD_WIRE_OK)
                     return r;
             } else if (f && f->type == PROTOBUF_C_TYPE_STRING) {
@@ -109,7 +123,8 @@ static ld_wire_fault_t walk(const ProtobufCMessageDescriptor *d, const uint8_t *
                                     : !ld_utf8_strict(p, (size_t)v) ? LD_WIRE_UTF8
                                                                     : LD_WIRE_OK;
                 if (r != LD_WIRE_OK) {
-                    path_push(w, at, f->name);
+                    *fdepth = depth;
+                    *leaf = f->name;
                     return r;
                 }
             }
@@ -126,10 +141,15 @@ static ld_wire_fault_t walk(const ProtobufCMessageDescriptor *d, const uint8_t *
 ld_wire_fault_t ld_wire_check(const ProtobufCMessageDescriptor *d, const uint8_t *p, size_t len,
                               char *path, size_t pathlen)
 {
-    walk_t w = {path, path ? pathlen : 0};
-    if (w.cap)
+    walk_t w;
+    int n = 0;
+    const char *leaf = NULL;
+    if (path && pathlen)
         path[0] = 0;
-    return walk(d, p, len, 0, &w, 0);
+    ld_wire_fault_t r = walk(d, p, len, 0, &w, &n, &leaf);
+    if (r != LD_WIRE_OK && path && pathlen)
+        path_write(&w, n, leaf, path, pathlen);
+    return r;
 }
 
 bool ld_wire_too_deep(const ProtobufCMessageDescriptor *d, const uint8_t *p, size_t len)

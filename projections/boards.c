@@ -43,10 +43,37 @@ int32_t ld_window_period(const ld_core_t *c, int window, int64_t at)
     return (int32_t)ld_cal_day_index(start, r->utc_offset_min) + 1; /* +1: 0 means "none" */
 }
 
+/* The board index (c->board_ix) maps (slot, value, period) to the board
+ * that holds them: the boards are its rows. */
+typedef struct {
+    uint32_t slot, value;
+    int32_t period;
+} board_key_t;
+
+static uint64_t board_hash(const board_key_t *k)
+{
+    return ld_mix64((uint64_t)(uint32_t)k->period << 32 | k->slot << 24 | k->value);
+}
+
+static bool board_eq(const void *ctx, uint32_t idx, const void *key)
+{
+    const board_t *b = &((const board_t *)ctx)[idx];
+    const board_key_t *k = key;
+    return b->slot == k->slot && b->value == k->value && b->period == k->period;
+}
+
+static void board_index(ld_core_t *c, uint32_t idx)
+{
+    const board_t *b = &c->boards[idx];
+    board_key_t k = {b->slot, b->value, b->period};
+    ld_table_put(&c->board_ix, board_hash(&k), &k, idx, board_eq, c->boards);
+}
+
 static uint32_t board_get(ld_core_t *c, uint32_t slot, uint32_t value, int32_t period, bool create)
 {
-    uint32_t idx;
-    if (ld_pairset_get(&c->board_ix, (uint32_t)period, slot << 24 | value, &idx))
+    board_key_t k = {slot, value, period};
+    uint32_t idx = ld_table_get(&c->board_ix, board_hash(&k), &k, board_eq, c->boards);
+    if (idx != NONE)
         return idx;
     if (!create)
         return NONE;
@@ -56,7 +83,7 @@ static uint32_t board_get(ld_core_t *c, uint32_t slot, uint32_t value, int32_t p
     }
     idx = (uint32_t)c->n_boards++;
     c->boards[idx] = (board_t){.slot = slot, .value = value, .period = period};
-    ld_pairset_put(&c->board_ix, (uint32_t)period, slot << 24 | value, idx);
+    board_index(c, idx);
     return idx;
 }
 
@@ -728,7 +755,7 @@ static void cur_periods(const ld_core_t *c, int32_t p[LD_WINDOWS])
 static void boards_compact(ld_core_t *c)
 {
     size_t k = 0;
-    ld_pairset_free(&c->board_ix);
+    ld_table_free(&c->board_ix);
     for (size_t i = 0; i < c->n_boards; i++) {
         board_t *b = &c->boards[i];
         if (b->period != c->bperiod[b->slot / LD_SCOPES]) {
@@ -736,7 +763,7 @@ static void boards_compact(ld_core_t *c)
             continue;
         }
         c->boards[k] = *b;
-        ld_pairset_put(&c->board_ix, (uint32_t)b->period, b->slot << 24 | b->value, (uint32_t)k);
+        board_index(c, (uint32_t)k);
         k++;
     }
     c->n_boards = k;
@@ -747,7 +774,7 @@ static void boards_forget(ld_core_t *c)
     for (size_t i = 0; i < c->n_boards; i++)
         board_clear(&c->boards[i]);
     c->n_boards = 0;
-    ld_pairset_free(&c->board_ix);
+    ld_table_free(&c->board_ix);
 }
 
 /* Builds every board from the employees. */

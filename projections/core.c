@@ -28,11 +28,6 @@ void ld_core_destroy(ld_core_t **cp)
     if (!cp || !*cp)
         return;
     ld_core_t *c = *cp;
-    for (uint32_t i = 0; i < c->g.n_emps; i++) {
-        emp_t *e = &c->emps[i];
-        ld_vec_free(&e->studied), ld_vec_free(&e->examined), ld_vec_free(&e->apprentices);
-        ld_vec_free(&e->changes), ld_vec_free(&e->medals);
-    }
     ld_ents_free(c);
     free(c->facts);
     free(c->pays);
@@ -40,12 +35,12 @@ void ld_core_destroy(ld_core_t **cp)
         free(c->strings[i]);
     for (uint32_t i = 0; i < c->g.n_rules; i++)
         free(c->rules_json[i]);
-    free(c->rules), free(c->rules_json), free(c->emps), free(c->names);
+    free(c->rules), free(c->rules_json), free(c->names);
     free(c->rules_seq), free(c->rules_at);
     free(c->changes), free(c->strings), free(c->heap), free(c->undo);
-    ld_idmap_free(&c->emp_ix), ld_idmap_free(&c->string_ix);
+    ld_table_free(&c->string_ix);
     for (int i = 0; i < PS_COUNT; i++)
-        ld_pairset_free(&c->pairs[i]);
+        ld_pairs_free(&c->pairs[i]);
     ld_arena_free(&c->undo_arena);
     ld_boards_free(c);
     free(c);

@@ -1,10 +1,11 @@
 /* internal.h — the core's state and the helpers its modules share.
  * Not a public header: only the .c files of projections/ include it.
  *
- * Entities live in arrays indexed by uint32 and are found by id through an
- * idmap (open addressing, FNV-1a). Every mutation made by evolve goes through
- * touch_*() first, which copies the record into the undo journal when a
- * savepoint is open (see core.c, "Savepoints").
+ * Entities live in arrays indexed by uint32 and are found by id through the
+ * core's one hash table (ld_table_t: open addressing, FNV-1a). Every
+ * mutation made by evolve goes through touch_*() first, which copies the
+ * record into the undo journal when a savepoint is open (state.c,
+ * "Savepoints").
  */
 #ifndef LD_INTERNAL_H
 #define LD_INTERNAL_H
@@ -74,41 +75,86 @@ arena_mark_t ld_arena_mark(const arena_t *a);
 void ld_arena_rewind(arena_t *a, arena_mark_t m);
 void ld_arena_free(arena_t *a);
 
-/* ------------------------------------------------------------- idmap -- */
-
-typedef const char *(*idmap_key_fn)(const void *ctx, uint32_t idx);
-
-/* Hash and index side by side: one cache line per probe, 8 B a slot (a
- * million employees' index is 16 MB). */
+/* ------------------------------------------------------------- table -- */
+/* The core's one hash table (util.c): open addressing, linear probing,
+ * backward-shift deletion (no tombstones), at most 3/4 full. A slot is 8 B:
+ * a tag taken from the key's hash (never 0: 0 is an empty slot) and the
+ * index of the row that holds the key; the table stores no key. The caller's
+ * eq() compares a row with the key, and is called only on a tag match: a hit
+ * reads its row once, a miss almost never. Growth re-places slots by their
+ * tags alone. It serves both key kinds of the core: string ids (the entity
+ * tables, interned strings; hashed by ld_hash_str) and pairs (ld_pairs_t,
+ * the board index; hashed by ld_mix64). A million employees' index is 16 MB. */
 typedef struct {
-    uint32_t h;      /* the hash's low 32 bits (never 0: it is odd); 0 = empty */
+    uint32_t tag;
     uint32_t idx;
-} idslot_t;
+} ld_slot_t;
 
 typedef struct {
-    idslot_t *s;
-    size_t cap, n;
-} idmap_t;
+    ld_slot_t *s;
+    size_t cap, n;   /* cap: 0 or a power of two */
+} ld_table_t;
 
-uint64_t ld_hash_str(const char *s, size_t n);
-uint32_t ld_idmap_get(const idmap_t *m, const char *key, idmap_key_fn fn, const void *ctx);
-void ld_idmap_put(idmap_t *m, const char *key, uint32_t idx, idmap_key_fn fn, const void *ctx);
-void ld_idmap_del(idmap_t *m, const char *key, idmap_key_fn fn, const void *ctx);
-void ld_idmap_reserve(idmap_t *m, size_t n);   /* room for n keys without growing */
-void ld_idmap_free(idmap_t *m);
+/* True when row idx holds key (as the caller's ctx defines rows and keys). */
+typedef bool (*ld_table_eq_fn)(const void *ctx, uint32_t idx, const void *key);
 
-/* A set of (a, b) pairs with a small value each: who rated/reviewed what. */
+/* The hash of a string id (FNV-1a, high bits folded in). Career.c seeds
+ * exam draws with it: its bits are part of what the log's results say. */
+static inline uint64_t ld_hash_str(const char *s, size_t n)
+{
+    uint64_t h = ld_fnv1a(s, n, LD_FNV_BASIS);
+    h ^= h >> 29;
+    return h | 1;
+}
+
+/* A slot's tag: the hash's high 32 bits with bit 0 set (never 0); the home
+ * slot comes from the tag's other bits, so growth needs no key. */
+static inline uint32_t ld_table_tag(uint64_t h) { return (uint32_t)(h >> 32) | 1; }
+static inline size_t ld_table_home(uint32_t tag, size_t mask) { return (tag >> 1) & mask; }
+
+/* The row index of key (hash h), or NONE. Inline: a caller's eq() known
+ * at compile time is inlined into the probe loop. */
+static inline uint32_t ld_table_get(const ld_table_t *t, uint64_t h, const void *key,
+                                    ld_table_eq_fn eq, const void *ctx)
+{
+    if (!t->cap)
+        return NONE;
+    uint32_t tag = ld_table_tag(h);
+    size_t mask = t->cap - 1;
+    for (size_t i = ld_table_home(tag, mask); t->s[i].tag; i = (i + 1) & mask)
+        if (t->s[i].tag == tag && eq(ctx, t->s[i].idx, key))
+            return t->s[i].idx;
+    return NONE;
+}
+/* Maps key (hash h) to idx, replacing the index it had; grows as needed. */
+void ld_table_put(ld_table_t *t, uint64_t h, const void *key, uint32_t idx, ld_table_eq_fn eq,
+                  const void *ctx);
+/* Removes key (hash h); returns the index it had, or NONE when absent. */
+uint32_t ld_table_del(ld_table_t *t, uint64_t h, const void *key, ld_table_eq_fn eq,
+                      const void *ctx);
+/* The key of hash h at row `from` has moved to row `to` (no eq needed). */
+void ld_table_reindex(ld_table_t *t, uint64_t h, uint32_t from, uint32_t to);
+void ld_table_reserve(ld_table_t *t, size_t n);   /* room for n keys without growing */
+void ld_table_free(ld_table_t *t);
+
+/* A set of (a, b) pairs with a small value each (who rated or completed
+ * what): the pairs are rows of an array, found through an ld_table_t. A pair
+ * removed takes the last row's place. */
 typedef struct {
-    uint64_t *k;     /* (a+1) << 32 | b ; 0 = empty */
-    uint32_t *val;
-    size_t cap, n;
-} pairset_t;
+    uint32_t a, b, val;
+} ld_pair_t;
 
-bool ld_pairset_get(const pairset_t *s, uint32_t a, uint32_t b, uint32_t *val);
-void ld_pairset_put(pairset_t *s, uint32_t a, uint32_t b, uint32_t val);
-void ld_pairset_del(pairset_t *s, uint32_t a, uint32_t b);
-void ld_pairset_reserve(pairset_t *s, size_t n); /* room for n pairs without growing */
-void ld_pairset_free(pairset_t *s);
+typedef struct {
+    ld_table_t ix;
+    ld_pair_t *e;
+    size_t n, cap;
+} ld_pairs_t;
+
+bool ld_pairs_get(const ld_pairs_t *s, uint32_t a, uint32_t b, uint32_t *val);
+void ld_pairs_put(ld_pairs_t *s, uint32_t a, uint32_t b, uint32_t val);
+void ld_pairs_del(ld_pairs_t *s, uint32_t a, uint32_t b);
+void ld_pairs_reserve(ld_pairs_t *s, size_t n); /* room for n pairs without growing */
+void ld_pairs_free(ld_pairs_t *s);
 
 /* ---------------------------------------------------------- calendar -- */
 /* All in the rules' fixed UTC offset; pure arithmetic (Howard Hinnant's
@@ -425,7 +471,7 @@ typedef struct {
 } globals_t;
 
 /* Undo journal record kinds. */
-enum { U_GLOBALS = 1, U_EMP, U_ENT, U_PAIR_ADD, U_PAIR_SET, U_FACT };
+enum { U_GLOBALS = 1, U_ENT, U_PAIR_ADD, U_PAIR_SET, U_FACT };
 
 typedef struct {
     uint8_t kind;
@@ -448,32 +494,32 @@ struct ld_core {
 
     emp_t *emps;
     size_t emps_cap;
-    idmap_t emp_ix;
+    ld_table_t emp_ix;
     char *names;            /* employees' names, each ending in NUL (never rewritten) */
     size_t names_len, names_cap;
 
     case_t *cases;
     size_t cases_cap;
-    idmap_t case_ix;
+    ld_table_t case_ix;
 
     exam_t *exams;
     size_t exams_cap;
-    idmap_t exam_ix;
+    ld_table_t exam_ix;
 
     task_t *tasks;
     size_t tasks_cap;
-    idmap_t task_ix;
+    ld_table_t task_ix;
 
     change_t *changes;
     size_t changes_cap;
 
     sub_t *subs;
     size_t subs_cap;
-    idmap_t sub_ix;
+    ld_table_t sub_ix;
 
     rec_t *recs;
     size_t recs_cap;
-    idmap_t rec_ix;
+    ld_table_t rec_ix;
 
     fact_t *facts;          /* §12: in seq order */
     size_t facts_cap;
@@ -482,16 +528,16 @@ struct ld_core {
 
     char **strings;         /* interned: teams, centres, categories, medals */
     size_t strings_cap;
-    idmap_t string_ix;
+    ld_table_t string_ix;
 
-    pairset_t pairs[PS_COUNT];
+    ld_pairs_t pairs[PS_COUNT];
 
     deadline_t *heap;
     size_t heap_n, heap_cap;
 
     board_t *boards;        /* derived, not in snapshots (boards.c) */
     size_t n_boards, boards_cap;
-    pairset_t board_ix;     /* (period, slot << 24 | value) -> board index */
+    ld_table_t board_ix;    /* (slot, value, period) -> board index (boards.c) */
     bool boards_built;      /* false: rebuilt whole at the next flush */
     int32_t bperiod[LD_WINDOWS]; /* each window's current period: its only boards */
     int64_t bperiod_at;     /* the latest event time and rules they were computed at */
@@ -529,21 +575,18 @@ struct ld_out {
 /* ------------------------------------------------------- core helpers -- */
 
 const ld_rules_t *ld_cur_rules(const ld_core_t *c);
-uint32_t ld_emp_find(const ld_core_t *c, const char *id);
 uint32_t ld_rec_find(const ld_core_t *c, int kind, const char *id);
 uint32_t ld_intern(ld_core_t *c, const char *s);
 uint32_t ld_intern_find(const ld_core_t *c, const char *s);
 
 /* Undo: call before changing a record during evolve. */
 void ld_touch_globals(ld_core_t *c);
-void ld_touch_emp(ld_core_t *c, uint32_t i);
 void ld_touch_fact(ld_core_t *c, uint32_t i);
 /* §12: appends a fact (seq above every kept one) or a pay of the last fact. */
 uint32_t ld_fact_new(ld_core_t *c, uint64_t seq);
 void ld_fact_pay(ld_core_t *c, uint32_t f, uint32_t emp, uint32_t amount);
 void ld_pair_add(ld_core_t *c, int set, uint32_t a, uint32_t b, uint32_t val);
 
-uint32_t ld_emp_new(ld_core_t *c, const char *id);
 /* people.c: keeps a name in the name pool and returns its offset. */
 uint32_t ld_name_add(ld_core_t *c, const char *name);
 static inline const char *ld_emp_name(const ld_core_t *c, const emp_t *e) { return c->names + e->name; }
@@ -551,12 +594,18 @@ uint32_t ld_rec_new(ld_core_t *c, int kind, const char *id);
 
 /* The tables found by id, one mechanism (state.c, "entities"): find (NONE
  * when absent), create (id copied; a new row is zeroed), and touch before a
- * change during evolve (saved once per savepoint for undo). */
-enum { ENT_CASE, ENT_EXAM, ENT_TASK, ENT_SUB, ENT_REC, ENT_COUNT };
+ * change during evolve (saved once per savepoint for undo; a rollback puts
+ * the saved row back and drops the rows created, with a per-kind hook for
+ * the derived state a row feeds: an employee's boards and deadlines). */
+enum { ENT_EMP, ENT_CASE, ENT_EXAM, ENT_TASK, ENT_SUB, ENT_REC, ENT_COUNT };
 uint32_t ld_ent_find(const ld_core_t *c, int kind, const char *id);
 uint32_t ld_ent_new(ld_core_t *c, int kind, const char *id);
 void ld_ent_touch(ld_core_t *c, int kind, uint32_t i);
 void ld_ents_free(ld_core_t *c);  /* every table, at destroy */
+static inline uint32_t ld_emp_find(const ld_core_t *c, const char *id) { return ld_ent_find(c, ENT_EMP, id); }
+/* A new employee: no mentor, no open exam. */
+uint32_t ld_emp_new(ld_core_t *c, const char *id);
+static inline void ld_touch_emp(ld_core_t *c, uint32_t i) { ld_ent_touch(c, ENT_EMP, i); }
 static inline uint32_t ld_case_find(const ld_core_t *c, const char *id) { return ld_ent_find(c, ENT_CASE, id); }
 static inline uint32_t ld_exam_find(const ld_core_t *c, const char *id) { return ld_ent_find(c, ENT_EXAM, id); }
 static inline uint32_t ld_task_find(const ld_core_t *c, const char *id) { return ld_ent_find(c, ENT_TASK, id); }

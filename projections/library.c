@@ -66,7 +66,7 @@ int ld_decide_rate_case(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_c
     if (m->rating < LADDER__V1__RATING__RATING_EXCELLENT || m->rating > LADDER__V1__RATING__RATING_POOR)
         return ld_refuse(c, E(ERR_INVALID), "§4", "rate_case.rating",
                       "§4: rating must be excellent, average or poor");
-    if (ld_pairset_get(&c->pairs[PS_RATED], k, i, NULL))
+    if (ld_pairs_get(&c->pairs[PS_RATED], k, i, NULL))
         return ld_refuse(c, E(ERR_DUPLICATE), "§4", "rate_case.case_id",
                       "§4: %s already rated case %s; each user rates a case once", m->employee_id,
                       m->case_id);
@@ -771,7 +771,7 @@ int ld_library_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
     case LADDER__V1__EVENT__BODY_CASE_RATED: {
         const Ladder__V1__CaseRated *m = ev->case_rated;
         if ((k = ld_case_find(c, m->case_id)) == NONE || (i = ld_emp_find(c, m->employee_id)) == NONE ||
-            ld_pairset_get(&c->pairs[PS_RATED], k, i, NULL))
+            ld_pairs_get(&c->pairs[PS_RATED], k, i, NULL))
             return -1;
         ld_touch_case(c, k);
         case_t *cs = &c->cases[k];

@@ -263,7 +263,7 @@ int ld_decide_complete_task(ld_core_t *c, const Ladder__V1__Command *cmd, const 
             return ld_refuse(c, E(ERR_NOT_FOUND), "§8", "complete_task.task_id", "§8: no task %s",
                           m->task_id);
         uint32_t done = 0; /* 0 once a completion is reversed (§12 v2) */
-        if (ld_pairset_get(&c->pairs[PS_TASK_DONE], t, i, &done) && done)
+        if (ld_pairs_get(&c->pairs[PS_TASK_DONE], t, i, &done) && done)
             return ld_refuse(c, E(ERR_DUPLICATE), "§8", "complete_task.task_id",
                           "§8: %s already completed task %s", e->id, m->task_id);
         points = c->tasks[t].points;

@@ -216,17 +216,16 @@ int ld_core_snapshot(const ld_core_t *c, uint8_t **buf, size_t *len)
     st.n_pairs = PS_COUNT;
     st.pairs = ld_arena_alloc(&a, PS_COUNT * sizeof *st.pairs);
     for (int p = 0; p < PS_COUNT; p++) {
-        const pairset_t *ps = &c->pairs[p];
+        const ld_pairs_t *ps = &c->pairs[p];
         Ladder__V1__SnapPairs *s = ld_arena_alloc(&a, sizeof *s);
         ladder__v1__snap_pairs__init(s);
         s->keys = ld_arena_alloc(&a, (ps->n + 1) * sizeof *s->keys);
         s->values = ld_arena_alloc(&a, (ps->n + 1) * sizeof *s->values);
-        for (size_t i = 0; i < ps->cap; i++)
-            if (ps->k[i])
-                s->keys[s->n_keys++] = ps->k[i];
+        for (size_t i = 0; i < ps->n; i++)
+            s->keys[s->n_keys++] = ((uint64_t)ps->e[i].a + 1) << 32 | ps->e[i].b;
         qsort(s->keys, s->n_keys, sizeof *s->keys, cmp_u64);
         for (size_t i = 0; i < s->n_keys; i++)
-            ld_pairset_get(ps, (uint32_t)(s->keys[i] >> 32) - 1, (uint32_t)s->keys[i], &s->values[i]);
+            ld_pairs_get(ps, (uint32_t)(s->keys[i] >> 32) - 1, (uint32_t)s->keys[i], &s->values[i]);
         s->n_values = s->n_keys;
         st.pairs[p] = s;
     }
@@ -367,12 +366,12 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
     RESERVE(c->subs, c->subs_cap, st->n_subs);
     RESERVE(c->recs, c->recs_cap, st->n_recs);
 #undef RESERVE
-    ld_idmap_reserve(&c->emp_ix, n_spans);
-    ld_idmap_reserve(&c->case_ix, st->n_cases);
-    ld_idmap_reserve(&c->exam_ix, st->n_exams);
-    ld_idmap_reserve(&c->sub_ix, st->n_subs);
-    ld_idmap_reserve(&c->rec_ix, st->n_recs);
-    ld_idmap_reserve(&c->string_ix, st->n_strings);
+    ld_table_reserve(&c->emp_ix, n_spans);
+    ld_table_reserve(&c->case_ix, st->n_cases);
+    ld_table_reserve(&c->exam_ix, st->n_exams);
+    ld_table_reserve(&c->sub_ix, st->n_subs);
+    ld_table_reserve(&c->rec_ix, st->n_recs);
+    ld_table_reserve(&c->string_ix, st->n_strings);
     for (size_t i = 1; i < st->n_strings; i++)
         if (ld_intern(c, st->strings[i]) != i)
             goto bad; /* a duplicate string: not a snapshot we wrote */
@@ -522,12 +521,12 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
         const Ladder__V1__SnapPairs *s = st->pairs[p];
         if (s->n_keys != s->n_values)
             goto bad;
-        ld_pairset_reserve(&c->pairs[p], s->n_keys);
+        ld_pairs_reserve(&c->pairs[p], s->n_keys);
         for (size_t i = 0; i < s->n_keys; i++) {
             if (!(s->keys[i] >> 32))
                 goto bad;
-            ld_pairset_put(&c->pairs[p], (uint32_t)(s->keys[i] >> 32) - 1, (uint32_t)s->keys[i],
-                        s->values[i]);
+            ld_pairs_put(&c->pairs[p], (uint32_t)(s->keys[i] >> 32) - 1, (uint32_t)s->keys[i],
+                         s->values[i]);
         }
     }
     for (size_t i = 0; i < st->n_subs; i++) {

@@ -7,6 +7,10 @@
  * once per savepoint into the undo journal (touch_*); records created are
  * noted too. Rolling back replays the journal backwards. Vectors only ever
  * grow their capacity, so a saved vector is restored into the current buffer.
+ *
+ * Entities. Employees, cases, exams, tasks, submissions and records are rows
+ * of one mechanism ("entities" below): a table of what each kind's rows own
+ * and feed drives find, create, touch, rollback and free.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -14,8 +18,12 @@
 
 #include "internal.h"
 
-static const char *emp_key(const void *ctx, uint32_t i) { return ((const ld_core_t *)ctx)->emps[i].id; }
-static const char *str_key(const void *ctx, uint32_t i) { return ((const ld_core_t *)ctx)->strings[i]; }
+static bool str_eq(const void *ctx, uint32_t i, const void *s)
+{
+    return strcmp(((const ld_core_t *)ctx)->strings[i], s) == 0;
+}
+
+static uint64_t str_hash(const char *s) { return ld_hash_str(s, strlen(s)); }
 
 /* -------------------------------------------------------------- lookup -- */
 
@@ -24,8 +32,10 @@ const ld_rules_t *ld_cur_rules(const ld_core_t *c)
     return c->g.n_rules ? &c->rules[c->g.n_rules - 1] : &c->defaults;
 }
 
-uint32_t ld_emp_find(const ld_core_t *c, const char *id) { return ld_idmap_get(&c->emp_ix, id, emp_key, c); }
-uint32_t ld_intern_find(const ld_core_t *c, const char *s) { return ld_idmap_get(&c->string_ix, s, str_key, c); }
+uint32_t ld_intern_find(const ld_core_t *c, const char *s)
+{
+    return ld_table_get(&c->string_ix, str_hash(s), s, str_eq, c);
+}
 
 /* Interned strings (teams, centres, categories, medals, used ids) are listed
  * in snapshots in order, so a rollback removes what it added (U_GLOBALS). */
@@ -38,15 +48,15 @@ uint32_t ld_intern(ld_core_t *c, const char *s)
     LD_GROW(c->strings, c->strings_cap, c->g.n_strings);
     i = c->g.n_strings++;
     c->strings[i] = ld_xstrdup(s);
-    ld_idmap_put(&c->string_ix, s, i, str_key, c);
+    ld_table_put(&c->string_ix, str_hash(s), s, i, str_eq, c);
     return i;
 }
 /* ------------------------------------------------------------ savepoints -- */
 
-static void journal(ld_core_t *c, uint8_t kind, uint32_t idx, void *saved)
+static void journal(ld_core_t *c, uint8_t kind, uint8_t set, uint32_t idx, void *saved)
 {
     LD_GROW(c->undo, c->undo_cap, c->undo_n);
-    c->undo[c->undo_n++] = (undo_t){.kind = kind, .idx = idx, .saved = saved};
+    c->undo[c->undo_n++] = (undo_t){.kind = kind, .set = set, .idx = idx, .saved = saved};
 }
 
 void ld_touch_globals(ld_core_t *c)
@@ -56,7 +66,7 @@ void ld_touch_globals(ld_core_t *c)
     globals_t *s = ld_arena_alloc(&c->undo_arena, sizeof *s);
     *s = c->g;
     c->g.stamp = c->stamp_seq;
-    journal(c, U_GLOBALS, 0, s);
+    journal(c, U_GLOBALS, 0, 0, s);
 }
 
 static void save_vec(ld_core_t *c, vec_t *dst, const vec_t *src)
@@ -76,32 +86,16 @@ static void restore_vec(vec_t *cur, const vec_t *saved)
     cur->len = saved->len;
 }
 
-void ld_touch_emp(ld_core_t *c, uint32_t i)
-{
-    emp_t *e = &c->emps[i];
-    if (!c->depth || e->stamp == c->stamp_seq)
-        return;
-    emp_t *s = ld_arena_alloc(&c->undo_arena, sizeof *s);
-    *s = *e;
-    save_vec(c, &s->studied, &e->studied);
-    save_vec(c, &s->examined, &e->examined);
-    save_vec(c, &s->apprentices, &e->apprentices);
-    save_vec(c, &s->changes, &e->changes);
-    save_vec(c, &s->medals, &e->medals);
-    e->stamp = c->stamp_seq;
-    journal(c, U_EMP, i, s);
-}
-
 void ld_pair_add(ld_core_t *c, int set, uint32_t a, uint32_t b, uint32_t val)
 {
     uint32_t old;
-    bool had = ld_pairset_get(&c->pairs[set], a, b, &old);
+    bool had = ld_pairs_get(&c->pairs[set], a, b, &old);
     if (c->depth) {
         LD_GROW(c->undo, c->undo_cap, c->undo_n);
         c->undo[c->undo_n++] = (undo_t){.kind = had ? U_PAIR_SET : U_PAIR_ADD, .set = (uint8_t)set,
                                         .idx = a, .b = b, .old_val = old};
     }
-    ld_pairset_put(&c->pairs[set], a, b, val);
+    ld_pairs_put(&c->pairs[set], a, b, val);
 }
 
 /* Facts carry no savepoint stamp (32 bytes each): every change is journaled,
@@ -112,7 +106,7 @@ void ld_touch_fact(ld_core_t *c, uint32_t i)
         return;
     fact_t *s = ld_arena_alloc(&c->undo_arena, sizeof *s);
     *s = c->facts[i];
-    journal(c, U_FACT, i, s);
+    journal(c, U_FACT, 0, i, s);
 }
 
 uint32_t ld_fact_new(ld_core_t *c, uint64_t seq)
@@ -138,89 +132,71 @@ void ld_fact_pay(ld_core_t *c, uint32_t f, uint32_t emp, uint32_t amount)
 }
 
 /* ------------------------------------------------------------ entities -- */
-/* Cases, exams, tasks, submissions and records share one table mechanism:
- * an array grown by doubling, an id index, a savepoint stamp (tasks never
- * change once published), and hooks for what a row owns (its vectors, its
- * texts). Employees keep their own (their layout belongs to boards.c). */
+/* Every kind of row found by id shares one mechanism: an array grown by
+ * doubling, an id index (ld_table_t), a savepoint stamp, and a row of
+ * `kinds` saying what a row owns (vectors, a text) and which derived state
+ * it feeds. Only employees feed any: the boards order them and the deadline
+ * heap holds their retention, appeal and exam deadlines. */
+
+#define ENT_VECS 5
 
 typedef struct {
     size_t size, key_off, key_len;
-    size_t stamp_off;                   /* 0: no stamp (never changed) */
-    void (*release)(void *row);         /* frees what the row owns */
-    void (*save)(ld_core_t *c, void *saved, const void *row);  /* deep copy for undo */
-    void (*restore)(void *row, const void *saved);             /* back into its buffers */
+    size_t stamp_off;                   /* 0: rows never change once made (tasks) */
+    size_t text_off;                    /* an owned char *; 0: none */
+    uint8_t n_vecs;
+    uint16_t vec_off[ENT_VECS];         /* the vec_t members a row owns */
+    /* derived state: a row created since the savepoint is about to go... */
+    void (*dropping)(ld_core_t *c, uint32_t i);
+    /* ...a saved row is about to be put back, and has been */
+    void (*restoring)(ld_core_t *c, uint32_t i);
+    void (*restored)(ld_core_t *c, uint32_t i);
 } ent_kind_t;
 
-static void case_release(void *row) { free(((case_t *)row)->title); }
-static void task_release(void *row) { free(((task_t *)row)->title); }
-
-static void sub_release(void *row)
+/* An employee put back: its deadlines go back on the heap (entries that no
+ * longer match are skipped when they fire), and it goes back on the boards. */
+static void emp_restored(ld_core_t *c, uint32_t i)
 {
-    sub_t *u = row;
-    ld_vec_free(&u->reviewers), ld_vec_free(&u->amounts), ld_vec_free(&u->levels);
-    ld_vec_free(&u->categories);
+    const emp_t *e = &c->emps[i];
+    if (e->year_end_ms)
+        ld_deadline_push(c, e->year_end_ms, i, LD_DEADLINE_RETENTION);
+    if (e->appeal == AP_OPEN)
+        ld_deadline_push(c, e->appeal_deadline_ms, i, LD_DEADLINE_APPEAL);
+    if (e->open_exam != NONE && e->open_exam < c->g.n_exams &&
+        c->exams[e->open_exam].expires_ms <= LD_MAX_MS)
+        ld_deadline_push(c, c->exams[e->open_exam].expires_ms, i, LD_DEADLINE_EXAM);
+    ld_boards_insert(c, i);
 }
 
-static void sub_save(ld_core_t *c, void *saved, const void *row)
-{
-    sub_t *s = saved;
-    const sub_t *e = row;
-    save_vec(c, &s->reviewers, &e->reviewers);
-    save_vec(c, &s->amounts, &e->amounts);
-    save_vec(c, &s->levels, &e->levels);
-    save_vec(c, &s->categories, &e->categories);
-}
-
-static void sub_restore(void *row, const void *saved)
-{
-    const sub_t *s = saved;
-    sub_t *e = row, cur = *e;
-    restore_vec(&cur.reviewers, &s->reviewers);
-    restore_vec(&cur.amounts, &s->amounts);
-    restore_vec(&cur.levels, &s->levels);
-    restore_vec(&cur.categories, &s->categories);
-    *e = *s;
-    e->reviewers = cur.reviewers, e->amounts = cur.amounts, e->levels = cur.levels;
-    e->categories = cur.categories;
-}
-
-static void rec_release(void *row)
-{
-    rec_t *r = row;
-    free(r->text);
-    ld_vec_free(&r->list), ld_vec_free(&r->list2);
-}
-
-static void rec_save(ld_core_t *c, void *saved, const void *row)
-{
-    rec_t *s = saved;
-    const rec_t *e = row;
-    save_vec(c, &s->list, &e->list);
-    save_vec(c, &s->list2, &e->list2);
-}
-
-static void rec_restore(void *row, const void *saved)
-{
-    const rec_t *s = saved;
-    rec_t *e = row, cur = *e;
-    restore_vec(&cur.list, &s->list);
-    restore_vec(&cur.list2, &s->list2);
-    *e = *s;
-    e->list = cur.list, e->list2 = cur.list2;
-}
-
-#define KIND(type, key, stamp) sizeof(type), offsetof(type, key), sizeof ((type *)0)->key, stamp
+#define KIND(type, key) .size = sizeof(type), .key_off = offsetof(type, key), \
+                        .key_len = sizeof ((type *)0)->key
+#define STAMP(type) .stamp_off = offsetof(type, stamp)
+#define TEXT(type, m) .text_off = offsetof(type, m)
+#define V(type, m) offsetof(type, m)
 static const ent_kind_t kinds[ENT_COUNT] = {
-    [ENT_CASE] = {KIND(case_t, id, offsetof(case_t, stamp)), case_release, NULL, NULL},
-    [ENT_EXAM] = {KIND(exam_t, id, offsetof(exam_t, stamp)), NULL, NULL, NULL},
-    [ENT_TASK] = {KIND(task_t, id, 0), task_release, NULL, NULL},
-    [ENT_SUB] = {KIND(sub_t, id, offsetof(sub_t, stamp)), sub_release, sub_save, sub_restore},
-    [ENT_REC] = {KIND(rec_t, key, offsetof(rec_t, stamp)), rec_release, rec_save, rec_restore},
+    [ENT_EMP] = {KIND(emp_t, id), STAMP(emp_t), .n_vecs = 5,
+                 .vec_off = {V(emp_t, studied), V(emp_t, examined), V(emp_t, apprentices),
+                             V(emp_t, changes), V(emp_t, medals)},
+                 .dropping = ld_boards_drop, .restoring = ld_boards_remove,
+                 .restored = emp_restored},
+    [ENT_CASE] = {KIND(case_t, id), STAMP(case_t), TEXT(case_t, title)},
+    [ENT_EXAM] = {KIND(exam_t, id), STAMP(exam_t)},
+    [ENT_TASK] = {KIND(task_t, id), TEXT(task_t, title)},
+    [ENT_SUB] = {KIND(sub_t, id), STAMP(sub_t), .n_vecs = 4,
+                 .vec_off = {V(sub_t, reviewers), V(sub_t, amounts), V(sub_t, levels),
+                             V(sub_t, categories)}},
+    [ENT_REC] = {KIND(rec_t, key), STAMP(rec_t), TEXT(rec_t, text), .n_vecs = 2,
+                 .vec_off = {V(rec_t, list), V(rec_t, list2)}},
 };
+#undef KIND
+#undef STAMP
+#undef TEXT
+#undef V
 
 static char *ent_rows(const ld_core_t *c, int k)
 {
     switch (k) {
+    case ENT_EMP: return (char *)c->emps;
     case ENT_CASE: return (char *)c->cases;
     case ENT_EXAM: return (char *)c->exams;
     case ENT_TASK: return (char *)c->tasks;
@@ -229,9 +205,10 @@ static char *ent_rows(const ld_core_t *c, int k)
     }
 }
 
-static const uint32_t *ent_count_in(const globals_t *g, int k)
+static uint32_t *ent_count_in(globals_t *g, int k)
 {
     switch (k) {
+    case ENT_EMP: return &g->n_emps;
     case ENT_CASE: return &g->n_cases;
     case ENT_EXAM: return &g->n_exams;
     case ENT_TASK: return &g->n_tasks;
@@ -240,16 +217,18 @@ static const uint32_t *ent_count_in(const globals_t *g, int k)
     }
 }
 
-static const uint32_t *ent_count(const ld_core_t *c, int k) { return ent_count_in(&c->g, k); }
+static uint32_t ent_count(const ld_core_t *c, int k) { return *ent_count_in((globals_t *)&c->g, k); }
 
-static idmap_t *ent_ix(ld_core_t *c, int k)
+static ld_table_t *ent_ix(const ld_core_t *c, int k)
 {
+    ld_core_t *m = (ld_core_t *)c; /* the index of a const core is read only */
     switch (k) {
-    case ENT_CASE: return &c->case_ix;
-    case ENT_EXAM: return &c->exam_ix;
-    case ENT_TASK: return &c->task_ix;
-    case ENT_SUB: return &c->sub_ix;
-    default: return &c->rec_ix;
+    case ENT_EMP: return &m->emp_ix;
+    case ENT_CASE: return &m->case_ix;
+    case ENT_EXAM: return &m->exam_ix;
+    case ENT_TASK: return &m->task_ix;
+    case ENT_SUB: return &m->sub_ix;
+    default: return &m->rec_ix;
     }
 }
 
@@ -257,6 +236,7 @@ static idmap_t *ent_ix(ld_core_t *c, int k)
 static char *ent_grow(ld_core_t *c, int k)
 {
     switch (k) {
+    case ENT_EMP: LD_GROW(c->emps, c->emps_cap, c->g.n_emps); break;
     case ENT_CASE: LD_GROW(c->cases, c->cases_cap, c->g.n_cases); break;
     case ENT_EXAM: LD_GROW(c->exams, c->exams_cap, c->g.n_exams); break;
     case ENT_TASK: LD_GROW(c->tasks, c->tasks_cap, c->g.n_tasks); break;
@@ -266,15 +246,21 @@ static char *ent_grow(ld_core_t *c, int k)
     return ent_rows(c, k);
 }
 
+static vec_t *ent_vec(char *row, const ent_kind_t *kd, int v)
+{
+    return (vec_t *)(row + kd->vec_off[v]);
+}
+
+/* The id index compares a probed row's id with the key. */
 typedef struct {
     const char *rows;
     size_t size, key_off;
 } ent_keys_t;
 
-static const char *ent_key(const void *ctx, uint32_t i)
+static bool ent_eq(const void *ctx, uint32_t i, const void *id)
 {
     const ent_keys_t *e = ctx;
-    return e->rows + (size_t)i * e->size + e->key_off;
+    return strcmp(e->rows + (size_t)i * e->size + e->key_off, id) == 0;
 }
 
 static ent_keys_t keys_of(const ld_core_t *c, int k)
@@ -285,21 +271,22 @@ static ent_keys_t keys_of(const ld_core_t *c, int k)
 uint32_t ld_ent_find(const ld_core_t *c, int k, const char *id)
 {
     ent_keys_t keys = keys_of(c, k);
-    return ld_idmap_get(ent_ix((ld_core_t *)c, k), id, ent_key, &keys);
+    return ld_table_get(ent_ix(c, k), str_hash(id), id, ent_eq, &keys);
 }
 
 uint32_t ld_ent_new(ld_core_t *c, int k, const char *id)
 {
     const ent_kind_t *kd = &kinds[k];
     ld_touch_globals(c);
-    char *row = ent_grow(c, k) + (size_t)*ent_count(c, k) * kd->size;
-    uint32_t i = (*(uint32_t *)ent_count(c, k))++;
+    uint32_t i = ent_count(c, k);
+    char *row = ent_grow(c, k) + (size_t)i * kd->size;
+    (*ent_count_in(&c->g, k))++;
     memset(row, 0, kd->size);
     snprintf(row + kd->key_off, kd->key_len, "%s", id);
     if (kd->stamp_off)
         memcpy(row + kd->stamp_off, &c->stamp_seq, sizeof c->stamp_seq);
     ent_keys_t keys = keys_of(c, k);
-    ld_idmap_put(ent_ix(c, k), row + kd->key_off, i, ent_key, &keys);
+    ld_table_put(ent_ix(c, k), str_hash(row + kd->key_off), row + kd->key_off, i, ent_eq, &keys);
     return i;
 }
 
@@ -311,13 +298,40 @@ void ld_ent_touch(ld_core_t *c, int k, uint32_t i)
     memcpy(&stamp, row + kd->stamp_off, sizeof stamp);
     if (!c->depth || stamp == c->stamp_seq)
         return;
-    void *saved = ld_arena_alloc(&c->undo_arena, kd->size);
+    char *saved = ld_arena_alloc(&c->undo_arena, kd->size);
     memcpy(saved, row, kd->size);
-    if (kd->save)
-        kd->save(c, saved, row);
+    for (int v = 0; v < kd->n_vecs; v++)
+        save_vec(c, ent_vec(saved, kd, v), ent_vec(row, kd, v));
     memcpy(row + kd->stamp_off, &c->stamp_seq, sizeof c->stamp_seq);
-    LD_GROW(c->undo, c->undo_cap, c->undo_n);
-    c->undo[c->undo_n++] = (undo_t){.kind = U_ENT, .set = (uint8_t)k, .idx = i, .saved = saved};
+    journal(c, U_ENT, (uint8_t)k, i, saved);
+}
+
+/* Puts row i of kind k back as it was saved, into its current vectors. */
+static void ent_restore(ld_core_t *c, int k, uint32_t i, char *saved)
+{
+    const ent_kind_t *kd = &kinds[k];
+    char *row = ent_rows(c, k) + (size_t)i * kd->size;
+    vec_t cur[ENT_VECS];
+    if (kd->restoring)
+        kd->restoring(c, i);
+    for (int v = 0; v < kd->n_vecs; v++) {
+        cur[v] = *ent_vec(row, kd, v);
+        restore_vec(&cur[v], ent_vec(saved, kd, v));
+    }
+    memcpy(row, saved, kd->size);
+    for (int v = 0; v < kd->n_vecs; v++)
+        *ent_vec(row, kd, v) = cur[v];
+    if (kd->restored)
+        kd->restored(c, i);
+}
+
+/* Frees what a row owns. */
+static void ent_release(const ent_kind_t *kd, char *row)
+{
+    for (int v = 0; v < kd->n_vecs; v++)
+        ld_vec_free(ent_vec(row, kd, v));
+    if (kd->text_off)
+        free(*(char **)(row + kd->text_off));
 }
 
 /* Drops the rows of kind k from n on (created since a savepoint). */
@@ -325,11 +339,12 @@ static void ent_drop(ld_core_t *c, int k, uint32_t n)
 {
     const ent_kind_t *kd = &kinds[k];
     ent_keys_t keys = keys_of(c, k);
-    for (uint32_t i = n; i < *ent_count(c, k); i++) {
+    for (uint32_t i = n; i < ent_count(c, k); i++) {
         char *row = ent_rows(c, k) + (size_t)i * kd->size;
-        ld_idmap_del(ent_ix(c, k), row + kd->key_off, ent_key, &keys);
-        if (kd->release)
-            kd->release(row);
+        if (kd->dropping)
+            kd->dropping(c, i);
+        ld_table_del(ent_ix(c, k), str_hash(row + kd->key_off), row + kd->key_off, ent_eq, &keys);
+        ent_release(kd, row);
     }
 }
 
@@ -337,11 +352,18 @@ void ld_ents_free(ld_core_t *c)
 {
     for (int k = 0; k < ENT_COUNT; k++) {
         const ent_kind_t *kd = &kinds[k];
-        for (uint32_t i = 0; kd->release && i < *ent_count(c, k); i++)
-            kd->release(ent_rows(c, k) + (size_t)i * kd->size);
+        for (uint32_t i = 0; i < ent_count(c, k); i++)
+            ent_release(kd, ent_rows(c, k) + (size_t)i * kd->size);
         free(ent_rows(c, k));
-        ld_idmap_free(ent_ix(c, k));
+        ld_table_free(ent_ix(c, k));
     }
+}
+
+uint32_t ld_emp_new(ld_core_t *c, const char *id)
+{
+    uint32_t i = ld_ent_new(c, ENT_EMP, id);
+    c->emps[i].mentor = c->emps[i].open_exam = NONE;
+    return i;
 }
 
 /* A record's key: "<kind>:<id>". */
@@ -379,19 +401,12 @@ static void undo_one(ld_core_t *c, const undo_t *u)
 {
     switch (u->kind) {
     case U_GLOBALS: {
-        const globals_t *s = u->saved;
+        globals_t *s = u->saved;
         /* drop records created since: the arrays shrink back */
-        for (uint32_t i = s->n_emps; i < c->g.n_emps; i++) {
-            emp_t *e = &c->emps[i];
-            ld_boards_drop(c, i);
-            ld_idmap_del(&c->emp_ix, e->id, emp_key, c);
-            ld_vec_free(&e->studied), ld_vec_free(&e->examined), ld_vec_free(&e->apprentices);
-            ld_vec_free(&e->changes), ld_vec_free(&e->medals);
-        }
         for (int k = 0; k < ENT_COUNT; k++)
             ent_drop(c, k, *ent_count_in(s, k));
         for (uint32_t i = s->n_strings; i < c->g.n_strings; i++) {
-            ld_idmap_del(&c->string_ix, c->strings[i], str_key, c);
+            ld_table_del(&c->string_ix, str_hash(c->strings[i]), c->strings[i], str_eq, c);
             free(c->strings[i]);
         }
         for (uint32_t i = s->n_rules; i < c->g.n_rules; i++)
@@ -399,50 +414,20 @@ static void undo_one(ld_core_t *c, const undo_t *u)
         c->g = *s;
         break;
     }
-    case U_EMP: {
-        const emp_t *s = u->saved;
-        emp_t *e = &c->emps[u->idx];
-        if (u->idx >= c->g.n_emps)
-            break; /* created after the mark: U_GLOBALS frees it */
-        ld_boards_remove(c, u->idx);
-        emp_t cur = *e;
-        restore_vec(&cur.studied, &s->studied);
-        restore_vec(&cur.examined, &s->examined);
-        restore_vec(&cur.apprentices, &s->apprentices);
-        restore_vec(&cur.changes, &s->changes);
-        restore_vec(&cur.medals, &s->medals);
-        *e = *s;
-        e->studied = cur.studied, e->examined = cur.examined, e->apprentices = cur.apprentices;
-        e->changes = cur.changes, e->medals = cur.medals;
-        if (e->year_end_ms)
-            ld_deadline_push(c, e->year_end_ms, u->idx, LD_DEADLINE_RETENTION);
-        if (e->appeal == AP_OPEN)
-            ld_deadline_push(c, e->appeal_deadline_ms, u->idx, LD_DEADLINE_APPEAL);
-        if (e->open_exam != NONE && e->open_exam < c->g.n_exams &&
-            c->exams[e->open_exam].expires_ms <= LD_MAX_MS)
-            ld_deadline_push(c, c->exams[e->open_exam].expires_ms, u->idx, LD_DEADLINE_EXAM);
-        ld_boards_insert(c, u->idx);
-        break;
-    }
     case U_ENT:
-        if (u->idx < *ent_count(c, u->set)) {
-            const ent_kind_t *k = &kinds[u->set];
-            char *row = ent_rows(c, u->set) + (size_t)u->idx * k->size;
-            if (k->restore)
-                k->restore(row, u->saved);
-            else
-                memcpy(row, u->saved, k->size);
-        }
+        /* a row created after the mark is dropped by U_GLOBALS */
+        if (u->idx < ent_count(c, u->set))
+            ent_restore(c, u->set, u->idx, u->saved);
         break;
     case U_FACT:
         if (u->idx < c->g.n_facts)
             c->facts[u->idx] = *(const fact_t *)u->saved;
         break;
     case U_PAIR_ADD:
-        ld_pairset_del(&c->pairs[u->set], u->idx, u->b);
+        ld_pairs_del(&c->pairs[u->set], u->idx, u->b);
         break;
     case U_PAIR_SET:
-        ld_pairset_put(&c->pairs[u->set], u->idx, u->b, u->old_val);
+        ld_pairs_put(&c->pairs[u->set], u->idx, u->b, u->old_val);
         break;
     }
 }
@@ -464,21 +449,6 @@ void ld_core_release(ld_core_t *c)
 }
 
 /* ------------------------------------------------------------- records -- */
-
-uint32_t ld_emp_new(ld_core_t *c, const char *id)
-{
-    ld_touch_globals(c);
-    LD_GROW(c->emps, c->emps_cap, c->g.n_emps);
-    uint32_t i = c->g.n_emps++;
-    emp_t *e = &c->emps[i];
-    memset(e, 0, sizeof *e);
-    snprintf(e->id, sizeof e->id, "%s", id);
-    e->mentor = NONE;
-    e->open_exam = NONE;
-    e->stamp = c->stamp_seq;
-    ld_idmap_put(&c->emp_ix, e->id, i, emp_key, c);
-    return i;
-}
 
 uint32_t ld_change_new(ld_core_t *c)
 {

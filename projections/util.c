@@ -1,5 +1,6 @@
 /* util.c — the small data structures and the calendar the core shares:
- * vec, arena, idmap, pairset, fixed-offset calendar arithmetic, splitmix64.
+ * vec, arena, the one hash table (and the pair sets it indexes),
+ * fixed-offset calendar arithmetic, splitmix64.
  * Pure: no I/O, no clock.
  */
 #include <stdint.h>
@@ -207,208 +208,190 @@ void ld_arena_free(arena_t *a)
     *a = (arena_t){0};
 }
 
-/* --------------------------------------------------------------- idmap -- */
+/* --------------------------------------------------------------- table -- */
+/* internal.h has the contract, and the tag, the home slot and the lookup
+ * (inline). */
 
-uint64_t ld_hash_str(const char *s, size_t n)
+/* The slot holding key, or the empty slot that ends its probe chain. */
+static size_t probe(const ld_table_t *t, uint32_t tag, const void *key, ld_table_eq_fn eq,
+                    const void *ctx, bool *found)
 {
-    uint64_t h = ld_fnv1a(s, n, LD_FNV_BASIS);
-    h ^= h >> 29;
-    return h | 1;
-}
-
-static size_t find_slot(const idmap_t *m, const char *key, uint64_t h, idmap_key_fn fn,
-                        const void *ctx, bool *found)
-{
-    size_t mask = m->cap - 1, i = h & mask;
-    while (m->s[i].h) {
-        if (m->s[i].h == (uint32_t)h && strcmp(fn(ctx, m->s[i].idx), key) == 0) {
+    size_t mask = t->cap - 1, i = ld_table_home(tag, mask);
+    for (; t->s[i].tag; i = (i + 1) & mask) {
+        if (t->s[i].tag == tag && eq(ctx, t->s[i].idx, key)) {
             *found = true;
             return i;
         }
-        i = (i + 1) & mask;
     }
     *found = false;
     return i;
 }
 
-uint32_t ld_idmap_get(const idmap_t *m, const char *key, idmap_key_fn fn, const void *ctx)
+static void table_resize(ld_table_t *t, size_t cap)
 {
-    if (!m->cap)
+    ld_slot_t *s = ld_xcalloc(cap, sizeof *s);
+    for (size_t i = 0; i < t->cap; i++) {
+        if (!t->s[i].tag)
+            continue;
+        size_t j = ld_table_home(t->s[i].tag, cap - 1);
+        while (s[j].tag)
+            j = (j + 1) & (cap - 1);
+        s[j] = t->s[i];
+    }
+    free(t->s);
+    t->s = s;
+    t->cap = cap;
+}
+
+/* The capacity that holds n keys at most 3/4 full (64 at least). */
+static size_t cap_for(size_t n, size_t cap)
+{
+    if (!cap)
+        cap = 64;
+    while ((n + 1) * 4 >= cap * 3)
+        cap *= 2;
+    return cap;
+}
+
+void ld_table_reserve(ld_table_t *t, size_t n)
+{
+    size_t cap = cap_for(n, t->cap);
+    if (cap != t->cap)
+        table_resize(t, cap);
+    huge_hint(t->s, t->cap * sizeof *t->s); /* filled at once (a snapshot load) */
+}
+
+void ld_table_put(ld_table_t *t, uint64_t h, const void *key, uint32_t idx, ld_table_eq_fn eq,
+                  const void *ctx)
+{
+    if ((t->n + 1) * 4 >= t->cap * 3)
+        table_resize(t, t->cap ? t->cap * 2 : 64);
+    bool found;
+    uint32_t tag = ld_table_tag(h);
+    size_t i = probe(t, tag, key, eq, ctx, &found);
+    t->n += !found;
+    t->s[i] = (ld_slot_t){tag, idx};
+}
+
+/* Empties slot i and shifts back the slots after it that would otherwise
+ * be cut off from their home: probe chains stay whole, with no tombstone. */
+static void table_remove_at(ld_table_t *t, size_t i)
+{
+    size_t mask = t->cap - 1;
+    t->s[i].tag = 0;
+    t->n--;
+    for (size_t j = (i + 1) & mask; t->s[j].tag; j = (j + 1) & mask) {
+        size_t home = ld_table_home(t->s[j].tag, mask);
+        bool between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (between)
+            continue;
+        t->s[i] = t->s[j];
+        t->s[j].tag = 0;
+        i = j;
+    }
+}
+
+uint32_t ld_table_del(ld_table_t *t, uint64_t h, const void *key, ld_table_eq_fn eq,
+                      const void *ctx)
+{
+    if (!t->cap)
         return NONE;
     bool found;
-    size_t i = find_slot(m, key, ld_hash_str(key, strlen(key)), fn, ctx, &found);
-    return found ? m->s[i].idx : NONE;
-}
-
-static void idmap_grow(idmap_t *m)
-{
-    idmap_t n = {.cap = m->cap ? m->cap * 2 : 64};
-    n.s = ld_xcalloc(n.cap, sizeof *n.s);
-    for (size_t i = 0; i < m->cap; i++) {
-        if (!m->s[i].h)
-            continue;
-        size_t j = m->s[i].h & (n.cap - 1);
-        while (n.s[j].h)
-            j = (j + 1) & (n.cap - 1);
-        n.s[j] = m->s[i];
-    }
-    n.n = m->n;
-    free(m->s);
-    *m = n;
-}
-
-void ld_idmap_reserve(idmap_t *m, size_t n)
-{
-    while ((n + 1) * 4 >= m->cap * 3)
-        idmap_grow(m);
-    huge_hint(m->s, m->cap * sizeof *m->s); /* filled at once (a snapshot load) */
-}
-
-void ld_idmap_put(idmap_t *m, const char *key, uint32_t idx, idmap_key_fn fn, const void *ctx)
-{
-    if ((m->n + 1) * 4 >= m->cap * 3)
-        idmap_grow(m);
-    bool found;
-    uint64_t h = ld_hash_str(key, strlen(key));
-    size_t i = find_slot(m, key, h, fn, ctx, &found);
+    size_t i = probe(t, ld_table_tag(h), key, eq, ctx, &found);
     if (!found)
-        m->n++;
-    m->s[i] = (idslot_t){(uint32_t)h, idx};
+        return NONE;
+    uint32_t idx = t->s[i].idx;
+    table_remove_at(t, i);
+    return idx;
 }
 
-void ld_idmap_del(idmap_t *m, const char *key, idmap_key_fn fn, const void *ctx)
+void ld_table_reindex(ld_table_t *t, uint64_t h, uint32_t from, uint32_t to)
 {
-    if (!m->cap)
-        return;
-    bool found;
-    size_t mask = m->cap - 1, i = find_slot(m, key, ld_hash_str(key, strlen(key)), fn, ctx, &found);
-    if (!found)
-        return;
-    /* backward-shift deletion keeps probe chains whole without tombstones */
-    m->s[i].h = 0;
-    m->n--;
-    for (size_t j = (i + 1) & mask; m->s[j].h; j = (j + 1) & mask) {
-        size_t home = m->s[j].h & mask;
-        bool between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-        if (between)
-            continue;
-        m->s[i] = m->s[j];
-        m->s[j].h = 0;
-        i = j;
-    }
-}
-
-void ld_idmap_free(idmap_t *m)
-{
-    free(m->s);
-    *m = (idmap_t){0};
-}
-
-/* ------------------------------------------------------------- pairset -- */
-
-static uint64_t pair_key(uint32_t a, uint32_t b)
-{
-    return ((uint64_t)a + 1) << 32 | b;
-}
-
-static size_t pair_home(uint64_t k, size_t cap)
-{
-    return (size_t)(ld_mix64(k) & (cap - 1));
-}
-
-static size_t pair_slot(const pairset_t *s, uint64_t k, bool *found)
-{
-    size_t mask = s->cap - 1, i = pair_home(k, s->cap);
-    while (s->k[i]) {
-        if (s->k[i] == k) {
-            *found = true;
-            return i;
+    uint32_t tag = ld_table_tag(h);
+    size_t mask = t->cap - 1;
+    for (size_t i = ld_table_home(tag, mask); t->cap && t->s[i].tag; i = (i + 1) & mask) {
+        if (t->s[i].tag == tag && t->s[i].idx == from) {
+            t->s[i].idx = to;
+            return;
         }
-        i = (i + 1) & mask;
-    }
-    *found = false;
-    return i;
-}
-
-bool ld_pairset_get(const pairset_t *s, uint32_t a, uint32_t b, uint32_t *val)
-{
-    if (!s->cap)
-        return false;
-    bool found;
-    size_t i = pair_slot(s, pair_key(a, b), &found);
-    if (found && val)
-        *val = s->val[i];
-    return found;
-}
-
-static void pairset_grow(pairset_t *s, size_t want)
-{
-    while ((want + 1) * 4 >= s->cap * 3) {
-        pairset_t n = {.cap = s->cap ? s->cap * 2 : 64};
-        n.k = ld_xcalloc(n.cap, sizeof *n.k);
-        n.val = ld_xcalloc(n.cap, sizeof *n.val);
-        for (size_t i = 0; i < s->cap; i++) {
-            if (!s->k[i])
-                continue;
-            size_t j = pair_home(s->k[i], n.cap);
-            while (n.k[j])
-                j = (j + 1) & (n.cap - 1);
-            n.k[j] = s->k[i];
-            n.val[j] = s->val[i];
-        }
-        n.n = s->n;
-        free(s->k);
-        free(s->val);
-        *s = n;
     }
 }
 
-void ld_pairset_reserve(pairset_t *s, size_t n)
+void ld_table_free(ld_table_t *t)
 {
-    pairset_grow(s, n);
-    huge_hint(s->k, s->cap * sizeof *s->k); /* filled at once (a snapshot load) */
-    huge_hint(s->val, s->cap * sizeof *s->val);
+    free(t->s);
+    *t = (ld_table_t){0};
 }
 
-void ld_pairset_put(pairset_t *s, uint32_t a, uint32_t b, uint32_t val)
+/* --------------------------------------------------------------- pairs -- */
+
+typedef struct {
+    uint32_t a, b;
+} pair_key_t;
+
+static uint64_t pair_hash(uint32_t a, uint32_t b)
 {
-    pairset_grow(s, s->n);
-    bool found;
-    uint64_t k = pair_key(a, b);
-    size_t i = pair_slot(s, k, &found);
-    if (!found)
-        s->n++;
-    s->k[i] = k;
-    s->val[i] = val;
+    return ld_mix64((uint64_t)a << 32 | b);
 }
 
-void ld_pairset_del(pairset_t *s, uint32_t a, uint32_t b)
+static bool pair_eq(const void *ctx, uint32_t idx, const void *key)
 {
-    if (!s->cap)
+    const ld_pair_t *p = &((const ld_pair_t *)ctx)[idx];
+    const pair_key_t *k = key;
+    return p->a == k->a && p->b == k->b;
+}
+
+bool ld_pairs_get(const ld_pairs_t *s, uint32_t a, uint32_t b, uint32_t *val)
+{
+    pair_key_t k = {a, b};
+    uint32_t i = ld_table_get(&s->ix, pair_hash(a, b), &k, pair_eq, s->e);
+    if (i != NONE && val)
+        *val = s->e[i].val;
+    return i != NONE;
+}
+
+void ld_pairs_reserve(ld_pairs_t *s, size_t n)
+{
+    if (n > s->cap) {
+        s->cap = n;
+        s->e = ld_xrealloc(s->e, s->cap * sizeof *s->e);
+        huge_hint(s->e, s->cap * sizeof *s->e); /* filled at once (a snapshot load) */
+    }
+    ld_table_reserve(&s->ix, n);
+}
+
+void ld_pairs_put(ld_pairs_t *s, uint32_t a, uint32_t b, uint32_t val)
+{
+    pair_key_t k = {a, b};
+    uint64_t h = pair_hash(a, b);
+    uint32_t i = ld_table_get(&s->ix, h, &k, pair_eq, s->e);
+    if (i == NONE) {
+        LD_GROW(s->e, s->cap, s->n);
+        i = (uint32_t)s->n++;
+        s->e[i] = (ld_pair_t){a, b, val};
+        ld_table_put(&s->ix, h, &k, i, pair_eq, s->e);
+    }
+    s->e[i].val = val;
+}
+
+void ld_pairs_del(ld_pairs_t *s, uint32_t a, uint32_t b)
+{
+    pair_key_t k = {a, b};
+    uint32_t i = ld_table_del(&s->ix, pair_hash(a, b), &k, pair_eq, s->e);
+    if (i == NONE)
         return;
-    bool found;
-    size_t mask = s->cap - 1, i = pair_slot(s, pair_key(a, b), &found);
-    if (!found)
-        return;
-    s->k[i] = 0;
-    s->n--;
-    for (size_t j = (i + 1) & mask; s->k[j]; j = (j + 1) & mask) {
-        size_t home = pair_home(s->k[j], s->cap);
-        bool between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-        if (between)
-            continue;
-        s->k[i] = s->k[j];
-        s->val[i] = s->val[j];
-        s->k[j] = 0;
-        i = j;
+    uint32_t last = (uint32_t)--s->n;
+    if (i != last) {
+        ld_table_reindex(&s->ix, pair_hash(s->e[last].a, s->e[last].b), last, i);
+        s->e[i] = s->e[last];
     }
 }
 
-void ld_pairset_free(pairset_t *s)
+void ld_pairs_free(ld_pairs_t *s)
 {
-    free(s->k);
-    free(s->val);
-    *s = (pairset_t){0};
+    ld_table_free(&s->ix);
+    free(s->e);
+    *s = (ld_pairs_t){0};
 }
 
 /* ------------------------------------------------------------ calendar -- */

@@ -1,0 +1,424 @@
+/* test_core_table.c — the core's one hash table (ld_table_t, util.c), the
+ * pair sets it indexes (ld_pairs_t), and the entity table's undo of
+ * employees (state.c): string keys and pair keys, collisions, backward-shift
+ * deletion (also across the end of the slots), growth, reserve, a random run
+ * against a plain model; and a rollback of hires, points, a placement and a
+ * leave, with a refused command in between, that leaves the snapshot, the
+ * boards and the deadlines as they were. */
+#include "core_fixture.h"
+#include "internal.h"
+
+/* ------------------------------------------------------- string keys -- */
+
+#define NKEYS 2000
+
+typedef struct {
+    char id[NKEYS][16];
+    uint64_t h[NKEYS];      /* the hash each row's key is filed under */
+} rows_t;
+
+static bool row_eq(const void *ctx, uint32_t i, const void *key)
+{
+    return strcmp(((const rows_t *)ctx)->id[i], key) == 0;
+}
+
+/* A hash whose tag and home say where a key lands: tag = (h >> 32) | 1,
+ * home = (tag >> 1) & (cap - 1) (util.c). */
+static uint64_t at_home(uint32_t home) { return (uint64_t)(home << 1 | 1) << 32; }
+
+/* Every key in three hashes: long chains of equal tags, eq decides. */
+static void fill_colliding(rows_t *r)
+{
+    for (uint32_t i = 0; i < NKEYS; i++) {
+        snprintf(r->id[i], sizeof r->id[i], "k%u", i);
+        r->h[i] = at_home(i % 3) ^ (uint64_t)(i % 3) << 40;
+    }
+}
+
+static void assert_table_holds(const ld_table_t *t, const rows_t *r, const bool *in)
+{
+    size_t n = 0;
+    for (uint32_t i = 0; i < NKEYS; i++) {
+        uint32_t got = ld_table_get(t, r->h[i], r->id[i], row_eq, r);
+        if (in[i])
+            assert_int_equal(got, i), n++;
+        else
+            assert_int_equal(got, NONE);
+    }
+    assert_int_equal(t->n, n);
+    assert_true(t->n * 4 < t->cap * 3); /* at most 3/4 full */
+}
+
+static void test_table_string_keys_collide_delete_and_grow(void **s)
+{
+    (void)s;
+    static rows_t r;
+    static bool in[NKEYS];
+    fill_colliding(&r);
+    ld_table_t t = {0};
+    assert_int_equal(ld_table_get(&t, r.h[0], r.id[0], row_eq, &r), NONE); /* empty: no slots */
+    for (uint32_t i = 0; i < NKEYS; i++) {
+        ld_table_put(&t, r.h[i], r.id[i], i, row_eq, &r);
+        in[i] = true;
+    }
+    assert_true(t.cap >= 4096); /* grew from 64 by doubling, re-placed by tag alone */
+    assert_table_holds(&t, &r, in);
+
+    /* every third key goes; the chains behind them shift back */
+    for (uint32_t i = 0; i < NKEYS; i += 3) {
+        assert_int_equal(ld_table_del(&t, r.h[i], r.id[i], row_eq, &r), i);
+        in[i] = false;
+    }
+    assert_int_equal(ld_table_del(&t, r.h[0], r.id[0], row_eq, &r), NONE); /* already gone */
+    assert_table_holds(&t, &r, in);
+
+    /* put again: a key present keeps one slot, its index replaced */
+    for (uint32_t i = 0; i < NKEYS; i += 3) {
+        ld_table_put(&t, r.h[i], r.id[i], i, row_eq, &r);
+        in[i] = true;
+    }
+    size_t n = t.n;
+    ld_table_put(&t, r.h[7], r.id[7], 7, row_eq, &r);
+    assert_int_equal(t.n, n);
+    assert_table_holds(&t, &r, in);
+    ld_table_free(&t);
+    assert_null(t.s);
+    assert_int_equal(t.cap, 0);
+}
+
+static void test_table_delete_shifts_back_across_the_end(void **s)
+{
+    (void)s;
+    static rows_t r;
+    bool in[NKEYS] = {0};
+    for (uint32_t i = 0; i < 8; i++)
+        snprintf(r.id[i], sizeof r.id[i], "w%u", i);
+    /* 64 slots: keys 0-3 home at 63 (they fill 63, 0, 1, 2), key 4 homes at
+     * 0 (lands at 3), key 5 at 2 (lands at 4), key 6 at 62 */
+    uint32_t homes[7] = {63, 63, 63, 63, 0, 2, 62};
+    ld_table_t t = {0};
+    for (uint32_t i = 0; i < 7; i++) {
+        r.h[i] = at_home(homes[i]) + ((uint64_t)i << 44);
+        ld_table_put(&t, r.h[i], r.id[i], i, row_eq, &r);
+        in[i] = true;
+    }
+    assert_int_equal(t.cap, 64);
+    assert_int_equal(t.s[63].idx, 0);
+    assert_int_equal(t.s[0].idx, 1);
+    assert_int_equal(t.s[3].idx, 4);
+    assert_int_equal(t.s[4].idx, 5);
+    assert_int_equal(t.s[62].idx, 6);
+
+    /* the first of the run at 63 goes: 1, 2, 3 and 4 move back one, over
+     * the end; 5 (home 2) moves to 3 */
+    assert_int_equal(ld_table_del(&t, r.h[0], r.id[0], row_eq, &r), 0);
+    in[0] = false;
+    assert_int_equal(t.s[63].idx, 1);
+    assert_int_equal(t.s[0].idx, 2);
+    assert_int_equal(t.s[1].idx, 3);
+    assert_int_equal(t.s[2].idx, 4);
+    assert_int_equal(t.s[3].idx, 5);
+    assert_int_equal(t.s[4].tag, 0);
+    assert_table_holds(&t, &r, in);
+
+    /* 6 (home 62) goes: nothing after it may move before its home */
+    assert_int_equal(ld_table_del(&t, r.h[6], r.id[6], row_eq, &r), 6);
+    in[6] = false;
+    assert_int_equal(t.s[62].tag, 0);
+    assert_int_equal(t.s[63].idx, 1);
+    assert_table_holds(&t, &r, in);
+
+    /* a row moved: its slot follows with no key compare */
+    ld_table_reindex(&t, r.h[4], 4, 7);
+    strcpy(r.id[7], r.id[4]);
+    r.h[7] = r.h[4];
+    strcpy(r.id[4], "moved");
+    in[4] = false, in[7] = true;
+    assert_table_holds(&t, &r, in);
+    ld_table_free(&t);
+}
+
+/* A random run of puts, deletes and gets against a plain array: hashes
+ * from a small space, so tags collide and chains run long. */
+static void test_table_random_run_matches_a_model(void **s)
+{
+    (void)s;
+    static rows_t r;
+    static bool in[NKEYS];
+    memset(in, 0, sizeof in);
+    for (uint32_t i = 0; i < NKEYS; i++) {
+        snprintf(r.id[i], sizeof r.id[i], "r%u", i);
+        r.h[i] = ld_mix64(i % 61) & 0xffff0000ffffffffull; /* 61 hashes */
+    }
+    ld_table_t t = {0};
+    uint64_t x = 12345;
+    for (int step = 0; step < 200000; step++) {
+        x = ld_mix64(x);
+        uint32_t i = (uint32_t)(x % NKEYS);
+        switch ((x >> 32) % 4) {
+        case 0:
+        case 1:
+            ld_table_put(&t, r.h[i], r.id[i], i, row_eq, &r);
+            in[i] = true;
+            break;
+        case 2:
+            assert_int_equal(ld_table_del(&t, r.h[i], r.id[i], row_eq, &r), in[i] ? i : NONE);
+            in[i] = false;
+            break;
+        default:
+            assert_int_equal(ld_table_get(&t, r.h[i], r.id[i], row_eq, &r), in[i] ? i : NONE);
+        }
+        if (step % 50000 == 0)
+            ld_table_reserve(&t, t.n + 1000); /* grows with slots in use */
+    }
+    assert_table_holds(&t, &r, in);
+    ld_table_free(&t);
+}
+
+static void test_table_reserve_sizes_once(void **s)
+{
+    (void)s;
+    ld_table_t t = {0};
+    ld_table_reserve(&t, 1000000);
+    size_t cap = t.cap;
+    assert_int_equal(cap, 2097152); /* the first power of two over 4/3 of a million */
+    assert_int_equal(t.n, 0);
+    ld_table_reserve(&t, 10);
+    assert_int_equal(t.cap, cap); /* never shrinks */
+    ld_table_free(&t);
+}
+
+/* --------------------------------------------------------- pair keys -- */
+
+static void test_pairs_put_replace_delete_keep_the_others(void **s)
+{
+    (void)s;
+    ld_pairs_t p = {0};
+    assert_false(ld_pairs_get(&p, 1, 2, NULL));
+    for (uint32_t a = 0; a < 100; a++)
+        for (uint32_t b = 0; b < 50; b++)
+            ld_pairs_put(&p, a, b, a * 1000 + b);
+    assert_int_equal(p.n, 5000);
+    /* (a, b) and (b, a) are different pairs */
+    uint32_t v = 0;
+    assert_true(ld_pairs_get(&p, 3, 40, &v));
+    assert_int_equal(v, 3040);
+    assert_true(ld_pairs_get(&p, 40, 3, &v));
+    assert_int_equal(v, 40003);
+    assert_false(ld_pairs_get(&p, 3, 50, &v));
+    assert_false(ld_pairs_get(&p, UINT32_MAX - 1, 0, &v));
+
+    /* a value replaced keeps one pair */
+    ld_pairs_put(&p, 7, 7, 1);
+    assert_int_equal(p.n, 5000);
+    assert_true(ld_pairs_get(&p, 7, 7, &v));
+    assert_int_equal(v, 1);
+
+    /* pairs removed from the middle: the last row takes their place */
+    for (uint32_t a = 0; a < 100; a += 2)
+        for (uint32_t b = 0; b < 50; b += 5)
+            ld_pairs_del(&p, a, b);
+    ld_pairs_del(&p, 0, 0); /* already gone: nothing */
+    assert_int_equal(p.n, 5000 - 50 * 10);
+    for (uint32_t a = 0; a < 100; a++)
+        for (uint32_t b = 0; b < 50; b++) {
+            bool gone = a % 2 == 0 && b % 5 == 0;
+            assert_int_equal(ld_pairs_get(&p, a, b, &v), !gone);
+            if (!gone)
+                assert_int_equal(v, a == 7 && b == 7 ? 1 : a * 1000 + b);
+        }
+    assert_int_equal(p.ix.n, p.n);
+    ld_pairs_free(&p);
+    assert_int_equal(p.n, 0);
+
+    ld_pairs_reserve(&p, 10000);
+    size_t cap = p.ix.cap;
+    for (uint32_t i = 0; i < 10000; i++)
+        ld_pairs_put(&p, i, i + 1, i);
+    assert_int_equal(p.ix.cap, cap); /* reserved: no growth */
+    ld_pairs_free(&p);
+}
+
+/* ------------------------------------------- employees in the entity table -- */
+
+static int place(const char *id, uint32_t level)
+{
+    Ladder__V1__PlaceEmployee m = LADDER__V1__PLACE_EMPLOYEE__INIT;
+    m.employee_id = (char *)id;
+    m.level = level;
+    m.reason = "transfer";
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_PLACE_EMPLOYEE;
+    c.place_employee = &m;
+    return fx_run(&c, "boss", MANAGER);
+}
+
+static int leave(const char *id)
+{
+    Ladder__V1__Leave m = LADDER__V1__LEAVE__INIT;
+    m.employee_id = (char *)id;
+    m.reason = "moved on";
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    c.cmd_case = LADDER__V1__COMMAND__CMD_LEAVE;
+    c.leave = &m;
+    return fx_run(&c, "boss", MANAGER);
+}
+
+typedef struct {
+    uint8_t *snap, *board;
+    size_t snap_len, board_len;
+    bool has_deadline;
+    int64_t deadline_at;
+    char deadline_emp[40];
+    int deadline_kind;
+} seen_t;
+
+/* The state as bytes, the org all-time and week boards (asked, so they
+ * catch up), and the next deadline. */
+static seen_t look(void)
+{
+    seen_t v = {0};
+    assert_int_equal(ld_core_snapshot(F.c, &v.snap, &v.snap_len), 0);
+    ld_out_t *o = ld_out_new();
+    for (int w = 0; w < 2; w++) {
+        Ladder__V1__GetBoard g = LADDER__V1__GET_BOARD__INIT;
+        g.window = (Ladder__V1__BoardWindow)w;
+        g.top = 100;
+        Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+        q.q_case = LADDER__V1__QUERY__Q_BOARD;
+        q.board = &g;
+        Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
+        assert_int_equal(ld_core_query(F.c, &q, F.now, o, &ok, NULL), 0);
+        size_t n = ladder__v1__board__get_packed_size(ok.board);
+        v.board = realloc(v.board, v.board_len + n);
+        ladder__v1__board__pack(ok.board, v.board + v.board_len);
+        v.board_len += n;
+    }
+    ld_out_destroy(&o);
+    const char *emp = NULL;
+    v.has_deadline = ld_core_next_deadline(F.c, &v.deadline_at, &emp, &v.deadline_kind);
+    if (v.has_deadline)
+        snprintf(v.deadline_emp, sizeof v.deadline_emp, "%s", emp);
+    return v;
+}
+
+static void assert_same(const seen_t *a, const seen_t *b)
+{
+    assert_int_equal(a->snap_len, b->snap_len);
+    assert_memory_equal(a->snap, b->snap, a->snap_len);
+    assert_int_equal(a->board_len, b->board_len);
+    assert_memory_equal(a->board, b->board, a->board_len);
+    assert_int_equal(a->has_deadline, b->has_deadline);
+    assert_int_equal(a->deadline_at, b->deadline_at);
+    assert_string_equal(a->deadline_emp, b->deadline_emp);
+    assert_int_equal(a->deadline_kind, b->deadline_kind);
+}
+
+static void seen_free(seen_t *v)
+{
+    free(v->snap);
+    free(v->board);
+}
+
+/* §2, §9, §7: hires, points, a placement (a retention year: a deadline) and
+ * a leave inside one savepoint, with a refused command among them; the
+ * refusal changes nothing, the rollback puts every employee back (their
+ * boards and deadlines too) and drops the ones hired. */
+static void test_s2_employee_undo_through_the_entity_table(void **s)
+{
+    (void)s;
+    fx_setup();
+    for (int i = 0; i < 6; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "e%d", i);
+        assert_int_equal(hire(id), 0);
+        assert_int_equal(adjust(id, 10 * (i + 1)), 0);
+    }
+    assert_int_equal(place("e1", 2), 0);
+    assert_int_equal(propose_mentor("e1", "e0"), 0); /* e1's apprentices: a vector */
+    seen_t before = look();
+    assert_true(before.has_deadline);
+    assert_string_equal(before.deadline_emp, "e1");
+    size_t emps = ld_core_employee_count(F.c);
+    size_t ix_n = F.c->emp_ix.n;
+
+    uint32_t mark = ld_core_savepoint(F.c);
+    assert_int_equal(hire("n1"), 0);
+    assert_int_equal(adjust("n1", 500), 0);   /* the new one tops the boards */
+    assert_int_equal(adjust("e2", 700), 0);   /* an existing one moves */
+    assert_int_equal(place("e3", 1), 0);      /* §7: a year opens, a deadline */
+    assert_int_equal(propose_mentor("e1", "e5"), 0);
+    assert_int_equal(leave("e1"), 0);         /* its year's deadline goes... */
+    assert_int_equal(leave("e4"), 0);         /* off the boards */
+    assert_int_equal(hire("n2"), 0);
+    seen_t mid = look();                      /* ...off the heap, asked here */
+    assert_string_equal(mid.deadline_emp, "e3");
+
+    assert_int_not_equal(hire("e2"), 0);      /* §2: the id is taken */
+    fx_refused(NULL, NULL);
+    assert_int_not_equal(adjust("nobody", 5), 0);
+    seen_t after_refusal = look();
+    assert_same(&mid, &after_refusal);
+
+    ld_core_rollback(F.c, mark);
+    ld_core_release(F.c);
+    seen_t after = look();
+    assert_same(&before, &after);
+    assert_int_equal(ld_core_employee_count(F.c), emps);
+    assert_int_equal(F.c->emp_ix.n, ix_n);
+    assert_int_equal(ld_core_employee_find(F.c, "n1"), -1);
+    assert_int_equal(ld_core_employee_find(F.c, "n2"), -1);
+    assert_int_equal(ld_core_employee_find(F.c, "e5"), 5);
+
+    /* the ids dropped are free again, and the rows behave as new */
+    assert_int_equal(hire("n2"), 0);
+    assert_int_equal(ld_core_employee_find(F.c, "n2"), 6);
+    assert_int_equal(F.c->emps[6].mentor, NONE);
+    assert_int_equal(F.c->emps[6].open_exam, NONE);
+    assert_int_equal(F.c->emps[6].points_total, 0);
+
+    seen_free(&before), seen_free(&mid), seen_free(&after_refusal), seen_free(&after);
+    fx_teardown();
+}
+
+/* The same through the rows directly: a touched employee's vectors are
+ * restored into their current buffers, a created one leaves the index. */
+static void test_entity_rollback_restores_employee_vectors(void **s)
+{
+    (void)s;
+    fx_setup();
+    assert_int_equal(hire("a"), 0);
+    ld_core_t *c = F.c;
+    uint32_t a = ld_emp_find(c, "a");
+    ld_vec_push(&c->emps[a].medals, 3);
+    uint32_t mark = ld_core_savepoint(c);
+    ld_touch_emp(c, a);
+    ld_touch_emp(c, a); /* once per savepoint */
+    for (uint32_t k = 0; k < 100; k++)
+        ld_vec_push(&c->emps[a].medals, k); /* the buffer moves */
+    uint32_t b = ld_emp_new(c, "b");
+    assert_int_equal(ld_emp_find(c, "b"), b);
+    ld_vec_push(&c->emps[b].studied, 1);
+    ld_core_rollback(c, mark);
+    ld_core_release(c);
+    assert_int_equal(c->emps[a].medals.len, 1);
+    assert_int_equal(c->emps[a].medals.v[0], 3);
+    assert_int_equal(c->g.n_emps, 1);
+    assert_int_equal(ld_emp_find(c, "b"), NONE);
+    assert_int_equal(c->emp_ix.n, 1);
+    fx_teardown();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_table_string_keys_collide_delete_and_grow),
+        cmocka_unit_test(test_table_delete_shifts_back_across_the_end),
+        cmocka_unit_test(test_table_random_run_matches_a_model),
+        cmocka_unit_test(test_table_reserve_sizes_once),
+        cmocka_unit_test(test_pairs_put_replace_delete_keep_the_others),
+        cmocka_unit_test(test_s2_employee_undo_through_the_entity_table),
+        cmocka_unit_test(test_entity_rollback_restores_employee_vectors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
