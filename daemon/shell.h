@@ -461,8 +461,10 @@ void ld_subs_close(server_t *s);
 int ld_seen_open(server_t *s);
 /* Notes a key submitted for writing. */
 void ld_seen_add(server_t *s, const uint8_t *key, size_t len);
-/* False only when the key was certainly never written (no lookup needed). */
-bool ld_seen_maybe(server_t *s, const uint8_t *key, size_t len);
+/* The key's hash for ld_seen_maybe_hash; starts fetching its bits. */
+uint64_t ld_seen_hash(server_t *s, const uint8_t *key, size_t len);
+/* False only when the key of hash h was certainly never written (no lookup needed). */
+bool ld_seen_maybe_hash(server_t *s, uint64_t h);
 /* The writer is idle: rebuilds a full or failed filter (no commit in flight). */
 void ld_seen_idle(server_t *s);
 /* Frees the filter; idempotent. */
