@@ -107,9 +107,12 @@ static inline uint64_t ld_hash_str(const char *s, size_t n)
     return h | 1;
 }
 
-/* A slot's tag: the hash's high 32 bits with bit 0 set (never 0); the home
- * slot comes from the tag's other bits, so growth needs no key. */
-static inline uint32_t ld_table_tag(uint64_t h) { return (uint32_t)(h >> 32) | 1; }
+/* A slot's tag: the hash's two halves folded, bit 0 set (never 0); the
+ * home slot comes from the tag's other bits, so growth needs no key. Both
+ * halves: FNV-1a's high bits barely move with a key's last bytes ("e17",
+ * "e18"), so homes from them alone cluster (21-27 probes a lookup in
+ * tables of 100-5000 such ids, against 1.2-1.7 folded). */
+static inline uint32_t ld_table_tag(uint64_t h) { return (uint32_t)(h ^ h >> 32) | 1; }
 static inline size_t ld_table_home(uint32_t tag, size_t mask) { return (tag >> 1) & mask; }
 
 /* The row index of key (hash h), or NONE. Inline: a caller's eq() known
@@ -129,6 +132,10 @@ static inline uint32_t ld_table_get(const ld_table_t *t, uint64_t h, const void 
 /* Maps key (hash h) to idx, replacing the index it had; grows as needed. */
 void ld_table_put(ld_table_t *t, uint64_t h, const void *key, uint32_t idx, ld_table_eq_fn eq,
                   const void *ctx);
+/* Maps key (hash h) to idx unless it is there: returns the index it has
+ * (nothing changed), or NONE when it was added. One probe. */
+uint32_t ld_table_insert(ld_table_t *t, uint64_t h, const void *key, uint32_t idx,
+                         ld_table_eq_fn eq, const void *ctx);
 /* Removes key (hash h); returns the index it had, or NONE when absent. */
 uint32_t ld_table_del(ld_table_t *t, uint64_t h, const void *key, ld_table_eq_fn eq,
                       const void *ctx);
@@ -151,7 +158,9 @@ typedef struct {
 } ld_pairs_t;
 
 bool ld_pairs_get(const ld_pairs_t *s, uint32_t a, uint32_t b, uint32_t *val);
-void ld_pairs_put(ld_pairs_t *s, uint32_t a, uint32_t b, uint32_t val);
+/* Sets the pair's value; true when it was there (*old, when not NULL, gets
+ * the value it had), false when added. */
+bool ld_pairs_put(ld_pairs_t *s, uint32_t a, uint32_t b, uint32_t val, uint32_t *old);
 void ld_pairs_del(ld_pairs_t *s, uint32_t a, uint32_t b);
 void ld_pairs_reserve(ld_pairs_t *s, size_t n); /* room for n pairs without growing */
 void ld_pairs_free(ld_pairs_t *s);

@@ -1,11 +1,13 @@
 /* ladder_bench.c — the project's benchmark (not a test: numbers, not verdicts).
  *
  *   ladder-bench store [--n N] [--dir DIR] [--durability full|nometasync|nosync] [--batch B]
+ *                      [--rounds R]
  *       Appends N events of ~200 bytes through ld_store_append in batches of
  *       B = 1, 100, 1000 (one request of one event each, with a request id, as the
  *       daemon's group commit does), and in the same invocation raw LMDB plain
- *       puts of 200-byte values in the same batches and durability. Prints
- *       events/s for both and the ratio.
+ *       puts of 200-byte values in the same batches and durability, R rounds
+ *       (3) of raw then ours. Prints the median events/s of both and the median
+ *       of the rounds' ratios.
  *   ladder-bench core ...   (see `ladder-bench --help`)
  */
 #include <errno.h>
@@ -175,9 +177,21 @@ __attribute__((noinline)) static double bench_store(const char *dir, ld_durabili
     return (double)n / secs;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 static int cmd_store(int argc, char **argv)
 {
-    long n = 200000, only = 0;
+    long n = 200000, only = 0, rounds = 3;
     const char *dir = "/tmp/ladder-bench-store";
     ld_durability_t d = LD_DURABILITY_FULL;
     for (int i = 0; i < argc; i++) {
@@ -187,6 +201,8 @@ static int cmd_store(int argc, char **argv)
             dir = argv[++i];
         else if (!strcmp(argv[i], "--batch") && i + 1 < argc)
             only = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--rounds") && i + 1 < argc)
+            rounds = atol(argv[++i]);
         else if (!strcmp(argv[i], "--durability") && i + 1 < argc) {
             const char *v = argv[++i];
             d = !strcmp(v, "full") ? LD_DURABILITY_FULL
@@ -200,6 +216,8 @@ static int cmd_store(int argc, char **argv)
         die("--n", "must be at least 1000");
     if (only && only != 1 && only != 100 && only != 1000)
         die("--batch", "must be 1, 100 or 1000");
+    if (rounds < 1 || rounds > 15)
+        die("--rounds", "must be 1 to 15");
     printf("%-8s %6s %9s %14s %14s %7s\n", "what", "batch", "events", "raw_lmdb_ev/s",
            "ladder_ev/s", "ratio");
     static const long batches[] = {1, 100, 1000};
@@ -213,9 +231,21 @@ static int cmd_store(int argc, char **argv)
             continue;
         /* one fsync pair per event at B=1: a few thousand say enough */
         long nb = b == 1 ? (n < 3000 ? n : 3000) : n;
-        double raw = bench_raw(rawdir, d, nb, b);
-        double ours = bench_store(ourdir, d, nb, b, &evsize);
-        printf("%-8s %6ld %9ld %14.0f %14.0f %7.2f\n", "store", b, nb, raw, ours, ours / raw);
+        /* rounds of raw then ours, back to back: the ratio of each round
+         * compares two runs under the same load; the medians are printed
+         * (one run of each on a shared machine varied 2x) */
+        double raw[15], ours[15], ratio[15];
+        for (long r = 0; r < rounds; r++) {
+            raw[r] = bench_raw(rawdir, d, nb, b);
+            ours[r] = bench_store(ourdir, d, nb, b, &evsize);
+            ratio[r] = ours[r] / raw[r];
+        }
+        printf("# batch %ld, ratio per round:", b);
+        for (long r = 0; r < rounds; r++)
+            printf(" %.2f", ratio[r]);
+        printf("\n");
+        printf("%-8s %6ld %9ld %14.0f %14.0f %7.2f\n", "store", b, nb, median(raw, (int)rounds),
+               median(ours, (int)rounds), median(ratio, (int)rounds));
         fflush(stdout);
     }
     printf("# ladder event size %zu bytes (serialized Event with envelope); raw value 200 bytes\n",
@@ -671,9 +701,10 @@ static void usage(FILE *f)
 {
     fputs("usage: ladder-bench [--cpu-clock] store|core|replay ... (CPU time, not wall time)\n"
           "usage: ladder-bench store [--n N] [--dir DIR] [--durability full|nometasync|nosync]\n"
-          "                     [--batch 1|100|1000]  (one batch size only)\n"
+          "                     [--batch 1|100|1000]  (one batch size only) [--rounds R]\n"
           "  store   append N events through the store and through raw LMDB in the same\n"
-          "          run, batches of 1, 100 and 1000; prints events/s and the ratio\n"
+          "          run, batches of 1, 100 and 1000, R rounds (3) of raw then ours;\n"
+          "          prints the median events/s of both and the median ratio of the rounds\n"
           "usage: ladder-bench core [--employees N] [--commands N] [--memory-employees N]\n"
           "  core    decide+evolve a generated mixed command stream in one thread\n"
           "          (commands/s), and RSS per employee after hiring N employees\n"
