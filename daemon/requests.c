@@ -23,6 +23,7 @@
 pending_t *ld_requests_new(batch_t *b, const uint8_t *ident, size_t ident_len)
 {
     b->p = ld_grow(b->p, &b->cap, b->n + 1, sizeof *b->p);
+    if (!b->n) b->t_first = ld_mono_ns();
     pending_t *p = &b->p[b->n++];
     memset(p, 0, offsetof(pending_t, stream) + 1);
     p->dup_of = -1;
@@ -36,6 +37,32 @@ void ld_requests_set_reply(batch_t *b, pending_t *p, const Ladder__V1__Reply *r)
     p->reply_off = ld_batch_pack(b, &r->base, &p->reply_len);
 }
 
+/* Sets p's reply to Ok with the seqs of its events (wire.c packs it). */
+static void set_reply_seqs(batch_t *b, pending_t *p, const uint64_t *seqs, size_t n)
+{
+    size_t len = ld_wire_reply_seqs_size(p->rid_len, seqs, n);
+    b->blob = ld_grow(b->blob, &b->bcap, b->blen + len, 1);
+    p->reply_off = b->blen;
+    p->reply_len = ld_wire_reply_seqs(b->blob + b->blen, p->rid, p->rid_len, seqs, n);
+    b->blen += p->reply_len;
+}
+
+/* Sets p's reply to the refusal (wire.c packs it) and counts it. */
+static void set_reply_error(server_t *s, batch_t *b, pending_t *p, int code, const char *section,
+                            const char *field, uint32_t index, const char *msg)
+{
+    field = field ? field : "";
+    section = section ? section : "";
+    size_t len = ld_wire_reply_error_size(p->rid_len, code, msg, field, section, index);
+    b->blob = ld_grow(b->blob, &b->bcap, b->blen + len, 1);
+    p->reply_off = b->blen;
+    p->reply_len =
+        ld_wire_reply_error(b->blob + b->blen, p->rid, p->rid_len, code, msg, field, section, index);
+    b->blen += p->reply_len;
+    s->st.errors++;
+    s->st.refused[code > 0 && code < LD_ERROR_CODES ? code : 0]++;
+}
+
 void ld_requests_error(server_t *s, batch_t *b, pending_t *p, int code, const char *section,
                        const char *field, uint32_t index, const char *fmt, ...)
 {
@@ -44,19 +71,7 @@ void ld_requests_error(server_t *s, batch_t *b, pending_t *p, int code, const ch
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    Ladder__V1__Error e = LADDER__V1__ERROR__INIT;
-    e.code = (Ladder__V1__ErrorCode)code;
-    e.message = msg;
-    e.field = (char *)(field ? field : "");
-    e.section = (char *)(section ? section : "");
-    e.command_index = index;
-    Ladder__V1__Reply r = LADDER__V1__REPLY__INIT;
-    r.request_id = (ProtobufCBinaryData){p->rid_len, p->rid};
-    r.outcome_case = LADDER__V1__REPLY__OUTCOME_ERROR;
-    r.error = &e;
-    ld_requests_set_reply(b, p, &r);
-    s->st.errors++;
-    s->st.refused[code > 0 && code < LD_ERROR_CODES ? code : 0]++;
+    set_reply_error(s, b, p, code, section, field, index, msg);
 }
 
 /* ------------------------------------------------------- §12 request ids -- */
@@ -234,10 +249,14 @@ void ld_requests_commands(server_t *s, pending_t *p, Ladder__V1__Request *req)
             char field[160];
             if (req->n_commands > 1 && why.field[0])
                 snprintf(field, sizeof field, "commands[%zu].%s", k, why.field);
-            else
-                snprintf(field, sizeof field, "%s", why.field);
-            ld_requests_error(s, b, p, why.code, why.section, field, (uint32_t)k, "%s",
-                              why.message);
+            /* the core's words as they are (a refusal is nearly half the
+             * requests at saturation: no formatting of what is formatted) */
+            why.message[sizeof why.message - 1] = 0;
+            why.field[sizeof why.field - 1] = 0;
+            why.section[sizeof why.section - 1] = 0;
+            set_reply_error(s, b, p, why.code, why.section,
+                            req->n_commands > 1 && why.field[0] ? field : why.field, (uint32_t)k,
+                            why.message);
             return;
         }
         if (cmd->cmd_case == LADDER__V1__COMMAND__CMD_ADVANCE_CLOCK) {
@@ -255,14 +274,7 @@ void ld_requests_commands(server_t *s, pending_t *p, Ladder__V1__Request *req)
         abort();
     for (size_t k = start; k < end; k++)
         sp[k - start] = ev[k]->seq;
-    Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
-    ok.n_seqs = end - start;
-    ok.seqs = sp;
-    Ladder__V1__Reply r = LADDER__V1__REPLY__INIT;
-    r.request_id = (ProtobufCBinaryData){p->rid_len, p->rid};
-    r.outcome_case = LADDER__V1__REPLY__OUTCOME_OK;
-    r.ok = &ok;
-    ld_requests_set_reply(b, p, &r);
+    set_reply_seqs(b, p, sp, end - start);
     if (sp != seqs)
         free(sp);
     p->has_events = end > start;
@@ -279,14 +291,7 @@ static void answer_written(batch_t *b, pending_t *p, uint64_t first, uint32_t co
         abort();
     for (uint32_t k = 0; k < count; k++)
         sp[k] = first + k;
-    Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
-    ok.n_seqs = count;
-    ok.seqs = sp;
-    Ladder__V1__Reply r = LADDER__V1__REPLY__INIT;
-    r.request_id = (ProtobufCBinaryData){p->rid_len, p->rid};
-    r.outcome_case = LADDER__V1__REPLY__OUTCOME_OK;
-    r.ok = &ok;
-    ld_requests_set_reply(b, p, &r);
+    set_reply_seqs(b, p, sp, count);
     if (sp != seqs)
         free(sp);
 }
@@ -305,6 +310,7 @@ static void dedup_and_decide(server_t *s, pending_t *p, Ladder__V1__Request *req
                           "principal.id: at most %d bytes", LD_PRINCIPAL_MAX);
         return;
     }
+    uint64_t seen_h = ld_seen_hash(s, p->key, p->key_len); /* its bits load meanwhile */
     ld_requests_digest(req, p->digest);
     long dup = rid_find(b, p->key, p->key_len);
     if (dup < 0 && w && s->batches.busy)
@@ -313,7 +319,7 @@ static void dedup_and_decide(server_t *s, pending_t *p, Ladder__V1__Request *req
     uint32_t count;
     uint8_t digest[LD_HASH_LEN];
     /* the store is read only when the key may be there (seen.c) */
-    int grc = dup == -1 && ld_seen_maybe(s, p->key, p->key_len)
+    int grc = dup == -1 && ld_seen_maybe_hash(s, seen_h)
                   ? ld_store_request_get(s->store, p->key, p->key_len, &first, &count, digest)
                   : LD_ENOTFOUND;
     if (dup >= 0 && memcmp(b->p[dup].digest, p->digest, LD_HASH_LEN)) {

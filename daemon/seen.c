@@ -1,6 +1,6 @@
 /* seen.c — which request keys may be in the store (shell.h, ld_seen_t).
  *
- * §12 deduplication asks the store's `requests` index for every new request
+ * §12 deduplication asks the store's request-id index for every new request
  * id: an LMDB read that misses for nearly every request and cost 13 % of the
  * loop at saturation (perf, ladder-bench daemon). A Bloom filter over every
  * key ever written answers "certainly not there" for most of them without
@@ -163,10 +163,22 @@ void ld_seen_add(server_t *s, const uint8_t *key, size_t len)
     }
 }
 
-bool ld_seen_maybe(server_t *s, const uint8_t *key, size_t len)
+/* The block a key's bits are in is a cache miss (the filter is megabytes):
+ * its line is fetched as soon as the hash is known, and the caller does
+ * other work (the digest) before testing it. */
+uint64_t ld_seen_hash(server_t *s, const uint8_t *key, size_t len)
 {
     const ld_seen_t *f = &s->seen;
-    return !f->ready || bits_test(f->bits, f->mask, key_hash(f, key, len));
+    uint64_t h = key_hash(f, key, len);
+    if (f->ready)
+        __builtin_prefetch(f->bits + ((h & f->mask) >> 9) * 8);
+    return h;
+}
+
+bool ld_seen_maybe_hash(server_t *s, uint64_t h)
+{
+    const ld_seen_t *f = &s->seen;
+    return !f->ready || bits_test(f->bits, f->mask, h);
 }
 
 void ld_seen_idle(server_t *s)

@@ -108,6 +108,7 @@ typedef struct {
     ridmap_t rids;
     int rc;
     uint64_t t_submit;
+    uint64_t t_first, t_w0, t_w1, t_cu;
 } batch_t;
 
 /* A board whose top changed since it was last published (§9, board.*). */
@@ -276,6 +277,7 @@ typedef struct {
     stats_t st;
 } server_t;
 
+void ld_trace_batch(batch_t *b, uint64_t a0, uint64_t a1);
 static inline uint64_t ld_mono_ns(void)
 {
     struct timespec ts;
@@ -459,8 +461,10 @@ void ld_subs_close(server_t *s);
 int ld_seen_open(server_t *s);
 /* Notes a key submitted for writing. */
 void ld_seen_add(server_t *s, const uint8_t *key, size_t len);
-/* False only when the key was certainly never written (no lookup needed). */
-bool ld_seen_maybe(server_t *s, const uint8_t *key, size_t len);
+/* The key's hash for ld_seen_maybe_hash; starts fetching its bits. */
+uint64_t ld_seen_hash(server_t *s, const uint8_t *key, size_t len);
+/* False only when the key of hash h was certainly never written (no lookup needed). */
+bool ld_seen_maybe_hash(server_t *s, uint64_t h);
 /* The writer is idle: rebuilds a full or failed filter (no commit in flight). */
 void ld_seen_idle(server_t *s);
 /* Frees the filter; idempotent. */

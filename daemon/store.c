@@ -23,7 +23,6 @@ static int open_dbs(ld_store_t *s, const char *path, bool *migrated, char *errbu
         goto out;
     if ((rc = mdb_dbi_open(txn, "events", create, &s->events)) ||
         (rc = mdb_dbi_open(txn, "streams", create, &s->streams)) ||
-        (rc = mdb_dbi_open(txn, "requests", create, &s->requests)) ||
         (rc = mdb_dbi_open(txn, "meta", create, &s->meta)) ||
         (rc = mdb_dbi_open(txn, "snapshots", create, &s->snapshots))) {
         mdb_txn_abort(txn);
@@ -56,7 +55,7 @@ static int open_dbs(ld_store_t *s, const char *path, bool *migrated, char *errbu
             /* migrate (store.h): the old index goes, the format moves to 3
              * and "indexed" to 0, all in this transaction */
             uint8_t f3[4], zero[8] = {0};
-            put_be32(f3, LD_STORE_FORMAT);
+            put_be32(f3, 3); /* and on to 4 by migrate_requests */
             MDB_val ik = {7, "indexed"}, iv = {8, zero};
             v = (MDB_val){4, f3};
             if ((rc = mdb_drop(txn, s->streams, 0)) || (rc = mdb_put(txn, s->meta, &k, &v, 0)) ||
@@ -65,7 +64,7 @@ static int open_dbs(ld_store_t *s, const char *path, bool *migrated, char *errbu
                 goto out;
             }
             *migrated = true;
-        } else if (fmt != LD_STORE_FORMAT) {
+        } else if (fmt != 3 && fmt != LD_STORE_FORMAT) {
             char got[16], want[16];
             snprintf(got, sizeof got, "%u", fmt);
             snprintf(want, sizeof want, "%u", LD_STORE_FORMAT);
@@ -83,6 +82,33 @@ static int open_dbs(ld_store_t *s, const char *path, bool *migrated, char *errbu
         mdb_txn_abort(txn);
         goto out;
     }
+
+    /* the request ids: format 4's "request_ids"; a format 2/3 store keeps
+     * them in "requests" (principal first), read as they are by a
+     * read-only open and moved by a writer's (migrate_requests) */
+    k = (MDB_val){6, "format"};
+    bool v3 = mdb_get(txn, s->meta, &k, &v) == 0 && v.mv_size == 4 &&
+              get_be32(v.mv_data) < LD_STORE_FORMAT;
+    if (v3 && (rc = mdb_dbi_open(txn, "requests", 0, &s->requests_v3))) {
+        mdb_txn_abort(txn);
+        if (rc == MDB_NOTFOUND) {
+            errf(errbuf, errlen, "%s/data.mdb holds no Ladder store (no requests)%s", path, "");
+            return LD_ENOTFOUND;
+        }
+        goto out;
+    }
+    rc = mdb_dbi_open(txn, "request_ids", create, &s->requests);
+    if (rc == MDB_NOTFOUND && v3 && s->read_only) {
+        s->requests = s->requests_v3; /* no key was moved yet */
+        rc = 0;
+    } else if (rc) {
+        mdb_txn_abort(txn);
+        goto out;
+    } else if (v3 && s->read_only) {
+        s->req_both = true; /* a migration was cut short: keys in both */
+    }
+    s->req_v3 = v3 && s->read_only;
+    s->req_migrate = v3 && !s->read_only;
 
     k = (MDB_val){4, "head"};
     rc = mdb_get(txn, s->meta, &k, &v);
@@ -224,6 +250,70 @@ static uint64_t last_snapshot_seq(ld_store_t *s)
     return best;
 }
 
+/* Format 2/3 to 4 (store.h): the request ids move from "requests"
+ * (principal first) to "request_ids" (id first), LD_MIGRATE_STEP a
+ * transaction, each moved key deleted from the old table in the transaction
+ * that writes it; the last one drops the old table and writes format 4. A
+ * crash in between leaves every key in exactly one of the two tables and
+ * format 3: the next writer's open goes on. */
+#define LD_MIGRATE_STEP 65536
+
+static int migrate_requests(ld_store_t *s, char *errbuf, size_t errlen)
+{
+    int rc = 0;
+    for (bool done = false; !done && !rc;) {
+        MDB_txn *txn;
+        MDB_cursor *c = NULL;
+        if ((rc = from_mdb(mdb_txn_begin(s->env, NULL, 0, &txn))))
+            break;
+        if ((rc = from_mdb(mdb_cursor_open(txn, s->requests_v3, &c)))) {
+            mdb_txn_abort(txn);
+            break;
+        }
+        size_t n = 0;
+        int mrc;
+        MDB_val k, v;
+        while (n < LD_MIGRATE_STEP && (mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST)) == 0) {
+            uint8_t nk[LD_REQUEST_KEY_MAX], val[REQ_VAL];
+            size_t len = ld_st_request_key_v4(nk, k.mv_data, k.mv_size);
+            if (!len || v.mv_size != REQ_VAL) {
+                errf(errbuf, errlen, "%s%s", "migrating the request ids to format 4: a damaged key "
+                     "or value in \"requests\"", "");
+                rc = LD_ECORRUPT;
+                break;
+            }
+            memcpy(val, v.mv_data, REQ_VAL);
+            MDB_val nkv = {len, nk}, nv = {REQ_VAL, val};
+            if ((mrc = mdb_put(txn, s->requests, &nkv, &nv, MDB_NOOVERWRITE)) ||
+                (mrc = mdb_cursor_del(c, 0))) {
+                rc = from_mdb(mrc == MDB_KEYEXIST ? MDB_CORRUPTED : mrc);
+                break;
+            }
+            n++;
+        }
+        if (!rc && n < LD_MIGRATE_STEP && mrc != MDB_NOTFOUND)
+            rc = from_mdb(mrc);
+        mdb_cursor_close(c);
+        if (!rc && n < LD_MIGRATE_STEP) {
+            uint8_t f4[4];
+            put_be32(f4, LD_STORE_FORMAT);
+            MDB_val fk = {6, "format"}, fv = {4, f4};
+            if ((rc = from_mdb(mdb_drop(txn, s->requests_v3, 1))) == 0)
+                rc = from_mdb(mdb_put(txn, s->meta, &fk, &fv, 0));
+            done = true;
+        }
+        if (rc) {
+            mdb_txn_abort(txn);
+            break;
+        }
+        rc = from_mdb(mdb_txn_commit(txn));
+    }
+    if (rc && errbuf && !errbuf[0])
+        errf(errbuf, errlen, "migrating the request ids to format 4: %s%s", ld_strerror(rc), "");
+    s->req_migrate = rc != 0;
+    return rc;
+}
+
 int ld_store_open(ld_store_t **out, const char *path, const ld_store_options_t *opt,
                   char *errbuf, size_t errlen)
 {
@@ -287,6 +377,10 @@ int ld_store_open(ld_store_t **out, const char *path, const ld_store_options_t *
     s->map_size = info.me_mapsize; /* an existing, larger map wins */
     bool migrated = false;
     if ((rc = open_dbs(s, path, &migrated, errbuf, errlen)))
+        goto fail;
+    if (errbuf && errlen)
+        errbuf[0] = 0;
+    if (s->req_migrate && (rc = migrate_requests(s, errbuf, errlen)))
         goto fail;
     /* a writer checks the chain from the newest snapshot (where a replay
      * starts) to the head; read-only opens are the offline tools that verify */

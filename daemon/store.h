@@ -3,7 +3,7 @@
  * Design: daemon/DESIGN.md, "The store". One LMDB environment in the data
  * directory, opened with MDB_NOTLS so read transactions may move between threads.
  *
- * On-disk layout (format version 3). All integers are big-endian so that
+ * On-disk layout (format version 4). All integers are big-endian so that
  * LMDB's default memcmp order is numeric order.
  *
  * | database  | key                                    | value                                  |
@@ -11,16 +11,23 @@
  * | events    | u64 seq (8 bytes), gapless from 1      | serialized ladder.v1.Event, as given   |
  * | streams   | stream name, 0x00, u64 first version   | u64 seq of each version from the first |
  * |           | of a chunk (1-based)                   | on: 1..LD_INDEX_CHUNK of them          |
- * | requests  | request key (ld_store_request_key)     | u64 first seq, u32 count, 32-byte digest|
- * | meta      | "format"                               | u32 format version (= 3)               |
+ * | request_ids | request key (ld_store_request_key)   | u64 first seq, u32 count, 32-byte digest|
+ * | meta      | "format"                               | u32 format version (= 4)               |
  * |           | "head"                                 | u64 head seq, 32-byte head hash        |
  * |           | "indexed"                              | u64: `streams` covers seqs <= this     |
  * | snapshots | name (UTF-8)                           | u64 seq, then the snapshot bytes       |
  *
- * Request keys (format 2): request ids are scoped per principal. A client's
- * key is 0x01, u8 principal length, the principal, the id; the daemon's own
- * (deadline) key is 0x00, the id. No client request can produce a key that
- * starts with 0x00, so no client can take a deadline's id. The digest is
+ * Request keys (format 4): request ids are scoped per principal. A client's
+ * key is the id, the principal, u8 principal length, 0x01; the daemon's own
+ * (deadline) key is the id, 0x00. No client request can produce a key that
+ * ends with 0x00, so no client can take a deadline's id. The id comes first
+ * so that time-ordered ids (README) land on the index's last pages. Formats 2
+ * and 3 kept them in `requests` as 0x01, u8 principal length, the principal,
+ * the id (0x00, the id for the daemon's); a writer's open moves them to
+ * `request_ids`, 65536 a transaction (a crash in between leaves format 3 and
+ * every key in one of the two tables; the next writer goes on), the last
+ * transaction dropping `requests` and writing format 4. A read-only open of
+ * a format 2/3 store reads them where they are. The digest is
  * BLAKE2b-256 of the request's commands: a repeat with the same digest gets
  * the first outcome, a repeat with another digest is refused (LD_EREUSED).
  * Format 1 (global ids, no digest) is refused at open with a sentence saying so.
@@ -53,7 +60,7 @@
  * so a change to the last event is detectable too.
  *
  * The stream index is written behind the log: each commit writes only
- * `events`, `requests` and `meta`; every index_every events (and at close, or
+ * `events`, `request_ids` and `meta`; every index_every events (and at close, or
  * in ld_store_index_step's bounded steps) one transaction extends the chunks
  * of the streams of the events after "indexed", one stream after another.
  * Index pages are thus written once per index write rather than once per
@@ -78,7 +85,7 @@
 #include "ladder.pb-c.h"
 #include "ld_error.h"
 
-#define LD_STORE_FORMAT 3u
+#define LD_STORE_FORMAT 4u
 #define LD_INDEX_CHUNK 64 /* seqs per stream-index value (layout above) */
 #define LD_HASH_LEN 32
 #define LD_REQUEST_ID_MAX 64

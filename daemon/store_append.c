@@ -227,17 +227,19 @@ size_t ld_store_request_key(uint8_t out[LD_REQUEST_KEY_MAX], const char *princip
     size_t plen = principal ? strlen(principal) : 0;
     if (!len || len > LD_REQUEST_ID_MAX || plen > LD_PRINCIPAL_MAX)
         return 0;
-    size_t n = 0;
+    /* format 4: the id first (store.h), so that time-ordered ids land on
+     * the last pages of the index, not on one random page per principal */
+    memcpy(out, rid, len);
+    size_t n = len;
     if (principal) {
-        out[n++] = 0x01;
-        out[n++] = (uint8_t)plen;
         memcpy(out + n, principal, plen);
         n += plen;
+        out[n++] = (uint8_t)plen;
+        out[n++] = 0x01;
     } else {
-        out[n++] = 0x00; /* the daemon's own: no client key starts so */
+        out[n++] = 0x00; /* the daemon's own: no client key ends so */
     }
-    memcpy(out + n, rid, len);
-    return n + len;
+    return n;
 }
 
 /* A key as ld_store_request_key makes them. */
@@ -245,10 +247,51 @@ bool ld_st_valid_request_key(const uint8_t *k, size_t n)
 {
     if (n < 2 || n > LD_REQUEST_KEY_MAX)
         return false;
-    if (k[0] == 0x00)
+    if (k[n - 1] == 0x00)
         return n - 1 <= LD_REQUEST_ID_MAX;
-    return k[0] == 0x01 && k[1] <= LD_PRINCIPAL_MAX && n >= 3u + k[1] &&
-           n - 2u - k[1] <= LD_REQUEST_ID_MAX;
+    if (k[n - 1] != 0x01 || n < 3)
+        return false;
+    size_t plen = k[n - 2];
+    return plen <= LD_PRINCIPAL_MAX && n >= 3 + plen && n - 2 - plen <= LD_REQUEST_ID_MAX;
+}
+
+size_t ld_st_request_key_v3(uint8_t out[LD_REQUEST_KEY_MAX], const uint8_t *k, size_t n)
+{
+    if (!ld_st_valid_request_key(k, n))
+        return 0;
+    if (k[n - 1] == 0x00) {
+        out[0] = 0x00;
+        memcpy(out + 1, k, n - 1);
+        return n;
+    }
+    size_t plen = k[n - 2], rlen = n - 2 - plen;
+    out[0] = 0x01;
+    out[1] = (uint8_t)plen;
+    memcpy(out + 2, k + rlen, plen);
+    memcpy(out + 2 + plen, k, rlen);
+    return n;
+}
+
+size_t ld_st_request_key_v4(uint8_t out[LD_REQUEST_KEY_MAX], const uint8_t *k, size_t n)
+{
+    if (n < 2 || n > LD_REQUEST_KEY_MAX)
+        return 0;
+    if (k[0] == 0x00) {
+        if (n - 1 > LD_REQUEST_ID_MAX)
+            return 0;
+        memcpy(out, k + 1, n - 1);
+        out[n - 1] = 0x00;
+        return n;
+    }
+    size_t plen = k[1];
+    if (k[0] != 0x01 || plen > LD_PRINCIPAL_MAX || n < 3 + plen || n - 2 - plen > LD_REQUEST_ID_MAX)
+        return 0;
+    size_t rlen = n - 2 - plen;
+    memcpy(out, k + 2 + plen, rlen);
+    memcpy(out + rlen, k + 2, plen);
+    out[rlen + plen] = (uint8_t)plen;
+    out[rlen + plen + 1] = 0x01;
+    return n;
 }
 
 /* Appends one request inside the open txn. Returns a txn-fatal code, or 0 with

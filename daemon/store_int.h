@@ -68,6 +68,12 @@ struct ld_store {
  bool read_only;
  int lock_fd;             /* DIR/lock, flocked while a writer has the store open */
  MDB_dbi events, streams, requests, meta, snapshots;
+ /* `requests` is "request_ids" (format 4). A read-only open of a format 2 or 3
+  * store reads "requests" (the principal-first keys) instead: req_v3. */
+ bool req_v3;
+ bool req_both;      /* ... and "request_ids" too: a writer's migration was cut short */
+ bool req_migrate;   /* a writer opened a format 2/3 store: keys move at open */
+ MDB_dbi requests_v3;
  pthread_rwlock_t resize; /* readers hold it shared; growth holds it exclusive */
  size_t map_size;
  pthread_mutex_t head_lock; /* head_seq/head_hash: the writer sets them, anyone reads */
@@ -170,6 +176,10 @@ int ld_st_grow_map(ld_store_t *s);  /* store.c */
 int ld_st_read_begin(ld_store_t *s, MDB_txn **txn);  /* store.c */
 void ld_st_read_end(ld_store_t *s, MDB_txn *txn);  /* store.c */
 bool ld_st_valid_request_key(const uint8_t *k, size_t n);  /* store_append.c */
+/* Format 4's key k in format 2/3's layout (principal first); 0 if k is not a key. */
+size_t ld_st_request_key_v3(uint8_t out[LD_REQUEST_KEY_MAX], const uint8_t *k, size_t n);  /* store_append.c */
+/* Format 2/3's key k in format 4's layout (id first); 0 if k is not one. */
+size_t ld_st_request_key_v4(uint8_t out[LD_REQUEST_KEY_MAX], const uint8_t *k, size_t n);  /* store_append.c */
 int ld_st_valid_stream(const char *name, size_t len);  /* store_append.c */
 int ld_st_packer_init(ld_store_t *s);  /* store_append.c */
 int ld_st_btab_find(ld_store_t *s, MDB_txn *txn, const char *name, size_t len, bslot_t **out);  /* store_index.c */

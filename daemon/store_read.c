@@ -165,7 +165,13 @@ int ld_store_request_get(ld_store_t *s, const uint8_t *key, size_t len, uint64_t
     if (rc)
         return rc;
     MDB_val k = {len, (void *)key}, v;
-    rc = mdb_get(txn, s->requests, &k, &v);
+    uint8_t old[LD_REQUEST_KEY_MAX];
+    rc = s->req_v3 && !s->req_both ? MDB_NOTFOUND : mdb_get(txn, s->requests, &k, &v);
+    if (rc == MDB_NOTFOUND && s->req_v3) {
+        /* a format 2/3 store opened read-only: the principal-first key */
+        k = (MDB_val){ld_st_request_key_v3(old, key, len), old};
+        rc = mdb_get(txn, s->requests_v3, &k, &v);
+    }
     if (rc == 0 && v.mv_size == REQ_VAL) {
         *first_seq = get_be64(v.mv_data);
         *count = get_be32((uint8_t *)v.mv_data + 8);
@@ -409,6 +415,28 @@ int ld_store_snapshot_names(ld_store_t *s, const char *prefix, char (*names)[LD_
 }
 
 
+/* Walks one table of request keys; keys of a format 2/3 table (v3) are
+ * given in format 4's layout. */
+static int walk_keys(MDB_txn *txn, MDB_dbi dbi, bool v3,
+                     int (*key_cb)(void *ctx, const uint8_t *key, size_t len), void *ctx)
+{
+    MDB_cursor *c;
+    int rc = 0, mrc = mdb_cursor_open(txn, dbi, &c);
+    if (mrc)
+        return from_mdb(mrc);
+    MDB_val k, v;
+    for (mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST); mrc == 0 && !rc;
+         mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        uint8_t nk[LD_REQUEST_KEY_MAX];
+        size_t n = v3 ? ld_st_request_key_v4(nk, k.mv_data, k.mv_size) : 0;
+        rc = n ? key_cb(ctx, nk, n) : key_cb(ctx, k.mv_data, k.mv_size);
+    }
+    if (!rc && mrc != MDB_NOTFOUND)
+        rc = from_mdb(mrc);
+    mdb_cursor_close(c);
+    return rc;
+}
+
 int ld_store_request_keys(ld_store_t *s, int (*size_cb)(void *ctx, uint64_t n),
                           int (*key_cb)(void *ctx, const uint8_t *key, size_t len), void *ctx)
 {
@@ -416,24 +444,20 @@ int ld_store_request_keys(ld_store_t *s, int (*size_cb)(void *ctx, uint64_t n),
     int rc = ld_st_read_begin(s, &txn);
     if (rc)
         return rc;
-    MDB_stat st;
-    MDB_cursor *c = NULL;
-    if ((rc = mdb_stat(txn, s->requests, &st)) || (rc = mdb_cursor_open(txn, s->requests, &c))) {
+    MDB_stat st, st3 = {0};
+    bool cur = !s->req_v3 || s->req_both, old = s->req_v3;
+    if ((cur && (rc = mdb_stat(txn, s->requests, &st))) ||
+        (old && (rc = mdb_stat(txn, s->requests_v3, &st3)))) {
         rc = from_mdb(rc);
         goto out;
     }
-    if ((rc = size_cb(ctx, st.ms_entries)))
+    if ((rc = size_cb(ctx, (cur ? st.ms_entries : 0) + st3.ms_entries)))
         goto out;
-    MDB_val k, v;
-    int mrc;
-    for (mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST); mrc == 0 && !rc;
-         mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
-        rc = key_cb(ctx, k.mv_data, k.mv_size);
-    if (!rc && mrc != MDB_NOTFOUND)
-        rc = from_mdb(mrc);
+    if (cur)
+        rc = walk_keys(txn, s->requests, false, key_cb, ctx);
+    if (!rc && old)
+        rc = walk_keys(txn, s->requests_v3, true, key_cb, ctx);
 out:
-    if (c)
-        mdb_cursor_close(c);
     ld_st_read_end(s, txn);
     return rc;
 }

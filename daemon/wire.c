@@ -156,3 +156,115 @@ bool ld_wire_too_deep(const ProtobufCMessageDescriptor *d, const uint8_t *p, siz
 {
     return ld_wire_check(d, p, len, NULL, 0) == LD_WIRE_DEEP;
 }
+
+/* ---------------------------------------------------------- Ok replies -- */
+
+static size_t varint_size(uint64_t v)
+{
+    size_t n = 1;
+    for (; v >= 0x80; v >>= 7)
+        n++;
+    return n;
+}
+
+static uint8_t *varint_out(uint8_t *p, uint64_t v)
+{
+    for (; v >= 0x80; v >>= 7)
+        *p++ = (uint8_t)(v | 0x80);
+    *p++ = (uint8_t)v;
+    return p;
+}
+
+/* Ok's size: seqs (field 1, packed) when there are any; nothing else set. */
+static size_t ok_size(const uint64_t *seqs, size_t n)
+{
+    if (!n)
+        return 0;
+    size_t body = 0;
+    for (size_t i = 0; i < n; i++)
+        body += varint_size(seqs[i]);
+    return 1 + varint_size(body) + body;
+}
+
+size_t ld_wire_reply_seqs_size(size_t rid_len, const uint64_t *seqs, size_t n)
+{
+    size_t ok = ok_size(seqs, n);
+    return (rid_len ? 1 + varint_size(rid_len) + rid_len : 0) + 1 + varint_size(ok) + ok;
+}
+
+size_t ld_wire_reply_seqs(uint8_t *out, const uint8_t *rid, size_t rid_len, const uint64_t *seqs,
+                          size_t n)
+{
+    uint8_t *p = out;
+    if (rid_len) {
+        *p++ = 1 << 3 | 2; /* Reply.request_id */
+        p = varint_out(p, rid_len);
+        memcpy(p, rid, rid_len);
+        p += rid_len;
+    }
+    *p++ = 2 << 3 | 2; /* Reply.ok */
+    p = varint_out(p, ok_size(seqs, n));
+    if (n) {
+        size_t body = 0;
+        for (size_t i = 0; i < n; i++)
+            body += varint_size(seqs[i]);
+        *p++ = 1 << 3 | 2; /* Ok.seqs, packed */
+        p = varint_out(p, body);
+        for (size_t i = 0; i < n; i++)
+            p = varint_out(p, seqs[i]);
+    }
+    return (size_t)(p - out);
+}
+
+/* --------------------------------------------------------- Error replies -- */
+
+static size_t str_field(size_t n)
+{
+    return n ? 1 + varint_size(n) + n : 0;
+}
+
+static uint8_t *str_out(uint8_t *p, unsigned id, const char *v, size_t n)
+{
+    if (!n)
+        return p;
+    *p++ = (uint8_t)(id << 3 | 2);
+    p = varint_out(p, n);
+    memcpy(p, v, n);
+    return p + n;
+}
+
+/* Error's size: zero values are left out, as protobuf-c does for proto3. */
+static size_t error_size(int code, size_t ml, size_t fl, size_t sl, uint32_t index)
+{
+    return (code ? 1 + varint_size((uint64_t)(uint32_t)code) : 0) + str_field(ml) + str_field(fl) +
+           str_field(sl) + (index ? 1 + varint_size(index) : 0);
+}
+
+size_t ld_wire_reply_error_size(size_t rid_len, int code, const char *message, const char *field,
+                                const char *section, uint32_t index)
+{
+    size_t e = error_size(code, strlen(message), strlen(field), strlen(section), index);
+    return (rid_len ? 1 + varint_size(rid_len) + rid_len : 0) + 1 + varint_size(e) + e;
+}
+
+size_t ld_wire_reply_error(uint8_t *out, const uint8_t *rid, size_t rid_len, int code,
+                           const char *message, const char *field, const char *section,
+                           uint32_t index)
+{
+    size_t ml = strlen(message), fl = strlen(field), sl = strlen(section);
+    uint8_t *p = str_out(out, 1, (const char *)rid, rid_len); /* Reply.request_id */
+    *p++ = 3 << 3 | 2;                                         /* Reply.error */
+    p = varint_out(p, error_size(code, ml, fl, sl, index));
+    if (code) {
+        *p++ = 1 << 3; /* Error.code */
+        p = varint_out(p, (uint64_t)(uint32_t)code);
+    }
+    p = str_out(p, 2, message, ml);
+    p = str_out(p, 3, field, fl);
+    p = str_out(p, 4, section, sl);
+    if (index) {
+        *p++ = 5 << 3; /* Error.command_index */
+        p = varint_out(p, index);
+    }
+    return (size_t)(p - out);
+}

@@ -34,4 +34,21 @@ ld_wire_fault_t ld_wire_check(const ProtobufCMessageDescriptor *d, const uint8_t
 /* Whether n bytes are UTF-8 by RFC 3629. */
 bool ld_utf8_strict(const uint8_t *s, size_t n);
 
+/* The size of a Reply{request_id, ok: Ok{seqs}} (the answer to commands), as
+ * protobuf-c packs it; ld_wire_reply_seqs writes those bytes to out. Packed
+ * by hand on the hot path: protobuf-c visits every member of Ok's result
+ * oneof to find that none is set. */
+size_t ld_wire_reply_seqs_size(size_t rid_len, const uint64_t *seqs, size_t n);
+size_t ld_wire_reply_seqs(uint8_t *out, const uint8_t *rid, size_t rid_len, const uint64_t *seqs,
+                          size_t n);
+
+/* The same for Reply{request_id, error: Error{code, message, field, section,
+ * command_index}} (a refusal: nearly half the replies at saturation). code
+ * is an ErrorCode (not negative); the strings are NUL-terminated. */
+size_t ld_wire_reply_error_size(size_t rid_len, int code, const char *message, const char *field,
+                                const char *section, uint32_t index);
+size_t ld_wire_reply_error(uint8_t *out, const uint8_t *rid, size_t rid_len, int code,
+                           const char *message, const char *field, const char *section,
+                           uint32_t index);
+
 #endif

@@ -30,7 +30,8 @@
  *   - a case: 104 B + title; an exam 160 B; a submission 128 B + its
  *     reviews (4 B each); a KB item, suggestion or QC record 168 B + text;
  *     a level change 88 B; a used one-off id (volunteer report) ~50 B;
- *     who-rated-what and who-did-which-task pairs ~16 B each; a §12
+ *     who-rated-what and who-did-which-task pairs ~30 B each (a 12 B
+ *     row and its 8 B slot in the one hash table, internal.h); a §12
  *     reversible fact 32 B and each pay it made 12 B.
  *   - derived and scratch: the deadline heap (16 B an entry), the board
  *     images of employees changed since the last query (128 B each, at most

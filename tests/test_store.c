@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "wire.h"
 
 /* ------------------------------------------------------------- helpers -- */
 
@@ -88,7 +89,7 @@ static const uint8_t *key_of(const char *rid)
     ld_store_request_key(buf[slot], "t", (const uint8_t *)rid, strlen(rid));
     return buf[slot];
 }
-#define KLEN(rid) (3 + strlen(rid)) /* 0x01, 1, "t", the id */
+#define KLEN(rid) (3 + strlen(rid)) /* the id, "t", 1, 0x01 (format 4) */
 #define KEY(rid) key_of(rid), KLEN(rid)
 
 /* Appends one request of n events for employees emp[i]; returns its result. */
@@ -529,7 +530,10 @@ static void test_s12_request_ids_scoped_per_principal_with_digest(void **state)
     uint8_t kempty[LD_REQUEST_KEY_MAX];
     size_t lempty = ld_store_request_key(kempty, "", rid, 29);
     assert_true(lempty != lsys || memcmp(kempty, ksys, lsys));
-    assert_int_not_equal(ksys[0], kempty[0]);
+    /* format 4: the id first, the namespace in the last byte */
+    assert_memory_equal(ksys, rid, 29);
+    assert_memory_equal(kempty, rid, 29);
+    assert_int_not_equal(ksys[lsys - 1], kempty[lempty - 1]);
     ld_append_t r[3] = {
         {.request_key = km1, .request_key_len = lm1, .events = e0, .n_events = 1},
         {.request_key = ke2, .request_key_len = le2, .events = e1, .n_events = 1},
@@ -982,8 +986,12 @@ static void test_stream_index_chunks_exact_across_reopen_and_crash(void **state)
     rmdir_all(dir);
 }
 
+#define MIG_MAX 1024 /* request ids make_format_3 moves at most */
+static void make_format_3(const char *dir, size_t keep);
+
 /* Rewrites a format 3 store as format 2 would have stored it: one entry
- * per (stream, version), the first `indexed` seqs indexed. */
+ * per (stream, version), the first `indexed` seqs indexed (the request ids
+ * as make_format_3 leaves them). */
 static void make_format_2(const char *dir, const ixmodel_t *m, uint64_t indexed)
 {
     MDB_env *env;
@@ -1043,7 +1051,7 @@ static uint32_t stored_format(const char *dir)
 }
 
 /* A format 2 store (one index entry per event) is read by a read-only open
- * without its index, and migrated to format 3 by a writer's open. */
+ * without its index, and migrated to format 3 (and on to 4) by a writer's open. */
 static void test_format_2_store_read_and_migrated(void **state)
 {
     (void)state;
@@ -1052,6 +1060,7 @@ static void test_format_2_store_read_and_migrated(void **state)
     ld_store_t *s = open_store(dir, LD_DURABILITY_NOSYNC, 0);
     ix_append(s, m, 0, 300);
     ld_store_close(&s);
+    make_format_3(dir, 0);
     make_format_2(dir, m, 280);
     assert_int_equal(index_entries(dir), 280);
 
@@ -1065,7 +1074,7 @@ static void test_format_2_store_read_and_migrated(void **state)
     assert_int_equal(stored_format(dir), 2);
 
     s = open_store(dir, LD_DURABILITY_NOSYNC, 0);
-    assert_int_equal(stored_format(dir), 3);
+    assert_int_equal(stored_format(dir), LD_STORE_FORMAT); /* 2 -> 3 -> 4 */
     assert_int_equal(ld_store_index_pending(s), 0); /* rebuilt at open */
     assert_int_equal(index_entries(dir), ix_chunks(m));
     ix_check(s, m);
@@ -1077,6 +1086,226 @@ static void test_format_2_store_read_and_migrated(void **state)
     ld_store_close(&s);
     free(m);
     rmdir_all(dir);
+}
+
+/* Rewrites a format 4 store's request ids as format 2/3 stored them: in
+ * "requests", keyed 0x01, u8 principal length, principal, id (0x00, id for
+ * the daemon's own). Keys from the keep-th on move; with keep 0 the table
+ * "request_ids" goes too (a store format 3 wrote), otherwise it keeps the
+ * first keep keys (a migration cut short by a crash). Format: 3. */
+static void make_format_3(const char *dir, size_t keep)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi ids, old, meta;
+    MDB_cursor *c;
+    mdb_env_create(&env);
+    mdb_env_set_maxdbs(env, 8);
+    mdb_env_set_mapsize(env, (size_t)64 << 20);
+    assert_int_equal(mdb_env_open(env, dir, 0, 0640), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "request_ids", 0, &ids), 0);
+    assert_int_equal(mdb_dbi_open(txn, "requests", MDB_CREATE, &old), 0);
+    assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+    assert_int_equal(mdb_cursor_open(txn, ids, &c), 0);
+    MDB_val k, v;
+    size_t i = 0;
+    for (int rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT), i++) {
+        if (i < keep)
+            continue;
+        const uint8_t *kk = k.mv_data;
+        size_t n = k.mv_size;
+        uint8_t ok[LD_REQUEST_KEY_MAX];
+        if (kk[n - 1] == 0x00) {
+            ok[0] = 0x00;
+            memcpy(ok + 1, kk, n - 1);
+        } else {
+            assert_int_equal(kk[n - 1], 0x01);
+            size_t plen = kk[n - 2], rlen = n - 2 - plen;
+            ok[0] = 0x01;
+            ok[1] = (uint8_t)plen;
+            memcpy(ok + 2, kk + rlen, plen);
+            memcpy(ok + 2 + plen, kk, rlen);
+        }
+        MDB_val okv = {n, ok};
+        assert_int_equal(mdb_put(txn, old, &okv, &v, 0), 0);
+    }
+    mdb_cursor_close(c);
+    /* the moved ones leave "request_ids" (every one with keep 0) */
+    if (!keep) {
+        assert_int_equal(mdb_drop(txn, ids, 1), 0);
+    } else {
+        uint8_t (*gone)[LD_REQUEST_KEY_MAX] = calloc(MIG_MAX, sizeof *gone);
+        size_t *glen = calloc(MIG_MAX, sizeof *glen), ng = 0;
+        assert_int_equal(mdb_cursor_open(txn, ids, &c), 0);
+        i = 0;
+        for (int rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+             rc = mdb_cursor_get(c, &k, &v, MDB_NEXT), i++) {
+            if (i < keep)
+                continue;
+            assert_true(ng < MIG_MAX);
+            memcpy(gone[ng], k.mv_data, k.mv_size);
+            glen[ng++] = k.mv_size;
+        }
+        mdb_cursor_close(c);
+        for (size_t g = 0; g < ng; g++) {
+            MDB_val gk = {glen[g], gone[g]};
+            assert_int_equal(mdb_del(txn, ids, &gk, NULL), 0);
+        }
+        free(gone);
+        free(glen);
+    }
+    uint8_t three[4] = {0, 0, 0, 3};
+    MDB_val fk = {6, "format"}, fv = {4, three};
+    assert_int_equal(mdb_put(txn, meta, &fk, &fv, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+}
+
+/* Whether the store in dir still has the table name. */
+static bool has_table(const char *dir, const char *name)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    mdb_env_create(&env);
+    mdb_env_set_maxdbs(env, 8);
+    assert_int_equal(mdb_env_open(env, dir, MDB_RDONLY, 0640), 0);
+    mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
+    bool found = mdb_dbi_open(txn, name, 0, &dbi) == 0;
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
+    return found;
+}
+
+typedef struct {
+    size_t n, expect;
+    int bad;
+} keywalk_t;
+
+static int kw_size(void *ctx, uint64_t n)
+{
+    ((keywalk_t *)ctx)->expect = (size_t)n;
+    return 0;
+}
+
+/* Each key walked must be a format 4 key of a request written (r-NNNN or the daemon's d-N). */
+static int kw_key(void *ctx, const uint8_t *key, size_t len)
+{
+    keywalk_t *w = ctx;
+    uint8_t want[LD_REQUEST_KEY_MAX];
+    char rid[16];
+    size_t wl;
+    if (len == 7 && key[6] == 0x00) {
+        memcpy(rid, key, 6), rid[6] = 0;
+        wl = ld_store_request_key(want, NULL, key, 6);
+    } else {
+        snprintf(rid, sizeof rid, "%.*s", len >= 3 ? (int)len - 3 : 0, (const char *)key);
+        wl = ld_store_request_key(want, "t", (const uint8_t *)rid, strlen(rid));
+    }
+    if (wl != len || memcmp(want, key, len))
+        w->bad++;
+    w->n++;
+    return 0;
+}
+
+#define MIG_N 300
+
+/* The 300 client ids and 2 daemon ids, each with its first seq and digest. */
+static void mig_check(ld_store_t *s)
+{
+    uint64_t first;
+    uint32_t count;
+    uint8_t dg[LD_HASH_LEN];
+    char rid[16];
+    for (int i = 0; i < MIG_N; i++) {
+        snprintf(rid, sizeof rid, "r-%04d", i);
+        assert_int_equal(ld_store_request_get(s, KEY(rid), &first, &count, dg), 0);
+        assert_int_equal(first, (uint64_t)i + 1);
+        assert_int_equal(count, 1);
+        assert_int_equal(dg[0], (uint8_t)(i & 0x7f));
+    }
+    for (int i = 0; i < 2; i++) {
+        uint8_t k[LD_REQUEST_KEY_MAX];
+        snprintf(rid, sizeof rid, "d-%04d", i);
+        size_t kl = ld_store_request_key(k, NULL, (const uint8_t *)rid, 6);
+        assert_int_equal(ld_store_request_get(s, k, kl, &first, &count, dg), 0);
+        assert_int_equal(first, (uint64_t)MIG_N + 1 + i);
+    }
+    assert_int_equal(ld_store_request_get(s, KEY("r-9999"), &first, &count, dg), LD_ENOTFOUND);
+    keywalk_t w = {0};
+    assert_int_equal(ld_store_request_keys(s, kw_size, kw_key, &w), 0);
+    assert_int_equal(w.expect, MIG_N + 2);
+    assert_int_equal(w.n, MIG_N + 2);
+    assert_int_equal(w.bad, 0);
+}
+
+/* §12, store format 4: request ids are keyed id first. A format 3 store
+ * (keyed principal first), whole or with a migration cut short, is read by
+ * a read-only open as it is and migrated by a writer's open: every id is
+ * found with its first seq and digest, a repeat is a duplicate, a repeat
+ * with other commands is refused, and the old table is gone. */
+static void test_s12_format_3_request_ids_read_and_migrated(void **state)
+{
+    (void)state;
+    for (size_t keep = 0; keep <= 150; keep += 150) {
+        char *dir = tmpdir();
+        ld_store_t *s = open_store(dir, LD_DURABILITY_NOSYNC, 0);
+        char rid[16];
+        for (int i = 0; i < MIG_N; i++) {
+            snprintf(rid, sizeof rid, "r-%04d", i);
+            const char *e[] = {"emp/a"};
+            digest_byte = (uint8_t)(i & 0x7f);
+            assert_int_equal(append_req(s, rid, e, 1, NULL).rc, 0);
+        }
+        digest_byte = 0;
+        for (int i = 0; i < 2; i++) {
+            tev_t t;
+            tev_init(&t, "emp/b", 1, NULL);
+            Ladder__V1__Event *ev[] = {&t.ev};
+            uint8_t k[LD_REQUEST_KEY_MAX];
+            snprintf(rid, sizeof rid, "d-%04d", i);
+            ld_append_t r = {.request_key = k,
+                             .request_key_len = ld_store_request_key(k, NULL, (const uint8_t *)rid, 6),
+                             .events = ev, .n_events = 1};
+            assert_int_equal(ld_store_append(s, &r, 1), 0);
+            assert_int_equal(r.rc, 0);
+        }
+        ld_store_close(&s);
+        make_format_3(dir, keep);
+        assert_int_equal(stored_format(dir), 3);
+        assert_int_equal(has_table(dir, "request_ids"), keep > 0);
+
+        ld_store_options_t ro = {.read_only = true};
+        char err[256];
+        assert_int_equal(ld_store_open(&s, dir, &ro, err, sizeof err), 0);
+        mig_check(s);
+        ld_store_close(&s);
+        assert_int_equal(stored_format(dir), 3);
+
+        s = open_store(dir, LD_DURABILITY_NOSYNC, 0);
+        assert_int_equal(stored_format(dir), LD_STORE_FORMAT);
+        assert_false(has_table(dir, "requests"));
+        mig_check(s);
+        const char *e[] = {"emp/a"};
+        digest_byte = 7;
+        ld_append_t again = append_req(s, "r-0007", e, 1, NULL);
+        assert_true(again.duplicate);
+        assert_int_equal(again.first_seq, 8);
+        digest_byte = 9;
+        again = append_req(s, "r-0007", e, 1, NULL);
+        assert_int_equal(again.rc, LD_EREUSED);
+        digest_byte = 0;
+        uint64_t head;
+        ld_store_head(s, &head, NULL);
+        assert_int_equal(head, MIG_N + 2);
+        ld_store_close(&s);
+        s = open_store(dir, LD_DURABILITY_NOSYNC, 0);
+        mig_check(s);
+        ld_store_close(&s);
+        rmdir_all(dir);
+    }
 }
 
 typedef struct {
@@ -1170,6 +1399,84 @@ static void test_stored_bytes_are_protobuf_c_packing_for_every_body_kind(void **
     assert_int_equal(ld_store_verify(s, &bad, NULL, 0), 0);
     ld_store_close(&s);
     rmdir_all(dir);
+}
+
+/* wire.c packs the reply to commands (Reply{request_id, ok: Ok{seqs}}) by
+ * hand: the same bytes as protobuf-c's, for ids of 0..64 bytes and seq lists
+ * of 0..300 seqs of every varint length. */
+static void test_reply_seqs_packing_is_protobuf_c_packing(void **state)
+{
+    (void)state;
+    static uint64_t seqs[300];
+    uint8_t rid[64];
+    memset(rid, 'r', sizeof rid);
+    size_t lens[] = {0, 1, 5, 16, 64}, counts[] = {0, 1, 2, 17, 300};
+    for (size_t a = 0; a < 5; a++)
+        for (size_t c = 0; c < 5; c++)
+            for (int shift = 0; shift < 64; shift += 9) {
+                for (size_t i = 0; i < counts[c]; i++)
+                    seqs[i] = ((uint64_t)1 << shift) + i * 131;
+                Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
+                ok.n_seqs = counts[c], ok.seqs = seqs;
+                Ladder__V1__Reply r = LADDER__V1__REPLY__INIT;
+                r.request_id = (ProtobufCBinaryData){lens[a], rid};
+                r.outcome_case = LADDER__V1__REPLY__OUTCOME_OK;
+                r.ok = &ok;
+                size_t want = ladder__v1__reply__get_packed_size(&r);
+                size_t size = ld_wire_reply_seqs_size(lens[a], seqs, counts[c]);
+                uint8_t *x = malloc(want + 1), *y = malloc(size + 1);
+                assert_int_equal(ladder__v1__reply__pack(&r, x), want);
+                assert_int_equal(ld_wire_reply_seqs(y, rid, lens[a], seqs, counts[c]), size);
+                if (size != want || memcmp(x, y, want))
+                    fail_msg("id %zu bytes, %zu seqs from 2^%d: %zu bytes, protobuf-c %zu", lens[a],
+                             counts[c], shift, size, want);
+                free(x);
+                free(y);
+            }
+}
+
+/* wire.c packs refusals (Reply{request_id, error: Error{...}}) by hand: the
+ * same bytes as protobuf-c's for every field empty or set, short and long
+ * (a two-byte length), codes and command indexes of one and two bytes. */
+static void test_reply_error_packing_is_protobuf_c_packing(void **state)
+{
+    (void)state;
+    static const char *strs[] = {"", "x", "§6.5: level-1 needs 40 points; a longer message, long "
+                                          "enough that its length takes two bytes of varint: "
+                                          "more than one hundred and twenty-seven bytes"};
+    static const int codes[] = {0, 3, 127, 128, 300};
+    static const uint32_t idx[] = {0, 1, 200};
+    uint8_t rid[64];
+    memset(rid, 'q', sizeof rid);
+    size_t lens[] = {0, 7, 64}, n = 0;
+    for (size_t a = 0; a < 3; a++)
+        for (size_t c = 0; c < 5; c++)
+            for (size_t m = 0; m < 27; m++)
+                for (size_t i = 0; i < 3; i++) {
+                    const char *msg = strs[m % 3], *field = strs[m / 3 % 3], *sec = strs[m / 9];
+                    Ladder__V1__Error e = LADDER__V1__ERROR__INIT;
+                    e.code = (Ladder__V1__ErrorCode)codes[c];
+                    e.message = (char *)msg, e.field = (char *)field, e.section = (char *)sec;
+                    e.command_index = idx[i];
+                    Ladder__V1__Reply r = LADDER__V1__REPLY__INIT;
+                    r.request_id = (ProtobufCBinaryData){lens[a], rid};
+                    r.outcome_case = LADDER__V1__REPLY__OUTCOME_ERROR;
+                    r.error = &e;
+                    size_t want = ladder__v1__reply__get_packed_size(&r);
+                    size_t size = ld_wire_reply_error_size(lens[a], codes[c], msg, field, sec, idx[i]);
+                    uint8_t *x = malloc(want + 1), *y = malloc(size + 1);
+                    assert_int_equal(ladder__v1__reply__pack(&r, x), want);
+                    assert_int_equal(ld_wire_reply_error(y, rid, lens[a], codes[c], msg, field, sec,
+                                                         idx[i]),
+                                     size);
+                    if (size != want || memcmp(x, y, want))
+                        fail_msg("id %zu bytes, code %d, strings %zu, index %u: %zu bytes, "
+                                 "protobuf-c %zu", lens[a], codes[c], m, idx[i], size, want);
+                    free(x);
+                    free(y);
+                    n++;
+                }
+    assert_int_equal(n, 3 * 5 * 27 * 3);
 }
 
 static void test_snapshot_put_get(void **state)
@@ -1378,6 +1685,9 @@ int main(void)
         cmocka_unit_test(test_crash_kill9_keeps_every_acknowledged_batch),
         cmocka_unit_test(test_format_1_refused_clearly),
         cmocka_unit_test(test_s12_request_ids_scoped_per_principal_with_digest),
+        cmocka_unit_test(test_s12_format_3_request_ids_read_and_migrated),
+        cmocka_unit_test(test_reply_seqs_packing_is_protobuf_c_packing),
+        cmocka_unit_test(test_reply_error_packing_is_protobuf_c_packing),
         cmocka_unit_test(test_data_directory_lock),
         cmocka_unit_test(test_open_refuses_damaged_stores),
         cmocka_unit_test(test_read_only_open_creates_nothing),
