@@ -30,6 +30,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "fnv.h"
 #include "log.h"
 #include "shell.h"
 
@@ -38,9 +39,7 @@
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
 {
-    const uint8_t *b = p;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ b[i]) * 1099511628211ull;
+    h = ld_fnv1a(p, n, h);
     return h < 2 ? h + 2 : h; /* 0 and 1 mark empty and dead slots */
 }
 
@@ -145,7 +144,7 @@ static void handle(server_t *s, zmq_msg_t *m)
     bool sub = d[0] == 1;
     const char *addr = zmq_msg_gets(m, "Peer-Address");
     const char *user = u->curve ? zmq_msg_gets(m, "User-Id") : NULL;
-    uint64_t topic = fnv(1469598103934665603ull, d + 1, n - 1);
+    uint64_t topic = fnv(LD_FNV_BASIS, d + 1, n - 1);
     void *z = s->publisher.sock;
     if (!addr) {
         /* a peer went away: libzmq already removed it; charge its one holder */
@@ -161,7 +160,7 @@ static void handle(server_t *s, zmq_msg_t *m)
         s->st.subscriptions = u->pairs.n;
         return;
     }
-    uint64_t origin = fnv(fnv(1469598103934665603ull, addr, strlen(addr) + 1), user ? user : "",
+    uint64_t origin = fnv(fnv(LD_FNV_BASIS, addr, strlen(addr) + 1), user ? user : "",
                           user ? strlen(user) : 0);
     ld_subslot_t *p = map_get(&u->pairs, origin, topic);
     if (!sub) {

@@ -4,8 +4,11 @@
  *
  * Each board is a sorted sequence in blocks of at most LD_BLOCK entries (a
  * two-level B-tree): the block is found by a binary search over the blocks'
- * first scores (a query starts in a small top index), the entry within it;
- * counts before each block give ranks. Order: more points first, then
+ * first keys (score and time; a query starts in a small top index), the
+ * entry within it; counts before each block, summed from a dense array of
+ * block sizes, give ranks. A rank query waits for few misses: the search's
+ * lines and the block's are asked for at once, and an entry carries its
+ * employee's name offset, so a row's name and record are fetched together. Order: more points first, then
  * whoever reached the score first, then the employee id.
  *
  * Only the current period of each window has boards: the period of the
@@ -27,7 +30,22 @@
 
 #include "internal.h"
 
-#define NODE(c, e, slot) (&(c)->bn[(size_t)(e) * LD_SLOTS + (slot)])
+#if defined(__GNUC__)
+#define prefetch(p) __builtin_prefetch(p)
+#else
+#define prefetch(p) ((void)(p))
+#endif
+
+_Static_assert(LD_BLOCK <= UINT16_MAX, "board_t.bcnt holds a block's count in 16 bits");
+
+/* Asks for every line of a block at once: a search then waits for one miss,
+ * not for one per step. */
+static inline void block_prefetch(const bblock_t *blk)
+{
+    const char *p = (const char *)blk;
+    for (size_t o = 0; o < sizeof *blk + LD_BLOCK * sizeof blk->e[0]; o += 64)
+        prefetch(p + o);
+}
 
 int32_t ld_window_period(const ld_core_t *c, int window, int64_t at)
 {
@@ -99,30 +117,53 @@ static inline int order(const ld_core_t *c, const bent_t *a, const bent_t *b)
         return a->at < b->at ? -1 : 1;
     if (a->emp == b->emp)
         return 0;
-    uint64_t ka = c->bidkey[a->emp], kb = c->bidkey[b->emp];
+    uint64_t ka = c->bemp[a->emp].idkey, kb = c->bemp[b->emp].idkey;
     if (ka != kb) /* the ids' first 8 bytes decide, as strcmp would */
         return ka < kb ? -1 : 1;
     return strcmp(c->emps[a->emp].id, c->emps[b->emp].id) < 0 ? -1 : 1;
 }
 
-/* Notes emp's id key (before any of its entries is placed). */
-static void idkey_set(ld_core_t *c, uint32_t emp)
+/* Notes emp's id key and row card (before any of its entries is placed);
+ * returns the card's offset. */
+static uint32_t emp_place(ld_core_t *c, uint32_t emp)
 {
-    if ((size_t)emp >= c->bidkey_cap) {
-        size_t cap = c->bidkey_cap ? c->bidkey_cap : 64;
+    if ((size_t)emp >= c->bemp_cap) {
+        size_t cap = c->bemp_cap ? c->bemp_cap : 64;
         while (cap <= emp)
             cap *= 2;
-        c->bidkey = ld_xrealloc(c->bidkey, cap * sizeof *c->bidkey);
-        c->bidkey_cap = cap;
+        c->bemp = ld_xrealloc(c->bemp, cap * sizeof *c->bemp);
+        memset(c->bemp + c->bemp_cap, 0, (cap - c->bemp_cap) * sizeof *c->bemp);
+        c->bemp_cap = cap;
     }
-    const unsigned char *id = (const unsigned char *)c->emps[emp].id;
-    uint64_t k = 0;
-    for (int i = 0; i < 8; i++) {
-        k = k << 8 | *id;
-        if (*id)
-            id++;
+    const emp_t *e = &c->emps[emp];
+    bemp_t *be = &c->bemp[emp];
+    if (!be->card) {
+        const char *name = ld_emp_name(c, e);
+        size_t il = strlen(e->id) + 1, nl = strlen(name) + 1;
+        if (c->bcards_len + 1 + il + nl > c->bcards_cap) {
+            size_t cap = c->bcards_cap ? c->bcards_cap : 4096;
+            while (cap < c->bcards_len + 1 + il + nl)
+                cap *= 2;
+            c->bcards = ld_xrealloc(c->bcards, cap);
+            c->bcards_cap = cap;
+            if (!c->bcards_len)
+                c->bcards_len = 1; /* offset 0 means "no card" */
+        }
+        be->card = (uint32_t)c->bcards_len;
+        memcpy(c->bcards + c->bcards_len + 1, e->id, il);
+        memcpy(c->bcards + c->bcards_len + 1 + il, name, nl);
+        c->bcards_len += 1 + il + nl;
+        const unsigned char *id = (const unsigned char *)e->id;
+        uint64_t k = 0;
+        for (int i = 0; i < 8; i++) {
+            k = k << 8 | *id;
+            if (*id)
+                id++;
+        }
+        be->idkey = k;
     }
-    c->bidkey[emp] = k;
+    c->bcards[be->card] = (char)e->level;
+    return be->card;
 }
 
 /* --------------------------------------------------------------- blocks -- */
@@ -139,8 +180,8 @@ static void board_clear(board_t *b)
 {
     for (uint32_t j = 0; j < b->n_blocks; j++)
         free(b->blk[j]);
-    free(b->blk), free(b->first), free(b->fscore), free(b->prefix), free(b->top);
-    b->blk = NULL, b->first = NULL, b->fscore = NULL, b->prefix = NULL, b->top = NULL;
+    free(b->blk), free(b->first), free(b->fkey), free(b->bcnt), free(b->prefix), free(b->top);
+    b->blk = NULL, b->first = NULL, b->fkey = NULL, b->bcnt = NULL, b->prefix = NULL, b->top = NULL;
     b->size = b->n_blocks = b->cap_blocks = b->prefix_ok = b->n_top = b->top_cap = 0;
     b->top_ok = false;
 }
@@ -148,7 +189,7 @@ static void board_clear(board_t *b)
 static void set_first(board_t *b, uint32_t j, const bent_t *x)
 {
     b->first[j] = *x;
-    b->fscore[j] = x->score;
+    b->fkey[j] = (bkey_t){x->score, x->at};
     b->top_ok = false;
 }
 
@@ -159,14 +200,17 @@ static void blocks_open(board_t *b, uint32_t j, bblock_t *blk)
         b->cap_blocks = b->cap_blocks ? b->cap_blocks * 2 : 4;
         b->blk = ld_xrealloc(b->blk, b->cap_blocks * sizeof *b->blk);
         b->first = ld_xrealloc(b->first, b->cap_blocks * sizeof *b->first);
-        b->fscore = ld_xrealloc(b->fscore, b->cap_blocks * sizeof *b->fscore);
+        b->fkey = ld_xrealloc(b->fkey, b->cap_blocks * sizeof *b->fkey);
+        b->bcnt = ld_xrealloc(b->bcnt, b->cap_blocks * sizeof *b->bcnt);
         b->prefix = ld_xrealloc(b->prefix, b->cap_blocks * sizeof *b->prefix);
     }
     uint32_t m = b->n_blocks - j;
     memmove(b->blk + j + 1, b->blk + j, m * sizeof *b->blk);
     memmove(b->first + j + 1, b->first + j, m * sizeof *b->first);
-    memmove(b->fscore + j + 1, b->fscore + j, m * sizeof *b->fscore);
+    memmove(b->fkey + j + 1, b->fkey + j, m * sizeof *b->fkey);
+    memmove(b->bcnt + j + 1, b->bcnt + j, m * sizeof *b->bcnt);
     b->blk[j] = blk;
+    b->bcnt[j] = (uint16_t)blk->n;
     if (blk->n)
         set_first(b, j, &blk->e[0]);
     b->n_blocks++;
@@ -181,16 +225,17 @@ static void blocks_close(board_t *b, uint32_t j)
     uint32_t m = b->n_blocks - j - 1;
     memmove(b->blk + j, b->blk + j + 1, m * sizeof *b->blk);
     memmove(b->first + j, b->first + j + 1, m * sizeof *b->first);
-    memmove(b->fscore + j, b->fscore + j + 1, m * sizeof *b->fscore);
+    memmove(b->fkey + j, b->fkey + j + 1, m * sizeof *b->fkey);
+    memmove(b->bcnt + j, b->bcnt + j + 1, m * sizeof *b->bcnt);
     b->n_blocks--;
     b->top_ok = false;
     if (b->prefix_ok > j)
         b->prefix_ok = j;
 }
 
-/* A query's search starts in a small index: the first score of every
- * LD_TOP-th block (some KB, so it stays cached), then reads two lines of
- * fscore and one block: two pages instead of a binary search's dozen.
+/* A query's search starts in a small index: the first key of every
+ * LD_TOP-th block (some KB, so it stays cached), then reads four lines of
+ * fkey and one block: two pages instead of a binary search's dozen.
  * Rebuilt by the first query after the blocks changed (a flush does not
  * keep it). */
 #define LD_TOP 16
@@ -205,13 +250,24 @@ static void top_fill(board_t *b)
         b->top = ld_xrealloc(b->top, b->top_cap * sizeof *b->top);
     }
     for (uint32_t t = 0; t < n; t++)
-        b->top[t] = b->fscore[t * LD_TOP];
+        b->top[t] = b->fkey[t * LD_TOP];
     b->n_top = n;
     b->top_ok = true;
 }
 
+/* Whether block key k (of first entry f) is not after x. */
+static inline bool key_le(const ld_core_t *c, const bkey_t *k, const bent_t *f, const bent_t *x)
+{
+    if (k->score != x->score)
+        return k->score > x->score;
+    if (k->at != x->at)
+        return k->at < x->at;
+    return order(c, f, x) <= 0;
+}
+
 /* The block that holds (or would hold) x: the last whose first entry is not
- * after x, or block 0. With `query`, through the top index. */
+ * after x, or block 0. With `query`, through the top index, and the lines
+ * of the LD_TOP blocks it leaves are asked for at once (keys and pointers). */
 static uint32_t block_for(const ld_core_t *c, board_t *b, const bent_t *x, bool query)
 {
     uint32_t lo = 1, hi = b->n_blocks; /* answer in [lo-1, hi) */
@@ -220,20 +276,23 @@ static uint32_t block_for(const ld_core_t *c, board_t *b, const bent_t *x, bool 
         uint32_t tlo = 1, thi = b->n_top; /* the last top block not after x */
         while (tlo < thi) {
             uint32_t mid = tlo + (thi - tlo) / 2;
-            if (b->top[mid] != x->score ? b->top[mid] > x->score
-                                        : order(c, &b->first[mid * LD_TOP], x) <= 0)
+            if (key_le(c, &b->top[mid], &b->first[mid * LD_TOP], x))
                 tlo = mid + 1;
             else
                 thi = mid;
         }
         lo = (tlo - 1) * LD_TOP + 1;
         hi = tlo * LD_TOP < b->n_blocks ? tlo * LD_TOP : b->n_blocks;
+        for (uint32_t j = lo - 1; j < hi; j += 64 / sizeof *b->fkey)
+            prefetch(&b->fkey[j]);
+        prefetch(&b->fkey[hi - 1]);
+        for (uint32_t j = lo - 1; j < hi; j += 64 / sizeof *b->blk)
+            prefetch(&b->blk[j]);
+        prefetch(&b->blk[hi - 1]);
     }
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        /* the scores alone (8 B apart) decide most steps */
-        if (b->fscore[mid] != x->score ? b->fscore[mid] > x->score
-                                       : order(c, &b->first[mid], x) <= 0)
+        if (key_le(c, &b->fkey[mid], &b->first[mid], x))
             lo = mid + 1;
         else
             hi = mid;
@@ -272,6 +331,7 @@ static void board_put(ld_core_t *c, board_t *b, const bent_t *x)
         r->n = LD_BLOCK / 2;
         memcpy(r->e, blk->e + LD_BLOCK / 2, r->n * sizeof r->e[0]);
         blk->n = LD_BLOCK / 2;
+        b->bcnt[j] = LD_BLOCK / 2;
         blocks_open(b, j + 1, r);
         if (order(c, x, &r->e[0]) > 0)
             blk = r, j++;
@@ -285,6 +345,7 @@ static void board_put(ld_core_t *c, board_t *b, const bent_t *x)
     memmove(blk->e + p + 1, blk->e + p, (blk->n - p) * sizeof blk->e[0]);
     blk->e[p] = *x;
     blk->n++;
+    b->bcnt[j] = (uint16_t)blk->n;
     if (p == 0)
         set_first(b, j, x);
     if (b->prefix_ok > j + 1)
@@ -305,6 +366,7 @@ static void board_take(ld_core_t *c, board_t *b, const bent_t *x)
     b->size--;
     memmove(blk->e + p, blk->e + p + 1, (blk->n - p - 1) * sizeof blk->e[0]);
     blk->n--;
+    b->bcnt[j] = (uint16_t)blk->n;
     if (b->prefix_ok > j + 1)
         b->prefix_ok = j + 1;
     if (!blk->n) {
@@ -323,6 +385,7 @@ static void board_take(ld_core_t *c, board_t *b, const bent_t *x)
         }
         memcpy(blk->e + blk->n, r->e, r->n * sizeof r->e[0]);
         blk->n += r->n;
+        b->bcnt[j] = (uint16_t)blk->n;
         blocks_close(b, j + 1);
         if (b->prefix_ok > j)
             b->prefix_ok = j;
@@ -334,11 +397,10 @@ static void prefix_fill(board_t *b, uint32_t upto)
     uint32_t j = b->prefix_ok;
     if (j >= upto)
         return;
-    uint32_t acc = j ? b->prefix[j - 1] + b->blk[j - 1]->n : 0;
+    uint32_t acc = j ? b->prefix[j - 1] + b->bcnt[j - 1] : 0;
     for (; j < upto; j++) {
         b->prefix[j] = acc;
-        b->blk[j]->before = acc; /* a rank search reads it with the block */
-        acc += b->blk[j]->n;
+        acc += b->bcnt[j];
     }
     b->prefix_ok = upto;
 }
@@ -350,13 +412,14 @@ static uint32_t board_rank(ld_core_t *c, board_t *b, const bent_t *x, uint32_t *
         return 0;
     uint32_t j = block_for(c, b, x, true);
     const bblock_t *blk = b->blk[j];
+    block_prefetch(blk);
     uint32_t p = lower(c, blk, x);
     if (p == blk->n || blk->e[p].emp != x->emp)
         return 0;
     if (b->prefix_ok <= j)
         prefix_fill(b, j + 1);
     *bj = j, *bp = p;
-    return blk->before + p + 1;
+    return b->prefix[j] + p + 1;
 }
 
 /* The block holding 1-based rank k (k <= size). */
@@ -419,12 +482,11 @@ static void image_apply(ld_core_t *c, const bimage_t *m, bool add)
 {
     if (!m->on)
         return;
-    if (add)
-        idkey_set(c, m->emp);
+    uint32_t card = add ? emp_place(c, m->emp) : 0;
     for (int w = 0; w < LD_WINDOWS; w++) {
         if (!on_window(c, m, w))
             continue;
-        bent_t x = {m->score[w], m->at[w], m->emp};
+        bent_t x = {m->score[w], m->at[w], m->emp, card};
         for (int s = 0; s < LD_SCOPES; s++) {
             uint32_t bi = board_get(c, (uint32_t)(w * LD_SCOPES + s), m->value[s], m->period[w], add);
             if (bi == NONE)
@@ -470,6 +532,8 @@ void ld_boards_insert(ld_core_t *c, uint32_t emp) { note(c, emp, false); }
 
 void ld_boards_drop(ld_core_t *c, uint32_t emp)
 {
+    if ((size_t)emp < c->bemp_cap)
+        c->bemp[emp].card = 0; /* the index may next hold someone else */
     if (!c->boards_built)
         return;
     bimage_t m;
@@ -681,17 +745,17 @@ static void board_merge(ld_core_t *c, batch_t *bt, board_t *b, const bent_t *joi
 /* Moves every noted employee (img[0..k): their images before; NONE-emp ones
  * skipped) to where they stand now, or, with no boards yet, places img's
  * employees. */
-static void batch_place(ld_core_t *c, const bimage_t *old, const bimage_t *img, size_t k)
+static void batch_place(ld_core_t *c, const bimage_t *old, bimage_t *img, size_t k)
 {
     batch_t *bt = scratch(c, k);
     for (size_t i = 0; i < k; i++)
         if (img[i].on)
-            idkey_set(c, img[i].emp);
+            img[i].card = emp_place(c, img[i].emp);
     for (int w = 0; w < LD_WINDOWS; w++) {
         size_t n = 0;
         for (size_t i = 0; i < k; i++)
             if (on_window(c, &img[i], w))
-                bt->ents[n++] = (went_t){{img[i].score[w], img[i].at[w], img[i].emp}, (uint32_t)i};
+                bt->ents[n++] = (went_t){{img[i].score[w], img[i].at[w], img[i].emp, img[i].card}, (uint32_t)i};
         went_sort(c, bt->ents, bt->tmp, n);
         for (int s = 0; s < LD_SCOPES; s++) {
             uint32_t slot = (uint32_t)(w * LD_SCOPES + s);
@@ -916,7 +980,8 @@ void ld_boards_free(ld_core_t *c)
     scratch_free(c);
     free(c->boards);
     free(c->bdirty);
-    free(c->bidkey);
+    free(c->bemp);
+    free(c->bcards);
     free(c->bimg);
 }
 
@@ -925,22 +990,17 @@ void ld_boards_free(ld_core_t *c)
 static const char *const window_names[] = {"all", "week", "month", "quarter", "year"};
 static const char *const scope_names[] = {"org", "centre", "team", "level"};
 
-#if defined(__GNUC__)
-#define prefetch(p) __builtin_prefetch(p)
-#else
-#define prefetch(p) ((void)(p))
-#endif
 
 static void add_row(ld_core_t *c, ld_out_t *out, Ladder__V1__Board *b, const bent_t *x,
                     uint32_t rank)
 {
-    const emp_t *e = &c->emps[x->emp];
+    const char *card = c->bcards + x->card; /* level, id, name (bemp_t) */
     Ladder__V1__BoardRow *row = ld_body_new(out, &ladder__v1__board_row__descriptor);
     row->rank = rank;
-    row->employee_id = ld_ostr(out, e->id);
-    row->name = ld_ostr(out, ld_emp_name(c, e));
+    row->employee_id = ld_ostr(out, card + 1);
+    row->name = ld_ostr(out, card + 2 + strlen(card + 1));
     row->points = x->score;
-    row->level = e->level;
+    row->level = (uint8_t)card[0];
     b->rows[b->n_rows++] = row;
 }
 
@@ -1007,7 +1067,7 @@ int ld_boards_query(ld_core_t *c, const Ladder__V1__GetBoard *q, int64_t now, ld
         image_of(c, e, &m);
         uint32_t w = q->window;
         if (bd && m.on && m.period[w] == bd->period && m.value[q->scope] == value) {
-            bent_t x = {m.score[w], m.at[w], e};
+            bent_t x = {m.score[w], m.at[w], e, 0};
             around_rank = board_rank(c, bd, &x, &aj, &ap);
         }
         if (!around_rank)
@@ -1042,11 +1102,10 @@ int ld_boards_query(ld_core_t *c, const Ladder__V1__GetBoard *q, int64_t now, ld
             while (p == bd->blk[j]->n)
                 j++, p = 0;
             ents[n] = &bd->blk[j]->e[p++];
-            prefetch(&c->emps[ents[n]->emp]);
+            const char *card = c->bcards + ents[n]->card;
+            prefetch(card), prefetch(card + 63); /* a card may span two lines */
             n++;
         }
-        for (uint32_t k = 0; k < n; k++)
-            prefetch(ld_emp_name(c, &c->emps[ents[k]->emp]));
         for (uint32_t k = 0; k < n; k++)
             add_row(c, out, b, ents[k], first + k);
     } else if (size && first <= last) {

@@ -24,13 +24,15 @@
  *     entry is 24 B, in blocks of 32 (~2 B of block overhead an entry), on
  *     4 boards (org, centre, team, level) for all time and for each window
  *     where the employee has points in the current period: 96-480 B, plus
- *     8 B of id key. Only the current period's boards exist (the period of
+ *     16 B of id key and card offset and a row card (level, id and name:
+ *     3 B + their lengths). Only the current period's boards exist (the period of
  *     the latest event; GetBoard names no other): they are dropped at the
  *     roll-over, so boards are one set per window, not one per period.
  *   - a case: 104 B + title; an exam 160 B; a submission 128 B + its
  *     reviews (4 B each); a KB item, suggestion or QC record 168 B + text;
  *     a level change 88 B; a used one-off id (volunteer report) ~50 B;
- *     who-rated-what and who-did-which-task pairs ~16 B each; a §12
+ *     who-rated-what and who-did-which-task pairs ~30 B each (a 12 B
+ *     row and its 8 B slot in the one hash table, internal.h); a §12
  *     reversible fact 32 B and each pay it made 12 B.
  *   - derived and scratch: the deadline heap (16 B an entry), the board
  *     images of employees changed since the last query (128 B each, at most

@@ -526,7 +526,7 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
             if (!(s->keys[i] >> 32))
                 goto bad;
             ld_pairs_put(&c->pairs[p], (uint32_t)(s->keys[i] >> 32) - 1, (uint32_t)s->keys[i],
-                         s->values[i]);
+                         s->values[i], NULL);
         }
     }
     for (size_t i = 0; i < st->n_subs; i++) {

@@ -88,14 +88,13 @@ static void restore_vec(vec_t *cur, const vec_t *saved)
 
 void ld_pair_add(ld_core_t *c, int set, uint32_t a, uint32_t b, uint32_t val)
 {
-    uint32_t old;
-    bool had = ld_pairs_get(&c->pairs[set], a, b, &old);
+    uint32_t old = 0;
+    bool had = ld_pairs_put(&c->pairs[set], a, b, val, &old);
     if (c->depth) {
         LD_GROW(c->undo, c->undo_cap, c->undo_n);
         c->undo[c->undo_n++] = (undo_t){.kind = had ? U_PAIR_SET : U_PAIR_ADD, .set = (uint8_t)set,
                                         .idx = a, .b = b, .old_val = old};
     }
-    ld_pairs_put(&c->pairs[set], a, b, val);
 }
 
 /* Facts carry no savepoint stamp (32 bytes each): every change is journaled,
@@ -427,7 +426,7 @@ static void undo_one(ld_core_t *c, const undo_t *u)
         ld_pairs_del(&c->pairs[u->set], u->idx, u->b);
         break;
     case U_PAIR_SET:
-        ld_pairs_put(&c->pairs[u->set], u->idx, u->b, u->old_val);
+        ld_pairs_put(&c->pairs[u->set], u->idx, u->b, u->old_val, NULL);
         break;
     }
 }

@@ -261,16 +261,36 @@ void ld_table_reserve(ld_table_t *t, size_t n)
     huge_hint(t->s, t->cap * sizeof *t->s); /* filled at once (a snapshot load) */
 }
 
-void ld_table_put(ld_table_t *t, uint64_t h, const void *key, uint32_t idx, ld_table_eq_fn eq,
-                  const void *ctx)
+/* The slot of key, or the empty one where it goes (room made first). */
+static ld_slot_t *slot_for(ld_table_t *t, uint32_t tag, const void *key, ld_table_eq_fn eq,
+                           const void *ctx, bool *found)
 {
     if ((t->n + 1) * 4 >= t->cap * 3)
         table_resize(t, t->cap ? t->cap * 2 : 64);
+    return &t->s[probe(t, tag, key, eq, ctx, found)];
+}
+
+void ld_table_put(ld_table_t *t, uint64_t h, const void *key, uint32_t idx, ld_table_eq_fn eq,
+                  const void *ctx)
+{
     bool found;
     uint32_t tag = ld_table_tag(h);
-    size_t i = probe(t, tag, key, eq, ctx, &found);
+    ld_slot_t *s = slot_for(t, tag, key, eq, ctx, &found);
     t->n += !found;
-    t->s[i] = (ld_slot_t){tag, idx};
+    *s = (ld_slot_t){tag, idx};
+}
+
+uint32_t ld_table_insert(ld_table_t *t, uint64_t h, const void *key, uint32_t idx,
+                         ld_table_eq_fn eq, const void *ctx)
+{
+    bool found;
+    uint32_t tag = ld_table_tag(h);
+    ld_slot_t *s = slot_for(t, tag, key, eq, ctx, &found);
+    if (found)
+        return s->idx;
+    t->n++;
+    *s = (ld_slot_t){tag, idx};
+    return NONE;
 }
 
 /* Empties slot i and shifts back the slots after it that would otherwise
@@ -360,18 +380,20 @@ void ld_pairs_reserve(ld_pairs_t *s, size_t n)
     ld_table_reserve(&s->ix, n);
 }
 
-void ld_pairs_put(ld_pairs_t *s, uint32_t a, uint32_t b, uint32_t val)
+bool ld_pairs_put(ld_pairs_t *s, uint32_t a, uint32_t b, uint32_t val, uint32_t *old)
 {
     pair_key_t k = {a, b};
-    uint64_t h = pair_hash(a, b);
-    uint32_t i = ld_table_get(&s->ix, h, &k, pair_eq, s->e);
-    if (i == NONE) {
-        LD_GROW(s->e, s->cap, s->n);
-        i = (uint32_t)s->n++;
-        s->e[i] = (ld_pair_t){a, b, val};
-        ld_table_put(&s->ix, h, &k, i, pair_eq, s->e);
+    /* one probe: the new row's index goes in unless the pair is there */
+    uint32_t i = ld_table_insert(&s->ix, pair_hash(a, b), &k, (uint32_t)s->n, pair_eq, s->e);
+    if (i != NONE) {
+        if (old)
+            *old = s->e[i].val;
+        s->e[i].val = val;
+        return true;
     }
-    s->e[i].val = val;
+    LD_GROW(s->e, s->cap, s->n);
+    s->e[s->n++] = (ld_pair_t){a, b, val};
+    return false;
 }
 
 void ld_pairs_del(ld_pairs_t *s, uint32_t a, uint32_t b)

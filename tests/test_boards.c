@@ -201,6 +201,40 @@ static void test_s9_boards_follow_undo_and_snapshot(void **s)
     ld_core_destroy(&loaded);
 }
 
+/* §9: a row shows the employee's own id, name and current level: after a
+ * promotion (the level changes while the boards stand), and when a hire is
+ * undone after the boards placed it and the next hire takes its place. */
+static void test_s9_rows_show_id_name_and_current_level(void **s)
+{
+    (void)s;
+    hire("a"), hire("b");
+    adjust("a", 5), adjust("b", 7);
+    Ladder__V1__Board *b = board_q(0, 0, "", 10, NULL);
+    assert_int_equal(b->n_rows, 2);
+    assert_string_equal(b->rows[0]->name, "b");
+    assert_int_equal(b->rows[0]->level, 0);
+    promote("b");
+    b = board_q(0, 0, "", 10, "b");
+    assert_string_equal(b->rows[0]->employee_id, "b");
+    assert_string_equal(b->rows[0]->name, "b");
+    assert_int_equal(b->rows[0]->level, 1);
+    assert_string_equal(b->rows[1]->name, "a");
+    assert_int_equal(b->rows[1]->level, 0);
+    uint32_t mark = ld_core_savepoint(F.c);
+    hire("undone");
+    adjust("undone", 100000);
+    assert_string_equal(board_q(0, 0, "", 1, NULL)->rows[0]->name, "undone");
+    ld_core_rollback(F.c, mark);
+    ld_core_release(F.c);
+    hire("kept");
+    adjust("kept", 100000);
+    b = board_q(0, 0, "", 10, NULL);
+    assert_int_equal(b->n_rows, 3);
+    assert_string_equal(b->rows[0]->employee_id, "kept");
+    assert_string_equal(b->rows[0]->name, "kept");
+    assert_int_equal(b->rows[0]->level, 0);
+}
+
 /* Packs one board's answer (compared byte for byte). */
 static uint8_t *board_bytes(int window, int scope, const char *value, const char *around,
                             size_t *len)
@@ -348,6 +382,7 @@ int main(void)
         T(test_s9_month_quarter_year_boundaries_in_plus_8),
         T(test_s9_scopes_centre_team_level),
         T(test_s9_boards_follow_undo_and_snapshot),
+        T(test_s9_rows_show_id_name_and_current_level),
         T(test_s9_a_big_catch_up_answers_as_boards_built_anew),
         T(test_s9_boards_stepped_a_few_at_a_time_answer_exactly),
     };
