@@ -153,6 +153,28 @@ static inline bool d_ready(daemon_t *d)
     return false;
 }
 
+/* A test's ladderd on a fresh store, /tmp/ladder-test-<name>-XXXXXX, with
+ * extra args, answering (aborts otherwise): the setup every daemon test has. */
+static inline void d_open(daemon_t *d, const char *name, const char *const *extra)
+{
+    memset(d, 0, sizeof *d);
+    snprintf(d->dir, sizeof d->dir, "/tmp/ladder-test-%s-XXXXXX", name);
+    if (!mkdtemp(d->dir))
+        d_fail("mkdtemp");
+    d_start(d, extra);
+    if (!d_ready(d))
+        d_fail("ladderd did not answer");
+}
+
+/* Stops d_open's ladderd and removes its store; 0, or system()'s status. */
+static inline int d_remove(daemon_t *d)
+{
+    d_destroy(d);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", d->dir);
+    return system(cmd);
+}
+
 /* One command as a manager (or the given principal), with a fresh request id. */
 static inline Ladder__V1__Reply *d_cmd_as(daemon_t *d, Ladder__V1__Command *c, const char *who,
                                          uint32_t roles)

@@ -66,12 +66,8 @@ static void accepted_case(const char *sub, const char *case_id, const char *titl
 static int group_setup(void **s)
 {
     (void)s;
-    memset(&D, 0, sizeof D);
-    snprintf(D.dir, sizeof D.dir, "/tmp/ladder-test-access-XXXXXX");
-    assert_non_null(mkdtemp(D.dir));
     static const char *const manual[] = {"--clock", "manual", NULL};
-    d_start(&D, manual);
-    assert_true(d_ready(&D));
+    d_open(&D, "access", manual);
     Ladder__V1__AdvanceClock ac = LADDER__V1__ADVANCE_CLOCK__INIT;
     ac.to_ms = 1767542400000LL;
     Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
@@ -110,10 +106,7 @@ static int group_setup(void **s)
 static int group_teardown(void **s)
 {
     (void)s;
-    d_destroy(&D);
-    char cmdl[512];
-    snprintf(cmdl, sizeof cmdl, "rm -rf %s", D.dir);
-    return system(cmdl);
+    return d_remove(&D);
 }
 
 /* ------------------------------------------------------------- queries -- */

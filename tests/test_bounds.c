@@ -58,12 +58,8 @@ static long rss_kib(pid_t pid)
 static int group_setup(void **s)
 {
     (void)s;
-    memset(&D, 0, sizeof D);
-    snprintf(D.dir, sizeof D.dir, "/tmp/ladder-test-bounds-XXXXXX");
-    assert_non_null(mkdtemp(D.dir));
     static const char *const extra[] = {"--max-subscriptions", "50", NULL};
-    d_start(&D, extra);
-    assert_true(d_ready(&D));
+    d_open(&D, "bounds", extra);
     Ladder__V1__Hire h = LADDER__V1__HIRE__INIT;
     h.employee_id = "e1", h.name = "Guo Li";
     Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
@@ -102,10 +98,7 @@ static int group_teardown(void **s)
     for (int i = 0; i < nsocks; i++)
         if (socks[i])
             zmq_close(socks[i]);
-    d_destroy(&D);
-    char cmdl[512];
-    snprintf(cmdl, sizeof cmdl, "rm -rf %s", D.dir);
-    return system(cmdl);
+    return d_remove(&D);
 }
 
 static void send_request(void *sock, const Ladder__V1__Request *req)

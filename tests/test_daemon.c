@@ -29,11 +29,7 @@ static void *OPEN_SUBS[64];
 static int setup(void **s)
 {
     (void)s;
-    memset(&D, 0, sizeof D);
-    snprintf(D.dir, sizeof D.dir, "/tmp/ladder-test-daemon-XXXXXX");
-    assert_non_null(mkdtemp(D.dir));
-    d_start(&D, MANUAL);
-    assert_true(d_ready(&D));
+    d_open(&D, "daemon", MANUAL);
     return 0;
 }
 
@@ -45,10 +41,7 @@ static int teardown(void **s)
             zmq_close(OPEN_SUBS[i]);
             OPEN_SUBS[i] = NULL;
         }
-    d_destroy(&D);
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", D.dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(d_remove(&D), 0);
     return 0;
 }
 

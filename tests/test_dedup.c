@@ -24,21 +24,14 @@ static const char *const MANUAL[] = {"--clock", "manual", NULL};
 static int setup(void **s)
 {
     (void)s;
-    memset(&D, 0, sizeof D);
-    snprintf(D.dir, sizeof D.dir, "/tmp/ladder-test-dedup-XXXXXX");
-    assert_non_null(mkdtemp(D.dir));
-    d_start(&D, MANUAL);
-    assert_true(d_ready(&D));
+    d_open(&D, "dedup", MANUAL);
     return 0;
 }
 
 static int teardown(void **s)
 {
     (void)s;
-    d_destroy(&D);
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", D.dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(d_remove(&D), 0);
     return 0;
 }
 

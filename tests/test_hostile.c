@@ -75,12 +75,8 @@ static Ladder__V1__Reply *hire_named(const char *id, const char *name, const cha
 static int group_setup(void **s)
 {
     (void)s;
-    memset(&D, 0, sizeof D);
-    snprintf(D.dir, sizeof D.dir, "/tmp/ladder-test-hostile-XXXXXX");
-    assert_non_null(mkdtemp(D.dir));
     static const char *const manual[] = {"--clock", "manual", NULL};
-    d_start(&D, manual);
-    assert_true(d_ready(&D));
+    d_open(&D, "hostile", manual);
 
     Ladder__V1__AdvanceClock ac = LADDER__V1__ADVANCE_CLOCK__INIT;
     ac.to_ms = 1767542400000LL;
@@ -130,10 +126,7 @@ static int group_setup(void **s)
 static int group_teardown(void **s)
 {
     (void)s;
-    d_destroy(&D);
-    char cmdl[512];
-    snprintf(cmdl, sizeof cmdl, "rm -rf %s", D.dir);
-    return system(cmdl);
+    return d_remove(&D);
 }
 
 /* ---------------------------------------------------------------- rows -- */
