@@ -113,6 +113,8 @@ typedef struct {
                              0 = 65536, UINT64_MAX = never (the caller steps it) */
     bool read_only;       /* MDB_RDONLY, no lock, no file created; refuses a missing store */
     bool verify_all;      /* writers: verify the whole chain at open, not only the tail */
+    bool wal;             /* writers: open the write-ahead log for ld_store_wal_write
+                             (needs LD_DURABILITY_FULL) */
 } ld_store_options_t;
 
 /* One request's events inside a group commit. The store fills in seq,
@@ -151,6 +153,22 @@ void ld_store_close(ld_store_t **s);
  * or a negative code when nothing at all was written (I/O error, disk full).
  * Events must not set seq (0) unless it equals the seq the store assigns. */
 int ld_store_append(ld_store_t *s, ld_append_t *reqs, size_t n);
+
+/* Write-ahead log (store_wal.c; DESIGN.md, "The write-ahead log"). DIR/wal
+ * holds one record per call: the requests' keys, digests and events as given
+ * (seqs set by the caller, contiguous after the last record's), written at a
+ * multiple of 4 KiB into written zeros and fdatasync'd before it returns. The
+ * same requests must then be given to ld_store_append, in the same order
+ * (another thread may do it while the next record is written); until then
+ * LMDB does not have them. Every writer's open applies the records past
+ * LMDB's head first (a torn last record is ignored), so what this returned 0
+ * for survives a crash or a power loss. It waits when its record would go
+ * over one that LMDB does not hold yet. Returns 0 or a negative code (then
+ * the record may or may not be in the file: treat the store as failed). */
+int ld_store_wal_write(ld_store_t *s, const ld_append_t *reqs, size_t n);
+
+/* Records of the write-ahead log the open applied to LMDB. */
+uint64_t ld_store_wal_applied(ld_store_t *s);
 
 /* Head of the log: last seq (0 when empty) and its hash (zeros when empty), as
  * of the last commit that returned. Safe while the writer commits. */
