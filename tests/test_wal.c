@@ -10,12 +10,14 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "store.h"
 
 #define WAL_ALIGN 4096        /* store_int.h, LD_WAL_ALIGN */
@@ -426,6 +428,208 @@ static void test_wal_refuses_lmdb_without_full_sync(void **state)
     rm_store(d);
 }
 
+/* ------------------------------------------------- through ladderd -- */
+
+static daemon_t D;
+static const char *const WAL[] = {"--clock", "manual", "--durability", "wal", NULL};
+
+/* A request of one Hire of emp (name varies the commands) with id rid. */
+static size_t pack_hire(uint8_t *buf, size_t cap, const char *rid, const char *emp,
+                        const char *name)
+{
+    Ladder__V1__Hire h = LADDER__V1__HIRE__INIT;
+    h.employee_id = (char *)emp, h.name = (char *)name, h.team = "t", h.centre = "c";
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT, *cs[1] = {&c};
+    c.cmd_case = LADDER__V1__COMMAND__CMD_HIRE;
+    c.hire = &h;
+    Ladder__V1__Principal p = LADDER__V1__PRINCIPAL__INIT;
+    p.id = "boss", p.roles = LADDER__V1__ROLE__ROLE_MANAGER;
+    Ladder__V1__Request req = LADDER__V1__REQUEST__INIT;
+    req.request_id = (ProtobufCBinaryData){strlen(rid), (uint8_t *)rid};
+    req.principal = &p;
+    req.n_commands = 1;
+    req.commands = cs;
+    size_t n = ladder__v1__request__get_packed_size(&req);
+    assert_true(n <= cap);
+    return ladder__v1__request__pack(&req, buf);
+}
+
+/* Sends n hires with ids prefix-NNNNN at once (pipelined, many to a batch),
+ * then reads the n replies: seq[i] of id i (0 when refused, code[i] why). */
+static void hires(const char *prefix, int n, const char *name, uint64_t *seq, uint32_t *code)
+{
+    uint8_t buf[512];
+    char rid[32], emp[32];
+    for (int i = 0; i < n; i++) {
+        snprintf(rid, sizeof rid, "%s-%05d", prefix, i);
+        snprintf(emp, sizeof emp, "%s%d", prefix, i);
+        size_t len = pack_hire(buf, sizeof buf, rid, emp, name);
+        assert_int_equal(zmq_send(D.dealer, "", 0, ZMQ_SNDMORE), 0);
+        assert_int_equal(zmq_send(D.dealer, buf, len, 0), (int)len);
+    }
+    for (int got = 0; got < n; got++) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        do {
+            zmq_msg_close(&m);
+            zmq_msg_init(&m);
+            if (zmq_msg_recv(&m, D.dealer, 0) < 0)
+                fail_msg("reply %d of %d: none (%s)", got, n, zmq_strerror(errno));
+        } while (zmq_msg_more(&m));
+        Ladder__V1__Reply *r = ladder__v1__reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+        zmq_msg_close(&m);
+        assert_non_null(r);
+        char id[32];
+        snprintf(id, sizeof id, "%.*s", (int)r->request_id.len, (const char *)r->request_id.data);
+        int i = atoi(id + strlen(prefix) + 1);
+        assert_true(i >= 0 && i < n);
+        seq[i] = 0, code[i] = 0;
+        if (r->outcome_case == LADDER__V1__REPLY__OUTCOME_OK) {
+            assert_int_equal(r->ok->n_seqs, 1);
+            seq[i] = r->ok->seqs[0];
+        } else {
+            code[i] = r->error->code;
+        }
+        ladder__v1__reply__free_unpacked(r, NULL);
+    }
+}
+
+/* Every id prefix-i is in the store (read beside ladderd, read-only) with
+ * the seq it was acknowledged with; returns how many. */
+static int ids_in_store(const char *prefix, int n, const uint64_t *seq)
+{
+    char data[300];
+    snprintf(data, sizeof data, "%s/data", D.dir);
+    ld_store_options_t o = {.read_only = true};
+    ld_store_t *s = NULL;
+    char err[256];
+    if (ld_store_open(&s, data, &o, err, sizeof err))
+        fail_msg("read-only open: %s", err);
+    int found = 0;
+    for (int i = 0; i < n; i++) {
+        char rid[32];
+        uint8_t key[LD_REQUEST_KEY_MAX];
+        int rl = snprintf(rid, sizeof rid, "%s-%05d", prefix, i);
+        size_t kl = ld_store_request_key(key, "boss", (const uint8_t *)rid, (size_t)rl);
+        uint64_t first;
+        uint32_t count;
+        if (ld_store_request_get(s, key, kl, &first, &count, NULL) == 0) {
+            assert_int_equal(first, seq[i]);
+            found++;
+        }
+    }
+    ld_store_close(&s);
+    return found;
+}
+
+/* Issue 12 + §12 + "every acknowledged request survives kill -9", with the
+ * write-ahead log: 3 000 pipelined hires, each acknowledged, then ladderd is
+ * killed at once (L may not have written the last batches into LMDB), three
+ * times over. After each restart every id is answered with the seq it got
+ * (a duplicate, nothing decided again), the same ids with other commands are
+ * refused (ERR_ID_REUSED), and after a clean stop every id is in LMDB. */
+static void test_s12_wal_acked_ids_survive_kill_9(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    static uint64_t first[3][N], again[N];
+    static uint32_t code[N];
+    const char *prefix[3] = {"k9a", "k9b", "k9c"};
+    d_open(&D, "wal", WAL);
+    int before_restart = 0;
+    for (int round = 0; round < 3; round++) {
+        hires(prefix[round], N, "Wu", first[round], code);
+        for (int i = 0; i < N; i++)
+            if (!first[round][i])
+                fail_msg("%s-%05d refused (code %u)", prefix[round], i, code[i]);
+        assert_int_equal(d_stop(&D, SIGKILL) & 0x7f, SIGKILL);
+        before_restart += ids_in_store(prefix[round], N, first[round]);
+        d_start(&D, WAL);
+        assert_true(d_ready(&D));
+        for (int r = 0; r <= round; r++) {
+            hires(prefix[r], N, "Wu", again, code);
+            for (int i = 0; i < N; i++)
+                if (again[i] != first[r][i])
+                    fail_msg("%s-%05d: answered seq %llu after kill -9, first %llu (code %u)",
+                             prefix[r], i, (unsigned long long)again[i],
+                             (unsigned long long)first[r][i], code[i]);
+        }
+        hires(prefix[round], N, "Other", again, code);
+        for (int i = 0; i < N; i++)
+            assert_int_equal(code[i], LADDER__V1__ERROR_CODE__ERR_ID_REUSED);
+    }
+    print_message("ids in LMDB at the kill: %d of %d (the rest came from the write-ahead log)\n",
+                  before_restart, 3 * N);
+    assert_int_equal(WEXITSTATUS(d_stop(&D, SIGTERM)), 0);
+    for (int round = 0; round < 3; round++)
+        assert_int_equal(ids_in_store(prefix[round], N, first[round]), N);
+    assert_int_equal(d_remove(&D), 0);
+}
+
+/* §12 while LMDB lags: ids sent again at once, while their batches are being
+ * logged or are acknowledged but not yet in LMDB, are answered with their
+ * first seq (or, while their record is being written, ERR_CONFLICT "being
+ * committed"); none is decided a second time. */
+static void test_s12_wal_resent_ids_are_duplicates_before_lmdb_has_them(void **state)
+{
+    (void)state;
+    enum { N = 2000 };
+    static uint64_t first[N], again[N];
+    static uint32_t code[N], code2[N];
+    d_open(&D, "wal", WAL);
+    uint8_t buf[512];
+    char rid[32], emp[32];
+    /* the first sending and the second interleaved: both pipelined */
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < N; i++) {
+            snprintf(rid, sizeof rid, "dup-%05d", i);
+            snprintf(emp, sizeof emp, "dup%d", i);
+            size_t len = pack_hire(buf, sizeof buf, rid, emp, "Wu");
+            assert_int_equal(zmq_send(D.dealer, "", 0, ZMQ_SNDMORE), 0);
+            assert_int_equal(zmq_send(D.dealer, buf, len, 0), (int)len);
+        }
+    int conflicts = 0;
+    memset(first, 0, sizeof first);
+    for (int got = 0; got < 2 * N; got++) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        do {
+            zmq_msg_close(&m);
+            zmq_msg_init(&m);
+            if (zmq_msg_recv(&m, D.dealer, 0) < 0)
+                fail_msg("reply %d: none", got);
+        } while (zmq_msg_more(&m));
+        Ladder__V1__Reply *r = ladder__v1__reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+        zmq_msg_close(&m);
+        assert_non_null(r);
+        char id[32];
+        snprintf(id, sizeof id, "%.*s", (int)r->request_id.len, (const char *)r->request_id.data);
+        int i = atoi(id + 4);
+        if (r->outcome_case == LADDER__V1__REPLY__OUTCOME_OK) {
+            assert_int_equal(r->ok->n_seqs, 1);
+            if (first[i] && first[i] != r->ok->seqs[0])
+                fail_msg("%s decided twice: seqs %llu and %llu", id,
+                         (unsigned long long)first[i], (unsigned long long)r->ok->seqs[0]);
+            first[i] = r->ok->seqs[0];
+        } else {
+            assert_int_equal(r->error->code, LADDER__V1__ERROR_CODE__ERR_CONFLICT);
+            conflicts++;
+        }
+        ladder__v1__reply__free_unpacked(r, NULL);
+    }
+    for (int i = 0; i < N; i++)
+        assert_true(first[i] > 0);
+    /* and once all is in LMDB, the same again: every one a duplicate */
+    hires("dup", N, "Wu", again, code);
+    assert_memory_equal(again, first, sizeof first);
+    hires("dup", N, "Other", again, code2);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(code2[i], LADDER__V1__ERROR_CODE__ERR_ID_REUSED);
+    print_message("second sendings answered ERR_CONFLICT while being logged: %d of %d\n",
+                  conflicts, N);
+    assert_int_equal(d_remove(&D), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -434,6 +638,8 @@ int main(void)
         cmocka_unit_test(test_wal_recovery_twice_is_recovery_once),
         cmocka_unit_test(test_wal_wraps_and_never_overwrites_what_lmdb_lacks),
         cmocka_unit_test(test_wal_refuses_lmdb_without_full_sync),
+        cmocka_unit_test(test_s12_wal_acked_ids_survive_kill_9),
+        cmocka_unit_test(test_s12_wal_resent_ids_are_duplicates_before_lmdb_has_them),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
