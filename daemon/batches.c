@@ -215,6 +215,8 @@ static void work_cb(uv_work_t *w)
 
 /* ------------------------------------------------- L: LMDB behind the WAL -- */
 
+static void lmdb_start(server_t *s);
+
 static void lmdb_cb(uv_work_t *w)
 {
     ld_batches_t *bs = ld_container_of(w, ld_batches_t, lwork);
@@ -250,11 +252,32 @@ static void after_lmdb_cb(uv_work_t *w, int status)
 
 /* WAL: every acknowledged batch not yet in LMDB goes to L, oldest first, in
  * one transaction, when the LMDB writer is free. */
+static void on_lmdb_timer(uv_timer_t *t)
+{
+    lmdb_start(ld_container_of(t, server_t, batches.ltimer));
+}
+
 static void lmdb_start(server_t *s)
 {
     ld_batches_t *bs = &s->batches;
-    if (!bs->wal || bs->busy)
+    if (!bs->wal || bs->busy || bs->lmdb_seq == bs->committed_seq)
         return;
+    /* at most one LMDB commit per LD_LMDB_EVERY_MS: each rewrites the pages
+     * from the tree's root to its leaves and flushes twice, so one for
+     * several batches costs the writer and the disk less (no ack waits) */
+    uint64_t now = ld_mono_ns(), due = bs->lmdb_ns + LD_LMDB_EVERY_MS * 1000000ull;
+    if (now < due && !s->stopping) {
+        if (bs->ltimer_inited && !uv_is_active((uv_handle_t *)&bs->ltimer)) {
+            int rc = uv_timer_start(&bs->ltimer, on_lmdb_timer, (due - now + 999999) / 1000000, 0);
+            if (rc)
+                ld_log(LD_LOG_WARN, "LMDB commit not scheduled", "error=\"%s\"", uv_strerror(rc));
+            else
+                return;
+        } else if (bs->ltimer_inited) {
+            return;
+        }
+    }
+    bs->lmdb_ns = now;
     bs->nlapps = 0;
     for (;;) {
         batch_t *b = NULL;
@@ -433,6 +456,13 @@ int ld_batches_open(server_t *s)
     int rc = ld_background_open(s);
     if (rc)
         return rc;
+    if (bs->wal) {
+        if ((rc = uv_timer_init(s->loop, &bs->ltimer))) {
+            ld_log(LD_LOG_ERROR, "cannot set up the loop", "handle=lmdb error=\"%s\"", uv_strerror(rc));
+            return LD_EIO;
+        }
+        bs->ltimer_inited = true;
+    }
     rc = uv_check_init(s->loop, &bs->check);
     if (rc == 0) {
         bs->check_inited = true;
@@ -454,6 +484,9 @@ void ld_batches_close(server_t *s)
 {
     if (s->batches.check_inited)
         uv_close((uv_handle_t *)&s->batches.check, close_cb);
+    if (s->batches.ltimer_inited)
+        uv_close((uv_handle_t *)&s->batches.ltimer, close_cb);
+    s->batches.ltimer_inited = false;
     s->batches.check_inited = false;
     ld_background_close(s);
 }

@@ -99,6 +99,7 @@ enum { LD_B_FREE, LD_B_CUR, LD_B_WRITING, LD_B_ACKED, LD_B_LMDB };
 /* Batches: one collecting, one being written; with the WAL also those
  * acknowledged and waiting for (or in) the LMDB commit behind it. */
 #define LD_BATCHES 32
+#define LD_LMDB_EVERY_MS 10 /* WAL: at most one LMDB commit (L) per this many ms */
 
 /* One group commit: requests, their events, replies and updates, all held. */
 typedef struct {
@@ -178,6 +179,9 @@ typedef struct {
     bool committing;        /* a group commit of batch writing is in flight (W) */
     uv_work_t work;
     uv_work_t lwork;        /* WAL: L, the LMDB commit of acknowledged batches */
+    uv_timer_t ltimer;      /* ... at most one per LD_LMDB_EVERY_MS */
+    bool ltimer_inited;
+    uint64_t lmdb_ns;       /* ... when the last one started */
     ld_append_t *lapps;     /* ... their requests, oldest first */
     size_t nlapps, caplapps;
     int lrc;
