@@ -68,7 +68,8 @@
  * in memory (rebuilt at open from the events after "indexed"), and readers
  * of a stream scan that tail of the log after the index.
  *
- * Threads: one writer at a time (append, index_flush); snapshot_put and
+ * Threads: one writer at a time (append, index_flush); wal_write on one
+ * other thread beside it (it touches only DIR/wal and reads the head); snapshot_put and
  * snapshot_del may run beside it on another thread (LMDB takes their
  * transactions one at a time and they touch nothing else); any number of readers (scan, scan_stream, stream_version, request_get,
  * snapshot_get, head), which may run while the writer commits: each reads in
