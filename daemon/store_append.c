@@ -120,9 +120,10 @@ typedef struct {
     size_t stream_len, actor_len, body_len;
 } envpack_t;
 
-/* Whether the envelope packer takes ev; if so fills *z and *size. */
-static bool envpack_size(const ld_store_t *s, const Ladder__V1__Event *e, envpack_t *z,
-                         size_t *size)
+/* Whether the envelope packer takes ev; if so fills *z and *size. stream_len
+ * is strlen(e->stream), already found by the caller (0 for none). */
+static bool envpack_size(const ld_store_t *s, const Ladder__V1__Event *e, size_t stream_len,
+                         envpack_t *z, size_t *size)
 {
     size_t c = (size_t)e->body_case;
     if (!s->pk_envelope || e->base.descriptor != &ladder__v1__event__descriptor ||
@@ -131,7 +132,7 @@ static bool envpack_size(const ld_store_t *s, const Ladder__V1__Event *e, envpac
     z->e = e;
     z->body_id = (unsigned)c;
     z->body = c ? *(ProtobufCMessage *const *)((const char *)e + s->pk_body_off) : NULL;
-    z->stream_len = e->stream ? strlen(e->stream) : 0;
+    z->stream_len = stream_len;
     z->actor_len = e->actor ? strlen(e->actor) : 0;
     size_t n = 0;
     /* tags of fields 1..15 take one byte; the body's and redacted's two */
@@ -344,8 +345,9 @@ static int append_one(ld_store_t *s, MDB_txn *txn, MDB_cursor *ecur, MDB_cursor 
     /* Pass 1: versions and expectations, before anything is written. */
     for (size_t i = 0; i < r->n_events; i++) {
         Ladder__V1__Event *ev = r->events[i];
+        /* ld_st_valid_stream without its search for a NUL: strlen found none */
         size_t len = ev->stream ? strlen(ev->stream) : 0;
-        if (!ld_st_valid_stream(ev->stream, len) || (ev->seq && ev->seq != *seq + 1 + i)) {
+        if (!len || len > LD_STREAM_MAX || (ev->seq && ev->seq != *seq + 1 + i)) {
             r->rc = LD_EINVAL;
             break;
         }
@@ -387,7 +389,8 @@ static int append_one(ld_store_t *s, MDB_txn *txn, MDB_cursor *ecur, MDB_cursor 
         e.prev_hash = (ProtobufCBinaryData){LD_HASH_LEN, hash};
         envpack_t z;
         size_t size;
-        bool fast = envpack_size(s, &e, &z, &size);
+        /* the stream's length was found in pass 1 (its batch slot has it) */
+        bool fast = envpack_size(s, &e, s->eslot[s->eslot_n + i].b->len, &z, &size);
         if (!fast) {
             e.base.descriptor = packer_desc(s, ev);
             size = protobuf_c_message_get_packed_size(&e.base);
@@ -400,9 +403,8 @@ static int append_one(ld_store_t *s, MDB_txn *txn, MDB_cursor *ecur, MDB_cursor 
         size_t packed = fast ? envpack(&z, v.mv_data) : protobuf_c_message_pack(&e.base, v.mv_data);
         if (packed != v.mv_size)
             return LD_EINTERNAL;
-        uint8_t next[LD_HASH_LEN];
-        crypto_generichash(next, LD_HASH_LEN, v.mv_data, v.mv_size, NULL, 0);
-        memcpy(hash, next, LD_HASH_LEN);
+        /* the link was copied into the page by the pack: hash over it */
+        crypto_generichash(hash, LD_HASH_LEN, v.mv_data, v.mv_size, NULL, 0);
         s->eslot[s->eslot_n + i].seq = ev->seq;
     }
     r->count = (uint32_t)r->n_events;
