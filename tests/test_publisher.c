@@ -1,6 +1,7 @@
-/* test_publisher.c — the Event descriptors cut to one body member (wire.h,
- * ld_cutdesc_t) that publisher.c packs evt.* updates with: the same bytes as
- * protobuf-c's packing with the generated descriptor, for every body kind. */
+/* test_publisher.c — descriptors cut to one oneof member (wire.h,
+ * ld_cutdesc_t): Event's, which publisher.c packs evt.* updates with, and
+ * Command's, which ladder-bench's clients pack requests with; the same bytes
+ * as protobuf-c's packing with the generated descriptor, for every kind. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -94,6 +95,59 @@ static void test_s1_evt_update_with_cut_descriptor_is_protobuf_c_packing_for_eve
     ld_cutdesc_free(&cut);
 }
 
+/* ladder-bench's load generator packs each Command of a Request with
+ * Command's cut (tools/bench_daemon.c): the same bytes as protobuf-c's, for
+ * every command kind, its string fields empty or set. */
+static void test_request_with_cut_command_is_protobuf_c_packing_for_every_command_kind(void **state)
+{
+    (void)state;
+    const ProtobufCMessageDescriptor *d = &ladder__v1__command__descriptor;
+    ld_cutdesc_t cut;
+    assert_int_equal(ld_cutdesc_init(&cut, d), 0);
+    size_t kinds = 0;
+    for (unsigned f = 0; f < d->n_fields; f++) {
+        const ProtobufCFieldDescriptor *fd = &d->fields[f];
+        assert_true(fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF); /* Command is its oneof */
+        for (int variant = 0; variant < 2; variant++) {
+            Ladder__V1__Command cmd = LADDER__V1__COMMAND__INIT;
+            const ProtobufCMessageDescriptor *bd = fd->descriptor;
+            ProtobufCMessage *body = calloc(1, bd->sizeof_message);
+            bd->message_init(body);
+            for (unsigned j = 0; variant && j < bd->n_fields; j++)
+                if (bd->fields[j].type == PROTOBUF_C_TYPE_STRING &&
+                    bd->fields[j].label == PROTOBUF_C_LABEL_NONE)
+                    *(const char **)((char *)body + bd->fields[j].offset) = j % 2 ? "x" : LONG;
+            cmd.cmd_case = (Ladder__V1__Command__CmdCase)fd->id;
+            *(ProtobufCMessage **)((char *)&cmd + fd->offset) = body;
+            Ladder__V1__Principal pr = LADDER__V1__PRINCIPAL__INIT;
+            pr.id = "boss";
+            pr.roles = 3;
+            Ladder__V1__Command *cp = &cmd;
+            Ladder__V1__Request req = LADDER__V1__REQUEST__INIT;
+            req.request_id = (ProtobufCBinaryData){5, (uint8_t *)"c1-42"};
+            req.principal = &pr;
+            req.n_commands = 1;
+            req.commands = &cp;
+            size_t want = ladder__v1__request__get_packed_size(&req);
+            uint8_t *a = malloc(want), *b = malloc(want + 16);
+            assert_int_equal(ladder__v1__request__pack(&req, a), want);
+            Ladder__V1__Command c = cmd;
+            c.base.descriptor = ld_cutdesc_for(&cut, &c.base);
+            assert_int_equal(c.base.descriptor->n_fields, 1);
+            cp = &c;
+            assert_int_equal(ladder__v1__request__get_packed_size(&req), want);
+            assert_int_equal(ladder__v1__request__pack(&req, b), want);
+            if (memcmp(a, b, want))
+                fail_msg("command %s variant %d: the cut packs other bytes than protobuf-c's",
+                         fd->name, variant);
+            free(a), free(b), free(body);
+            kinds++;
+        }
+    }
+    assert_true(kinds > 2 * 30);
+    ld_cutdesc_free(&cut);
+}
+
 /* What is not cut: a message with no oneof is refused at init; a message of
  * another type, or an event carrying unknown fields (protobuf-c writes them
  * after the known ones), keeps its own descriptor. */
@@ -122,6 +176,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(
             test_s1_evt_update_with_cut_descriptor_is_protobuf_c_packing_for_every_body_kind),
+        cmocka_unit_test(test_request_with_cut_command_is_protobuf_c_packing_for_every_command_kind),
         cmocka_unit_test(test_cutdesc_falls_back_to_the_generated_descriptor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
