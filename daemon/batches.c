@@ -172,31 +172,12 @@ static void work_cb(uv_work_t *w)
 {
     server_t *s = ld_container_of(w, server_t, batches.work);
     batch_t *b = s->batches.writing;
-    b->t_w0 = ld_mono_ns();
     b->rc = ld_store_append(s->store, b->apps, b->napps);
-    b->t_w1 = ld_mono_ns();
 }
-#include <stdio.h>
-static FILE *trace_f;
-void ld_trace_batch(batch_t *b, uint64_t a0, uint64_t a1)
-{
-    if (!trace_f) {
-        const char *f = getenv("LD_TRACE_FILE");
-        if (!f) return;
-        trace_f = fopen(f, "w");
-        if (!trace_f) return;
-    }
-    fprintf(trace_f, "%llu %llu %llu %llu %llu %llu %zu %zu %llu\n", (unsigned long long)b->t_first,
-            (unsigned long long)b->t_submit, (unsigned long long)b->t_w0, (unsigned long long)b->t_w1,
-            (unsigned long long)a0, (unsigned long long)a1, b->n, b->napps, (unsigned long long)b->t_cu);
-    fflush(trace_f);
-}
-
 static void after_work_cb(uv_work_t *w, int status)
 {
     server_t *s = ld_container_of(w, server_t, batches.work);
     batch_t *b = s->batches.writing;
-    uint64_t a0 = ld_mono_ns();
     (void)status;
     s->batches.busy = s->batches.committing = false;
     uint64_t us = (ld_mono_ns() - b->t_submit) / 1000;
@@ -222,9 +203,7 @@ static void after_work_cb(uv_work_t *w, int status)
     if (!b->rc && !s->stopping && ld_out_count(bs->cur->out) &&
         ld_store_index_pending(s->store) < LD_INDEX_FORCE)
         ld_batches_submit(s);
-    uint64_t tf = b->t_first, ts = b->t_submit, w0 = b->t_w0, w1 = b->t_w1, cu = b->t_cu; size_t bn = b->n, bna = b->napps;
     finish(s, b);
-    { batch_t tb = {0}; tb.t_first = tf, tb.t_submit = ts, tb.t_w0 = w0, tb.t_w1 = w1, tb.t_cu = cu, tb.n = bn, tb.napps = bna; ld_trace_batch(&tb, a0, ld_mono_ns()); }
     if (!s->core)
         return; /* failed for good: ld_server_fail stopped the loop */
     ld_batches_idle(s, false);

@@ -19,9 +19,6 @@
 #include "shell.h"
 #include "version.h"
 
-#ifndef LADDER_BUILD
-#define LADDER_BUILD "unknown"
-#endif
 #define LD_ERROR_SEEN 64 /* distinct error codes reported in Stats */
 
 #ifndef LADDER_VERSION

@@ -23,7 +23,6 @@
 pending_t *ld_requests_new(batch_t *b, const uint8_t *ident, size_t ident_len)
 {
     b->p = ld_grow(b->p, &b->cap, b->n + 1, sizeof *b->p);
-    if (!b->n) b->t_first = ld_mono_ns();
     pending_t *p = &b->p[b->n++];
     memset(p, 0, offsetof(pending_t, stream) + 1);
     p->dup_of = -1;

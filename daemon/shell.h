@@ -115,7 +115,6 @@ typedef struct {
     ridmap_t rids;
     int rc;
     uint64_t t_submit;
-    uint64_t t_first, t_w0, t_w1, t_cu;
 } batch_t;
 
 /* A board whose top changed since it was last published (§9, board.*). */
@@ -287,7 +286,6 @@ typedef struct {
     stats_t st;
 } server_t;
 
-void ld_trace_batch(batch_t *b, uint64_t a0, uint64_t a1);
 static inline uint64_t ld_mono_ns(void)
 {
     struct timespec ts;

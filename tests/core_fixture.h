@@ -66,6 +66,20 @@ static inline int fx_run(Ladder__V1__Command *cmd, const char *principal, uint32
     return F.rc;
 }
 
+/* Runs the command whose oneof member is msg, cmd_case naming it: the member's
+ * place in Command is found in its descriptor, so a helper names it once. */
+static inline int fx_cmd(Ladder__V1__Command__CmdCase cmd_case, void *msg, const char *principal,
+                         uint32_t roles)
+{
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field(&ladder__v1__command__descriptor, (unsigned)cmd_case);
+    assert_non_null(f);
+    c.cmd_case = cmd_case;
+    memcpy((char *)&c + f->offset, &msg, sizeof msg);
+    return fx_run(&c, principal, roles);
+}
+
 /* Asserts the last run was refused with this § and a message containing text. */
 static inline void fx_refused(const char *section, const char *text)
 {
@@ -116,10 +130,7 @@ static inline int hire_in(const char *id, const char *team, const char *centre)
     m.name = (char *)id;
     m.team = (char *)team;
     m.centre = (char *)centre;
-    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
-    c.cmd_case = LADDER__V1__COMMAND__CMD_HIRE;
-    c.hire = &m;
-    return fx_run(&c, "boss", MANAGER);
+    return fx_cmd(LADDER__V1__COMMAND__CMD_HIRE, &m, "boss", MANAGER);
 }
 
 static inline int hire(const char *id)
@@ -133,10 +144,7 @@ static inline int adjust(const char *id, int64_t amount)
     m.employee_id = (char *)id;
     m.amount = amount;
     m.reason = "test";
-    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
-    c.cmd_case = LADDER__V1__COMMAND__CMD_ADJUST_POINTS;
-    c.adjust_points = &m;
-    return fx_run(&c, "boss", MANAGER);
+    return fx_cmd(LADDER__V1__COMMAND__CMD_ADJUST_POINTS, &m, "boss", MANAGER);
 }
 
 static inline int task(const char *id, const char *task_id)
@@ -144,10 +152,7 @@ static inline int task(const char *id, const char *task_id)
     Ladder__V1__CompleteTask m = LADDER__V1__COMPLETE_TASK__INIT;
     m.employee_id = (char *)id;
     m.task_id = (char *)task_id;
-    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
-    c.cmd_case = LADDER__V1__COMMAND__CMD_COMPLETE_TASK;
-    c.complete_task = &m;
-    return fx_run(&c, "boss", MANAGER);
+    return fx_cmd(LADDER__V1__COMMAND__CMD_COMPLETE_TASK, &m, "boss", MANAGER);
 }
 
 static inline int level_task(const char *id)
@@ -173,10 +178,7 @@ static inline int qtest(const char *id, int64_t ms)
     Ladder__V1__RecordQueryTest m = LADDER__V1__RECORD_QUERY_TEST__INIT;
     m.employee_id = (char *)id;
     m.total_ms = ms;
-    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
-    c.cmd_case = LADDER__V1__COMMAND__CMD_RECORD_QUERY_TEST;
-    c.record_query_test = &m;
-    return fx_run(&c, "boss", MANAGER);
+    return fx_cmd(LADDER__V1__COMMAND__CMD_RECORD_QUERY_TEST, &m, "boss", MANAGER);
 }
 
 /* §6.5: the mentor proposes (as recorded by a manager). */
@@ -185,10 +187,7 @@ static inline int propose_mentor(const char *m_id, const char *a_id)
     Ladder__V1__StartApprenticeship m = LADDER__V1__START_APPRENTICESHIP__INIT;
     m.mentor_id = (char *)m_id;
     m.apprentice_id = (char *)a_id;
-    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
-    c.cmd_case = LADDER__V1__COMMAND__CMD_START_APPRENTICESHIP;
-    c.start_apprenticeship = &m;
-    return fx_run(&c, "boss", MANAGER);
+    return fx_cmd(LADDER__V1__COMMAND__CMD_START_APPRENTICESHIP, &m, "boss", MANAGER);
 }
 
 /* §6.5 v2: the apprentice (or a manager) confirms as principal who/roles. */
@@ -198,10 +197,7 @@ static inline int confirm_mentor_as(const char *m_id, const char *a_id, const ch
     Ladder__V1__ConfirmApprenticeship m = LADDER__V1__CONFIRM_APPRENTICESHIP__INIT;
     m.mentor_id = (char *)m_id;
     m.apprentice_id = (char *)a_id;
-    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
-    c.cmd_case = LADDER__V1__COMMAND__CMD_CONFIRM_APPRENTICESHIP;
-    c.confirm_apprenticeship = &m;
-    return fx_run(&c, who, roles);
+    return fx_cmd(LADDER__V1__COMMAND__CMD_CONFIRM_APPRENTICESHIP, &m, who, roles);
 }
 
 /* An apprenticeship that counts: proposed, confirmed by the apprentice, and
@@ -222,10 +218,7 @@ static inline int study(const char *id, const char *case_id)
     Ladder__V1__StudyCase m = LADDER__V1__STUDY_CASE__INIT;
     m.employee_id = (char *)id;
     m.case_id = (char *)case_id;
-    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
-    c.cmd_case = LADDER__V1__COMMAND__CMD_STUDY_CASE;
-    c.study_case = &m;
-    return fx_run(&c, id, EMPLOYEE);
+    return fx_cmd(LADDER__V1__COMMAND__CMD_STUDY_CASE, &m, id, EMPLOYEE);
 }
 
 static inline int draw_sized(const char *exam, const char *id, int purpose, uint64_t seed, uint32_t size)
@@ -236,10 +229,7 @@ static inline int draw_sized(const char *exam, const char *id, int purpose, uint
     m.seed = seed;
     m.size = size;
     m.purpose = (Ladder__V1__ExamPurpose)purpose;
-    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
-    c.cmd_case = LADDER__V1__COMMAND__CMD_DRAW_EXAM;
-    c.draw_exam = &m;
-    return fx_run(&c, "boss", MANAGER);
+    return fx_cmd(LADDER__V1__COMMAND__CMD_DRAW_EXAM, &m, "boss", MANAGER);
 }
 
 static inline int draw(const char *exam, const char *id, int purpose)
@@ -256,20 +246,14 @@ static inline int grade(const char *exam, uint32_t each, uint32_t n)
     m.exam_id = (char *)exam;
     m.n_scores = n;
     m.scores = scores;
-    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
-    c.cmd_case = LADDER__V1__COMMAND__CMD_GRADE_EXAM;
-    c.grade_exam = &m;
-    return fx_run(&c, "boss", MANAGER);
+    return fx_cmd(LADDER__V1__COMMAND__CMD_GRADE_EXAM, &m, "boss", MANAGER);
 }
 
 static inline int close_year(const char *id)
 {
     Ladder__V1__CloseRetentionYear m = LADDER__V1__CLOSE_RETENTION_YEAR__INIT;
     m.employee_id = (char *)id;
-    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
-    c.cmd_case = LADDER__V1__COMMAND__CMD_CLOSE_RETENTION_YEAR;
-    c.close_retention_year = &m;
-    return fx_run(&c, "system", SYSTEM);
+    return fx_cmd(LADDER__V1__COMMAND__CMD_CLOSE_RETENTION_YEAR, &m, "system", SYSTEM);
 }
 
 static inline int appeal(const char *id)
@@ -277,10 +261,7 @@ static inline int appeal(const char *id)
     Ladder__V1__Appeal m = LADDER__V1__APPEAL__INIT;
     m.employee_id = (char *)id;
     m.reason = "I was on sick leave";
-    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
-    c.cmd_case = LADDER__V1__COMMAND__CMD_APPEAL;
-    c.appeal = &m;
-    return fx_run(&c, id, EMPLOYEE);
+    return fx_cmd(LADDER__V1__COMMAND__CMD_APPEAL, &m, id, EMPLOYEE);
 }
 
 static inline int decide_appeal(const char *id, int overturn)
@@ -289,30 +270,21 @@ static inline int decide_appeal(const char *id, int overturn)
     m.employee_id = (char *)id;
     m.overturn = overturn;
     m.reason = "reviewed the record";
-    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
-    c.cmd_case = LADDER__V1__COMMAND__CMD_DECIDE_APPEAL;
-    c.decide_appeal = &m;
-    return fx_run(&c, "boss", MANAGER);
+    return fx_cmd(LADDER__V1__COMMAND__CMD_DECIDE_APPEAL, &m, "boss", MANAGER);
 }
 
 static inline int expire_appeal(const char *id)
 {
     Ladder__V1__ExpireAppeal m = LADDER__V1__EXPIRE_APPEAL__INIT;
     m.employee_id = (char *)id;
-    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
-    c.cmd_case = LADDER__V1__COMMAND__CMD_EXPIRE_APPEAL;
-    c.expire_appeal = &m;
-    return fx_run(&c, "system", SYSTEM);
+    return fx_cmd(LADDER__V1__COMMAND__CMD_EXPIRE_APPEAL, &m, "system", SYSTEM);
 }
 
 static inline int adopt(const char *json)
 {
     Ladder__V1__AdoptRules m = LADDER__V1__ADOPT_RULES__INIT;
     m.rules_json = (char *)json;
-    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
-    c.cmd_case = LADDER__V1__COMMAND__CMD_ADOPT_RULES;
-    c.adopt_rules = &m;
-    return fx_run(&c, "boss", MANAGER);
+    return fx_cmd(LADDER__V1__COMMAND__CMD_ADOPT_RULES, &m, "boss", MANAGER);
 }
 
 /* Given: a case accepted into the library (part 2's review flow emits this). */
@@ -357,10 +329,7 @@ static inline int submit_case(const char *sub, const char *case_id, const char *
     m.case_id = (char *)case_id;
     m.author_id = (char *)author;
     m.content = &ct;
-    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
-    c.cmd_case = LADDER__V1__COMMAND__CMD_SUBMIT_CASE;
-    c.submit_case = &m;
-    return fx_run(&c, author, EMPLOYEE);
+    return fx_cmd(LADDER__V1__COMMAND__CMD_SUBMIT_CASE, &m, author, EMPLOYEE);
 }
 
 static inline int review_case(const char *sub, const char *reviewer, int approve, int64_t amount,
@@ -373,10 +342,7 @@ static inline int review_case(const char *sub, const char *reviewer, int approve
     m.amount = amount;
     m.level = level;
     m.category = (char *)category;
-    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
-    c.cmd_case = LADDER__V1__COMMAND__CMD_REVIEW_CASE;
-    c.review_case = &m;
-    return fx_run(&c, reviewer, MANAGER);
+    return fx_cmd(LADDER__V1__COMMAND__CMD_REVIEW_CASE, &m, reviewer, MANAGER);
 }
 
 /* ---------------------------------------------------------------- views -- */
@@ -446,6 +412,35 @@ static inline void promote(const char *id)
     grade(exam, 90, 10);
     fx_ok();
     assert_int_equal(level_of(id), L + 1);
+}
+
+/* Brings mentor id to level 3 the §6.5 way: promoted twice, then three
+ * apprentices a0..a2 brought from level 0 to 1, then promoted again. */
+static inline void level_3_mentor(const char *id)
+{
+    promote(id);
+    promote(id);
+    char a[8];
+    for (int k = 0; k < 3; k++) {
+        snprintf(a, sizeof a, "a%d", k);
+        hire(a);
+        mentor(id, a);
+        promote(a);
+    }
+    promote(id);
+    assert_int_equal(level_of(id), 3);
+}
+
+/* e1 at level 1 since T0: its §7 retention year closes at T0 + 12 months
+ * (YEAR_END) and its re-test window opens in month 11 (WINDOW_OPEN); ten
+ * test cases at level 1 for its re-tests. */
+#define WINDOW_OPEN (T0 + 334 * DAY) /* 2026-12-05 */
+#define YEAR_END (T0 + 365 * DAY)
+static inline void level_1_employee(void)
+{
+    hire("e1");
+    promote("e1");
+    given_cases("r", 1, LADDER__V1__HALF__HALF_TEST, 10);
 }
 
 #endif

@@ -21,10 +21,7 @@ static int propose(const char *prop, const char *item, int new_item)
     Ladder__V1__ProposeKb m = LADDER__V1__PROPOSE_KB__INIT;
     m.proposal_id = (char *)prop, m.item_id = (char *)item, m.proposer_id = "author";
     m.text = "Refunds take 5 working days", m.new_item = new_item;
-    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
-    c.cmd_case = LADDER__V1__COMMAND__CMD_PROPOSE_KB;
-    c.propose_kb = &m;
-    return fx_run(&c, "author", EMPLOYEE);
+    return fx_cmd(LADDER__V1__COMMAND__CMD_PROPOSE_KB, &m, "author", EMPLOYEE);
 }
 
 static int review_kb(const char *prop, const char *who, int approve, int64_t amount)
@@ -32,10 +29,7 @@ static int review_kb(const char *prop, const char *who, int approve, int64_t amo
     Ladder__V1__ReviewKb m = LADDER__V1__REVIEW_KB__INIT;
     m.proposal_id = (char *)prop, m.reviewer_id = (char *)who, m.amount = amount;
     m.verdict = approve ? LADDER__V1__VERDICT__VERDICT_APPROVE : LADDER__V1__VERDICT__VERDICT_REJECT;
-    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
-    c.cmd_case = LADDER__V1__COMMAND__CMD_REVIEW_KB;
-    c.review_kb = &m;
-    return fx_run(&c, who, MANAGER);
+    return fx_cmd(LADDER__V1__COMMAND__CMD_REVIEW_KB, &m, who, MANAGER);
 }
 
 static void test_s4_kb_quorum_3_median_p2_and_p6(void **s)
@@ -92,10 +86,7 @@ static int propose_delete(const char *prop, const char *item, int new_item)
     Ladder__V1__ProposeKb m = LADDER__V1__PROPOSE_KB__INIT;
     m.proposal_id = (char *)prop, m.item_id = (char *)item, m.proposer_id = "author";
     m.text = "Superseded by the refund policy of 2026", m.delete_item = 1, m.new_item = new_item;
-    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
-    c.cmd_case = LADDER__V1__COMMAND__CMD_PROPOSE_KB;
-    c.propose_kb = &m;
-    return fx_run(&c, "author", EMPLOYEE);
+    return fx_cmd(LADDER__V1__COMMAND__CMD_PROPOSE_KB, &m, "author", EMPLOYEE);
 }
 
 static Ladder__V1__KbItemView *kb_item(ld_out_t *o, const char *id)
@@ -201,10 +192,7 @@ static int revise(const char *sub, const char *case_id, const char *author)
     Ladder__V1__ReviseCase m = LADDER__V1__REVISE_CASE__INIT;
     m.submission_id = (char *)sub, m.case_id = (char *)case_id, m.author_id = (char *)author;
     m.content = &ct;
-    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
-    c.cmd_case = LADDER__V1__COMMAND__CMD_REVISE_CASE;
-    c.revise_case = &m;
-    return fx_run(&c, author, EMPLOYEE);
+    return fx_cmd(LADDER__V1__COMMAND__CMD_REVISE_CASE, &m, author, EMPLOYEE);
 }
 
 /* §4 v2 (fault 9): the contributors are the case's author and the authors of
@@ -296,10 +284,7 @@ static int apply_committee(const char *who)
 {
     Ladder__V1__ApplyCommittee m = LADDER__V1__APPLY_COMMITTEE__INIT;
     m.employee_id = (char *)who;
-    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
-    c.cmd_case = LADDER__V1__COMMAND__CMD_APPLY_COMMITTEE;
-    c.apply_committee = &m;
-    return fx_run(&c, who, EMPLOYEE);
+    return fx_cmd(LADDER__V1__COMMAND__CMD_APPLY_COMMITTEE, &m, who, EMPLOYEE);
 }
 
 /* The points and record thresholds, with the level floor lowered to isolate them
@@ -389,10 +374,7 @@ static int suggest(const char *id)
 {
     Ladder__V1__SubmitSuggestion m = LADDER__V1__SUBMIT_SUGGESTION__INIT;
     m.suggestion_id = (char *)id, m.employee_id = "r1", m.text = "Queue callbacks at peak";
-    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
-    c.cmd_case = LADDER__V1__COMMAND__CMD_SUBMIT_SUGGESTION;
-    c.submit_suggestion = &m;
-    return fx_run(&c, "r1", EMPLOYEE);
+    return fx_cmd(LADDER__V1__COMMAND__CMD_SUBMIT_SUGGESTION, &m, "r1", EMPLOYEE);
 }
 
 static int judge(const char *id, int verdict, int64_t amount, const char *dup)
@@ -400,10 +382,7 @@ static int judge(const char *id, int verdict, int64_t amount, const char *dup)
     Ladder__V1__JudgeSuggestion m = LADDER__V1__JUDGE_SUGGESTION__INIT;
     m.suggestion_id = (char *)id, m.verdict = verdict, m.amount = amount;
     m.duplicate_of = (char *)dup, m.reason = "reviewed";
-    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
-    c.cmd_case = LADDER__V1__COMMAND__CMD_JUDGE_SUGGESTION;
-    c.judge_suggestion = &m;
-    return fx_run(&c, "boss", MANAGER);
+    return fx_cmd(LADDER__V1__COMMAND__CMD_JUDGE_SUGGESTION, &m, "boss", MANAGER);
 }
 
 static void test_s8_suggestions_adopted_feasible_duplicate(void **s)
@@ -435,10 +414,7 @@ static int claim(const char *group, char **members, size_t n)
 {
     Ladder__V1__ClaimQc m = LADDER__V1__CLAIM_QC__INIT;
     m.project_id = "q1", m.group_id = (char *)group, m.n_member_ids = n, m.member_ids = members;
-    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
-    c.cmd_case = LADDER__V1__COMMAND__CMD_CLAIM_QC;
-    c.claim_qc = &m;
-    return fx_run(&c, "boss", MANAGER);
+    return fx_cmd(LADDER__V1__COMMAND__CMD_CLAIM_QC, &m, "boss", MANAGER);
 }
 
 static void test_s8_qc_groups_of_3_to_5_at_most_3_groups(void **s)

@@ -25,20 +25,14 @@ static int place(const char *id, uint32_t level, const char *reason)
     m.employee_id = (char *)id;
     m.level = level;
     m.reason = (char *)reason;
-    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
-    c.cmd_case = LADDER__V1__COMMAND__CMD_PLACE_EMPLOYEE;
-    c.place_employee = &m;
-    return fx_run(&c, "boss", MANAGER);
+    return fx_cmd(LADDER__V1__COMMAND__CMD_PLACE_EMPLOYEE, &m, "boss", MANAGER);
 }
 
 static int expire_exam(const char *id)
 {
     Ladder__V1__ExpireExam m = LADDER__V1__EXPIRE_EXAM__INIT;
     m.employee_id = (char *)id;
-    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
-    c.cmd_case = LADDER__V1__COMMAND__CMD_EXPIRE_EXAM;
-    c.expire_exam = &m;
-    return fx_run(&c, "system", SYSTEM);
+    return fx_cmd(LADDER__V1__COMMAND__CMD_EXPIRE_EXAM, &m, "system", SYSTEM);
 }
 
 static int extend(const char *id, uint32_t days)
@@ -47,10 +41,7 @@ static int extend(const char *id, uint32_t days)
     m.employee_id = (char *)id;
     m.days = days;
     m.reason = "sick leave";
-    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
-    c.cmd_case = LADDER__V1__COMMAND__CMD_EXTEND_RETENTION_WINDOW;
-    c.extend_retention_window = &m;
-    return fx_run(&c, "boss", MANAGER);
+    return fx_cmd(LADDER__V1__COMMAND__CMD_EXTEND_RETENTION_WINDOW, &m, "boss", MANAGER);
 }
 
 static int reverse(uint64_t seq)
@@ -58,10 +49,7 @@ static int reverse(uint64_t seq)
     Ladder__V1__ReverseFact m = LADDER__V1__REVERSE_FACT__INIT;
     m.seq = seq;
     m.reason = "mistyped";
-    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
-    c.cmd_case = LADDER__V1__COMMAND__CMD_REVERSE_FACT;
-    c.reverse_fact = &m;
-    return fx_run(&c, "boss", MANAGER);
+    return fx_cmd(LADDER__V1__COMMAND__CMD_REVERSE_FACT, &m, "boss", MANAGER);
 }
 
 static int decide_appeal_as(const char *id, const char *who, uint32_t roles)
@@ -70,10 +58,7 @@ static int decide_appeal_as(const char *id, const char *who, uint32_t roles)
     m.employee_id = (char *)id;
     m.overturn = 1;
     m.reason = "was on approved leave";
-    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
-    c.cmd_case = LADDER__V1__COMMAND__CMD_DECIDE_APPEAL;
-    c.decide_appeal = &m;
-    return fx_run(&c, who, roles);
+    return fx_cmd(LADDER__V1__COMMAND__CMD_DECIDE_APPEAL, &m, who, roles);
 }
 
 static int appeal_as(const char *id, const char *who, uint32_t roles)
@@ -81,10 +66,7 @@ static int appeal_as(const char *id, const char *who, uint32_t roles)
     Ladder__V1__Appeal m = LADDER__V1__APPEAL__INIT;
     m.employee_id = (char *)id;
     m.reason = "I was on sick leave";
-    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
-    c.cmd_case = LADDER__V1__COMMAND__CMD_APPEAL;
-    c.appeal = &m;
-    return fx_run(&c, who, roles);
+    return fx_cmd(LADDER__V1__COMMAND__CMD_APPEAL, &m, who, roles);
 }
 
 static int volunteer(const char *report, const char *id, uint32_t hours)
@@ -97,10 +79,7 @@ static int volunteer(const char *report, const char *id, uint32_t hours)
     m.report_id = (char *)report;
     m.n_entries = 1;
     m.entries = ep;
-    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
-    c.cmd_case = LADDER__V1__COMMAND__CMD_REPORT_VOLUNTEER;
-    c.report_volunteer = &m;
-    return fx_run(&c, "boss", MANAGER);
+    return fx_cmd(LADDER__V1__COMMAND__CMD_REPORT_VOLUNTEER, &m, "boss", MANAGER);
 }
 
 static ld_out_t *q_out;
@@ -121,17 +100,6 @@ static Ladder__V1__Explanation *explain(const char *id)
     return ok.explanation;
 }
 
-/* e1 at level 1 since T0 (a retention year to T0 + 12 months), ten test cases
- * at level 1 for re-tests. */
-static void level_1_employee(void)
-{
-    hire("e1");
-    promote("e1");
-    given_cases("r", 1, HALF_TEST, 10);
-}
-
-#define WINDOW_OPEN (T0 + 334 * DAY) /* 2026-12-05 */
-#define YEAR_END (T0 + 365 * DAY)
 
 /* ----------------------------------------------------------------- §2 -- */
 
@@ -562,16 +530,7 @@ static void test_s7_close_names_every_unmet_condition_with_evidence(void **s)
 {
     (void)s;
     hire("m");
-    promote("m");
-    promote("m");
-    char id[8];
-    for (int k = 0; k < 3; k++) {
-        snprintf(id, sizeof id, "a%d", k);
-        hire(id);
-        mentor("m", id);
-        promote(id);
-    }
-    promote("m");
+    level_3_mentor("m");
     uint64_t opened = fx_find(EV(PROMOTED))->seq;
     int64_t start = F.now;
     given_cases("r", 3, HALF_TEST, 10);

@@ -505,17 +505,9 @@ static void test_s6_level_5_is_the_top(void **s)
 {
     (void)s;
     hire("m");
-    promote("m");
-    promote("m");
     /* §6.5: three apprentices from 0 to 1, then three from 1 to 2 */
+    level_3_mentor("m");
     char id[8];
-    for (int k = 0; k < 3; k++) {
-        snprintf(id, sizeof id, "a%d", k);
-        hire(id);
-        mentor("m", id);
-        promote(id);
-    }
-    promote("m");
     for (int k = 0; k < 3; k++) {
         snprintf(id, sizeof id, "a%d", k);
         mentor("m", id);
@@ -533,16 +525,6 @@ static void test_s6_level_5_is_the_top(void **s)
 
 /* ------------------------------------------------------------------ §7 -- */
 
-/* e1 at level 1 since T0; its year closes T0 + 12 months; window from month 11. */
-static void level_1_employee(void)
-{
-    hire("e1");
-    promote("e1");
-    given_cases("r", 1, HALF_TEST, 10);
-}
-
-#define WINDOW_OPEN (T0 + 334 * DAY) /* 2026-12-05 */
-#define YEAR_END (T0 + 365 * DAY)
 
 static void keep_activity(void)
 {
@@ -694,17 +676,7 @@ static void test_s7_minimum_apprentices_at_level_3(void **s)
 {
     (void)s;
     hire("m");
-    promote("m");
-    promote("m");
-    char id[8];
-    for (int k = 0; k < 3; k++) {
-        snprintf(id, sizeof id, "a%d", k);
-        hire(id);
-        mentor("m", id);
-        promote(id);
-    }
-    promote("m");
-    assert_int_equal(level_of("m"), 3);
+    level_3_mentor("m");
     int64_t start = F.now;
     given_cases("r", 3, HALF_TEST, 10);
     adjust("m", 300);
