@@ -236,6 +236,7 @@ static void after_lmdb_cb(uv_work_t *w, int status)
     if (bs->lrc) {
         ld_log(LD_LOG_ERROR, "writing acknowledged batches to LMDB failed; the write-ahead "
                "log keeps them for the next start", "error=\"%s\"", ld_strerror(bs->lrc));
+        ld_store_wal_abort(s->store); /* a W waiting for L must not wait for ever */
         ld_server_fail(s, 3, bs->lrc);
         return;
     }
@@ -296,6 +297,7 @@ static void lmdb_start(server_t *s)
     int rc = uv_queue_work(s->loop, &bs->lwork, lmdb_cb, after_lmdb_cb);
     if (rc) {
         ld_log(LD_LOG_ERROR, "cannot queue the LMDB commit", "error=\"%s\"", uv_strerror(rc));
+        ld_store_wal_abort(s->store);
         ld_server_fail(s, 3, LD_EIO);
         return;
     }

@@ -168,6 +168,10 @@ int ld_store_append(ld_store_t *s, ld_append_t *reqs, size_t n);
  * the record may or may not be in the file: treat the store as failed). */
 int ld_store_wal_write(ld_store_t *s, const ld_append_t *reqs, size_t n);
 
+/* The LMDB writer behind the log failed: a ld_store_wal_write waiting for it
+ * (and every later one that would) returns LD_EIO instead of waiting. */
+void ld_store_wal_abort(ld_store_t *s);
+
 /* Records of the write-ahead log the open applied to LMDB. */
 uint64_t ld_store_wal_applied(ld_store_t *s);
 

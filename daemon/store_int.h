@@ -73,6 +73,7 @@ struct ld_store {
  MDB_env *env;
  ld_wal_t *wal;           /* NULL unless opened with the write-ahead log */
  uint64_t wal_applied;    /* records the open applied from it */
+ bool wal_aborted;        /* ld_store_wal_abort: no writer waits for LMDB any more */
  bool read_only;
  int lock_fd;             /* DIR/lock, flocked while a writer has the store open */
  MDB_dbi events, streams, requests, meta, snapshots;

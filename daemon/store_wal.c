@@ -142,12 +142,25 @@ void ld_st_wal_close(ld_wal_t **wp)
     *wp = NULL;
 }
 
-/* LMDB holds seq (ld_store_append has returned for it): wait until it does. */
-static void wait_applied(ld_store_t *s, uint64_t seq)
+/* Waits until LMDB holds seq (ld_store_append has returned for it). Returns
+ * 0, or LD_EIO once ld_store_wal_abort said LMDB will not get there. */
+static int wait_applied(ld_store_t *s, uint64_t seq)
+{
+    int rc = 0;
+    pthread_mutex_lock(&s->head_lock);
+    while (s->head_seq < seq && !s->wal_aborted)
+        pthread_cond_wait(&s->head_cond, &s->head_lock);
+    if (s->head_seq < seq)
+        rc = LD_EIO;
+    pthread_mutex_unlock(&s->head_lock);
+    return rc;
+}
+
+void ld_store_wal_abort(ld_store_t *s)
 {
     pthread_mutex_lock(&s->head_lock);
-    while (s->head_seq < seq)
-        pthread_cond_wait(&s->head_cond, &s->head_lock);
+    s->wal_aborted = true;
+    pthread_cond_broadcast(&s->head_cond);
     pthread_mutex_unlock(&s->head_lock);
 }
 
@@ -181,8 +194,9 @@ static int place(ld_store_t *s, ld_wal_t *w, size_t len, uint64_t *at)
             need = w->recs[i].last > need ? w->recs[i].last : need;
             drop++;
         }
-    if (need)
-        wait_applied(s, need);
+    int rc;
+    if (need && (rc = wait_applied(s, need)))
+        return rc;
     if (drop) {
         size_t k = 0;
         for (size_t i = 0; i < w->nrec; i++)

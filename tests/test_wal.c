@@ -414,6 +414,43 @@ static void test_wal_wraps_and_never_overwrites_what_lmdb_lacks(void **state)
     rm_store(d);
 }
 
+/* The writer back at the start of the file meets a record LMDB lacks: it
+ * waits for LMDB rather than write over it (here the wait is cut short with
+ * ld_store_wal_abort, as ladderd does when its LMDB writer fails), and
+ * every record, of both laps, is recovered. */
+static void test_wal_second_lap_waits_for_what_lmdb_lacks(void **state)
+{
+    (void)state;
+    char *d = tmpdir();
+    ld_store_t *s = open_store(d, true);
+    /* lap 1: blocks 0..1019 written and in LMDB, 1020..1023 only logged */
+    uint64_t next = wal_and_lmdb(s, 0, 1020, 1);
+    uint64_t lmdb_head = next - 1;
+    next = wal_only(s, 1020, 1024, next);
+    /* lap 2 (past 4 MiB the writer goes back to 0): blocks 0..1019 */
+    next = wal_only(s, 1024, 2044, next);
+    assert_int_equal(file_size(d), WAL_SIZE);
+    /* block 1020 holds a record LMDB lacks */
+    ld_store_wal_abort(s);
+    treq_t t[3];
+    ld_append_t apps[3];
+    batch(t, apps, 2044, next);
+    assert_int_equal(ld_store_wal_write(s, apps, 3), LD_EIO);
+    uint64_t head;
+    ld_store_head(s, &head, NULL);
+    assert_int_equal(head, lmdb_head);
+    ld_store_close(&s);
+    s = open_store(d, false);
+    assert_int_equal(ld_store_wal_applied(s), 1024);
+    ld_store_head(s, &head, NULL);
+    assert_int_equal(head, next - 1);
+    uint64_t bad;
+    char why[128];
+    assert_int_equal(ld_store_verify(s, &bad, why, sizeof why), 0);
+    ld_store_close(&s);
+    rm_store(d);
+}
+
 /* A WAL in front of LMDB needs LMDB fully synced behind it (DESIGN.md: a
  * nosync LMDB may reuse pages its last durable meta page points to). */
 static void test_wal_refuses_lmdb_without_full_sync(void **state)
@@ -637,6 +674,7 @@ int main(void)
         cmocka_unit_test(test_wal_torn_last_record_at_every_byte_is_ignored),
         cmocka_unit_test(test_wal_recovery_twice_is_recovery_once),
         cmocka_unit_test(test_wal_wraps_and_never_overwrites_what_lmdb_lacks),
+        cmocka_unit_test(test_wal_second_lap_waits_for_what_lmdb_lacks),
         cmocka_unit_test(test_wal_refuses_lmdb_without_full_sync),
         cmocka_unit_test(test_s12_wal_acked_ids_survive_kill_9),
         cmocka_unit_test(test_s12_wal_resent_ids_are_duplicates_before_lmdb_has_them),
