@@ -6,9 +6,11 @@
  *   2: O_DIRECT|O_DSYNC pwrite (no fdatasync call)
  * Prints the flushes over 4 ms (start ms since the run began, duration, gap
  * to the previous one), the flush and ack p50/p99, and in which tenth of
- * each 100 ms the slow flushes began.
+ * each 100 ms the slow flushes began. GAP_US (default 0) spaces the flushes
+ * at least that far apart (fewer, larger group commits: whether the stalls
+ * depend on the rate of flushes).
  *   cc -O2 -o /tmp/flush_stalls tools/bench/flush_stalls.c -lpthread
- *   /tmp/flush_stalls FILE VARIANT SECONDS */
+ *   /tmp/flush_stalls FILE VARIANT SECONDS [GAP_US] */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
@@ -40,6 +42,7 @@ static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static uint64_t *arrival, *ack;
 static long n, produced, done;
 static int fd, variant;
+static uint64_t gap_ns;
 static void *block;
 static uint64_t f_start[MAX_FLUSH], f_len[MAX_FLUSH];
 static long nflush;
@@ -52,6 +55,13 @@ static void *flusher(void *arg)
     while (done < n) {
         while (produced == done)
             pthread_cond_wait(&cv, &mu);
+        pthread_mutex_unlock(&mu);
+        if (nflush && gap_ns && now_ns() < f_start[nflush - 1] + gap_ns) {
+            uint64_t d = f_start[nflush - 1] + gap_ns - now_ns();
+            struct timespec ts = {(time_t)(d / 1000000000u), (long)(d % 1000000000u)};
+            nanosleep(&ts, NULL);
+        }
+        pthread_mutex_lock(&mu);
         long to = produced;
         pthread_mutex_unlock(&mu);
         uint64_t t0 = now_ns();
@@ -80,6 +90,7 @@ int main(int argc, char **argv)
     }
     variant = atoi(argv[2]);
     double secs = atof(argv[3]);
+    gap_ns = argc > 4 ? (uint64_t)atol(argv[4]) * 1000u : 0;
     int flags = O_CREAT | O_RDWR | (variant >= 1 ? O_DIRECT : 0) | (variant == 2 ? O_DSYNC : 0);
     fd = open(argv[1], flags, 0600);
     if (fd < 0 || posix_memalign(&block, 4096, 4096)) {
