@@ -47,37 +47,42 @@ void ld_publisher_add(batch_t *b, const char *topic, const Ladder__V1__Update *u
 {
     b->u = ld_grow(b->u, &b->capu, b->nu + 1, sizeof *b->u);
     update_t *x = &b->u[b->nu++];
+    memset(x, 0, sizeof *x);
     x->topic_len = strlen(topic);
     x->topic_off = ld_batch_put(b, topic, x->topic_len);
     x->body_off = ld_batch_pack(b, &u->base, &x->body_len);
 }
 
-static const char *body_name(const Ladder__V1__Event *ev)
+/* Holds an evt.* or points.* update as what it is made of: packed when it is
+ * sent, and only if some subscription is applied (ld_publisher_committed). */
+static update_t *hold_unpacked(batch_t *b, ld_update_kind_t kind, const char *topic, size_t tlen,
+                               size_t ev, uint64_t prev_seq)
 {
-    const ProtobufCFieldDescriptor *f =
-        protobuf_c_message_descriptor_get_field(&ladder__v1__event__descriptor, ev->body_case);
-    return f ? f->name : "unknown";
+    b->u = ld_grow(b->u, &b->capu, b->nu + 1, sizeof *b->u);
+    update_t *x = &b->u[b->nu++];
+    memset(x, 0, sizeof *x);
+    x->kind = kind;
+    x->topic_len = tlen;
+    x->topic_off = ld_batch_put(b, topic, tlen);
+    x->ev = ev;
+    x->prev_seq = prev_seq;
+    return x;
 }
 
-static void points_update(server_t *s, batch_t *b, const char *emp, uint64_t seq, int64_t delta)
+static void points_update(server_t *s, batch_t *b, const char *emp, size_t k, uint64_t seq,
+                          int64_t delta)
 {
     long i = ld_core_employee_find(s->core, emp);
     if (i < 0)
         return;
     ld_emp_summary_t e;
     ld_core_employee_at(s->core, (size_t)i, &e);
-    Ladder__V1__PointsUpdate pu = LADDER__V1__POINTS_UPDATE__INIT;
-    pu.employee_id = (char *)e.id;
-    pu.total = e.total, pu.since_level = e.since_level, pu.in_year = e.in_year, pu.delta = delta;
     char topic[64];
-    snprintf(topic, sizeof topic, "points.%s", emp);
-    Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
-    u.topic = topic;
-    u.seq = seq;
-    u.prev_seq = ld_topics_swap(s->publisher.topics, topic, seq);
-    u.payload_case = LADDER__V1__UPDATE__PAYLOAD_POINTS;
-    u.points = &pu;
-    ld_publisher_add(b, topic, &u);
+    int n = snprintf(topic, sizeof topic, "points.%s", emp);
+    size_t tlen = n < 0 ? 0 : (size_t)n < sizeof topic ? (size_t)n : sizeof topic - 1;
+    uint64_t prev = ld_topics_swap(s->publisher.topics, topic, seq);
+    update_t *x = hold_unpacked(b, LD_UPDATE_POINTS, topic, tlen, k, prev);
+    x->total = e.total, x->since_level = e.since_level, x->in_year = e.in_year, x->delta = delta;
 }
 
 static void level_update(server_t *s, batch_t *b, const char *emp, uint64_t seq, uint32_t from,
@@ -100,43 +105,96 @@ static void level_update(server_t *s, batch_t *b, const char *emp, uint64_t seq,
     ld_publisher_add(b, topic, &u);
 }
 
+/* The evt.* topic of an event: "evt." and its body member's name, cut at 63
+ * bytes like every topic built here. */
+static size_t event_topic(const Ladder__V1__Event *ev, char topic[64])
+{
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field(&ladder__v1__event__descriptor, ev->body_case);
+    const char *name = f ? f->name : "unknown";
+    size_t n = strlen(name);
+    if (n > 63 - 4)
+        n = 63 - 4;
+    memcpy(topic, "evt.", 4);
+    memcpy(topic + 4, name, n);
+    topic[4 + n] = 0;
+    return 4 + n;
+}
+
 void ld_publisher_hold(server_t *s, batch_t *b, size_t from, size_t to)
 {
     Ladder__V1__Event **ev = ld_out_events(b->out);
     for (size_t k = from; k < to; k++) {
         const Ladder__V1__Event *e = ev[k];
         char topic[64];
-        snprintf(topic, sizeof topic, "evt.%s", body_name(e));
-        Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
-        u.topic = topic;
-        u.seq = e->seq;
-        u.prev_seq = ld_topics_swap(s->publisher.topics, topic, e->seq);
-        u.payload_case = LADDER__V1__UPDATE__PAYLOAD_EVENT;
-        /* PUB is a broadcast: evt.* carries the public view (§1, access.h) */
-        ld_view_t view;
-        u.event = (Ladder__V1__Event *)ld_access_view(e, NULL, 0, &view);
-        ld_publisher_add(b, topic, &u);
+        size_t tlen = event_topic(e, topic);
+        uint64_t prev = ld_topics_swap(s->publisher.topics, topic, e->seq);
+        hold_unpacked(b, LD_UPDATE_EVENT, topic, tlen, k, prev);
         /* what the event changes, from the core's event kinds (commands.h) */
         const ld_event_kind_t *kind = ld_core_event_kind((int)e->body_case);
         const char *emp = ld_core_event_employee(e);
-        uint32_t from, to;
+        uint32_t lfrom, lto;
         const char *cause;
         if (!kind || !emp)
             continue;
         if (kind->effects & LD_EFFECT_POINTS)
-            points_update(s, b, emp, e->seq, ld_core_event_amount(e));
+            points_update(s, b, emp, k, e->seq, ld_core_event_amount(e));
         if ((kind->effects & LD_EFFECT_LEVEL) &&
-            ld_core_level_change(s->core, e->seq, &from, &to, &cause))
-            level_update(s, b, emp, e->seq, from, to, cause);
+            ld_core_level_change(s->core, e->seq, &lfrom, &lto, &cause))
+            level_update(s, b, emp, e->seq, lfrom, lto, cause);
     }
+}
+
+/* Packs a held evt.* or points.* update into the publisher's scratch; returns
+ * its length. evt.* carries the public view of the event (§1, access.h),
+ * packed with Event's descriptor cut to its body member: the same bytes as
+ * protobuf-c's with the generated one (test_publisher). */
+static size_t pack_held(server_t *s, const batch_t *b, const update_t *x)
+{
+    ld_publisher_t *pb = &s->publisher;
+    const Ladder__V1__Event *e = ld_out_events(b->out)[x->ev];
+    char topic[64];
+    size_t tlen = x->topic_len < sizeof topic ? x->topic_len : sizeof topic - 1;
+    memcpy(topic, b->blob + x->topic_off, tlen);
+    topic[tlen] = 0;
+    Ladder__V1__Update u = LADDER__V1__UPDATE__INIT;
+    u.topic = topic;
+    u.seq = e->seq;
+    u.prev_seq = x->prev_seq;
+    ld_view_t view;
+    Ladder__V1__Event cut;
+    Ladder__V1__PointsUpdate pu = LADDER__V1__POINTS_UPDATE__INIT;
+    if (x->kind == LD_UPDATE_EVENT) {
+        cut = *ld_access_view(e, NULL, 0, &view);
+        cut.base.descriptor = ld_cutdesc_for(&pb->evcut, &cut.base);
+        u.payload_case = LADDER__V1__UPDATE__PAYLOAD_EVENT;
+        u.event = &cut;
+    } else {
+        pu.employee_id = (char *)ld_core_event_employee(e);
+        pu.total = x->total, pu.since_level = x->since_level, pu.in_year = x->in_year;
+        pu.delta = x->delta;
+        u.payload_case = LADDER__V1__UPDATE__PAYLOAD_POINTS;
+        u.points = &pu;
+    }
+    size_t n = ladder__v1__update__get_packed_size(&u);
+    pb->pack = ld_grow(pb->pack, &pb->cappack, n, 1);
+    return ladder__v1__update__pack(&u, pb->pack);
 }
 
 void ld_publisher_committed(server_t *s, batch_t *b)
 {
     ld_subs_drain(s); /* subscriptions that arrived first see these updates */
-    for (size_t i = 0; i < b->nu; i++) {
+    /* PUB delivers only on subscriptions ladderd applied (subs.c, manual
+     * mode): with none, nothing would reach anyone, so nothing is packed */
+    for (size_t i = 0; s->subs.pairs.n && i < b->nu; i++) {
         const update_t *u = &b->u[i];
-        ld_publisher_send(s, b->blob + u->topic_off, u->topic_len, b->blob + u->body_off, u->body_len);
+        if (u->kind == LD_UPDATE_PACKED) {
+            ld_publisher_send(s, b->blob + u->topic_off, u->topic_len, b->blob + u->body_off,
+                              u->body_len);
+            continue;
+        }
+        size_t n = pack_held(s, b, u);
+        ld_publisher_send(s, b->blob + u->topic_off, u->topic_len, s->publisher.pack, n);
     }
     Ladder__V1__Event **ev = ld_out_events(b->out);
     for (size_t i = 0; i < ld_out_count(b->out); i++) {
@@ -224,6 +282,10 @@ int ld_publisher_open(server_t *s)
         return rc;
     open_monitor(s);
     s->publisher.shown = ld_topics_new();
+    /* Event has one oneof (its body): LD_EINVAL is not expected, and with
+     * no cuts ld_cutdesc_for gives the generated descriptor (same bytes) */
+    if ((rc = ld_cutdesc_init(&s->publisher.evcut, &ladder__v1__event__descriptor)) == LD_ENOMEM)
+        return rc;
     return ld_publisher_reload(s);
 }
 
@@ -274,5 +336,9 @@ void ld_publisher_destroy(server_t *s)
     s->publisher.nround = s->publisher.capround = s->publisher.round_at = 0;
     ld_topics_destroy(&s->publisher.topics);
     ld_topics_destroy(&s->publisher.shown);
+    ld_cutdesc_free(&s->publisher.evcut);
+    free(s->publisher.pack);
+    s->publisher.pack = NULL;
+    s->publisher.cappack = 0;
     ld_subs_reset(s);
 }

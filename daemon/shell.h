@@ -32,6 +32,7 @@
 #include "core.h"
 #include "store.h"
 #include "topics.h"
+#include "wire.h"
 
 #define LD_MAX_COMMANDS 1000
 #define LD_DRAIN_MAX 256    /* requests per loop turn: commits' completions wait no longer */
@@ -82,9 +83,15 @@ typedef struct {
     char topic[LD_TOPIC_MAX];
 } pending_t;
 
-/* A held update: topic and body in the batch blob. */
+/* A held update: topic and body in the batch blob, or (evt.*, points.*)
+ * what it is made of, packed only when it is sent to a subscriber. */
+typedef enum { LD_UPDATE_PACKED = 0, LD_UPDATE_EVENT, LD_UPDATE_POINTS } ld_update_kind_t;
 typedef struct {
     size_t topic_off, topic_len, body_off, body_len;
+    ld_update_kind_t kind;
+    size_t ev;              /* EVENT, POINTS: its event's index in the batch */
+    uint64_t prev_seq;
+    int64_t total, since_level, in_year, delta; /* POINTS, as decided */
 } update_t;
 
 /* The request ids of a batch (open addressing on their hash). */
@@ -206,6 +213,9 @@ typedef struct {
     uint64_t unsent_logged_ns;
     ld_topics_t *topics;    /* last seq per evt/level/points topic, as decided (prev_seq) */
     ld_topics_t *shown;     /* last publication per board/cases topic in this process */
+    ld_cutdesc_t evcut;     /* Event's descriptor cut per body member (evt.* bodies) */
+    uint8_t *pack;          /* scratch for an update packed as it is sent */
+    size_t cappack;
 } ld_publisher_t;
 
 /* subs.c: PUB subscriptions per origin (issue 10 item 8) */

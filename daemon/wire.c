@@ -4,7 +4,10 @@
 #include "wire.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "ld_error.h"
 
 static bool varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
 {
@@ -267,4 +270,74 @@ size_t ld_wire_reply_error(uint8_t *out, const uint8_t *rid, size_t rid_len, int
         p = varint_out(p, index);
     }
     return (size_t)(p - out);
+}
+
+/* ------------------------------------------------ cut descriptors -- */
+
+int ld_cutdesc_init(ld_cutdesc_t *c, const ProtobufCMessageDescriptor *d)
+{
+    memset(c, 0, sizeof *c);
+    unsigned n_plain = 0, max_id = 0;
+    size_t case_off = SIZE_MAX;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        if (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)) {
+            n_plain++;
+            continue;
+        }
+        if (case_off != SIZE_MAX && f->quantifier_offset != case_off)
+            return LD_EINVAL;
+        case_off = f->quantifier_offset;
+        if (f->id > max_id)
+            max_id = f->id;
+    }
+    if (case_off == SIZE_MAX)
+        return LD_EINVAL; /* no oneof: nothing to cut */
+    c->n = (size_t)max_id + 1;
+    c->desc = calloc(c->n, sizeof *c->desc);
+    c->fields = calloc(c->n * (n_plain + 1), sizeof *c->fields);
+    if (!c->desc || !c->fields) {
+        ld_cutdesc_free(c);
+        return LD_ENOMEM;
+    }
+    /* id 0 (no member set): the plain fields only; id k: and member k, in
+     * the descriptor's order (field number order, as protobuf-c packs) */
+    for (unsigned id = 0; id <= max_id; id++) {
+        ProtobufCFieldDescriptor *out = c->fields + (size_t)id * (n_plain + 1);
+        unsigned n = 0;
+        bool member = id == 0;
+        for (unsigned i = 0; i < d->n_fields; i++) {
+            const ProtobufCFieldDescriptor *f = &d->fields[i];
+            if (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
+                out[n++] = *f;
+            else if (f->id == id)
+                out[n++] = *f, member = true;
+        }
+        if (!member)
+            continue;
+        c->desc[id] = *d;
+        c->desc[id].n_fields = n;
+        c->desc[id].fields = out;
+    }
+    c->of = d;
+    c->case_off = case_off;
+    return 0;
+}
+
+void ld_cutdesc_free(ld_cutdesc_t *c)
+{
+    free(c->desc);
+    free(c->fields);
+    memset(c, 0, sizeof *c);
+}
+
+const ProtobufCMessageDescriptor *ld_cutdesc_for(const ld_cutdesc_t *c, const ProtobufCMessage *m)
+{
+    if (!c->of || m->descriptor != c->of || m->n_unknown_fields)
+        return m->descriptor;
+    uint32_t id;
+    memcpy(&id, (const char *)m + c->case_off, sizeof id);
+    if (id < c->n && c->desc[id].fields)
+        return &c->desc[id];
+    return m->descriptor;
 }

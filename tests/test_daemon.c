@@ -615,6 +615,83 @@ static void test_late_joiner_clone_pattern_converges(void **s)
     sub_close(sub);
 }
 
+/* The next update on sub, raw: its topic and body bytes (malloc'd), or
+ * false on timeout. */
+static bool next_raw(void *sub, char *topic, size_t tlen, uint8_t **body, size_t *blen)
+{
+    int n = zmq_recv(sub, topic, tlen - 1, 0);
+    if (n < 0)
+        return false;
+    topic[n < (int)tlen - 1 ? n : (int)tlen - 1] = 0;
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    if (zmq_msg_recv(&m, sub, 0) < 0) {
+        zmq_msg_close(&m);
+        return false;
+    }
+    *blen = zmq_msg_size(&m);
+    *body = malloc(*blen ? *blen : 1);
+    memcpy(*body, zmq_msg_data(&m), *blen);
+    zmq_msg_close(&m);
+    return true;
+}
+
+/* evt.* and points.* updates are packed when they are sent (publisher.c),
+ * evt.* with Event's descriptor cut to its body member: each body is the
+ * bytes protobuf-c packs for what it decodes to, evt.* carries the public
+ * view (§1: an adjustment's reason redacted), and prev_seq chains each topic
+ * (PROTOCOL.md "Gap detection"). */
+static void test_s1_evt_and_points_updates_are_protobuf_c_packing_chained_by_prev_seq(void **s)
+{
+    (void)s;
+    hire("pk1");
+    void *evt = subscribe("evt.points_adjusted");
+    void *pts = subscribe("points.pk1");
+    adjust("pk1", 5);
+    adjust("pk1", 6);
+    void *subs[2] = {evt, pts};
+    for (int w = 0; w < 2; w++) {
+        uint64_t prev = 0;
+        for (int k = 0; k < 2; k++) {
+            char topic[64];
+            uint8_t *body = NULL;
+            size_t blen = 0;
+            if (!next_raw(subs[w], topic, sizeof topic, &body, &blen))
+                fail_msg("update %d of %s: none within 5 s", k, w ? "points.pk1" : "evt.*");
+            Ladder__V1__Update *u = ladder__v1__update__unpack(NULL, blen, body);
+            assert_non_null(u);
+            size_t want = ladder__v1__update__get_packed_size(u);
+            uint8_t *again = malloc(want);
+            assert_int_equal(ladder__v1__update__pack(u, again), want);
+            if (want != blen || memcmp(again, body, blen))
+                fail_msg("%s: %zu bytes sent, protobuf-c packs %zu", topic, blen, want);
+            assert_string_equal(u->topic, topic);
+            if (k)
+                assert_int_equal(u->prev_seq, prev);
+            prev = u->seq;
+            if (w == 0) {
+                assert_string_equal(topic, "evt.points_adjusted");
+                assert_int_equal(u->payload_case, LADDER__V1__UPDATE__PAYLOAD_EVENT);
+                assert_int_equal(u->event->seq, u->seq);
+                assert_int_equal(u->event->points_adjusted->amount, k ? 6 : 5);
+                assert_true(u->event->redacted);
+                assert_true(!u->event->points_adjusted->reason || !*u->event->points_adjusted->reason);
+            } else {
+                assert_string_equal(topic, "points.pk1");
+                assert_int_equal(u->payload_case, LADDER__V1__UPDATE__PAYLOAD_POINTS);
+                assert_string_equal(u->points->employee_id, "pk1");
+                assert_int_equal(u->points->delta, k ? 6 : 5);
+                assert_int_equal(u->points->total, k ? 11 : 5);
+            }
+            ladder__v1__update__free_unpacked(u, NULL);
+            free(again);
+            free(body);
+        }
+    }
+    sub_close(evt);
+    sub_close(pts);
+}
+
 static void test_restart_answers_the_same_and_replays_only_the_tail(void **s)
 {
     (void)s;
@@ -1521,6 +1598,7 @@ int main(void)
         T(test_repeated_request_id_gets_the_original_reply),
         T(test_s12_every_repeated_id_answered_through_the_filter),
         T(test_late_joiner_clone_pattern_converges),
+        T(test_s1_evt_and_points_updates_are_protobuf_c_packing_chained_by_prev_seq),
         T(test_restart_answers_the_same_and_replays_only_the_tail),
         T(test_manual_clock_closes_the_year_and_demotes_at_the_instant),
         T(test_s10_rules_merge_and_s4_library_check_through_the_protocol),
