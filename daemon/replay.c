@@ -41,33 +41,88 @@ static void bump_release(bump_t *b, Ladder__V1__Event *ev, ProtobufCAllocator *a
     b->spilled = false;
 }
 
+/* Issue 17: the fold decodes AHEAD events before it evolves the oldest, and
+ * asks the core to fetch what the next ones will look up (ld_core_prefetch:
+ * the id-index slot two events ahead, the row one event ahead), so those
+ * cache misses overlap the evolve in between. Events are still evolved one
+ * at a time, in log order: the state is the same, byte for byte. */
+#define AHEAD 3
+
+typedef struct {
+    Ladder__V1__Event *ev;
+    uint64_t seq;
+    bump_t bump;
+    ProtobufCAllocator alloc;
+} pending_t;
+
 typedef struct {
     ld_core_t *core;
-    ProtobufCAllocator alloc;
-    bump_t bump;
+    pending_t p[AHEAD];      /* a ring: p[head] is the oldest of n */
+    unsigned head, n;
     uint64_t count, bad;
     int64_t to_ms;
 } fold_t;
 
 #define STOP 1 /* a scan callback's "enough", not an error */
 
+/* Lets go of every pending event, none evolved (after a refused one). */
+static void fold_discard(fold_t *f)
+{
+    for (; f->n; f->n--, f->head = (f->head + 1) % AHEAD) {
+        pending_t *p = &f->p[f->head];
+        bump_release(&p->bump, p->ev, &p->alloc);
+    }
+}
+
+/* Evolves the oldest pending event; a refusal drops the rest. */
+static int fold_evolve_oldest(fold_t *f)
+{
+    pending_t *p = &f->p[f->head];
+    int rc = ld_core_evolve(f->core, p->ev);
+    bump_release(&p->bump, p->ev, &p->alloc);
+    f->head = (f->head + 1) % AHEAD, f->n--;
+    if (rc) {
+        f->bad = p->seq;
+        fold_discard(f);
+        return LD_ECORRUPT;
+    }
+    f->count++;
+    return 0;
+}
+
+static int fold_drain(fold_t *f)
+{
+    int rc = 0;
+    while (f->n && !rc)
+        rc = fold_evolve_oldest(f);
+    return rc;
+}
+
 static int fold_one(void *ctx, uint64_t seq, const uint8_t *data, size_t len)
 {
     fold_t *f = ctx;
-    f->bump.used = 0, f->bump.spilled = false;
-    Ladder__V1__Event *ev = ladder__v1__event__unpack(&f->alloc, len, data);
-    if (ev && f->to_ms && ev->at_ms > f->to_ms) {
-        bump_release(&f->bump, ev, &f->alloc);
-        return STOP;
-    }
-    if (!ev || ev->seq != seq || ld_core_evolve(f->core, ev) != 0) {
-        f->bad = seq;
+    int rc;
+    if (f->n == AHEAD && (rc = fold_evolve_oldest(f)))
+        return rc;
+    pending_t *p = &f->p[(f->head + f->n) % AHEAD];
+    p->bump.used = 0, p->bump.spilled = false;
+    Ladder__V1__Event *ev = ladder__v1__event__unpack(&p->alloc, len, data);
+    if (!ev || ev->seq != seq || (f->to_ms && ev->at_ms > f->to_ms)) {
+        bool past = ev && ev->seq == seq; /* past to_ms: stop after the ones before */
         if (ev)
-            bump_release(&f->bump, ev, &f->alloc);
+            bump_release(&p->bump, ev, &p->alloc);
+        if ((rc = fold_drain(f)))
+            return rc;
+        if (past)
+            return STOP;
+        f->bad = seq;
         return LD_ECORRUPT;
     }
-    bump_release(&f->bump, ev, &f->alloc);
-    f->count++;
+    p->ev = ev, p->seq = seq;
+    f->n++;
+    ld_core_prefetch(f->core, ev, 0);
+    if (f->n >= 2)
+        ld_core_prefetch(f->core, f->p[(f->head + f->n - 2) % AHEAD].ev, 1);
     return 0;
 }
 
@@ -75,15 +130,24 @@ static int fold(ld_store_t *s, ld_core_t *c, uint64_t max, int64_t to_ms, uint64
                 uint64_t *bad_seq)
 {
     fold_t f = {.core = c, .to_ms = to_ms};
-    f.bump.cap = 1 << 20;
-    f.bump.buf = malloc(f.bump.cap);
-    if (!f.bump.buf)
-        return LD_ENOMEM;
-    f.alloc = (ProtobufCAllocator){bump_alloc, bump_free, &f.bump};
-    int rc = ld_store_scan(s, ld_core_next_seq(c), max, fold_one, &f);
-    if (rc == STOP)
-        rc = 0;
-    free(f.bump.buf);
+    int rc = 0;
+    for (int j = 0; j < AHEAD; j++) {
+        pending_t *p = &f.p[j];
+        p->bump.cap = 1 << 20;
+        if (!(p->bump.buf = malloc(p->bump.cap)))
+            rc = LD_ENOMEM;
+        p->alloc = (ProtobufCAllocator){bump_alloc, bump_free, &p->bump};
+    }
+    if (!rc) {
+        rc = ld_store_scan(s, ld_core_next_seq(c), max, fold_one, &f);
+        /* the events read before the scan ended (its end, its max, or a
+         * store error) are evolved as they would have been one by one */
+        int drained = fold_drain(&f);
+        if (rc == STOP || !rc)
+            rc = drained;
+    }
+    for (int j = 0; j < AHEAD; j++)
+        free(f.p[j].bump.buf);
     if (count)
         *count = f.count;
     if (bad_seq)

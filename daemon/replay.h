@@ -10,8 +10,10 @@
 
 /* Applies stored events from the core's next seq up to the head. Returns 0
  * with *count applied, or a negative code (LD_ECORRUPT when an event does not
- * decode or does not apply, with its seq in *bad_seq). Events are decoded
- * with a bump allocator reset per event: no malloc per event. */
+ * decode or does not apply, with its seq in *bad_seq; the events read ahead
+ * of it are not applied). Events are decoded a few ahead, each with its own
+ * bump allocator reset per event (no malloc per event), and applied one at
+ * a time in log order; the core prefetches what the next ones name. */
 int ld_replay(ld_store_t *s, ld_core_t *c, uint64_t *count, uint64_t *bad_seq);
 
 /* Like ld_replay, but stops after seq to_seq (0: no limit) and before the

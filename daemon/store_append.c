@@ -120,9 +120,10 @@ typedef struct {
     size_t stream_len, actor_len, body_len;
 } envpack_t;
 
-/* Whether the envelope packer takes ev; if so fills *z and *size. */
-static bool envpack_size(const ld_store_t *s, const Ladder__V1__Event *e, envpack_t *z,
-                         size_t *size)
+/* Whether the envelope packer takes ev; if so fills *z and *size. stream_len
+ * is strlen(e->stream), already found by the caller (0 for none). */
+static bool envpack_size(const ld_store_t *s, const Ladder__V1__Event *e, size_t stream_len,
+                         envpack_t *z, size_t *size)
 {
     size_t c = (size_t)e->body_case;
     if (!s->pk_envelope || e->base.descriptor != &ladder__v1__event__descriptor ||
@@ -131,7 +132,7 @@ static bool envpack_size(const ld_store_t *s, const Ladder__V1__Event *e, envpac
     z->e = e;
     z->body_id = (unsigned)c;
     z->body = c ? *(ProtobufCMessage *const *)((const char *)e + s->pk_body_off) : NULL;
-    z->stream_len = e->stream ? strlen(e->stream) : 0;
+    z->stream_len = stream_len;
     z->actor_len = e->actor ? strlen(e->actor) : 0;
     size_t n = 0;
     /* tags of fields 1..15 take one byte; the body's and redacted's two */
@@ -316,6 +317,19 @@ static int append_one(ld_store_t *s, MDB_txn *txn, MDB_cursor *ecur, MDB_cursor 
      * differs); a refusal below deletes the claim again. Time-ordered ids
      * (README) take the MDB_APPEND path, which does not descend the tree; any
      * other key, or one not after the last, gets the ordinary lookup. */
+    /* The streams' slots (batch table, tail) are asked for before the
+     * request key's put: its descent of request_ids hides their cache
+     * misses, which pass 1 would otherwise wait for. */
+    enum { PRE = 8 };
+    uint64_t pre_h[PRE];
+    size_t pre_len[PRE], npre = r->n_events < PRE ? r->n_events : PRE;
+    for (size_t i = 0; i < npre; i++) {
+        const char *name = r->events[i]->stream;
+        pre_len[i] = name ? strlen(name) : 0;
+        pre_h[i] = pre_len[i] && pre_len[i] <= LD_STREAM_MAX
+                       ? ld_st_btab_prefetch(s, name, pre_len[i])
+                       : 0;
+    }
     MDB_val rk = {r->request_key_len, (void *)r->request_key}, rv;
     uint8_t val[REQ_VAL];
     if (r->request_key_len) {
@@ -344,13 +358,15 @@ static int append_one(ld_store_t *s, MDB_txn *txn, MDB_cursor *ecur, MDB_cursor 
     /* Pass 1: versions and expectations, before anything is written. */
     for (size_t i = 0; i < r->n_events; i++) {
         Ladder__V1__Event *ev = r->events[i];
-        size_t len = ev->stream ? strlen(ev->stream) : 0;
-        if (!ld_st_valid_stream(ev->stream, len) || (ev->seq && ev->seq != *seq + 1 + i)) {
+        /* ld_st_valid_stream without its search for a NUL: strlen found none */
+        size_t len = i < npre ? pre_len[i] : ev->stream ? strlen(ev->stream) : 0;
+        if (!len || len > LD_STREAM_MAX || (ev->seq && ev->seq != *seq + 1 + i)) {
             r->rc = LD_EINVAL;
             break;
         }
         bslot_t *b;
-        if ((rc = ld_st_btab_find(s, txn, ev->stream, len, &b)))
+        uint64_t h = i < npre ? pre_h[i] : hash_name(ev->stream, len);
+        if ((rc = ld_st_btab_find_h(s, txn, ev->stream, len, h, &b)))
             return rc;
         if (r->expected && r->expected[i] != LD_VERSION_ANY && r->expected[i] != b->version) {
             r->rc = LD_ECONFLICT;
@@ -387,7 +403,8 @@ static int append_one(ld_store_t *s, MDB_txn *txn, MDB_cursor *ecur, MDB_cursor 
         e.prev_hash = (ProtobufCBinaryData){LD_HASH_LEN, hash};
         envpack_t z;
         size_t size;
-        bool fast = envpack_size(s, &e, &z, &size);
+        /* the stream's length was found in pass 1 (its batch slot has it) */
+        bool fast = envpack_size(s, &e, s->eslot[s->eslot_n + i].b->len, &z, &size);
         if (!fast) {
             e.base.descriptor = packer_desc(s, ev);
             size = protobuf_c_message_get_packed_size(&e.base);
@@ -400,9 +417,8 @@ static int append_one(ld_store_t *s, MDB_txn *txn, MDB_cursor *ecur, MDB_cursor 
         size_t packed = fast ? envpack(&z, v.mv_data) : protobuf_c_message_pack(&e.base, v.mv_data);
         if (packed != v.mv_size)
             return LD_EINTERNAL;
-        uint8_t next[LD_HASH_LEN];
-        crypto_generichash(next, LD_HASH_LEN, v.mv_data, v.mv_size, NULL, 0);
-        memcpy(hash, next, LD_HASH_LEN);
+        /* the link was copied into the page by the pack: hash over it */
+        crypto_generichash(hash, LD_HASH_LEN, v.mv_data, v.mv_size, NULL, 0);
         s->eslot[s->eslot_n + i].seq = ev->seq;
     }
     r->count = (uint32_t)r->n_events;

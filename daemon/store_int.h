@@ -184,6 +184,9 @@ int ld_st_valid_stream(const char *name, size_t len);  /* store_append.c */
 int ld_st_packer_init(ld_store_t *s);  /* store_append.c */
 int ld_st_btab_find(ld_store_t *s, MDB_txn *txn, const char *name, size_t len, bslot_t **out);  /* store_index.c */
 int ld_st_btab_reserve(ld_store_t *s, size_t events);  /* store_index.c */
+/* ld_st_btab_find with the name's hash h from ld_st_btab_prefetch. */
+int ld_st_btab_find_h(ld_store_t *s, MDB_txn *txn, const char *name, size_t len, uint64_t h, bslot_t **out);  /* store_index.c */
+uint64_t ld_st_btab_prefetch(const ld_store_t *s, const char *name, size_t len);  /* store_index.c */
 uint64_t ld_st_chunk_first(uint64_t v);  /* store_index.c */
 void ld_st_index_advance(ld_store_t *s, size_t done);  /* store_index.c */
 long ld_st_index_chunk(ld_store_t *s, MDB_txn *txn, size_t max);  /* store_index.c */

@@ -551,11 +551,29 @@ void ld_boards_drop(ld_core_t *c, uint32_t emp)
 /* Points earned at `at`: the employee's window scores move into the period
  * of `at` (a new period starts from zero). The caller has touched the emp and
  * called boards_remove; it calls boards_insert after. */
+/* Issue 17: every window's period is a function of the local day and the
+ * rules' offset and week start; thousands of points events in a row fall on
+ * one day, so the calendar arithmetic (7% of a replay) runs once a day. */
+static const int32_t *window_periods(ld_core_t *c, int64_t at)
+{
+    const ld_rules_t *r = ld_cur_rules(c);
+    int64_t day = ld_cal_day_index(at, r->utc_offset_min);
+    if (!c->wmemo.ok || c->wmemo.day != day || c->wmemo.offset_min != r->utc_offset_min ||
+        c->wmemo.week_start != r->week_start) {
+        for (int w = 1; w < LD_WINDOWS; w++)
+            c->wmemo.p[w] = ld_window_period(c, w, at);
+        c->wmemo.day = day, c->wmemo.offset_min = r->utc_offset_min;
+        c->wmemo.week_start = r->week_start, c->wmemo.ok = true;
+    }
+    return c->wmemo.p;
+}
+
 void ld_boards_add_points(ld_core_t *c, uint32_t emp, int64_t amount, int64_t at)
 {
     emp_t *e = &c->emps[emp];
+    const int32_t *period = window_periods(c, at);
     for (int w = 1; w < LD_WINDOWS; w++) {
-        int32_t p = ld_window_period(c, w, at);
+        int32_t p = period[w];
         if (e->win_period[w - 1] != p) {
             e->win_period[w - 1] = p;
             e->win_score[w - 1] = 0;

@@ -98,6 +98,12 @@ const ld_rules_t *ld_core_rules(const ld_core_t *c);
  * the state (a log this core did not write): the state is then unchanged. */
 int ld_core_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
 
+/* A hint for a fold that decodes ahead: starts bringing into cache what
+ * evolving ev will look up first (the employee and case it names). Stage 0:
+ * their id-index slots; stage 1, an event later: the rows those slots name.
+ * Reads the state, changes nothing (not even the undo stamps). */
+void ld_core_prefetch(const ld_core_t *c, const Ladder__V1__Event *ev, int stage);
+
 /* Decides cmd and applies its events; on success appends them to out (owned
  * by out, valid until ld_out_reset) and returns 0. On refusal returns -1 with
  * why filled; state and out are unchanged. */

@@ -582,6 +582,14 @@ struct ld_core {
     bimage_t *bimg;         /* employees changed since the last flush */
     size_t n_bimg, bimg_cap;
     struct ld_bscratch *bscratch; /* the catch-up's scratch (boards.c) */
+    struct {                /* the windows' periods of the last local day a points
+                             * event fell on (a memo of ld_window_period, boards.c) */
+        int64_t day;
+        int32_t offset_min;
+        uint32_t week_start;
+        int32_t p[LD_WINDOWS];
+        bool ok;
+    } wmemo;
 
     /* savepoints */
     undo_t *undo;

@@ -1,0 +1,322 @@
+/* test_core_fold.c — the fold of a stored log into the core (daemon/replay.c)
+ * with its read-ahead (issue 17: events are decoded a few ahead and the core
+ * is asked to prefetch what they name, ld_core_prefetch): the state it builds
+ * is the live core's, byte for byte, whether the log is folded whole, in steps
+ * of to_seq (a step ends with events still read ahead), or up to a time
+ * (to_ms); an event that does not apply stops it with that event's seq and
+ * the state of the events before it, none of the ones read after it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core.h"
+#include "gen.h"
+#include "replay.h"
+#include "store.h"
+
+#define T0 1767542400000LL
+#define EMPLOYEES 500
+#define EVENTS 40000
+#define CHECKS 8 /* live snapshots kept along the way */
+
+typedef struct {
+    char dir[64];
+    ld_store_t *s;
+    uint64_t head;
+    uint64_t check_seq[CHECKS]; /* the state after this seq... */
+    uint8_t *check[CHECKS];     /* ...is these snapshot bytes */
+    size_t check_len[CHECKS];
+    size_t n_checks;
+} fixture_t;
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+    (void)st, (void)flag, (void)f;
+    return remove(p);
+}
+
+static void append_out(fixture_t *fx, ld_out_t *out)
+{
+    if (!ld_out_count(out))
+        return;
+    ld_append_t a = {.events = ld_out_events(out), .n_events = ld_out_count(out)};
+    assert_int_equal(ld_store_append(fx->s, &a, 1), 0);
+    assert_int_equal(a.rc, 0);
+    ld_out_reset(out);
+}
+
+static void append_event(fixture_t *fx, Ladder__V1__Event *ev)
+{
+    ld_append_t a = {.events = &ev, .n_events = 1};
+    assert_int_equal(ld_store_append(fx->s, &a, 1), 0);
+    assert_int_equal(a.rc, 0);
+}
+
+static void keep_check(fixture_t *fx, const ld_core_t *c)
+{
+    assert_true(fx->n_checks < CHECKS);
+    size_t k = fx->n_checks++;
+    fx->check_seq[k] = ld_core_next_seq(c) - 1;
+    assert_int_equal(ld_core_snapshot(c, &fx->check[k], &fx->check_len[k]), 0);
+}
+
+/* A log of the bench's realistic mix with churn: hires, a library, then
+ * generated commands (points, studies, ratings, tests, leaves...). */
+static int setup(void **state)
+{
+    fixture_t *fx = calloc(1, sizeof *fx);
+    snprintf(fx->dir, sizeof fx->dir, "/tmp/ladder-test-fold-XXXXXX");
+    assert_non_null(mkdtemp(fx->dir));
+    ld_store_options_t o = {.durability = LD_DURABILITY_NOSYNC, .map_size = (size_t)256 << 20};
+    char err[256];
+    assert_int_equal(ld_store_open(&fx->s, fx->dir, &o, err, sizeof err), 0);
+    ld_core_t *c = ld_core_new(1);
+    ld_out_t *out = ld_out_new();
+    for (uint32_t i = 0; i < EMPLOYEES; i++) {
+        Ladder__V1__Hire h = LADDER__V1__HIRE__INIT;
+        char id[16], team[16];
+        snprintf(id, sizeof id, "e%u", i);
+        snprintf(team, sizeof team, "team%u", i % 20);
+        h.employee_id = id, h.name = "Li Wei", h.team = team, h.centre = "north";
+        Ladder__V1__Command cmd = LADDER__V1__COMMAND__INIT;
+        cmd.cmd_case = LADDER__V1__COMMAND__CMD_HIRE;
+        cmd.hire = &h;
+        ld_ctx_t ctx = {T0, "boss", LADDER__V1__ROLE__ROLE_MANAGER, NULL, 0};
+        assert_int_equal(ld_core_execute(c, &cmd, &ctx, out, NULL), 0);
+    }
+    append_out(fx, out);
+    for (uint32_t level = 1; level <= 5; level++)
+        for (uint32_t half = 1; half <= 2; half++)
+            for (uint32_t k = 0; k < 14; k++) {
+                char cid[32];
+                snprintf(cid, sizeof cid, "c%u-%u-%u", level, half, k);
+                Ladder__V1__CaseAccepted m = LADDER__V1__CASE_ACCEPTED__INIT;
+                m.case_id = cid, m.level = level, m.category = "billing";
+                m.half = (Ladder__V1__Half)half;
+                Ladder__V1__Event ev = LADDER__V1__EVENT__INIT;
+                ev.seq = ld_core_next_seq(c), ev.stream = "case", ev.at_ms = T0;
+                ev.body_case = LADDER__V1__EVENT__BODY_CASE_ACCEPTED;
+                ev.case_accepted = &m;
+                assert_int_equal(ld_core_evolve(c, &ev), 0);
+                append_event(fx, &ev);
+            }
+    keep_check(fx, c);
+    ld_gen_t g;
+    ld_gen_init(&g, 17, EMPLOYEES, T0);
+    g.realistic = 1;
+    g.churn = 1;
+    uint64_t next_check = EVENTS / (CHECKS - 1);
+    while (ld_core_next_seq(c) - 1 < EVENTS) {
+        Ladder__V1__Command *cmd = ld_gen_command(&g);
+        ld_ctx_t ctx = {g.now, g.principal, g.roles, NULL, 0};
+        (void)ld_core_execute(c, cmd, &ctx, out, NULL);
+        /* appended in uneven chunks, the checks fall between them */
+        if (ld_out_count(out) >= 777) {
+            append_out(fx, out);
+            if (ld_core_next_seq(c) - 1 >= next_check && fx->n_checks < CHECKS - 1) {
+                keep_check(fx, c);
+                next_check += EVENTS / (CHECKS - 1);
+            }
+        }
+    }
+    append_out(fx, out);
+    keep_check(fx, c);
+    ld_store_head(fx->s, &fx->head, NULL);
+    assert_int_equal(fx->head, ld_core_next_seq(c) - 1);
+    ld_out_destroy(&out);
+    ld_core_destroy(&c);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *fx = *state;
+    ld_store_close(&fx->s);
+    nftw(fx->dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+    for (size_t k = 0; k < fx->n_checks; k++)
+        free(fx->check[k]);
+    free(fx);
+    return 0;
+}
+
+static void assert_state(const ld_core_t *c, const uint8_t *want, size_t want_len)
+{
+    uint8_t *got;
+    size_t len;
+    assert_int_equal(ld_core_snapshot(c, &got, &len), 0);
+    assert_int_equal(len, want_len);
+    assert_memory_equal(got, want, len);
+    free(got);
+}
+
+/* The reference: events evolved one at a time as they are decoded, with no
+ * read-ahead (ld_replay_each), up to seq `upto`. */
+typedef struct {
+    ld_core_t *c;
+    uint64_t upto;
+} ref_t;
+
+static int ref_one(void *ctx, const Ladder__V1__Event *ev)
+{
+    ref_t *r = ctx;
+    if (ev->seq > r->upto)
+        return 1;
+    return ld_core_evolve(r->c, ev) ? -1 : 0;
+}
+
+static ld_core_t *reference(ld_store_t *s, uint64_t upto)
+{
+    ref_t r = {ld_core_new(1), upto};
+    uint64_t bad = 0;
+    int rc = ld_replay_each(s, 1, ref_one, &r, &bad);
+    assert_true(rc == 0 || rc == 1);
+    assert_int_equal(ld_core_next_seq(r.c), upto + 1);
+    return r.c;
+}
+
+/* The whole log in one fold: the live core's bytes at the head. */
+static void test_s17_fold_whole_log_is_the_live_state(void **state)
+{
+    fixture_t *fx = *state;
+    ld_core_t *c = ld_core_new(1);
+    uint64_t count = 0, bad = 0;
+    assert_int_equal(ld_replay(fx->s, c, &count, &bad), 0);
+    assert_int_equal(count, fx->head);
+    assert_int_equal(ld_core_next_seq(c), fx->head + 1);
+    assert_state(c, fx->check[fx->n_checks - 1], fx->check_len[fx->n_checks - 1]);
+    ld_core_destroy(&c);
+}
+
+/* Folds that stop at a seq (with events read ahead of it) and go on from
+ * there: at every check, the live core's bytes; odd steps too. */
+static void test_s17_fold_in_steps_of_to_seq(void **state)
+{
+    fixture_t *fx = *state;
+    ld_core_t *c = ld_core_new(1);
+    for (size_t k = 0; k < fx->n_checks; k++) {
+        uint64_t count = 0, before = ld_core_next_seq(c);
+        assert_int_equal(ld_replay_until(fx->s, c, fx->check_seq[k], 0, &count), 0);
+        assert_int_equal(ld_core_next_seq(c), fx->check_seq[k] + 1);
+        assert_int_equal(count, fx->check_seq[k] + 1 - before);
+        assert_state(c, fx->check[k], fx->check_len[k]);
+    }
+    ld_core_destroy(&c);
+    /* steps of 1, 2 and 3 events (fewer than read ahead), then 1001 */
+    c = ld_core_new(1);
+    uint64_t upto = 0;
+    for (int i = 0; upto < 3000; i++) {
+        upto += (uint64_t)(i % 3 + 1);
+        assert_int_equal(ld_replay_until(fx->s, c, upto, 0, NULL), 0);
+        assert_int_equal(ld_core_next_seq(c), upto + 1);
+    }
+    while (upto < fx->head) {
+        upto = upto + 1001 < fx->head ? upto + 1001 : fx->head;
+        assert_int_equal(ld_replay_until(fx->s, c, upto, 0, NULL), 0);
+    }
+    assert_state(c, fx->check[fx->n_checks - 1], fx->check_len[fx->n_checks - 1]);
+    ld_core_destroy(&c);
+}
+
+typedef struct {
+    uint64_t seq;
+    int64_t at_ms, next_at_ms;
+    uint64_t want;
+} at_t;
+
+/* The last event at or before a time in the middle of the log. */
+static int find_time(void *ctx, const Ladder__V1__Event *ev)
+{
+    at_t *a = ctx;
+    if (ev->seq == a->want)
+        a->at_ms = ev->at_ms;
+    else if (a->at_ms && ev->at_ms > a->at_ms) {
+        a->next_at_ms = ev->at_ms;
+        return 1;
+    }
+    a->seq = ev->seq;
+    return 0;
+}
+
+/* A fold up to a time stops before the first event after it: the state of
+ * the events before, as the one-at-a-time fold builds it. */
+static void test_s17_fold_up_to_a_time(void **state)
+{
+    fixture_t *fx = *state;
+    at_t a = {.want = fx->head / 2 + 3};
+    uint64_t bad = 0;
+    assert_int_equal(ld_replay_each(fx->s, 1, find_time, &a, &bad), 1);
+    assert_true(a.seq >= a.want && a.seq < fx->head);
+    ld_core_t *c = ld_core_new(1);
+    uint64_t count = 0;
+    assert_int_equal(ld_replay_until(fx->s, c, 0, a.at_ms, &count), 0);
+    assert_int_equal(count, a.seq);
+    assert_int_equal(ld_core_next_seq(c), a.seq + 1);
+    ld_core_t *ref = reference(fx->s, a.seq);
+    uint8_t *want;
+    size_t len;
+    assert_int_equal(ld_core_snapshot(ref, &want, &len), 0);
+    assert_state(c, want, len);
+    free(want);
+    ld_core_destroy(&ref);
+    ld_core_destroy(&c);
+}
+
+/* An event that does not apply (points for nobody), with valid ones read
+ * ahead behind it: LD_ECORRUPT, its seq, and the state just before it. */
+static void test_s17_fold_stops_at_an_event_that_does_not_apply(void **state)
+{
+    fixture_t *fx = *state;
+    uint64_t bad_at = fx->head + 1;
+    Ladder__V1__PointsAdjusted pa = LADDER__V1__POINTS_ADJUSTED__INIT;
+    pa.employee_id = "nobody", pa.amount = 5, pa.reason = "x";
+    Ladder__V1__Event ev = LADDER__V1__EVENT__INIT;
+    ev.stream = "emp/nobody", ev.at_ms = T0 + 1;
+    ev.body_case = LADDER__V1__EVENT__BODY_POINTS_ADJUSTED;
+    ev.points_adjusted = &pa;
+    append_event(fx, &ev);
+    Ladder__V1__PointsAdjusted ok = LADDER__V1__POINTS_ADJUSTED__INIT;
+    ok.employee_id = "e1", ok.amount = 7, ok.reason = "y";
+    for (int i = 0; i < 4; i++) {
+        Ladder__V1__Event e2 = LADDER__V1__EVENT__INIT;
+        e2.stream = "emp/e1", e2.at_ms = T0 + 2;
+        e2.body_case = LADDER__V1__EVENT__BODY_POINTS_ADJUSTED;
+        e2.points_adjusted = &ok;
+        append_event(fx, &e2);
+    }
+    ld_core_t *c = ld_core_new(1);
+    uint64_t count = 0, bad = 0;
+    assert_int_equal(ld_replay(fx->s, c, &count, &bad), LD_ECORRUPT);
+    assert_int_equal(bad, bad_at);
+    assert_int_equal(count, bad_at - 1);
+    assert_int_equal(ld_core_next_seq(c), bad_at);
+    assert_state(c, fx->check[fx->n_checks - 1], fx->check_len[fx->n_checks - 1]);
+    ld_core_destroy(&c);
+    /* the same from a core a few events short of it (fewer than read ahead) */
+    c = ld_core_new(1);
+    assert_int_equal(ld_replay_until(fx->s, c, bad_at - 2, 0, NULL), 0);
+    assert_int_equal(ld_replay_until(fx->s, c, 0, 0, &count), LD_ECORRUPT);
+    assert_int_equal(count, 1);
+    assert_state(c, fx->check[fx->n_checks - 1], fx->check_len[fx->n_checks - 1]);
+    ld_core_destroy(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_s17_fold_whole_log_is_the_live_state),
+        cmocka_unit_test(test_s17_fold_in_steps_of_to_seq),
+        cmocka_unit_test(test_s17_fold_up_to_a_time),
+        /* last: it appends to the log */
+        cmocka_unit_test(test_s17_fold_stops_at_an_event_that_does_not_apply),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
