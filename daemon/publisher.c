@@ -3,8 +3,11 @@
  * Owns the PUB socket and its monitor. Which updates an event causes comes
  * from the effects of its kind in the core's table (projections/commands.h),
  * not from a list kept here. Per-event updates (evt.*, points.*,
- * level.*) are built when their events are decided and held in the batch;
- * they are published only after the commit returns. Boards (§9) and case
+ * level.*) are decided with their events (topic, prev_seq, the points as
+ * they stand) and held in the batch; they are published only after the
+ * commit returns. evt.* and points.* are packed then, and only when a
+ * subscription is applied (with none, XPUB would deliver them to no one);
+ * evt.* with Event's descriptor cut to its body member (wire.h). Boards (§9) and case
  * rankings are coalesced by coalesce.c, which this file tells what a
  * committed batch changed.
  */

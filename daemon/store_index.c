@@ -431,7 +431,7 @@ int ld_st_lmdb_stream_version(ld_store_t *s, MDB_txn *txn, const char *name, siz
     return rc;
 }
 
-static vslot_t *vcache_slot(ld_store_t *s, uint64_t h)
+static vslot_t *vcache_slot(const ld_store_t *s, uint64_t h)
 {
     return &s->vcache[h & (VCACHE_SLOTS - 1)];
 }
@@ -495,14 +495,16 @@ int ld_st_btab_reserve(ld_store_t *s, size_t events)
 }
 
 /* Asks for the lines ld_st_btab_find will read for this stream (its batch
- * slot and its slot in the tail), so that the misses overlap other work of
- * the append; returns the name's hash for ld_st_btab_find_h. */
+ * slot, its slot in the tail and in the version cache, read when the tail
+ * was emptied), so that the misses overlap other work of the append;
+ * returns the name's hash for ld_st_btab_find_h. */
 uint64_t ld_st_btab_prefetch(const ld_store_t *s, const char *name, size_t len)
 {
     uint64_t h = hash_name(name, len);
     __builtin_prefetch(&s->btab[h & (s->btab_cap - 1)], 1);
     if (s->tail_cap)
         __builtin_prefetch(&s->tail[h & (s->tail_cap - 1)]);
+    __builtin_prefetch(vcache_slot(s, h));
     return h;
 }
 

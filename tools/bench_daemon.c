@@ -115,8 +115,12 @@ static int recv_reply(void *d, int flags, char *rid, size_t ridlen)
     if (!r)
         return 0;
     int ok = r->outcome_case == LADDER__V1__REPLY__OUTCOME_OK;
-    if (rid)
-        snprintf(rid, ridlen, "%.*s", (int)r->request_id.len, r->request_id.data);
+    if (rid && ridlen) {
+        size_t n = r->request_id.len < ridlen - 1 ? r->request_id.len : ridlen - 1;
+        if (n)
+            memcpy(rid, r->request_id.data, n);
+        rid[n] = 0;
+    }
     ladder__v1__reply__free_unpacked(r, NULL);
     return ok;
 }
