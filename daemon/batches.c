@@ -237,6 +237,7 @@ static void after_lmdb_cb(uv_work_t *w, int status)
         ld_log(LD_LOG_ERROR, "writing acknowledged batches to LMDB failed; the write-ahead "
                "log keeps them for the next start", "error=\"%s\"", ld_strerror(bs->lrc));
         ld_store_wal_abort(s->store); /* a W waiting for L must not wait for ever */
+        bs->failed = true;
         ld_server_fail(s, 3, bs->lrc);
         return;
     }
@@ -298,6 +299,7 @@ static void lmdb_start(server_t *s)
     if (rc) {
         ld_log(LD_LOG_ERROR, "cannot queue the LMDB commit", "error=\"%s\"", uv_strerror(rc));
         ld_store_wal_abort(s->store);
+        bs->failed = true;
         ld_server_fail(s, 3, LD_EIO);
         return;
     }
@@ -323,6 +325,10 @@ static void after_work_cb(uv_work_t *w, int status)
          * could be false after a restart, so nothing is answered */
         ld_log(LD_LOG_ERROR, "write-ahead log write failed", "error=\"%s\" requests=%zu",
                ld_strerror(b->rc), b->n);
+        /* nothing decided on top of it may be written or answered (the
+         * loop turn and close_handles' run still call ld_batches_submit);
+         * L keeps writing the batches acknowledged before it */
+        s->batches.failed = true;
         ld_server_fail(s, 3, b->rc);
         return;
     }
@@ -388,7 +394,7 @@ void ld_batches_submit(server_t *s)
 {
     ld_batches_t *bs = &s->batches;
     batch_t *b = bs->cur;
-    if (!b->n || bs->committing || (!bs->wal && bs->busy))
+    if (!b->n || bs->committing || bs->failed || (!bs->wal && bs->busy))
         return;
     batch_t *next = batch_take(bs);
     if (!next)

@@ -51,6 +51,8 @@ void ld_server_fail(server_t *s, int exit_code, int rc)
            exit_code);
     s->exit_code = exit_code;
     s->stopping = true;
+    if (s->batches.check_inited) /* no batch submitted at this turn's end */
+        uv_check_stop(&s->batches.check);
     ld_router_stop(s);
     ld_deadlines_stop(s);
     uv_stop(s->loop);

@@ -183,6 +183,7 @@ typedef struct {
     bool wal;               /* --durability wal: W acknowledges, L writes LMDB behind */
     bool busy;              /* the LMDB writer is taken: a commit (without the WAL), L,
                                an index step or zeros */
+    bool failed;            /* WAL: a W or L failed; no batch is submitted again */
     bool committing;        /* a group commit of batch writing is in flight (W) */
     uv_work_t work;
     uv_work_t lwork;        /* WAL: L, the LMDB commit of acknowledged batches */

@@ -46,6 +46,8 @@ struct ld_wal {
     size_t cap;
     struct wal_rec *recs;  /* records written in this process, oldest first */
     size_t nrec, caprec;
+    bool failed;           /* a write failed: the file's state past pos is unknown,
+                            * so no later record may be written (sticky) */
 };
 
 static size_t align_up(size_t n)
@@ -208,11 +210,8 @@ static int place(ld_store_t *s, ld_wal_t *w, size_t len, uint64_t *at)
     return 0;
 }
 
-int ld_store_wal_write(ld_store_t *s, const ld_append_t *reqs, size_t n)
+static int wal_write(ld_store_t *s, ld_wal_t *w, const ld_append_t *reqs, size_t n)
 {
-    ld_wal_t *w = s->wal;
-    if (!w)
-        return LD_EINVAL;
     size_t len = WAL_HDR, nreq = 0;
     uint64_t first = 0, last = 0;
     int rc;
@@ -281,6 +280,23 @@ int ld_store_wal_write(ld_store_t *s, const ld_append_t *reqs, size_t n)
     w->recs[w->nrec++] = (struct wal_rec){at, at + total, last};
     w->pos = at + total;
     return 0;
+}
+
+int ld_store_wal_write(ld_store_t *s, const ld_append_t *reqs, size_t n)
+{
+    ld_wal_t *w = s->wal;
+    if (!w)
+        return LD_EINVAL;
+    if (w->failed)
+        return LD_EIO;
+    /* after any failure the record may or may not be in the file, and the
+     * decisions after it were made on top of it: writing a later record
+     * (at the same offset, over it) would acknowledge what recovery cannot
+     * reach. So every write after a failed one fails. */
+    int rc = wal_write(s, w, reqs, n);
+    if (rc)
+        w->failed = true;
+    return rc;
 }
 
 /* ------------------------------------------------------------ recovery -- */

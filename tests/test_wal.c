@@ -492,8 +492,10 @@ static size_t pack_hire(uint8_t *buf, size_t cap, const char *rid, const char *e
 }
 
 /* Sends n hires with ids prefix-NNNNN at once (pipelined, many to a batch),
- * then reads the n replies: seq[i] of id i (0 when refused, code[i] why). */
-static void hires(const char *prefix, int n, const char *name, uint64_t *seq, uint32_t *code)
+ * then reads the replies until n or none for 10 s: seq[i] of id i (0 when
+ * refused or unanswered, code[i] why). Returns the replies read. */
+static int hires_some(const char *prefix, int n, const char *name, uint64_t *seq,
+                      uint32_t *code)
 {
     uint8_t buf[512];
     char rid[32], emp[32];
@@ -510,8 +512,10 @@ static void hires(const char *prefix, int n, const char *name, uint64_t *seq, ui
         do {
             zmq_msg_close(&m);
             zmq_msg_init(&m);
-            if (zmq_msg_recv(&m, D.dealer, 0) < 0)
-                fail_msg("reply %d of %d: none (%s)", got, n, zmq_strerror(errno));
+            if (zmq_msg_recv(&m, D.dealer, 0) < 0) {
+                zmq_msg_close(&m);
+                return got;
+            }
         } while (zmq_msg_more(&m));
         Ladder__V1__Reply *r = ladder__v1__reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
         zmq_msg_close(&m);
@@ -529,6 +533,16 @@ static void hires(const char *prefix, int n, const char *name, uint64_t *seq, ui
         }
         ladder__v1__reply__free_unpacked(r, NULL);
     }
+    return n;
+}
+
+/* hires_some, every reply required. */
+static void hires(const char *prefix, int n, const char *name, uint64_t *seq, uint32_t *code)
+{
+    memset(seq, 0, (size_t)n * sizeof *seq);
+    int got = hires_some(prefix, n, name, seq, code);
+    if (got != n)
+        fail_msg("%s: replies %d of %d, then none for 10 s", prefix, got, n);
 }
 
 /* Every id prefix-i is in the store (read beside ladderd, read-only) with
@@ -667,9 +681,69 @@ static void test_s12_wal_resent_ids_are_duplicates_before_lmdb_has_them(void **s
     assert_int_equal(d_remove(&D), 0);
 }
 
+/* "Nothing acknowledged is lost": a W whose fdatasync fails (an injected
+ * EIO, tests/failsync.c, in this process) leaves the file's state past the
+ * last good record unknown; every later ld_store_wal_write must fail too,
+ * never write a record over it and report it durable (walrev finding 1). */
+static void test_wal_write_after_a_failed_one_fails(void **state)
+{
+    (void)state;
+    char *d = tmpdir();
+    setenv("LADDER_FAILSYNC_AT", "2", 1); /* 1: the file's zeros; 2: batch 0's record */
+    ld_store_t *s = open_store(d, true);
+    treq_t t[3], u[3];
+    ld_append_t apps[3], apps2[3];
+    uint64_t next = batch(t, apps, 0, 1);
+    assert_int_equal(ld_store_wal_write(s, apps, 3), LD_EIO);
+    batch(u, apps2, 1, next); /* decided on top of the failed one */
+    assert_int_equal(ld_store_wal_write(s, apps2, 3), LD_EIO);
+    unsetenv("LADDER_FAILSYNC_AT");
+    assert_int_equal(ld_store_wal_write(s, apps2, 3), LD_EIO); /* sticky */
+    ld_store_close(&s);
+    rm_store(d);
+}
+
+/* The same through ladderd under pipelined load (LD_PRELOAD=failsync.so:
+ * the 5th fdatasync of DIR/wal fails): ladderd stops with exit code 3, and
+ * after a restart every request it acknowledged is in the log with the seq
+ * it was answered with; none is lost or decided again (walrev finding 1). */
+static void test_s12_wal_failed_w_loses_no_acked_request(void **state)
+{
+    (void)state;
+    enum { N = 6000 };
+    static uint64_t first[N], again[N];
+    static uint32_t code[N];
+    setenv("LD_PRELOAD", FAILSYNC, 1);
+    setenv("LADDER_FAILSYNC_AT", "5", 1);
+    d_open(&D, "walfail", WAL);
+    unsetenv("LD_PRELOAD");
+    unsetenv("LADDER_FAILSYNC_AT");
+    memset(first, 0, sizeof first);
+    hires_some("f", N, "Wu", first, code);
+    int acked = 0;
+    for (int i = 0; i < N; i++)
+        acked += first[i] != 0;
+    int st = d_stop(&D, SIGKILL);
+    print_message("acknowledged before the failed fdatasync: %d of %d\n", acked, N);
+    assert_true(acked > 0 && acked < N);
+    assert_true(WIFEXITED(st)); /* it stopped by itself */
+    assert_int_equal(WEXITSTATUS(st), 3);
+    d_start(&D, WAL);
+    assert_true(d_ready(&D));
+    hires("f", N, "Wu", again, code); /* re-sent: duplicates of what was acked */
+    for (int i = 0; i < N; i++)
+        if (first[i] && again[i] != first[i])
+            fail_msg("f-%05d: acknowledged with seq %llu, after the restart %llu (code %u)", i,
+                     (unsigned long long)first[i], (unsigned long long)again[i], code[i]);
+    assert_int_equal(WEXITSTATUS(d_stop(&D, SIGTERM)), 0);
+    assert_int_equal(d_remove(&D), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_wal_write_after_a_failed_one_fails),
+        cmocka_unit_test(test_s12_wal_failed_w_loses_no_acked_request),
         cmocka_unit_test(test_s12_wal_records_are_recovered_into_lmdb),
         cmocka_unit_test(test_wal_torn_last_record_at_every_byte_is_ignored),
         cmocka_unit_test(test_wal_recovery_twice_is_recovery_once),
