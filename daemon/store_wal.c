@@ -8,8 +8,10 @@
  * Record (at a multiple of LD_WAL_ALIGN, padded to the next one, so that no
  * write ever touches the bytes of an earlier record):
  *   header, 64 bytes: "LDWAL01\n", u32 payload length, u32 requests,
- *   u64 first seq, u64 last seq, 16 zero bytes, BLAKE2b-128 of the header's
- *   first 48 bytes and the payload;
+ *   u64 first seq, u64 last seq, the chain (16 bytes: the hash of the record
+ *   written before it by this process, or for a process's first record the
+ *   first 16 bytes of LMDB's head hash, the log's chain, at that write),
+ *   BLAKE2b-128 of the header's first 48 bytes and the payload;
  *   payload, per request: u8 key length, the key, the 32-byte digest,
  *   u32 events, then per event u32 length and the Event as the caller gave
  *   it (seq set; stream version and link are the store's, added when LMDB
@@ -24,8 +26,13 @@
  * record whose last seq LMDB does not hold yet (it waits for ld_store_append
  * to get there). So every record not yet in LMDB is intact in the file, and
  * recovery reads every aligned offset, keeps the valid records past LMDB's
- * head and applies them in seq order from head + 1 while they chain. The
- * file grows (more written zeros) only when a record does not fit.
+ * head and applies them in seq order from head + 1, each only when its
+ * chain is LMDB's head hash or the hash of the record holding the head. It
+ * refuses (LD_ECORRUPT, naming the seqs) when two records claim the same
+ * first seq, or when a valid record past the head is left unapplied: it may
+ * hold acknowledged requests, and starting without them would decide their
+ * ids again. The file grows (more written zeros) only when a record does
+ * not fit.
  */
 #include "store_int.h"
 
@@ -46,6 +53,8 @@ struct ld_wal {
     size_t cap;
     struct wal_rec *recs;  /* records written in this process, oldest first */
     size_t nrec, caprec;
+    uint8_t chain[WAL_HASH]; /* the next record's chain (the last one's hash) */
+    bool chained;          /* chain set: a record was written by this process */
     bool failed;           /* a write failed: the file's state past pos is unknown,
                             * so no later record may be written (sticky) */
 };
@@ -167,18 +176,25 @@ void ld_store_wal_abort(ld_store_t *s)
 }
 
 /* Where a record of len bytes goes: past LD_WAL_WRAP back to 0; never over a
- * record LMDB does not hold yet. Forgets the records it will overwrite. */
+ * record LMDB does not hold yet, nor over the record holding LMDB's head
+ * (the next record's chain names its hash: recovery checks it) — so LMDB
+ * must hold a later record first, and the record written last is never
+ * written over (the file grows instead). Forgets the records it overwrites. */
 static int place(ld_store_t *s, ld_wal_t *w, size_t len, uint64_t *at)
 {
     uint64_t pos = w->pos;
     if (pos >= LD_WAL_WRAP || pos + len > w->size) {
         /* back to the start when what is there is in LMDB, else grow */
         uint64_t need = 0;
-        for (size_t i = 0; i < w->nrec && w->recs[i].off < len; i++)
-            need = w->recs[i].last > need ? w->recs[i].last : need;
+        bool newest = false;
+        for (size_t i = 0; i < w->nrec; i++)
+            if (w->recs[i].off < len) {
+                need = w->recs[i].last > need ? w->recs[i].last : need;
+                newest |= i == w->nrec - 1;
+            }
         uint64_t head;
         ld_store_head(s, &head, NULL);
-        if (head >= need && len <= w->size)
+        if ((!need || head > need) && !newest && len <= w->size)
             pos = 0;
     }
     if (pos + len > w->size) {
@@ -188,7 +204,8 @@ static int place(ld_store_t *s, ld_wal_t *w, size_t len, uint64_t *at)
             return rc;
         w->size = to;
     }
-    /* the records this one overwrites must be in LMDB first */
+    /* the records this one overwrites must be in LMDB first, and one after
+     * them (written before this one: L gets there without this one) */
     size_t drop = 0;
     uint64_t need = 0;
     for (size_t i = 0; i < w->nrec; i++)
@@ -197,7 +214,7 @@ static int place(ld_store_t *s, ld_wal_t *w, size_t len, uint64_t *at)
             drop++;
         }
     int rc;
-    if (need && (rc = wait_applied(s, need)))
+    if (need && (rc = wait_applied(s, need + 1)))
         return rc;
     if (drop) {
         size_t k = 0;
@@ -257,7 +274,13 @@ static int wal_write(ld_store_t *s, ld_wal_t *w, const ld_append_t *reqs, size_t
     put_be32(h + 12, (uint32_t)nreq);
     put_be64(h + 16, first);
     put_be64(h + 24, last);
-    memset(h + 32, 0, WAL_HDR - 32);
+    if (!w->chained) { /* the first record: LMDB's head, as W found it */
+        uint8_t hh[LD_HASH_LEN];
+        ld_store_head(s, NULL, hh);
+        memcpy(w->chain, hh, WAL_HASH);
+        w->chained = true;
+    }
+    memcpy(h + 32, w->chain, WAL_HASH);
     record_hash(h + WAL_HDR - WAL_HASH, h, w->buf + WAL_HDR, len - WAL_HDR);
     uint64_t at;
     if ((rc = place(s, w, total, &at)))
@@ -279,6 +302,7 @@ static int wal_write(ld_store_t *s, ld_wal_t *w, const ld_append_t *reqs, size_t
     }
     w->recs[w->nrec++] = (struct wal_rec){at, at + total, last};
     w->pos = at + total;
+    memcpy(w->chain, h + WAL_HDR - WAL_HASH, WAL_HASH);
     return 0;
 }
 
@@ -303,7 +327,8 @@ int ld_store_wal_write(ld_store_t *s, const ld_append_t *reqs, size_t n)
 
 /* A valid record at off: its first and last seq and its payload's length. */
 static bool read_record(int fd, uint64_t off, uint64_t size, uint8_t **buf, size_t *cap,
-                        uint64_t *first, uint64_t *last, size_t *len, uint32_t *nreq)
+                        uint64_t *first, uint64_t *last, size_t *len, uint32_t *nreq,
+                        uint8_t chain[WAL_HASH], uint8_t hash_out[WAL_HASH])
 {
     uint8_t h[WAL_HDR];
     if (pread(fd, h, WAL_HDR, (off_t)off) != WAL_HDR || memcmp(h, WAL_MAGIC, 8))
@@ -328,6 +353,8 @@ static bool read_record(int fd, uint64_t off, uint64_t size, uint8_t **buf, size
         return false;
     *len = plen;
     *nreq = get_be32(h + 12);
+    memcpy(chain, h + 32, WAL_HASH);
+    memcpy(hash_out, hash, WAL_HASH);
     return true;
 }
 
@@ -384,6 +411,35 @@ out:
     return rc;
 }
 
+struct found {
+    uint64_t off, first, last;
+    uint8_t chain[WAL_HASH], hash[WAL_HASH];
+};
+
+/* Whether a record of chain c may follow LMDB's head (seq head, hash hh):
+ * written first by a process that found that head, or after the record
+ * holding it. */
+static bool chains_on(const uint8_t c[WAL_HASH], uint64_t head, const uint8_t hh[LD_HASH_LEN],
+                      const struct found *f, size_t n)
+{
+    if (!sodium_memcmp(c, hh, WAL_HASH))
+        return true;
+    for (size_t i = 0; i < n; i++)
+        if (f[i].last == head && !sodium_memcmp(c, f[i].hash, WAL_HASH))
+            return true;
+    return false;
+}
+
+static void seqs_err(char *errbuf, size_t errlen, const char *what, uint64_t a, uint64_t b,
+                     uint64_t head)
+{
+    char x[80];
+    snprintf(x, sizeof x, "seqs %llu..%llu (LMDB's head %llu)", (unsigned long long)a,
+             (unsigned long long)b, (unsigned long long)head);
+    errf(errbuf, errlen, "the write-ahead log's record of %s %s; refusing to start without "
+         "it: inspect DIR/wal (it may hold acknowledged requests)", x, what);
+}
+
 int ld_st_wal_recover(ld_store_t *s, const char *dir, uint64_t *applied, char *errbuf,
                       size_t errlen)
 {
@@ -397,28 +453,37 @@ int ld_st_wal_recover(ld_store_t *s, const char *dir, uint64_t *applied, char *e
     int rc = 0;
     uint8_t *buf = NULL;
     size_t cap = 0;
-    struct found { uint64_t off, first, last; } *found = NULL;
+    struct found *found = NULL;
     size_t nfound = 0;
     if (fstat(fd, &st)) {
         rc = LD_EIO;
         goto out;
     }
     uint64_t size = (uint64_t)st.st_size, head;
-    ld_store_head(s, &head, NULL);
-    /* every record past LMDB's head, wherever it is in the file */
+    uint8_t hh[LD_HASH_LEN];
+    ld_store_head(s, &head, hh);
+    /* every record from LMDB's head on, wherever it is in the file */
     for (uint64_t off = 0; off + WAL_HDR <= size; off += LD_WAL_ALIGN) {
-        uint64_t first, last;
+        struct found f = {.off = off};
         size_t len;
         uint32_t nreq;
-        if (!read_record(fd, off, size, &buf, &cap, &first, &last, &len, &nreq) || last <= head)
+        if (!read_record(fd, off, size, &buf, &cap, &f.first, &f.last, &len, &nreq, f.chain,
+                         f.hash) ||
+            f.last < head)
             continue;
+        for (size_t i = 0; i < nfound; i++)
+            if (f.last > head && found[i].last > head && found[i].first == f.first) {
+                seqs_err(errbuf, errlen, "is claimed by two records", f.first, f.last, head);
+                rc = LD_ECORRUPT;
+                goto out;
+            }
         void *p = realloc(found, (nfound + 1) * sizeof *found);
         if (!p) {
             rc = LD_ENOMEM;
             goto out;
         }
         found = p;
-        found[nfound++] = (struct found){off, first, last};
+        found[nfound++] = f;
     }
     /* applied in seq order while they chain on LMDB's head */
     for (;;) {
@@ -427,10 +492,17 @@ int ld_st_wal_recover(ld_store_t *s, const char *dir, uint64_t *applied, char *e
             i++;
         if (i == nfound)
             break;
+        if (!chains_on(found[i].chain, head, hh, found, nfound)) {
+            seqs_err(errbuf, errlen, "does not chain on LMDB's head", found[i].first,
+                     found[i].last, head);
+            rc = LD_ECORRUPT;
+            goto out;
+        }
         uint64_t first, last;
         size_t len;
         uint32_t nreq;
-        if (!read_record(fd, found[i].off, size, &buf, &cap, &first, &last, &len, &nreq)) {
+        uint8_t c[WAL_HASH], hs[WAL_HASH];
+        if (!read_record(fd, found[i].off, size, &buf, &cap, &first, &last, &len, &nreq, c, hs)) {
             rc = LD_EIO;
             goto out;
         }
@@ -441,9 +513,17 @@ int ld_st_wal_recover(ld_store_t *s, const char *dir, uint64_t *applied, char *e
                  ld_strerror(rc));
             goto out;
         }
-        head = last;
+        ld_store_head(s, &head, hh);
         (*applied)++;
     }
+    /* a valid record past the head that did not chain on it */
+    for (size_t i = 0; i < nfound; i++)
+        if (found[i].last > head) {
+            seqs_err(errbuf, errlen, "is past LMDB's head and cannot be applied",
+                     found[i].first, found[i].last, head);
+            rc = LD_ECORRUPT;
+            goto out;
+        }
     /* durable in LMDB before the file may be written over */
     if (*applied && mdb_env_sync(s->env, 1))
         rc = LD_EIO;

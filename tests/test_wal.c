@@ -423,14 +423,15 @@ static void test_wal_second_lap_waits_for_what_lmdb_lacks(void **state)
     (void)state;
     char *d = tmpdir();
     ld_store_t *s = open_store(d, true);
-    /* lap 1: blocks 0..1019 written and in LMDB, 1020..1023 only logged */
-    uint64_t next = wal_and_lmdb(s, 0, 1020, 1);
+    /* lap 1: blocks 0..1020 written and in LMDB, 1021..1023 only logged */
+    uint64_t next = wal_and_lmdb(s, 0, 1021, 1);
     uint64_t lmdb_head = next - 1;
-    next = wal_only(s, 1020, 1024, next);
+    next = wal_only(s, 1021, 1024, next);
     /* lap 2 (past 4 MiB the writer goes back to 0): blocks 0..1019 */
     next = wal_only(s, 1024, 2044, next);
     assert_int_equal(file_size(d), WAL_SIZE);
-    /* block 1020 holds a record LMDB lacks */
+    /* block 1020 holds LMDB's head, whose hash block 1021's chain names: it
+     * is written over only once LMDB holds a later record (never here) */
     ld_store_wal_abort(s);
     treq_t t[3];
     ld_append_t apps[3];
@@ -441,7 +442,7 @@ static void test_wal_second_lap_waits_for_what_lmdb_lacks(void **state)
     assert_int_equal(head, lmdb_head);
     ld_store_close(&s);
     s = open_store(d, false);
-    assert_int_equal(ld_store_wal_applied(s), 1024);
+    assert_int_equal(ld_store_wal_applied(s), 1023);
     ld_store_head(s, &head, NULL);
     assert_int_equal(head, next - 1);
     uint64_t bad;
@@ -681,6 +682,104 @@ static void test_s12_wal_resent_ids_are_duplicates_before_lmdb_has_them(void **s
     assert_int_equal(d_remove(&D), 0);
 }
 
+/* ld_store_open of dir (a writer) fails with LD_ECORRUPT and a message
+ * holding want. */
+static void open_refused(const char *dir, const char *want)
+{
+    ld_store_options_t o = {.durability = LD_DURABILITY_FULL};
+    ld_store_t *s = NULL;
+    char err[512] = "";
+    int rc = ld_store_open(&s, dir, &o, err, sizeof err);
+    if (rc == 0) {
+        uint64_t head;
+        ld_store_head(s, &head, NULL);
+        ld_store_close(&s);
+        fail_msg("opened (head %llu); want a refusal naming \"%s\"",
+                 (unsigned long long)head, want);
+    }
+    assert_int_equal(rc, LD_ECORRUPT);
+    if (!strstr(err, want))
+        fail_msg("error \"%s\" does not name \"%s\"", err, want);
+    print_message("refused: %s\n", err);
+}
+
+/* Copies block from of wal file a over block to of wal file b. */
+static void copy_block(const char *a, size_t from, const char *b, size_t to)
+{
+    char p[512];
+    size_t la, lb;
+    snprintf(p, sizeof p, "%s/wal", a);
+    uint8_t *x = read_all(p, &la);
+    snprintf(p, sizeof p, "%s/wal", b);
+    uint8_t *y = read_all(p, &lb);
+    assert_true((from + 1) * WAL_ALIGN <= la && (to + 1) * WAL_ALIGN <= lb);
+    memcpy(y + to * WAL_ALIGN, x + from * WAL_ALIGN, WAL_ALIGN);
+    write_all(p, y, lb);
+    free(x), free(y);
+}
+
+/* A valid record past LMDB's head left unapplied (the one before it lost:
+ * here zeroed) may hold acknowledged requests: the open refuses, naming its
+ * seqs, instead of starting without them (walrev finding 2). */
+static void test_s12_wal_unapplied_record_past_head_refuses_open(void **state)
+{
+    (void)state;
+    char *d = tmpdir();
+    ld_store_t *s = open_store(d, true);
+    wal_only(s, 0, 3, 1); /* blocks 0, 1, 2: seqs 1..6, 7..12, 13..18 */
+    ld_store_close(&s);
+    char p[512];
+    snprintf(p, sizeof p, "%s/wal", d);
+    size_t len;
+    uint8_t *w = read_all(p, &len);
+    memset(w + WAL_ALIGN, 0, WAL_ALIGN);
+    write_all(p, w, len);
+    free(w);
+    open_refused(d, "seqs 13..18 (LMDB's head 6) is past LMDB's head and cannot be applied");
+    rm_store(d);
+}
+
+/* Two valid records claiming the same first seq (one from another store's
+ * log): the open refuses rather than pick one by its place in the file. */
+static void test_wal_two_records_of_one_seq_refuse_open(void **state)
+{
+    (void)state;
+    char *d = tmpdir(), *d2 = tmpdir();
+    ld_store_t *s = open_store(d, true);
+    wal_only(s, 0, 1, 1); /* seqs 1..6 */
+    ld_store_close(&s);
+    s = open_store(d2, true);
+    treq_t t;
+    treq_init(&t, 77, 2, 1); /* seqs 1..2, other events */
+    assert_int_equal(ld_store_wal_write(s, &t.app, 1), 0);
+    ld_store_close(&s);
+    copy_block(d2, 0, d, 1);
+    open_refused(d, "is claimed by two records");
+    rm_store(d), rm_store(d2);
+}
+
+/* A record that starts at LMDB's head + 1 but was written after another
+ * history (another store's log, same seqs): its chain names neither LMDB's
+ * head nor the record holding it, and the open refuses. */
+static void test_wal_record_of_another_history_does_not_chain(void **state)
+{
+    (void)state;
+    char *d = tmpdir(), *d2 = tmpdir();
+    ld_store_t *s = open_store(d, true);
+    uint64_t next = wal_and_lmdb(s, 0, 1, 1); /* seqs 1..6 in LMDB */
+    ld_store_close(&s);
+    s = open_store(d2, true);
+    treq_t t;
+    treq_init(&t, 77, 6, 1); /* seqs 1..6, other events, in LMDB */
+    assert_int_equal(ld_store_wal_write(s, &t.app, 1), 0);
+    assert_int_equal(ld_store_append(s, &t.app, 1), 0);
+    wal_only(s, 1, 2, next); /* seqs 7..12 after d2's history */
+    ld_store_close(&s);
+    copy_block(d2, 1, d, 1);
+    open_refused(d, "seqs 7..12 (LMDB's head 6) does not chain on LMDB's head");
+    rm_store(d), rm_store(d2);
+}
+
 /* "Nothing acknowledged is lost": a W whose fdatasync fails (an injected
  * EIO, tests/failsync.c, in this process) leaves the file's state past the
  * last good record unknown; every later ld_store_wal_write must fail too,
@@ -743,6 +842,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wal_write_after_a_failed_one_fails),
+        cmocka_unit_test(test_s12_wal_unapplied_record_past_head_refuses_open),
+        cmocka_unit_test(test_wal_two_records_of_one_seq_refuse_open),
+        cmocka_unit_test(test_wal_record_of_another_history_does_not_chain),
         cmocka_unit_test(test_s12_wal_failed_w_loses_no_acked_request),
         cmocka_unit_test(test_s12_wal_records_are_recovered_into_lmdb),
         cmocka_unit_test(test_wal_torn_last_record_at_every_byte_is_ignored),
