@@ -277,6 +277,7 @@ void ld_requests_commands(server_t *s, pending_t *p, Ladder__V1__Request *req)
     if (sp != seqs)
         free(sp);
     p->has_events = end > start;
+    p->first_seq = end > start ? ev[start]->seq : 0;
     p->ev_start = start;
     p->ev_end = end;
     ld_publisher_hold(s, b, start, end);
@@ -296,7 +297,7 @@ static int acked_find(server_t *s, const uint8_t *key, size_t len, uint64_t *fir
         if (k < 0)
             continue;
         const pending_t *q = &a->p[k];
-        *first = ld_out_events(a->out)[q->ev_start]->seq;
+        *first = q->first_seq; /* not the Event: L may be writing it */
         *count = (uint32_t)(q->ev_end - q->ev_start);
         memcpy(digest, q->digest, LD_HASH_LEN);
         return 0;

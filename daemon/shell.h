@@ -66,6 +66,8 @@ typedef struct {
     bool has_events;
     long dup_of;            /* index of the same request id earlier in this batch */
     size_t ev_start, ev_end;
+    uint64_t first_seq;     /* its first event's seq, kept at decide time: L writes the
+                             * events (stream versions, seq reset on a retry) */
     size_t reply_off, reply_len;
     bool deferred;          /* ReadEvents: answered after the commit */
     bool sent;              /* answered at once: it showed committed state only */
