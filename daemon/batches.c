@@ -432,6 +432,14 @@ void ld_batches_submit(server_t *s)
     int rc = uv_queue_work(s->loop, &bs->work, work_cb, after_work_cb);
     if (rc) {
         ld_log(LD_LOG_ERROR, "cannot queue the commit", "error=\"%s\"", uv_strerror(rc));
+        if (bs->wal) {
+            /* LMDB lacks the batches acknowledged but not yet written by L:
+             * a core rebuilt from it would reuse their seqs. Stop; the next
+             * start applies the log (as after a failed W). */
+            bs->failed = true;
+            ld_server_fail(s, 3, LD_EIO);
+            return;
+        }
         b->rc = LD_EIO;
         finish(s, b);
         return;
