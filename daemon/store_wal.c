@@ -124,12 +124,14 @@ int ld_st_wal_open(ld_wal_t **out, const char *dir, uint64_t size)
         if ((rc = write_zeros(w->fd, w->size, size)))
             goto out;
         w->size = size;
+        /* the file's name, durable before any record counts on it */
         int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) { /* the file's name, durable before any record counts on it */
-            if (fsync(dfd))
-                rc = LD_EIO;
+        if (dfd < 0 || fsync(dfd))
+            rc = LD_EIO;
+        if (dfd >= 0)
             close(dfd);
-        }
+        if (rc)
+            goto out;
     }
 out:
     if (rc) {
