@@ -418,6 +418,10 @@ int ld_store_open(ld_store_t **out, const char *path, const ld_store_options_t *
             errf(errbuf, errlen, "reading the write-ahead log in %s: %s", path, ld_strerror(rc));
         goto fail;
     }
+    if (s->read_only && (rc = ld_st_wal_unapplied(s, path, &s->wal_unapplied, &s->wal_last))) {
+        errf(errbuf, errlen, "reading the write-ahead log in %s: %s", path, ld_strerror(rc));
+        goto fail;
+    }
     if (opt->wal && !s->read_only) {
         if (opt->durability != LD_DURABILITY_FULL) {
             errf(errbuf, errlen, "%s%s", "a write-ahead log needs LMDB's full durability behind it", "");

@@ -175,6 +175,11 @@ void ld_store_wal_abort(ld_store_t *s);
 /* Records of the write-ahead log the open applied to LMDB. */
 uint64_t ld_store_wal_applied(ld_store_t *s);
 
+/* Read-only opens: how many valid records of DIR/wal are past LMDB's head
+ * (acknowledged events LMDB lacks until a writer opens the store), and the
+ * last seq they hold in *last (may be NULL). */
+uint64_t ld_store_wal_unapplied(ld_store_t *s, uint64_t *last);
+
 /* Head of the log: last seq (0 when empty) and its hash (zeros when empty), as
  * of the last commit that returned. Safe while the writer commits. */
 void ld_store_head(ld_store_t *s, uint64_t *seq, uint8_t hash[LD_HASH_LEN]);

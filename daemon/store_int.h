@@ -73,6 +73,8 @@ struct ld_store {
  MDB_env *env;
  ld_wal_t *wal;           /* NULL unless opened with the write-ahead log */
  uint64_t wal_applied;    /* records the open applied from it */
+ uint64_t wal_unapplied;  /* read-only: valid records past LMDB's head in DIR/wal */
+ uint64_t wal_last;       /* read-only: the last seq they hold */
  bool wal_aborted;        /* ld_store_wal_abort: no writer waits for LMDB any more */
  bool read_only;
  int lock_fd;             /* DIR/lock, flocked while a writer has the store open */
@@ -213,6 +215,7 @@ size_t ld_st_event_pack(const ld_store_t *s, const Ladder__V1__Event *ev, uint8_
 int ld_st_wal_open(ld_wal_t **out, const char *dir, uint64_t size);  /* store_wal.c */
 void ld_st_wal_close(ld_wal_t **w);  /* store_wal.c */
 /* Applies DIR/wal's records past LMDB's head (none: no file); *applied counts them. */
+int ld_st_wal_unapplied(ld_store_t *s, const char *dir, uint64_t *n, uint64_t *last); /* store_wal.c */
 int ld_st_wal_recover(ld_store_t *s, const char *dir, uint64_t *applied, char *errbuf, size_t errlen);  /* store_wal.c */
 int ld_st_verify_range(ld_store_t *s, uint64_t from, uint64_t *bad_seq, char *why, size_t whylen);  /* store_read.c */
 

@@ -536,6 +536,42 @@ out:
     return rc;
 }
 
+int ld_st_wal_unapplied(ld_store_t *s, const char *dir, uint64_t *n, uint64_t *last)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/wal", dir);
+    *n = *last = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT || errno == EACCES ? 0 : LD_EIO;
+    struct stat st;
+    uint8_t *buf = NULL;
+    size_t cap = 0;
+    int rc = fstat(fd, &st) ? LD_EIO : 0;
+    uint64_t size = rc ? 0 : (uint64_t)st.st_size, head;
+    ld_store_head(s, &head, NULL);
+    for (uint64_t off = 0; off + WAL_HDR <= size; off += LD_WAL_ALIGN) {
+        uint64_t first, l;
+        size_t len;
+        uint32_t nreq;
+        uint8_t c[WAL_HASH], h[WAL_HASH];
+        if (read_record(fd, off, size, &buf, &cap, &first, &l, &len, &nreq, c, h) && l > head) {
+            (*n)++;
+            *last = l > *last ? l : *last;
+        }
+    }
+    free(buf);
+    close(fd);
+    return rc;
+}
+
+uint64_t ld_store_wal_unapplied(ld_store_t *s, uint64_t *last)
+{
+    if (last)
+        *last = s->wal_last;
+    return s->wal_unapplied;
+}
+
 uint64_t ld_store_wal_applied(ld_store_t *s)
 {
     return s->wal_applied;

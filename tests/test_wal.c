@@ -780,6 +780,34 @@ static void test_wal_record_of_another_history_does_not_chain(void **state)
     rm_store(d), rm_store(d2);
 }
 
+/* Read-only opens (ladderctl verify, audit, backup) do not apply the log:
+ * they report the valid records past LMDB's head, which a writer's open
+ * would apply (walrev finding 3). */
+static void test_wal_read_only_open_reports_unapplied_records(void **state)
+{
+    (void)state;
+    char *d = tmpdir();
+    ld_store_t *s = open_store(d, true);
+    uint64_t next = wal_and_lmdb(s, 0, 1, 1);
+    next = wal_only(s, 1, 3, next); /* seqs 7..18 only in the log */
+    ld_store_close(&s);
+    ld_store_options_t o = {.read_only = true};
+    char err[256];
+    assert_int_equal(ld_store_open(&s, d, &o, err, sizeof err), 0);
+    uint64_t last, head;
+    assert_int_equal(ld_store_wal_unapplied(s, &last), 2);
+    assert_int_equal(last, next - 1);
+    ld_store_head(s, &head, NULL);
+    assert_int_equal(head, 6);
+    ld_store_close(&s);
+    s = open_store(d, false); /* a writer applies them */
+    ld_store_close(&s);
+    assert_int_equal(ld_store_open(&s, d, &o, err, sizeof err), 0);
+    assert_int_equal(ld_store_wal_unapplied(s, &last), 0);
+    ld_store_close(&s);
+    rm_store(d);
+}
+
 /* "Nothing acknowledged is lost": a W whose fdatasync fails (an injected
  * EIO, tests/failsync.c, in this process) leaves the file's state past the
  * last good record unknown; every later ld_store_wal_write must fail too,
@@ -841,6 +869,7 @@ static void test_s12_wal_failed_w_loses_no_acked_request(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_wal_read_only_open_reports_unapplied_records),
         cmocka_unit_test(test_wal_write_after_a_failed_one_fails),
         cmocka_unit_test(test_s12_wal_unapplied_record_past_head_refuses_open),
         cmocka_unit_test(test_wal_two_records_of_one_seq_refuse_open),

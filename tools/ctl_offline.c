@@ -34,6 +34,12 @@ static int open_store(const char *dir, ld_store_t **s)
         fprintf(stderr, "ladderctl: %s\n", err);
         return EXIT_USAGE;
     }
+    uint64_t last, head, n = ld_store_wal_unapplied(*s, &last);
+    ld_store_head(*s, &head, NULL);
+    if (n)
+        fprintf(stderr, "ladderctl: warning: %s/wal holds %llu acknowledged record(s) past LMDB's "
+                "head %llu (up to seq %llu), not seen here; start ladderd once to apply them\n",
+                dir, (unsigned long long)n, (unsigned long long)head, (unsigned long long)last);
     return 0;
 }
 
