@@ -463,8 +463,7 @@ void ld_store_close(ld_store_t **sp)
     pthread_mutex_destroy(&s->head_lock);
     pthread_cond_destroy(&s->head_cond);
     free(s->vcache);
-    free(s->pk_desc);
-    free(s->pk_fields);
+    ld_cutdesc_free(&s->pk_cut);
     free(s->btab);
     free(s->bused);
     free(s->eslot);

@@ -39,7 +39,7 @@ static const struct {
 int ld_st_packer_init(ld_store_t *s)
 {
     const ProtobufCMessageDescriptor *d = &ladder__v1__event__descriptor;
-    unsigned n_env = 0, max_id = 0;
+    unsigned n_env = 0;
     bool envelope = true, bodies = true;
     for (unsigned i = 0; i < d->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &d->fields[i];
@@ -54,46 +54,20 @@ int ld_st_packer_init(ld_store_t *s)
             bodies = bodies && f->type == PROTOBUF_C_TYPE_MESSAGE &&
                      (!s->pk_body_off || s->pk_body_off == f->offset);
             s->pk_body_off = f->offset;
-            if (f->id > max_id)
-                max_id = f->id;
         }
     }
     s->pk_envelope = envelope && bodies && n_env == ENV_FIELDS;
-    s->pk_n = (size_t)max_id + 1;
-    s->pk_desc = calloc(s->pk_n, sizeof *s->pk_desc);
-    s->pk_fields = calloc(s->pk_n * (n_env + 1), sizeof *s->pk_fields);
-    if (!s->pk_desc || !s->pk_fields)
-        return LD_ENOMEM;
-    /* case 0 (no body): the envelope only; case id: the envelope and member id */
-    for (unsigned id = 0; id <= max_id; id++) {
-        ProtobufCFieldDescriptor *out = s->pk_fields + (size_t)id * (n_env + 1);
-        unsigned n = 0;
-        bool member = id == 0;
-        for (unsigned i = 0; i < d->n_fields; i++) {
-            const ProtobufCFieldDescriptor *f = &d->fields[i];
-            if (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
-                out[n++] = *f;
-            else if (f->id == id)
-                out[n++] = *f, member = true;
-        }
-        if (!member)
-            continue; /* not a body member: fields stays NULL */
-        s->pk_desc[id] = *d;
-        s->pk_desc[id].n_fields = n;
-        s->pk_desc[id].fields = out;
-    }
-    return 0;
+    /* the cuts: case 0 (no body) the envelope only, case id the envelope
+     * and member id (wire.c, shared with the publisher's evt.* updates) */
+    int rc = ld_cutdesc_init(&s->pk_cut, d);
+    return rc == LD_EINVAL ? 0 : rc;
 }
 
 /* The descriptor to pack ev with (the generated one when no cut fits). */
 static const ProtobufCMessageDescriptor *packer_desc(const ld_store_t *s,
                                                      const Ladder__V1__Event *ev)
 {
-    size_t c = (size_t)ev->body_case;
-    if (ev->base.descriptor == &ladder__v1__event__descriptor && c < s->pk_n &&
-        s->pk_desc[c].fields)
-        return &s->pk_desc[c];
-    return ev->base.descriptor;
+    return ld_cutdesc_for(&s->pk_cut, &ev->base);
 }
 
 static size_t varint_len(uint64_t v)
@@ -127,7 +101,7 @@ static bool envpack_size(const ld_store_t *s, const Ladder__V1__Event *e, size_t
 {
     size_t c = (size_t)e->body_case;
     if (!s->pk_envelope || e->base.descriptor != &ladder__v1__event__descriptor ||
-        e->base.n_unknown_fields || c >= s->pk_n || !s->pk_desc[c].fields)
+        e->base.n_unknown_fields || c >= s->pk_cut.n || !s->pk_cut.desc[c].fields)
         return false;
     z->e = e;
     z->body_id = (unsigned)c;

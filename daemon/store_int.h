@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "fnv.h"
+#include "wire.h"
 
 #define VCACHE_SLOTS 65536u
 #define VCACHE_NAME 46
@@ -109,9 +110,7 @@ struct ld_store {
  size_t pend_n, pend_cap, pend_start;
     /* Event packer (see packer_init): per body case, Event's descriptor cut
      * down to the envelope fields and that one body member */
- ProtobufCMessageDescriptor *pk_desc;
- ProtobufCFieldDescriptor *pk_fields;
- size_t pk_n;
+ ld_cutdesc_t pk_cut; /* wire.h's cut descriptors of Event */
  bool pk_envelope;   /* Event's envelope is the one env_fields lists */
  size_t pk_body_off; /* offset of the body union in Ladder__V1__Event */
  struct pend *ibuf;     /* scratch for index writes: entries by stream */
