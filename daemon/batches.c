@@ -15,10 +15,14 @@
  * log") the group commit is split in two stages on the thread pool:
  *   W: the batch's record written to DIR/wal and fdatasync'd
  *      (ld_store_wal_write), one at a time: its return acknowledges the
- *      batch (replies, updates), exactly as a commit's return does without it;
+ *      batch (replies), exactly as a commit's return does without it;
  *   L: behind it, every acknowledged batch not yet in LMDB in one LMDB
  *      transaction, fully synced (ld_store_append), one at a time, never
- *      beside an index step or zeros (the LMDB writer is one: `busy`).
+ *      beside an index step or zeros (the LMDB writer is one: `busy`); its
+ *      return publishes their updates, oldest batch first: an event's stream
+ *      version is assigned by that transaction, so an evt.* update sent at
+ *      W's return would carry none (walrev finding 4). Updates trail the
+ *      ack by L's lag, as reads of the log do.
  * A batch is kept (state LD_B_ACKED) until L has written it: §12 lookups find
  * its request ids there (requests.c), reads of the log wait for L
  * (history.c). A failed W or L stops ladderd (exit 3) without answering:
@@ -187,7 +191,9 @@ static void finish(server_t *s, batch_t *b)
             else
                 ld_router_reply(s, b, p);
         }
-        ld_publisher_committed(s, b);
+        /* WAL: published once L has written them (after_lmdb_cb) */
+        if (!s->batches.wal || !b->napps)
+            ld_publisher_committed(s, b);
         s->st.events += ld_out_count(b->out);
         for (size_t i = 0; i < b->n; i++)
             if (b->p[i].dup_of < 0)
@@ -242,11 +248,19 @@ static void after_lmdb_cb(uv_work_t *w, int status)
         return;
     }
     ld_store_head(s->store, &bs->lmdb_seq, NULL);
-    for (size_t i = 0; i < LD_BATCHES; i++)
-        if (bs->b[i].state == LD_B_LMDB) {
-            batch_reset(&bs->b[i]);
-            bs->b[i].state = LD_B_FREE;
-        }
+    /* their updates now, oldest first: each event carries the stream
+     * version LMDB stores (ld_store_append set it; walrev finding 4) */
+    for (;;) {
+        batch_t *b = NULL;
+        for (size_t i = 0; i < LD_BATCHES; i++)
+            if (bs->b[i].state == LD_B_LMDB && (!b || bs->b[i].gen < b->gen))
+                b = &bs->b[i];
+        if (!b)
+            break;
+        ld_publisher_committed(s, b);
+        batch_reset(b);
+        b->state = LD_B_FREE;
+    }
     ld_history_lmdb(s); /* reads that waited for these events */
     ld_batches_idle(s, false);
     ld_coalesce_kick(s, 0);
@@ -259,10 +273,12 @@ static void on_lmdb_timer(uv_timer_t *t)
     lmdb_start(ld_container_of(t, server_t, batches.ltimer));
 }
 
+/* Not after a failed W or L (`failed`): a later L would write batches on
+ * top of what LMDB lacks; the next open applies them from the log. */
 static void lmdb_start(server_t *s)
 {
     ld_batches_t *bs = &s->batches;
-    if (!bs->wal || bs->busy || bs->lmdb_seq == bs->committed_seq)
+    if (!bs->wal || bs->busy || bs->failed || bs->lmdb_seq == bs->committed_seq)
         return;
     /* at most one LMDB commit per LD_LMDB_EVERY_MS: each rewrites the pages
      * from the tree's root to its leaves and flushes twice, so one for
@@ -327,7 +343,8 @@ static void after_work_cb(uv_work_t *w, int status)
                ld_strerror(b->rc), b->n);
         /* nothing decided on top of it may be written or answered (the
          * loop turn and close_handles' run still call ld_batches_submit);
-         * L keeps writing the batches acknowledged before it */
+         * no L starts either (lmdb_start): the next open applies the
+         * batches acknowledged before it from the log */
         s->batches.failed = true;
         ld_server_fail(s, 3, b->rc);
         return;

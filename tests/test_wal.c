@@ -682,6 +682,103 @@ static void test_s12_wal_resent_ids_are_duplicates_before_lmdb_has_them(void **s
     assert_int_equal(d_remove(&D), 0);
 }
 
+/* One command as "boss"; its reply must be OK. */
+static void cmd_ok(Ladder__V1__Command *c, const char *what)
+{
+    Ladder__V1__Reply *r = d_cmd(&D, c);
+    if (!r || r->outcome_case != LADDER__V1__REPLY__OUTCOME_OK)
+        fail_msg("%s: %s", what, r && r->error ? r->error->message : "no reply");
+    ladder__v1__reply__free_unpacked(r, NULL);
+}
+
+/* Finding 4 (walrev): in wal mode an evt.* update is published only once L
+ * has written its event to LMDB, so its stream_version is the one LMDB
+ * stores (it was 0: versions are assigned when LMDB is written, after W's
+ * ack). One employee's stream gets a hire and five adjustments, each
+ * acknowledged by W before L writes it: the updates carry versions 1..6, in
+ * order, and a read of the stream returns the same seqs and versions. */
+static void test_s1_wal_evt_updates_carry_the_stream_version_lmdb_stores(void **state)
+{
+    (void)state;
+    enum { N = 6 };
+    d_open(&D, "wal", WAL);
+    void *sub = zmq_socket(D.zctx, ZMQ_SUB);
+    int linger = 0, tmo = 5000;
+    zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(sub, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "evt.", 4);
+    assert_int_equal(zmq_connect(sub, D.pub_ep), 0);
+    /* applied by ladderd before the first command (its XPUB counts it) */
+    Ladder__V1__Stats st = LADDER__V1__STATS__INIT;
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_STATS;
+    q.stats = &st;
+    uint64_t subs = 0;
+    for (int i = 0; i < 500 && !subs; i++) {
+        Ladder__V1__Reply *r = d_query(&D, &q);
+        assert_non_null(r);
+        assert_int_equal(r->outcome_case, LADDER__V1__REPLY__OUTCOME_OK);
+        subs = r->ok->stats->subscriptions;
+        ladder__v1__reply__free_unpacked(r, NULL);
+        if (!subs)
+            usleep(10000);
+    }
+    assert_true(subs > 0);
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    Ladder__V1__Hire h = LADDER__V1__HIRE__INIT;
+    h.employee_id = "sv1", h.name = "Wu", h.team = "t", h.centre = "c";
+    c.cmd_case = LADDER__V1__COMMAND__CMD_HIRE, c.hire = &h;
+    cmd_ok(&c, "hire");
+    Ladder__V1__AdjustPoints a = LADDER__V1__ADJUST_POINTS__INIT;
+    a.employee_id = "sv1", a.reason = "test";
+    c.cmd_case = LADDER__V1__COMMAND__CMD_ADJUST_POINTS, c.adjust_points = &a;
+    for (int i = 1; i < N; i++) {
+        a.amount = i;
+        cmd_ok(&c, "adjust");
+    }
+    char stream[N][64];
+    uint64_t seq[N], ver[N];
+    for (int k = 0; k < N; k++) {
+        char topic[64];
+        int n = zmq_recv(sub, topic, sizeof topic - 1, 0);
+        if (n < 0)
+            fail_msg("evt.* update %d: none within 5 s", k);
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        assert_true(zmq_msg_recv(&m, sub, 0) >= 0);
+        Ladder__V1__Update *u = ladder__v1__update__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+        zmq_msg_close(&m);
+        assert_non_null(u);
+        assert_int_equal(u->payload_case, LADDER__V1__UPDATE__PAYLOAD_EVENT);
+        snprintf(stream[k], sizeof stream[k], "%s", u->event->stream);
+        seq[k] = u->event->seq;
+        ver[k] = u->event->stream_version;
+        ladder__v1__update__free_unpacked(u, NULL);
+        assert_string_equal(stream[k], stream[0]); /* all of the employee's stream */
+        if (ver[k] != (uint64_t)k + 1)
+            fail_msg("evt.* update %d (seq %llu, %s): stream_version %llu, want %d", k,
+                     (unsigned long long)seq[k], stream[k], (unsigned long long)ver[k], k + 1);
+    }
+    zmq_close(sub);
+    /* the stream's history (the read waits for L) says the same */
+    Ladder__V1__ReadEvents re = LADDER__V1__READ_EVENTS__INIT;
+    re.stream = stream[0], re.from_seq = 1, re.max = 100;
+    q = (Ladder__V1__Query)LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_READ_EVENTS;
+    q.read_events = &re;
+    Ladder__V1__Reply *r = d_query(&D, &q);
+    assert_non_null(r);
+    assert_int_equal(r->outcome_case, LADDER__V1__REPLY__OUTCOME_OK);
+    assert_int_equal(r->ok->events->n_events, N);
+    for (int k = 0; k < N; k++) {
+        assert_int_equal(r->ok->events->events[k]->seq, seq[k]);
+        assert_int_equal(r->ok->events->events[k]->stream_version, ver[k]);
+    }
+    ladder__v1__reply__free_unpacked(r, NULL);
+    assert_int_equal(WEXITSTATUS(d_stop(&D, SIGTERM)), 0);
+    assert_int_equal(d_remove(&D), 0);
+}
+
 /* ld_store_open of dir (a writer) fails with LD_ECORRUPT and a message
  * holding want. */
 static void open_refused(const char *dir, const char *want)
@@ -883,6 +980,7 @@ int main(void)
         cmocka_unit_test(test_wal_refuses_lmdb_without_full_sync),
         cmocka_unit_test(test_s12_wal_acked_ids_survive_kill_9),
         cmocka_unit_test(test_s12_wal_resent_ids_are_duplicates_before_lmdb_has_them),
+        cmocka_unit_test(test_s1_wal_evt_updates_carry_the_stream_version_lmdb_stores),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
