@@ -411,6 +411,11 @@ int ld_store_open(ld_store_t **out, const char *path, const ld_store_options_t *
              ld_strerror(rc), "");
         goto fail;
     }
+    /* the key of this store's log records: none, no record is this store's */
+    if ((rc = ld_st_wal_key(s, false))) {
+        errf(errbuf, errlen, "store meta \"walkey\": %s%s", ld_strerror(rc), "");
+        goto fail;
+    }
     /* every writer applies what a write-ahead log holds past LMDB's head
      * (acknowledged, not yet in LMDB) before anything else is appended */
     if (!s->read_only && (rc = ld_st_wal_recover(s, path, &s->wal_applied, errbuf, errlen))) {
@@ -428,7 +433,7 @@ int ld_store_open(ld_store_t **out, const char *path, const ld_store_options_t *
             rc = LD_EINVAL;
             goto fail;
         }
-        if ((rc = ld_st_wal_open(&s->wal, path, LD_WAL_SIZE))) {
+        if ((rc = ld_st_wal_key(s, true)) || (rc = ld_st_wal_open(&s->wal, path, LD_WAL_SIZE))) {
             errf(errbuf, errlen, "creating the write-ahead log in %s: %s", path, ld_strerror(rc));
             goto fail;
         }

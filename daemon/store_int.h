@@ -68,6 +68,7 @@ typedef struct tslot {
 #define LD_WAL_ALIGN 4096u            /* records start at multiples of this */
 #define LD_WAL_SIZE (8u << 20)        /* written zeros at creation */
 #define LD_WAL_WRAP (4u << 20)        /* past this offset, back to 0 when LMDB has caught up */
+#define LD_WAL_KEY 16u                /* meta "walkey": the store's own key for its records */
 typedef struct ld_wal ld_wal_t;
 
 struct ld_store {
@@ -77,6 +78,8 @@ struct ld_store {
  uint64_t wal_unapplied;  /* read-only: valid records past LMDB's head in DIR/wal */
  uint64_t wal_last;       /* read-only: the last seq they hold */
  bool wal_aborted;        /* ld_store_wal_abort: no writer waits for LMDB any more */
+ bool wal_keyed;          /* meta "walkey" exists: wal_key holds it */
+ uint8_t wal_key[LD_WAL_KEY]; /* keys every record's hash: another store's records never verify */
  bool read_only;
  int lock_fd;             /* DIR/lock, flocked while a writer has the store open */
  MDB_dbi events, streams, requests, meta, snapshots;
@@ -212,6 +215,9 @@ size_t ld_st_event_size(const ld_store_t *s, const Ladder__V1__Event *ev);  /* s
 size_t ld_st_event_pack(const ld_store_t *s, const Ladder__V1__Event *ev, uint8_t *out);  /* store_append.c */
 /* Opens (creating with size bytes of written zeros) DIR/wal for writing. */
 int ld_st_wal_open(ld_wal_t **out, const char *dir, uint64_t size);  /* store_wal.c */
+/* Loads meta "walkey" (s->wal_keyed); with create, makes one (random, in a
+ * synced transaction) when the store has none. 0 or a negative code. */
+int ld_st_wal_key(ld_store_t *s, bool create);  /* store_wal.c */
 void ld_st_wal_close(ld_wal_t **w);  /* store_wal.c */
 /* Applies DIR/wal's records past LMDB's head (none: no file); *applied counts them. */
 int ld_st_wal_unapplied(ld_store_t *s, const char *dir, uint64_t *n, uint64_t *last); /* store_wal.c */

@@ -7,11 +7,14 @@
  *
  * Record (at a multiple of LD_WAL_ALIGN, padded to the next one, so that no
  * write ever touches the bytes of an earlier record):
- *   header, 64 bytes: "LDWAL01\n", u32 payload length, u32 requests,
+ *   header, 64 bytes: "LDWAL02\n", u32 payload length, u32 requests,
  *   u64 first seq, u64 last seq, the chain (16 bytes: the hash of the record
  *   written before it by this process, or for a process's first record the
  *   first 16 bytes of LMDB's head hash, the log's chain, at that write),
- *   BLAKE2b-128 of the header's first 48 bytes and the payload;
+ *   BLAKE2b-128, keyed with the store's own key (meta "walkey", random,
+ *   made by the first open with the log), of the header's first 48 bytes
+ *   and the payload: a record copied from another store's log never
+ *   verifies here, so it is never applied (nor counted as unapplied);
  *   payload, per request: u8 key length, the key, the 32-byte digest,
  *   u32 events, then per event u32 length and the Event as the caller gave
  *   it (seq set; stream version and link are the store's, added when LMDB
@@ -36,7 +39,7 @@
  */
 #include "store_int.h"
 
-#define WAL_MAGIC "LDWAL01\n"
+#define WAL_MAGIC "LDWAL02\n"
 #define WAL_HDR 64
 #define WAL_HASH 16
 #define WAL_ZEROS (1u << 20) /* zeros written per write(2) when growing */
@@ -93,14 +96,49 @@ static int write_zeros(int fd, uint64_t from, uint64_t to)
     return fdatasync(fd) ? LD_EIO : 0;
 }
 
-static void record_hash(uint8_t out[WAL_HASH], const uint8_t *hdr, const uint8_t *payload,
-                        size_t len)
+static void record_hash(uint8_t out[WAL_HASH], const uint8_t key[LD_WAL_KEY],
+                        const uint8_t *hdr, const uint8_t *payload, size_t len)
 {
     crypto_generichash_state st;
-    crypto_generichash_init(&st, NULL, 0, WAL_HASH);
+    crypto_generichash_init(&st, key, LD_WAL_KEY, WAL_HASH);
     crypto_generichash_update(&st, hdr, WAL_HDR - WAL_HASH);
     crypto_generichash_update(&st, payload, len);
     crypto_generichash_final(&st, out, WAL_HASH);
+}
+
+int ld_st_wal_key(ld_store_t *s, bool create)
+{
+    MDB_txn *txn;
+    MDB_val k = {6, "walkey"}, v;
+    int rc = ld_st_read_begin(s, &txn);
+    if (rc)
+        return rc;
+    rc = mdb_get(txn, s->meta, &k, &v);
+    if (rc == 0 && v.mv_size == LD_WAL_KEY) {
+        memcpy(s->wal_key, v.mv_data, LD_WAL_KEY);
+        s->wal_keyed = true;
+    }
+    ld_st_read_end(s, txn);
+    if (rc == 0 && !s->wal_keyed)
+        return LD_ECORRUPT; /* a key of another size: not one this code wrote */
+    if (rc != MDB_NOTFOUND || !create)
+        return rc == MDB_NOTFOUND ? 0 : from_mdb(rc);
+    uint8_t key[LD_WAL_KEY];
+    randombytes_buf(key, sizeof key);
+    v = (MDB_val){sizeof key, key};
+    pthread_rwlock_rdlock(&s->resize);
+    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) == 0) {
+        if ((rc = mdb_put(txn, s->meta, &k, &v, MDB_NOOVERWRITE)))
+            mdb_txn_abort(txn);
+        else
+            rc = mdb_txn_commit(txn); /* full durability: synced before any record */
+    }
+    pthread_rwlock_unlock(&s->resize);
+    if (rc)
+        return from_mdb(rc);
+    memcpy(s->wal_key, key, LD_WAL_KEY);
+    s->wal_keyed = true;
+    return 0;
 }
 
 int ld_st_wal_open(ld_wal_t **out, const char *dir, uint64_t size)
@@ -283,7 +321,7 @@ static int wal_write(ld_store_t *s, ld_wal_t *w, const ld_append_t *reqs, size_t
         w->chained = true;
     }
     memcpy(h + 32, w->chain, WAL_HASH);
-    record_hash(h + WAL_HDR - WAL_HASH, h, w->buf + WAL_HDR, len - WAL_HDR);
+    record_hash(h + WAL_HDR - WAL_HASH, s->wal_key, h, w->buf + WAL_HDR, len - WAL_HDR);
     uint64_t at;
     if ((rc = place(s, w, total, &at)))
         return rc;
@@ -328,11 +366,13 @@ int ld_store_wal_write(ld_store_t *s, const ld_append_t *reqs, size_t n)
 /* ------------------------------------------------------------ recovery -- */
 
 /* A valid record at off: its first and last seq and its payload's length. */
-static bool read_record(int fd, uint64_t off, uint64_t size, uint8_t **buf, size_t *cap,
-                        uint64_t *first, uint64_t *last, size_t *len, uint32_t *nreq,
-                        uint8_t chain[WAL_HASH], uint8_t hash_out[WAL_HASH])
+static bool read_record(const ld_store_t *s, int fd, uint64_t off, uint64_t size, uint8_t **buf,
+                        size_t *cap, uint64_t *first, uint64_t *last, size_t *len,
+                        uint32_t *nreq, uint8_t chain[WAL_HASH], uint8_t hash_out[WAL_HASH])
 {
     uint8_t h[WAL_HDR];
+    if (!s->wal_keyed)
+        return false; /* no key: no record of this store was ever written */
     if (pread(fd, h, WAL_HDR, (off_t)off) != WAL_HDR || memcmp(h, WAL_MAGIC, 8))
         return false;
     size_t plen = get_be32(h + 8);
@@ -350,7 +390,7 @@ static bool read_record(int fd, uint64_t off, uint64_t size, uint8_t **buf, size
     if (pread(fd, *buf, plen, (off_t)(off + WAL_HDR)) != (ssize_t)plen)
         return false;
     uint8_t hash[WAL_HASH];
-    record_hash(hash, h, *buf, plen);
+    record_hash(hash, s->wal_key, h, *buf, plen);
     if (sodium_memcmp(hash, h + WAL_HDR - WAL_HASH, WAL_HASH))
         return false;
     *len = plen;
@@ -469,7 +509,7 @@ int ld_st_wal_recover(ld_store_t *s, const char *dir, uint64_t *applied, char *e
         struct found f = {.off = off};
         size_t len;
         uint32_t nreq;
-        if (!read_record(fd, off, size, &buf, &cap, &f.first, &f.last, &len, &nreq, f.chain,
+        if (!read_record(s, fd, off, size, &buf, &cap, &f.first, &f.last, &len, &nreq, f.chain,
                          f.hash) ||
             f.last < head)
             continue;
@@ -504,7 +544,7 @@ int ld_st_wal_recover(ld_store_t *s, const char *dir, uint64_t *applied, char *e
         size_t len;
         uint32_t nreq;
         uint8_t c[WAL_HASH], hs[WAL_HASH];
-        if (!read_record(fd, found[i].off, size, &buf, &cap, &first, &last, &len, &nreq, c, hs)) {
+        if (!read_record(s, fd, found[i].off, size, &buf, &cap, &first, &last, &len, &nreq, c, hs)) {
             rc = LD_EIO;
             goto out;
         }
@@ -555,7 +595,7 @@ int ld_st_wal_unapplied(ld_store_t *s, const char *dir, uint64_t *n, uint64_t *l
         size_t len;
         uint32_t nreq;
         uint8_t c[WAL_HASH], h[WAL_HASH];
-        if (read_record(fd, off, size, &buf, &cap, &first, &l, &len, &nreq, c, h) && l > head) {
+        if (read_record(s, fd, off, size, &buf, &cap, &first, &l, &len, &nreq, c, h) && l > head) {
             (*n)++;
             *last = l > *last ? l : *last;
         }

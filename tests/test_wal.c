@@ -212,6 +212,16 @@ static void copy_file(const char *from, const char *to)
     assert_int_equal(fclose(b), 0);
 }
 
+/* A copy of d's LMDB (its "walkey" with it) in d2: the same store, whose
+ * logs may then diverge. */
+static void clone_lmdb(const char *d, const char *d2)
+{
+    char a[512], b[512];
+    snprintf(a, sizeof a, "%s/data.mdb", d);
+    snprintf(b, sizeof b, "%s/data.mdb", d2);
+    copy_file(a, b);
+}
+
 static uint8_t *read_all(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -273,8 +283,9 @@ static void test_wal_torn_last_record_at_every_byte_is_ignored(void **state)
     (void)state;
     char *d = tmpdir(), *ref = reference(2);
     char *empty = tmpdir();
-    ld_store_t *s = open_store(empty, false); /* an empty LMDB to start from */
+    ld_store_t *s = open_store(d, true);
     ld_store_close(&s);
+    clone_lmdb(d, empty); /* d's LMDB before the records, its "walkey" with it */
     s = open_store(d, true);
     wal_only(s, 0, 2, 1);
     ld_store_close(&s);
@@ -287,7 +298,7 @@ static void test_wal_torn_last_record_at_every_byte_is_ignored(void **state)
      * the header's 64 bytes and the payload length at bytes 8..11 */
     const uint8_t *r2 = wal + WAL_ALIGN;
     size_t rlen = 64 + ((size_t)r2[8] << 24 | (size_t)r2[9] << 16 | (size_t)r2[10] << 8 | r2[11]);
-    assert_memory_equal(r2, "LDWAL01\n", 8);
+    assert_memory_equal(r2, "LDWAL02\n", 8);
     uint8_t *torn = malloc(len);
     assert_non_null(torn);
     for (int fill = 0; fill < 2; fill++) {
@@ -328,8 +339,11 @@ static void test_wal_torn_last_record_at_every_byte_is_ignored(void **state)
 static void test_wal_recovery_twice_is_recovery_once(void **state)
 {
     (void)state;
-    char *d = tmpdir(), *ref = reference(6);
+    char *d = tmpdir(), *ref = reference(6), *half = tmpdir();
     ld_store_t *s = open_store(d, true);
+    ld_store_close(&s);
+    clone_lmdb(d, half); /* the same store, empty: for the cut-short case */
+    s = open_store(d, true);
     uint64_t next = wal_and_lmdb(s, 0, 2, 1);
     next = wal_only(s, 2, 6, next);
     ld_store_close(&s);
@@ -349,7 +363,6 @@ static void test_wal_recovery_twice_is_recovery_once(void **state)
 
     /* cut short: LMDB got batches 0..3 (as if the crash came after two of
      * the four records were applied), the WAL still holds all six */
-    char *half = tmpdir();
     s = open_store(half, false);
     uint64_t n2 = 1;
     for (unsigned b = 0; b < 4; b++) {
@@ -836,8 +849,9 @@ static void test_s12_wal_unapplied_record_past_head_refuses_open(void **state)
     rm_store(d);
 }
 
-/* Two valid records claiming the same first seq (one from another store's
- * log): the open refuses rather than pick one by its place in the file. */
+/* Two valid records claiming the same first seq (one from a copy of the
+ * store, its log gone another way): the open refuses rather than pick one
+ * by its place in the file. */
 static void test_wal_two_records_of_one_seq_refuse_open(void **state)
 {
     (void)state;
@@ -845,6 +859,7 @@ static void test_wal_two_records_of_one_seq_refuse_open(void **state)
     ld_store_t *s = open_store(d, true);
     wal_only(s, 0, 1, 1); /* seqs 1..6 */
     ld_store_close(&s);
+    clone_lmdb(d, d2);
     s = open_store(d2, true);
     treq_t t;
     treq_init(&t, 77, 2, 1); /* seqs 1..2, other events */
@@ -856,13 +871,16 @@ static void test_wal_two_records_of_one_seq_refuse_open(void **state)
 }
 
 /* A record that starts at LMDB's head + 1 but was written after another
- * history (another store's log, same seqs): its chain names neither LMDB's
- * head nor the record holding it, and the open refuses. */
+ * history (a copy of the store that went another way, same seqs): its chain
+ * names neither LMDB's head nor the record holding it, and the open refuses. */
 static void test_wal_record_of_another_history_does_not_chain(void **state)
 {
     (void)state;
     char *d = tmpdir(), *d2 = tmpdir();
     ld_store_t *s = open_store(d, true);
+    ld_store_close(&s);
+    clone_lmdb(d, d2); /* empty, the same "walkey" */
+    s = open_store(d, true);
     uint64_t next = wal_and_lmdb(s, 0, 1, 1); /* seqs 1..6 in LMDB */
     ld_store_close(&s);
     s = open_store(d2, true);
@@ -874,6 +892,40 @@ static void test_wal_record_of_another_history_does_not_chain(void **state)
     ld_store_close(&s);
     copy_block(d2, 1, d, 1);
     open_refused(d, "seqs 7..12 (LMDB's head 6) does not chain on LMDB's head");
+    rm_store(d), rm_store(d2);
+}
+
+/* walrev2, low: a record is bound to its store. Two new stores have the
+ * same (empty) head, so a record of the other's log chains on this one's
+ * head; keyed with the other store's "walkey", it never verifies here: the
+ * writer's open applies nothing and a read-only open counts nothing. */
+static void test_wal_record_of_another_store_is_never_applied(void **state)
+{
+    (void)state;
+    char *d = tmpdir(), *d2 = tmpdir();
+    ld_store_t *s = open_store(d, true);
+    ld_store_close(&s);
+    s = open_store(d2, true);
+    wal_only(s, 0, 1, 1); /* seqs 1..6, in d2's log only */
+    ld_store_close(&s);
+    copy_block(d2, 0, d, 0);
+    ld_store_options_t ro = {.read_only = true};
+    char err[256];
+    assert_int_equal(ld_store_open(&s, d, &ro, err, sizeof err), 0);
+    uint64_t last = 99;
+    assert_int_equal(ld_store_wal_unapplied(s, &last), 0);
+    ld_store_close(&s);
+    s = open_store(d, false);
+    uint64_t head = 99;
+    ld_store_head(s, &head, NULL);
+    assert_int_equal(head, 0);
+    assert_int_equal(ld_store_wal_applied(s), 0);
+    ld_store_close(&s);
+    /* d2 itself still applies it: the record is intact */
+    s = open_store(d2, false);
+    ld_store_head(s, &head, NULL);
+    assert_int_equal(head, 6);
+    ld_store_close(&s);
     rm_store(d), rm_store(d2);
 }
 
@@ -971,6 +1023,7 @@ int main(void)
         cmocka_unit_test(test_s12_wal_unapplied_record_past_head_refuses_open),
         cmocka_unit_test(test_wal_two_records_of_one_seq_refuse_open),
         cmocka_unit_test(test_wal_record_of_another_history_does_not_chain),
+        cmocka_unit_test(test_wal_record_of_another_store_is_never_applied),
         cmocka_unit_test(test_s12_wal_failed_w_loses_no_acked_request),
         cmocka_unit_test(test_s12_wal_records_are_recovered_into_lmdb),
         cmocka_unit_test(test_wal_torn_last_record_at_every_byte_is_ignored),
