@@ -418,15 +418,15 @@ int ld_store_open(ld_store_t **out, const char *path, const ld_store_options_t *
     }
     /* every writer applies what a write-ahead log holds past LMDB's head
      * (acknowledged, not yet in LMDB) before anything else is appended */
-    if (!s->read_only && (rc = ld_st_wal_recover(s, path, &s->wal_applied, errbuf, errlen))) {
+    if (!s->read_only && (rc = ld_st_wal_recover(s, opt->wal_from ? opt->wal_from : path,
+                                                 &s->wal_applied, errbuf, errlen))) {
         if (errbuf && errlen && !errbuf[0])
             errf(errbuf, errlen, "reading the write-ahead log in %s: %s", path, ld_strerror(rc));
         goto fail;
     }
-    if (s->read_only && (rc = ld_st_wal_unapplied(s, path, &s->wal_unapplied, &s->wal_last))) {
-        errf(errbuf, errlen, "reading the write-ahead log in %s: %s", path, ld_strerror(rc));
+    if (s->read_only &&
+        (rc = ld_st_wal_unapplied(s, path, &s->wal_unapplied, &s->wal_last, errbuf, errlen)))
         goto fail;
-    }
     if (opt->wal && !s->read_only) {
         if (opt->durability != LD_DURABILITY_FULL) {
             errf(errbuf, errlen, "%s%s", "a write-ahead log needs LMDB's full durability behind it", "");

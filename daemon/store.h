@@ -116,6 +116,9 @@ typedef struct {
     bool verify_all;      /* writers: verify the whole chain at open, not only the tail */
     bool wal;             /* writers: open the write-ahead log for ld_store_wal_write
                              (needs LD_DURABILITY_FULL) */
+    const char *wal_from; /* writers: recover from this directory's write-ahead log
+                             instead of DIR's own (ladderctl backup: the source's
+                             log onto a copy of its LMDB; the same store, same key) */
 } ld_store_options_t;
 
 /* One request's events inside a group commit. The store fills in seq,

@@ -220,7 +220,10 @@ int ld_st_wal_open(ld_wal_t **out, const char *dir, uint64_t size);  /* store_wa
 int ld_st_wal_key(ld_store_t *s, bool create);  /* store_wal.c */
 void ld_st_wal_close(ld_wal_t **w);  /* store_wal.c */
 /* Applies DIR/wal's records past LMDB's head (none: no file); *applied counts them. */
-int ld_st_wal_unapplied(ld_store_t *s, const char *dir, uint64_t *n, uint64_t *last); /* store_wal.c */
+/* Read-only opens: valid records of DIR/wal past LMDB's head (*n) and their
+ * last seq; a log that exists but cannot be read is an error (errbuf says why). */
+int ld_st_wal_unapplied(ld_store_t *s, const char *dir, uint64_t *n, uint64_t *last,
+                        char *errbuf, size_t errlen); /* store_wal.c */
 int ld_st_wal_recover(ld_store_t *s, const char *dir, uint64_t *applied, char *errbuf, size_t errlen);  /* store_wal.c */
 int ld_st_verify_range(ld_store_t *s, uint64_t from, uint64_t *bad_seq, char *why, size_t whylen);  /* store_read.c */
 

@@ -489,8 +489,13 @@ int ld_st_wal_recover(ld_store_t *s, const char *dir, uint64_t *applied, char *e
     snprintf(path, sizeof path, "%s/wal", dir);
     *applied = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? 0 : LD_EIO;
+    if (fd < 0 && errno == ENOENT)
+        return 0;
+    if (fd < 0) {
+        errf(errbuf, errlen, "cannot read %s (it may hold acknowledged records not yet in "
+             "LMDB): %s", path, strerror(errno));
+        return LD_EIO;
+    }
     struct stat st;
     int rc = 0;
     uint8_t *buf = NULL;
@@ -576,18 +581,28 @@ out:
     return rc;
 }
 
-int ld_st_wal_unapplied(ld_store_t *s, const char *dir, uint64_t *n, uint64_t *last)
+int ld_st_wal_unapplied(ld_store_t *s, const char *dir, uint64_t *n, uint64_t *last,
+                        char *errbuf, size_t errlen)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/wal", dir);
     *n = *last = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT || errno == EACCES ? 0 : LD_EIO;
+    if (fd < 0 && errno == ENOENT)
+        return 0; /* never opened with the log */
+    if (fd < 0) {
+        /* e.g. EACCES: it may hold acknowledged records LMDB lacks, so
+         * "none" would be a guess */
+        errf(errbuf, errlen, "cannot read %s (it may hold acknowledged records not yet in "
+             "LMDB): %s", path, strerror(errno));
+        return LD_EIO;
+    }
     struct stat st;
     uint8_t *buf = NULL;
     size_t cap = 0;
     int rc = fstat(fd, &st) ? LD_EIO : 0;
+    if (rc)
+        errf(errbuf, errlen, "cannot read %s: %s", path, strerror(errno));
     uint64_t size = rc ? 0 : (uint64_t)st.st_size, head;
     ld_store_head(s, &head, NULL);
     for (uint64_t off = 0; off + WAL_HDR <= size; off += LD_WAL_ALIGN) {

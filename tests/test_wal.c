@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -929,6 +931,182 @@ static void test_wal_record_of_another_store_is_never_applied(void **state)
     rm_store(d), rm_store(d2);
 }
 
+/* Runs cmd (a shell line) with stdout and stderr into out; its exit code. */
+static int run(const char *cmd, char *out, size_t cap)
+{
+    FILE *f = popen(cmd, "r");
+    assert_non_null(f);
+    size_t n = fread(out, 1, cap - 1, f);
+    out[n] = 0;
+    int st = pclose(f);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* A store whose LMDB holds seqs 1..6 and whose log holds 7..18 too (ladderd
+ * killed before L wrote them): the acknowledged log is reference(3)'s. */
+static char *store_with_log_ahead(void)
+{
+    char *d = tmpdir();
+    ld_store_t *s = open_store(d, true);
+    uint64_t next = wal_and_lmdb(s, 0, 1, 1);
+    wal_only(s, 1, 3, next);
+    ld_store_close(&s);
+    return d;
+}
+
+/* The backup file f opened read-only (copied into a new directory). */
+static ld_store_t *open_backup(const char *f, char **dir)
+{
+    *dir = tmpdir();
+    char p[512];
+    snprintf(p, sizeof p, "%s/data.mdb", *dir);
+    copy_file(f, p);
+    ld_store_options_t o = {.read_only = true};
+    ld_store_t *s = NULL;
+    char err[256];
+    if (ld_store_open(&s, *dir, &o, err, sizeof err))
+        fail_msg("open of the backup: %s", err);
+    return s;
+}
+
+/* Finding 3 (walrev): `ladderctl backup` of a directory ladderd is not
+ * running on holds every acknowledged request, the ones only in DIR/wal too
+ * (applied to the copy, the source left as it is); while ladderd runs (here:
+ * its flock held) the copy is what LMDB holds, as documented. */
+static void test_s12_wal_offline_backup_holds_records_only_in_the_log(void **state)
+{
+    (void)state;
+    char *d = store_with_log_ahead(), *ref = reference(3), *r = NULL;
+    char cmd[1200], out[4096], f[512];
+    snprintf(f, sizeof f, "%s.b1.mdb", d);
+    snprintf(cmd, sizeof cmd, "%s backup --data %s --to %s 2>&1", LADDERCTL, d, f);
+    int rc = run(cmd, out, sizeof out);
+    if (rc)
+        fail_msg("backup exited %d: %s", rc, out);
+    if (!strstr(out, "18 events") ||
+        !strstr(out, "2 acknowledged record(s) of") || !strstr(out, "/wal not yet in its LMDB"))
+        fail_msg("backup said: %s", out);
+    ld_store_t *s = open_backup(f, &r);
+    assert_same_log(s, ref, 18);
+    ld_store_close(&s);
+    rm_store(r);
+    unlink(f);
+    /* the source is untouched: LMDB at 6, the log still ahead */
+    ld_store_options_t o = {.read_only = true};
+    char err[256];
+    assert_int_equal(ld_store_open(&s, d, &o, err, sizeof err), 0);
+    uint64_t head, last;
+    ld_store_head(s, &head, NULL);
+    assert_int_equal(head, 6);
+    assert_int_equal(ld_store_wal_unapplied(s, &last), 2);
+    assert_int_equal(last, 18);
+    ld_store_close(&s);
+
+    /* "ladderd" running: the copy is LMDB's */
+    char lp[512];
+    snprintf(lp, sizeof lp, "%s/lock", d);
+    int lfd = open(lp, O_RDWR | O_CREAT, 0640);
+    assert_true(lfd >= 0);
+    assert_int_equal(flock(lfd, LOCK_EX | LOCK_NB), 0);
+    rc = run(cmd, out, sizeof out);
+    close(lfd);
+    if (rc)
+        fail_msg("backup beside ladderd exited %d: %s", rc, out);
+    assert_non_null(strstr(out, " 6 events"));
+    assert_null(strstr(out, "acknowledged record(s) of"));
+    s = open_backup(f, &r);
+    ld_store_head(s, &head, NULL);
+    assert_int_equal(head, 6);
+    ld_store_close(&s);
+    rm_store(r);
+    unlink(f);
+    rm_store(d), rm_store(ref);
+}
+
+/* Finding 3 (walrev): `ladderctl what-if` (a read-only open) warns on stderr
+ * when the log holds acknowledged records its LMDB lacks. */
+static void test_wal_whatif_warns_of_records_only_in_the_log(void **state)
+{
+    (void)state;
+    char *d = store_with_log_ahead();
+    char cmd[1200], out[8192], want[600];
+    snprintf(cmd, sizeof cmd,
+             "echo '{\"retention\":{\"points\":400}}' | %s what-if - --data %s 2>&1 >/dev/null",
+             LADDERCTL, d);
+    run(cmd, out, sizeof out);
+    snprintf(want, sizeof want, "ladderctl: what-if: warning: %s/wal holds 2 acknowledged "
+             "record(s) past LMDB's head 6 (up to seq 18), not seen here; start ladderd once "
+             "to apply them", d);
+    if (!strstr(out, want))
+        fail_msg("what-if's stderr: %s", out);
+    rm_store(d);
+}
+
+/* A read-only open of d by a user who may read data.mdb but not wal
+ * (EACCES; as root, in a child turned into "nobody"): 0 when it fails with
+ * LD_EIO and a message naming the log and the reason. */
+static int open_without_wal_access(const char *d)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/lock.mdb", d);
+    unlink(p); /* a reader without it takes no lock (MDB_NOLOCK) */
+    snprintf(p, sizeof p, "%s/data.mdb", d);
+    assert_int_equal(chmod(p, 0644), 0);
+    assert_int_equal(chmod(d, 0755), 0);
+    snprintf(p, sizeof p, "%s/wal", d);
+    bool root = geteuid() == 0;
+    assert_int_equal(chmod(p, root ? 0600 : 0), 0);
+    pid_t pid = root ? fork() : 0;
+    assert_true(pid >= 0);
+    if (pid > 0) {
+        int st;
+        assert_int_equal(waitpid(pid, &st, 0), pid);
+        return WIFEXITED(st) ? WEXITSTATUS(st) : 99;
+    }
+    if (root && (setgid(65534) || setuid(65534)))
+        _exit(98);
+    ld_store_options_t o = {.read_only = true};
+    ld_store_t *s = NULL;
+    char err[512] = "";
+    int rc = ld_store_open(&s, d, &o, err, sizeof err);
+    bool ok = rc == LD_EIO && !s &&
+              strstr(err, "/wal (it may hold acknowledged records not yet in LMDB): "
+                          "Permission denied");
+    if (!ok)
+        fprintf(stderr, "read-only open without access to the log: rc %d, %s\n", rc, err);
+    if (!root) { /* no child: this process */
+        assert_int_equal(chmod(p, 0600), 0);
+        return ok ? 0 : 1;
+    }
+    _exit(ok ? 0 : 1);
+}
+
+/* Finding 3 (walrev): a log that exists but cannot be opened is an error of
+ * every read-only open (ladderctl verify, audit, what-if), not "no records":
+ * it may hold acknowledged ones. EACCES (was taken for "no log") and a
+ * symlink loop (ELOOP). */
+static void test_wal_unreadable_log_fails_read_only_open(void **state)
+{
+    (void)state;
+    char *d = store_with_log_ahead();
+    assert_int_equal(open_without_wal_access(d), 0);
+    char p[512], err[512];
+    snprintf(p, sizeof p, "%s/wal", d);
+    assert_int_equal(unlink(p), 0);
+    assert_int_equal(symlink("wal", p), 0);
+    ld_store_options_t o = {.read_only = true};
+    ld_store_t *s = NULL;
+    assert_int_equal(ld_store_open(&s, d, &o, err, sizeof err), LD_EIO);
+    assert_null(s);
+    if (!strstr(err, "/wal (it may hold acknowledged records not yet in LMDB): Too many levels"))
+        fail_msg("open said: %s", err);
+    char cmd[1200], out[4096];
+    snprintf(cmd, sizeof cmd, "%s verify --data %s 2>&1", LADDERCTL, d);
+    assert_int_not_equal(run(cmd, out, sizeof out), 0);
+    assert_non_null(strstr(out, "may hold acknowledged records"));
+    rm_store(d);
+}
+
 /* Read-only opens (ladderctl verify, audit, backup) do not apply the log:
  * they report the valid records past LMDB's head, which a writer's open
  * would apply (walrev finding 3). */
@@ -1034,6 +1212,9 @@ int main(void)
         cmocka_unit_test(test_s12_wal_acked_ids_survive_kill_9),
         cmocka_unit_test(test_s12_wal_resent_ids_are_duplicates_before_lmdb_has_them),
         cmocka_unit_test(test_s1_wal_evt_updates_carry_the_stream_version_lmdb_stores),
+        cmocka_unit_test(test_s12_wal_offline_backup_holds_records_only_in_the_log),
+        cmocka_unit_test(test_wal_whatif_warns_of_records_only_in_the_log),
+        cmocka_unit_test(test_wal_unreadable_log_fails_read_only_open),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
