@@ -501,11 +501,11 @@ typedef struct {
 } globals_t;
 
 /* Undo journal record kinds. */
-enum { U_GLOBALS = 1, U_ENT, U_PAIR_ADD, U_PAIR_SET, U_FACT };
+enum { U_GLOBALS = 1, U_ENT, U_PAIR_ADD, U_PAIR_SET, U_FACT, U_VEC };
 
 typedef struct {
     uint8_t kind;
-    uint8_t set;            /* which pairset for U_PAIR_*, which ENT_* for U_ENT */
+    uint8_t set;            /* which pairset for U_PAIR_*, which ENT_* for U_ENT, U_VEC */
     uint32_t idx, b;
     uint32_t old_val;
     void *saved;
@@ -642,6 +642,10 @@ enum { ENT_EMP, ENT_CASE, ENT_EXAM, ENT_TASK, ENT_SUB, ENT_REC, ENT_COUNT };
 uint32_t ld_ent_find(const ld_core_t *c, int kind, const char *id);
 uint32_t ld_ent_new(ld_core_t *c, int kind, const char *id);
 void ld_ent_touch(ld_core_t *c, int kind, uint32_t i);
+/* Removes x from v, a vector of row i of kind k (keeping order), saving
+ * its contents for a rollback first; false when x is not in v. Every
+ * removal from a row's vector goes through here (state.c's save_vec). */
+bool ld_ent_vec_remove(ld_core_t *c, int kind, uint32_t i, vec_t *v, uint32_t x);
 void ld_ents_free(ld_core_t *c);  /* every table, at destroy */
 static inline uint32_t ld_emp_find(const ld_core_t *c, const char *id) { return ld_ent_find(c, ENT_EMP, id); }
 /* A new employee: no mentor, no open exam. */
