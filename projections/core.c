@@ -103,8 +103,10 @@ int ld_core_execute(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t
                     ld_out_t *out, ld_refusal_t *why)
 {
     ld_refusal_t scratch;
-    memset(why ? why : &scratch, 0, sizeof scratch);
     c->why = why ? why : &scratch;
+    /* empty, not zeroed: 436 B a command, read only as strings */
+    c->why->code = 0;
+    c->why->section[0] = c->why->field[0] = c->why->message[0] = 0;
     bool own = c->depth == 0;
     uint32_t mark = ld_core_savepoint(c);
     size_t n0 = out->n;
