@@ -525,6 +525,9 @@ struct ld_core {
     emp_t *emps;
     size_t emps_cap;
     ld_table_t emp_ix;
+    uint32_t emp_hint;      /* the row ld_need_emp found last: the evolve's own
+                             * lookups of that id check it before hashing (a
+                             * guess, checked on the id: never a different row) */
     char *names;            /* employees' names, each ending in NUL (never rewritten) */
     size_t names_len, names_cap;
 

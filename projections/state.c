@@ -282,6 +282,9 @@ static bool ent_eq_ahead(const void *ctx, uint32_t i, const void *id)
 
 uint32_t ld_ent_find(const ld_core_t *c, int k, const char *id)
 {
+    /* ids are unique among the rows, so a row holding id is the one */
+    if (k == ENT_EMP && c->emp_hint < c->g.n_emps && !strcmp(c->emps[c->emp_hint].id, id))
+        return c->emp_hint;
     ent_keys_t keys = keys_of(c, k);
     return ld_table_get(ent_ix(c, k), str_hash(id), id, ent_eq_ahead, &keys);
 }
