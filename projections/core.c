@@ -30,8 +30,8 @@ void ld_core_destroy(ld_core_t **cp)
         return;
     ld_core_t *c = *cp;
     ld_ents_free(c);
-    free(c->facts);
-    free(c->pays);
+    ld_big_free(c->facts, c->facts_cap * sizeof *c->facts);
+    ld_big_free(c->pays, c->pays_cap * sizeof *c->pays);
     for (uint32_t i = 0; i < c->g.n_strings; i++)
         free(c->strings[i]);
     for (uint32_t i = 0; i < c->g.n_rules; i++)

@@ -30,6 +30,20 @@ void *ld_xmalloc(size_t n);
 void *ld_xcalloc(size_t n, size_t m);
 void *ld_xrealloc(void *p, size_t n);
 void *ld_xmalloc_big(size_t n);  /* an array filled at once: huge pages asked for */
+/* An array that grows with the history, in pages of its own (n: bytes):
+ * grown in place or moved by mremap, never copied; freed by ld_big_free
+ * with its size. ld_big_alloc asks for huge pages (filled at once). */
+void *ld_big_grow(void *p, size_t old_n, size_t n);
+void *ld_big_alloc(size_t n);
+void ld_big_free(void *p, size_t n);
+#define LD_GROW_BIG(arr, cap, n)                                            \
+    do {                                                                    \
+        if ((n) >= (cap)) {                                                 \
+            size_t old_ = (cap) * sizeof *(arr);                            \
+            (cap) = (cap) ? (cap) * 2 : 1024;                               \
+            (arr) = ld_big_grow((arr), old_, (cap) * sizeof *(arr));        \
+        }                                                                   \
+    } while (0)
 char *ld_xstrdup(const char *s);
 
 /* Grows arr (capacity cap, doubling from 64) to hold index n. */

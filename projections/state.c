@@ -111,7 +111,7 @@ void ld_touch_fact(ld_core_t *c, uint32_t i)
 uint32_t ld_fact_new(ld_core_t *c, uint64_t seq)
 {
     ld_touch_globals(c);
-    LD_GROW(c->facts, c->facts_cap, c->g.n_facts);
+    LD_GROW_BIG(c->facts, c->facts_cap, c->g.n_facts);
     uint32_t i = c->g.n_facts++;
     fact_t *f = &c->facts[i];
     memset(f, 0, sizeof *f);
@@ -126,7 +126,7 @@ void ld_fact_pay(ld_core_t *c, uint32_t f, uint32_t emp, uint32_t amount)
     if (f + 1 != c->g.n_facts)
         return;
     ld_touch_globals(c);
-    LD_GROW(c->pays, c->pays_cap, c->g.n_pays);
+    LD_GROW_BIG(c->pays, c->pays_cap, c->g.n_pays);
     c->pays[c->g.n_pays++] = (pay_t){f, emp, amount};
 }
 
