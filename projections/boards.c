@@ -8,7 +8,12 @@
  * entry within it; counts before each block, summed from a dense array of
  * block sizes, give ranks. A rank query waits for few misses: the search's
  * lines and the block's are asked for at once, and an entry carries its
- * employee's name offset, so a row's name and record are fetched together. Order: more points first, then
+ * employee's name offset, so a row's name and record are fetched together.
+ * On an all-time board the asker is found without its record: the id index
+ * is checked against the boards' copy of the id, and the key comes from the
+ * line that holds it (bemp_t); a key that is not on the board (never placed
+ * there) sends the query the record's way, so answers never depend on it
+ * being current. Order: more points first, then
  * whoever reached the score first, then the employee id.
  *
  * Only the current period of each window has boards: the period of the
@@ -123,20 +128,43 @@ static inline int order(const ld_core_t *c, const bent_t *a, const bent_t *b)
     return strcmp(c->emps[a->emp].id, c->emps[b->emp].id) < 0 ? -1 : 1;
 }
 
-/* Notes emp's id key and row card (before any of its entries is placed);
- * returns the card's offset. */
-static uint32_t emp_place(ld_core_t *c, uint32_t emp)
+/* An id's first 8 bytes, big-endian, zero after its end (bemp_t.idkey). */
+static uint64_t id_key(const char *s)
 {
+    const unsigned char *id = (const unsigned char *)s;
+    uint64_t k = 0;
+    for (int i = 0; i < 8; i++) {
+        k = k << 8 | *id;
+        if (*id)
+            id++;
+    }
+    return k;
+}
+
+/* Notes emp's id key and row card (before any of its entries is placed)
+ * and the all-time key it is placed with (m); returns the card's offset. */
+static uint32_t emp_place(ld_core_t *c, const bimage_t *m)
+{
+    uint32_t emp = m->emp;
     if ((size_t)emp >= c->bemp_cap) {
         size_t cap = c->bemp_cap ? c->bemp_cap : 64;
         while (cap <= emp)
             cap *= 2;
-        c->bemp = ld_xrealloc(c->bemp, cap * sizeof *c->bemp);
-        memset(c->bemp + c->bemp_cap, 0, (cap - c->bemp_cap) * sizeof *c->bemp);
+        /* line-aligned, so no 32 B entry straddles two lines */
+        bemp_t *nb = aligned_alloc(64, cap * sizeof *nb);
+        if (!nb)
+            abort();
+        if (c->bemp_cap)
+            memcpy(nb, c->bemp, c->bemp_cap * sizeof *nb);
+        memset(nb + c->bemp_cap, 0, (cap - c->bemp_cap) * sizeof *nb);
+        free(c->bemp);
+        c->bemp = nb;
         c->bemp_cap = cap;
     }
     const emp_t *e = &c->emps[emp];
     bemp_t *be = &c->bemp[emp];
+    be->score = m->score[0];
+    be->at = m->at[0];
     if (!be->card) {
         const char *name = ld_emp_name(c, e);
         size_t il = strlen(e->id) + 1, nl = strlen(name) + 1;
@@ -153,14 +181,7 @@ static uint32_t emp_place(ld_core_t *c, uint32_t emp)
         memcpy(c->bcards + c->bcards_len + 1, e->id, il);
         memcpy(c->bcards + c->bcards_len + 1 + il, name, nl);
         c->bcards_len += 1 + il + nl;
-        const unsigned char *id = (const unsigned char *)e->id;
-        uint64_t k = 0;
-        for (int i = 0; i < 8; i++) {
-            k = k << 8 | *id;
-            if (*id)
-                id++;
-        }
-        be->idkey = k;
+        be->idkey = id_key(e->id);
     }
     c->bcards[be->card] = (char)e->level;
     return be->card;
@@ -482,7 +503,7 @@ static void image_apply(ld_core_t *c, const bimage_t *m, bool add)
 {
     if (!m->on)
         return;
-    uint32_t card = add ? emp_place(c, m->emp) : 0;
+    uint32_t card = add ? emp_place(c, m) : 0;
     for (int w = 0; w < LD_WINDOWS; w++) {
         if (!on_window(c, m, w))
             continue;
@@ -768,7 +789,7 @@ static void batch_place(ld_core_t *c, const bimage_t *old, bimage_t *img, size_t
     batch_t *bt = scratch(c, k);
     for (size_t i = 0; i < k; i++)
         if (img[i].on)
-            img[i].card = emp_place(c, img[i].emp);
+            img[i].card = emp_place(c, &img[i]);
     for (int w = 0; w < LD_WINDOWS; w++) {
         size_t n = 0;
         for (size_t i = 0; i < k; i++)
@@ -1009,6 +1030,37 @@ static const char *const window_names[] = {"all", "week", "month", "quarter", "y
 static const char *const scope_names[] = {"org", "centre", "team", "level"};
 
 
+typedef struct {
+    uint64_t idkey;
+    const char *id;
+} asker_key_t;
+
+/* Whether placed employee idx has the asked id: the id key decides an id
+ * of up to 7 bytes (its end is in it); a longer one reads the rest from the
+ * card. */
+static bool asker_eq(const void *ctx, uint32_t idx, const void *key)
+{
+    const ld_core_t *c = ctx;
+    const asker_key_t *k = key;
+    if (idx >= c->bemp_cap || idx >= c->g.n_emps)
+        return false;
+    const bemp_t *be = &c->bemp[idx];
+    if (!be->card || be->idkey != k->idkey)
+        return false;
+    if (!(k->idkey & 0xff))
+        return true;
+    return strcmp(c->bcards + be->card + 1 + 8, k->id + 8) == 0;
+}
+
+/* The employee with this id through the id index, checked against the
+ * boards' copy of the id (bemp_t, the card) rather than the record: NONE
+ * when no employee with it has been placed on the boards. */
+static uint32_t asker_find(const ld_core_t *c, const char *id)
+{
+    asker_key_t k = {id_key(id), id};
+    return ld_table_get(&c->emp_ix, ld_hash_str(id, strlen(id)), &k, asker_eq, c);
+}
+
 static void add_row(ld_core_t *c, ld_out_t *out, Ladder__V1__Board *b, const bent_t *x,
                     uint32_t rank)
 {
@@ -1077,16 +1129,31 @@ int ld_boards_query(ld_core_t *c, const Ladder__V1__GetBoard *q, int64_t now, ld
     uint32_t first = 1, last = top < size ? top : size;
     uint32_t around_rank = 0, aj = 0, ap = 0;
     if (q->around && *q->around) {
-        uint32_t e = ld_emp_find(c, q->around);
-        if (e == NONE)
-            return ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_NOT_FOUND, "§1", "board.around",
-                          "§1: no employee %s", q->around);
-        bimage_t m;
-        image_of(c, e, &m);
-        uint32_t w = q->window;
-        if (bd && m.on && m.period[w] == bd->period && m.value[q->scope] == value) {
-            bent_t x = {m.score[w], m.at[w], e, 0};
-            around_rank = board_rank(c, bd, &x, &aj, &ap);
+        uint32_t e = NONE;
+        if (bd && !q->window) {
+            /* an all-time board: the asker's key from the boards' own line
+             * (not the record, whose miss would come first); found on the
+             * board exactly when placed there, since its entries carry
+             * that key */
+            e = asker_find(c, q->around);
+            if (e != NONE) {
+                const bemp_t *be = &c->bemp[e];
+                bent_t x = {be->score, be->at, e, 0};
+                around_rank = board_rank(c, bd, &x, &aj, &ap);
+            }
+        }
+        if (!around_rank) {
+            e = ld_emp_find(c, q->around);
+            if (e == NONE)
+                return ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_NOT_FOUND, "§1", "board.around",
+                              "§1: no employee %s", q->around);
+            bimage_t m;
+            image_of(c, e, &m);
+            uint32_t w = q->window;
+            if (bd && m.on && m.period[w] == bd->period && m.value[q->scope] == value) {
+                bent_t x = {m.score[w], m.at[w], e, 0};
+                around_rank = board_rank(c, bd, &x, &aj, &ap);
+            }
         }
         if (!around_rank)
             return ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_NOT_FOUND, "§9", "board.around",

@@ -354,11 +354,15 @@ typedef struct {
  * and the name, each ending in NUL, so a board row reads one line instead
  * of the 480 B record and the name pool (0: none yet). Derived: written
  * when the employee is placed, the level byte at every placement (a level
- * change always moves the employee: the level is a board scope). */
+ * change always moves the employee: the level is a board scope). Also the
+ * all-time key of the last placement (score, at), so a rank query on an
+ * all-time board finds its asker from this line and the id index alone,
+ * without the record (issue 17): 32 B, two to a line. */
 typedef struct {
     uint64_t idkey;
     uint32_t card;
     uint32_t spare;
+    int64_t score, at;     /* the all-time boards' key, as last placed */
 } bemp_t;
 
 typedef struct {
