@@ -9,12 +9,12 @@
  * block sizes, give ranks. A rank query waits for few misses: the search's
  * lines and the block's are asked for at once, and an entry carries its
  * employee's name offset, so a row's name and record are fetched together.
- * On an all-time board the asker is found without its record: the id index
- * is checked against the boards' copy of the id, and the key comes from the
- * line that holds it (bemp_t); a key that is not on the board (never placed
- * there) sends the query the record's way, so answers never depend on it
- * being current. Order: more points first, then
- * whoever reached the score first, then the employee id.
+ * On an all-time board the asker is found without the id index and its
+ * record: the boards' own index of placed employees (bask_t) gives the
+ * checked id and the key last placed in one line; a key that is not on the
+ * board sends the query the record's way, so answers never depend on it
+ * being current. Order: more points first, then whoever reached the score
+ * first, then the employee id.
  *
  * Only the current period of each window has boards: the period of the
  * latest event's time (never a clock). An employee is on a window's boards
@@ -141,6 +141,77 @@ static uint64_t id_key(const char *s)
     return k;
 }
 
+/* --------------------------------------------------- the askers' index -- */
+
+static void bask_grow(ld_core_t *c)
+{
+    size_t cap = c->bask_cap ? c->bask_cap * 2 : 64, mask = cap - 1;
+    bask_t *t = aligned_alloc(64, cap * sizeof *t); /* no entry across two lines */
+    if (!t)
+        abort();
+    memset(t, 0, cap * sizeof *t);
+    for (size_t i = 0; i < c->bask_cap; i++) {
+        const bask_t *a = &c->bask[i];
+        if (!a->tag)
+            continue;
+        size_t j = ld_table_home(a->tag, mask);
+        while (t[j].tag)
+            j = (j + 1) & mask;
+        t[j] = *a;
+        c->bemp[a->emp].ask = (uint32_t)j;
+    }
+    free(c->bask);
+    c->bask = t;
+    c->bask_cap = cap;
+}
+
+/* Enters emp (its id hashed to tag) and notes where in bemp_t.ask. */
+static void bask_put(ld_core_t *c, uint32_t emp, uint32_t tag, uint64_t idkey)
+{
+    if ((c->bask_n + 1) * 4 > c->bask_cap * 3)
+        bask_grow(c);
+    size_t mask = c->bask_cap - 1, i = ld_table_home(tag, mask);
+    while (c->bask[i].tag)
+        i = (i + 1) & mask;
+    c->bask[i] = (bask_t){.tag = tag, .emp = emp, .idkey = idkey};
+    c->bemp[emp].ask = (uint32_t)i;
+    c->bask_n++;
+}
+
+/* Takes entry i out; the entries after it shift back over the hole. */
+static void bask_del(ld_core_t *c, size_t i)
+{
+    size_t mask = c->bask_cap - 1;
+    for (size_t j = (i + 1) & mask; c->bask[j].tag; j = (j + 1) & mask) {
+        size_t home = ld_table_home(c->bask[j].tag, mask);
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            c->bask[i] = c->bask[j];
+            c->bemp[c->bask[i].emp].ask = (uint32_t)i;
+            i = j;
+        }
+    }
+    c->bask[i].tag = 0;
+    c->bask_n--;
+}
+
+/* The placed employee with this id, or NULL: the id key decides an id of
+ * up to 7 bytes (its end is in it); a longer one is checked on its card. */
+static const bask_t *bask_find(const ld_core_t *c, const char *id)
+{
+    if (!c->bask_cap)
+        return NULL;
+    size_t len = strlen(id), mask = c->bask_cap - 1;
+    uint32_t tag = ld_table_tag(ld_hash_str(id, len));
+    uint64_t k = id_key(id);
+    for (size_t i = ld_table_home(tag, mask); c->bask[i].tag; i = (i + 1) & mask) {
+        const bask_t *a = &c->bask[i];
+        if (a->tag == tag && a->idkey == k &&
+            (len < 8 || !strcmp(c->bcards + c->bemp[a->emp].card + 1 + 8, id + 8)))
+            return a;
+    }
+    return NULL;
+}
+
 /* Notes emp's id key and row card (before any of its entries is placed)
  * and the all-time key it is placed with (m); returns the card's offset. */
 static uint32_t emp_place(ld_core_t *c, const bimage_t *m)
@@ -150,21 +221,12 @@ static uint32_t emp_place(ld_core_t *c, const bimage_t *m)
         size_t cap = c->bemp_cap ? c->bemp_cap : 64;
         while (cap <= emp)
             cap *= 2;
-        /* line-aligned, so no 32 B entry straddles two lines */
-        bemp_t *nb = aligned_alloc(64, cap * sizeof *nb);
-        if (!nb)
-            abort();
-        if (c->bemp_cap)
-            memcpy(nb, c->bemp, c->bemp_cap * sizeof *nb);
-        memset(nb + c->bemp_cap, 0, (cap - c->bemp_cap) * sizeof *nb);
-        free(c->bemp);
-        c->bemp = nb;
+        c->bemp = ld_xrealloc(c->bemp, cap * sizeof *c->bemp);
+        memset(c->bemp + c->bemp_cap, 0, (cap - c->bemp_cap) * sizeof *c->bemp);
         c->bemp_cap = cap;
     }
     const emp_t *e = &c->emps[emp];
     bemp_t *be = &c->bemp[emp];
-    be->score = m->score[0];
-    be->at = m->at[0];
     if (!be->card) {
         const char *name = ld_emp_name(c, e);
         size_t il = strlen(e->id) + 1, nl = strlen(name) + 1;
@@ -182,7 +244,11 @@ static uint32_t emp_place(ld_core_t *c, const bimage_t *m)
         memcpy(c->bcards + c->bcards_len + 1 + il, name, nl);
         c->bcards_len += 1 + il + nl;
         be->idkey = id_key(e->id);
+        bask_put(c, emp, ld_table_tag(ld_hash_str(e->id, il - 1)), be->idkey);
     }
+    bask_t *a = &c->bask[be->ask];
+    a->score = m->score[0];
+    a->at = m->at[0];
     c->bcards[be->card] = (char)e->level;
     return be->card;
 }
@@ -310,6 +376,8 @@ static uint32_t block_for(const ld_core_t *c, board_t *b, const bent_t *x, bool 
         for (uint32_t j = lo - 1; j < hi; j += 64 / sizeof *b->blk)
             prefetch(&b->blk[j]);
         prefetch(&b->blk[hi - 1]);
+        prefetch(&b->prefix[lo - 1]); /* the rank's count, read after the block */
+        prefetch(&b->prefix[hi - 1]);
     }
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
@@ -553,8 +621,10 @@ void ld_boards_insert(ld_core_t *c, uint32_t emp) { note(c, emp, false); }
 
 void ld_boards_drop(ld_core_t *c, uint32_t emp)
 {
-    if ((size_t)emp < c->bemp_cap)
+    if ((size_t)emp < c->bemp_cap && c->bemp[emp].card) {
+        bask_del(c, c->bemp[emp].ask);
         c->bemp[emp].card = 0; /* the index may next hold someone else */
+    }
     if (!c->boards_built)
         return;
     bimage_t m;
@@ -1020,6 +1090,7 @@ void ld_boards_free(ld_core_t *c)
     free(c->boards);
     free(c->bdirty);
     free(c->bemp);
+    free(c->bask);
     free(c->bcards);
     free(c->bimg);
 }
@@ -1029,37 +1100,6 @@ void ld_boards_free(ld_core_t *c)
 static const char *const window_names[] = {"all", "week", "month", "quarter", "year"};
 static const char *const scope_names[] = {"org", "centre", "team", "level"};
 
-
-typedef struct {
-    uint64_t idkey;
-    const char *id;
-} asker_key_t;
-
-/* Whether placed employee idx has the asked id: the id key decides an id
- * of up to 7 bytes (its end is in it); a longer one reads the rest from the
- * card. */
-static bool asker_eq(const void *ctx, uint32_t idx, const void *key)
-{
-    const ld_core_t *c = ctx;
-    const asker_key_t *k = key;
-    if (idx >= c->bemp_cap || idx >= c->g.n_emps)
-        return false;
-    const bemp_t *be = &c->bemp[idx];
-    if (!be->card || be->idkey != k->idkey)
-        return false;
-    if (!(k->idkey & 0xff))
-        return true;
-    return strcmp(c->bcards + be->card + 1 + 8, k->id + 8) == 0;
-}
-
-/* The employee with this id through the id index, checked against the
- * boards' copy of the id (bemp_t, the card) rather than the record: NONE
- * when no employee with it has been placed on the boards. */
-static uint32_t asker_find(const ld_core_t *c, const char *id)
-{
-    asker_key_t k = {id_key(id), id};
-    return ld_table_get(&c->emp_ix, ld_hash_str(id, strlen(id)), &k, asker_eq, c);
-}
 
 static void add_row(ld_core_t *c, ld_out_t *out, Ladder__V1__Board *b, const bent_t *x,
                     uint32_t rank)
@@ -1129,21 +1169,19 @@ int ld_boards_query(ld_core_t *c, const Ladder__V1__GetBoard *q, int64_t now, ld
     uint32_t first = 1, last = top < size ? top : size;
     uint32_t around_rank = 0, aj = 0, ap = 0;
     if (q->around && *q->around) {
-        uint32_t e = NONE;
         if (bd && !q->window) {
-            /* an all-time board: the asker's key from the boards' own line
-             * (not the record, whose miss would come first); found on the
-             * board exactly when placed there, since its entries carry
-             * that key */
-            e = asker_find(c, q->around);
-            if (e != NONE) {
-                const bemp_t *be = &c->bemp[e];
-                bent_t x = {be->score, be->at, e, 0};
+            /* an all-time board: the asker's key from the boards' own
+             * index (not the id index and the record, two misses in a row);
+             * found on the board exactly when placed there with it, since
+             * entries carry their employee */
+            const bask_t *a = bask_find(c, q->around);
+            if (a) {
+                bent_t x = {a->score, a->at, a->emp, 0};
                 around_rank = board_rank(c, bd, &x, &aj, &ap);
             }
         }
         if (!around_rank) {
-            e = ld_emp_find(c, q->around);
+            uint32_t e = ld_emp_find(c, q->around);
             if (e == NONE)
                 return ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_NOT_FOUND, "§1", "board.around",
                               "§1: no employee %s", q->around);
