@@ -143,9 +143,10 @@ static uint64_t id_key(const char *s)
 
 /* --------------------------------------------------- the askers' index -- */
 
-static void bask_grow(ld_core_t *c)
+/* Rehashes into cap entries (a power of two that holds the entries). */
+static void bask_grow(ld_core_t *c, size_t cap)
 {
-    size_t cap = c->bask_cap ? c->bask_cap * 2 : 64, mask = cap - 1;
+    size_t mask = cap - 1;
     bask_t *t = aligned_alloc(64, cap * sizeof *t); /* no entry across two lines */
     if (!t)
         abort();
@@ -169,13 +170,23 @@ static void bask_grow(ld_core_t *c)
 static void bask_put(ld_core_t *c, uint32_t emp, uint32_t tag, uint64_t idkey)
 {
     if ((c->bask_n + 1) * 4 > c->bask_cap * 3)
-        bask_grow(c);
+        bask_grow(c, c->bask_cap ? c->bask_cap * 2 : 64);
     size_t mask = c->bask_cap - 1, i = ld_table_home(tag, mask);
     while (c->bask[i].tag)
         i = (i + 1) & mask;
     c->bask[i] = (bask_t){.tag = tag, .emp = emp, .idkey = idkey};
     c->bemp[emp].ask = (uint32_t)i;
     c->bask_n++;
+}
+
+/* Room for n entries at most 3/4 full, in one rehash (a build). */
+static void bask_reserve(ld_core_t *c, size_t n)
+{
+    size_t cap = c->bask_cap ? c->bask_cap : 64;
+    while (n * 4 > cap * 3)
+        cap *= 2;
+    if (cap > c->bask_cap)
+        bask_grow(c, cap);
 }
 
 /* Takes entry i out; the entries after it shift back over the hole. */
@@ -857,9 +868,18 @@ static void board_merge(ld_core_t *c, batch_t *bt, board_t *b, const bent_t *joi
 static void batch_place(ld_core_t *c, const bimage_t *old, bimage_t *img, size_t k)
 {
     batch_t *bt = scratch(c, k);
-    for (size_t i = 0; i < k; i++)
+    for (size_t i = 0; i < k; i++) {
+        /* a first placement enters the askers' index at a random line:
+         * it is asked for 8 employees ahead (a build places everyone) */
+        const bimage_t *a = i + 8 < k ? &img[i + 8] : NULL;
+        if (a && a->on && c->bask_cap && (a->emp >= c->bemp_cap || !c->bemp[a->emp].card)) {
+            const char *id = c->emps[a->emp].id;
+            uint32_t tag = ld_table_tag(ld_hash_str(id, strlen(id)));
+            prefetch(&c->bask[ld_table_home(tag, c->bask_cap - 1)]);
+        }
         if (img[i].on)
             img[i].card = emp_place(c, &img[i]);
+    }
     for (int w = 0; w < LD_WINDOWS; w++) {
         size_t n = 0;
         for (size_t i = 0; i < k; i++)
@@ -959,6 +979,7 @@ static void boards_build(ld_core_t *c)
     bimage_t *img = scratch(c, n)->now;
     for (uint32_t i = 0; i < n; i++)
         image_of(c, i, &img[i]);
+    bask_reserve(c, n); /* everyone placed: no rehash on the way */
     batch_place(c, NULL, img, n);
 }
 
