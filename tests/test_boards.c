@@ -1,6 +1,7 @@
 /* test_boards.c — §9 leaderboards: order and ties, windows rolling over at
  * local midnight in +08:00, scopes, around, and boards after undo and after a
- * snapshot reload. */
+ * snapshot reload; every person's rank on the all-time boards against a
+ * brute-force sort of the test's own model. */
 #include "core_fixture.h"
 
 static int setup(void **s) { (void)s; fx_setup(); return 0; }

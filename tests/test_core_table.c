@@ -4,7 +4,8 @@
  * deletion (also across the end of the slots), growth, reserve, a random run
  * against a plain model, similar ids spread over the slots; and a rollback of hires, points, a placement and a
  * leave, with a refused command in between, that leaves the snapshot, the
- * boards and the deadlines as they were. */
+ * boards and the deadlines as they were; and the boards' own index of
+ * placed employees (boards.c) through growth and a rollback of hires. */
 #include "core_fixture.h"
 #include "internal.h"
 
