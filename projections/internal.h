@@ -372,8 +372,21 @@ typedef struct {
 typedef struct {
     uint64_t idkey;
     uint32_t card;
-    uint32_t spare;
+    uint32_t ask;          /* its entry in c->bask (valid while card is set) */
 } bemp_t;
+
+/* The rank query's own id index (issue 17), one 32 B entry (two to a line)
+ * per placed employee, open addressing by the id's ld_table_tag: an asker
+ * is found, checked (by idkey; an id of 8 bytes or more also by its card)
+ * and given its all-time key in one line, without the id index's slot and
+ * the 480 B record behind it. score/at: the all-time boards' key as last
+ * placed (boards.c). */
+typedef struct {
+    uint32_t tag;          /* 0: empty */
+    uint32_t emp;
+    uint64_t idkey;
+    int64_t score, at;
+} bask_t;
 
 typedef struct {
     int64_t score, at;
@@ -593,6 +606,8 @@ struct ld_core {
     size_t bdirty_cap;
     bemp_t *bemp;           /* per employee: tie key and row card (boards.c) */
     size_t bemp_cap;
+    bask_t *bask;           /* placed employees by id, for rank queries (boards.c) */
+    size_t bask_cap, bask_n; /* bask_cap: 0 or a power of two */
     char *bcards;           /* the row cards, end to end (never rewritten but the
                              * level byte; an undone hire's stays behind) */
     size_t bcards_len, bcards_cap;
