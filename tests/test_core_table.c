@@ -446,6 +446,48 @@ static void test_entity_rollback_restores_employee_vectors(void **s)
     fx_teardown();
 }
 
+/* Issue 17: a savepoint saves a row's vectors by length only; a removal
+ * saves the contents first, so nested rollbacks put back both the order and
+ * the elements removed (§6.5: an apprentice credited leaves the mentor's
+ * apprentices), while appends after the savepoint are cut off. */
+static void test_s6_5_rollback_restores_vector_removals_nested(void **s)
+{
+    (void)s;
+    fx_setup();
+    assert_int_equal(hire("a"), 0);
+    ld_core_t *c = F.c;
+    uint32_t a = ld_emp_find(c, "a");
+    vec_t *v = &c->emps[a].apprentices;
+    ld_vec_push(v, 5), ld_vec_push(v, 6), ld_vec_push(v, 7);
+    uint32_t outer = ld_core_savepoint(c);
+    ld_touch_emp(c, a);
+    assert_true(ld_ent_vec_remove(c, ENT_EMP, a, v, 6));
+    ld_vec_push(v, 9);
+    uint32_t n_undo = (uint32_t)c->undo_n;
+    assert_false(ld_ent_vec_remove(c, ENT_EMP, a, v, 42)); /* absent: nothing journaled */
+    assert_int_equal(c->undo_n, n_undo);
+    uint32_t inner = ld_core_savepoint(c);
+    ld_touch_emp(c, a);
+    assert_true(ld_ent_vec_remove(c, ENT_EMP, a, v, 5));
+    for (uint32_t k = 0; k < 40; k++)
+        ld_vec_push(v, 100 + k); /* the buffer moves */
+    v = &c->emps[a].apprentices;
+    ld_core_rollback(c, inner);
+    v = &c->emps[a].apprentices;
+    assert_int_equal(v->len, 3);
+    assert_int_equal(v->v[0], 5);
+    assert_int_equal(v->v[1], 7);
+    assert_int_equal(v->v[2], 9);
+    ld_core_rollback(c, outer);
+    ld_core_release(c);
+    v = &c->emps[a].apprentices;
+    assert_int_equal(v->len, 3);
+    assert_int_equal(v->v[0], 5);
+    assert_int_equal(v->v[1], 6);
+    assert_int_equal(v->v[2], 7);
+    fx_teardown();
+}
+
 /* Issue 17 (§9 rank queries): the boards' index of placed employees
  * (c->bask) holds exactly the employees with a row card, each once, at the
  * entry bemp_t.ask names, reachable from its home slot with no empty slot
@@ -547,6 +589,7 @@ int main(void)
         cmocka_unit_test(test_pairs_put_replace_delete_keep_the_others),
         cmocka_unit_test(test_s2_employee_undo_through_the_entity_table),
         cmocka_unit_test(test_entity_rollback_restores_employee_vectors),
+        cmocka_unit_test(test_s6_5_rollback_restores_vector_removals_nested),
         cmocka_unit_test(test_s9_boards_askers_index_grows_and_deletes_exactly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
