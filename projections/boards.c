@@ -8,8 +8,13 @@
  * entry within it; counts before each block, summed from a dense array of
  * block sizes, give ranks. A rank query waits for few misses: the search's
  * lines and the block's are asked for at once, and an entry carries its
- * employee's name offset, so a row's name and record are fetched together. Order: more points first, then
- * whoever reached the score first, then the employee id.
+ * employee's name offset, so a row's name and record are fetched together.
+ * On an all-time board the asker is found without the id index and its
+ * record: the boards' own index of placed employees (bask_t) gives the
+ * checked id and the key last placed in one line; a key that is not on the
+ * board sends the query the record's way, so answers never depend on it
+ * being current. Order: more points first, then whoever reached the score
+ * first, then the employee id.
  *
  * Only the current period of each window has boards: the period of the
  * latest event's time (never a clock). An employee is on a window's boards
@@ -123,10 +128,106 @@ static inline int order(const ld_core_t *c, const bent_t *a, const bent_t *b)
     return strcmp(c->emps[a->emp].id, c->emps[b->emp].id) < 0 ? -1 : 1;
 }
 
-/* Notes emp's id key and row card (before any of its entries is placed);
- * returns the card's offset. */
-static uint32_t emp_place(ld_core_t *c, uint32_t emp)
+/* An id's first 8 bytes, big-endian, zero after its end (bemp_t.idkey). */
+static uint64_t id_key(const char *s)
 {
+    const unsigned char *id = (const unsigned char *)s;
+    uint64_t k = 0;
+    for (int i = 0; i < 8; i++) {
+        k = k << 8 | *id;
+        if (*id)
+            id++;
+    }
+    return k;
+}
+
+/* --------------------------------------------------- the askers' index -- */
+
+/* Rehashes into cap entries (a power of two that holds the entries). */
+static void bask_grow(ld_core_t *c, size_t cap)
+{
+    size_t mask = cap - 1;
+    bask_t *t = aligned_alloc(64, cap * sizeof *t); /* no entry across two lines */
+    if (!t)
+        abort();
+    memset(t, 0, cap * sizeof *t);
+    for (size_t i = 0; i < c->bask_cap; i++) {
+        const bask_t *a = &c->bask[i];
+        if (!a->tag)
+            continue;
+        size_t j = ld_table_home(a->tag, mask);
+        while (t[j].tag)
+            j = (j + 1) & mask;
+        t[j] = *a;
+        c->bemp[a->emp].ask = (uint32_t)j;
+    }
+    free(c->bask);
+    c->bask = t;
+    c->bask_cap = cap;
+}
+
+/* Enters emp (its id hashed to tag) and notes where in bemp_t.ask. */
+static void bask_put(ld_core_t *c, uint32_t emp, uint32_t tag, uint64_t idkey)
+{
+    if ((c->bask_n + 1) * 4 > c->bask_cap * 3)
+        bask_grow(c, c->bask_cap ? c->bask_cap * 2 : 64);
+    size_t mask = c->bask_cap - 1, i = ld_table_home(tag, mask);
+    while (c->bask[i].tag)
+        i = (i + 1) & mask;
+    c->bask[i] = (bask_t){.tag = tag, .emp = emp, .idkey = idkey};
+    c->bemp[emp].ask = (uint32_t)i;
+    c->bask_n++;
+}
+
+/* Room for n entries at most 3/4 full, in one rehash (a build). */
+static void bask_reserve(ld_core_t *c, size_t n)
+{
+    size_t cap = c->bask_cap ? c->bask_cap : 64;
+    while (n * 4 > cap * 3)
+        cap *= 2;
+    if (cap > c->bask_cap)
+        bask_grow(c, cap);
+}
+
+/* Takes entry i out; the entries after it shift back over the hole. */
+static void bask_del(ld_core_t *c, size_t i)
+{
+    size_t mask = c->bask_cap - 1;
+    for (size_t j = (i + 1) & mask; c->bask[j].tag; j = (j + 1) & mask) {
+        size_t home = ld_table_home(c->bask[j].tag, mask);
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            c->bask[i] = c->bask[j];
+            c->bemp[c->bask[i].emp].ask = (uint32_t)i;
+            i = j;
+        }
+    }
+    c->bask[i].tag = 0;
+    c->bask_n--;
+}
+
+/* The placed employee with this id, or NULL: the id key decides an id of
+ * up to 7 bytes (its end is in it); a longer one is checked on its card. */
+static const bask_t *bask_find(const ld_core_t *c, const char *id)
+{
+    if (!c->bask_cap)
+        return NULL;
+    size_t len = strlen(id), mask = c->bask_cap - 1;
+    uint32_t tag = ld_table_tag(ld_hash_str(id, len));
+    uint64_t k = id_key(id);
+    for (size_t i = ld_table_home(tag, mask); c->bask[i].tag; i = (i + 1) & mask) {
+        const bask_t *a = &c->bask[i];
+        if (a->tag == tag && a->idkey == k &&
+            (len < 8 || !strcmp(c->bcards + c->bemp[a->emp].card + 1 + 8, id + 8)))
+            return a;
+    }
+    return NULL;
+}
+
+/* Notes emp's id key and row card (before any of its entries is placed)
+ * and the all-time key it is placed with (m); returns the card's offset. */
+static uint32_t emp_place(ld_core_t *c, const bimage_t *m)
+{
+    uint32_t emp = m->emp;
     if ((size_t)emp >= c->bemp_cap) {
         size_t cap = c->bemp_cap ? c->bemp_cap : 64;
         while (cap <= emp)
@@ -153,15 +254,12 @@ static uint32_t emp_place(ld_core_t *c, uint32_t emp)
         memcpy(c->bcards + c->bcards_len + 1, e->id, il);
         memcpy(c->bcards + c->bcards_len + 1 + il, name, nl);
         c->bcards_len += 1 + il + nl;
-        const unsigned char *id = (const unsigned char *)e->id;
-        uint64_t k = 0;
-        for (int i = 0; i < 8; i++) {
-            k = k << 8 | *id;
-            if (*id)
-                id++;
-        }
-        be->idkey = k;
+        be->idkey = id_key(e->id);
+        bask_put(c, emp, ld_table_tag(ld_hash_str(e->id, il - 1)), be->idkey);
     }
+    bask_t *a = &c->bask[be->ask];
+    a->score = m->score[0];
+    a->at = m->at[0];
     c->bcards[be->card] = (char)e->level;
     return be->card;
 }
@@ -289,6 +387,8 @@ static uint32_t block_for(const ld_core_t *c, board_t *b, const bent_t *x, bool 
         for (uint32_t j = lo - 1; j < hi; j += 64 / sizeof *b->blk)
             prefetch(&b->blk[j]);
         prefetch(&b->blk[hi - 1]);
+        prefetch(&b->prefix[lo - 1]); /* the rank's count, read after the block */
+        prefetch(&b->prefix[hi - 1]);
     }
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
@@ -482,7 +582,7 @@ static void image_apply(ld_core_t *c, const bimage_t *m, bool add)
 {
     if (!m->on)
         return;
-    uint32_t card = add ? emp_place(c, m->emp) : 0;
+    uint32_t card = add ? emp_place(c, m) : 0;
     for (int w = 0; w < LD_WINDOWS; w++) {
         if (!on_window(c, m, w))
             continue;
@@ -532,8 +632,10 @@ void ld_boards_insert(ld_core_t *c, uint32_t emp) { note(c, emp, false); }
 
 void ld_boards_drop(ld_core_t *c, uint32_t emp)
 {
-    if ((size_t)emp < c->bemp_cap)
+    if ((size_t)emp < c->bemp_cap && c->bemp[emp].card) {
+        bask_del(c, c->bemp[emp].ask);
         c->bemp[emp].card = 0; /* the index may next hold someone else */
+    }
     if (!c->boards_built)
         return;
     bimage_t m;
@@ -766,9 +868,18 @@ static void board_merge(ld_core_t *c, batch_t *bt, board_t *b, const bent_t *joi
 static void batch_place(ld_core_t *c, const bimage_t *old, bimage_t *img, size_t k)
 {
     batch_t *bt = scratch(c, k);
-    for (size_t i = 0; i < k; i++)
+    for (size_t i = 0; i < k; i++) {
+        /* a first placement enters the askers' index at a random line:
+         * it is asked for 8 employees ahead (a build places everyone) */
+        const bimage_t *a = i + 8 < k ? &img[i + 8] : NULL;
+        if (a && a->on && c->bask_cap && (a->emp >= c->bemp_cap || !c->bemp[a->emp].card)) {
+            const char *id = c->emps[a->emp].id;
+            uint32_t tag = ld_table_tag(ld_hash_str(id, strlen(id)));
+            prefetch(&c->bask[ld_table_home(tag, c->bask_cap - 1)]);
+        }
         if (img[i].on)
-            img[i].card = emp_place(c, img[i].emp);
+            img[i].card = emp_place(c, &img[i]);
+    }
     for (int w = 0; w < LD_WINDOWS; w++) {
         size_t n = 0;
         for (size_t i = 0; i < k; i++)
@@ -868,6 +979,7 @@ static void boards_build(ld_core_t *c)
     bimage_t *img = scratch(c, n)->now;
     for (uint32_t i = 0; i < n; i++)
         image_of(c, i, &img[i]);
+    bask_reserve(c, n); /* everyone placed: no rehash on the way */
     batch_place(c, NULL, img, n);
 }
 
@@ -999,6 +1111,7 @@ void ld_boards_free(ld_core_t *c)
     free(c->boards);
     free(c->bdirty);
     free(c->bemp);
+    free(c->bask);
     free(c->bcards);
     free(c->bimg);
 }
@@ -1077,16 +1190,29 @@ int ld_boards_query(ld_core_t *c, const Ladder__V1__GetBoard *q, int64_t now, ld
     uint32_t first = 1, last = top < size ? top : size;
     uint32_t around_rank = 0, aj = 0, ap = 0;
     if (q->around && *q->around) {
-        uint32_t e = ld_emp_find(c, q->around);
-        if (e == NONE)
-            return ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_NOT_FOUND, "§1", "board.around",
-                          "§1: no employee %s", q->around);
-        bimage_t m;
-        image_of(c, e, &m);
-        uint32_t w = q->window;
-        if (bd && m.on && m.period[w] == bd->period && m.value[q->scope] == value) {
-            bent_t x = {m.score[w], m.at[w], e, 0};
-            around_rank = board_rank(c, bd, &x, &aj, &ap);
+        if (bd && !q->window) {
+            /* an all-time board: the asker's key from the boards' own
+             * index (not the id index and the record, two misses in a row);
+             * found on the board exactly when placed there with it, since
+             * entries carry their employee */
+            const bask_t *a = bask_find(c, q->around);
+            if (a) {
+                bent_t x = {a->score, a->at, a->emp, 0};
+                around_rank = board_rank(c, bd, &x, &aj, &ap);
+            }
+        }
+        if (!around_rank) {
+            uint32_t e = ld_emp_find(c, q->around);
+            if (e == NONE)
+                return ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_NOT_FOUND, "§1", "board.around",
+                              "§1: no employee %s", q->around);
+            bimage_t m;
+            image_of(c, e, &m);
+            uint32_t w = q->window;
+            if (bd && m.on && m.period[w] == bd->period && m.value[q->scope] == value) {
+                bent_t x = {m.score[w], m.at[w], e, 0};
+                around_rank = board_rank(c, bd, &x, &aj, &ap);
+            }
         }
         if (!around_rank)
             return ld_refuse(c, LADDER__V1__ERROR_CODE__ERR_NOT_FOUND, "§9", "board.around",

@@ -732,7 +732,7 @@ int ld_career_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         ld_touch_emp(c, j);
         c->emps[j].mentor = NONE;
         c->emps[j].mentor_since_ms = 0;
-        ld_vec_remove(&c->emps[i].apprentices, j);
+        ld_ent_vec_remove(c, ENT_EMP, i, &c->emps[i].apprentices, j);
         return 0;
     }
     case LADDER__V1__EVENT__BODY_APPRENTICE_CREDITED: {
@@ -751,7 +751,7 @@ int ld_career_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         /* an apprentice counts once: the apprenticeship ends with the credit */
         c->emps[j].mentor = NONE;
         c->emps[j].mentor_since_ms = 0;
-        ld_vec_remove(&me->apprentices, j);
+        ld_ent_vec_remove(c, ENT_EMP, i, &me->apprentices, j);
         return 0;
     }
     case LADDER__V1__EVENT__BODY_EXAM_DRAWN: {

@@ -18,6 +18,7 @@ ld_core_t *ld_core_new(uint64_t next_seq)
     ld_core_t *c = ld_xcalloc(1, sizeof *c);
     ld_rules_default(&c->defaults);
     c->g.next_seq = next_seq ? next_seq : 1;
+    c->emp_hint = NONE; /* a replay never sets it: its lookups skip the check */
     c->lib_dirty = true;
     ld_intern(c, ""); /* string 0: "none" */
     return c;
@@ -29,8 +30,8 @@ void ld_core_destroy(ld_core_t **cp)
         return;
     ld_core_t *c = *cp;
     ld_ents_free(c);
-    free(c->facts);
-    free(c->pays);
+    ld_big_free(c->facts, c->facts_cap * sizeof *c->facts);
+    ld_big_free(c->pays, c->pays_cap * sizeof *c->pays);
     for (uint32_t i = 0; i < c->g.n_strings; i++)
         free(c->strings[i]);
     for (uint32_t i = 0; i < c->g.n_rules; i++)
@@ -103,8 +104,10 @@ int ld_core_execute(ld_core_t *c, const Ladder__V1__Command *cmd, const ld_ctx_t
                     ld_out_t *out, ld_refusal_t *why)
 {
     ld_refusal_t scratch;
-    memset(why ? why : &scratch, 0, sizeof scratch);
     c->why = why ? why : &scratch;
+    /* empty, not zeroed: 436 B a command, read only as strings */
+    c->why->code = 0;
+    c->why->section[0] = c->why->field[0] = c->why->message[0] = 0;
     bool own = c->depth == 0;
     uint32_t mark = ld_core_savepoint(c);
     size_t n0 = out->n;

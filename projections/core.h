@@ -24,10 +24,12 @@
  *     entry is 24 B, in blocks of 32 (~2 B of block overhead an entry), on
  *     4 boards (org, centre, team, level) for all time and for each window
  *     where the employee has points in the current period: 96-480 B, plus
- *     16 B of id key and card offset and a row card (level, id and name:
- *     3 B + their lengths). Only the current period's boards exist (the period of
- *     the latest event; GetBoard names no other): they are dropped at the
- *     roll-over, so boards are one set per window, not one per period.
+ *     16 B of id key and card offset, a row card (level, id and name:
+ *     3 B + their lengths) and an entry in the rank queries' own id index
+ *     (32 B at most 3/4 full: 43-85 B; 64 B at 1 M). Only the current
+ *     period's boards exist (the period of the latest event; GetBoard names
+ *     no other): they are dropped at the roll-over, so boards are one set
+ *     per window, not one per period.
  *   - a case: 104 B + title; an exam 160 B; a submission 128 B + its
  *     reviews (4 B each); a KB item, suggestion or QC record 168 B + text;
  *     a level change 88 B; a used one-off id (volunteer report) ~50 B;

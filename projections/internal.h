@@ -30,6 +30,20 @@ void *ld_xmalloc(size_t n);
 void *ld_xcalloc(size_t n, size_t m);
 void *ld_xrealloc(void *p, size_t n);
 void *ld_xmalloc_big(size_t n);  /* an array filled at once: huge pages asked for */
+/* An array that grows with the history, in pages of its own (n: bytes):
+ * grown in place or moved by mremap, never copied; freed by ld_big_free
+ * with its size. ld_big_alloc asks for huge pages (filled at once). */
+void *ld_big_grow(void *p, size_t old_n, size_t n);
+void *ld_big_alloc(size_t n);
+void ld_big_free(void *p, size_t n);
+#define LD_GROW_BIG(arr, cap, n)                                            \
+    do {                                                                    \
+        if ((n) >= (cap)) {                                                 \
+            size_t old_ = (cap) * sizeof *(arr);                            \
+            (cap) = (cap) ? (cap) * 2 : 1024;                               \
+            (arr) = ld_big_grow((arr), old_, (cap) * sizeof *(arr));        \
+        }                                                                   \
+    } while (0)
 char *ld_xstrdup(const char *s);
 
 /* Grows arr (capacity cap, doubling from 64) to hold index n. */
@@ -358,8 +372,21 @@ typedef struct {
 typedef struct {
     uint64_t idkey;
     uint32_t card;
-    uint32_t spare;
+    uint32_t ask;          /* its entry in c->bask (valid while card is set) */
 } bemp_t;
+
+/* The rank query's own id index (issue 17), one 32 B entry (two to a line)
+ * per placed employee, open addressing by the id's ld_table_tag: an asker
+ * is found, checked (by idkey; an id of 8 bytes or more also by its card)
+ * and given its all-time key in one line, without the id index's slot and
+ * the 480 B record behind it. score/at: the all-time boards' key as last
+ * placed (boards.c). */
+typedef struct {
+    uint32_t tag;          /* 0: empty */
+    uint32_t emp;
+    uint64_t idkey;
+    int64_t score, at;
+} bask_t;
 
 typedef struct {
     int64_t score, at;
@@ -501,11 +528,11 @@ typedef struct {
 } globals_t;
 
 /* Undo journal record kinds. */
-enum { U_GLOBALS = 1, U_ENT, U_PAIR_ADD, U_PAIR_SET, U_FACT };
+enum { U_GLOBALS = 1, U_ENT, U_PAIR_ADD, U_PAIR_SET, U_FACT, U_VEC };
 
 typedef struct {
     uint8_t kind;
-    uint8_t set;            /* which pairset for U_PAIR_*, which ENT_* for U_ENT */
+    uint8_t set;            /* which pairset for U_PAIR_*, which ENT_* for U_ENT, U_VEC */
     uint32_t idx, b;
     uint32_t old_val;
     void *saved;
@@ -525,6 +552,9 @@ struct ld_core {
     emp_t *emps;
     size_t emps_cap;
     ld_table_t emp_ix;
+    uint32_t emp_hint;      /* the row ld_need_emp found last: the evolve's own
+                             * lookups of that id check it before hashing (a
+                             * guess, checked on the id: never a different row) */
     char *names;            /* employees' names, each ending in NUL (never rewritten) */
     size_t names_len, names_cap;
 
@@ -576,6 +606,8 @@ struct ld_core {
     size_t bdirty_cap;
     bemp_t *bemp;           /* per employee: tie key and row card (boards.c) */
     size_t bemp_cap;
+    bask_t *bask;           /* placed employees by id, for rank queries (boards.c) */
+    size_t bask_cap, bask_n; /* bask_cap: 0 or a power of two */
     char *bcards;           /* the row cards, end to end (never rewritten but the
                              * level byte; an undone hire's stays behind) */
     size_t bcards_len, bcards_cap;
@@ -642,6 +674,10 @@ enum { ENT_EMP, ENT_CASE, ENT_EXAM, ENT_TASK, ENT_SUB, ENT_REC, ENT_COUNT };
 uint32_t ld_ent_find(const ld_core_t *c, int kind, const char *id);
 uint32_t ld_ent_new(ld_core_t *c, int kind, const char *id);
 void ld_ent_touch(ld_core_t *c, int kind, uint32_t i);
+/* Removes x from v, a vector of row i of kind k (keeping order), saving
+ * its contents for a rollback first; false when x is not in v. Every
+ * removal from a row's vector goes through here (state.c's save_vec). */
+bool ld_ent_vec_remove(ld_core_t *c, int kind, uint32_t i, vec_t *v, uint32_t x);
 void ld_ents_free(ld_core_t *c);  /* every table, at destroy */
 static inline uint32_t ld_emp_find(const ld_core_t *c, const char *id) { return ld_ent_find(c, ENT_EMP, id); }
 /* A new employee: no mentor, no open exam. */

@@ -71,6 +71,11 @@ int ld_need_emp(ld_core_t *c, const char *field, const char *id, uint32_t *idx)
     *idx = ld_emp_find(c, id);
     if (*idx == NONE)
         return ld_refuse(c, E(ERR_NOT_FOUND), "§1", field, "§1: no employee %s", id);
+    c->emp_hint = *idx;
+    /* the boards' note of this employee (boards.c) reads its dirty mark:
+     * ask for it now, it arrives while the decider works (issue 17) */
+    if (*idx < c->bdirty_cap)
+        __builtin_prefetch(&c->bdirty[*idx]);
     if (c->emps[*idx].flags & EF_LEFT)
         return ld_refuse(c, E(ERR_REFUSED), "§1", field, "§1: employee %s has left", id);
     return 0;

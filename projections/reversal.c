@@ -320,7 +320,7 @@ int ld_reversal_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
         uint32_t k = r->n2;
         if (k >= c->g.n_cases)
             return -1;
-        if (ld_vec_remove(&e->studied, k)) {
+        if (ld_ent_vec_remove(c, ENT_EMP, i, &e->studied, k)) {
             ld_touch_case(c, k);
             if (c->cases[k].studies > 0)
                 c->cases[k].studies--;

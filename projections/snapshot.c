@@ -588,8 +588,8 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
     if (n_col[10] != np || nf > UINT32_MAX || np > UINT32_MAX)
         goto bad;
 #define COL(k, v) wire_varint(buf, cols[k].at + cols[k].len, &at_col[k], &(v))
-    c->facts_cap = nf + 1, c->facts = ld_xmalloc_big(c->facts_cap * sizeof *c->facts);
-    c->pays_cap = np + 1, c->pays = ld_xmalloc_big(c->pays_cap * sizeof *c->pays);
+    c->facts_cap = nf + 1, c->facts = ld_big_alloc(c->facts_cap * sizeof *c->facts);
+    c->pays_cap = np + 1, c->pays = ld_big_alloc(c->pays_cap * sizeof *c->pays);
     uint64_t pay0 = 0, prev_seq = 0;
     for (size_t i = 0; i < nf; i++) {
         fact_t *f = &c->facts[i];

@@ -69,20 +69,20 @@ void ld_touch_globals(ld_core_t *c)
     journal(c, U_GLOBALS, 0, 0, s);
 }
 
-static void save_vec(ld_core_t *c, vec_t *dst, const vec_t *src)
+/* A row's vectors are saved by length only: between a savepoint and its
+ * rollback they grow at the end (ld_vec_push), and the one call that
+ * changes what is below the length, a removal, saves the contents first
+ * (ld_ent_vec_remove, journaled as U_VEC). So the rollback puts the length
+ * back and the contents are as they were. Copying every vector of every
+ * row a savepoint touched was a cache miss each (issue 17). */
+static void save_vec(vec_t *dst, const vec_t *src)
 {
-    dst->len = src->len;
-    dst->cap = src->len;
-    dst->v = src->len ? memcpy(ld_arena_alloc(&c->undo_arena, src->len * sizeof *src->v), src->v,
-                               src->len * sizeof *src->v)
-                      : NULL;
+    *dst = (vec_t){NULL, src->len, 0};
 }
 
 static void restore_vec(vec_t *cur, const vec_t *saved)
 {
-    /* cur->cap >= saved->len: capacities only grow */
-    if (saved->len)
-        memcpy(cur->v, saved->v, saved->len * sizeof *cur->v);
+    /* cur holds saved->len elements as they were (see save_vec) */
     cur->len = saved->len;
 }
 
@@ -111,7 +111,7 @@ void ld_touch_fact(ld_core_t *c, uint32_t i)
 uint32_t ld_fact_new(ld_core_t *c, uint64_t seq)
 {
     ld_touch_globals(c);
-    LD_GROW(c->facts, c->facts_cap, c->g.n_facts);
+    LD_GROW_BIG(c->facts, c->facts_cap, c->g.n_facts);
     uint32_t i = c->g.n_facts++;
     fact_t *f = &c->facts[i];
     memset(f, 0, sizeof *f);
@@ -126,7 +126,7 @@ void ld_fact_pay(ld_core_t *c, uint32_t f, uint32_t emp, uint32_t amount)
     if (f + 1 != c->g.n_facts)
         return;
     ld_touch_globals(c);
-    LD_GROW(c->pays, c->pays_cap, c->g.n_pays);
+    LD_GROW_BIG(c->pays, c->pays_cap, c->g.n_pays);
     c->pays[c->g.n_pays++] = (pay_t){f, emp, amount};
 }
 
@@ -267,10 +267,26 @@ static ent_keys_t keys_of(const ld_core_t *c, int k)
     return (ent_keys_t){ent_rows(c, k), kinds[k].size, kinds[k].key_off};
 }
 
+/* ent_eq, asking first for every line of the probed row: a hit's caller
+ * reads and saves the row (ld_ent_touch), so its lines arrive together
+ * with the id's instead of one miss after another (issue 17). */
+static bool ent_eq_ahead(const void *ctx, uint32_t i, const void *id)
+{
+    const ent_keys_t *e = ctx;
+    const char *row = e->rows + (size_t)i * e->size;
+    for (size_t o = 0; o < e->size; o += 64)
+        __builtin_prefetch(row + o);
+    __builtin_prefetch(row + e->size - 1);
+    return strcmp(row + e->key_off, id) == 0;
+}
+
 uint32_t ld_ent_find(const ld_core_t *c, int k, const char *id)
 {
+    /* ids are unique among the rows, so a row holding id is the one */
+    if (k == ENT_EMP && c->emp_hint < c->g.n_emps && !strcmp(c->emps[c->emp_hint].id, id))
+        return c->emp_hint;
     ent_keys_t keys = keys_of(c, k);
-    return ld_table_get(ent_ix(c, k), str_hash(id), id, ent_eq, &keys);
+    return ld_table_get(ent_ix(c, k), str_hash(id), id, ent_eq_ahead, &keys);
 }
 
 uint32_t ld_ent_new(ld_core_t *c, int k, const char *id)
@@ -300,9 +316,31 @@ void ld_ent_touch(ld_core_t *c, int k, uint32_t i)
     char *saved = ld_arena_alloc(&c->undo_arena, kd->size);
     memcpy(saved, row, kd->size);
     for (int v = 0; v < kd->n_vecs; v++)
-        save_vec(c, ent_vec(saved, kd, v), ent_vec(row, kd, v));
+        save_vec(ent_vec(saved, kd, v), ent_vec(row, kd, v));
     memcpy(row + kd->stamp_off, &c->stamp_seq, sizeof c->stamp_seq);
     journal(c, U_ENT, (uint8_t)k, i, saved);
+}
+
+/* The saved contents of one vector (U_VEC): its length and elements. */
+typedef struct {
+    uint32_t len;
+    uint32_t v[];
+} vec_saved_t;
+
+bool ld_ent_vec_remove(ld_core_t *c, int k, uint32_t i, vec_t *v, uint32_t x)
+{
+    if (!ld_vec_has(v, x))
+        return false;
+    if (c->depth) {
+        char *row = ent_rows(c, k) + (size_t)i * kinds[k].size;
+        vec_saved_t *s = ld_arena_alloc(&c->undo_arena, sizeof *s + v->len * sizeof *v->v);
+        s->len = v->len;
+        memcpy(s->v, v->v, v->len * sizeof *v->v);
+        LD_GROW(c->undo, c->undo_cap, c->undo_n);
+        c->undo[c->undo_n++] = (undo_t){.kind = U_VEC, .set = (uint8_t)k, .idx = i,
+                                        .b = (uint32_t)((char *)v - row), .saved = s};
+    }
+    return ld_vec_remove(v, x);
 }
 
 /* Puts row i of kind k back as it was saved, into its current vectors. */
@@ -475,6 +513,14 @@ static void undo_one(ld_core_t *c, const undo_t *u)
         /* a row created after the mark is dropped by U_GLOBALS */
         if (u->idx < ent_count(c, u->set))
             ent_restore(c, u->set, u->idx, u->saved);
+        break;
+    case U_VEC:
+        if (u->idx < ent_count(c, u->set)) {
+            const vec_saved_t *s = u->saved;
+            vec_t *v = (vec_t *)(ent_rows(c, u->set) + (size_t)u->idx * kinds[u->set].size + u->b);
+            memcpy(v->v, s->v, s->len * sizeof *v->v); /* a removal never shrinks v */
+            v->len = s->len;
+        }
         break;
     case U_FACT:
         if (u->idx < c->g.n_facts)

@@ -68,6 +68,42 @@ void *ld_xmalloc_big(size_t n)
     return p;
 }
 
+/* Issue 17: the arrays that grow with the history (facts, pays) get pages
+ * of their own, grown by mremap: realloc copied them whole at every
+ * doubling once malloc's mmap threshold had risen (tens of MB copied and
+ * faulted in, ~3% of the realistic mix), where a remap moves no byte and
+ * faults in only the pages written. Sizes are rounded up to pages. */
+static size_t big_bytes(size_t n)
+{
+    const size_t page = 4096;
+    return (n + page - 1) & ~(page - 1);
+}
+
+void *ld_big_grow(void *p, size_t old_n, size_t n)
+{
+    if (!n)
+        n = 1;
+    void *q = p && old_n ? mremap(p, big_bytes(old_n), big_bytes(n), MREMAP_MAYMOVE)
+                         : mmap(NULL, big_bytes(n), PROT_READ | PROT_WRITE,
+                                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (q == MAP_FAILED)
+        abort();
+    return q;
+}
+
+void *ld_big_alloc(size_t n)
+{
+    void *p = ld_big_grow(NULL, 0, n);
+    huge_hint(p, n);
+    return p;
+}
+
+void ld_big_free(void *p, size_t n)
+{
+    if (p)
+        munmap(p, big_bytes(n ? n : 1));
+}
+
 char *ld_xstrdup(const char *s)
 {
     size_t n = strlen(s) + 1;

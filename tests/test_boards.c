@@ -1,6 +1,7 @@
 /* test_boards.c — §9 leaderboards: order and ties, windows rolling over at
  * local midnight in +08:00, scopes, around, and boards after undo and after a
- * snapshot reload. */
+ * snapshot reload; every person's rank on the all-time boards against a
+ * brute-force sort of the test's own model. */
 #include "core_fixture.h"
 
 static int setup(void **s) { (void)s; fx_setup(); return 0; }
@@ -372,6 +373,204 @@ static void test_s9_boards_stepped_a_few_at_a_time_answer_exactly(void **s)
     boards_match_fresh();
 }
 
+/* ------------------------------------------- around, against brute force -- */
+
+/* The test's own model of the all-time boards: points, when they last
+ * changed (§9: who reached the score first) and where each person works. */
+typedef struct {
+    char id[24];
+    char team[4];
+    const char *centre;
+    int64_t pts, at;
+    int left;
+} model_t;
+
+static model_t M[160];
+static size_t n_m;
+
+static int model_order(const void *pa, const void *pb)
+{
+    const model_t *a = *(const model_t *const *)pa, *b = *(const model_t *const *)pb;
+    if (a->pts != b->pts)
+        return a->pts > b->pts ? -1 : 1;
+    if (a->at != b->at)
+        return a->at < b->at ? -1 : 1;
+    return strcmp(a->id, b->id);
+}
+
+static void model_adjust(model_t *m, int64_t amount)
+{
+    assert_int_equal(adjust(m->id, amount), 0);
+    m->pts += amount;
+    m->at = F.now;
+}
+
+/* An all-time board query around id (radius 1): 0 and the board, or the
+ * refusal's code with why filled. */
+static int around_q(int scope, const char *value, const char *id, Ladder__V1__Board **res,
+                    ld_refusal_t *why)
+{
+    static ld_out_t *o;
+    if (!o)
+        o = ld_out_new();
+    ld_out_reset(o);
+    Ladder__V1__GetBoard g = LADDER__V1__GET_BOARD__INIT;
+    g.scope = (Ladder__V1__BoardScope)scope;
+    g.scope_value = (char *)value;
+    g.around = (char *)id;
+    g.radius = 1;
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_BOARD;
+    q.board = &g;
+    Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
+    memset(why, 0, sizeof *why);
+    int rc = ld_core_query(F.c, &q, F.now, o, &ok, why);
+    *res = rc ? NULL : ok.board;
+    return rc;
+}
+
+/* Every person's around-rows on the all-time org, centre, team and level
+ * boards against the model sorted by §9's order; people who left are
+ * refused as not on the board. */
+static void around_matches_model(void)
+{
+    static const char *const centres[] = {"north", "south"}, *const teams[] = {"t0", "t1", "t2"};
+    for (int scope = 0; scope < 4; scope++) {
+        int n_values = scope == 1 ? 2 : scope == 2 ? 3 : 1;
+        for (int v = 0; v < n_values; v++) {
+            const char *value = scope == 1 ? centres[v] : scope == 2 ? teams[v] : scope == 3 ? "0" : "";
+            const model_t *on[160];
+            size_t n = 0;
+            for (size_t i = 0; i < n_m; i++)
+                if (!M[i].left && (scope == 0 || scope == 3 ||
+                                   (scope == 1 && !strcmp(M[i].centre, value)) ||
+                                   (scope == 2 && !strcmp(M[i].team, value))))
+                    on[n++] = &M[i];
+            qsort(on, n, sizeof *on, model_order);
+            for (size_t i = 0; i < n_m; i++) {
+                Ladder__V1__Board *b;
+                ld_refusal_t why;
+                int rc = around_q(scope, value, M[i].id, &b, &why);
+                size_t r = 0;
+                while (r < n && on[r] != &M[i])
+                    r++;
+                if (r == n) {
+                    if (rc == 0)
+                        fail_msg("%s answered on %s but is not on it", M[i].id, value);
+                    assert_int_equal(why.code, LADDER__V1__ERROR_CODE__ERR_NOT_FOUND);
+                    assert_string_equal(why.section, "§9");
+                    continue;
+                }
+                if (rc)
+                    fail_msg("%s refused on board '%s': %s", M[i].id, value, why.message);
+                size_t first = r ? r - 1 : 0, last = r + 1 < n ? r + 1 : r;
+                assert_int_equal(b->size, n);
+                assert_int_equal(b->n_rows, last - first + 1);
+                for (size_t k = first; k <= last; k++) {
+                    const Ladder__V1__BoardRow *row = b->rows[k - first];
+                    assert_int_equal(row->rank, k + 1);
+                    assert_string_equal(row->employee_id, on[k]->id);
+                    assert_string_equal(row->name, on[k]->id);
+                    assert_int_equal(row->points, on[k]->pts);
+                }
+            }
+        }
+    }
+}
+
+/* §9: a rank around an asker on an all-time board finds the asker through
+ * the boards' own copy of the id and key (issue 17): ids of 1 to 7 bytes
+ * (decided by the first 8), of 8 and more sharing their first 8 bytes,
+ * ties on points and time, people who left, an undone points change and an
+ * undone hire whose index the next hire takes: every row equals the §9
+ * order of a brute-force sort. */
+static void test_s9_around_on_all_time_boards_matches_a_brute_force_order(void **s)
+{
+    (void)s;
+    static const char *const fixed[] = {"a", "e7", "abcdefg", "abcdefgh", "abcdefghi",
+                                        "abcdefgh-1", "abcdefgh-10", "abcdefgh-2", "abcdefgi"};
+    n_m = 0;
+    for (size_t i = 0; i < 120; i++) {
+        model_t *m = &M[n_m++];
+        memset(m, 0, sizeof *m);
+        if (i < sizeof fixed / sizeof *fixed)
+            snprintf(m->id, sizeof m->id, "%s", fixed[i]);
+        else if (i % 2)
+            snprintf(m->id, sizeof m->id, "abcdefgh-%02zu", i); /* 8 bytes in common */
+        else
+            snprintf(m->id, sizeof m->id, "q%zu", i);
+        snprintf(m->team, sizeof m->team, "t%zu", i % 3);
+        m->centre = i % 2 ? "south" : "north";
+        assert_int_equal(hire_in(m->id, m->team, m->centre), 0);
+    }
+    for (size_t i = 0; i < n_m; i++) {
+        if (i % 4 == 0)
+            F.now += 1000; /* runs of four at one instant: ties on time too */
+        model_adjust(&M[i], 10 + (int64_t)(i * 7 % 5) * 10); /* five scores: ties on points */
+    }
+    around_matches_model();
+    /* moves between two queries, some down, some leaving */
+    for (size_t i = 0; i < n_m; i += 3) {
+        F.now += 1;
+        model_adjust(&M[i], i % 2 ? -10 : 20);
+    }
+    for (size_t i = 5; i < n_m; i += 17) {
+        Ladder__V1__Leave l = LADDER__V1__LEAVE__INIT;
+        l.employee_id = M[i].id;
+        l.reason = "moved on";
+        assert_int_equal(fx_cmd(LADDER__V1__COMMAND__CMD_LEAVE, &l, "boss", MANAGER), 0);
+        M[i].left = 1;
+    }
+    around_matches_model();
+    /* an undone change: the asker's key is the one before it */
+    uint32_t mark = ld_core_savepoint(F.c);
+    assert_int_equal(adjust(M[1].id, 1000), 0);
+    Ladder__V1__Board *b;
+    ld_refusal_t why;
+    assert_int_equal(around_q(0, "", M[1].id, &b, &why), 0);
+    assert_int_equal(b->rows[0]->rank, 1);
+    assert_string_equal(b->rows[0]->employee_id, M[1].id);
+    ld_core_rollback(F.c, mark);
+    ld_core_release(F.c);
+    around_matches_model();
+    /* an undone hire that was placed; the next hire takes its index */
+    mark = ld_core_savepoint(F.c);
+    assert_int_equal(hire("ghost"), 0);
+    assert_int_equal(adjust("ghost", 5000), 0);
+    assert_int_equal(around_q(0, "", "ghost", &b, &why), 0);
+    assert_int_equal(b->rows[0]->rank, 1);
+    ld_core_rollback(F.c, mark);
+    ld_core_release(F.c);
+    assert_int_not_equal(around_q(0, "", "ghost", &b, &why), 0);
+    assert_int_equal(why.code, LADDER__V1__ERROR_CODE__ERR_NOT_FOUND);
+    assert_string_equal(why.section, "§1");
+    model_t *g = &M[n_m++];
+    memset(g, 0, sizeof *g);
+    snprintf(g->id, sizeof g->id, "ghost-2");
+    snprintf(g->team, sizeof g->team, "t0");
+    g->centre = "north";
+    assert_int_equal(hire_in(g->id, g->team, g->centre), 0);
+    F.now += 1;
+    model_adjust(g, 30);
+    around_matches_model();
+    assert_int_not_equal(around_q(0, "", "ghost", &b, &why), 0);
+    assert_string_equal(why.section, "§1");
+    assert_int_not_equal(around_q(0, "", "nobody-at-all", &b, &why), 0);
+    assert_int_equal(why.code, LADDER__V1__ERROR_CODE__ERR_NOT_FOUND);
+    assert_string_equal(why.section, "§1");
+    /* the same answers from boards built anew (a snapshot reload) */
+    uint8_t *buf;
+    size_t len;
+    ld_core_snapshot(F.c, &buf, &len);
+    ld_core_t *loaded = ld_core_from_snapshot(buf, len), *kept = F.c;
+    free(buf);
+    assert_non_null(loaded);
+    F.c = loaded;
+    around_matches_model();
+    F.c = kept;
+    ld_core_destroy(&loaded);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -385,6 +584,7 @@ int main(void)
         T(test_s9_rows_show_id_name_and_current_level),
         T(test_s9_a_big_catch_up_answers_as_boards_built_anew),
         T(test_s9_boards_stepped_a_few_at_a_time_answer_exactly),
+        T(test_s9_around_on_all_time_boards_matches_a_brute_force_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

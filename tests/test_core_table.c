@@ -4,7 +4,8 @@
  * deletion (also across the end of the slots), growth, reserve, a random run
  * against a plain model, similar ids spread over the slots; and a rollback of hires, points, a placement and a
  * leave, with a refused command in between, that leaves the snapshot, the
- * boards and the deadlines as they were. */
+ * boards and the deadlines as they were; and the boards' own index of
+ * placed employees (boards.c) through growth and a rollback of hires. */
 #include "core_fixture.h"
 #include "internal.h"
 
@@ -445,6 +446,138 @@ static void test_entity_rollback_restores_employee_vectors(void **s)
     fx_teardown();
 }
 
+/* Issue 17: a savepoint saves a row's vectors by length only; a removal
+ * saves the contents first, so nested rollbacks put back both the order and
+ * the elements removed (§6.5: an apprentice credited leaves the mentor's
+ * apprentices), while appends after the savepoint are cut off. */
+static void test_s6_5_rollback_restores_vector_removals_nested(void **s)
+{
+    (void)s;
+    fx_setup();
+    assert_int_equal(hire("a"), 0);
+    ld_core_t *c = F.c;
+    uint32_t a = ld_emp_find(c, "a");
+    vec_t *v = &c->emps[a].apprentices;
+    ld_vec_push(v, 5), ld_vec_push(v, 6), ld_vec_push(v, 7);
+    uint32_t outer = ld_core_savepoint(c);
+    ld_touch_emp(c, a);
+    assert_true(ld_ent_vec_remove(c, ENT_EMP, a, v, 6));
+    ld_vec_push(v, 9);
+    uint32_t n_undo = (uint32_t)c->undo_n;
+    assert_false(ld_ent_vec_remove(c, ENT_EMP, a, v, 42)); /* absent: nothing journaled */
+    assert_int_equal(c->undo_n, n_undo);
+    uint32_t inner = ld_core_savepoint(c);
+    ld_touch_emp(c, a);
+    assert_true(ld_ent_vec_remove(c, ENT_EMP, a, v, 5));
+    for (uint32_t k = 0; k < 40; k++)
+        ld_vec_push(v, 100 + k); /* the buffer moves */
+    v = &c->emps[a].apprentices;
+    ld_core_rollback(c, inner);
+    v = &c->emps[a].apprentices;
+    assert_int_equal(v->len, 3);
+    assert_int_equal(v->v[0], 5);
+    assert_int_equal(v->v[1], 7);
+    assert_int_equal(v->v[2], 9);
+    ld_core_rollback(c, outer);
+    ld_core_release(c);
+    v = &c->emps[a].apprentices;
+    assert_int_equal(v->len, 3);
+    assert_int_equal(v->v[0], 5);
+    assert_int_equal(v->v[1], 6);
+    assert_int_equal(v->v[2], 7);
+    fx_teardown();
+}
+
+/* Issue 17 (§9 rank queries): the boards' index of placed employees
+ * (c->bask) holds exactly the employees with a row card, each once, at the
+ * entry bemp_t.ask names, reachable from its home slot with no empty slot
+ * between (linear probing), with the all-time key it was placed with. */
+static void assert_askers_index_holds_the_placed(void)
+{
+    const ld_core_t *c = F.c;
+    size_t placed = 0, used = 0, mask = c->bask_cap - 1;
+    for (uint32_t i = 0; i < c->g.n_emps && i < c->bemp_cap; i++) {
+        const bemp_t *be = &c->bemp[i];
+        if (!be->card)
+            continue;
+        placed++;
+        const char *id = c->emps[i].id;
+        assert_string_equal(c->bcards + be->card + 1, id);
+        assert_true(be->ask < c->bask_cap);
+        const bask_t *a = &c->bask[be->ask];
+        assert_int_equal(a->emp, i);
+        assert_int_equal(a->tag, ld_table_tag(ld_hash_str(id, strlen(id))));
+        assert_int_equal(a->score, c->emps[i].points_total);
+        assert_int_equal(a->at, c->emps[i].score_at_ms);
+        for (size_t j = ld_table_home(a->tag, mask); j != be->ask; j = (j + 1) & mask)
+            assert_int_not_equal(c->bask[j].tag, 0);
+    }
+    for (size_t j = 0; j < c->bask_cap; j++)
+        used += c->bask[j].tag != 0;
+    assert_int_equal(used, placed);
+    assert_int_equal(c->bask_n, placed);
+    assert_true(c->bask_n * 4 <= c->bask_cap * 3);
+}
+
+static void boards_asked(void)
+{
+    ld_out_t *o = ld_out_new();
+    Ladder__V1__GetBoard g = LADDER__V1__GET_BOARD__INIT;
+    g.top = 3;
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_BOARD;
+    q.board = &g;
+    Ladder__V1__Ok ok = LADDER__V1__OK__INIT;
+    assert_int_equal(ld_core_query(F.c, &q, F.now, o, &ok, NULL), 0);
+    ld_out_destroy(&o);
+}
+
+/* The index grows from 64 entries past 1000, loses hundreds of undone hires
+ * in one rollback (each deletion shifting later entries back, across the
+ * end of the slots too) and takes new hires into their indexes. */
+static void test_s9_boards_askers_index_grows_and_deletes_exactly(void **s)
+{
+    (void)s;
+    fx_setup();
+    char id[24];
+    for (int i = 0; i < 700; i++) {
+        snprintf(id, sizeof id, i % 3 ? "p%d" : "a-long-id-%d", i);
+        assert_int_equal(hire(id), 0);
+        assert_int_equal(adjust(id, 1 + i % 13), 0);
+        if (i % 50 == 0) {
+            F.now += 1;
+            boards_asked();
+        }
+    }
+    boards_asked();
+    assert_askers_index_holds_the_placed();
+    uint32_t mark = ld_core_savepoint(F.c);
+    for (int i = 0; i < 600; i++) {
+        snprintf(id, sizeof id, i % 2 ? "undone%d" : "an-undone-long-id-%d", i);
+        assert_int_equal(hire(id), 0);
+        assert_int_equal(adjust(id, 5), 0);
+    }
+    boards_asked(); /* placed, then dropped by the rollback */
+    assert_askers_index_holds_the_placed();
+    size_t cap = F.c->bask_cap;
+    ld_core_rollback(F.c, mark);
+    ld_core_release(F.c);
+    assert_int_equal(F.c->bask_cap, cap);
+    assert_int_equal(F.c->bask_n, 700);
+    assert_askers_index_holds_the_placed();
+    for (int i = 0; i < 50; i++) {
+        snprintf(id, sizeof id, "kept%d", i);
+        assert_int_equal(hire(id), 0);
+        F.now += 1;
+        assert_int_equal(adjust(id, 3), 0);
+    }
+    assert_int_equal(adjust("p1", 40), 0);
+    boards_asked();
+    assert_askers_index_holds_the_placed();
+    assert_int_equal(F.c->bask_n, 750);
+    fx_teardown();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -456,6 +589,8 @@ int main(void)
         cmocka_unit_test(test_pairs_put_replace_delete_keep_the_others),
         cmocka_unit_test(test_s2_employee_undo_through_the_entity_table),
         cmocka_unit_test(test_entity_rollback_restores_employee_vectors),
+        cmocka_unit_test(test_s6_5_rollback_restores_vector_removals_nested),
+        cmocka_unit_test(test_s9_boards_askers_index_grows_and_deletes_exactly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
