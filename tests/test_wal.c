@@ -931,6 +931,55 @@ static void test_wal_record_of_another_store_is_never_applied(void **state)
     rm_store(d), rm_store(d2);
 }
 
+/* walrev3 finding 3: a record this store cannot verify, past LMDB's head,
+ * may hold acknowledged requests (e.g. a round-5 "LDWAL01" log left by
+ * kill -9, or a log whose store lost its "walkey"): every open refuses,
+ * naming the file and what to do, instead of ignoring it (and a writer
+ * then writing over it). */
+static void test_s12_wal_unverifiable_record_refuses_open(void **state)
+{
+    (void)state;
+    char *d = tmpdir(), *d2 = tmpdir(), p[512], p2[512];
+    ld_store_t *s = open_store(d, false); /* no "walkey" */
+    ld_store_close(&s);
+    s = open_store(d2, true);
+    wal_only(s, 0, 1, 1); /* seqs 1..6, in d2's log only */
+    ld_store_close(&s);
+    snprintf(p, sizeof p, "%s/wal", d);
+    snprintf(p2, sizeof p2, "%s/wal", d2);
+    copy_file(p2, p);
+    open_refused(d, "cannot verify (store meta \"walkey\" is missing)");
+    open_refused(d, "move ");
+    ld_store_options_t ro = {.read_only = true};
+    char err[512] = "";
+    assert_int_equal(ld_store_open(&s, d, &ro, err, sizeof err), LD_ECORRUPT);
+    assert_non_null(strstr(err, p));
+    /* another version's record in a store with a key */
+    size_t len;
+    uint8_t *w = read_all(p2, &len);
+    w[6] = '1';
+    write_all(p2, w, len);
+    free(w);
+    open_refused(d2, "holds a LDWAL01 record (seqs 1..6, LMDB's head 0) that this version "
+                     "cannot read");
+    /* one whose seqs LMDB already holds loses nothing: the open goes on */
+    char *d3 = tmpdir();
+    snprintf(p, sizeof p, "%s/wal", d3);
+    s = open_store(d3, true);
+    wal_and_lmdb(s, 0, 1, 1); /* seqs 1..6, in the log and LMDB */
+    ld_store_close(&s);
+    w = read_all(p, &len);
+    w[6] = '1';
+    write_all(p, w, len);
+    free(w);
+    s = open_store(d3, false);
+    uint64_t head = 0;
+    ld_store_head(s, &head, NULL);
+    assert_int_equal(head, 6);
+    ld_store_close(&s);
+    rm_store(d), rm_store(d2), rm_store(d3);
+}
+
 /* Runs cmd (a shell line) with stdout and stderr into out; its exit code. */
 static int run(const char *cmd, char *out, size_t cap)
 {
@@ -1202,6 +1251,7 @@ int main(void)
         cmocka_unit_test(test_wal_two_records_of_one_seq_refuse_open),
         cmocka_unit_test(test_wal_record_of_another_history_does_not_chain),
         cmocka_unit_test(test_wal_record_of_another_store_is_never_applied),
+        cmocka_unit_test(test_s12_wal_unverifiable_record_refuses_open),
         cmocka_unit_test(test_s12_wal_failed_w_loses_no_acked_request),
         cmocka_unit_test(test_s12_wal_records_are_recovered_into_lmdb),
         cmocka_unit_test(test_wal_torn_last_record_at_every_byte_is_ignored),
