@@ -1088,6 +1088,25 @@ static void test_wal_whatif_warns_of_records_only_in_the_log(void **state)
              "to apply them", d);
     if (!strstr(out, want))
         fail_msg("what-if's stderr: %s", out);
+    /* walrev3 finding 4: with ladderd running (its flock on DIR/lock held)
+     * L is applying them: no advice to start it */
+    char lp[512];
+    snprintf(lp, sizeof lp, "%s/lock", d);
+    int lfd = open(lp, O_RDWR | O_CREAT, 0640);
+    assert_true(lfd >= 0);
+    assert_int_equal(flock(lfd, LOCK_EX | LOCK_NB), 0);
+    run(cmd, out, sizeof out);
+    snprintf(want, sizeof want, "ladderctl: what-if: note: %s/wal holds 2 acknowledged "
+             "record(s) past LMDB's head 6 (up to seq 18), not seen here; ladderd is running; "
+             "LMDB trails the log by at most L's lag", d);
+    if (!strstr(out, want) || strstr(out, "start ladderd once"))
+        fail_msg("what-if's stderr beside ladderd: %s", out);
+    snprintf(cmd, sizeof cmd, "%s verify --data %s 2>&1 >/dev/null", LADDERCTL, d);
+    run(cmd, out, sizeof out);
+    if (!strstr(out, "ladderd is running; LMDB trails the log") ||
+        strstr(out, "start ladderd once"))
+        fail_msg("verify's stderr beside ladderd: %s", out);
+    close(lfd);
     rm_store(d);
 }
 

@@ -41,15 +41,26 @@ static int open_store(const char *dir, ld_store_t **s)
     return 0;
 }
 
+static bool ladderd_running(const char *dir, int *fd);
+
 void ctl_warn_wal(const char *what, const char *dir, ld_store_t *s)
 {
     uint64_t last, head, n = ld_store_wal_unapplied(s, &last);
     ld_store_head(s, &head, NULL);
-    if (n)
-        fprintf(stderr, "ladderctl: %s%swarning: %s/wal holds %llu acknowledged record(s) past "
-                "LMDB's head %llu (up to seq %llu), not seen here; start ladderd once to apply "
-                "them\n", what ? what : "", what ? ": " : "", dir, (unsigned long long)n,
-                (unsigned long long)head, (unsigned long long)last);
+    if (!n)
+        return;
+    /* with ladderd running (its flock on DIR/lock), its L stage is writing
+     * these records to LMDB behind the acks: nothing for the user to do */
+    int lfd = -1;
+    bool running = ladderd_running(dir, &lfd);
+    if (lfd >= 0)
+        close(lfd);
+    fprintf(stderr, "ladderctl: %s%s%s: %s/wal holds %llu acknowledged record(s) past LMDB's "
+            "head %llu (up to seq %llu), not seen here; %s\n", what ? what : "",
+            what ? ": " : "", running ? "note" : "warning", dir, (unsigned long long)n,
+            (unsigned long long)head, (unsigned long long)last,
+            running ? "ladderd is running; LMDB trails the log by at most L's lag"
+                    : "start ladderd once to apply them");
 }
 
 static double mono(void)
