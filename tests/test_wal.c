@@ -1072,6 +1072,58 @@ static void test_s12_wal_offline_backup_holds_records_only_in_the_log(void **sta
     rm_store(d), rm_store(ref);
 }
 
+/* walrev3 finding 5: when DIR/lock cannot be opened (here a symlink loop)
+ * backup cannot tell whether ladderd runs: it fails naming the file and the
+ * reason, and makes no backup (before, it took that for "no ladderd"). */
+static void test_wal_backup_fails_when_dir_lock_cannot_be_opened(void **state)
+{
+    (void)state;
+    char *d = store_with_log_ahead();
+    char cmd[1200], out[4096], f[512], lp[512], want[700];
+    snprintf(lp, sizeof lp, "%s/lock", d);
+    unlink(lp);
+    assert_int_equal(symlink("lock", lp), 0);
+    snprintf(f, sizeof f, "%s.b2.mdb", d);
+    snprintf(cmd, sizeof cmd, "%s backup --data %s --to %s 2>&1", LADDERCTL, d, f);
+    int rc = run(cmd, out, sizeof out);
+    snprintf(want, sizeof want, "ladderctl: backup: cannot open %s/lock to tell whether ladderd "
+             "runs on %s: %s", d, d, strerror(ELOOP));
+    if (rc == 0 || !strstr(out, want))
+        fail_msg("backup exited %d: %s", rc, out);
+    struct stat st;
+    assert_int_not_equal(stat(f, &st), 0);
+    rm_store(d);
+}
+
+/* walrev3 finding 5: while an offline backup/reader holds its shared flock
+ * on DIR/lock, a writer's open (ladderd's start) names that, not the PID
+ * left in the file by the last ladderd. */
+static void test_wal_start_beside_an_offline_reader_names_it(void **state)
+{
+    (void)state;
+    char *d = tmpdir(), lp[512];
+    ld_store_t *s = open_store(d, true);
+    ld_store_close(&s);
+    snprintf(lp, sizeof lp, "%s/lock", d);
+    int lfd = open(lp, O_RDWR);
+    assert_true(lfd >= 0);
+    assert_int_equal(ftruncate(lfd, 0), 0);
+    assert_int_equal(pwrite(lfd, "424242\n", 7, 0), 7);
+    assert_int_equal(flock(lfd, LOCK_SH | LOCK_NB), 0);
+    ld_store_options_t o = {.durability = LD_DURABILITY_FULL, .wal = true};
+    char err[512] = "";
+    assert_int_equal(ld_store_open(&s, d, &o, err, sizeof err), LD_EBUSY);
+    if (!strstr(err, "is held by an offline backup/reader") || strstr(err, "424242"))
+        fail_msg("open beside a reader: %s", err);
+    /* an exclusive holder (a running ladderd) is still named by its PID */
+    assert_int_equal(flock(lfd, LOCK_EX | LOCK_NB), 0);
+    assert_int_equal(ld_store_open(&s, d, &o, err, sizeof err), LD_EBUSY);
+    if (!strstr(err, "in use by PID 424242"))
+        fail_msg("open beside a writer: %s", err);
+    close(lfd);
+    rm_store(d);
+}
+
 /* Finding 3 (walrev): `ladderctl what-if` (a read-only open) warns on stderr
  * when the log holds acknowledged records its LMDB lacks. */
 static void test_wal_whatif_warns_of_records_only_in_the_log(void **state)
@@ -1283,6 +1335,8 @@ int main(void)
         cmocka_unit_test(test_s1_wal_evt_updates_carry_the_stream_version_lmdb_stores),
         cmocka_unit_test(test_s12_wal_offline_backup_holds_records_only_in_the_log),
         cmocka_unit_test(test_wal_whatif_warns_of_records_only_in_the_log),
+        cmocka_unit_test(test_wal_backup_fails_when_dir_lock_cannot_be_opened),
+        cmocka_unit_test(test_wal_start_beside_an_offline_reader_names_it),
         cmocka_unit_test(test_wal_unreadable_log_fails_read_only_open),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
