@@ -794,6 +794,95 @@ static void test_s1_wal_evt_updates_carry_the_stream_version_lmdb_stores(void **
     assert_int_equal(d_remove(&D), 0);
 }
 
+/* walrev3 finding 2: in wal mode a board update never goes out before the
+ * evt.* updates of the events it reflects. Acknowledged batches publish
+ * when L has written them (up to LD_LMDB_EVERY_MS + an LMDB commit after
+ * the ack); a board round between two commands (none collecting or being
+ * written) sent its top 10 at once, showing points whose events were
+ * still unpublished. 300 adjustments of +1 one after the other, 3 ms apart
+ * (over 1 s: ten board rounds or more), and at each board.all/org update
+ * the points it shows are at most those of the evt.* updates received. */
+static void test_s9_wal_board_updates_follow_the_events_they_show(void **state)
+{
+    (void)state;
+    enum { N = 300 };
+    d_open(&D, "wal", WAL);
+    void *sub = zmq_socket(D.zctx, ZMQ_SUB);
+    int linger = 0, tmo = 5000;
+    zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(sub, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "evt.", 4);
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "board.all/org", 13);
+    assert_int_equal(zmq_connect(sub, D.pub_ep), 0);
+    Ladder__V1__Stats st = LADDER__V1__STATS__INIT;
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_STATS;
+    q.stats = &st;
+    uint64_t subs = 0;
+    for (int i = 0; i < 500 && subs < 2; i++) {
+        Ladder__V1__Reply *r = d_query(&D, &q);
+        assert_non_null(r);
+        assert_int_equal(r->outcome_case, LADDER__V1__REPLY__OUTCOME_OK);
+        subs = r->ok->stats->subscriptions;
+        ladder__v1__reply__free_unpacked(r, NULL);
+        if (subs < 2)
+            usleep(10000);
+    }
+    assert_true(subs >= 2);
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    Ladder__V1__Hire h = LADDER__V1__HIRE__INIT;
+    h.employee_id = "bo1", h.name = "Wu", h.team = "t", h.centre = "c";
+    c.cmd_case = LADDER__V1__COMMAND__CMD_HIRE, c.hire = &h;
+    cmd_ok(&c, "hire");
+    Ladder__V1__AdjustPoints a = LADDER__V1__ADJUST_POINTS__INIT;
+    a.employee_id = "bo1", a.reason = "test";
+    c.cmd_case = LADDER__V1__COMMAND__CMD_ADJUST_POINTS, c.adjust_points = &a;
+    for (int i = 1; i <= N; i++) {
+        a.amount = 1;
+        cmd_ok(&c, "adjust");
+        usleep(3000); /* the board timer fires between commands too */
+    }
+    /* every update until the last adjustment's evt.* (seq N + 1) */
+    uint64_t evt_max = 0;
+    int64_t seen = 0; /* points of the evt.* updates received */
+    int boards = 0, early = 0;
+    while (evt_max < N + 1) {
+        char topic[64];
+        int n = zmq_recv(sub, topic, sizeof topic - 1, 0);
+        if (n < 0)
+            fail_msg("updates stopped at evt seq %llu", (unsigned long long)evt_max);
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        assert_true(zmq_msg_recv(&m, sub, 0) >= 0);
+        Ladder__V1__Update *u = ladder__v1__update__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+        zmq_msg_close(&m);
+        assert_non_null(u);
+        if (u->payload_case == LADDER__V1__UPDATE__PAYLOAD_EVENT) {
+            evt_max = u->event->seq > evt_max ? u->event->seq : evt_max;
+            if (u->event->body_case == LADDER__V1__EVENT__BODY_POINTS_ADJUSTED)
+                seen += u->event->points_adjusted->amount;
+        } else {
+            assert_int_equal(u->payload_case, LADDER__V1__UPDATE__PAYLOAD_BOARD);
+            boards++;
+            assert_true(u->board->n_rows >= 1);
+            int64_t shown = u->board->rows[0]->points;
+            if (u->seq > evt_max || shown > seen) {
+                early++;
+                print_message("board update (seq %llu, %lld points) before its events "
+                              "(last evt.* seq %llu, %lld points)\n", (unsigned long long)u->seq,
+                              (long long)shown, (unsigned long long)evt_max, (long long)seen);
+            }
+        }
+        ladder__v1__update__free_unpacked(u, NULL);
+    }
+    zmq_close(sub);
+    print_message("%d board updates, %d before the events they show\n", boards, early);
+    assert_true(boards >= 5);
+    assert_int_equal(early, 0);
+    assert_int_equal(WEXITSTATUS(d_stop(&D, SIGTERM)), 0);
+    assert_int_equal(d_remove(&D), 0);
+}
+
 /* ld_store_open of dir (a writer) fails with LD_ECORRUPT and a message
  * holding want. */
 static void open_refused(const char *dir, const char *want)
@@ -1333,6 +1422,7 @@ int main(void)
         cmocka_unit_test(test_s12_wal_acked_ids_survive_kill_9),
         cmocka_unit_test(test_s12_wal_resent_ids_are_duplicates_before_lmdb_has_them),
         cmocka_unit_test(test_s1_wal_evt_updates_carry_the_stream_version_lmdb_stores),
+        cmocka_unit_test(test_s9_wal_board_updates_follow_the_events_they_show),
         cmocka_unit_test(test_s12_wal_offline_backup_holds_records_only_in_the_log),
         cmocka_unit_test(test_wal_whatif_warns_of_records_only_in_the_log),
         cmocka_unit_test(test_wal_backup_fails_when_dir_lock_cannot_be_opened),
