@@ -191,14 +191,18 @@ static void finish(server_t *s, batch_t *b)
             else
                 ld_router_reply(s, b, p);
         }
-        /* WAL: published once L has written them (after_lmdb_cb) */
-        if (!s->batches.wal || !b->napps)
+        /* WAL: published once L has written them (after_lmdb_cb); a batch
+         * of queries only holds board/cases updates (coalesce.c) built
+         * from a state that includes the acknowledged batches before it,
+         * so it waits behind them (walrev3 finding 2) */
+        bool behind = s->batches.wal && !b->napps && ld_batches_unpublished(s);
+        if (!s->batches.wal || (!b->napps && !behind))
             ld_publisher_committed(s, b);
         s->st.events += ld_out_count(b->out);
         for (size_t i = 0; i < b->n; i++)
             if (b->p[i].dup_of < 0)
                 s->st.commands_accepted += b->p[i].n_commands;
-        if (s->batches.wal && b->napps) {
+        if (s->batches.wal && (b->napps || behind)) {
             b->state = LD_B_ACKED; /* kept until L has written it to LMDB */
             b->gen = ++s->batches.gen;
             return;
@@ -256,6 +260,19 @@ static void after_lmdb_cb(uv_work_t *w, int status)
             if (bs->b[i].state == LD_B_LMDB && (!b || bs->b[i].gen < b->gen))
                 b = &bs->b[i];
         if (!b)
+            break;
+        ld_publisher_committed(s, b);
+        batch_reset(b);
+        b->state = LD_B_FREE;
+    }
+    /* batches of queries only that waited behind those: now, up to the
+     * oldest batch still to be written */
+    for (;;) {
+        batch_t *b = NULL;
+        for (size_t i = 0; i < LD_BATCHES; i++)
+            if (bs->b[i].state == LD_B_ACKED && (!b || bs->b[i].gen < b->gen))
+                b = &bs->b[i];
+        if (!b || b->napps)
             break;
         ld_publisher_committed(s, b);
         batch_reset(b);
@@ -320,6 +337,17 @@ static void lmdb_start(server_t *s)
         return;
     }
     bs->busy = true;
+}
+
+batch_t *ld_batches_unpublished(server_t *s)
+{
+    ld_batches_t *bs = &s->batches;
+    batch_t *b = NULL;
+    for (size_t i = 0; bs->wal && i < LD_BATCHES; i++)
+        if ((bs->b[i].state == LD_B_ACKED || bs->b[i].state == LD_B_LMDB) &&
+            (!b || bs->b[i].gen > b->gen))
+            b = &bs->b[i];
+    return b;
 }
 
 bool ld_batches_quiet(server_t *s)

@@ -421,6 +421,9 @@ void ld_batches_snapshot(server_t *s, bool force);
 void ld_batches_idle(server_t *s, bool after_index);
 /* Closes the batches' handles. */
 void ld_batches_close(server_t *s);
+/* With the WAL, the newest batch acknowledged but not yet published (in
+ * the log, not yet in LMDB); NULL when none, always without the WAL. */
+batch_t *ld_batches_unpublished(server_t *s);
 /* Nothing decided, in flight or waiting for LMDB: the loop may stop. */
 bool ld_batches_quiet(server_t *s);
 /* Frees the batches; idempotent. */

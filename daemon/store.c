@@ -168,6 +168,19 @@ static int lock_dir(ld_store_t *s, const char *path, char *errbuf, size_t errlen
         return LD_EIO;
     }
     if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        /* only shared holders (a shared flock is still granted): an offline
+         * reader such as `ladderctl backup`; the PID in the file is the
+         * last writer's, not theirs */
+        int probe = open(lp, O_RDONLY | O_CLOEXEC);
+        bool readers = probe >= 0 && flock(probe, LOCK_SH | LOCK_NB) == 0;
+        if (probe >= 0)
+            close(probe);
+        if (readers) {
+            errf(errbuf, errlen, "data directory %s is held by an offline backup/reader "
+                 "(a shared flock on %s/lock, e.g. ladderctl backup); start again when it ends",
+                 path, path);
+            return LD_EBUSY;
+        }
         char pid[32] = "";
         ssize_t n = pread(s->lock_fd, pid, sizeof pid - 1, 0);
         pid[n > 0 ? strcspn(pid, "\n") : 0] = 0;

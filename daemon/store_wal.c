@@ -400,6 +400,41 @@ static bool read_record(const ld_store_t *s, int fd, uint64_t off, uint64_t size
     return true;
 }
 
+/* A record header this code cannot verify — another version's ("LDWAL0",
+ * another digit, "\n"), or this version's in a store with no key — whose
+ * (unverified) last seq is past LMDB's head: it may hold acknowledged
+ * requests, so ignoring it (and later writing over it) would lose them.
+ * Fills errbuf and returns LD_ECORRUPT for the first one found, else 0. */
+static int unverifiable(const ld_store_t *s, int fd, uint64_t size, uint64_t head,
+                        const char *path, char *errbuf, size_t errlen)
+{
+    uint8_t h[WAL_HDR];
+    for (uint64_t off = 0; off + WAL_HDR <= size; off += LD_WAL_ALIGN) {
+        /* the whole magic, "LDWAL0<digit>\n": a record torn inside its
+         * first 8 bytes is no other version's */
+        if (pread(fd, h, WAL_HDR, (off_t)off) != WAL_HDR || memcmp(h, WAL_MAGIC, 6) ||
+            h[6] < '0' || h[6] > '9' || h[7] != '\n')
+            continue;
+        bool ours = !memcmp(h, WAL_MAGIC, 8);
+        if ((ours && s->wal_keyed) || get_be64(h + 24) <= head)
+            continue;
+        char v[8], a[48];
+        memcpy(v, h, 7);
+        v[7] = 0;
+        snprintf(a, sizeof a, "%llu..%llu, LMDB's head %llu", (unsigned long long)get_be64(h + 16),
+                 (unsigned long long)get_be64(h + 24), (unsigned long long)head);
+        if (errbuf && errlen)
+            snprintf(errbuf, errlen, "%s holds a %s record (seqs %s) that %s; it may hold "
+                     "acknowledged requests, so refusing to open the store: run the ladderd "
+                     "that wrote it once to apply it, or, only if nothing in it was ever "
+                     "acknowledged, move %s aside", path, v, a,
+                     ours ? "this store cannot verify (store meta \"walkey\" is missing)"
+                          : "this version cannot read (another record format)", path);
+        return LD_ECORRUPT;
+    }
+    return 0;
+}
+
 /* Writes one record's requests into LMDB (one synced transaction). */
 static int apply(ld_store_t *s, const uint8_t *p, size_t len, uint32_t nreq, uint64_t first,
                  uint64_t last)
@@ -509,6 +544,8 @@ int ld_st_wal_recover(ld_store_t *s, const char *dir, uint64_t *applied, char *e
     uint64_t size = (uint64_t)st.st_size, head;
     uint8_t hh[LD_HASH_LEN];
     ld_store_head(s, &head, hh);
+    if ((rc = unverifiable(s, fd, size, head, path, errbuf, errlen)))
+        goto out;
     /* every record from LMDB's head on, wherever it is in the file */
     for (uint64_t off = 0; off + WAL_HDR <= size; off += LD_WAL_ALIGN) {
         struct found f = {.off = off};
@@ -605,7 +642,9 @@ int ld_st_wal_unapplied(ld_store_t *s, const char *dir, uint64_t *n, uint64_t *l
         errf(errbuf, errlen, "cannot read %s: %s", path, strerror(errno));
     uint64_t size = rc ? 0 : (uint64_t)st.st_size, head;
     ld_store_head(s, &head, NULL);
-    for (uint64_t off = 0; off + WAL_HDR <= size; off += LD_WAL_ALIGN) {
+    if (!rc)
+        rc = unverifiable(s, fd, size, head, path, errbuf, errlen);
+    for (uint64_t off = 0; !rc && off + WAL_HDR <= size; off += LD_WAL_ALIGN) {
         uint64_t first, l;
         size_t len;
         uint32_t nreq;

@@ -794,6 +794,95 @@ static void test_s1_wal_evt_updates_carry_the_stream_version_lmdb_stores(void **
     assert_int_equal(d_remove(&D), 0);
 }
 
+/* walrev3 finding 2: in wal mode a board update never goes out before the
+ * evt.* updates of the events it reflects. Acknowledged batches publish
+ * when L has written them (up to LD_LMDB_EVERY_MS + an LMDB commit after
+ * the ack); a board round between two commands (none collecting or being
+ * written) sent its top 10 at once, showing points whose events were
+ * still unpublished. 300 adjustments of +1 one after the other, 3 ms apart
+ * (over 1 s: ten board rounds or more), and at each board.all/org update
+ * the points it shows are at most those of the evt.* updates received. */
+static void test_s9_wal_board_updates_follow_the_events_they_show(void **state)
+{
+    (void)state;
+    enum { N = 300 };
+    d_open(&D, "wal", WAL);
+    void *sub = zmq_socket(D.zctx, ZMQ_SUB);
+    int linger = 0, tmo = 5000;
+    zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(sub, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "evt.", 4);
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "board.all/org", 13);
+    assert_int_equal(zmq_connect(sub, D.pub_ep), 0);
+    Ladder__V1__Stats st = LADDER__V1__STATS__INIT;
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_STATS;
+    q.stats = &st;
+    uint64_t subs = 0;
+    for (int i = 0; i < 500 && subs < 2; i++) {
+        Ladder__V1__Reply *r = d_query(&D, &q);
+        assert_non_null(r);
+        assert_int_equal(r->outcome_case, LADDER__V1__REPLY__OUTCOME_OK);
+        subs = r->ok->stats->subscriptions;
+        ladder__v1__reply__free_unpacked(r, NULL);
+        if (subs < 2)
+            usleep(10000);
+    }
+    assert_true(subs >= 2);
+    Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
+    Ladder__V1__Hire h = LADDER__V1__HIRE__INIT;
+    h.employee_id = "bo1", h.name = "Wu", h.team = "t", h.centre = "c";
+    c.cmd_case = LADDER__V1__COMMAND__CMD_HIRE, c.hire = &h;
+    cmd_ok(&c, "hire");
+    Ladder__V1__AdjustPoints a = LADDER__V1__ADJUST_POINTS__INIT;
+    a.employee_id = "bo1", a.reason = "test";
+    c.cmd_case = LADDER__V1__COMMAND__CMD_ADJUST_POINTS, c.adjust_points = &a;
+    for (int i = 1; i <= N; i++) {
+        a.amount = 1;
+        cmd_ok(&c, "adjust");
+        usleep(3000); /* the board timer fires between commands too */
+    }
+    /* every update until the last adjustment's evt.* (seq N + 1) */
+    uint64_t evt_max = 0;
+    int64_t seen = 0; /* points of the evt.* updates received */
+    int boards = 0, early = 0;
+    while (evt_max < N + 1) {
+        char topic[64];
+        int n = zmq_recv(sub, topic, sizeof topic - 1, 0);
+        if (n < 0)
+            fail_msg("updates stopped at evt seq %llu", (unsigned long long)evt_max);
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        assert_true(zmq_msg_recv(&m, sub, 0) >= 0);
+        Ladder__V1__Update *u = ladder__v1__update__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+        zmq_msg_close(&m);
+        assert_non_null(u);
+        if (u->payload_case == LADDER__V1__UPDATE__PAYLOAD_EVENT) {
+            evt_max = u->event->seq > evt_max ? u->event->seq : evt_max;
+            if (u->event->body_case == LADDER__V1__EVENT__BODY_POINTS_ADJUSTED)
+                seen += u->event->points_adjusted->amount;
+        } else {
+            assert_int_equal(u->payload_case, LADDER__V1__UPDATE__PAYLOAD_BOARD);
+            boards++;
+            assert_true(u->board->n_rows >= 1);
+            int64_t shown = u->board->rows[0]->points;
+            if (u->seq > evt_max || shown > seen) {
+                early++;
+                print_message("board update (seq %llu, %lld points) before its events "
+                              "(last evt.* seq %llu, %lld points)\n", (unsigned long long)u->seq,
+                              (long long)shown, (unsigned long long)evt_max, (long long)seen);
+            }
+        }
+        ladder__v1__update__free_unpacked(u, NULL);
+    }
+    zmq_close(sub);
+    print_message("%d board updates, %d before the events they show\n", boards, early);
+    assert_true(boards >= 5);
+    assert_int_equal(early, 0);
+    assert_int_equal(WEXITSTATUS(d_stop(&D, SIGTERM)), 0);
+    assert_int_equal(d_remove(&D), 0);
+}
+
 /* ld_store_open of dir (a writer) fails with LD_ECORRUPT and a message
  * holding want. */
 static void open_refused(const char *dir, const char *want)
@@ -931,6 +1020,55 @@ static void test_wal_record_of_another_store_is_never_applied(void **state)
     rm_store(d), rm_store(d2);
 }
 
+/* walrev3 finding 3: a record this store cannot verify, past LMDB's head,
+ * may hold acknowledged requests (e.g. a round-5 "LDWAL01" log left by
+ * kill -9, or a log whose store lost its "walkey"): every open refuses,
+ * naming the file and what to do, instead of ignoring it (and a writer
+ * then writing over it). */
+static void test_s12_wal_unverifiable_record_refuses_open(void **state)
+{
+    (void)state;
+    char *d = tmpdir(), *d2 = tmpdir(), p[512], p2[512];
+    ld_store_t *s = open_store(d, false); /* no "walkey" */
+    ld_store_close(&s);
+    s = open_store(d2, true);
+    wal_only(s, 0, 1, 1); /* seqs 1..6, in d2's log only */
+    ld_store_close(&s);
+    snprintf(p, sizeof p, "%s/wal", d);
+    snprintf(p2, sizeof p2, "%s/wal", d2);
+    copy_file(p2, p);
+    open_refused(d, "cannot verify (store meta \"walkey\" is missing)");
+    open_refused(d, "move ");
+    ld_store_options_t ro = {.read_only = true};
+    char err[512] = "";
+    assert_int_equal(ld_store_open(&s, d, &ro, err, sizeof err), LD_ECORRUPT);
+    assert_non_null(strstr(err, p));
+    /* another version's record in a store with a key */
+    size_t len;
+    uint8_t *w = read_all(p2, &len);
+    w[6] = '1';
+    write_all(p2, w, len);
+    free(w);
+    open_refused(d2, "holds a LDWAL01 record (seqs 1..6, LMDB's head 0) that this version "
+                     "cannot read");
+    /* one whose seqs LMDB already holds loses nothing: the open goes on */
+    char *d3 = tmpdir();
+    snprintf(p, sizeof p, "%s/wal", d3);
+    s = open_store(d3, true);
+    wal_and_lmdb(s, 0, 1, 1); /* seqs 1..6, in the log and LMDB */
+    ld_store_close(&s);
+    w = read_all(p, &len);
+    w[6] = '1';
+    write_all(p, w, len);
+    free(w);
+    s = open_store(d3, false);
+    uint64_t head = 0;
+    ld_store_head(s, &head, NULL);
+    assert_int_equal(head, 6);
+    ld_store_close(&s);
+    rm_store(d), rm_store(d2), rm_store(d3);
+}
+
 /* Runs cmd (a shell line) with stdout and stderr into out; its exit code. */
 static int run(const char *cmd, char *out, size_t cap)
 {
@@ -1023,6 +1161,58 @@ static void test_s12_wal_offline_backup_holds_records_only_in_the_log(void **sta
     rm_store(d), rm_store(ref);
 }
 
+/* walrev3 finding 5: when DIR/lock cannot be opened (here a symlink loop)
+ * backup cannot tell whether ladderd runs: it fails naming the file and the
+ * reason, and makes no backup (before, it took that for "no ladderd"). */
+static void test_wal_backup_fails_when_dir_lock_cannot_be_opened(void **state)
+{
+    (void)state;
+    char *d = store_with_log_ahead();
+    char cmd[1200], out[4096], f[512], lp[512], want[700];
+    snprintf(lp, sizeof lp, "%s/lock", d);
+    unlink(lp);
+    assert_int_equal(symlink("lock", lp), 0);
+    snprintf(f, sizeof f, "%s.b2.mdb", d);
+    snprintf(cmd, sizeof cmd, "%s backup --data %s --to %s 2>&1", LADDERCTL, d, f);
+    int rc = run(cmd, out, sizeof out);
+    snprintf(want, sizeof want, "ladderctl: backup: cannot open %s/lock to tell whether ladderd "
+             "runs on %s: %s", d, d, strerror(ELOOP));
+    if (rc == 0 || !strstr(out, want))
+        fail_msg("backup exited %d: %s", rc, out);
+    struct stat st;
+    assert_int_not_equal(stat(f, &st), 0);
+    rm_store(d);
+}
+
+/* walrev3 finding 5: while an offline backup/reader holds its shared flock
+ * on DIR/lock, a writer's open (ladderd's start) names that, not the PID
+ * left in the file by the last ladderd. */
+static void test_wal_start_beside_an_offline_reader_names_it(void **state)
+{
+    (void)state;
+    char *d = tmpdir(), lp[512];
+    ld_store_t *s = open_store(d, true);
+    ld_store_close(&s);
+    snprintf(lp, sizeof lp, "%s/lock", d);
+    int lfd = open(lp, O_RDWR);
+    assert_true(lfd >= 0);
+    assert_int_equal(ftruncate(lfd, 0), 0);
+    assert_int_equal(pwrite(lfd, "424242\n", 7, 0), 7);
+    assert_int_equal(flock(lfd, LOCK_SH | LOCK_NB), 0);
+    ld_store_options_t o = {.durability = LD_DURABILITY_FULL, .wal = true};
+    char err[512] = "";
+    assert_int_equal(ld_store_open(&s, d, &o, err, sizeof err), LD_EBUSY);
+    if (!strstr(err, "is held by an offline backup/reader") || strstr(err, "424242"))
+        fail_msg("open beside a reader: %s", err);
+    /* an exclusive holder (a running ladderd) is still named by its PID */
+    assert_int_equal(flock(lfd, LOCK_EX | LOCK_NB), 0);
+    assert_int_equal(ld_store_open(&s, d, &o, err, sizeof err), LD_EBUSY);
+    if (!strstr(err, "in use by PID 424242"))
+        fail_msg("open beside a writer: %s", err);
+    close(lfd);
+    rm_store(d);
+}
+
 /* Finding 3 (walrev): `ladderctl what-if` (a read-only open) warns on stderr
  * when the log holds acknowledged records its LMDB lacks. */
 static void test_wal_whatif_warns_of_records_only_in_the_log(void **state)
@@ -1039,6 +1229,25 @@ static void test_wal_whatif_warns_of_records_only_in_the_log(void **state)
              "to apply them", d);
     if (!strstr(out, want))
         fail_msg("what-if's stderr: %s", out);
+    /* walrev3 finding 4: with ladderd running (its flock on DIR/lock held)
+     * L is applying them: no advice to start it */
+    char lp[512];
+    snprintf(lp, sizeof lp, "%s/lock", d);
+    int lfd = open(lp, O_RDWR | O_CREAT, 0640);
+    assert_true(lfd >= 0);
+    assert_int_equal(flock(lfd, LOCK_EX | LOCK_NB), 0);
+    run(cmd, out, sizeof out);
+    snprintf(want, sizeof want, "ladderctl: what-if: note: %s/wal holds 2 acknowledged "
+             "record(s) past LMDB's head 6 (up to seq 18), not seen here; ladderd is running; "
+             "LMDB trails the log by at most L's lag", d);
+    if (!strstr(out, want) || strstr(out, "start ladderd once"))
+        fail_msg("what-if's stderr beside ladderd: %s", out);
+    snprintf(cmd, sizeof cmd, "%s verify --data %s 2>&1 >/dev/null", LADDERCTL, d);
+    run(cmd, out, sizeof out);
+    if (!strstr(out, "ladderd is running; LMDB trails the log") ||
+        strstr(out, "start ladderd once"))
+        fail_msg("verify's stderr beside ladderd: %s", out);
+    close(lfd);
     rm_store(d);
 }
 
@@ -1214,6 +1423,7 @@ int main(void)
         cmocka_unit_test(test_wal_two_records_of_one_seq_refuse_open),
         cmocka_unit_test(test_wal_record_of_another_history_does_not_chain),
         cmocka_unit_test(test_wal_record_of_another_store_is_never_applied),
+        cmocka_unit_test(test_s12_wal_unverifiable_record_refuses_open),
         cmocka_unit_test(test_s12_wal_failed_w_loses_no_acked_request),
         cmocka_unit_test(test_s12_wal_records_are_recovered_into_lmdb),
         cmocka_unit_test(test_wal_torn_last_record_at_every_byte_is_ignored),
@@ -1224,8 +1434,11 @@ int main(void)
         cmocka_unit_test(test_s12_wal_acked_ids_survive_kill_9),
         cmocka_unit_test(test_s12_wal_resent_ids_are_duplicates_before_lmdb_has_them),
         cmocka_unit_test(test_s1_wal_evt_updates_carry_the_stream_version_lmdb_stores),
+        cmocka_unit_test(test_s9_wal_board_updates_follow_the_events_they_show),
         cmocka_unit_test(test_s12_wal_offline_backup_holds_records_only_in_the_log),
         cmocka_unit_test(test_wal_whatif_warns_of_records_only_in_the_log),
+        cmocka_unit_test(test_wal_backup_fails_when_dir_lock_cannot_be_opened),
+        cmocka_unit_test(test_wal_start_beside_an_offline_reader_names_it),
         cmocka_unit_test(test_wal_unreadable_log_fails_read_only_open),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

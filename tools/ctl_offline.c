@@ -41,15 +41,26 @@ static int open_store(const char *dir, ld_store_t **s)
     return 0;
 }
 
+static int ladderd_running(const char *dir, int *fd, bool create);
+
 void ctl_warn_wal(const char *what, const char *dir, ld_store_t *s)
 {
     uint64_t last, head, n = ld_store_wal_unapplied(s, &last);
     ld_store_head(s, &head, NULL);
-    if (n)
-        fprintf(stderr, "ladderctl: %s%swarning: %s/wal holds %llu acknowledged record(s) past "
-                "LMDB's head %llu (up to seq %llu), not seen here; start ladderd once to apply "
-                "them\n", what ? what : "", what ? ": " : "", dir, (unsigned long long)n,
-                (unsigned long long)head, (unsigned long long)last);
+    if (!n)
+        return;
+    /* with ladderd running (its flock on DIR/lock), its L stage is writing
+     * these records to LMDB behind the acks: nothing for the user to do */
+    int lfd = -1;
+    bool running = ladderd_running(dir, &lfd, false) == 1;
+    if (lfd >= 0)
+        close(lfd);
+    fprintf(stderr, "ladderctl: %s%s%s: %s/wal holds %llu acknowledged record(s) past LMDB's "
+            "head %llu (up to seq %llu), not seen here; %s\n", what ? what : "",
+            what ? ": " : "", running ? "note" : "warning", dir, (unsigned long long)n,
+            (unsigned long long)head, (unsigned long long)last,
+            running ? "ladderd is running; LMDB trails the log by at most L's lag"
+                    : "start ladderd once to apply them");
 }
 
 static double mono(void)
@@ -225,21 +236,26 @@ static void remove_env_dir(const char *dir)
     rmdir(dir);
 }
 
-/* Whether ladderd has dir open (it holds dir/lock's flock). When not, *fd
- * holds a shared flock on it (or is -1: no lock file, no ladderd ever),
- * which keeps ladderd from starting until the backup closes it. */
-static bool ladderd_running(const char *dir, int *fd)
+/* Whether ladderd has dir open (it holds dir/lock's exclusive flock): 1 it
+ * does; 0 it does not, and *fd holds a shared flock on dir/lock, which keeps
+ * ladderd from starting until *fd is closed (with create, a missing
+ * dir/lock is made, so that flock is always taken); a negative errno when
+ * that cannot be told (dir/lock cannot be opened), *fd -1. */
+static int ladderd_running(const char *dir, int *fd, bool create)
 {
     char p[4200];
     snprintf(p, sizeof p, "%s/lock", dir);
     *fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (*fd < 0 && errno == ENOENT && create)
+        *fd = open(p, O_RDONLY | O_CREAT | O_CLOEXEC, 0640);
     if (*fd < 0)
-        return false;
+        return -errno;
     if (flock(*fd, LOCK_SH | LOCK_NB) == 0)
-        return false;
+        return 0;
+    int e = errno;
     close(*fd);
     *fd = -1;
-    return true;
+    return e == EWOULDBLOCK ? 1 : -e;
 }
 
 /* Offline: the acknowledged records of dir/wal past the copy's head go into
@@ -290,8 +306,15 @@ int ctl_run_backup(const ctl_row_t *row, json_t *body)
     /* with ladderd running its write-ahead log is its own (L writes it to
      * LMDB behind the acks): the copy holds what LMDB held. Without it, the
      * log's acknowledged records past LMDB's head are applied to the copy. */
-    int lfd = -1;
-    bool online = ladderd_running(dir, &lfd);
+    int lfd = -1, run = ladderd_running(dir, &lfd, true);
+    if (run < 0) {
+        /* not knowing whether ladderd runs, neither way of copying is safe */
+        fprintf(stderr, "ladderctl: backup: cannot open %s/lock to tell whether ladderd runs "
+                "on %s: %s\n", dir, dir, strerror(-run));
+        remove_env_dir(scratch);
+        return EXIT_USAGE;
+    }
+    bool online = run == 1;
     MDB_env *env = NULL;
     int rc = mdb_env_create(&env);
     if (!rc)
