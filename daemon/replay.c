@@ -55,17 +55,17 @@ static void bump_release(bump_t *b, Ladder__V1__Event *ev, ProtobufCAllocator *a
  * touched by the folder alone, one event at a time, in log order: the state
  * is the one-thread fold's, byte for byte. RING batches of at most BATCH
  * events and ARENA bytes bound the memory in flight. */
-#define BATCH 64
+#define BATCH 256
 #define RING 8
-#define ARENA ((size_t)128 << 10)
-#define ROOM ((size_t)32 << 10) /* a batch closes with less than this left */
+#define ARENA ((size_t)256 << 10) /* ~80 KiB for 256 events of the bench's mix */
+#define ROOM ((size_t)64 << 10)   /* a batch closes with less than this left */
 #define PF0 4
 #define PF1 2
 #define SPIN 256 /* polls before a stage sleeps (on a condvar) */
 
 typedef struct {
     Ladder__V1__Event *ev[BATCH];
-    uint8_t spill[BATCH]; /* events whose decode spilled out of the arena */
+    uint16_t spill[BATCH]; /* events whose decode spilled out of the arena */
     unsigned n, n_spill;
     bool end;             /* the scan's last batch: rc and bad say why */
     int rc;
@@ -271,7 +271,7 @@ static int read_one(void *ctx, uint64_t seq, const uint8_t *data, size_t len)
         return LD_ECORRUPT;
     }
     if (b->bump.spilled)
-        b->spill[b->n_spill++] = (uint8_t)b->n;
+        b->spill[b->n_spill++] = (uint16_t)b->n;
     b->ev[b->n++] = ev;
     if (b->n == BATCH || b->bump.used > b->bump.cap - ROOM)
         reader_publish(p);

@@ -332,17 +332,17 @@ static uint8_t *snapshot_of(const ld_core_t *c, size_t *len)
     return buf;
 }
 
-/* The fold as replay.c batches it (64 events a batch from the first one it
+/* The fold as replay.c batches it (256 events a batch from the first one it
  * reads): seqs below are picked to fall inside a batch, not at its edge. */
-#define FOLD_BATCH 64
+#define FOLD_BATCH 256
 
 /* Issue 17: the pipelined fold (a reader thread decodes batches, the caller
  * evolves them) and the one-thread fold build the same bytes: over the whole
- * log (hundreds of batches), and in to_seq steps that end mid-batch. */
+ * log (over 150 batches), and in to_seq steps that end mid-batch. */
 static void test_s17_pipelined_fold_equals_one_thread_fold(void **state)
 {
     fixture_t *fx = *state;
-    assert_true(fx->head > 100 * FOLD_BATCH);
+    assert_true(fx->head > 150 * FOLD_BATCH);
     uint8_t *snap[2];
     size_t len[2];
     for (int pipelined = 0; pipelined < 2; pipelined++) {
@@ -358,7 +358,7 @@ static void test_s17_pipelined_fold_equals_one_thread_fold(void **state)
         c = ld_core_new(1);
         uint64_t upto = 0;
         while (upto < fx->head) {
-            upto = upto + 5 * FOLD_BATCH + 37 < fx->head ? upto + 5 * FOLD_BATCH + 37 : fx->head;
+            upto = upto + 3 * FOLD_BATCH + 37 < fx->head ? upto + 3 * FOLD_BATCH + 37 : fx->head;
             uint64_t before = ld_core_next_seq(c);
             assert_int_equal(ld_replay_until(fx->s, c, upto, 0, &count), 0);
             assert_int_equal(count, upto + 1 - before);
@@ -382,7 +382,7 @@ static void test_s17_pipelined_fold_equals_one_thread_fold(void **state)
 static void test_s17_pipelined_fold_up_to_a_time_mid_batch(void **state)
 {
     fixture_t *fx = *state;
-    at_t a = {.want = 200 * FOLD_BATCH + 29};
+    at_t a = {.want = 70 * FOLD_BATCH + 29};
     uint64_t bad = 0;
     assert_int_equal(ld_replay_each(fx->s, 1, find_time, &a, &bad), 1);
     assert_true(a.seq % FOLD_BATCH != 0 && a.seq < fx->head);
@@ -448,7 +448,7 @@ static void rewrite_event(fixture_t *fx, uint64_t seq, const void *bytes, size_t
 static void test_s17_pipelined_fold_stops_at_an_undecodable_event_mid_batch(void **state)
 {
     fixture_t *fx = *state;
-    const uint64_t bad_at = 300 * FOLD_BATCH + 23;
+    const uint64_t bad_at = 100 * FOLD_BATCH + 23;
     assert_true(bad_at + FOLD_BATCH < fx->head);
     static const uint8_t junk[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01};
     ld_core_t *ref = reference(fx->s, bad_at - 1);
