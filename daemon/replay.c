@@ -51,7 +51,9 @@ static void bump_release(bump_t *b, Ladder__V1__Event *ev, ProtobufCAllocator *a
  * decodes events into batches; the folder (the calling thread) evolves each
  * batch's events in log order, asking the core to prefetch what the next
  * ones name (ld_core_prefetch: the id-index slot PF0 events ahead, the row
- * PF1 ahead) so those misses overlap the evolves in between. The core is
+ * PF1 ahead) so those misses overlap the evolves in between, and fetching
+ * the decoded events themselves PFE ahead (they come from the reader's
+ * core). The core is
  * touched by the folder alone, one event at a time, in log order: the state
  * is the one-thread fold's, byte for byte. RING batches of at most BATCH
  * events and ARENA bytes bound the memory in flight. */
@@ -61,6 +63,7 @@ static void bump_release(bump_t *b, Ladder__V1__Event *ev, ProtobufCAllocator *a
 #define ROOM ((size_t)64 << 10)   /* a batch closes with less than this left */
 #define PF0 4
 #define PF1 2
+#define PFE 8 /* the decoded event itself (written on the reader's core) */
 #define SPIN 256 /* polls before a stage sleeps (on a condvar) */
 
 typedef struct {
@@ -186,6 +189,15 @@ static bool fold_batch(pipe_t *p, uint64_t k)
                 next = &p->b[(k + 1) % RING];
         }
         const Ladder__V1__Event *e;
+        if ((e = ahead(b, next, i + PFE))) {
+            /* its decode: the Event, its body and their strings, laid out
+             * one after the other in the arena up to the next event's */
+            const char *a = (const char *)e, *z = (const char *)ahead(b, next, i + PFE + 1);
+            if (!z || z < a || z - a > 512)
+                z = a + 256;
+            for (; a < z; a += 64)
+                __builtin_prefetch(a);
+        }
         if ((e = ahead(b, next, i + PF0)))
             ld_core_prefetch(p->core, e, 0);
         if ((e = ahead(b, next, i + PF1)))
