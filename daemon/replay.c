@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wire.h"
+
 /* A bump allocator for protobuf-c: the decodes of one batch, reset with it. */
 typedef struct {
     uint8_t *buf;
@@ -44,6 +46,115 @@ static void bump_release(bump_t *b, Ladder__V1__Event *ev, ProtobufCAllocator *a
     if (b->spilled)
         ladder__v1__event__free_unpacked(ev, alloc);
     b->spilled = false;
+}
+
+/* Issue 17: Event has one field per fact kind in its body oneof, and
+ * protobuf-c's unpack walks every field of the descriptor it is given (to
+ * set defaults and check what was seen): 63 fields for the 5 or 6 an event
+ * holds. The reader unpacks with wire.h's cut of Event to its plain fields
+ * and the one body member the bytes hold, given field ranges of its own (the
+ * generated ones index the full field list), then puts the generated
+ * descriptor back: the same struct as a full unpack. Bytes that hold two
+ * members, or do not parse, take the generated descriptor. */
+typedef struct {
+    ld_cutdesc_t cut;
+    ProtobufCIntRange *ranges;
+    bool ok;
+} evcut_t;
+
+static evcut_t evcut;
+static pthread_once_t evcut_once = PTHREAD_ONCE_INIT;
+
+/* Built once per process and kept, like the generated descriptors. */
+static void evcut_init(void)
+{
+    evcut_t *e = &evcut;
+    if (ld_cutdesc_init(&e->cut, &ladder__v1__event__descriptor))
+        return;
+    size_t per = ladder__v1__event__descriptor.n_fields + 1;
+    if (!(e->ranges = calloc(e->cut.n * per, sizeof *e->ranges))) {
+        ld_cutdesc_free(&e->cut);
+        return;
+    }
+    for (size_t id = 1; id < e->cut.n; id++) {
+        ProtobufCMessageDescriptor *d = &e->cut.desc[id];
+        if (!d->fields)
+            continue;
+        ProtobufCIntRange *r = e->ranges + id * per;
+        unsigned n = 0;
+        for (unsigned i = 0; i < d->n_fields; i++)
+            if (i == 0 || d->fields[i].id != d->fields[i - 1].id + 1)
+                r[n++] = (ProtobufCIntRange){(int)d->fields[i].id, i};
+        r[n] = (ProtobufCIntRange){0, d->n_fields}; /* the end, as protoc-c writes */
+        d->n_field_ranges = n;
+        d->field_ranges = r;
+    }
+    e->ok = true;
+}
+
+/* The body member the bytes hold (0: none, or not one member only). */
+static unsigned evcut_member(const uint8_t *p, size_t len)
+{
+    const uint8_t *end = p + len;
+    unsigned member = 0;
+    while (p < end) {
+        uint64_t key = 0, v = 0;
+        int shift = 0;
+        do {
+            if (p == end || shift > 63)
+                return 0;
+            key |= (uint64_t)(*p & 0x7f) << shift, shift += 7;
+        } while (*p++ & 0x80);
+        switch (key & 7) {
+        case 0:
+            while (p < end && *p & 0x80)
+                p++;
+            if (p++ == end)
+                return 0;
+            break;
+        case 1:
+            if ((size_t)(end - p) < 8)
+                return 0;
+            p += 8;
+            break;
+        case 5:
+            if ((size_t)(end - p) < 4)
+                return 0;
+            p += 4;
+            break;
+        case 2:
+            shift = 0;
+            do {
+                if (p == end || shift > 63)
+                    return 0;
+                v |= (uint64_t)(*p & 0x7f) << shift, shift += 7;
+            } while (*p++ & 0x80);
+            if (v > (uint64_t)(end - p))
+                return 0;
+            p += v;
+            break;
+        default:
+            return 0;
+        }
+        uint64_t f = key >> 3;
+        if (f && f < evcut.cut.n && evcut.cut.desc[f].fields) {
+            if (member && member != f)
+                return 0;
+            member = (unsigned)f;
+        }
+    }
+    return member;
+}
+
+static Ladder__V1__Event *event_unpack(ProtobufCAllocator *alloc, const uint8_t *data, size_t len)
+{
+    unsigned m = evcut.ok ? evcut_member(data, len) : 0;
+    if (!m)
+        return ladder__v1__event__unpack(alloc, len, data);
+    ProtobufCMessage *msg = protobuf_c_message_unpack(&evcut.cut.desc[m], alloc, len, data);
+    if (msg)
+        msg->descriptor = &ladder__v1__event__descriptor;
+    return (Ladder__V1__Event *)msg;
 }
 
 /* Issue 17: the fold runs as two stages. The reader (a thread of its own
@@ -272,7 +383,7 @@ static int read_one(void *ctx, uint64_t seq, const uint8_t *data, size_t len)
     if (atomic_load_explicit(&p->stop, memory_order_relaxed) || !(b = reader_batch(p)))
         return STOP;
     b->bump.spilled = false;
-    Ladder__V1__Event *ev = ladder__v1__event__unpack(&b->alloc, len, data);
+    Ladder__V1__Event *ev = event_unpack(&b->alloc, data, len);
     if (!ev || ev->seq != seq || (p->to_ms && ev->at_ms > p->to_ms)) {
         bool past = ev && ev->seq == seq; /* past to_ms: stop after the ones before */
         if (ev)
@@ -324,6 +435,7 @@ static int fold(ld_store_t *s, ld_core_t *c, uint64_t max, int64_t to_ms, uint64
 {
     pipe_t p = {.s = s, .core = c, .from = ld_core_next_seq(c), .max = max, .to_ms = to_ms};
     int rc = 0;
+    pthread_once(&evcut_once, evcut_init);
     if (!(p.b = calloc(RING, sizeof *p.b)))
         return LD_ENOMEM;
     for (int j = 0; j < RING && !rc; j++) {

@@ -410,9 +410,9 @@ static void test_s17_pipelined_fold_up_to_a_time_mid_batch(void **state)
 
 /* Overwrites the stored bytes of event seq (the store closed meanwhile);
  * the old bytes go to *old (caller frees) when old is not NULL. A log whose
- * chain fails opens read-only (a writer's open verifies the chain). */
+ * chain fails must reopen read_only (a writer's open verifies the chain). */
 static void rewrite_event(fixture_t *fx, uint64_t seq, const void *bytes, size_t len,
-                          void **old, size_t *old_len)
+                          void **old, size_t *old_len, bool read_only)
 {
     ld_store_close(&fx->s);
     MDB_env *env;
@@ -439,7 +439,7 @@ static void rewrite_event(fixture_t *fx, uint64_t seq, const void *bytes, size_t
     assert_int_equal(mdb_txn_commit(txn), 0);
     mdb_env_close(env);
     ld_store_options_t o = {.durability = LD_DURABILITY_NOSYNC, .map_size = (size_t)256 << 20,
-                            .read_only = old != NULL};
+                            .read_only = read_only};
     char err[256];
     assert_int_equal(ld_store_open(&fx->s, fx->dir, &o, err, sizeof err), 0);
 }
@@ -447,7 +447,8 @@ static void rewrite_event(fixture_t *fx, uint64_t seq, const void *bytes, size_t
 /* Issue 17: an event that does not decode, inside a batch with decoded
  * events before and after it: LD_ECORRUPT with its seq, the events before it
  * evolved (the reference's bytes), none after it; the reader thread is gone
- * when the fold returns. The bytes are put back at the end. */
+ * when the fold returns. Then the same event's bytes behind another body
+ * member's (it still folds as itself). The bytes are put back at the end. */
 static void test_s17_pipelined_fold_stops_at_an_undecodable_event_mid_batch(void **state)
 {
     fixture_t *fx = *state;
@@ -461,7 +462,7 @@ static void test_s17_pipelined_fold_stops_at_an_undecodable_event_mid_batch(void
     ld_core_destroy(&ref);
     void *old;
     size_t old_len;
-    rewrite_event(fx, bad_at, junk, sizeof junk, &old, &old_len);
+    rewrite_event(fx, bad_at, junk, sizeof junk, &old, &old_len, true);
     for (int pipelined = 0; pipelined < 2; pipelined++) {
         ld_replay_set_pipelined(pipelined);
         ld_core_t *c = ld_core_new(1);
@@ -484,7 +485,41 @@ static void test_s17_pipelined_fold_stops_at_an_undecodable_event_mid_batch(void
     }
     ld_replay_set_pipelined(true);
     free(want);
-    rewrite_event(fx, bad_at, old, old_len, NULL, NULL);
+    /* Bytes holding two body members, the event's own last: protobuf-c keeps
+     * the last, so they fold as the event itself (the reader's cut decode
+     * must not take the first member) */
+    Ladder__V1__Event *orig = ladder__v1__event__unpack(NULL, old_len, old);
+    assert_non_null(orig);
+    Ladder__V1__EmployeeLeft left = LADDER__V1__EMPLOYEE_LEFT__INIT;
+    Ladder__V1__PointsAdjusted pa = LADDER__V1__POINTS_ADJUSTED__INIT;
+    left.employee_id = pa.employee_id = "nobody";
+    Ladder__V1__Event first = LADDER__V1__EVENT__INIT;
+    first.seq = bad_at, first.stream = "emp/nobody", first.at_ms = T0;
+    if (orig->body_case == LADDER__V1__EVENT__BODY_EMPLOYEE_LEFT) {
+        first.body_case = LADDER__V1__EVENT__BODY_POINTS_ADJUSTED;
+        first.points_adjusted = &pa;
+    } else {
+        first.body_case = LADDER__V1__EVENT__BODY_EMPLOYEE_LEFT;
+        first.employee_left = &left;
+    }
+    ladder__v1__event__free_unpacked(orig, NULL);
+    size_t flen = ladder__v1__event__get_packed_size(&first);
+    uint8_t *two = malloc(flen + old_len);
+    ladder__v1__event__pack(&first, two);
+    memcpy(two + flen, old, old_len);
+    rewrite_event(fx, bad_at, two, flen + old_len, NULL, NULL, true);
+    for (int pipelined = 0; pipelined < 2; pipelined++) {
+        ld_replay_set_pipelined(pipelined);
+        ld_core_t *c = ld_core_new(1);
+        uint64_t count = 0, bad = 0;
+        assert_int_equal(ld_replay(fx->s, c, &count, &bad), 0);
+        assert_int_equal(count, fx->head);
+        assert_state(c, fx->check[fx->n_checks - 1], fx->check_len[fx->n_checks - 1]);
+        ld_core_destroy(&c);
+    }
+    ld_replay_set_pipelined(true);
+    free(two);
+    rewrite_event(fx, bad_at, old, old_len, NULL, NULL, false);
     free(old);
     ld_core_t *c = ld_core_new(1);
     assert_int_equal(ld_replay(fx->s, c, NULL, NULL), 0);
