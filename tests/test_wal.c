@@ -697,6 +697,36 @@ static void test_s12_wal_resent_ids_are_duplicates_before_lmdb_has_them(void **s
     assert_int_equal(d_remove(&D), 0);
 }
 
+/* A SUB socket on D's updates with these n topics, returned once ladderd
+ * counts them (Stats.subscriptions: its XPUB has applied them), so no
+ * update of a command sent next can be missed; 5 s receive timeout. */
+static void *subscribe(const char *const *topics, int n)
+{
+    void *sub = zmq_socket(D.zctx, ZMQ_SUB);
+    int linger = 0, tmo = 5000;
+    zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(sub, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
+    for (int i = 0; i < n; i++)
+        zmq_setsockopt(sub, ZMQ_SUBSCRIBE, topics[i], strlen(topics[i]));
+    assert_int_equal(zmq_connect(sub, D.pub_ep), 0);
+    Ladder__V1__Stats st = LADDER__V1__STATS__INIT;
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
+    q.q_case = LADDER__V1__QUERY__Q_STATS;
+    q.stats = &st;
+    uint64_t subs = 0;
+    for (int i = 0; i < 500 && subs < (uint64_t)n; i++) {
+        Ladder__V1__Reply *r = d_query(&D, &q);
+        assert_non_null(r);
+        assert_int_equal(r->outcome_case, LADDER__V1__REPLY__OUTCOME_OK);
+        subs = r->ok->stats->subscriptions;
+        ladder__v1__reply__free_unpacked(r, NULL);
+        if (subs < (uint64_t)n)
+            usleep(10000);
+    }
+    assert_true(subs >= (uint64_t)n);
+    return sub;
+}
+
 /* One command as "boss"; its reply must be OK. */
 static void cmd_ok(Ladder__V1__Command *c, const char *what)
 {
@@ -717,28 +747,7 @@ static void test_s1_wal_evt_updates_carry_the_stream_version_lmdb_stores(void **
     (void)state;
     enum { N = 6 };
     d_open(&D, "wal", WAL);
-    void *sub = zmq_socket(D.zctx, ZMQ_SUB);
-    int linger = 0, tmo = 5000;
-    zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt(sub, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
-    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "evt.", 4);
-    assert_int_equal(zmq_connect(sub, D.pub_ep), 0);
-    /* applied by ladderd before the first command (its XPUB counts it) */
-    Ladder__V1__Stats st = LADDER__V1__STATS__INIT;
-    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
-    q.q_case = LADDER__V1__QUERY__Q_STATS;
-    q.stats = &st;
-    uint64_t subs = 0;
-    for (int i = 0; i < 500 && !subs; i++) {
-        Ladder__V1__Reply *r = d_query(&D, &q);
-        assert_non_null(r);
-        assert_int_equal(r->outcome_case, LADDER__V1__REPLY__OUTCOME_OK);
-        subs = r->ok->stats->subscriptions;
-        ladder__v1__reply__free_unpacked(r, NULL);
-        if (!subs)
-            usleep(10000);
-    }
-    assert_true(subs > 0);
+    void *sub = subscribe((const char *[]){"evt."}, 1);
     Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
     Ladder__V1__Hire h = LADDER__V1__HIRE__INIT;
     h.employee_id = "sv1", h.name = "Wu", h.team = "t", h.centre = "c";
@@ -778,7 +787,7 @@ static void test_s1_wal_evt_updates_carry_the_stream_version_lmdb_stores(void **
     /* the stream's history (the read waits for L) says the same */
     Ladder__V1__ReadEvents re = LADDER__V1__READ_EVENTS__INIT;
     re.stream = stream[0], re.from_seq = 1, re.max = 100;
-    q = (Ladder__V1__Query)LADDER__V1__QUERY__INIT;
+    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
     q.q_case = LADDER__V1__QUERY__Q_READ_EVENTS;
     q.read_events = &re;
     Ladder__V1__Reply *r = d_query(&D, &q);
@@ -807,28 +816,7 @@ static void test_s9_wal_board_updates_follow_the_events_they_show(void **state)
     (void)state;
     enum { N = 300 };
     d_open(&D, "wal", WAL);
-    void *sub = zmq_socket(D.zctx, ZMQ_SUB);
-    int linger = 0, tmo = 5000;
-    zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt(sub, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
-    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "evt.", 4);
-    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "board.all/org", 13);
-    assert_int_equal(zmq_connect(sub, D.pub_ep), 0);
-    Ladder__V1__Stats st = LADDER__V1__STATS__INIT;
-    Ladder__V1__Query q = LADDER__V1__QUERY__INIT;
-    q.q_case = LADDER__V1__QUERY__Q_STATS;
-    q.stats = &st;
-    uint64_t subs = 0;
-    for (int i = 0; i < 500 && subs < 2; i++) {
-        Ladder__V1__Reply *r = d_query(&D, &q);
-        assert_non_null(r);
-        assert_int_equal(r->outcome_case, LADDER__V1__REPLY__OUTCOME_OK);
-        subs = r->ok->stats->subscriptions;
-        ladder__v1__reply__free_unpacked(r, NULL);
-        if (subs < 2)
-            usleep(10000);
-    }
-    assert_true(subs >= 2);
+    void *sub = subscribe((const char *[]){"evt.", "board.all/org"}, 2);
     Ladder__V1__Command c = LADDER__V1__COMMAND__INIT;
     Ladder__V1__Hire h = LADDER__V1__HIRE__INIT;
     h.employee_id = "bo1", h.name = "Wu", h.team = "t", h.centre = "c";
