@@ -205,8 +205,11 @@ static void finish(server_t *s, batch_t *b)
         if (s->batches.wal && (b->napps || behind)) {
             b->state = LD_B_ACKED; /* kept until L has written it to LMDB */
             b->gen = ++s->batches.gen;
+            ld_log(LD_LOG_DEBUG, "batch answered", "gen=%llu requests=%zu to_write=%zu",
+                   (unsigned long long)b->gen, b->n, b->napps);
             return;
         }
+        ld_log(LD_LOG_DEBUG, "batch answered", "requests=%zu written=%zu", b->n, b->napps);
         if (!s->batches.wal)
             s->batches.lmdb_seq = s->batches.committed_seq;
     }
@@ -226,6 +229,27 @@ static void work_cb(uv_work_t *w)
 /* ------------------------------------------------- L: LMDB behind the WAL -- */
 
 static void lmdb_start(server_t *s);
+
+/* The batches L took (LD_B_LMDB) are in LMDB: their updates now, oldest
+ * first (each event carries the stream version LMDB stores: ld_store_append
+ * set it; walrev finding 4); their slots are free again. */
+static void publish_written(server_t *s)
+{
+    ld_batches_t *bs = &s->batches;
+    for (;;) {
+        batch_t *b = NULL;
+        for (size_t i = 0; i < LD_BATCHES; i++)
+            if (bs->b[i].state == LD_B_LMDB && (!b || bs->b[i].gen < b->gen))
+                b = &bs->b[i];
+        if (!b)
+            break;
+        ld_log(LD_LOG_DEBUG, "batch published", "gen=%llu requests=%zu written=%zu",
+               (unsigned long long)b->gen, b->n, b->napps);
+        ld_publisher_committed(s, b);
+        batch_reset(b);
+        b->state = LD_B_FREE;
+    }
+}
 
 static void lmdb_cb(uv_work_t *w)
 {
@@ -252,19 +276,9 @@ static void after_lmdb_cb(uv_work_t *w, int status)
         return;
     }
     ld_store_head(s->store, &bs->lmdb_seq, NULL);
-    /* their updates now, oldest first: each event carries the stream
-     * version LMDB stores (ld_store_append set it; walrev finding 4) */
-    for (;;) {
-        batch_t *b = NULL;
-        for (size_t i = 0; i < LD_BATCHES; i++)
-            if (bs->b[i].state == LD_B_LMDB && (!b || bs->b[i].gen < b->gen))
-                b = &bs->b[i];
-        if (!b)
-            break;
-        ld_publisher_committed(s, b);
-        batch_reset(b);
-        b->state = LD_B_FREE;
-    }
+    ld_log(LD_LOG_DEBUG, "LMDB commit written", "requests=%zu lmdb_seq=%llu", bs->nlapps,
+           (unsigned long long)bs->lmdb_seq);
+    publish_written(s);
     /* batches of queries only that waited behind those: now, up to the
      * oldest batch still to be written */
     for (;;) {
@@ -322,12 +336,24 @@ static void lmdb_start(server_t *s)
         if (!b)
             break;
         b->state = LD_B_LMDB;
+        /* a batch of queries only (walrev3 finding 2) has nothing to write
+         * and may never have had a request list (apps NULL): memcpy from
+         * NULL, even of 0 bytes, is undefined, and UBSan stopped ladderd
+         * there (CI's ASan stage, 9db5e6b: 416 replies never sent) */
+        if (!b->napps)
+            continue;
         bs->lapps = ld_grow(bs->lapps, &bs->caplapps, bs->nlapps + b->napps, sizeof *bs->lapps);
         memcpy(bs->lapps + bs->nlapps, b->apps, b->napps * sizeof *b->apps);
         bs->nlapps += b->napps;
     }
-    if (!bs->nlapps)
+    if (!bs->nlapps) {
+        /* only batches of queries: they wait for nothing now (no L would
+         * come to publish and free them) */
+        publish_written(s);
         return;
+    }
+    ld_log(LD_LOG_DEBUG, "LMDB commit started", "requests=%zu committed_seq=%llu", bs->nlapps,
+           (unsigned long long)bs->committed_seq);
     int rc = uv_queue_work(s->loop, &bs->lwork, lmdb_cb, after_lmdb_cb);
     if (rc) {
         ld_log(LD_LOG_ERROR, "cannot queue the LMDB commit", "error=\"%s\"", uv_strerror(rc));
