@@ -164,10 +164,9 @@ static Ladder__V1__Event *event_unpack(ProtobufCAllocator *alloc, const uint8_t 
  * ones name (ld_core_prefetch: the id-index slot PF0 events ahead, the row
  * PF1 ahead) so those misses overlap the evolves in between, and fetching
  * the decoded events themselves PFE ahead (they come from the reader's
- * core). The core is
- * touched by the folder alone, one event at a time, in log order: the state
- * is the one-thread fold's, byte for byte. RING batches of at most BATCH
- * events and ARENA bytes bound the memory in flight. */
+ * core). The core is touched by the folder alone, one event at a time, in
+ * log order: the state is the one-thread fold's, byte for byte. RING batches
+ * of at most BATCH events and ARENA bytes bound the memory in flight. */
 #define BATCH 256
 #define RING 8
 #define ARENA ((size_t)256 << 10) /* ~80 KiB for 256 events of the bench's mix */
