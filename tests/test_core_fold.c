@@ -17,6 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <lmdb.h>
+
 #include "core.h"
 #include "gen.h"
 #include "replay.h"
@@ -309,12 +311,231 @@ static void test_s17_fold_stops_at_an_event_that_does_not_apply(void **state)
     ld_core_destroy(&c);
 }
 
+/* The threads the process runs now (/proc/self/status): a fold leaves none
+ * behind (compared with the count before it: a sanitizer runs one of its own). */
+static long threads_now(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long n = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "Threads:", 8))
+            n = atol(line + 8);
+    if (f)
+        fclose(f);
+    return n;
+}
+
+static uint8_t *snapshot_of(const ld_core_t *c, size_t *len)
+{
+    uint8_t *buf;
+    assert_int_equal(ld_core_snapshot(c, &buf, len), 0);
+    return buf;
+}
+
+/* The fold as replay.c batches it (256 events a batch from the first one it
+ * reads): seqs below are picked to fall inside a batch, not at its edge. */
+#define FOLD_BATCH 256
+
+/* Issue 17: the pipelined fold (a reader thread decodes batches, the caller
+ * evolves them) and the one-thread fold build the same bytes: over the whole
+ * log (over 150 batches), and in to_seq steps that end mid-batch. */
+static void test_s17_pipelined_fold_equals_one_thread_fold(void **state)
+{
+    fixture_t *fx = *state;
+    const long threads = threads_now();
+    assert_true(fx->head > 150 * FOLD_BATCH);
+    uint8_t *snap[2];
+    size_t len[2];
+    for (int pipelined = 0; pipelined < 2; pipelined++) {
+        ld_replay_set_pipelined(pipelined);
+        ld_core_t *c = ld_core_new(1);
+        uint64_t count = 0, bad = 0;
+        assert_int_equal(ld_replay(fx->s, c, &count, &bad), 0);
+        assert_int_equal(count, fx->head);
+        assert_int_equal(bad, 0);
+        snap[pipelined] = snapshot_of(c, &len[pipelined]);
+        ld_core_destroy(&c);
+        /* steps whose ends fall inside batches, each fold starting mid-batch */
+        c = ld_core_new(1);
+        uint64_t upto = 0;
+        while (upto < fx->head) {
+            upto = upto + 3 * FOLD_BATCH + 37 < fx->head ? upto + 3 * FOLD_BATCH + 37 : fx->head;
+            uint64_t before = ld_core_next_seq(c);
+            assert_int_equal(ld_replay_until(fx->s, c, upto, 0, &count), 0);
+            assert_int_equal(count, upto + 1 - before);
+        }
+        assert_state(c, snap[pipelined], len[pipelined]);
+        ld_core_destroy(&c);
+        assert_int_equal(threads_now(), threads);
+    }
+    ld_replay_set_pipelined(true);
+    assert_int_equal(len[0], len[1]);
+    assert_memory_equal(snap[0], snap[1], len[0]);
+    assert_int_equal(len[1], fx->check_len[fx->n_checks - 1]);
+    assert_memory_equal(snap[1], fx->check[fx->n_checks - 1], len[1]);
+    free(snap[0]);
+    free(snap[1]);
+}
+
+/* Issue 17: a fold up to a time whose last event sits inside a batch (the
+ * batch holds later events the reader decoded): both folds stop after it,
+ * with the one-at-a-time reference's bytes. */
+static void test_s17_pipelined_fold_up_to_a_time_mid_batch(void **state)
+{
+    fixture_t *fx = *state;
+    const long threads = threads_now();
+    at_t a = {.want = 70 * FOLD_BATCH + 29};
+    uint64_t bad = 0;
+    assert_int_equal(ld_replay_each(fx->s, 1, find_time, &a, &bad), 1);
+    assert_true(a.seq % FOLD_BATCH != 0 && a.seq < fx->head);
+    ld_core_t *ref = reference(fx->s, a.seq);
+    size_t want_len;
+    uint8_t *want = snapshot_of(ref, &want_len);
+    ld_core_destroy(&ref);
+    for (int pipelined = 0; pipelined < 2; pipelined++) {
+        ld_replay_set_pipelined(pipelined);
+        ld_core_t *c = ld_core_new(1);
+        uint64_t count = 0;
+        assert_int_equal(ld_replay_until(fx->s, c, 0, a.at_ms, &count), 0);
+        assert_int_equal(count, a.seq);
+        assert_int_equal(ld_core_next_seq(c), a.seq + 1);
+        assert_state(c, want, want_len);
+        ld_core_destroy(&c);
+        assert_int_equal(threads_now(), threads);
+    }
+    ld_replay_set_pipelined(true);
+    free(want);
+}
+
+/* Overwrites the stored bytes of event seq (the store closed meanwhile);
+ * the old bytes go to *old (caller frees) when old is not NULL. A log whose
+ * chain fails must reopen read_only (a writer's open verifies the chain). */
+static void rewrite_event(fixture_t *fx, uint64_t seq, const void *bytes, size_t len,
+                          void **old, size_t *old_len, bool read_only)
+{
+    ld_store_close(&fx->s);
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 8), 0);
+    assert_int_equal(mdb_env_set_mapsize(env, (size_t)256 << 20), 0);
+    assert_int_equal(mdb_env_open(env, fx->dir, 0, 0640), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "events", 0, &dbi), 0);
+    uint8_t key[8];
+    for (int i = 0; i < 8; i++)
+        key[i] = (uint8_t)(seq >> (56 - 8 * i));
+    MDB_val k = {8, key}, v;
+    if (old) {
+        assert_int_equal(mdb_get(txn, dbi, &k, &v), 0);
+        *old = malloc(v.mv_size);
+        memcpy(*old, v.mv_data, v.mv_size);
+        *old_len = v.mv_size;
+    }
+    v = (MDB_val){len, (void *)bytes};
+    assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+    ld_store_options_t o = {.durability = LD_DURABILITY_NOSYNC, .map_size = (size_t)256 << 20,
+                            .read_only = read_only};
+    char err[256];
+    assert_int_equal(ld_store_open(&fx->s, fx->dir, &o, err, sizeof err), 0);
+}
+
+/* Issue 17: an event that does not decode, inside a batch with decoded
+ * events before and after it: LD_ECORRUPT with its seq, the events before it
+ * evolved (the reference's bytes), none after it; the reader thread is gone
+ * when the fold returns. Then the same event's bytes behind another body
+ * member's (it still folds as itself). The bytes are put back at the end. */
+static void test_s17_pipelined_fold_stops_at_an_undecodable_event_mid_batch(void **state)
+{
+    fixture_t *fx = *state;
+    const long threads = threads_now();
+    const uint64_t bad_at = 100 * FOLD_BATCH + 23;
+    assert_true(bad_at + FOLD_BATCH < fx->head);
+    static const uint8_t junk[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01};
+    ld_core_t *ref = reference(fx->s, bad_at - 1);
+    size_t want_len;
+    uint8_t *want = snapshot_of(ref, &want_len);
+    ld_core_destroy(&ref);
+    void *old;
+    size_t old_len;
+    rewrite_event(fx, bad_at, junk, sizeof junk, &old, &old_len, true);
+    for (int pipelined = 0; pipelined < 2; pipelined++) {
+        ld_replay_set_pipelined(pipelined);
+        ld_core_t *c = ld_core_new(1);
+        uint64_t count = 0, bad = 0;
+        assert_int_equal(ld_replay(fx->s, c, &count, &bad), LD_ECORRUPT);
+        assert_int_equal(bad, bad_at);
+        assert_int_equal(count, bad_at - 1);
+        assert_int_equal(ld_core_next_seq(c), bad_at);
+        assert_state(c, want, want_len);
+        assert_int_equal(threads_now(), threads);
+        /* a fold that stops just before it is whole; one from there fails at once */
+        ld_core_destroy(&c);
+        c = ld_core_new(1);
+        assert_int_equal(ld_replay_until(fx->s, c, bad_at - 1, 0, &count), 0);
+        assert_int_equal(count, bad_at - 1);
+        assert_int_equal(ld_replay_until(fx->s, c, 0, 0, &count), LD_ECORRUPT);
+        assert_int_equal(count, 0);
+        assert_state(c, want, want_len);
+        ld_core_destroy(&c);
+    }
+    ld_replay_set_pipelined(true);
+    free(want);
+    /* Bytes holding two body members, the event's own last: protobuf-c keeps
+     * the last, so they fold as the event itself (the reader's cut decode
+     * must not take the first member) */
+    Ladder__V1__Event *orig = ladder__v1__event__unpack(NULL, old_len, old);
+    assert_non_null(orig);
+    Ladder__V1__EmployeeLeft left = LADDER__V1__EMPLOYEE_LEFT__INIT;
+    Ladder__V1__PointsAdjusted pa = LADDER__V1__POINTS_ADJUSTED__INIT;
+    left.employee_id = pa.employee_id = "nobody";
+    Ladder__V1__Event first = LADDER__V1__EVENT__INIT;
+    first.seq = bad_at, first.stream = "emp/nobody", first.at_ms = T0;
+    if (orig->body_case == LADDER__V1__EVENT__BODY_EMPLOYEE_LEFT) {
+        first.body_case = LADDER__V1__EVENT__BODY_POINTS_ADJUSTED;
+        first.points_adjusted = &pa;
+    } else {
+        first.body_case = LADDER__V1__EVENT__BODY_EMPLOYEE_LEFT;
+        first.employee_left = &left;
+    }
+    ladder__v1__event__free_unpacked(orig, NULL);
+    size_t flen = ladder__v1__event__get_packed_size(&first);
+    uint8_t *two = malloc(flen + old_len);
+    ladder__v1__event__pack(&first, two);
+    memcpy(two + flen, old, old_len);
+    rewrite_event(fx, bad_at, two, flen + old_len, NULL, NULL, true);
+    for (int pipelined = 0; pipelined < 2; pipelined++) {
+        ld_replay_set_pipelined(pipelined);
+        ld_core_t *c = ld_core_new(1);
+        uint64_t count = 0, bad = 0;
+        assert_int_equal(ld_replay(fx->s, c, &count, &bad), 0);
+        assert_int_equal(count, fx->head);
+        assert_state(c, fx->check[fx->n_checks - 1], fx->check_len[fx->n_checks - 1]);
+        ld_core_destroy(&c);
+    }
+    ld_replay_set_pipelined(true);
+    free(two);
+    rewrite_event(fx, bad_at, old, old_len, NULL, NULL, false);
+    free(old);
+    ld_core_t *c = ld_core_new(1);
+    assert_int_equal(ld_replay(fx->s, c, NULL, NULL), 0);
+    assert_state(c, fx->check[fx->n_checks - 1], fx->check_len[fx->n_checks - 1]);
+    ld_core_destroy(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_s17_fold_whole_log_is_the_live_state),
         cmocka_unit_test(test_s17_fold_in_steps_of_to_seq),
         cmocka_unit_test(test_s17_fold_up_to_a_time),
+        cmocka_unit_test(test_s17_pipelined_fold_equals_one_thread_fold),
+        cmocka_unit_test(test_s17_pipelined_fold_up_to_a_time_mid_batch),
+        cmocka_unit_test(test_s17_pipelined_fold_stops_at_an_undecodable_event_mid_batch),
         /* last: it appends to the log */
         cmocka_unit_test(test_s17_fold_stops_at_an_event_that_does_not_apply),
     };
