@@ -45,6 +45,12 @@ void ld_big_free(void *p, size_t n);
         }                                                                   \
     } while (0)
 char *ld_xstrdup(const char *s);
+/* The caller is about to write bytes [at, at + n) of an array of cap bytes
+ * at base, appending: the pages of each 256 KiB chunk it enters are asked
+ * for at once instead of faulted in one by one (util.c). A hint only. */
+void ld_pages_ahead(void *base, size_t at, size_t n, size_t cap);
+/* The same for n bytes at base about to be written all over (a new table). */
+void ld_pages_fill(void *base, size_t n);
 
 /* Grows arr (capacity cap, doubling from 64) to hold index n. */
 #define LD_GROW(arr, cap, n)                                                \

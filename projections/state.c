@@ -112,6 +112,8 @@ uint32_t ld_fact_new(ld_core_t *c, uint64_t seq)
 {
     ld_touch_globals(c);
     LD_GROW_BIG(c->facts, c->facts_cap, c->g.n_facts);
+    ld_pages_ahead(c->facts, c->g.n_facts * sizeof *c->facts, sizeof *c->facts,
+                   c->facts_cap * sizeof *c->facts);
     uint32_t i = c->g.n_facts++;
     fact_t *f = &c->facts[i];
     memset(f, 0, sizeof *f);
@@ -127,6 +129,8 @@ void ld_fact_pay(ld_core_t *c, uint32_t f, uint32_t emp, uint32_t amount)
         return;
     ld_touch_globals(c);
     LD_GROW_BIG(c->pays, c->pays_cap, c->g.n_pays);
+    ld_pages_ahead(c->pays, c->g.n_pays * sizeof *c->pays, sizeof *c->pays,
+                   c->pays_cap * sizeof *c->pays);
     c->pays[c->g.n_pays++] = (pay_t){f, emp, amount};
 }
 
@@ -245,6 +249,18 @@ static char *ent_grow(ld_core_t *c, int k)
     return ent_rows(c, k);
 }
 
+static size_t ent_cap(const ld_core_t *c, int k)
+{
+    switch (k) {
+    case ENT_EMP: return c->emps_cap;
+    case ENT_CASE: return c->cases_cap;
+    case ENT_EXAM: return c->exams_cap;
+    case ENT_TASK: return c->tasks_cap;
+    case ENT_SUB: return c->subs_cap;
+    default: return c->recs_cap;
+    }
+}
+
 static vec_t *ent_vec(char *row, const ent_kind_t *kd, int v)
 {
     return (vec_t *)(row + kd->vec_off[v]);
@@ -294,10 +310,11 @@ uint32_t ld_ent_new(ld_core_t *c, int k, const char *id)
     const ent_kind_t *kd = &kinds[k];
     ld_touch_globals(c);
     uint32_t i = ent_count(c, k);
-    char *row = ent_grow(c, k) + (size_t)i * kd->size;
+    char *rows = ent_grow(c, k), *row = rows + (size_t)i * kd->size;
+    ld_pages_ahead(rows, (size_t)i * kd->size, kd->size, ent_cap(c, k) * kd->size);
     (*ent_count_in(&c->g, k))++;
     memset(row, 0, kd->size);
-    snprintf(row + kd->key_off, kd->key_len, "%s", id);
+    memcpy(row + kd->key_off, id, strnlen(id, kd->key_len - 1)); /* NUL: the memset's */
     if (kd->stamp_off)
         memcpy(row + kd->stamp_off, &c->stamp_seq, sizeof c->stamp_seq);
     ent_keys_t keys = keys_of(c, k);
