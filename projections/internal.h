@@ -560,7 +560,9 @@ struct ld_core {
     ld_table_t emp_ix;
     uint32_t emp_hint;      /* the row ld_need_emp found last: the evolve's own
                              * lookups of that id check it before hashing (a
-                             * guess, checked on the id: never a different row) */
+                             * guess, checked on the id: never a different row);
+                             * an evolve sets it to the employee its event names */
+    uint32_t case_hint;     /* the same for cases: the case an evolved event names */
     char *names;            /* employees' names, each ending in NUL (never rewritten) */
     size_t names_len, names_cap;
 

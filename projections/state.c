@@ -301,6 +301,8 @@ uint32_t ld_ent_find(const ld_core_t *c, int k, const char *id)
     /* ids are unique among the rows, so a row holding id is the one */
     if (k == ENT_EMP && c->emp_hint < c->g.n_emps && !strcmp(c->emps[c->emp_hint].id, id))
         return c->emp_hint;
+    if (k == ENT_CASE && c->case_hint < c->g.n_cases && !strcmp(c->cases[c->case_hint].id, id))
+        return c->case_hint;
     ent_keys_t keys = keys_of(c, k);
     return ld_table_get(ent_ix(c, k), str_hash(id), id, ent_eq_ahead, &keys);
 }
@@ -581,10 +583,25 @@ uint32_t ld_change_new(ld_core_t *c)
 }
 /* -------------------------------------------------------------- evolve -- */
 
+/* Issue 17: the employee and case an event names are looked up once, here;
+ * the evolve's own lookups of them (its module's, then ld_facts_note's) find
+ * them by the hints with one strcmp instead of hashing and probing again. */
+static void evolve_hints(ld_core_t *c, const Ladder__V1__Event *ev)
+{
+    const char *emp, *cs;
+    ahead_ids(ev, &emp, &cs);
+    uint32_t i;
+    if (emp && (i = ld_ent_find(c, ENT_EMP, emp)) != NONE)
+        c->emp_hint = i;
+    if (cs && (i = ld_ent_find(c, ENT_CASE, cs)) != NONE)
+        c->case_hint = i;
+}
+
 int ld_core_evolve(ld_core_t *c, const Ladder__V1__Event *ev)
 {
     if (ev->seq != c->g.next_seq || ev->at_ms < 0 || ev->at_ms > LD_MAX_MS)
         return -1;
+    evolve_hints(c, ev);
     const ld_event_kind_t *k = ld_core_event_kind((int)ev->body_case);
     if (!k || k->evolve(c, ev))
         return -1;
