@@ -239,7 +239,7 @@ static ld_table_t *ent_ix(const ld_core_t *c, int k)
 static char *ent_grow(ld_core_t *c, int k)
 {
     switch (k) {
-    case ENT_EMP: LD_GROW(c->emps, c->emps_cap, c->g.n_emps); break;
+    case ENT_EMP: LD_GROW_BIG(c->emps, c->emps_cap, c->g.n_emps); break;
     case ENT_CASE: LD_GROW(c->cases, c->cases_cap, c->g.n_cases); break;
     case ENT_EXAM: LD_GROW(c->exams, c->exams_cap, c->g.n_exams); break;
     case ENT_TASK: LD_GROW(c->tasks, c->tasks_cap, c->g.n_tasks); break;
@@ -410,7 +410,10 @@ void ld_ents_free(ld_core_t *c)
         const ent_kind_t *kd = &kinds[k];
         for (uint32_t i = 0; i < ent_count(c, k); i++)
             ent_release(kd, ent_rows(c, k) + (size_t)i * kd->size);
-        free(ent_rows(c, k));
+        if (k == ENT_EMP)
+            ld_big_free(c->emps, c->emps_cap * sizeof *c->emps);
+        else
+            free(ent_rows(c, k));
         ld_table_free(ent_ix(c, k));
     }
 }

@@ -68,7 +68,8 @@ void *ld_xmalloc_big(size_t n)
     return p;
 }
 
-/* Issue 17: the arrays that grow with the history (facts, pays) get pages
+/* Issue 17: the arrays that grow with the history (facts, pays, and the
+ * employees and pairs, which grow with the people and their ratings) get pages
  * of their own, grown by mremap: realloc copied them whole at every
  * doubling once malloc's mmap threshold had risen (tens of MB copied and
  * faulted in, ~3% of the realistic mix), where a remap moves no byte and
@@ -448,8 +449,8 @@ bool ld_pairs_get(const ld_pairs_t *s, uint32_t a, uint32_t b, uint32_t *val)
 void ld_pairs_reserve(ld_pairs_t *s, size_t n)
 {
     if (n > s->cap) {
+        s->e = ld_big_grow(s->e, s->cap * sizeof *s->e, n * sizeof *s->e);
         s->cap = n;
-        s->e = ld_xrealloc(s->e, s->cap * sizeof *s->e);
         huge_hint(s->e, s->cap * sizeof *s->e); /* filled at once (a snapshot load) */
     }
     ld_table_reserve(&s->ix, n);
@@ -466,7 +467,7 @@ bool ld_pairs_put(ld_pairs_t *s, uint32_t a, uint32_t b, uint32_t val, uint32_t 
         s->e[i].val = val;
         return true;
     }
-    LD_GROW(s->e, s->cap, s->n);
+    LD_GROW_BIG(s->e, s->cap, s->n);
     ld_pages_ahead(s->e, s->n * sizeof *s->e, sizeof *s->e, s->cap * sizeof *s->e);
     s->e[s->n++] = (ld_pair_t){a, b, val};
     return false;
@@ -488,7 +489,7 @@ void ld_pairs_del(ld_pairs_t *s, uint32_t a, uint32_t b)
 void ld_pairs_free(ld_pairs_t *s)
 {
     ld_table_free(&s->ix);
-    free(s->e);
+    ld_big_free(s->e, s->cap * sizeof *s->e);
     *s = (ld_pairs_t){0};
 }
 
