@@ -182,6 +182,8 @@ bool ld_pairs_get(const ld_pairs_t *s, uint32_t a, uint32_t b, uint32_t *val);
  * the value it had), false when added. */
 bool ld_pairs_put(ld_pairs_t *s, uint32_t a, uint32_t b, uint32_t val, uint32_t *old);
 void ld_pairs_del(ld_pairs_t *s, uint32_t a, uint32_t b);
+/* A hint: starts fetching the slot where the pair's lookup begins. */
+void ld_pairs_prefetch(const ld_pairs_t *s, uint32_t a, uint32_t b);
 void ld_pairs_reserve(ld_pairs_t *s, size_t n); /* room for n pairs without growing */
 void ld_pairs_free(ld_pairs_t *s);
 

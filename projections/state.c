@@ -444,16 +444,18 @@ static void ahead_ids(const Ladder__V1__Event *ev, const char **emp, const char 
     }
 }
 
-static void ahead_one(const ld_core_t *c, int k, const char *id, int stage)
+/* Stage 1 returns the row it asked for (NONE: none): a tag match, not yet
+ * checked on the id, so only good for more hints. */
+static uint32_t ahead_one(const ld_core_t *c, int k, const char *id, int stage)
 {
     const ld_table_t *t = ent_ix(c, k);
     if (!id || !t->cap)
-        return;
+        return NONE;
     uint32_t tag = ld_table_tag(str_hash(id));
     size_t mask = t->cap - 1, i = ld_table_home(tag, mask);
     if (stage == 0) {
         __builtin_prefetch(&t->s[i]);
-        return;
+        return NONE;
     }
     const ent_kind_t *kd = &kinds[k];
     const char *rows = ent_rows(c, k);
@@ -464,16 +466,20 @@ static void ahead_one(const ld_core_t *c, int k, const char *id, int stage)
         for (size_t o = 0; o < kd->size; o += 64)
             __builtin_prefetch(row + o);
         __builtin_prefetch(row + kd->size - 1);
-        return;
+        return t->s[i].idx;
     }
+    return NONE;
 }
 
 void ld_core_prefetch(const ld_core_t *c, const Ladder__V1__Event *ev, int stage)
 {
     const char *emp, *cs;
     ahead_ids(ev, &emp, &cs);
-    ahead_one(c, ENT_EMP, emp, stage);
-    ahead_one(c, ENT_CASE, cs, stage);
+    uint32_t i = ahead_one(c, ENT_EMP, emp, stage), k = ahead_one(c, ENT_CASE, cs, stage);
+    /* a rating looks its (case, employee) pair up: that slot was a miss at
+     * its evolve (5-6% of a fold); both indexes are known at stage 1 */
+    if (i != NONE && k != NONE && ev->body_case == LADDER__V1__EVENT__BODY_CASE_RATED)
+        ld_pairs_prefetch(&c->pairs[PS_RATED], k, i);
 }
 
 uint32_t ld_emp_new(ld_core_t *c, const char *id)

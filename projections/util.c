@@ -430,6 +430,12 @@ static uint64_t pair_hash(uint32_t a, uint32_t b)
     return ld_mix64((uint64_t)a << 32 | b);
 }
 
+void ld_pairs_prefetch(const ld_pairs_t *s, uint32_t a, uint32_t b)
+{
+    if (s->ix.cap)
+        __builtin_prefetch(&s->ix.s[ld_table_home(ld_table_tag(pair_hash(a, b)), s->ix.cap - 1)]);
+}
+
 static bool pair_eq(const void *ctx, uint32_t idx, const void *key)
 {
     const ld_pair_t *p = &((const ld_pair_t *)ctx)[idx];
