@@ -212,8 +212,9 @@ void ld_coalesce_kick(server_t *s, size_t batch)
  * per loop turn: a round takes the dirty list, and what changes meanwhile
  * waits for the next round. Decisions not yet on disk must not show before
  * they are: the updates are held by the batch that commits last of those
- * the state includes (the one collecting decisions, or the one being
- * written) and sent once it has. A failed commit drops them with its own;
+ * the state includes (the one collecting decisions, the one being
+ * written, or with the WAL the newest acknowledged one not yet in LMDB)
+ * and sent once it has. A failed commit drops them with its own;
  * subscribers see the gap in prev_seq and take a snapshot. */
 static void on_timer(uv_timer_t *t)
 {
@@ -227,7 +228,10 @@ static void on_timer(uv_timer_t *t)
         pb->dirty = d, pb->capdirty = cap, pb->ndirty = 0;
         pb->round_at = 0, pb->round_ns = 0;
     }
-    batch_t *hold = bs->cur->n ? bs->cur : bs->committing ? bs->writing : NULL;
+    /* with the WAL, acknowledged batches publish when L has written them:
+     * with none collecting or being written, the newest of those holds */
+    batch_t *hold = bs->cur->n ? bs->cur : bs->committing ? bs->writing
+                                                          : ld_batches_unpublished(s);
     uint8_t *buf = NULL;
     size_t cap = 0;
     uint64_t t0 = ld_mono_ns();

@@ -12,7 +12,9 @@ static const char usage[] =
     "  --command EP           ROUTER endpoint for requests (default tcp://127.0.0.1:7601)\n"
     "  --publish EP           PUB endpoint for updates (default tcp://127.0.0.1:7602)\n"
     "  --rules FILE           rules document (JSON) to adopt at start if it differs\n"
-    "  --durability MODE      full (fsync before ack, default) | nometasync\n"
+    "  --durability MODE      full (fsync before ack, default) | nometasync | wal\n"
+    "                         (wal: ack after one write-ahead log flush, LMDB fully\n"
+    "                         synced behind it)\n"
     "  --snapshot-every N     events between state snapshots (default 100000)\n"
     "  --clock MODE           system (default) | manual (AdvanceClock moves time; tests)\n"
     "  --log-level L          debug | info (default) | warn | error\n"
@@ -46,14 +48,17 @@ static int set(ld_config_t *c, const char *key, const char *val, char *err, size
     STR("keys", keys)
 #undef STR
     if (!strcmp(key, "durability")) {
+        c->wal = false;
         if (!strcmp(val, "full"))
             c->durability = LD_DURABILITY_FULL;
+        else if (!strcmp(val, "wal"))
+            c->durability = LD_DURABILITY_FULL, c->wal = true;
         else if (!strcmp(val, "nometasync"))
             c->durability = LD_DURABILITY_NOMETASYNC;
         else if (!strcmp(val, "nosync")) /* tests only: not in --help */
             c->durability = LD_DURABILITY_NOSYNC;
         else {
-            snprintf(err, errlen, "durability: must be full or nometasync, not '%s'", val);
+            snprintf(err, errlen, "durability: must be full, nometasync or wal, not '%s'", val);
             return -1;
         }
         return 0;

@@ -16,6 +16,7 @@ typedef struct {
     char rules[1024];         /* --rules FILE: adopted at start when it differs */
     char keys[1024];          /* --keys DIR: CURVE (the Reliability issue) */
     ld_durability_t durability;
+    bool wal;                 /* --durability wal: a write-ahead log, LMDB fully synced behind */
     uint64_t snapshot_every;  /* events between snapshots, default 100000 */
     bool manual_clock;        /* --clock manual */
     bool verify_all;          /* --verify all: the whole hash chain at start */

@@ -24,9 +24,11 @@
 
 #define E(x) LADDER__V1__ERROR_CODE__##x
 
-typedef struct {
+typedef struct job {
     uv_work_t work;
     server_t *s;
+    struct job *next;       /* WAL: the next job waiting for LMDB */
+    uint64_t need;          /* ... the seq LMDB must hold before it runs */
     uint8_t ident[256];
     uint8_t ident_len;
     uint8_t rid[LD_REQUEST_ID_MAX];
@@ -325,17 +327,48 @@ static void after_cb(uv_work_t *w, int status)
     free(j);
 }
 
-/* Queues j; on failure answers ERR_UNAVAILABLE at once. */
-static void queue(server_t *s, job_t *j, pending_t *p)
+static void start(server_t *s, job_t *j)
 {
     int rc = uv_queue_work(s->loop, &j->work, work_cb, after_cb);
-    s->history.jobs++;
     if (rc) {
         ld_log(LD_LOG_ERROR, "cannot queue a read job", "error=\"%s\"", uv_strerror(rc));
         pack_error(j, E(ERR_UNAVAILABLE), "", "", "the thread pool refused the job; ask again");
         after_cb(&j->work, 0);
     }
+}
+
+/* Queues j; on failure answers ERR_UNAVAILABLE at once. Every job reads the
+ * log in LMDB, which with the write-ahead log may lack the last batches
+ * acknowledged: then j waits until L has written them (ld_history_lmdb), so
+ * no read misses an acknowledged event. */
+static void queue(server_t *s, job_t *j, pending_t *p)
+{
+    s->history.jobs++;
     p->sent = true; /* answered by the job, not with the batch */
+    if (s->batches.lmdb_seq < s->batches.committed_seq) {
+        j->need = s->batches.committed_seq;
+        j->next = NULL;
+        if (s->history.waiting_last)
+            s->history.waiting_last->next = j;
+        else
+            s->history.waiting = j;
+        s->history.waiting_last = j;
+        return;
+    }
+    start(s, j);
+}
+
+void ld_history_lmdb(server_t *s)
+{
+    ld_history_t *h = &s->history;
+    /* needs grow along the list: committed_seq only grows */
+    while (h->waiting && h->waiting->need <= s->batches.lmdb_seq) {
+        job_t *j = h->waiting;
+        h->waiting = j->next;
+        if (!h->waiting)
+            h->waiting_last = NULL;
+        start(s, j);
+    }
 }
 
 static job_t *job_new(server_t *s, const pending_t *p)

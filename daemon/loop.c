@@ -51,6 +51,8 @@ void ld_server_fail(server_t *s, int exit_code, int rc)
            exit_code);
     s->exit_code = exit_code;
     s->stopping = true;
+    if (s->batches.check_inited) /* no batch submitted at this turn's end */
+        uv_check_stop(&s->batches.check);
     ld_router_stop(s);
     ld_deadlines_stop(s);
     uv_stop(s->loop);
@@ -69,9 +71,8 @@ static void on_signal(uv_signal_t *h, int sig)
     s->stopping = true;
     ld_router_stop(s);
     ld_deadlines_stop(s);
-    if (!s->batches.busy)
-        ld_batches_submit(s);
-    if (!s->batches.busy && !s->batches.cur->n)
+    ld_batches_submit(s);
+    if (ld_batches_quiet(s))
         uv_stop(s->loop);
 }
 
@@ -133,6 +134,10 @@ static int adopt_rules_file(server_t *s)
     else
         ld_log(LD_LOG_INFO, "rules adopted", "file=%s version=%u", s->cfg.rules,
                ld_core_rules(s->core)->version);
+    if (!rc) { /* written straight to LMDB, before any batch */
+        ld_store_head(s->store, &s->batches.committed_seq, NULL);
+        s->batches.lmdb_seq = s->batches.committed_seq;
+    }
 out:
     ld_out_destroy(&out);
     free(json);
@@ -172,11 +177,15 @@ static int load(server_t *s)
     /* no commit carries index entries: batches.c writes them in bounded
      * steps between commits (DESIGN.md, "The write path") */
     ld_store_options_t opt = {.durability = cfg->durability, .verify_all = cfg->verify_all,
+                              .wal = cfg->wal,
                               .index_every = UINT64_MAX};
     if ((rc = ld_store_open(&s->store, cfg->data, &opt, err, sizeof err))) {
         ld_log(LD_LOG_ERROR, "cannot open the store", "data=%s error=\"%s\"", cfg->data, err);
         return rc;
     }
+    if (ld_store_wal_applied(s->store))
+        ld_log(LD_LOG_INFO, "write-ahead log applied to the store", "records=%llu",
+               (unsigned long long)ld_store_wal_applied(s->store));
     s->exit_code = 1;
     uint64_t t = ld_mono_ns(), from, replayed, bad, head;
     s->core = ld_replay_open(s->store, &from, &replayed, &rc, &bad);
@@ -253,7 +262,7 @@ static int serve(server_t *s)
 
     ld_log(LD_LOG_INFO, "listening", "command=%s publish=%s clock=%s durability=%s", cfg->command,
            cfg->publish, cfg->manual_clock ? "manual" : "system",
-           cfg->durability == LD_DURABILITY_FULL ? "full"
+           cfg->wal ? "wal" : cfg->durability == LD_DURABILITY_FULL ? "full"
            : cfg->durability == LD_DURABILITY_NOMETASYNC ? "nometasync" : "nosync");
     ld_deadlines_fire(s);
     ld_deadlines_arm(s);

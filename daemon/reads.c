@@ -29,9 +29,8 @@
 
 static void stats_view(server_t *s, Ladder__V1__StatsView *v, uint64_t *bh, uint64_t *ch)
 {
-    uint64_t head;
-    ld_store_head(s->store, &head, NULL);
-    v->head_seq = head;
+    /* what is acknowledged (with the WAL, LMDB may be a batch or two behind) */
+    v->head_seq = s->batches.committed_seq;
     v->requests = s->st.requests, v->commands = s->st.commands, v->queries = s->st.queries;
     v->errors = s->st.errors, v->batches = s->st.batches;
     memcpy(bh, s->st.batch_hist, sizeof s->st.batch_hist);

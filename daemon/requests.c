@@ -277,9 +277,32 @@ void ld_requests_commands(server_t *s, pending_t *p, Ladder__V1__Request *req)
     if (sp != seqs)
         free(sp);
     p->has_events = end > start;
+    p->first_seq = end > start ? ev[start]->seq : 0;
     p->ev_start = start;
     p->ev_end = end;
     ld_publisher_hold(s, b, start, end);
+}
+
+/* §12 with the write-ahead log: a key of a batch acknowledged but not yet in
+ * LMDB (batches.c keeps those batches until L has written them). Returns 0
+ * with its first seq, count and digest, or LD_ENOTFOUND. */
+static int acked_find(server_t *s, const uint8_t *key, size_t len, uint64_t *first,
+                      uint32_t *count, uint8_t digest[LD_HASH_LEN])
+{
+    for (size_t i = 0; s->batches.wal && i < LD_BATCHES; i++) {
+        const batch_t *a = &s->batches.b[i];
+        if (a->state != LD_B_ACKED && a->state != LD_B_LMDB)
+            continue;
+        long k = rid_find(a, key, len);
+        if (k < 0)
+            continue;
+        const pending_t *q = &a->p[k];
+        *first = q->first_seq; /* not the Event: L may be writing it */
+        *count = (uint32_t)(q->ev_end - q->ev_start);
+        memcpy(digest, q->digest, LD_HASH_LEN);
+        return 0;
+    }
+    return LD_ENOTFOUND;
 }
 
 /* A request id already written answers with the seqs it got then (§12). */
@@ -312,15 +335,17 @@ static void dedup_and_decide(server_t *s, pending_t *p, Ladder__V1__Request *req
     uint64_t seen_h = ld_seen_hash(s, p->key, p->key_len); /* its bits load meanwhile */
     ld_requests_digest(req, p->digest);
     long dup = rid_find(b, p->key, p->key_len);
-    if (dup < 0 && w && s->batches.busy)
+    if (dup < 0 && w && s->batches.committing)
         dup = rid_find(w, p->key, p->key_len) >= 0 ? -2 : -1;
     uint64_t first;
     uint32_t count;
     uint8_t digest[LD_HASH_LEN];
-    /* the store is read only when the key may be there (seen.c) */
-    int grc = dup == -1 && ld_seen_maybe_hash(s, seen_h)
-                  ? ld_store_request_get(s->store, p->key, p->key_len, &first, &count, digest)
-                  : LD_ENOTFOUND;
+    /* the store is read only when the key may be there (seen.c); with the
+     * WAL, first in the batches acknowledged but not yet in LMDB */
+    int grc = LD_ENOTFOUND;
+    if (dup == -1 && ld_seen_maybe_hash(s, seen_h) &&
+        (grc = acked_find(s, p->key, p->key_len, &first, &count, digest)) == LD_ENOTFOUND)
+        grc = ld_store_request_get(s->store, p->key, p->key_len, &first, &count, digest);
     if (dup >= 0 && memcmp(b->p[dup].digest, p->digest, LD_HASH_LEN)) {
         reply_reused(s, b, p);
     } else if (dup >= 0) {

@@ -184,7 +184,8 @@ bool ld_seen_maybe_hash(server_t *s, uint64_t h)
 void ld_seen_idle(server_t *s)
 {
     ld_seen_t *f = &s->seen;
-    if (f->building || s->stopping || s->batches.committing)
+    if (f->building || s->stopping || s->batches.committing ||
+        s->batches.lmdb_seq != s->batches.committed_seq) /* WAL: keys not yet in LMDB */
         return;
     if ((f->ready && f->n > f->cap) || f->failed)
         start_build(s); /* the keys submitted so far are all committed (or failed) */

@@ -66,6 +66,8 @@ typedef struct {
     bool has_events;
     long dup_of;            /* index of the same request id earlier in this batch */
     size_t ev_start, ev_end;
+    uint64_t first_seq;     /* its first event's seq, kept at decide time: L writes the
+                             * events (stream versions, seq reset on a retry) */
     size_t reply_off, reply_len;
     bool deferred;          /* ReadEvents: answered after the commit */
     bool sent;              /* answered at once: it showed committed state only */
@@ -101,8 +103,17 @@ typedef struct {
     size_t cap, n;
 } ridmap_t;
 
+/* A batch's place in the pipeline (batches.c). */
+enum { LD_B_FREE, LD_B_CUR, LD_B_WRITING, LD_B_ACKED, LD_B_LMDB };
+/* Batches: one collecting, one being written; with the WAL also those
+ * acknowledged and waiting for (or in) the LMDB commit behind it. */
+#define LD_BATCHES 32
+#define LD_LMDB_EVERY_MS 10 /* WAL: at most one LMDB commit (L) per this many ms */
+
 /* One group commit: requests, their events, replies and updates, all held. */
 typedef struct {
+    int state;              /* LD_B_* */
+    uint64_t gen;           /* WAL: the order in which batches were acknowledged */
     ld_out_t *out;
     pending_t *p;
     size_t n, cap;
@@ -169,11 +180,22 @@ typedef struct {
 
 /* batches.c */
 typedef struct {
-    batch_t b[2];
+    batch_t b[LD_BATCHES];  /* without the WAL only the first two are used */
     batch_t *cur, *writing;
-    bool busy;              /* the writer is taken: a commit, an index step or zeros */
-    bool committing;        /* ... by a commit (of batch writing) */
+    bool wal;               /* --durability wal: W acknowledges, L writes LMDB behind */
+    bool busy;              /* the LMDB writer is taken: a commit (without the WAL), L,
+                               an index step or zeros */
+    bool failed;            /* WAL: a W or L failed; no batch is submitted again */
+    bool committing;        /* a group commit of batch writing is in flight (W) */
     uv_work_t work;
+    uv_work_t lwork;        /* WAL: L, the LMDB commit of acknowledged batches */
+    uv_timer_t ltimer;      /* ... at most one per LD_LMDB_EVERY_MS */
+    bool ltimer_inited;
+    uint64_t lmdb_ns;       /* ... when the last one started */
+    ld_append_t *lapps;     /* ... their requests, oldest first */
+    size_t nlapps, caplapps;
+    int lrc;
+    uint64_t gen;
     uv_check_t check;       /* submits the batch decided in a loop turn */
     bool check_inited;
     uv_timer_t index_timer; /* the stream index waits for a quiet log */
@@ -192,6 +214,7 @@ typedef struct {
     int sync_rc;
     uint64_t snap_seq;
     uint64_t committed_seq; /* last seq whose commit has returned to the loop */
+    uint64_t lmdb_seq;      /* last seq LMDB holds (= committed_seq without the WAL) */
 } ld_batches_t;
 
 /* publisher.c */
@@ -238,7 +261,8 @@ typedef struct {
 
 /* history.c */
 typedef struct {
-    size_t jobs;            /* folds on the thread pool */
+    size_t jobs;            /* folds on the thread pool, and those waiting for LMDB */
+    struct job *waiting, *waiting_last; /* WAL: reads of events LMDB does not have yet */
     bool snapshotting;      /* a periodic snapshot job is running */
 } ld_history_t;
 
@@ -377,6 +401,8 @@ void ld_history_snapshot(server_t *s, uint64_t seq);
 /* Stores c (the state at seq) as "core" and as an archived copy, keeping the
  * last LD_HISTORY_KEEP copies; *len is its size. Returns 0 or a negative code. */
 int ld_history_write_snapshot(ld_store_t *st, const ld_core_t *c, uint64_t seq, size_t *len);
+/* LMDB has caught up to s->batches.lmdb_seq: starts the reads that waited. */
+void ld_history_lmdb(server_t *s);
 /* Writes the archive name of a snapshot at seq whose last event is at ms. */
 int ld_history_name(char *buf, size_t len, uint64_t seq, int64_t ms);
 
@@ -395,6 +421,11 @@ void ld_batches_snapshot(server_t *s, bool force);
 void ld_batches_idle(server_t *s, bool after_index);
 /* Closes the batches' handles. */
 void ld_batches_close(server_t *s);
+/* With the WAL, the newest batch acknowledged but not yet published (in
+ * the log, not yet in LMDB); NULL when none, always without the WAL. */
+batch_t *ld_batches_unpublished(server_t *s);
+/* Nothing decided, in flight or waiting for LMDB: the loop may stop. */
+bool ld_batches_quiet(server_t *s);
 /* Frees the batches; idempotent. */
 void ld_batches_destroy(server_t *s);
 /* Grows *p to hold need items of size; aborts on allocation failure. */

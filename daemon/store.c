@@ -168,6 +168,19 @@ static int lock_dir(ld_store_t *s, const char *path, char *errbuf, size_t errlen
         return LD_EIO;
     }
     if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        /* only shared holders (a shared flock is still granted): an offline
+         * reader such as `ladderctl backup`; the PID in the file is the
+         * last writer's, not theirs */
+        int probe = open(lp, O_RDONLY | O_CLOEXEC);
+        bool readers = probe >= 0 && flock(probe, LOCK_SH | LOCK_NB) == 0;
+        if (probe >= 0)
+            close(probe);
+        if (readers) {
+            errf(errbuf, errlen, "data directory %s is held by an offline backup/reader "
+                 "(a shared flock on %s/lock, e.g. ladderctl backup); start again when it ends",
+                 path, path);
+            return LD_EBUSY;
+        }
         char pid[32] = "";
         ssize_t n = pread(s->lock_fd, pid, sizeof pid - 1, 0);
         pid[n > 0 ? strcspn(pid, "\n") : 0] = 0;
@@ -349,6 +362,7 @@ int ld_store_open(ld_store_t **out, const char *path, const ld_store_options_t *
     }
     pthread_rwlock_init(&s->resize, NULL);
     pthread_mutex_init(&s->head_lock, NULL);
+    pthread_cond_init(&s->head_cond, NULL);
     s->map_size = opt->map_size ? opt->map_size : (size_t)64 << 20;
 
     unsigned flags = MDB_NOTLS;
@@ -410,6 +424,33 @@ int ld_store_open(ld_store_t **out, const char *path, const ld_store_options_t *
              ld_strerror(rc), "");
         goto fail;
     }
+    /* the key of this store's log records: none, no record is this store's */
+    if ((rc = ld_st_wal_key(s, false))) {
+        errf(errbuf, errlen, "store meta \"walkey\": %s%s", ld_strerror(rc), "");
+        goto fail;
+    }
+    /* every writer applies what a write-ahead log holds past LMDB's head
+     * (acknowledged, not yet in LMDB) before anything else is appended */
+    if (!s->read_only && (rc = ld_st_wal_recover(s, opt->wal_from ? opt->wal_from : path,
+                                                 &s->wal_applied, errbuf, errlen))) {
+        if (errbuf && errlen && !errbuf[0])
+            errf(errbuf, errlen, "reading the write-ahead log in %s: %s", path, ld_strerror(rc));
+        goto fail;
+    }
+    if (s->read_only &&
+        (rc = ld_st_wal_unapplied(s, path, &s->wal_unapplied, &s->wal_last, errbuf, errlen)))
+        goto fail;
+    if (opt->wal && !s->read_only) {
+        if (opt->durability != LD_DURABILITY_FULL) {
+            errf(errbuf, errlen, "%s%s", "a write-ahead log needs LMDB's full durability behind it", "");
+            rc = LD_EINVAL;
+            goto fail;
+        }
+        if ((rc = ld_st_wal_key(s, true)) || (rc = ld_st_wal_open(&s->wal, path, LD_WAL_SIZE))) {
+            errf(errbuf, errlen, "creating the write-ahead log in %s: %s", path, ld_strerror(rc));
+            goto fail;
+        }
+    }
     *out = s;
     return 0;
 fail:
@@ -426,6 +467,7 @@ void ld_store_close(ld_store_t **sp)
         ld_store_index_flush(s); /* best effort: a later open redoes it */
     if (s->env)
         mdb_env_close(s->env);
+    ld_st_wal_close(&s->wal);
     if (s->lock_fd >= 0)
         close(s->lock_fd); /* releases the flock */
     ld_st_tail_clear(s);
@@ -437,6 +479,7 @@ void ld_store_close(ld_store_t **sp)
     free(s->gtab);
     pthread_rwlock_destroy(&s->resize);
     pthread_mutex_destroy(&s->head_lock);
+    pthread_cond_destroy(&s->head_cond);
     free(s->vcache);
     ld_cutdesc_free(&s->pk_cut);
     free(s->btab);

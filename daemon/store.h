@@ -68,7 +68,8 @@
  * in memory (rebuilt at open from the events after "indexed"), and readers
  * of a stream scan that tail of the log after the index.
  *
- * Threads: one writer at a time (append, index_flush); snapshot_put and
+ * Threads: one writer at a time (append, index_flush); wal_write on one
+ * other thread beside it (it touches only DIR/wal and reads the head); snapshot_put and
  * snapshot_del may run beside it on another thread (LMDB takes their
  * transactions one at a time and they touch nothing else); any number of readers (scan, scan_stream, stream_version, request_get,
  * snapshot_get, head), which may run while the writer commits: each reads in
@@ -113,6 +114,11 @@ typedef struct {
                              0 = 65536, UINT64_MAX = never (the caller steps it) */
     bool read_only;       /* MDB_RDONLY, no lock, no file created; refuses a missing store */
     bool verify_all;      /* writers: verify the whole chain at open, not only the tail */
+    bool wal;             /* writers: open the write-ahead log for ld_store_wal_write
+                             (needs LD_DURABILITY_FULL) */
+    const char *wal_from; /* writers: recover from this directory's write-ahead log
+                             instead of DIR's own (ladderctl backup: the source's
+                             log onto a copy of its LMDB; the same store, same key) */
 } ld_store_options_t;
 
 /* One request's events inside a group commit. The store fills in seq,
@@ -151,6 +157,31 @@ void ld_store_close(ld_store_t **s);
  * or a negative code when nothing at all was written (I/O error, disk full).
  * Events must not set seq (0) unless it equals the seq the store assigns. */
 int ld_store_append(ld_store_t *s, ld_append_t *reqs, size_t n);
+
+/* Write-ahead log (store_wal.c; DESIGN.md, "The write-ahead log"). DIR/wal
+ * holds one record per call: the requests' keys, digests and events as given
+ * (seqs set by the caller, contiguous after the last record's), written at a
+ * multiple of 4 KiB into written zeros and fdatasync'd before it returns. The
+ * same requests must then be given to ld_store_append, in the same order
+ * (another thread may do it while the next record is written); until then
+ * LMDB does not have them. Every writer's open applies the records past
+ * LMDB's head first (a torn last record is ignored), so what this returned 0
+ * for survives a crash or a power loss. It waits when its record would go
+ * over one that LMDB does not hold yet. Returns 0 or a negative code (then
+ * the record may or may not be in the file: treat the store as failed). */
+int ld_store_wal_write(ld_store_t *s, const ld_append_t *reqs, size_t n);
+
+/* The LMDB writer behind the log failed: a ld_store_wal_write waiting for it
+ * (and every later one that would) returns LD_EIO instead of waiting. */
+void ld_store_wal_abort(ld_store_t *s);
+
+/* Records of the write-ahead log the open applied to LMDB. */
+uint64_t ld_store_wal_applied(ld_store_t *s);
+
+/* Read-only opens: how many valid records of DIR/wal are past LMDB's head
+ * (acknowledged events LMDB lacks until a writer opens the store), and the
+ * last seq they hold in *last (may be NULL). */
+uint64_t ld_store_wal_unapplied(ld_store_t *s, uint64_t *last);
 
 /* Head of the log: last seq (0 when empty) and its hash (zeros when empty), as
  * of the last commit that returned. Safe while the writer commits. */

@@ -189,6 +189,30 @@ static size_t envpack(const envpack_t *z, uint8_t *out)
     return (size_t)(p - out);
 }
 
+/* The size of ev packed as given (no link added): the write-ahead log's copy. */
+size_t ld_st_event_size(const ld_store_t *s, const Ladder__V1__Event *ev)
+{
+    envpack_t z;
+    size_t size;
+    if (envpack_size(s, ev, ev->stream ? strlen(ev->stream) : 0, &z, &size))
+        return size;
+    Ladder__V1__Event e = *ev;
+    e.base.descriptor = packer_desc(s, ev);
+    return protobuf_c_message_get_packed_size(&e.base);
+}
+
+/* Packs ev as given into out (ld_st_event_size bytes); returns the bytes written. */
+size_t ld_st_event_pack(const ld_store_t *s, const Ladder__V1__Event *ev, uint8_t *out)
+{
+    envpack_t z;
+    size_t size;
+    if (envpack_size(s, ev, ev->stream ? strlen(ev->stream) : 0, &z, &size))
+        return envpack(&z, out);
+    Ladder__V1__Event e = *ev;
+    e.base.descriptor = packer_desc(s, ev);
+    return protobuf_c_message_pack(&e.base, out);
+}
+
 /* ---------------------------------------------------------------- append -- */
 
 int ld_st_valid_stream(const char *name, size_t len)
@@ -459,6 +483,7 @@ static int append_txn(ld_store_t *s, ld_append_t *reqs, size_t n)
     pthread_mutex_lock(&s->head_lock);
     s->head_seq = seq;
     memcpy(s->head_hash, hash, LD_HASH_LEN);
+    pthread_cond_broadcast(&s->head_cond); /* a write-ahead log writer may wait (store_wal.c) */
     pthread_mutex_unlock(&s->head_lock);
     uint64_t gen = s->tail_gen;
     if (drained)

@@ -64,8 +64,22 @@ typedef struct tslot {
  char pre[TAIL_PRE];
 } tslot_t;
 
+/* The write-ahead log (store_wal.c). */
+#define LD_WAL_ALIGN 4096u            /* records start at multiples of this */
+#define LD_WAL_SIZE (8u << 20)        /* written zeros at creation */
+#define LD_WAL_WRAP (4u << 20)        /* past this offset, back to 0 when LMDB has caught up */
+#define LD_WAL_KEY 16u                /* meta "walkey": the store's own key for its records */
+typedef struct ld_wal ld_wal_t;
+
 struct ld_store {
  MDB_env *env;
+ ld_wal_t *wal;           /* NULL unless opened with the write-ahead log */
+ uint64_t wal_applied;    /* records the open applied from it */
+ uint64_t wal_unapplied;  /* read-only: valid records past LMDB's head in DIR/wal */
+ uint64_t wal_last;       /* read-only: the last seq they hold */
+ bool wal_aborted;        /* ld_store_wal_abort: no writer waits for LMDB any more */
+ bool wal_keyed;          /* meta "walkey" exists: wal_key holds it */
+ uint8_t wal_key[LD_WAL_KEY]; /* keys every record's hash: another store's records never verify */
  bool read_only;
  int lock_fd;             /* DIR/lock, flocked while a writer has the store open */
  MDB_dbi events, streams, requests, meta, snapshots;
@@ -78,6 +92,7 @@ struct ld_store {
  pthread_rwlock_t resize; /* readers hold it shared; growth holds it exclusive */
  size_t map_size;
  pthread_mutex_t head_lock; /* head_seq/head_hash: the writer sets them, anyone reads */
+ pthread_cond_t head_cond;  /* broadcast when they move */
  uint64_t head_seq;
  uint8_t head_hash[LD_HASH_LEN];
  vslot_t *vcache;
@@ -196,6 +211,20 @@ tslot_t *ld_st_tail_put(ld_store_t *s, tslot_t *e, const char *name, size_t len,
 int ld_st_tail_rebuild(ld_store_t *s);  /* store_index.c */
 int ld_st_walk_tail(ld_store_t *s, MDB_txn *txn, uint64_t indexed, tail_fn fn, void *ctx);  /* store_index.c */
 void ld_st_vcache_put(ld_store_t *s, const char *name, size_t len, uint64_t h, uint64_t v);  /* store_index.c */
+size_t ld_st_event_size(const ld_store_t *s, const Ladder__V1__Event *ev);  /* store_append.c */
+size_t ld_st_event_pack(const ld_store_t *s, const Ladder__V1__Event *ev, uint8_t *out);  /* store_append.c */
+/* Opens (creating with size bytes of written zeros) DIR/wal for writing. */
+int ld_st_wal_open(ld_wal_t **out, const char *dir, uint64_t size);  /* store_wal.c */
+/* Loads meta "walkey" (s->wal_keyed); with create, makes one (random, in a
+ * synced transaction) when the store has none. 0 or a negative code. */
+int ld_st_wal_key(ld_store_t *s, bool create);  /* store_wal.c */
+void ld_st_wal_close(ld_wal_t **w);  /* store_wal.c */
+/* Applies DIR/wal's records past LMDB's head (none: no file); *applied counts them. */
+/* Read-only opens: valid records of DIR/wal past LMDB's head (*n) and their
+ * last seq; a log that exists but cannot be read is an error (errbuf says why). */
+int ld_st_wal_unapplied(ld_store_t *s, const char *dir, uint64_t *n, uint64_t *last,
+                        char *errbuf, size_t errlen); /* store_wal.c */
+int ld_st_wal_recover(ld_store_t *s, const char *dir, uint64_t *applied, char *errbuf, size_t errlen);  /* store_wal.c */
 int ld_st_verify_range(ld_store_t *s, uint64_t from, uint64_t *bad_seq, char *why, size_t whylen);  /* store_read.c */
 
 #endif

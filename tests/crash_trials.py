@@ -13,6 +13,7 @@ After each kill it restarts ladderd and checks:
     the log (`stats --digest` against `verify --digest`).
 
 usage: crash_trials.py LADDERD LADDERCTL PROTO_DIR [--trials N] [--seed S]
+                       [--durability full|wal|nometasync]
 """
 import argparse
 import os
@@ -36,6 +37,8 @@ def main():
     ap.add_argument("--trials", type=int, default=10)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--clients", type=int, default=3)
+    ap.add_argument("--durability", default=None,
+                    help="ladderd's --durability (default: ladderd's own default)")
     args = ap.parse_args()
     rnd = random.Random(args.seed)
     work = tempfile.mkdtemp(prefix="ladder-crash-")
@@ -70,8 +73,9 @@ def run(args, rnd, work, pb):
     log = open(os.path.join(work, "ladderd.log"), "a")
 
     def start():
+        extra = ["--durability", args.durability] if args.durability else []
         p = subprocess.Popen([args.ladderd, "--data", data, "--command", cmd_ep,
-                              "--publish", pub_ep, "--snapshot-every", "2000"],
+                              "--publish", pub_ep, "--snapshot-every", "2000"] + extra,
                              stdout=subprocess.DEVNULL, stderr=log)
         DAEMONS.append(p)
         return p

@@ -41,6 +41,18 @@ static void order_is(Ladder__V1__Board *b, const char *const *ids, size_t n)
     }
 }
 
+/* A core loaded from a snapshot of F.c: the same state, boards built anew. */
+static ld_core_t *reloaded(void)
+{
+    uint8_t *buf;
+    size_t len;
+    ld_core_snapshot(F.c, &buf, &len);
+    ld_core_t *loaded = ld_core_from_snapshot(buf, len);
+    free(buf);
+    assert_non_null(loaded);
+    return loaded;
+}
+
 static void test_s9_order_by_points_then_first_to_reach_then_id(void **s)
 {
     (void)s;
@@ -188,13 +200,7 @@ static void test_s9_boards_follow_undo_and_snapshot(void **s)
     ld_core_release(F.c);
     const char *want[] = {"c", "b", "a"};
     order_is(board_q(1, 0, "", 10, NULL), want, 3);
-    uint8_t *buf;
-    size_t len;
-    ld_core_snapshot(F.c, &buf, &len);
-    ld_core_t *loaded = ld_core_from_snapshot(buf, len);
-    free(buf);
-    assert_non_null(loaded);
-    ld_core_t *live = F.c;
+    ld_core_t *loaded = reloaded(), *live = F.c;
     F.c = loaded;
     order_is(board_q(1, 0, "", 10, NULL), want, 3);
     order_is(board_q(0, 0, "", 10, NULL), want, 3);
@@ -273,6 +279,22 @@ static uint8_t *all_boards(size_t *len)
     return all;
 }
 
+/* The live boards' answers against boards built from nothing (a snapshot
+ * reload) of the same state, byte for byte. */
+static void boards_match_fresh(void)
+{
+    size_t l1, l2;
+    uint8_t *live = all_boards(&l1);
+    ld_core_t *loaded = reloaded(), *kept = F.c;
+    F.c = loaded;
+    uint8_t *fresh = all_boards(&l2);
+    F.c = kept;
+    ld_core_destroy(&loaded);
+    assert_int_equal(l1, l2);
+    assert_memory_equal(live, fresh, l1);
+    free(live), free(fresh);
+}
+
 /* §9: when most people move between two queries the boards catch up in one
  * sorted batch (a sort per window, a merge per board); what they answer is
  * what boards built from nothing answer. */
@@ -294,40 +316,7 @@ static void test_s9_a_big_catch_up_answers_as_boards_built_anew(void **s)
         F.now += 1;
         adjust(id, 1 + i * 53 % 40); /* ...and 200 of the 300 move before the next query */
     }
-    size_t l1, l2;
-    uint8_t *live = all_boards(&l1);
-    uint8_t *buf;
-    size_t len;
-    ld_core_snapshot(F.c, &buf, &len);
-    ld_core_t *loaded = ld_core_from_snapshot(buf, len), *kept = F.c;
-    free(buf);
-    assert_non_null(loaded);
-    F.c = loaded;
-    uint8_t *fresh = all_boards(&l2);
-    F.c = kept;
-    ld_core_destroy(&loaded);
-    assert_int_equal(l1, l2);
-    assert_memory_equal(live, fresh, l1);
-    free(live), free(fresh);
-}
-
-/* The live boards' answers against boards built from nothing (a snapshot
- * reload) of the same state, byte for byte. */
-static void boards_match_fresh(void)
-{
-    size_t l1, l2, len;
-    uint8_t *live = all_boards(&l1), *buf;
-    ld_core_snapshot(F.c, &buf, &len);
-    ld_core_t *loaded = ld_core_from_snapshot(buf, len), *kept = F.c;
-    free(buf);
-    assert_non_null(loaded);
-    F.c = loaded;
-    uint8_t *fresh = all_boards(&l2);
-    F.c = kept;
-    ld_core_destroy(&loaded);
-    assert_int_equal(l1, l2);
-    assert_memory_equal(live, fresh, l1);
-    free(live), free(fresh);
+    boards_match_fresh();
 }
 
 /* §9: the daemon moves changed people onto the boards a few at a time
@@ -559,12 +548,7 @@ static void test_s9_around_on_all_time_boards_matches_a_brute_force_order(void *
     assert_int_equal(why.code, LADDER__V1__ERROR_CODE__ERR_NOT_FOUND);
     assert_string_equal(why.section, "§1");
     /* the same answers from boards built anew (a snapshot reload) */
-    uint8_t *buf;
-    size_t len;
-    ld_core_snapshot(F.c, &buf, &len);
-    ld_core_t *loaded = ld_core_from_snapshot(buf, len), *kept = F.c;
-    free(buf);
-    assert_non_null(loaded);
+    ld_core_t *loaded = reloaded(), *kept = F.c;
     F.c = loaded;
     around_matches_model();
     F.c = kept;

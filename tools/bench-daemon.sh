@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ladderd beside its peers in one invocation (issue: the daemon benchmark):
 # the disk's fdatasync, raw LMDB and Redis (appendfsync always) from the
-# harness in tools/bench/peers, then `ladder-bench daemon` (nometasync, then
+# harness in tools/bench/peers, then `ladder-bench daemon` (wal, then
 # full), then the ratios.
 #   tools/bench-daemon.sh [ladder-bench daemon options]     N=200000 L=5000 by default
 # Needs the peers' packages (redis-server, hiredis, ...): installed on first use.
@@ -18,17 +18,18 @@ tools/setup.sh
 cmake -S . -B build >/dev/null
 cmake --build build -j"$(nproc)" --target ladder-bench ladderd >/dev/null
 PEERS="disk lmdb redis" L=${L:-5000} bash "$peers/run-all.sh" "$N" | tee "$out"
-# ladderd at the advised setting (nometasync: one flush per commit; README,
-# "Durability"), then at full (two flushes per commit) for comparison
-build/tools/ladder-bench daemon --durability nometasync "$@" | tee -a "$out"
+# ladderd at the advised setting (wal: one sequential write-ahead log flush
+# per acknowledgment, LMDB fully synced behind it; README, "Durability"), then
+# at full (the LMDB commit, two flushes, in front of every ack) for comparison
+build/tools/ladder-bench daemon --durability wal "$@" | tee -a "$out"
 build/tools/ladder-bench daemon --durability full "$@" | tee -a "$out"
 awk '
   $1=="redis" && $2=="A-always" { redis=$3 }
   $1=="disk" && $2=="4k-fdatasync-append" { disk99=$5 }
   $1=="disk" && $2=="4k-groupcommit-at-10000/s" { gc99=$5 }
   $1=="lmdb" && $2=="A-sync-b1" { lmdb99=$5 }
-  $1=="ladder" && $2=="A-nometasync" && $4=="-" { ladder=$3 }
-  $1=="ladder" && $2 ~ /^A-nometasync-at-/ && $3=="-" { l99=$5 }
+  $1=="ladder" && $2=="A-wal" && $4=="-" { ladder=$3 }
+  $1=="ladder" && $2 ~ /^A-wal-at-/ && $3=="-" { l99=$5 }
   $1=="ladder" && $2=="A-full" && $4=="-" { full=$3 }
   $1=="ladder" && $2 ~ /^A-full-at-/ && $3=="-" { f99=$5 }
   END {

@@ -154,6 +154,10 @@ int ctl_run_keygen(const ctl_row_t *row, json_t *body);
 int ctl_run_backup(const ctl_row_t *row, json_t *body);
 int ctl_run_restore(const ctl_row_t *row, json_t *body);
 int ctl_run_rules(const ctl_row_t *row, json_t *body);
+/* A read-only open of dir: warns on stderr when dir/wal holds acknowledged
+ * records past LMDB's head (what = the subcommand). */
+struct ld_store;
+void ctl_warn_wal(const char *what, const char *dir, struct ld_store *s);
 
 /* ---- ctl_main.c ---- */
 /* The overview (`ladderctl --help`) or one row's help, on out. */

@@ -1,6 +1,8 @@
 /* ctl_offline.c — ladderctl's subcommands that open a data directory instead
  * of talking to ladderd: verify (the hash chain, and the state of a fresh
- * fold), audit (§11), backup and restore (a compacting LMDB copy, verified),
+ * fold), audit (§11), backup and restore (a compacting LMDB copy, verified;
+ * offline, with the acknowledged records of DIR/wal past LMDB's head applied
+ * to the copy),
  * keygen (CURVE key pairs) and rules (the built-in rules document).
  */
 #include <dirent.h>
@@ -10,6 +12,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,7 +37,30 @@ static int open_store(const char *dir, ld_store_t **s)
         fprintf(stderr, "ladderctl: %s\n", err);
         return EXIT_USAGE;
     }
+    ctl_warn_wal(NULL, dir, *s);
     return 0;
+}
+
+static int ladderd_running(const char *dir, int *fd, bool create);
+
+void ctl_warn_wal(const char *what, const char *dir, ld_store_t *s)
+{
+    uint64_t last, head, n = ld_store_wal_unapplied(s, &last);
+    ld_store_head(s, &head, NULL);
+    if (!n)
+        return;
+    /* with ladderd running (its flock on DIR/lock), its L stage is writing
+     * these records to LMDB behind the acks: nothing for the user to do */
+    int lfd = -1;
+    bool running = ladderd_running(dir, &lfd, false) == 1;
+    if (lfd >= 0)
+        close(lfd);
+    fprintf(stderr, "ladderctl: %s%s%s: %s/wal holds %llu acknowledged record(s) past LMDB's "
+            "head %llu (up to seq %llu), not seen here; %s\n", what ? what : "",
+            what ? ": " : "", running ? "note" : "warning", dir, (unsigned long long)n,
+            (unsigned long long)head, (unsigned long long)last,
+            running ? "ladderd is running; LMDB trails the log by at most L's lag"
+                    : "start ladderd once to apply them");
 }
 
 static double mono(void)
@@ -196,7 +222,8 @@ out:
     return rc;
 }
 
-/* Removes a scratch directory holding an LMDB environment. */
+/* Removes a scratch directory holding an LMDB environment (and the lock
+ * file of a store opened there for writing). */
 static void remove_env_dir(const char *dir)
 {
     char p[4200];
@@ -204,7 +231,48 @@ static void remove_env_dir(const char *dir)
     unlink(p);
     snprintf(p, sizeof p, "%s/lock.mdb", dir);
     unlink(p);
+    snprintf(p, sizeof p, "%s/lock", dir);
+    unlink(p);
     rmdir(dir);
+}
+
+/* Whether ladderd has dir open (it holds dir/lock's exclusive flock): 1 it
+ * does; 0 it does not, and *fd holds a shared flock on dir/lock, which keeps
+ * ladderd from starting until *fd is closed (with create, a missing
+ * dir/lock is made, so that flock is always taken); a negative errno when
+ * that cannot be told (dir/lock cannot be opened), *fd -1. */
+static int ladderd_running(const char *dir, int *fd, bool create)
+{
+    char p[4200];
+    snprintf(p, sizeof p, "%s/lock", dir);
+    *fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (*fd < 0 && errno == ENOENT && create)
+        *fd = open(p, O_RDONLY | O_CREAT | O_CLOEXEC, 0640);
+    if (*fd < 0)
+        return -errno;
+    if (flock(*fd, LOCK_SH | LOCK_NB) == 0)
+        return 0;
+    int e = errno;
+    close(*fd);
+    *fd = -1;
+    return e == EWOULDBLOCK ? 1 : -e;
+}
+
+/* Offline: the acknowledged records of dir/wal past the copy's head go into
+ * the copy in scratch (the store's own recovery, reading dir's log), so the
+ * backup holds every acknowledged request. Returns 0 or an exit code. */
+static int apply_wal(const char *dir, const char *scratch, uint64_t *applied)
+{
+    char err[512];
+    ld_store_t *s = NULL;
+    ld_store_options_t o = {.durability = LD_DURABILITY_FULL, .wal_from = dir};
+    if (ld_store_open(&s, scratch, &o, err, sizeof err)) {
+        fprintf(stderr, "ladderctl: backup: applying %s/wal to the copy: %s\n", dir, err);
+        return EXIT_USAGE;
+    }
+    *applied = ld_store_wal_applied(s);
+    ld_store_close(&s);
+    return EXIT_OK;
 }
 
 int ctl_run_backup(const ctl_row_t *row, json_t *body)
@@ -235,6 +303,18 @@ int ctl_run_backup(const ctl_row_t *row, json_t *body)
         return EXIT_USAGE;
     }
     snprintf(copy, sizeof copy, "%s/data.mdb", scratch);
+    /* with ladderd running its write-ahead log is its own (L writes it to
+     * LMDB behind the acks): the copy holds what LMDB held. Without it, the
+     * log's acknowledged records past LMDB's head are applied to the copy. */
+    int lfd = -1, run = ladderd_running(dir, &lfd, true);
+    if (run < 0) {
+        /* not knowing whether ladderd runs, neither way of copying is safe */
+        fprintf(stderr, "ladderctl: backup: cannot open %s/lock to tell whether ladderd runs "
+                "on %s: %s\n", dir, dir, strerror(-run));
+        remove_env_dir(scratch);
+        return EXIT_USAGE;
+    }
+    bool online = run == 1;
     MDB_env *env = NULL;
     int rc = mdb_env_create(&env);
     if (!rc)
@@ -261,7 +341,17 @@ int ctl_run_backup(const ctl_row_t *row, json_t *body)
     if (rc) {
         fprintf(stderr, "ladderctl: backup of %s: %s\n", dir, mdb_strerror(rc));
         remove_env_dir(scratch);
+        if (lfd >= 0)
+            close(lfd);
         return EXIT_USAGE;
+    }
+    uint64_t applied = 0;
+    rc = online ? EXIT_OK : apply_wal(dir, scratch, &applied);
+    if (lfd >= 0)
+        close(lfd);
+    if (rc) {
+        remove_env_dir(scratch);
+        return rc;
     }
     double secs = mono() - t;
     uint64_t events = 0;
@@ -279,6 +369,9 @@ int ctl_run_backup(const ctl_row_t *row, json_t *body)
     stat(to, &st);
     printf("backup: %s -> %s: %llu events, %lld bytes, copied in %.2f s\n", dir, to,
            (unsigned long long)events, (long long)st.st_size, secs);
+    if (applied)
+        printf("backup: %llu acknowledged record(s) of %s/wal not yet in its LMDB are in the "
+               "backup\n", (unsigned long long)applied, dir);
     return EXIT_OK;
 }
 

@@ -354,7 +354,8 @@ const ctl_row_t ctl_rows[] = {
               {"csv", "csv", A_FLAG, NULL, 0, "one CSV row per differing decision"}}},
     {.name = "backup", .synopsis = "--data DIR --to FILE",
      .summary = "A consistent, compacted copy of a data directory, safe while ladderd\n"
-                "runs (LMDB mdb_env_copy2); the copy's chain is verified",
+                "runs (LMDB mdb_env_copy2); the copy's chain is verified. Offline, the\n"
+                "acknowledged records of DIR/wal not yet in LMDB are applied to the copy",
      .example = "ladderctl backup --data /var/lib/ladder --to /backup/ladder-$(date +%F).mdb",
      .offline = 1, .run = ctl_run_backup,
      .opts = {{"data", "data", A_STR, "DIR", 1, "ladderd's data directory"},

@@ -301,6 +301,7 @@ int ctl_run_whatif(const ctl_row_t *row, json_t *body)
         rc = USAGE;
         goto out;
     }
+    ctl_warn_wal("what-if", dir, s);
 
     /* The snapshot saves folding the log before the span; it also gives the
      * UTC offset in which dates are read. */
