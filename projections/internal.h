@@ -250,18 +250,21 @@ typedef struct {
     int32_t rt_val[4];                    /* v2 §7: window test totals (ms) and exam marks (%) */
     int64_t win_score[4];                 /* ...the points earned in it, reached at pts_at_ms */
     int64_t points_total, points_since_level, points_in_year;
+    /* issue 17: what a points event writes ends here (bytes 0-255 with the
+     * id, the tallies and the windows above): a replay's read-ahead asks for
+     * these four lines of the row, not all of it (state.c, ahead_span) */
+    int64_t score_at_ms;                  /* when points_total last changed (ties, §9) */
+    int64_t pts_at_ms;                    /* the last points event (the windows' ties, §9) */
+    uint64_t pts_seq;                     /* the last points event */
     int64_t hired_ms, level_ms;
     int64_t year_start_ms, year_end_ms;   /* 0: no retention year (level 0) */
     int64_t appeal_deadline_ms;
     int64_t qt_at_ms;                     /* latest query test; 0 = none */
     int64_t exam_retake_ms;               /* no promotion exam before this */
-    int64_t score_at_ms;                  /* when points_total last changed (ties, §9) */
-    int64_t pts_at_ms;                    /* the last points event (the windows' ties, §9) */
     int64_t mentor_since_ms;              /* §6.5 v2: confirmed at; 0 = only proposed */
     uint64_t demotion_seq, qt_seq, task_seq, hired_seq;
     /* v2 (§7, §11): evidence of the retention year */
     uint64_t year_seq;                    /* the event that opened the year */
-    uint64_t pts_seq;                     /* the last points event */
     uint64_t credit_seq;                  /* the last apprentice credit */
     uint64_t rt_seq[4];                   /* window query tests [0,1], exams graded [2,3] */
     vec_t studied;                        /* case indexes */

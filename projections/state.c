@@ -444,9 +444,43 @@ static void ahead_ids(const Ladder__V1__Event *ev, const char **emp, const char 
     }
 }
 
+/* The lines of an employee's row an event's evolve reads, as byte ranges
+ * [0, *head) and [*from, *to): a points event (half of a replay) its first
+ * four lines (internal.h), a rating only the id, a study the id and its
+ * studied cases' vector; any other the whole row. A prefetch waits for a
+ * free fill buffer, and asking for every line of every row kept them busy
+ * (80% of the read-ahead's time was on its prefetch instructions). */
+static void ahead_span(int body, size_t *head, size_t *from, size_t *to)
+{
+    *from = *to = 0;
+    switch (body) {
+    case LADDER__V1__EVENT__BODY_POINTS_ADJUSTED:
+    case LADDER__V1__EVENT__BODY_POINTS_AWARDED:
+        *head = offsetof(emp_t, pts_seq) + sizeof(uint64_t);
+        return;
+    case LADDER__V1__EVENT__BODY_CASE_RATED:
+        *head = LD_ID_MAX + 1;
+        return;
+    case LADDER__V1__EVENT__BODY_CASE_STUDIED:
+        *head = LD_ID_MAX + 1;
+        *from = offsetof(emp_t, studied), *to = *from + sizeof(vec_t);
+        return;
+    default:
+        *head = sizeof(emp_t);
+        return;
+    }
+}
+
+static void ahead_lines(const char *p, size_t n)
+{
+    for (size_t o = 0; o < n; o += 64)
+        __builtin_prefetch(p + o);
+    __builtin_prefetch(p + n - 1);
+}
+
 /* Stage 1 returns the row it asked for (NONE: none): a tag match, not yet
  * checked on the id, so only good for more hints. */
-static uint32_t ahead_one(const ld_core_t *c, int k, const char *id, int stage)
+static uint32_t ahead_one(const ld_core_t *c, int k, const char *id, int stage, int body)
 {
     const ld_table_t *t = ent_ix(c, k);
     if (!id || !t->cap)
@@ -463,9 +497,12 @@ static uint32_t ahead_one(const ld_core_t *c, int k, const char *id, int stage)
         if (t->s[i].tag != tag || t->s[i].idx >= ent_count(c, k))
             continue;
         const char *row = rows + (size_t)t->s[i].idx * kd->size;
-        for (size_t o = 0; o < kd->size; o += 64)
-            __builtin_prefetch(row + o);
-        __builtin_prefetch(row + kd->size - 1);
+        size_t head = kd->size, from = 0, to = 0;
+        if (k == ENT_EMP)
+            ahead_span(body, &head, &from, &to);
+        ahead_lines(row, head);
+        if (to)
+            ahead_lines(row + from, to - from);
         return t->s[i].idx;
     }
     return NONE;
@@ -475,7 +512,8 @@ void ld_core_prefetch(const ld_core_t *c, const Ladder__V1__Event *ev, int stage
 {
     const char *emp, *cs;
     ahead_ids(ev, &emp, &cs);
-    uint32_t i = ahead_one(c, ENT_EMP, emp, stage), k = ahead_one(c, ENT_CASE, cs, stage);
+    int body = (int)ev->body_case;
+    uint32_t i = ahead_one(c, ENT_EMP, emp, stage, body), k = ahead_one(c, ENT_CASE, cs, stage, body);
     /* a rating looks its (case, employee) pair up: that slot was a miss at
      * its evolve (5-6% of a fold); both indexes are known at stage 1 */
     if (i != NONE && k != NONE && ev->body_case == LADDER__V1__EVENT__BODY_CASE_RATED)
