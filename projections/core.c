@@ -18,7 +18,7 @@ ld_core_t *ld_core_new(uint64_t next_seq)
     ld_core_t *c = ld_xcalloc(1, sizeof *c);
     ld_rules_default(&c->defaults);
     c->g.next_seq = next_seq ? next_seq : 1;
-    c->emp_hint = NONE; /* a replay never sets it: its lookups skip the check */
+    c->emp_hint = c->case_hint = NONE; /* none until a lookup or an evolve sets them */
     c->lib_dirty = true;
     ld_intern(c, ""); /* string 0: "none" */
     return c;

@@ -102,7 +102,8 @@ int ld_core_evolve(ld_core_t *c, const Ladder__V1__Event *ev);
 
 /* A hint for a fold that decodes ahead: starts bringing into cache what
  * evolving ev will look up first (the employee and case it names). Stage 0:
- * their id-index slots; stage 1, an event later: the rows those slots name.
+ * their id-index slots; stage 1, an event later: the rows those slots name
+ * (and a rating's (case, employee) pair slot).
  * Reads the state, changes nothing (not even the undo stamps). */
 void ld_core_prefetch(const ld_core_t *c, const Ladder__V1__Event *ev, int stage);
 

@@ -45,6 +45,12 @@ void ld_big_free(void *p, size_t n);
         }                                                                   \
     } while (0)
 char *ld_xstrdup(const char *s);
+/* The caller is about to write bytes [at, at + n) of an array of cap bytes
+ * at base, appending: the pages of each 256 KiB chunk it enters are asked
+ * for at once instead of faulted in one by one (util.c). A hint only. */
+void ld_pages_ahead(void *base, size_t at, size_t n, size_t cap);
+/* The same for n bytes at base about to be written all over (a new table). */
+void ld_pages_fill(void *base, size_t n);
 
 /* Grows arr (capacity cap, doubling from 64) to hold index n. */
 #define LD_GROW(arr, cap, n)                                                \
@@ -176,6 +182,8 @@ bool ld_pairs_get(const ld_pairs_t *s, uint32_t a, uint32_t b, uint32_t *val);
  * the value it had), false when added. */
 bool ld_pairs_put(ld_pairs_t *s, uint32_t a, uint32_t b, uint32_t val, uint32_t *old);
 void ld_pairs_del(ld_pairs_t *s, uint32_t a, uint32_t b);
+/* A hint: starts fetching the slot where the pair's lookup begins. */
+void ld_pairs_prefetch(const ld_pairs_t *s, uint32_t a, uint32_t b);
 void ld_pairs_reserve(ld_pairs_t *s, size_t n); /* room for n pairs without growing */
 void ld_pairs_free(ld_pairs_t *s);
 
@@ -242,18 +250,21 @@ typedef struct {
     int32_t rt_val[4];                    /* v2 §7: window test totals (ms) and exam marks (%) */
     int64_t win_score[4];                 /* ...the points earned in it, reached at pts_at_ms */
     int64_t points_total, points_since_level, points_in_year;
+    /* issue 17: what a points event writes ends here (bytes 0-255 with the
+     * id, the tallies and the windows above): a replay's read-ahead asks for
+     * these four lines of the row, not all of it (state.c, ahead_span) */
+    int64_t score_at_ms;                  /* when points_total last changed (ties, §9) */
+    int64_t pts_at_ms;                    /* the last points event (the windows' ties, §9) */
+    uint64_t pts_seq;                     /* the last points event */
     int64_t hired_ms, level_ms;
     int64_t year_start_ms, year_end_ms;   /* 0: no retention year (level 0) */
     int64_t appeal_deadline_ms;
     int64_t qt_at_ms;                     /* latest query test; 0 = none */
     int64_t exam_retake_ms;               /* no promotion exam before this */
-    int64_t score_at_ms;                  /* when points_total last changed (ties, §9) */
-    int64_t pts_at_ms;                    /* the last points event (the windows' ties, §9) */
     int64_t mentor_since_ms;              /* §6.5 v2: confirmed at; 0 = only proposed */
     uint64_t demotion_seq, qt_seq, task_seq, hired_seq;
     /* v2 (§7, §11): evidence of the retention year */
     uint64_t year_seq;                    /* the event that opened the year */
-    uint64_t pts_seq;                     /* the last points event */
     uint64_t credit_seq;                  /* the last apprentice credit */
     uint64_t rt_seq[4];                   /* window query tests [0,1], exams graded [2,3] */
     vec_t studied;                        /* case indexes */
@@ -554,7 +565,9 @@ struct ld_core {
     ld_table_t emp_ix;
     uint32_t emp_hint;      /* the row ld_need_emp found last: the evolve's own
                              * lookups of that id check it before hashing (a
-                             * guess, checked on the id: never a different row) */
+                             * guess, checked on the id: never a different row);
+                             * an evolve sets it to the employee its event names */
+    uint32_t case_hint;     /* the same for cases: the case an evolved event names */
     char *names;            /* employees' names, each ending in NUL (never rewritten) */
     size_t names_len, names_cap;
 

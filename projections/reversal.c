@@ -74,8 +74,13 @@ void ld_facts_note(ld_core_t *c, const Ladder__V1__Event *ev)
             src != LADDER__V1__POINT_SOURCE__P10_QC_PROJECT &&
             src != LADDER__V1__POINT_SOURCE__P11_VOLUNTEER)
             return;
-        uint32_t f = fact_find(c, ev->cause_seq), i = ld_emp_find(c, ev->points_awarded->employee_id);
-        if (f == NONE || i == NONE || ev->points_awarded->amount <= 0)
+        /* only the last fact takes pays (ld_fact_pay): a cause that is not
+         * the last fact pays nothing, so no search for it (issue 17) */
+        uint32_t n = c->g.n_facts;
+        if (!n || c->facts[n - 1].seq != ev->cause_seq || ev->points_awarded->amount <= 0)
+            return;
+        uint32_t f = n - 1, i = ld_emp_find(c, ev->points_awarded->employee_id);
+        if (i == NONE)
             return;
         ld_fact_pay(c, f, i, (uint32_t)ev->points_awarded->amount);
         return;

@@ -358,7 +358,8 @@ ld_core_t *ld_core_from_snapshot(const uint8_t *buf, size_t len)
     c->g.last_at_ms = st->last_at_ms;
     /* every array and index sized once: loading is a pass over the state */
 #define RESERVE(arr, cap, n) ((cap) = (n) + 1, (arr) = ld_xmalloc_big((cap) * sizeof *(arr)))
-    RESERVE(c->emps, c->emps_cap, n_spans);
+    c->emps_cap = n_spans + 1; /* pages of their own, like facts and pays (ld_big_grow) */
+    c->emps = ld_big_alloc(c->emps_cap * sizeof *c->emps);
     RESERVE(c->cases, c->cases_cap, st->n_cases);
     RESERVE(c->exams, c->exams_cap, st->n_exams);
     RESERVE(c->tasks, c->tasks_cap, st->n_tasks);

@@ -5,9 +5,14 @@
  * against a plain model, similar ids spread over the slots; and a rollback of hires, points, a placement and a
  * leave, with a refused command in between, that leaves the snapshot, the
  * boards and the deadlines as they were; and the boards' own index of
- * placed employees (boards.c) through growth and a rollback of hires. */
+ * placed employees (boards.c) through growth and a rollback of hires; and
+ * the page hint of appends (ld_pages_ahead, util.c). */
 #include "core_fixture.h"
 #include "internal.h"
+
+#include <errno.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 /* ------------------------------------------------------- string keys -- */
 
@@ -578,6 +583,55 @@ static void test_s9_boards_askers_index_grows_and_deletes_exactly(void **s)
     fx_teardown();
 }
 
+/* ----------------------------------------------------- page hints -- */
+
+#define CHUNK ((size_t)256 << 10)
+
+/* Which of the n pages at p are resident (mincore), as a count. */
+static size_t resident(const char *p, size_t pages)
+{
+    unsigned char v[1024];
+    assert_true(pages <= sizeof v);
+    assert_int_equal(mincore((void *)p, pages * 4096, v), 0);
+    size_t n = 0;
+    for (size_t i = 0; i < pages; i++)
+        n += v[i] & 1;
+    return n;
+}
+
+/* An append asks for each 256 KiB chunk whole when it first writes into it,
+ * the chunk after only when an append crosses into it, nothing past the
+ * array's capacity or for a write the array cannot hold; contents stay. */
+static void test_pages_ahead_asks_for_each_chunk_once_entered(void **state)
+{
+    (void)state;
+    size_t cap = 3 * CHUNK + 5000, pages = (cap + 4095) / 4096;
+    char *p = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(p != MAP_FAILED);
+    (void)madvise(p, cap, MADV_NOHUGEPAGE); /* one page per page, whatever THP says */
+    if (madvise(p, 4096, 23 /* MADV_POPULATE_WRITE */) && errno == EINVAL) {
+        munmap(p, cap);
+        skip(); /* a kernel before 5.14: the hint is a no-op there */
+    }
+    assert_int_equal(resident(p, pages), 1);
+    memset(p, 0x5a, 100);
+    ld_pages_ahead(p, 0, 100, cap);             /* the first append: chunk 0 */
+    assert_int_equal(resident(p, pages), CHUNK / 4096);
+    ld_pages_ahead(p, 100, 100, cap);           /* inside chunk 0: nothing more */
+    assert_int_equal(resident(p, pages), CHUNK / 4096);
+    ld_pages_ahead(p, CHUNK - 16, 32, cap);     /* crosses into chunk 1 */
+    assert_int_equal(resident(p, pages), 2 * CHUNK / 4096);
+    ld_pages_ahead(p, cap - 8, 16, cap);        /* more than the array holds: nothing */
+    assert_int_equal(resident(p, pages), 2 * CHUNK / 4096);
+    ld_pages_ahead(p, 3 * CHUNK, 32, cap);      /* chunk 3: only its whole pages up to cap */
+    assert_int_equal(resident(p, pages), 2 * CHUNK / 4096 + 1);
+    for (size_t i = 0; i < 100; i++)
+        assert_int_equal((unsigned char)p[i], 0x5a);
+    for (size_t i = 100; i < cap; i += 997)
+        assert_int_equal(p[i], 0);
+    munmap(p, cap);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -591,6 +645,7 @@ int main(void)
         cmocka_unit_test(test_entity_rollback_restores_employee_vectors),
         cmocka_unit_test(test_s6_5_rollback_restores_vector_removals_nested),
         cmocka_unit_test(test_s9_boards_askers_index_grows_and_deletes_exactly),
+        cmocka_unit_test(test_pages_ahead_asks_for_each_chunk_once_entered),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
