@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "internal.h"
@@ -80,22 +81,45 @@ static size_t big_bytes(size_t n)
     return (n + page - 1) & ~(page - 1);
 }
 
+/* mremap moves one mapping only: a range whose pages were given different
+ * advice is several, and the kernel refuses it (EFAULT). ld_big_alloc's hint
+ * covers the whole range for that reason; should a range still be split, its
+ * growth copies it into a new mapping instead of stopping the process. */
 void *ld_big_grow(void *p, size_t old_n, size_t n)
 {
     if (!n)
         n = 1;
-    void *q = p && old_n ? mremap(p, big_bytes(old_n), big_bytes(n), MREMAP_MAYMOVE)
-                         : mmap(NULL, big_bytes(n), PROT_READ | PROT_WRITE,
-                                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (q == MAP_FAILED)
-        abort();
+    void *q = MAP_FAILED;
+    if (p && old_n)
+        q = mremap(p, big_bytes(old_n), big_bytes(n), MREMAP_MAYMOVE);
+    if (q == MAP_FAILED) {
+        q = mmap(NULL, big_bytes(n), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (q == MAP_FAILED)
+            abort();
+        if (p && old_n) {
+            memcpy(q, p, old_n < n ? old_n : n);
+            munmap(p, big_bytes(old_n));
+        }
+    }
     return q;
+}
+
+/* huge_hint's advice over the whole mapping (its interior only would split
+ * it in three, and mremap could not grow it). */
+static void big_hint(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+    if (n >= HUGE_MIN)
+        (void)madvise(p, big_bytes(n), MADV_HUGEPAGE);
+#else
+    (void)p, (void)n;
+#endif
 }
 
 void *ld_big_alloc(size_t n)
 {
     void *p = ld_big_grow(NULL, 0, n);
-    huge_hint(p, n);
+    big_hint(p, n);
     return p;
 }
 
@@ -457,7 +481,7 @@ void ld_pairs_reserve(ld_pairs_t *s, size_t n)
     if (n > s->cap) {
         s->e = ld_big_grow(s->e, s->cap * sizeof *s->e, n * sizeof *s->e);
         s->cap = n;
-        huge_hint(s->e, s->cap * sizeof *s->e); /* filled at once (a snapshot load) */
+        big_hint(s->e, s->cap * sizeof *s->e); /* filled at once (a snapshot load) */
     }
     ld_table_reserve(&s->ix, n);
 }

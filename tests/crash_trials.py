@@ -90,15 +90,24 @@ def run(args, rnd, work, pb):
         r.ParseFromString(sock.recv_multipart()[-1])
         return r
 
-    def wait_ready():
+    def wait_ready(p):
+        # a ladderd that died while starting fails at once, with its log's
+        # tail (the work dir goes with the test), instead of a stats with a
+        # 20 s timeout asked of it a hundred times over
         for _ in range(100):
-            if ctl("stats").returncode == 0:
+            if p.poll() is not None:
+                log.flush()
+                with open(os.path.join(work, "ladderd.log")) as f:
+                    sys.stderr.write("".join(f.readlines()[-30:]))
+                raise SystemExit("ladderd exited with %d while starting" % p.returncode)
+            if subprocess.run([args.ladderctl, "--endpoint", cmd_ep, "--timeout", "1000",
+                               "stats"], capture_output=True).returncode == 0:
                 return
             time.sleep(0.1)
         raise SystemExit("ladderd did not come up")
 
     proc = start()
-    wait_ready()
+    wait_ready(proc)
     sent = {}        # rid -> number of commands (one event each)
     sent_bytes = {}  # rid -> the request as sent
     acked = {}       # rid -> seqs acknowledged
@@ -165,7 +174,7 @@ def run(args, rnd, work, pb):
             t.join()
 
         proc = start()
-        wait_ready()
+        wait_ready(proc)
         check = ctx.socket(zmq.DEALER)
         check.setsockopt(zmq.LINGER, 0)
         check.setsockopt(zmq.RCVTIMEO, 20000)
@@ -226,7 +235,7 @@ def run(args, rnd, work, pb):
               % (trial, total_acked, len(counts)))
         sys.stdout.flush()
         proc = start()
-        wait_ready()
+        wait_ready(proc)
     proc.send_signal(signal.SIGTERM)
     proc.wait()
     print("crash trials: %d kills, %d acknowledged requests, 0 lost" % (args.trials, total_acked))

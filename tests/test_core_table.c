@@ -632,6 +632,64 @@ static void test_pages_ahead_asks_for_each_chunk_once_entered(void **state)
     munmap(p, cap);
 }
 
+/* Issue 17: the employees, facts and pays a snapshot load sizes exactly are
+ * mappings of their own with huge pages asked for; the next appends grow
+ * them by mremap. A hint over only their 2 MiB interior split each mapping in
+ * three, mremap refused it, and ladderd stopped (abort) at the second hire
+ * after loading a snapshot of 9 000+ employees (crash_trials found it). Now
+ * the load, then more hires, give the live core's bytes. */
+static void test_s2_hires_after_loading_a_snapshot_of_big_arrays(void **s)
+{
+    (void)s;
+    fx_setup();
+    char id[16];
+    for (int i = 0; i < 10000; i++) {
+        snprintf(id, sizeof id, "e%05d", i);
+        assert_int_equal(hire(id), 0);
+    }
+    assert_true(F.c->emps_cap * sizeof *F.c->emps >= (size_t)4 << 20);
+    uint8_t *buf;
+    size_t len;
+    ld_core_snapshot(F.c, &buf, &len);
+    ld_core_t *loaded = ld_core_from_snapshot(buf, len), *live = F.c;
+    free(buf);
+    assert_non_null(loaded);
+    for (int round = 0; round < 2; round++) {
+        F.c = round ? live : loaded;
+        for (int i = 10000; i < 12100; i++) { /* past a doubling of the loaded array */
+            snprintf(id, sizeof id, "e%05d", i);
+            assert_int_equal(hire(id), 0);
+        }
+    }
+    uint8_t *a, *b;
+    size_t al, bl;
+    ld_core_snapshot(live, &a, &al);
+    ld_core_snapshot(loaded, &b, &bl);
+    assert_int_equal(al, bl);
+    assert_memory_equal(a, b, al);
+    free(a), free(b);
+    ld_core_destroy(&loaded);
+    F.c = live;
+    fx_teardown();
+}
+
+/* Should a big array's mapping be split anyway (pages given other advice),
+ * its growth copies it into a new mapping: same bytes, no abort. */
+static void test_big_grow_moves_a_split_mapping_by_copy(void **s)
+{
+    (void)s;
+    size_t n = (size_t)8 << 20;
+    uint32_t *p = ld_big_alloc(n);
+    for (size_t i = 0; i < n / 4; i += 1021)
+        p[i] = (uint32_t)i * 2654435761u;
+    assert_int_equal(madvise((char *)p + (1 << 20), 4096, MADV_DONTFORK), 0); /* a split */
+    p = ld_big_grow(p, n, 2 * n);
+    for (size_t i = 0; i < n / 4; i += 1021)
+        assert_int_equal(p[i], (uint32_t)i * 2654435761u);
+    p[2 * n / 4 - 1] = 7; /* the new part is writable */
+    ld_big_free(p, 2 * n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -646,6 +704,8 @@ int main(void)
         cmocka_unit_test(test_s6_5_rollback_restores_vector_removals_nested),
         cmocka_unit_test(test_s9_boards_askers_index_grows_and_deletes_exactly),
         cmocka_unit_test(test_pages_ahead_asks_for_each_chunk_once_entered),
+        cmocka_unit_test(test_s2_hires_after_loading_a_snapshot_of_big_arrays),
+        cmocka_unit_test(test_big_grow_moves_a_split_mapping_by_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
