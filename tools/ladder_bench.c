@@ -724,7 +724,9 @@ static void usage(FILE *f)
           "usage: ladder-bench replay [--events N] [--employees E] [--dir DIR] [--keep 1]\n"
           "  replay  write N events of the realistic mix with churn, then time start-up\n"
           "          from a snapshot and a full replay; peak RSS, RSS per 1 M events;\n"
-          "          --keep 1 leaves the log and its snapshot in DIR\n",
+          "          --keep 1 leaves the log and its snapshot in DIR; the replay reads\n"
+          "          on a second thread, so its events/s are wall time (with --cpu-clock\n"
+          "          they count both threads' CPU time)\n",
           f);
 }
 
