@@ -230,6 +230,16 @@ static void work_cb(uv_work_t *w)
 
 static void lmdb_start(server_t *s);
 
+/* The oldest batch (by gen) in state st, or NULL. */
+static batch_t *oldest(ld_batches_t *bs, int st)
+{
+    batch_t *b = NULL;
+    for (size_t i = 0; i < LD_BATCHES; i++)
+        if (bs->b[i].state == st && (!b || bs->b[i].gen < b->gen))
+            b = &bs->b[i];
+    return b;
+}
+
 /* The batches L took (LD_B_LMDB) are in LMDB: their updates now, oldest
  * first (each event carries the stream version LMDB stores: ld_store_append
  * set it; walrev finding 4); their slots are free again. */
@@ -237,10 +247,7 @@ static void publish_written(server_t *s)
 {
     ld_batches_t *bs = &s->batches;
     for (;;) {
-        batch_t *b = NULL;
-        for (size_t i = 0; i < LD_BATCHES; i++)
-            if (bs->b[i].state == LD_B_LMDB && (!b || bs->b[i].gen < b->gen))
-                b = &bs->b[i];
+        batch_t *b = oldest(bs, LD_B_LMDB);
         if (!b)
             break;
         ld_log(LD_LOG_DEBUG, "batch published", "gen=%llu requests=%zu written=%zu",
@@ -282,10 +289,7 @@ static void after_lmdb_cb(uv_work_t *w, int status)
     /* batches of queries only that waited behind those: now, up to the
      * oldest batch still to be written */
     for (;;) {
-        batch_t *b = NULL;
-        for (size_t i = 0; i < LD_BATCHES; i++)
-            if (bs->b[i].state == LD_B_ACKED && (!b || bs->b[i].gen < b->gen))
-                b = &bs->b[i];
+        batch_t *b = oldest(bs, LD_B_ACKED);
         if (!b || b->napps)
             break;
         ld_publisher_committed(s, b);
@@ -329,10 +333,7 @@ static void lmdb_start(server_t *s)
     bs->lmdb_ns = now;
     bs->nlapps = 0;
     for (;;) {
-        batch_t *b = NULL;
-        for (size_t i = 0; i < LD_BATCHES; i++)
-            if (bs->b[i].state == LD_B_ACKED && (!b || bs->b[i].gen < b->gen))
-                b = &bs->b[i];
+        batch_t *b = oldest(bs, LD_B_ACKED);
         if (!b)
             break;
         b->state = LD_B_LMDB;

@@ -52,6 +52,18 @@ static inline void fx_teardown(void)
     ld_out_destroy(&F.out);
 }
 
+/* A core loaded from a snapshot of F.c: the same state, boards built anew. */
+static inline ld_core_t *fx_reloaded(void)
+{
+    uint8_t *buf;
+    size_t len;
+    ld_core_snapshot(F.c, &buf, &len);
+    ld_core_t *loaded = ld_core_from_snapshot(buf, len);
+    free(buf);
+    assert_non_null(loaded);
+    return loaded;
+}
+
 /* Runs one command as principal with roles; events land in F.out (reset first). */
 static inline int fx_run(Ladder__V1__Command *cmd, const char *principal, uint32_t roles)
 {

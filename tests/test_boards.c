@@ -41,18 +41,6 @@ static void order_is(Ladder__V1__Board *b, const char *const *ids, size_t n)
     }
 }
 
-/* A core loaded from a snapshot of F.c: the same state, boards built anew. */
-static ld_core_t *reloaded(void)
-{
-    uint8_t *buf;
-    size_t len;
-    ld_core_snapshot(F.c, &buf, &len);
-    ld_core_t *loaded = ld_core_from_snapshot(buf, len);
-    free(buf);
-    assert_non_null(loaded);
-    return loaded;
-}
-
 static void test_s9_order_by_points_then_first_to_reach_then_id(void **s)
 {
     (void)s;
@@ -200,7 +188,7 @@ static void test_s9_boards_follow_undo_and_snapshot(void **s)
     ld_core_release(F.c);
     const char *want[] = {"c", "b", "a"};
     order_is(board_q(1, 0, "", 10, NULL), want, 3);
-    ld_core_t *loaded = reloaded(), *live = F.c;
+    ld_core_t *loaded = fx_reloaded(), *live = F.c;
     F.c = loaded;
     order_is(board_q(1, 0, "", 10, NULL), want, 3);
     order_is(board_q(0, 0, "", 10, NULL), want, 3);
@@ -285,7 +273,7 @@ static void boards_match_fresh(void)
 {
     size_t l1, l2;
     uint8_t *live = all_boards(&l1);
-    ld_core_t *loaded = reloaded(), *kept = F.c;
+    ld_core_t *loaded = fx_reloaded(), *kept = F.c;
     F.c = loaded;
     uint8_t *fresh = all_boards(&l2);
     F.c = kept;
@@ -548,7 +536,7 @@ static void test_s9_around_on_all_time_boards_matches_a_brute_force_order(void *
     assert_int_equal(why.code, LADDER__V1__ERROR_CODE__ERR_NOT_FOUND);
     assert_string_equal(why.section, "§1");
     /* the same answers from boards built anew (a snapshot reload) */
-    ld_core_t *loaded = reloaded(), *kept = F.c;
+    ld_core_t *loaded = fx_reloaded(), *kept = F.c;
     F.c = loaded;
     around_matches_model();
     F.c = kept;

@@ -648,12 +648,7 @@ static void test_s2_hires_after_loading_a_snapshot_of_big_arrays(void **s)
         assert_int_equal(hire(id), 0);
     }
     assert_true(F.c->emps_cap * sizeof *F.c->emps >= (size_t)4 << 20);
-    uint8_t *buf;
-    size_t len;
-    ld_core_snapshot(F.c, &buf, &len);
-    ld_core_t *loaded = ld_core_from_snapshot(buf, len), *live = F.c;
-    free(buf);
-    assert_non_null(loaded);
+    ld_core_t *loaded = fx_reloaded(), *live = F.c;
     for (int round = 0; round < 2; round++) {
         F.c = round ? live : loaded;
         for (int i = 10000; i < 12100; i++) { /* past a doubling of the loaded array */
@@ -686,12 +681,7 @@ static void test_s12_facts_grow_after_loading_a_snapshot_of_many(void **s)
         uint32_t f = ld_fact_new(F.c, seq++); /* (it may move the facts) */
         F.c->facts[f].emp = NONE;
     }
-    uint8_t *buf;
-    size_t len;
-    ld_core_snapshot(F.c, &buf, &len);
-    ld_core_t *loaded = ld_core_from_snapshot(buf, len);
-    free(buf);
-    assert_non_null(loaded);
+    ld_core_t *loaded = fx_reloaded();
     assert_int_equal(loaded->g.n_facts, 140000);
     for (uint32_t i = 0; i < 70000; i++) { /* past a doubling of the loaded array */
         uint32_t f = ld_fact_new(loaded, seq + i);
